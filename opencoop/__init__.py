@@ -1,0 +1,1 @@
+"""OpenCoop: portal and back office for decentralized development cooperation."""

@@ -1,0 +1,548 @@
+"""Activities: cooperation projects shaped as IATI 2.03 ``iati-activity`` elements."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.search import index
+
+from opencoop.codelists.fields import CodelistField, validate_code
+from opencoop.core.models import AttachedDocument, EditorialRecord
+from opencoop.core.multilingual import MultilingualField, text
+
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+def check_code(codelist: str, code: str, label: str, field: str) -> None:
+    """Validate a code whose codelist depends on another field; attach the error to ``field``."""
+    try:
+        validate_code(codelist, code, label)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
+class ActivityQuerySet(models.QuerySet):
+    def published(self, today: datetime.date | None = None) -> ActivityQuerySet:
+        """Return what the public may see: live and past any embargo date."""
+        today = today or timezone.localdate()
+        return self.filter(live=True).filter(
+            models.Q(embargo_until__isnull=True) | models.Q(embargo_until__lte=today)
+        )
+
+    def for_reporting_org(self, organisation) -> ActivityQuerySet:
+        return self.filter(reporting_org=organisation)
+
+    def in_country(self, code: str) -> ActivityQuerySet:
+        return self.filter(recipient_countries__code=code).distinct()
+
+
+class Activity(index.Indexed, EditorialRecord):
+    """A cooperation project of one reporting authority."""
+
+    reporting_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("reporting organisation"),
+        on_delete=models.PROTECT,
+        related_name="reported_activities",
+    )
+    iati_identifier = models.CharField(
+        _("IATI identifier"),
+        max_length=200,
+        unique=True,
+        help_text=_("The reporting organisation's identifier, a hyphen, then the project code."),
+    )
+    slug = models.SlugField(_("slug"), max_length=120)
+    title = MultilingualField(_("title"), max_length=500)
+    description = MultilingualField(_("general description"), blank=True, multiline=True)
+    objectives = MultilingualField(_("objectives"), blank=True, multiline=True)
+    target_groups = MultilingualField(_("target groups"), blank=True, multiline=True)
+    status = CodelistField("ActivityStatus", verbose_name=_("status"), blank=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    default_currency = CodelistField("Currency", verbose_name=_("default currency"), default="EUR")
+    collaboration_type = CodelistField(
+        "CollaborationType", verbose_name=_("collaboration type"), blank=True
+    )
+    default_flow_type = CodelistField("FlowType", verbose_name=_("flow type"), blank=True)
+    default_finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
+    default_aid_type = CodelistField("AidType", verbose_name=_("aid type"), blank=True)
+    default_tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent programme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        verbose_name=_("partnership"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_organisation = MultilingualField(_("contact organisation"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_telephone = models.CharField(_("contact telephone"), max_length=100, blank=True)
+    contact_website = models.URLField(_("contact website"), blank=True)
+    # Sensitive contexts: one switch per concern; opencoop.activities.disclosure applies them.
+    hide_exact_locations = models.BooleanField(
+        _("publish locations only at country or region level"), default=False
+    )
+    embargo_until = models.DateField(
+        _("embargo until"),
+        null=True,
+        blank=True,
+        help_text=_("The activity stays off every public page, feed and export until this day."),
+    )
+    classified_by_editor = models.BooleanField(
+        _("sectors and goals assigned by the editor"),
+        default=False,
+        help_text=_("Set when sector and SDG codes were inferred from the title, not reported."),
+    )
+
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="activity")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="activity",
+        for_concrete_model=False,
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("description"),
+        index.SearchField("iati_identifier"),
+        index.FilterField("live"),
+        index.FilterField("reporting_org_id"),
+    ]
+
+    content_panels = [
+        FieldPanel("reporting_org"),
+        FieldPanel("iati_identifier"),
+        FieldPanel("slug"),
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldPanel("objectives"),
+        FieldPanel("target_groups"),
+        FieldPanel("image"),
+        FieldPanel("parent"),
+        FieldPanel("partnership"),
+    ]
+    classification_panels = [
+        FieldPanel("status"),
+        FieldRowPanel([FieldPanel("planned_start"), FieldPanel("planned_end")]),
+        FieldRowPanel([FieldPanel("actual_start"), FieldPanel("actual_end")]),
+        InlinePanel("recipient_countries", label=_("recipient countries")),
+        InlinePanel("recipient_regions", label=_("recipient regions")),
+        InlinePanel("locations", label=_("locations")),
+        InlinePanel("sectors", label=_("sectors")),
+        InlinePanel("sdg_tags", label=_("Sustainable Development Goals")),
+        InlinePanel("policy_markers", label=_("policy markers")),
+        FieldPanel("classified_by_editor"),
+    ]
+    partner_panels = [
+        InlinePanel("participating_orgs", label=_("participating organisations")),
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_organisation"),
+                FieldPanel("contact_person"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_telephone"),
+                FieldPanel("contact_website"),
+            ],
+            heading=_("contact"),
+        ),
+    ]
+    finance_panels = [
+        FieldPanel("default_currency"),
+        FieldRowPanel([FieldPanel("collaboration_type"), FieldPanel("default_flow_type")]),
+        FieldRowPanel(
+            [
+                FieldPanel("default_finance_type"),
+                FieldPanel("default_aid_type"),
+                FieldPanel("default_tied_status"),
+            ]
+        ),
+        InlinePanel("budgets", label=_("budgets")),
+        InlinePanel("transactions", label=_("transactions")),
+    ]
+    results_panels = [
+        InlinePanel("results", label=_("results")),
+        InlinePanel("beneficiaries", label=_("beneficiaries")),
+        InlinePanel("documents", label=_("documents")),
+    ]
+    disclosure_panels = [
+        FieldPanel("hide_exact_locations"),
+        FieldPanel("embargo_until"),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(classification_panels, heading=_("Where and what")),
+            ObjectList(partner_panels, heading=_("Partners")),
+            ObjectList(finance_panels, heading=_("Finance")),
+            ObjectList(results_panels, heading=_("Results and documents")),
+            ObjectList(disclosure_panels, heading=_("Sensitive context")),
+        ]
+    )
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-planned_start", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reporting_org", "slug"], name="activity_slug_unique")
+        ]
+        indexes = [models.Index(fields=["live", "reporting_org"])]
+
+    def __str__(self) -> str:
+        return text(self.title) or self.iati_identifier
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(text(self.title, "en"))[:120] or slugify(self.iati_identifier)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        prefix = getattr(self.reporting_org, "identifier", "") if self.reporting_org_id else ""
+        if prefix and self.iati_identifier and not self.iati_identifier.startswith(prefix + "-"):
+            errors["iati_identifier"] = _(
+                "IATI identifier: must start with the reporting organisation's identifier "
+                "“%(prefix)s-”."
+            ) % {"prefix": prefix}
+        for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+            if (
+                getattr(self, start)
+                and getattr(self, end)
+                and getattr(self, end) < getattr(self, start)
+            ):
+                errors[end] = _("%(end)s: the end date is before the start date.") % {
+                    "end": self._meta.get_field(end).verbose_name
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def start_date(self) -> datetime.date | None:
+        return self.actual_start or self.planned_start
+
+    @property
+    def end_date(self) -> datetime.date | None:
+        return self.actual_end or self.planned_end
+
+
+class ActivityChild(models.Model):
+    """Base of the repeated parts of an activity (stored with its revisions)."""
+
+    sort_order = models.IntegerField(null=True, blank=True, editable=False)
+    sort_order_field = "sort_order"
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order"]
+
+
+class RecipientCountry(ActivityChild):
+    activity = ParentalKey(Activity, related_name="recipient_countries", on_delete=models.CASCADE)
+    code = CodelistField("Country", verbose_name=_("recipient country"))
+    percentage = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
+    )
+    panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("percentage")])]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("recipient country")
+        indexes = [models.Index(fields=["code"])]
+
+
+class RecipientRegion(ActivityChild):
+    activity = ParentalKey(Activity, related_name="recipient_regions", on_delete=models.CASCADE)
+    vocabulary = CodelistField("RegionVocabulary", verbose_name=_("region vocabulary"), default="1")
+    code = models.CharField(_("recipient region"), max_length=20)
+    percentage = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
+    )
+    panels = [
+        FieldRowPanel([FieldPanel("vocabulary"), FieldPanel("code"), FieldPanel("percentage")])
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("recipient region")
+
+    def clean(self) -> None:
+        if self.vocabulary == "1":
+            check_code("Region", self.code, str(_("recipient region")), "code")
+
+
+class Location(ActivityChild):
+    activity = ParentalKey(Activity, related_name="locations", on_delete=models.CASCADE)
+    name = MultilingualField(_("place name"), max_length=300)
+    description = MultilingualField(_("description"), blank=True)
+    country = CodelistField("Country", verbose_name=_("country"), blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    exactness = CodelistField("GeographicExactness", verbose_name=_("exactness"), default="1")
+    reach = CodelistField("GeographicLocationReach", verbose_name=_("reach"), default="1")
+    panels = [
+        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("latitude"), FieldPanel("longitude")]),
+        FieldRowPanel([FieldPanel("exactness"), FieldPanel("reach")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("location")
+
+
+class Sector(ActivityChild):
+    activity = ParentalKey(Activity, related_name="sectors", on_delete=models.CASCADE)
+    vocabulary = CodelistField("SectorVocabulary", verbose_name=_("sector vocabulary"), default="1")
+    code = models.CharField(_("sector"), max_length=20)
+    percentage = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
+    )
+    panels = [
+        FieldRowPanel([FieldPanel("vocabulary"), FieldPanel("code"), FieldPanel("percentage")])
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("sector")
+        indexes = [models.Index(fields=["vocabulary", "code"])]
+
+    def clean(self) -> None:
+        codelist = {"1": "Sector", "2": "SectorCategory"}.get(self.vocabulary)
+        if codelist:
+            check_code(codelist, self.code, str(_("sector")), "code")
+
+
+class SdgTag(ActivityChild):
+    """An SDG goal (IATI tag vocabulary 2) or target (vocabulary 3)."""
+
+    activity = ParentalKey(Activity, related_name="sdg_tags", on_delete=models.CASCADE)
+    vocabulary = models.CharField(
+        _("kind"), max_length=1, choices=[("2", _("SDG goal")), ("3", _("SDG target"))], default="2"
+    )
+    code = models.CharField(_("goal or target"), max_length=10)
+    panels = [FieldRowPanel([FieldPanel("vocabulary"), FieldPanel("code")])]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("SDG goal or target")
+
+    def clean(self) -> None:
+        codelist = "UNSDG-Goals" if self.vocabulary == "2" else "UNSDG-Targets"
+        check_code(codelist, self.code, str(_("goal or target")), "code")
+
+
+class PolicyMarker(ActivityChild):
+    activity = ParentalKey(Activity, related_name="policy_markers", on_delete=models.CASCADE)
+    code = CodelistField("PolicyMarker", verbose_name=_("policy marker"))
+    significance = CodelistField("PolicySignificance", verbose_name=_("significance"))
+    panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("significance")])]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("policy marker")
+
+
+class ParticipatingOrg(ActivityChild):
+    activity = ParentalKey(Activity, related_name="participating_orgs", on_delete=models.CASCADE)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = CodelistField("OrganisationRole", verbose_name=_("role"))
+    hide_name = models.BooleanField(_("show as “a local partner” without its name"), default=False)
+    panels = [
+        FieldRowPanel([FieldPanel("organisation"), FieldPanel("role"), FieldPanel("hide_name")])
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("participating organisation")
+
+
+class Budget(ActivityChild):
+    activity = ParentalKey(Activity, related_name="budgets", on_delete=models.CASCADE)
+    type = CodelistField("BudgetType", verbose_name=_("budget type"), default="1")
+    status = CodelistField("BudgetStatus", verbose_name=_("budget status"), default="1")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    value = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = CodelistField("Currency", verbose_name=_("currency"), blank=True)
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("type"), FieldPanel("status")]),
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+        FieldRowPanel([FieldPanel("value"), FieldPanel("currency"), FieldPanel("value_date")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("budget")
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end:
+            if self.period_end < self.period_start:
+                raise ValidationError({"period_end": _("period end: before the period start.")})
+            if (self.period_end - self.period_start).days > 366:
+                raise ValidationError(
+                    {"period_end": _("period end: a budget period may not exceed one year.")}
+                )
+
+
+class Transaction(ActivityChild):
+    activity = ParentalKey(Activity, related_name="transactions", on_delete=models.CASCADE)
+    type = CodelistField("TransactionType", verbose_name=_("transaction type"))
+    date = models.DateField(_("transaction date"))
+    value = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = CodelistField("Currency", verbose_name=_("currency"), blank=True)
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+    description = MultilingualField(_("description"), blank=True)
+    provider_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    receiver_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("receiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    panels = [
+        FieldRowPanel([FieldPanel("type"), FieldPanel("date")]),
+        FieldRowPanel([FieldPanel("value"), FieldPanel("currency"), FieldPanel("value_date")]),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("provider_org"), FieldPanel("receiver_org")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("transaction")
+        indexes = [models.Index(fields=["type", "date"])]
+
+    @property
+    def currency_or_default(self) -> str:
+        return self.currency or self.activity.default_currency
+
+
+class DocumentLink(AttachedDocument):
+    activity = ParentalKey(Activity, related_name="documents", on_delete=models.CASCADE)
+
+    class Meta(AttachedDocument.Meta):
+        verbose_name = _("document")
+
+
+class Result(ActivityChild, ClusterableModel):
+    """An IATI ``result`` with one indicator and its values (baseline, target, actual)."""
+
+    activity = ParentalKey(Activity, related_name="results", on_delete=models.CASCADE)
+    type = CodelistField("ResultType", verbose_name=_("result type"), default="1")
+    title = MultilingualField(_("result"), max_length=500)
+    indicator = MultilingualField(_("indicator"), max_length=500)
+    measure = CodelistField("IndicatorMeasure", verbose_name=_("measure"), default="1")
+    ascending = models.BooleanField(_("higher is better"), default=True)
+    baseline_year = models.PositiveIntegerField(_("baseline year"), null=True, blank=True)
+    baseline_value = models.DecimalField(
+        _("baseline value"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    actual_value = models.DecimalField(
+        _("actual value"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    panels = [
+        FieldRowPanel([FieldPanel("type"), FieldPanel("measure"), FieldPanel("ascending")]),
+        FieldPanel("title"),
+        FieldPanel("indicator"),
+        FieldRowPanel([FieldPanel("baseline_year"), FieldPanel("baseline_value")]),
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+        FieldRowPanel([FieldPanel("target_value"), FieldPanel("actual_value")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("result")
+
+
+class Beneficiaries(ActivityChild):
+    """People reached, by sex where known (exported as an IATI result indicator)."""
+
+    activity = ParentalKey(Activity, related_name="beneficiaries", on_delete=models.CASCADE)
+    group = MultilingualField(_("group"), max_length=300)
+    year = models.PositiveIntegerField(_("year"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("total"))
+    women = models.PositiveIntegerField(_("women and girls"), null=True, blank=True)
+    men = models.PositiveIntegerField(_("men and boys"), null=True, blank=True)
+    panels = [
+        FieldPanel("group"),
+        FieldRowPanel(
+            [FieldPanel("year"), FieldPanel("total"), FieldPanel("women"), FieldPanel("men")]
+        ),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("beneficiaries")
+        verbose_name_plural = _("beneficiaries")
+
+    def clean(self) -> None:
+        if self.total is not None and (self.women or 0) + (self.men or 0) > self.total:
+            raise ValidationError({"total": _("total: fewer than women and men together.")})

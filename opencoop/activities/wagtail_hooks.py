@@ -1,0 +1,21 @@
+"""Admin for activities: a snippet with drafts, revisions, locking and review workflow."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import Activity
+
+
+class ActivityViewSet(SnippetViewSet):
+    model = Activity
+    icon = "site"
+    menu_label = _("Activities")
+    menu_order = 100
+    add_to_admin_menu = True
+    list_display = ["__str__", "iati_identifier", "reporting_org", "status"]
+    list_filter = ["reporting_org", "live", "status"]
+    search_fields = ["iati_identifier"]
+
+
+register_snippet(ActivityViewSet)

@@ -1,0 +1,1 @@
+"""IATI codelists: validation of codes and their labels in Italian and English."""

@@ -1,0 +1,207 @@
+"""Portal-wide settings and the base of every editorial record."""
+
+from django.db import models
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
+from wagtail.search import index
+
+from opencoop.codelists.fields import CodelistField
+
+from .multilingual import MultilingualField, pick
+
+LICENCES = {
+    "cc-by-4.0": (
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+        "https://creativecommons.org/licenses/by/4.0/",
+    ),
+    "cc-by-sa-4.0": (
+        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+        "https://creativecommons.org/licenses/by-sa/4.0/",
+    ),
+    "cc0-1.0": (
+        "Creative Commons CC0 1.0 Universal",
+        "https://creativecommons.org/publicdomain/zero/1.0/",
+    ),
+    "iodl-2.0": ("Italian Open Data License 2.0 (IODL 2.0)", "https://www.dati.gov.it/iodl/2.0/"),
+}
+
+
+class EditorialRecord(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel
+):
+    """Give a record drafts, revisions, locking and review workflow (Wagtail snippets).
+
+    Records are snippets rather than pages so that a catalogue of 100,000 activities is plain rows
+    with indexes, not nodes of the page tree.
+    """
+
+    class Meta:
+        abstract = True
+
+
+@register_setting(icon="cog")
+class PortalSettings(BaseSiteSetting):
+    """Site chrome an editor may change: footer, licence, follow links and the section contact."""
+
+    site_title = MultilingualField(_("site title"), blank=True)
+    site_tagline = MultilingualField(_("site tagline"), blank=True)
+    footer_text = MultilingualField(_("footer text"), blank=True, multiline=True)
+    licence = models.CharField(
+        _("licence of the content"),
+        max_length=20,
+        choices=[(k, v[0]) for k, v in LICENCES.items()],
+        default="cc-by-4.0",
+    )
+    suggestions_email = models.EmailField(_("e-mail for suggestions"), blank=True)
+    twitter_url = models.URLField(_("X / Twitter address"), blank=True)
+    facebook_url = models.URLField(_("Facebook address"), blank=True)
+    youtube_url = models.URLField(_("YouTube address"), blank=True)
+    mastodon_url = models.URLField(_("Mastodon address"), blank=True)
+
+    contact_role = MultilingualField(_("contact: role"), blank=True)
+    contact_person = models.CharField(_("contact: person"), max_length=200, blank=True)
+    contact_office = MultilingualField(_("contact: office"), blank=True)
+    contact_address = MultilingualField(_("contact: address"), blank=True)
+    contact_phone = models.CharField(_("contact: telephone"), max_length=100, blank=True)
+    contact_fax = models.CharField(_("contact: fax"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact: e-mail"), blank=True)
+
+    panels = [
+        FieldPanel("site_title"),
+        FieldPanel("site_tagline"),
+        FieldPanel("footer_text"),
+        FieldPanel("licence"),
+        FieldPanel("suggestions_email"),
+        MultiFieldPanel(
+            [
+                FieldPanel("twitter_url"),
+                FieldPanel("facebook_url"),
+                FieldPanel("youtube_url"),
+                FieldPanel("mastodon_url"),
+            ],
+            heading=_("Follow us"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_role"),
+                FieldPanel("contact_person"),
+                FieldPanel("contact_office"),
+                FieldPanel("contact_address"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_fax"),
+                FieldPanel("contact_email"),
+            ],
+            heading=_("Office contact"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("portal settings")
+
+    @property
+    def licence_name(self) -> str:
+        return LICENCES[self.licence][0]
+
+    @property
+    def licence_url(self) -> str:
+        return LICENCES[self.licence][1]
+
+    def follow_links(self) -> list[dict[str, str]]:
+        """Return the configured follow links (label, url, icon name)."""
+        links = [
+            ("X / Twitter", self.twitter_url, "it-twitter"),
+            ("Facebook", self.facebook_url, "it-facebook"),
+            ("YouTube", self.youtube_url, "it-youtube"),
+            ("Mastodon", self.mastodon_url, "it-mastodon"),
+        ]
+        return [{"label": label, "url": url, "icon": icon} for label, url, icon in links if url]
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_person or pick(self.contact_role).text)
+
+
+class AttachedDocument(models.Model):
+    """A document attached to a record: a file in the library, an address, or only its title."""
+
+    title = MultilingualField(_("title"), max_length=500)
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("file"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    url = models.URLField(_("address"), blank=True)
+    category = CodelistField("DocumentCategory", verbose_name=_("document category"), default="A01")
+    language = CodelistField("Language", verbose_name=_("language"), blank=True)
+    date = models.DateField(_("document date"), null=True, blank=True)
+    sort_order = models.IntegerField(null=True, blank=True, editable=False)
+    sort_order_field = "sort_order"
+
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("document"), FieldPanel("url")]),
+        FieldRowPanel([FieldPanel("category"), FieldPanel("language"), FieldPanel("date")]),
+    ]
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order"]
+
+    @property
+    def href(self) -> str:
+        """Return where the document can be read, or "" when only its title is known."""
+        if self.document_id:
+            return self.document.url
+        return self.url
+
+
+class PublicRecordQuerySet(models.QuerySet):
+    def published(self):
+        """Return the records the public may see."""
+        return self.filter(live=True)
+
+
+class PublicRecord(index.Indexed, EditorialRecord):
+    """Fields shared by initiatives, exchanges, partnerships and plans of one authority."""
+
+    reporting_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("reporting organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    slug = models.SlugField(_("slug"), max_length=120)
+    title = MultilingualField(_("title"), max_length=500)
+    summary = MultilingualField(_("summary"), blank=True, multiline=True)
+    body = MultilingualField(_("text"), blank=True, multiline=True)
+
+    objects = PublicRecordQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("live"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return pick(self.title).text or self.slug
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(pick(self.title, "en").text)[:120] or "record"
+        super().save(*args, **kwargs)

@@ -1,0 +1,533 @@
+"""Load a demo authority (pages, records, settings) from a YAML file, idempotently.
+
+Running the loader again with the same file changes nothing: every record is looked up by its
+natural key and written (with a new published revision) only when its content differs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import models, transaction
+from wagtail.models import Locale, Page, Site
+
+from opencoop.activities.models import (
+    Activity,
+    DocumentLink,
+    Location,
+    ParticipatingOrg,
+    RecipientCountry,
+    SdgTag,
+    Sector,
+)
+from opencoop.core.models import PortalSettings
+from opencoop.exchanges.models import Exchange
+from opencoop.initiatives.models import (
+    Initiative,
+    InitiativeCountry,
+    InitiativeDocument,
+    InitiativePartner,
+)
+from opencoop.organisations.models import Organisation
+from opencoop.pages.models import (
+    HomePage,
+    RecordIndexPage,
+    SectionPage,
+    StandardPage,
+    SuggestionPage,
+)
+from opencoop.plans.models import AnnualPlan, PlanDocument
+
+logger = logging.getLogger(__name__)
+
+FLORENCE_FILE = Path(__file__).parent / "data" / "florence.yaml"
+LANGS = ("it", "en")
+
+
+@dataclass
+class LoadReport:
+    """What a load created or changed, by kind."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.changed
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.created and not self.changed
+
+
+def _set_fields(obj: models.Model, values: dict[str, Any]) -> bool:
+    """Assign ``values``; return whether anything differed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _children_state(manager, fields: list[str]) -> list[tuple]:
+    return [tuple(getattr(child, f) for f in fields) for child in manager.all()]
+
+
+def _replace_children(obj, relation: str, model, rows: list[dict], fields: list[str]) -> bool:
+    """Make ``obj.<relation>`` hold exactly ``rows``; return whether it changed."""
+    wanted = [tuple(row[f] for f in fields) for row in rows]
+    if _children_state(getattr(obj, relation), fields) == wanted:
+        return False
+    setattr(obj, relation, [model(**row) for row in rows])
+    return True
+
+
+def _publish(obj, is_new: bool, changed: bool, report: LoadReport, kind: str) -> None:
+    """Validate and publish ``obj`` through a revision when it is new or changed."""
+    if not (is_new or changed):
+        return
+    obj.full_clean()
+    obj.save()
+    obj.save_revision(log_action=False).publish(log_action=False)
+    report.count(kind, is_new)
+
+
+class DemoLoader:
+    """Load one authority's demo from parsed YAML data."""
+
+    def __init__(self, data: dict, report: LoadReport | None = None) -> None:
+        self.data = data
+        self.report = report or LoadReport()
+        self.orgs: dict[str, Organisation] = {}
+
+    def run(self) -> LoadReport:
+        with transaction.atomic():
+            self.locales = {
+                code: Locale.objects.get_or_create(language_code=code)[0] for code in LANGS
+            }
+            self.load_organisations()
+            self.load_activities()
+            self.load_initiatives()
+            self.load_exchanges()
+            self.load_plans()
+            self.load_pages()
+            self.load_settings()
+        return self.report
+
+    # Organisations -------------------------------------------------------------------------
+    def _upsert_org(self, item: dict, reporting: bool) -> Organisation:
+        org = Organisation.objects.filter(slug=item["key"]).first()
+        is_new = org is None
+        org = org or Organisation(slug=item["key"])
+        changed = _set_fields(
+            org,
+            {
+                "name": item["name"],
+                "identifier": item.get("identifier", ""),
+                "type": item.get("type", ""),
+                "country": item.get("country", ""),
+                "website": item.get("website", ""),
+                "is_reporting": reporting,
+            },
+        )
+        if is_new or changed:
+            org.full_clean()
+            org.save()
+            self.report.count("organisation", is_new)
+        self.orgs[item["key"]] = org
+        return org
+
+    def load_organisations(self) -> None:
+        self.reporting_org = self._upsert_org(self.data["reporting_org"], reporting=True)
+        for item in self.data.get("organisations", []):
+            self._upsert_org(item, reporting=False)
+
+    # Activities ----------------------------------------------------------------------------
+    def load_activities(self) -> None:
+        prefix = self.reporting_org.identifier
+        for item in self.data.get("activities", []):
+            identifier = f"{prefix}-{item['iati_suffix']}"
+            activity = Activity.objects.filter(iati_identifier=identifier).first()
+            is_new = activity is None
+            activity = activity or Activity(iati_identifier=identifier)
+            changed = _set_fields(
+                activity,
+                {
+                    "reporting_org_id": self.reporting_org.pk,
+                    "slug": item["slug"],
+                    "title": item["title"],
+                    "description": item.get("description", {}),
+                    "hide_exact_locations": bool(item.get("hide_exact_locations")),
+                    "classified_by_editor": bool(item.get("classified_by_editor")),
+                },
+            )
+            children = [
+                (
+                    "recipient_countries",
+                    RecipientCountry,
+                    ["code", "percentage"],
+                    [
+                        {"code": c["code"], "percentage": Decimal(str(c["percentage"]))}
+                        for c in item.get("recipient_countries", [])
+                    ],
+                ),
+                (
+                    "locations",
+                    Location,
+                    ["name", "country", "latitude", "longitude"],
+                    [
+                        {
+                            "name": loc["name"],
+                            "country": loc.get("country", ""),
+                            "latitude": Decimal(str(loc["lat"])) if "lat" in loc else None,
+                            "longitude": Decimal(str(loc["lon"])) if "lon" in loc else None,
+                        }
+                        for loc in item.get("locations", [])
+                    ],
+                ),
+                (
+                    "sectors",
+                    Sector,
+                    ["vocabulary", "code", "percentage"],
+                    [
+                        {
+                            "vocabulary": "1",
+                            "code": s["code"],
+                            "percentage": Decimal(str(s["percentage"])),
+                        }
+                        for s in item.get("sectors", [])
+                    ],
+                ),
+                (
+                    "sdg_tags",
+                    SdgTag,
+                    ["vocabulary", "code"],
+                    [{"vocabulary": "2", "code": str(goal)} for goal in item.get("sdgs", [])],
+                ),
+                (
+                    "participating_orgs",
+                    ParticipatingOrg,
+                    ["organisation_id", "role", "hide_name"],
+                    [
+                        {
+                            "organisation_id": self.orgs[p["org"]].pk,
+                            "role": p["role"],
+                            "hide_name": bool(p.get("hide_name")),
+                        }
+                        for p in item.get("participating_orgs", [])
+                    ],
+                ),
+                (
+                    "documents",
+                    DocumentLink,
+                    ["title", "category", "language"],
+                    [
+                        {
+                            "title": d["title"],
+                            "category": d.get("category", "A01"),
+                            "language": d.get("language", ""),
+                        }
+                        for d in item.get("documents", [])
+                    ],
+                ),
+            ]
+            for relation, model, fields, rows in children:
+                changed = _replace_children(activity, relation, model, rows, fields) or changed
+            _publish(activity, is_new, changed, self.report, "activity")
+
+    # Initiatives, exchanges, plans -----------------------------------------------------------
+    def _record(self, model, lookup: dict) -> tuple[Any, bool]:
+        obj = model.objects.filter(reporting_org=self.reporting_org, **lookup).first()
+        if obj is None:
+            return model(reporting_org=self.reporting_org, **lookup), True
+        return obj, False
+
+    def load_initiatives(self) -> None:
+        for order, item in enumerate(self.data.get("initiatives", [])):
+            obj, is_new = self._record(Initiative, {"slug": item["slug"]})
+            changed = _set_fields(
+                obj,
+                {
+                    "kind": item["kind"],
+                    "title": item["title"],
+                    "summary": item.get("summary", {}),
+                    "body": item.get("body", {}),
+                    "place": item.get("place", {}),
+                    "sort_order": order,
+                },
+            )
+            children = [
+                (
+                    "countries",
+                    InitiativeCountry,
+                    ["code"],
+                    [{"code": code} for code in item.get("countries", [])],
+                ),
+                (
+                    "partners",
+                    InitiativePartner,
+                    ["organisation_id", "role"],
+                    [
+                        {"organisation_id": self.orgs[p["org"]].pk, "role": p.get("role", {})}
+                        for p in item.get("partners", [])
+                    ],
+                ),
+                (
+                    "documents",
+                    InitiativeDocument,
+                    ["title", "category", "language"],
+                    [
+                        {
+                            "title": d["title"],
+                            "category": d.get("category", "A01"),
+                            "language": d.get("language", ""),
+                        }
+                        for d in item.get("documents", [])
+                    ],
+                ),
+            ]
+            for relation, model, fields, rows in children:
+                changed = _replace_children(obj, relation, model, rows, fields) or changed
+            _publish(obj, is_new, changed, self.report, "initiative")
+
+    def load_exchanges(self) -> None:
+        for order, item in enumerate(self.data.get("exchanges", [])):
+            obj, is_new = self._record(Exchange, {"slug": item["slug"]})
+            changed = _set_fields(
+                obj,
+                {
+                    "kind": item["kind"],
+                    "title": item["title"],
+                    "country": item.get("country", ""),
+                    "theme": item.get("theme", {}),
+                    "place": item.get("place", {}),
+                    "summary": item.get("summary", {}),
+                    "sort_order": order,
+                },
+            )
+            _publish(obj, is_new, changed, self.report, "exchange")
+
+    def load_plans(self) -> None:
+        for item in self.data.get("annual_plans", []):
+            obj, is_new = self._record(AnnualPlan, {"year": item["year"]})
+            changed = _set_fields(
+                obj,
+                {
+                    "title": item["title"],
+                    "slug": str(item["year"]),
+                    "summary": item.get("summary", {}),
+                },
+            )
+            docs = [item["document"]] if item.get("document") else []
+            changed = (
+                _replace_children(
+                    obj,
+                    "documents",
+                    PlanDocument,
+                    [
+                        {
+                            "title": d["title"],
+                            "category": d.get("category", "A01"),
+                            "language": d.get("language", ""),
+                        }
+                        for d in docs
+                    ],
+                    ["title", "category", "language"],
+                )
+                or changed
+            )
+            _publish(obj, is_new, changed, self.report, "plan")
+
+    # Pages -----------------------------------------------------------------------------------
+    def _one_page(self, parent: Page, model, spec: dict, lang: str, key: str, **extra) -> Page:
+        slug = spec["slug"][lang]
+        values = {
+            "title": spec["title"][lang],
+            "slug": slug,
+            **{
+                name: (value[lang] if isinstance(value, dict) and lang in value else value)
+                for name, value in extra.items()
+            },
+        }
+        if "menu_title" in spec:
+            values["seo_title"] = spec["title"][lang]
+            values["title"] = spec["menu_title"][lang]
+        existing = model.objects.child_of(parent).filter(slug=slug).first()
+        if existing is None:
+            page = model(**values, locale=self.locales[lang], show_in_menus=True)
+            parent.add_child(instance=page)
+            page.save_revision(log_action=False).publish(log_action=False)
+            self.report.count(f"page:{key}", True)
+            return page
+        if _set_fields(existing, values) or not existing.live:
+            existing.save_revision(log_action=False).publish(log_action=False)
+            self.report.count(f"page:{key}", False)
+        return existing
+
+    def _translated(self, italian: Page, english_parent: Page, model, spec, key, **extra) -> Page:
+        existing = italian.get_translation_or_none(self.locales["en"])
+        if existing is None:
+            copy = italian.copy_for_translation(self.locales["en"])
+            copy.title = spec["title"]["en"]
+            copy.slug = spec["slug"]["en"]
+            copy.save()
+            existing = copy.specific
+        existing = existing.specific
+        values = {
+            "title": spec["title"]["en"],
+            "slug": spec["slug"]["en"],
+            **{
+                name: (value["en"] if isinstance(value, dict) and "en" in value else value)
+                for name, value in extra.items()
+            },
+        }
+        if "menu_title" in spec:
+            values["seo_title"] = spec["title"]["en"]
+            values["title"] = spec["menu_title"]["en"]
+        if _set_fields(existing, values) or not existing.live:
+            existing.save_revision(log_action=False).publish(log_action=False)
+            self.report.count(f"page:{key}:en", not existing.live)
+        return existing
+
+    def _pair(
+        self, parents: tuple[Page, Page], model, spec: dict, key: str, **extra
+    ) -> tuple[Page, Page]:
+        italian = self._one_page(parents[0], model, spec, "it", key, **extra)
+        english = self._translated(italian, parents[1], model, spec, key, **extra)
+        return italian, english
+
+    def load_pages(self) -> None:
+        pages = self.data["pages"]
+        root = Page.get_first_root_node()
+        # Wagtail's placeholder "Welcome" page stands where the home page goes.
+        Page.objects.filter(depth=2, content_type__model="page", slug="home").delete()
+        root.refresh_from_db()
+        # Both home pages sit under the root, where slugs must differ whatever the language.
+        home_spec = {**pages["home"], "slug": {"it": "home", "en": "home-en"}}
+        home_it = self._one_page(root, HomePage, home_spec, "it", "home")
+        home_en = self._translated(home_it, root, HomePage, home_spec, "home")
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost",
+                port=80,
+                root_page=home_it,
+                is_default_site=True,
+                site_name="OpenCoop",
+            )
+        elif site.root_page_id != home_it.pk:
+            site.root_page = home_it
+            site.save()
+        admin = self._pair(
+            (home_it, home_en), StandardPage, pages["administration"], "administration"
+        )
+        intl = self._pair(admin, StandardPage, pages["international"], "international")
+        section = self._pair(
+            intl,
+            SectionPage,
+            pages["section"],
+            "section",
+            intro=pages["section"].get("intro", {}),
+            reporting_org=self.reporting_org,
+        )
+        for key, record_type in (
+            ("projects", "activities"),
+            ("initiatives", "initiatives"),
+            ("exchanges", "exchanges"),
+            ("plans", "plans"),
+        ):
+            spec = pages[key]
+            self._pair(
+                section,
+                RecordIndexPage,
+                spec,
+                key,
+                intro=spec.get("intro", {}),
+                record_type=record_type,
+            )
+        if self.data.get("partnerships"):
+            spec = pages["partnerships"]
+            self._pair(
+                section,
+                RecordIndexPage,
+                spec,
+                "partnerships",
+                intro=spec.get("intro", {}),
+                record_type="partnerships",
+            )
+        site_data = self.data.get("site", {})
+        self._pair(
+            (home_it, home_en),
+            SuggestionPage,
+            {
+                "title": {"it": "Suggerimenti", "en": "Suggestions"},
+                "slug": {"it": "suggerimenti", "en": "suggestions"},
+            },
+            "suggestions",
+            intro=site_data.get("suggestions_intro", {}),
+        )
+        self._pair(
+            (home_it, home_en),
+            StandardPage,
+            {
+                "title": {"it": "Privacy", "en": "Privacy"},
+                "slug": {"it": "privacy", "en": "privacy"},
+            },
+            "privacy",
+            intro=PRIVACY_TEXT,
+        )
+
+    def load_settings(self) -> None:
+        site = Site.objects.get(is_default_site=True)
+        portal = PortalSettings.for_site(site)
+        contact = self.data.get("contact", {})
+        site_data = self.data.get("site", {})
+        changed = _set_fields(
+            portal,
+            {
+                "site_title": self.data["reporting_org"]["name"],
+                "site_tagline": {
+                    "it": "Cooperazione decentrata",
+                    "en": "Decentralized cooperation",
+                },
+                "footer_text": site_data.get("footer", {}),
+                "licence": self.data.get("licence", "cc-by-4.0"),
+                "contact_role": contact.get("role", {}),
+                "contact_person": contact.get("person", ""),
+                "contact_office": contact.get("office", {}),
+                "contact_address": contact.get("address", {}),
+                "contact_phone": contact.get("phone", ""),
+                "contact_fax": contact.get("fax", ""),
+            },
+        )
+        if changed or portal.pk is None:
+            portal.save()
+            self.report.count("settings", False)
+
+
+PRIVACY_TEXT = {
+    "it": (
+        "Questo portale non usa cookie per chi lo visita senza accedere all'area riservata, non "
+        "carica risorse da altri siti e non traccia i visitatori: per questo non serve un banner "
+        "sui cookie. I messaggi inviati con il modulo dei suggerimenti sono conservati per "
+        "rispondere e migliorare il portale."
+    ),
+    "en": (
+        "This portal sets no cookie for visitors who do not sign in to the editors' area, loads "
+        "nothing from other sites and does not track visitors: that is why no cookie banner is "
+        "needed. Messages sent with the suggestions form are kept to reply and improve the portal."
+    ),
+}
+
+
+def load_demo(path: Path = FLORENCE_FILE) -> LoadReport:
+    """Load the demo file at ``path``; return what was created or changed."""
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return DemoLoader(data).run()

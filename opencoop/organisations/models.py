@@ -1,0 +1,72 @@
+"""Organisations: reporting authorities and their partners, identified as IATI does."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+from opencoop.codelists.fields import CodelistField
+from opencoop.core.multilingual import MultilingualField, text
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def reporting(self) -> OrganisationQuerySet:
+        """Return the authorities that publish activities on this portal."""
+        return self.filter(is_reporting=True)
+
+
+class Organisation(index.Indexed, models.Model):
+    """An organisation named in IATI data: a reporting authority, a partner city, an NGO."""
+
+    name = MultilingualField(_("name"), max_length=500)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=150,
+        blank=True,
+        help_text=_("For example IT-CF-01307110484: registration agency prefix and number."),
+    )
+    type = CodelistField("OrganisationType", verbose_name=_("organisation type"), blank=True)
+    country = CodelistField("Country", verbose_name=_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    is_reporting = models.BooleanField(
+        _("reporting authority"),
+        default=False,
+        help_text=_("Publishes its own activities on this portal."),
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("identifier"),
+        FieldPanel("type"),
+        FieldPanel("country"),
+        FieldPanel("website"),
+        FieldPanel("is_reporting"),
+    ]
+    search_fields = [index.SearchField("name"), index.SearchField("identifier")]
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identifier"],
+                condition=~models.Q(identifier=""),
+                name="organisation_identifier_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return text(self.name) or self.identifier or self.slug
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(text(self.name, "en") or self.identifier)[:100]
+        super().save(*args, **kwargs)

@@ -1,0 +1,161 @@
+"""The page tree: home, plain pages, the cooperation section and its lists of records."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from opencoop.suggestions.forms import SuggestionForm
+from opencoop.suggestions.services import submit_suggestion
+
+from .navigation import page_context
+from .records import KINDS
+
+
+class PortalPage(Page):
+    """Base of every public page: breadcrumbs, language alternates, share links."""
+
+    class Meta:
+        abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(page_context(request, self))
+        return context
+
+
+class HomePage(PortalPage):
+    intro = RichTextField(_("introduction"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+
+class StandardPage(PortalPage):
+    intro = models.TextField(_("introduction"), blank=True)
+    body = RichTextField(_("text"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("page")
+
+
+class SectionPage(PortalPage):
+    """The landing page of a cooperation section, grouping its records as the original site does."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    reporting_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("reporting organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Whose activities this section shows."),
+    )
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("reporting_org")]
+    subpage_types = ["pages.RecordIndexPage", "pages.StandardPage", "pages.SuggestionPage"]
+
+    class Meta:
+        verbose_name = _("cooperation section")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        groups = []
+        for index_page in self.get_children().live().type(RecordIndexPage).specific():
+            kind = KINDS[index_page.record_type]
+            groups.append(
+                {
+                    "page": index_page,
+                    "kind": kind.key,
+                    "records": list(kind.published(self.reporting_org)),
+                }
+            )
+        context["groups"] = groups
+        return context
+
+
+class RecordIndexPage(RoutablePageMixin, PortalPage):
+    """A list of one kind of record with a page for each record under it."""
+
+    record_type = models.CharField(
+        _("records listed"), max_length=20, choices=[(k, v.label) for k, v in KINDS.items()]
+    )
+    intro = models.TextField(_("introduction"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("record_type"), FieldPanel("intro")]
+    parent_page_types = ["pages.SectionPage"]
+    subpage_types: list[str] = []
+    page_size = 20
+
+    class Meta:
+        verbose_name = _("list of records")
+
+    @property
+    def kind(self):
+        return KINDS[self.record_type]
+
+    @property
+    def reporting_org(self):
+        return self.get_parent().specific.reporting_org
+
+    def record_url(self, record) -> str:
+        return self.url + self.reverse_subpage("record", args=[record.slug])
+
+    @path("")
+    def index(self, request):
+        paginator = Paginator(self.kind.published(self.reporting_org), self.page_size)
+        try:
+            page_number = int(request.GET.get("page", "1"))
+        except ValueError:
+            page_number = 1
+        if page_number < 1 or page_number > paginator.num_pages:
+            raise Http404
+        return self.render(request, context_overrides={"records": paginator.page(page_number)})
+
+    @re_path(r"^(?P<slug>[-\w]+)/$", name="record")
+    def record(self, request, slug: str):
+        record = self.kind.published(self.reporting_org).filter(slug=slug).first()
+        if record is None:
+            raise Http404
+        context = self.get_context(request)
+        context.update(page_context(request, self, record=record))
+        context["record"] = record
+        context.update(self.kind.detail_context(record))
+        return TemplateResponse(request, self.kind.template, context)
+
+
+class SuggestionPage(PortalPage):
+    """The suggestions form: stores the message and tells the sender it was received."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    thanks = models.TextField(_("thank-you text"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("thanks")]
+
+    class Meta:
+        verbose_name = _("suggestions page")
+
+    def serve(self, request, *args, **kwargs):
+        if request.method == "POST":
+            form = SuggestionForm(request.POST)
+            if form.is_valid():
+                submit_suggestion(
+                    message=form.cleaned_data["message"],
+                    email=form.cleaned_data["email"],
+                    page_url=form.cleaned_data["page_url"],
+                    language=request.LANGUAGE_CODE,
+                )
+                return redirect(self.url + "?sent=1")
+        else:
+            form = SuggestionForm(initial={"page_url": request.GET.get("from", "")})
+        context = self.get_context(request)
+        context["form"] = form
+        context["sent"] = request.GET.get("sent") == "1"
+        return TemplateResponse(request, self.get_template(request), context)

@@ -1,0 +1,94 @@
+"""Breadcrumbs, language alternates and share links of a public page (or a record under it)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from wagtail.models import Locale, Page
+
+from opencoop.core.multilingual import text
+
+
+def record_suffix(page: Page, record) -> str:
+    """Return the part of a record's address under its list page."""
+    return page.reverse_subpage("record", args=[record.slug])
+
+
+def alternates(request, page: Page, record=None) -> list[dict]:
+    """Return, per portal language, the address of the same content (page or record)."""
+    names = dict(settings.LANGUAGES)
+    locales = {loc.language_code: loc for loc in Locale.objects.all()}
+    current = page.locale.language_code
+    result = []
+    for code, _name in settings.LANGUAGES:
+        locale = locales.get(code)
+        target = page if code == current else None
+        if target is None and locale is not None:
+            target = page.get_translation_or_none(locale)
+            if target is not None and not target.live:
+                target = None
+        if target is None:
+            continue
+        url = request.build_absolute_uri(target.get_url(request))
+        if record is not None:
+            url += record_suffix(target.specific, record)
+        result.append(
+            {"lang": code, "label": names[code], "url": url, "is_current": code == current}
+        )
+    return result
+
+
+def breadcrumbs(page: Page, record=None) -> list[dict]:
+    """Return the trail from the home page to this page (and record)."""
+    trail = [
+        {"title": ancestor.title, "url": ancestor.url}
+        for ancestor in page.get_ancestors(inclusive=True).filter(depth__gte=2)
+    ]
+    if record is not None:
+        trail.append({"title": text(record.title), "url": ""})
+    return trail
+
+
+def share_links(url: str, title: str) -> list[dict]:
+    """Return plain share links: no third-party script is loaded by the page."""
+    return [
+        {
+            "label": _("Share on X / Twitter"),
+            "icon": "it-twitter",
+            "url": "https://twitter.com/intent/tweet?" + urlencode({"url": url, "text": title}),
+        },
+        {
+            "label": _("Share on Facebook"),
+            "icon": "it-facebook",
+            "url": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
+        },
+        {
+            "label": _("Share on LinkedIn"),
+            "icon": "it-linkedin",
+            "url": "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
+        },
+        {
+            "label": _("Share by e-mail"),
+            "icon": "it-mail",
+            "url": f"mailto:?subject={quote(title)}&body={quote(url)}",
+        },
+    ]
+
+
+def page_context(request, page: Page, record=None) -> dict:
+    """Return what the site chrome needs to render ``page`` (or ``record`` under it)."""
+    langs = alternates(request, page, record)
+    current = next(
+        (alt["url"] for alt in langs if alt["is_current"]),
+        request.build_absolute_uri(page.get_url(request)),
+    )
+    title = text(record.title) if record is not None else page.title
+    return {
+        "alternates": langs,
+        "breadcrumbs": breadcrumbs(page, record),
+        "share_links": share_links(current, title),
+        "canonical_url": current,
+        "page_title": title,
+    }

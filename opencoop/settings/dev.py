@@ -1,0 +1,7 @@
+"""Settings for a local run: SQLite and the local-memory cache unless told otherwise."""
+
+from .base import *
+
+DEBUG = True
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-key"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
