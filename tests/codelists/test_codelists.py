@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.template import Context, Template
+from django.test.utils import isolate_apps
 from django.utils import translation
 
 from opencoop.codelists import registry
@@ -211,7 +212,9 @@ def test_choices_with_code_prefix_and_no_shared_state():
 def test_italian_labels_cover_every_active_code(name):
     codelist = registry.get(name)
     missing = [
-        code for code, item in codelist.items.items() if not item.withdrawn and "it" not in item.names
+        code
+        for code, item in codelist.items.items()
+        if not item.withdrawn and "it" not in item.names
     ]
     assert missing == []
 
@@ -249,9 +252,7 @@ def test_validate_code_names_field_and_codelist():
     assert error.code == "invalid_code"
     with translation.override("en"):  # the message is lazy: rendered in the active language
         messages = error.messages
-    assert messages == [
-        "recipient-country/@code: “XX” is not a code of the IATI Country codelist."
-    ]
+    assert messages == ["recipient-country/@code: “XX” is not a code of the IATI Country codelist."]
 
 
 def test_validate_code_message_is_translated():
@@ -287,18 +288,23 @@ def test_blank_field_accepts_empty_and_required_field_rejects_it():
     assert excinfo.value.error_list[0].code == "blank"
 
 
-class Place(models.Model):
-    """Throwaway model for the field tests (never migrated)."""
+@pytest.fixture
+def place_model():
+    """Return a throwaway model with two CodelistFields, in an isolated app registry."""
+    with isolate_apps("opencoop.codelists"):
 
-    country = CodelistField("Country", verbose_name="recipient country", blank=True)
-    sector = CodelistField("Sector", verbose_name="sector", show_codes=True)
+        class Place(models.Model):
+            country = CodelistField("Country", verbose_name="recipient country", blank=True)
+            sector = CodelistField("Sector", verbose_name="sector", show_codes=True)
 
-    class Meta:
-        app_label = "codelists"
+            class Meta:
+                app_label = "codelists"
+
+        yield Place
 
 
-def test_full_clean_puts_the_error_under_the_field_name():
-    place = Place(country="XX", sector="15170")
+def test_full_clean_puts_the_error_under_the_field_name(place_model):
+    place = place_model(country="XX", sector="15170")
     with pytest.raises(ValidationError) as excinfo:
         place.full_clean()
     with translation.override("en"):
@@ -309,22 +315,22 @@ def test_full_clean_puts_the_error_under_the_field_name():
     ]
 
 
-def test_full_clean_passes_with_valid_codes():
-    Place(country="PS", sector="15170").full_clean()
+def test_full_clean_passes_with_valid_codes(place_model):
+    place_model(country="PS", sector="15170").full_clean()
 
 
-def test_get_display_returns_the_label():
-    place = Place(country="DE", sector="15170")
+def test_get_display_returns_the_label(place_model):
+    place = place_model(country="DE", sector="15170")
     with translation.override("it"):
         assert place.get_country_display() == "Germania"
     with translation.override("en"):
         assert place.get_country_display() == "Germany"
-    assert Place(country="", sector="15170").get_country_display() == ""
+    assert place_model(country="", sector="15170").get_country_display() == ""
 
 
-def test_deconstruct_round_trips_the_codelist_without_choices():
-    field = Place._meta.get_field("sector")
-    name, path, args, kwargs = field.deconstruct()
+def test_deconstruct_round_trips_the_codelist_without_choices(place_model):
+    field = place_model._meta.get_field("sector")
+    _name, path, args, kwargs = field.deconstruct()
     assert path == "opencoop.codelists.fields.CodelistField"
     assert kwargs == {
         "codelist": "Sector",
@@ -343,21 +349,23 @@ def test_choices_keyword_is_refused():
         CodelistField("Country", choices=[("IT", "Italy")])
 
 
-def test_checks_report_unknown_codelist_and_short_max_length():
-    class Broken(models.Model):
-        bad_list = CodelistField("Contry")
-        too_short = CodelistField("FileFormat")
+def test_checks_report_unknown_codelist_and_short_max_length(place_model):
+    with isolate_apps("opencoop.codelists"):
 
-        class Meta:
-            app_label = "codelists"
+        class Broken(models.Model):
+            bad_list = CodelistField("Contry")
+            too_short = CodelistField("FileFormat")
 
-    ids = {message.id for message in Broken.check()}
+            class Meta:
+                app_label = "codelists"
+
+        ids = {message.id for message in Broken.check()}
     assert {"codelists.E001", "codelists.E002"} <= ids
-    assert Place.check() == []
+    assert place_model.check() == []
 
 
-def test_formfield_is_a_lazy_typed_choice_field():
-    field = Place._meta.get_field("country")
+def test_formfield_is_a_lazy_typed_choice_field(place_model):
+    field = place_model._meta.get_field("country")
     form_field = field.formfield()
     assert isinstance(form_field, forms.TypedChoiceField)
     assert form_field.label == "Recipient country"
@@ -371,8 +379,8 @@ def test_formfield_is_a_lazy_typed_choice_field():
         assert ("DE", "Germany") in list(form_field.choices)
 
 
-def test_formfield_validates_and_shows_codes_when_asked():
-    form_field = Place._meta.get_field("sector").formfield()
+def test_formfield_validates_and_shows_codes_when_asked(place_model):
+    form_field = place_model._meta.get_field("sector").formfield()
     assert form_field.required is True
     with translation.override("it"):
         choices = dict(form_field.choices)
@@ -385,10 +393,10 @@ def test_formfield_validates_and_shows_codes_when_asked():
         form_field.clean("99999x")
 
 
-def test_model_form_renders_a_select():
+def test_model_form_renders_a_select(place_model):
     class PlaceForm(forms.ModelForm):
         class Meta:
-            model = Place
+            model = place_model
             fields = ["country", "sector"]
 
     with translation.override("it"):
