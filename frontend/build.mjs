@@ -34,7 +34,7 @@ const result = sass.compile(join(here, 'scss', 'opencoop.scss'), {
   // Bootstrap Italia 2.x is written with @import and global functions:
   // silence the deprecation noise it triggers, keep our own warnings.
   quietDeps: true,
-  silenceDeprecations: ['import', 'global-builtin', 'color-functions', 'mixed-decls', 'slash-div'],
+  silenceDeprecations: ['import', 'global-builtin', 'color-functions', 'slash-div'],
   logger: {
     warn(message, options) {
       if (options.deprecation) return

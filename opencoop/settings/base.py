@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "opencoop.plans",
     "opencoop.pages",
     "opencoop.suggestions",
+    "opencoop.opendata",
     "opencoop.demo",
     "wagtail_localize",
     "wagtail_localize.locales",

@@ -1,0 +1,3 @@
+"""Open data addresses (IATI files, downloads, API)."""
+
+urlpatterns: list = []
