@@ -250,7 +250,7 @@ def _parse(name: str, path: Path) -> Codelist:
             names=names_by_lang,
             description=descriptions.get(FALLBACK_LANGUAGE, ""),
             category=category,
-            withdrawn=False,
+            withdrawn=element.get("status") == "withdrawn",
         )
     title = _narratives(root.find("metadata/name"), default_lang).get(FALLBACK_LANGUAGE, "")
     return Codelist(
