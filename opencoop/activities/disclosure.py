@@ -6,7 +6,7 @@ Every public page, feed, API response and export asks these functions; none read
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
@@ -35,6 +35,9 @@ class PublicLocation:
     latitude: Decimal | None
     longitude: Decimal | None
     exact: bool
+    description: dict = field(default_factory=dict)
+    exactness: str = ""
+    reach: str = ""
 
 
 def public_locations(activity: Activity) -> list[PublicLocation]:
@@ -42,7 +45,16 @@ def public_locations(activity: Activity) -> list[PublicLocation]:
     locations = list(activity.locations.all())
     if not activity.hide_exact_locations:
         return [
-            PublicLocation(loc.name, loc.country, loc.latitude, loc.longitude, True)
+            PublicLocation(
+                loc.name,
+                loc.country,
+                loc.latitude,
+                loc.longitude,
+                True,
+                description=loc.description,
+                exactness=loc.exactness,
+                reach=loc.reach,
+            )
             for loc in locations
         ]
     countries = [loc.country for loc in locations if loc.country]
@@ -88,6 +100,39 @@ def public_participants(activity: Activity) -> list[PublicParticipant]:
 def hidden_organisation_ids(activity: Activity) -> set[int]:
     """Return the organisations that must not be named anywhere for this activity."""
     return {p.organisation_id for p in activity.participating_orgs.all() if p.hide_name}
+
+
+@dataclass(frozen=True)
+class PublicOrganisation:
+    """How an organisation may be named in one activity's data (transactions, for instance)."""
+
+    name: dict
+    identifier: str
+    organisation_type: str
+    hidden: bool
+
+
+def public_organisation(organisation, hidden_ids: set[int]) -> PublicOrganisation | None:
+    """Name ``organisation`` for the public, as "a local partner" when in ``hidden_ids``.
+
+    ``hidden_ids`` comes from ``hidden_organisation_ids(activity)``; None stays None.
+    """
+    if organisation is None:
+        return None
+    if organisation.pk in hidden_ids:
+        return PublicOrganisation(LOCAL_PARTNER, "", "", True)
+    return PublicOrganisation(organisation.name, organisation.identifier, organisation.type, False)
+
+
+def public_parent(activity: Activity, today: datetime.date | None = None) -> Activity | None:
+    """Return the parent programme when the public may see it, else None."""
+    parent = activity.parent if activity.parent_id else None
+    return parent if parent is not None and is_public(parent, today) else None
+
+
+def public_children(activity: Activity, today: datetime.date | None = None) -> list[Activity]:
+    """Return the sub-activities the public may see (uses prefetched ``children``)."""
+    return [child for child in activity.children.all() if is_public(child, today)]
 
 
 HIDDEN_NOTE = _("Exact places are not published to protect the people involved.")

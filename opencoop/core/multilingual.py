@@ -178,6 +178,12 @@ class MultilingualField(models.JSONField):
         return name, path, args, kwargs
 
     def validate(self, value, model_instance):
+        if not self.blank and not (isinstance(value, dict) and any(value.values())):
+            raise ValidationError(
+                _("%(field)s: enter this text in at least one language."),
+                code="required",
+                params={"field": self.verbose_name},
+            )
         super().validate(value, model_instance)
         try:
             validate_multilingual(value)
@@ -185,12 +191,6 @@ class MultilingualField(models.JSONField):
             raise ValidationError(
                 f"{self.verbose_name}: {exc.messages[0]}", code="invalid"
             ) from exc
-        if not self.blank and not any((value or {}).values()):
-            raise ValidationError(
-                _("%(field)s: enter this text in at least one language."),
-                code="required",
-                params={"field": self.verbose_name},
-            )
         if self.text_max_length:
             for code, item in value.items():
                 if len(item) > self.text_max_length:

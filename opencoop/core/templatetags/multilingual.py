@@ -1,16 +1,20 @@
 """Template filters for multilingual text."""
 
 from django import template
+from django.utils.safestring import SafeString
 
-from opencoop.core.multilingual import LocalizedText, pick
+from opencoop.core.multilingual import pick
 
 register = template.Library()
 
 
 @register.filter
-def ml(value: dict | None) -> LocalizedText:
-    """Render a multilingual value in the reader's language; a fallback carries its ``lang``."""
-    return pick(value)
+def ml(value: dict | None) -> SafeString:
+    """Render a multilingual value in the reader's language; a fallback carries its ``lang``.
+
+    Returns escaped HTML: Django would turn any other object into a plain string first.
+    """
+    return pick(value).__html__()
 
 
 @register.filter

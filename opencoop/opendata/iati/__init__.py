@@ -1,0 +1,1 @@
+"""IATI 2.03: activity and organisation files, the rules the schema cannot check, the schemas."""
