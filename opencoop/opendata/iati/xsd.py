@@ -39,10 +39,3 @@ def validate_xml(
         return []
     return [f"line {error.line}: {error.message}" for error in schema.error_log]
 
-
-def validate_element(element: etree._Element, kind: Kind = "activities") -> list[str]:
-    """Return the schema errors of an already built document element."""
-    schema = load_schema(kind)
-    if schema.validate(element.getroottree()):
-        return []
-    return [f"line {error.line}: {error.message}" for error in schema.error_log]

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, username: str, **options):
-        user, created = get_user_model().objects.get_or_create(
+        user, _created = get_user_model().objects.get_or_create(
             username=username, defaults={"email": f"{username}@localhost"}
         )
         password = secrets.token_urlsafe(12)
