@@ -1,0 +1,48 @@
+"""The editors' back office opens every record type, with revisions and workflow."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from opencoop.activities.models import Activity
+from opencoop.exchanges.models import Exchange
+from opencoop.initiatives.models import Initiative
+from opencoop.plans.models import AnnualPlan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor_client(client):
+    user = get_user_model().objects.create_superuser("chief", "chief@example.org", "x-long-password-1")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", [Activity, Initiative, Exchange, AnnualPlan])
+def test_add_and_edit_forms_render(editor_client, model):
+    opts = model._meta
+    add = editor_client.get(reverse(f"wagtailsnippets_{opts.app_label}_{opts.model_name}:add"))
+    assert add.status_code == 200
+    record = model.objects.first()
+    edit = editor_client.get(
+        reverse(f"wagtailsnippets_{opts.app_label}_{opts.model_name}:edit", args=[record.pk])
+    )
+    assert edit.status_code == 200
+    body = edit.content.decode()
+    assert 'lang="it"' in body and 'lang="en"' in body
+
+
+def test_saving_a_draft_keeps_the_published_text(editor_client, client):
+    activity = Activity.objects.get(slug="baan-unrak-house-of-joy")
+    published_title = activity.title["en"]
+    revision = activity.save_revision()
+    activity.refresh_from_db()
+    assert activity.live and activity.title["en"] == published_title
+    draft = revision.as_object()
+    draft.title = {**draft.title, "en": "Changed in a draft"}
+    draft.save_revision()
+    activity.refresh_from_db()
+    assert activity.title["en"] == published_title
+    assert activity.has_unpublished_changes
+    assert activity.revisions.count() >= 2
