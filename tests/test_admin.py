@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def editor_client(client):
-    user = get_user_model().objects.create_superuser("chief", "chief@example.org", "x-long-password-1")
+    user = get_user_model().objects.create_superuser(
+        "chief", "chief@example.org", "x-long-password-1"
+    )
     client.force_login(user)
     return client
 

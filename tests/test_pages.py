@@ -52,9 +52,11 @@ def test_language_switch_and_hreflang_lead_to_the_same_content(client, url, lang
     assert set(alternates) == {"it", "en"}
     assert alternates[lang].endswith(url)
     assert alternates["en" if lang == "it" else "it"].endswith(other_path)
-    switch = soup.find("nav", class_="oc-language-switch")
-    links = {a["hreflang"]: a["href"] for a in switch.find_all("a")}
-    assert links == {("en" if lang == "it" else "it"): alternates["en" if lang == "it" else "it"]}
+    switch = soup.find("ul", class_="oc-lang-switch")
+    links = {a["hreflang"]: a for a in switch.find_all("a")}
+    assert {code: a["href"] for code, a in links.items()} == alternates
+    assert links[lang]["aria-current"] == "true"
+    assert not links["en" if lang == "it" else "it"].has_attr("aria-current")
     # The other language's page shows the same record.
     other = soup_of(client, other_path)
     assert other.find("h1") is not None

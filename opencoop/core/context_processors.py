@@ -43,6 +43,28 @@ class PortalChrome:
         return qs.first()
 
     @cached_property
+    def section(self) -> Page | None:
+        """Return the cooperation section of the current language (the main navigation)."""
+        return self._first_of_type("SectionPage")
+
+    @cached_property
+    def menu_items(self) -> list[dict]:
+        """Return the main navigation: the section and its lists, in the current language."""
+        if self.section is None:
+            return []
+        path = self.request.path
+        items = [self.section, *self.section.get_children().live().in_menu()]
+        return [
+            {
+                "title": item.title,
+                "url": item.url,
+                "active": path == item.url
+                or (item is not self.section and path.startswith(item.url)),
+            }
+            for item in items
+        ]
+
+    @cached_property
     def suggestions_page(self) -> Page | None:
         return self._first_of_type("SuggestionPage")
 

@@ -9,7 +9,7 @@ from .models import MAX_MESSAGE_LENGTH
 class SuggestionForm(forms.Form):
     message = forms.CharField(
         label=_("Your suggestion"),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
         max_length=MAX_MESSAGE_LENGTH,
         error_messages={
             "required": _("Write your suggestion: the message is empty."),
@@ -22,6 +22,7 @@ class SuggestionForm(forms.Form):
     email = forms.EmailField(
         label=_("Your e-mail (optional, if you want a reply)"),
         required=False,
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}),
         error_messages={"invalid": _("The e-mail address is not valid.")},
     )
     page_url = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
