@@ -11,6 +11,12 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("opendata/", include("opencoop.opendata.urls")),
+    path("catalogue/", include("opencoop.catalogue.urls")),
+    path("stats/", include("opencoop.stats.urls")),
+    path("geography/", include("opencoop.geography.urls")),
+    path("operations/", include("opencoop.operations.urls")),
+    path("editorial/", include("opencoop.editorial.urls")),
+    path("imports/", include("opencoop.imports.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,3 @@
+"""Addresses of the catalogue app (outside the language prefix)."""
+
+urlpatterns: list = []

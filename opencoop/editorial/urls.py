@@ -1,0 +1,3 @@
+"""Addresses of the editorial app (outside the language prefix)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Addresses of the geography app (outside the language prefix)."""
+
+urlpatterns: list = []

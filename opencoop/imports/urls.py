@@ -1,0 +1,3 @@
+"""Addresses of the imports app (outside the language prefix)."""
+
+urlpatterns: list = []

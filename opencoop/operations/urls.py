@@ -1,0 +1,3 @@
+"""Addresses of the operations app (outside the language prefix)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Addresses of the stats app (outside the language prefix)."""
+
+urlpatterns: list = []
