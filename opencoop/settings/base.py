@@ -131,8 +131,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Italian is the default language; URLs carry the language (/it/…, /en/…).
-LANGUAGE_CODE = "it"
-LANGUAGES = [("it", "Italiano"), ("en", "English")]
+# More languages: OPENCOOP_LANGUAGES="it:Italiano,en:English,fr:Français" (the first is the default).
+LANGUAGES = [
+    tuple(item.split(":", 1))
+    for item in os.environ.get("OPENCOOP_LANGUAGES", "it:Italiano,en:English").split(",")
+]
+LANGUAGE_CODE = LANGUAGES[0][0]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [PROJECT_DIR / "locale"]
