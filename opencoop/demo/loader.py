@@ -390,9 +390,10 @@ class DemoLoader:
         if "menu_title" in spec:
             values["seo_title"] = spec["title"]["en"]
             values["title"] = spec["menu_title"]["en"]
-        if _set_fields(existing, values) or not existing.live:
+        was_live = existing.live
+        if _set_fields(existing, values) or not was_live:
             existing.save_revision(log_action=False).publish(log_action=False)
-            self.report.count(f"page:{key}:en", not existing.live)
+            self.report.count(f"page:{key}:en", not was_live)
         return existing
 
     def _pair(

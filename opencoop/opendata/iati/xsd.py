@@ -38,4 +38,3 @@ def validate_xml(
     if schema.validate(document):
         return []
     return [f"line {error.line}: {error.message}" for error in schema.error_log]
-
