@@ -540,9 +540,15 @@ class Beneficiaries(ActivityChild):
     ]
 
     class Meta(ActivityChild.Meta):
-        verbose_name = _("beneficiaries")
-        verbose_name_plural = _("beneficiaries")
+        verbose_name = _("group of beneficiaries")
+        verbose_name_plural = _("groups of beneficiaries")
 
     def clean(self) -> None:
         if self.total is not None and (self.women or 0) + (self.men or 0) > self.total:
-            raise ValidationError({"total": _("total: fewer than women and men together.")})
+            raise ValidationError(
+                {
+                    "total": _(
+                        "total: it is smaller than the number of women and men added together."
+                    )
+                }
+            )

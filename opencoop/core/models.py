@@ -15,18 +15,21 @@ from .multilingual import MultilingualField, pick
 
 LICENCES = {
     "cc-by-4.0": (
-        "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+        _("Creative Commons Attribution 4.0 International (CC BY 4.0)"),
         "https://creativecommons.org/licenses/by/4.0/",
     ),
     "cc-by-sa-4.0": (
-        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+        _("Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)"),
         "https://creativecommons.org/licenses/by-sa/4.0/",
     ),
     "cc0-1.0": (
-        "Creative Commons CC0 1.0 Universal",
+        _("Creative Commons CC0 1.0 Universal"),
         "https://creativecommons.org/publicdomain/zero/1.0/",
     ),
-    "iodl-2.0": ("Italian Open Data License 2.0 (IODL 2.0)", "https://www.dati.gov.it/iodl/2.0/"),
+    "iodl-2.0": (
+        _("Italian Open Data License 2.0 (IODL 2.0)"),
+        "https://www.dati.gov.it/iodl/2.0/",
+    ),
 }
 
 
