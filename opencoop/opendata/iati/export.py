@@ -1,0 +1,252 @@
+"""Stream IATI 2.03 files: the activities of a reporting organisation and its organisation file.
+
+The generators write with ``lxml.etree.xmlfile`` one activity at a time and read the activities
+in chunks (children prefetched per chunk), so memory stays flat however many activities there are.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Max, Prefetch, QuerySet
+from django.utils import timezone
+from lxml import etree
+from wagtail.models import Site
+
+from opencoop.activities.disclosure import public_activities
+from opencoop.activities.models import Activity, DocumentLink, ParticipatingOrg, Transaction
+from opencoop.organisations.models import Organisation
+from opencoop.plans.models import AnnualPlan, PlanDocument
+
+from .mapping import (
+    IATI_VERSION,
+    YearBudget,
+    activity_element,
+    iso_datetime,
+    organisation_root_element,
+)
+
+CHUNK_SIZE = 500
+CENT = Decimal("0.01")
+# BudgetType: a revised budget replaces the original one of the same period.
+REVISED_BUDGET = "2"
+
+
+# Selections --------------------------------------------------------------------------------------
+def reporting_org_activities(organisation: Organisation) -> QuerySet[Activity]:
+    """Return the public activities of ``organisation`` (what its IATI file lists)."""
+    return public_activities().for_reporting_org(organisation)
+
+
+def activities_for_export(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Keep the public ones of ``activities``, with everything the mapping reads fetched in bulk."""
+    public = public_activities().values("pk")
+    return (
+        activities.filter(pk__in=public)
+        .select_related("reporting_org", "parent", "latest_revision")
+        .defer("latest_revision__content")  # only its date is read
+        .prefetch_related(
+            "recipient_countries",
+            "recipient_regions",
+            "locations",
+            "sectors",
+            "sdg_tags",
+            "policy_markers",
+            Prefetch(
+                "participating_orgs",
+                queryset=ParticipatingOrg.objects.select_related("organisation"),
+            ),
+            "budgets",
+            Prefetch(
+                "transactions",
+                queryset=Transaction.objects.select_related("provider_org", "receiver_org"),
+            ),
+            Prefetch("documents", queryset=DocumentLink.objects.select_related("document")),
+            "results",
+            "beneficiaries",
+            Prefetch(
+                "children",
+                queryset=Activity.objects.only(
+                    "pk", "parent_id", "iati_identifier", "live", "embargo_until"
+                ).order_by("iati_identifier"),
+            ),
+        )
+        .order_by("iati_identifier")
+    )
+
+
+def site_base_url() -> str:
+    """Return the portal's address, for absolute document URLs outside a request."""
+    site = Site.objects.filter(is_default_site=True).first()
+    return site.root_url if site is not None else settings.WAGTAILADMIN_BASE_URL
+
+
+# Streaming ---------------------------------------------------------------------------------------
+class _Sink:
+    """Collect what lxml writes, so that a generator can hand it on piece by piece."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self._parts.append(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def stream_document(
+    root_tag: str, attributes: dict[str, str], elements: Iterator[etree._Element]
+) -> Iterator[bytes]:
+    """Yield an XML document: the declaration and root start, then one piece per element."""
+    sink = _Sink()
+    with etree.xmlfile(sink, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element(root_tag, attributes):
+            xf.write("\n")
+            xf.flush()
+            yield sink.take()
+            for element in elements:
+                xf.write(element, pretty_print=True)
+                xf.flush()
+                yield sink.take()
+    tail = sink.take()
+    if tail:
+        yield tail + b"\n"
+
+
+def iter_activity_elements(
+    activities: QuerySet[Activity], *, base_url: str | None = None
+) -> Iterator[tuple[Activity, etree._Element]]:
+    """Yield each public activity of ``activities`` with its ``iati-activity`` element."""
+    base_url = site_base_url() if base_url is None else base_url
+    for activity in activities_for_export(activities).iterator(chunk_size=CHUNK_SIZE):
+        yield activity, activity_element(activity, base_url=base_url)
+
+
+def iter_activities_xml(
+    activities: QuerySet[Activity], *, base_url: str | None = None
+) -> Iterator[bytes]:
+    """Yield an ``iati-activities`` 2.03 document of the public ones of ``activities``."""
+    attributes = {"version": IATI_VERSION, "generated-datetime": iso_datetime(timezone.now())}
+    elements = (element for _, element in iter_activity_elements(activities, base_url=base_url))
+    return stream_document("iati-activities", attributes, elements)
+
+
+def activity_document(element: etree._Element) -> bytes:
+    """Return one ``iati-activity`` element wrapped in an ``iati-activities`` document."""
+    root = etree.Element("iati-activities", version=IATI_VERSION)
+    root.append(element)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+# Organisation file -------------------------------------------------------------------------------
+def plan_total_budgets(organisation: Organisation) -> list[YearBudget]:
+    """Return the planned total of each published annual plan that states one, by year."""
+    plans = (
+        AnnualPlan.objects.published()
+        .filter(reporting_org=organisation, planned_total__isnull=False)
+        .order_by("year")
+    )
+    return [YearBudget(plan.year, plan.planned_total, plan.currency) for plan in plans]
+
+
+def current_budgets(activity: Activity) -> list:
+    """Return the activity's budgets, a revised one replacing the original of the same period."""
+    by_period: dict[tuple, list] = defaultdict(list)
+    for budget in activity.budgets.all():
+        by_period[(budget.period_start, budget.period_end)].append(budget)
+    chosen = []
+    for budgets in by_period.values():
+        revised = [b for b in budgets if b.type == REVISED_BUDGET]
+        chosen.extend(revised or budgets)
+    return chosen
+
+
+def country_shares(activity: Activity) -> dict[str, Decimal]:
+    """Return each recipient country's share of the activity (1 = all of it).
+
+    A single country without a percentage (and no OECD DAC region) takes everything; otherwise
+    every country needs a percentage, and an activity where one is missing is left out.
+    """
+    countries = list(activity.recipient_countries.all())
+    dac_regions = [r for r in activity.recipient_regions.all() if r.vocabulary in ("", "1")]
+    if len(countries) == 1 and not dac_regions and countries[0].percentage is None:
+        return {countries[0].code: Decimal(1)}
+    if any(country.percentage is None for country in countries):
+        return {}
+    shares: dict[str, Decimal] = defaultdict(Decimal)
+    for country in countries:
+        shares[country.code] += country.percentage / 100
+    return dict(shares)
+
+
+def recipient_country_budgets(activities: QuerySet[Activity]) -> list[YearBudget]:
+    """Add up the activities' budgets by recipient country, calendar year (of the period start)
+    and currency, splitting an activity among its countries by percentage."""
+    totals: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
+    selection = (
+        activities.filter(pk__in=public_activities().values("pk"))
+        .only("pk", "default_currency")
+        .prefetch_related("budgets", "recipient_countries", "recipient_regions")
+        .order_by("pk")
+    )
+    for activity in selection.iterator(chunk_size=CHUNK_SIZE):
+        shares = country_shares(activity)
+        for budget in current_budgets(activity):
+            currency = budget.currency or activity.default_currency
+            for code, share in shares.items():
+                totals[(code, budget.period_start.year, currency)] += budget.value * share
+    return [
+        YearBudget(year, value.quantize(CENT, rounding=ROUND_HALF_UP), currency, country=code)
+        for (code, year, currency), value in sorted(totals.items())
+    ]
+
+
+def organisation_documents(organisation: Organisation) -> list[PlanDocument]:
+    """Return the documents of the published annual plans, newest plan first."""
+    return list(
+        PlanDocument.objects.filter(
+            plan__in=AnnualPlan.objects.published().filter(reporting_org=organisation)
+        )
+        .select_related("document", "plan")
+        .order_by("-plan__year", "sort_order", "pk")
+    )
+
+
+def organisation_last_updated(organisation: Organisation) -> datetime.datetime:
+    """Return the latest publication among the organisation's plans and public activities."""
+    dates = [
+        AnnualPlan.objects.published()
+        .filter(reporting_org=organisation)
+        .aggregate(latest=Max("last_published_at"))["latest"],
+        reporting_org_activities(organisation).aggregate(latest=Max("last_published_at"))["latest"],
+    ]
+    dates = [date for date in dates if date is not None]
+    return max(dates) if dates else timezone.now()
+
+
+def iter_organisation_xml(
+    organisation: Organisation, *, base_url: str | None = None
+) -> Iterator[bytes]:
+    """Yield the ``iati-organisations`` 2.03 document of a reporting organisation."""
+    base_url = site_base_url() if base_url is None else base_url
+    attributes = {"version": IATI_VERSION, "generated-datetime": iso_datetime(timezone.now())}
+
+    def elements() -> Iterator[etree._Element]:
+        yield organisation_root_element(
+            organisation,
+            total_budgets=plan_total_budgets(organisation),
+            country_budgets=recipient_country_budgets(reporting_org_activities(organisation)),
+            documents=organisation_documents(organisation),
+            last_updated_at=organisation_last_updated(organisation),
+            base_url=base_url,
+        )
+
+    return stream_document("iati-organisations", attributes, elements())

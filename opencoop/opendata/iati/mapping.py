@@ -1,0 +1,549 @@
+"""The IATI 2.03 mapping: which element each field becomes, written once, in schema order.
+
+Each ``*_element`` function builds (or appends to a parent) the lxml elements for one part of a
+record. What the public may see comes only from ``opencoop.activities.disclosure``. The
+constants say which IATI code a field maps to; the rules and, later, the import use them too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import mimetypes
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from lxml import etree
+
+from opencoop.activities.disclosure import (
+    hidden_organisation_ids,
+    public_children,
+    public_locations,
+    public_organisation,
+    public_parent,
+    public_participants,
+)
+from opencoop.activities.models import Activity
+from opencoop.codelists import registry
+from opencoop.core.multilingual import portal_languages
+
+if TYPE_CHECKING:
+    from wagtail.documents.models import AbstractDocument
+
+    from opencoop.activities.models import Beneficiaries, RecipientCountry, RecipientRegion, Sector
+    from opencoop.core.models import AttachedDocument
+    from opencoop.organisations.models import Organisation
+
+IATI_VERSION = "2.03"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+POINT_SRS_NAME = "http://www.opengis.net/def/crs/EPSG/0/4326"
+
+# activity-date/@type (ActivityDateType) of each date field, in the order they are written.
+ACTIVITY_DATES = (
+    ("planned_start", "1"),
+    ("actual_start", "2"),
+    ("planned_end", "3"),
+    ("actual_end", "4"),
+)
+# description/@type (DescriptionType) of each text field.
+DESCRIPTIONS = (("description", "1"), ("objectives", "2"), ("target_groups", "3"))
+# related-activity/@type (RelatedActivityType).
+RELATED_PARENT = "1"
+RELATED_CHILD = "2"
+# policy-marker/@vocabulary (PolicyMarkerVocabulary): OECD DAC CRS.
+POLICY_MARKER_VOCABULARY = "1"
+# location/administrative/@vocabulary (GeographicVocabulary) for the country: ISO 3166-1 alpha-2.
+COUNTRY_GEOGRAPHIC_VOCABULARY = "A4"
+# Beneficiaries become one Output result (ResultType 1) counted in units (IndicatorMeasure 1).
+BENEFICIARIES_RESULT_TYPE = "1"
+BENEFICIARIES_MEASURE = "1"
+BENEFICIARIES_TITLE = {"it": "Beneficiari", "en": "Beneficiaries"}
+SEX_DIMENSION = "sex"
+FEMALE = "female"
+MALE = "male"
+# document-link/@format when nothing better is known: a web page.
+WEB_PAGE_FORMAT = "text/html"
+UNKNOWN_FORMAT = "application/octet-stream"
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+# Values ------------------------------------------------------------------------------------------
+def xml_text(value: object) -> str:
+    """Return ``value`` as text, without the characters XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", str(value))
+
+
+def decimal_text(value: Decimal | int | float) -> str:
+    """Write a number as IATI decimals do: no exponent, no trailing zeros ("60", "12.5")."""
+    text = f"{Decimal(value):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def iso_datetime(value: datetime.datetime) -> str:
+    """Write an aware date-time as xsd:dateTime, to the second."""
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def language_order(value: dict | None, default: str) -> list[str]:
+    """List the languages of ``value`` with text: the default first, then the portal's, then A-Z."""
+    value = value or {}
+    ordered: list[str] = []
+    for lang in [default, *portal_languages(), *sorted(value)]:
+        if lang not in ordered and str(value.get(lang) or "").strip():
+            ordered.append(lang)
+    return ordered
+
+
+def has_text(value: dict | None) -> bool:
+    """Say whether a multilingual value has text in any language."""
+    return any(str(item or "").strip() for item in (value or {}).values())
+
+
+def default_language(organisation: Organisation) -> str:
+    """Return the xml:lang of a reporting org's files: the portal's, or the org's first one."""
+    default = settings.LANGUAGE_CODE.split("-")[0]
+    languages = language_order(organisation.name, default)
+    return languages[0] if languages else default
+
+
+def absolute_url(href: str, base_url: str) -> str:
+    """Return ``href`` resolved against the portal's address (documents are served locally)."""
+    return urljoin(base_url, href) if base_url else href
+
+
+def document_format(href: str, document: AbstractDocument | None = None) -> str:
+    """Return the IANA media type (FileFormat code) of a file or address."""
+    guessed = (
+        document.content_type
+        if document is not None
+        else mimetypes.guess_type(urlsplit(href).path)[0] or WEB_PAGE_FORMAT
+    )
+    return guessed if registry.get("FileFormat").is_valid(guessed) else UNKNOWN_FORMAT
+
+
+# Building blocks ---------------------------------------------------------------------------------
+def sub(parent: etree._Element, tag: str, **attributes: object) -> etree._Element:
+    """Append ``tag`` with the given attributes (underscores become hyphens; None is left out)."""
+    attrib = {
+        name.rstrip("_").replace("_", "-"): xml_text(value)
+        for name, value in attributes.items()
+        if value is not None and value != ""
+    }
+    return etree.SubElement(parent, tag, attrib)
+
+
+def narratives(parent: etree._Element, value: dict | None, lang: str) -> int:
+    """Append one ``narrative`` per language with text, each with xml:lang; return how many."""
+    value = value or {}
+    languages = language_order(value, lang)
+    for code in languages:
+        narrative = etree.SubElement(parent, "narrative", {XML_LANG: code})
+        narrative.text = xml_text(value[code]).strip()
+    return len(languages)
+
+
+def text_element(
+    parent: etree._Element, tag: str, value: dict | None, lang: str, **attributes: object
+) -> etree._Element | None:
+    """Append ``tag`` holding the narratives of ``value``; nothing when it has no text."""
+    if not has_text(value):
+        return None
+    element = sub(parent, tag, **attributes)
+    narratives(element, value, lang)
+    return element
+
+
+def plain_narrative(parent: etree._Element, tag: str, value: str) -> None:
+    """Append ``tag`` with one narrative in no particular language (a name, an address)."""
+    if value and value.strip():
+        element = etree.SubElement(parent, tag)
+        etree.SubElement(element, "narrative").text = xml_text(value).strip()
+
+
+def value_element(
+    parent: etree._Element,
+    amount: Decimal,
+    currency: str,
+    value_date: datetime.date,
+    tag: str = "value",
+) -> etree._Element:
+    """Append a monetary value; IATI requires its value-date."""
+    element = sub(parent, tag, currency=currency or None, value_date=value_date.isoformat())
+    element.text = decimal_text(amount)
+    return element
+
+
+def period_elements(parent: etree._Element, start: datetime.date, end: datetime.date) -> None:
+    sub(parent, "period-start", iso_date=start.isoformat())
+    sub(parent, "period-end", iso_date=end.isoformat())
+
+
+def organisation_element(
+    parent: etree._Element,
+    tag: str,
+    *,
+    name: dict,
+    ref: str,
+    organisation_type: str,
+    lang: str,
+    **attributes: object,
+) -> etree._Element:
+    """Append an organisation reference (reporting-, participating-, provider-, receiver-org)."""
+    element = sub(parent, tag, ref=ref or None, type=organisation_type or None, **attributes)
+    narratives(element, name, lang)
+    return element
+
+
+def document_link_element(
+    parent: etree._Element, document_link: AttachedDocument, lang: str, base_url: str
+) -> etree._Element | None:
+    """Append a document-link; a document known only by its title has no url and is left out."""
+    href = document_link.href
+    if not href:
+        return None
+    document = document_link.document if document_link.document_id else None
+    element = sub(
+        parent,
+        "document-link",
+        url=absolute_url(href, base_url),
+        format=document_format(href, document),
+    )
+    title = sub(element, "title")
+    if not narratives(title, document_link.title, lang):
+        etree.SubElement(title, "narrative").text = xml_text(href)
+    sub(element, "category", code=document_link.category)
+    if document_link.language:
+        sub(element, "language", code=document_link.language)
+    if document_link.date:
+        sub(element, "document-date", iso_date=document_link.date.isoformat())
+    return element
+
+
+# Activity ----------------------------------------------------------------------------------------
+def last_updated(activity: Activity) -> datetime.datetime:
+    """Return when the published activity last changed (its last publication, or now)."""
+    if activity.last_published_at:
+        return activity.last_published_at
+    if activity.latest_revision_id and activity.latest_revision:
+        return activity.latest_revision.created_at
+    return timezone.now()
+
+
+def activity_element(activity: Activity, *, base_url: str = "") -> etree._Element:
+    """Build the ``iati-activity`` element of one public activity, children in schema order."""
+    lang = default_language(activity.reporting_org)
+    root = etree.Element(
+        "iati-activity",
+        {
+            "last-updated-datetime": iso_datetime(last_updated(activity)),
+            XML_LANG: lang,
+            "default-currency": activity.default_currency,
+            "hierarchy": "2" if activity.parent_id else "1",
+        },
+    )
+    sub(root, "iati-identifier").text = xml_text(activity.iati_identifier)
+    org = activity.reporting_org
+    organisation_element(
+        root,
+        "reporting-org",
+        name=org.name,
+        ref=org.identifier,
+        organisation_type=org.type,
+        lang=lang,
+    )
+    title = sub(root, "title")
+    narratives(title, activity.title, lang)
+    for field, code in DESCRIPTIONS:
+        text_element(root, "description", getattr(activity, field), lang, type=code)
+    for participant in public_participants(activity):
+        organisation_element(
+            root,
+            "participating-org",
+            name=participant.name,
+            ref=participant.identifier,
+            organisation_type=participant.organisation_type,
+            lang=lang,
+            role=participant.role,
+        )
+    if activity.status:
+        sub(root, "activity-status", code=activity.status)
+    for field, code in ACTIVITY_DATES:
+        if getattr(activity, field):
+            sub(root, "activity-date", type=code, iso_date=getattr(activity, field).isoformat())
+    contact_info_element(root, activity, lang)
+    for country in activity.recipient_countries.all():
+        sub(root, "recipient-country", code=country.code, percentage=percentage(country))
+    for region in activity.recipient_regions.all():
+        sub(
+            root,
+            "recipient-region",
+            code=region.code,
+            vocabulary=region.vocabulary,
+            percentage=percentage(region),
+        )
+    location_elements(root, activity, lang)
+    for sector in activity.sectors.all():
+        sub(
+            root,
+            "sector",
+            vocabulary=sector.vocabulary,
+            code=sector.code,
+            percentage=percentage(sector),
+        )
+    for tag in activity.sdg_tags.all():
+        sub(root, "tag", vocabulary=tag.vocabulary, code=tag.code)
+    for marker in activity.policy_markers.all():
+        sub(
+            root,
+            "policy-marker",
+            vocabulary=POLICY_MARKER_VOCABULARY,
+            code=marker.code,
+            significance=marker.significance,
+        )
+    for tag, field in (
+        ("collaboration-type", "collaboration_type"),
+        ("default-flow-type", "default_flow_type"),
+        ("default-finance-type", "default_finance_type"),
+        ("default-aid-type", "default_aid_type"),
+        ("default-tied-status", "default_tied_status"),
+    ):
+        if getattr(activity, field):
+            sub(root, tag, code=getattr(activity, field))
+    for budget in activity.budgets.all():
+        element = sub(root, "budget", type=budget.type, status=budget.status)
+        period_elements(element, budget.period_start, budget.period_end)
+        value_element(
+            element, budget.value, budget.currency, budget.value_date or budget.period_start
+        )
+    transaction_elements(root, activity, lang)
+    for document_link in activity.documents.all():
+        document_link_element(root, document_link, lang, base_url)
+    parent = public_parent(activity)
+    if parent is not None:
+        sub(root, "related-activity", ref=parent.iati_identifier, type=RELATED_PARENT)
+    for child in public_children(activity):
+        sub(root, "related-activity", ref=child.iati_identifier, type=RELATED_CHILD)
+    result_elements(root, activity, lang)
+    beneficiaries_element(root, activity, lang)
+    return root
+
+
+def percentage(item: RecipientCountry | RecipientRegion | Sector) -> str | None:
+    """Return the item's percentage as IATI writes it, or None when not given."""
+    return decimal_text(item.percentage) if item.percentage is not None else None
+
+
+def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append contact-info when the activity names any contact."""
+    if not (
+        has_text(activity.contact_organisation)
+        or activity.contact_person
+        or activity.contact_telephone
+        or activity.contact_email
+        or activity.contact_website
+    ):
+        return
+    element = sub(parent, "contact-info")
+    text_element(element, "organisation", activity.contact_organisation, lang)
+    plain_narrative(element, "person-name", activity.contact_person)
+    for tag, value in (
+        ("telephone", activity.contact_telephone),
+        ("email", activity.contact_email),
+        ("website", activity.contact_website),
+    ):
+        if value:
+            sub(element, tag).text = xml_text(value)
+
+
+def location_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append the locations disclosure lets through; those hidden stay country-level only."""
+    for location in public_locations(activity):
+        has_point = location.latitude is not None and location.longitude is not None
+        if not has_text(location.name) and not has_point:
+            continue
+        element = sub(parent, "location")
+        if location.reach:
+            sub(element, "location-reach", code=location.reach)
+        text_element(element, "name", location.name, lang)
+        text_element(element, "description", location.description, lang)
+        if location.country:
+            sub(
+                element,
+                "administrative",
+                vocabulary=COUNTRY_GEOGRAPHIC_VOCABULARY,
+                level="0",
+                code=location.country,
+            )
+        if has_point:
+            point = sub(element, "point", srsName=POINT_SRS_NAME)
+            position = f"{decimal_text(location.latitude)} {decimal_text(location.longitude)}"
+            sub(point, "pos").text = position  # "latitude longitude", as GML in EPSG:4326
+        if location.exactness:
+            sub(element, "exactness", code=location.exactness)
+
+
+def transaction_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append the transactions; an organisation hidden for this activity is never named."""
+    hidden = hidden_organisation_ids(activity)
+    for transaction in activity.transactions.all():
+        element = sub(parent, "transaction")
+        sub(element, "transaction-type", code=transaction.type)
+        sub(element, "transaction-date", iso_date=transaction.date.isoformat())
+        value_element(
+            element,
+            transaction.value,
+            transaction.currency,
+            transaction.value_date or transaction.date,
+        )
+        text_element(element, "description", transaction.description, lang)
+        for tag, organisation in (
+            ("provider-org", transaction.provider_org),
+            ("receiver-org", transaction.receiver_org),
+        ):
+            party = public_organisation(organisation, hidden)
+            if party is not None:
+                organisation_element(
+                    element,
+                    tag,
+                    name=party.name,
+                    ref=party.identifier,
+                    organisation_type=party.organisation_type,
+                    lang=lang,
+                )
+
+
+def result_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append one result per result row, with its indicator, baseline and period values."""
+    for result in activity.results.all():
+        element = sub(parent, "result", type=result.type)
+        text_element(element, "title", result.title, lang)
+        indicator = sub(
+            element,
+            "indicator",
+            measure=result.measure,
+            ascending="1" if result.ascending else "0",
+        )
+        text_element(indicator, "title", result.indicator, lang)
+        if result.baseline_year:
+            baseline_value = result.baseline_value
+            sub(
+                indicator,
+                "baseline",
+                year=result.baseline_year,
+                value=decimal_text(baseline_value) if baseline_value is not None else None,
+            )
+        values = [
+            (tag, value)
+            for tag, value in (("target", result.target_value), ("actual", result.actual_value))
+            if value is not None
+        ]
+        if result.period_start and result.period_end and values:
+            period = sub(indicator, "period")
+            period_elements(period, result.period_start, result.period_end)
+            for tag, value in values:
+                sub(period, tag, value=decimal_text(value))
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+
+def beneficiaries_period(row: Beneficiaries, activity: Activity) -> Period | None:
+    """Return the period people were counted in: the row's year, else the activity's dates."""
+    if row.year:
+        return Period(datetime.date(row.year, 1, 1), datetime.date(row.year, 12, 31))
+    if activity.start_date and activity.end_date:
+        return Period(activity.start_date, activity.end_date)
+    return None
+
+
+def beneficiaries_element(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append the people reached as one result: an indicator per group, split by sex."""
+    rows = list(activity.beneficiaries.all())
+    if not rows:
+        return
+    result = sub(parent, "result", type=BENEFICIARIES_RESULT_TYPE)
+    text_element(result, "title", BENEFICIARIES_TITLE, lang)
+    for row in rows:
+        indicator = sub(result, "indicator", measure=BENEFICIARIES_MEASURE, ascending="1")
+        title = row.group if has_text(row.group) else BENEFICIARIES_TITLE
+        text_element(indicator, "title", title, lang)
+        period_dates = beneficiaries_period(row, activity)
+        if period_dates is None:
+            continue
+        period = sub(indicator, "period")
+        period_elements(period, period_dates.start, period_dates.end)
+        sub(period, "actual", value=row.total)
+        for sex, count in ((FEMALE, row.women), (MALE, row.men)):
+            if count is not None:
+                actual = sub(period, "actual", value=count)
+                sub(actual, "dimension", name=SEX_DIMENSION, value=sex)
+
+
+# Organisation ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class YearBudget:
+    """An amount for one calendar year (and, for recipient-country-budget, one country)."""
+
+    year: int
+    value: Decimal
+    currency: str
+    country: str = ""
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+
+def organisation_root_element(
+    organisation: Organisation,
+    *,
+    total_budgets: Iterable[YearBudget],
+    country_budgets: Iterable[YearBudget],
+    documents: Iterable[AttachedDocument],
+    last_updated_at: datetime.datetime,
+    base_url: str = "",
+) -> etree._Element:
+    """Build the ``iati-organisation`` element of a reporting organisation."""
+    lang = default_language(organisation)
+    root = etree.Element(
+        "iati-organisation",
+        {"last-updated-datetime": iso_datetime(last_updated_at), XML_LANG: lang},
+    )
+    sub(root, "organisation-identifier").text = xml_text(organisation.identifier)
+    name = sub(root, "name")
+    narratives(name, organisation.name, lang)
+    organisation_element(
+        root,
+        "reporting-org",
+        name=organisation.name,
+        ref=organisation.identifier,
+        organisation_type=organisation.type,
+        lang=lang,
+    )
+    for budget in total_budgets:
+        element = sub(root, "total-budget")
+        period_elements(element, budget.start, budget.end)
+        value_element(element, budget.value, budget.currency, budget.start)
+    for budget in country_budgets:
+        element = sub(root, "recipient-country-budget")
+        sub(element, "recipient-country", code=budget.country)
+        period_elements(element, budget.start, budget.end)
+        value_element(element, budget.value, budget.currency, budget.start)
+    for document_link in documents:
+        document_link_element(root, document_link, lang, base_url)
+    return root

@@ -1,0 +1,45 @@
+"""Write the IATI file of a reporting organisation to a file or to standard output."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from opencoop.opendata.iati.export import (
+    iter_activities_xml,
+    iter_organisation_xml,
+    reporting_org_activities,
+)
+from opencoop.organisations.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Write the IATI 2.03 activity file (or, with --organisation, organisation file)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True, help="IATI identifier of the reporting org")
+        parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--organisation", action="store_true", help="write the organisation file instead"
+        )
+        parser.add_argument(
+            "--base-url",
+            help="address of the portal for document links (default: the default site's)",
+        )
+
+    def handle(self, *args, **options) -> None:
+        organisation = Organisation.objects.reporting().filter(identifier=options["org"]).first()
+        if organisation is None:
+            raise CommandError(f"No reporting organisation has the identifier {options['org']!r}.")
+        if options["organisation"]:
+            chunks = iter_organisation_xml(organisation, base_url=options["base_url"])
+        else:
+            chunks = iter_activities_xml(
+                reporting_org_activities(organisation), base_url=options["base_url"]
+            )
+        if options["output"]:
+            with open(options["output"], "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+        else:
+            for chunk in chunks:
+                self.stdout.write(chunk.decode("utf-8"), ending="")

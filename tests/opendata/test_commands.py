@@ -1,0 +1,54 @@
+"""Tests of the iati_export command."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from .conftest import parse, schema_errors
+from .factories import REPORTING_ORG_IDENTIFIER, make_activity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_export_to_standard_output(reporting_org):
+    make_activity(reporting_org, "A")
+    make_activity(reporting_org, "DRAFT", live=False)
+    out = StringIO()
+    call_command("iati_export", "--org", REPORTING_ORG_IDENTIFIER, stdout=out)
+    data = out.getvalue().encode("utf-8")
+    assert schema_errors(data) == []
+    assert parse(data).xpath("iati-activity/iati-identifier/text()") == [
+        f"{REPORTING_ORG_IDENTIFIER}-A"
+    ]
+
+
+def test_export_to_a_file(reporting_org, tmp_path):
+    make_activity(reporting_org, "A")
+    target = tmp_path / "activities.xml"
+    call_command("iati_export", "--org", REPORTING_ORG_IDENTIFIER, "--output", str(target))
+    assert parse(target.read_bytes()).xpath("count(iati-activity)") == 1
+
+
+def test_export_the_organisation_file(reporting_org, tmp_path):
+    target = tmp_path / "organisation.xml"
+    call_command(
+        "iati_export",
+        "--org",
+        REPORTING_ORG_IDENTIFIER,
+        "--organisation",
+        "--output",
+        str(target),
+    )
+    data = target.read_bytes()
+    assert schema_errors(data, "organisations") == []
+    assert parse(data).xpath("iati-organisation/organisation-identifier/text()") == [
+        REPORTING_ORG_IDENTIFIER
+    ]
+
+
+def test_export_of_an_unknown_organisation_fails():
+    with pytest.raises(CommandError, match="No reporting organisation"):
+        call_command("iati_export", "--org", "XX-NOPE", stdout=StringIO())

@@ -1,0 +1,378 @@
+"""Tests of the IATI activity file: schema validity, the mapped values, streaming."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from opencoop.activities.models import Activity
+from opencoop.demo.loader import load_demo
+from opencoop.opendata.iati import export
+from opencoop.opendata.iati.export import (
+    activity_document,
+    iter_activities_xml,
+    iter_activity_elements,
+    reporting_org_activities,
+)
+from opencoop.opendata.iati.rules import ERROR, WARNING, check_activity
+from opencoop.opendata.iati.xsd import SCHEMA_DIR
+from opencoop.organisations.models import Organisation
+
+from .conftest import OFFICIAL_SCHEMA_DIR, parse, schema_errors
+from .factories import (
+    PARTNER_IDENTIFIER,
+    REPORTING_ORG_IDENTIFIER,
+    make_activity,
+    make_full_activity,
+)
+
+pytestmark = pytest.mark.django_db
+
+FLORENCE = "IT-CF-01307110484"
+BASE_URL = "http://testserver/"
+# The schema's sequence of iati-activity children, as far as the portal writes them.
+ACTIVITY_SEQUENCE = [
+    "iati-identifier",
+    "reporting-org",
+    "title",
+    "description",
+    "participating-org",
+    "activity-status",
+    "activity-date",
+    "contact-info",
+    "recipient-country",
+    "recipient-region",
+    "location",
+    "sector",
+    "tag",
+    "policy-marker",
+    "collaboration-type",
+    "default-flow-type",
+    "default-finance-type",
+    "default-aid-type",
+    "default-tied-status",
+    "budget",
+    "transaction",
+    "document-link",
+    "related-activity",
+    "result",
+]
+# What the schema requires and the Florence demo does not state (see the demo file's header).
+FACTS_THE_DEMO_LEAVES_OUT = {"description", "activity-status", "activity-date"}
+
+
+def export_bytes(activities, base_url: str = BASE_URL) -> bytes:
+    return b"".join(iter_activities_xml(activities, base_url=base_url))
+
+
+def florence_activities():
+    return reporting_org_activities(Organisation.objects.get(identifier=FLORENCE))
+
+
+# (a) The Florence demo ----------------------------------------------------------------------------
+@pytest.mark.skipif(not OFFICIAL_SCHEMA_DIR.is_dir(), reason="no official schemas here")
+def test_shipped_schemas_are_the_official_ones():
+    for path in OFFICIAL_SCHEMA_DIR.glob("*.xsd"):
+        assert (SCHEMA_DIR / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_demo_export_validates_once_the_facts_it_leaves_out_are_given():
+    load_demo()
+    activities = Activity.objects.filter(reporting_org__identifier=FLORENCE)
+    # Test data only: the demo states no status, dates or descriptions; IATI requires them.
+    for activity in activities:
+        activity.status = "2"
+        activity.planned_start = datetime.date(2013, 1, 1)
+        activity.description = {"en": "Description given by the test."}
+        activity.save()
+
+    data = export_bytes(florence_activities())
+
+    assert schema_errors(data) == []
+    root = parse(data)
+    identifiers = root.xpath("iati-activity/iati-identifier/text()")
+    assert len(identifiers) == activities.count() == 13
+    assert all(identifier.startswith(FLORENCE + "-") for identifier in identifiers)
+    # Hidden exact places: Baghdad is in the demo, but its activity hides exact locations.
+    baghdad = root.xpath("iati-activity[iati-identifier='IT-CF-01307110484-DAR-AL-KUTUB-BAGHDAD']")[
+        0
+    ]
+    assert baghdad.xpath("location") == []
+    assert baghdad.xpath("recipient-country/@code") == ["IQ"]
+    # A French title in the demo comes out with its language.
+    tabalak = root.xpath("iati-activity[iati-identifier='IT-CF-01307110484-TABALAK-NIGER']")[0]
+    assert tabalak.xpath("title/narrative/@xml:lang") == ["it", "en", "fr"]
+
+
+def test_demo_export_schema_errors_are_only_the_facts_the_rules_report_missing():
+    load_demo()
+    checked = 0
+    for activity, element in iter_activity_elements(florence_activities(), base_url=BASE_URL):
+        errors = schema_errors(activity_document(element))
+        missing = {
+            breach.path
+            for breach in check_activity(activity)
+            if breach.path in FACTS_THE_DEMO_LEAVES_OUT
+        }
+        assert bool(errors) == bool(missing), (activity.iati_identifier, errors, missing)
+        checked += 1
+    assert checked == 13
+
+
+# (b) An activity with every part --------------------------------------------------------------
+@pytest.fixture
+def full_activity(reporting_org):
+    return make_full_activity(reporting_org)
+
+
+@pytest.fixture
+def full_xml(full_activity):
+    data = export_bytes(Activity.objects.filter(pk=full_activity.pk))
+    return data
+
+
+@pytest.fixture
+def full(full_xml):
+    return parse(full_xml).xpath("iati-activity")[0]
+
+
+def test_full_activity_validates_against_the_schema(full_xml):
+    assert schema_errors(full_xml) == []
+
+
+def test_full_activity_follows_the_iati_rules(full_activity):
+    breaches = check_activity(full_activity, today=datetime.date(2026, 1, 1))
+    assert [b for b in breaches if b.level == ERROR] == []
+    assert [(b.path, b.level) for b in breaches] == [("document-link[3]", WARNING)]
+
+
+def test_document_root_and_activity_attributes(full_xml, full):
+    root = parse(full_xml)
+    assert root.tag == "iati-activities"
+    assert root.get("version") == "2.03"
+    datetime.datetime.fromisoformat(root.get("generated-datetime"))
+    assert full.get("default-currency") == "EUR"
+    assert full.get("{http://www.w3.org/XML/1998/namespace}lang") == "it"
+    assert full.get("hierarchy") == "2"
+    datetime.datetime.fromisoformat(full.get("last-updated-datetime"))
+
+
+def test_children_follow_the_schema_sequence(full):
+    tags = [child.tag for child in full]
+    positions = [ACTIVITY_SEQUENCE.index(tag) for tag in tags]
+    assert positions == sorted(positions)
+    assert set(tags) == set(ACTIVITY_SEQUENCE)
+
+
+def test_identification_and_texts(full):
+    assert full.xpath("iati-identifier/text()") == [f"{REPORTING_ORG_IDENTIFIER}-FULL"]
+    assert full.xpath("reporting-org/@ref") == [REPORTING_ORG_IDENTIFIER]
+    assert full.xpath("reporting-org/@type") == ["11"]
+    assert full.xpath("reporting-org/narrative[@xml:lang='en']/text()") == ["Municipality of Prova"]
+    assert full.xpath("title/narrative/@xml:lang") == ["it", "en", "fr"]
+    assert full.xpath("title/narrative[@xml:lang='fr']/text()") == [
+        "Eau et coopératives à Ouagadougou et Niamey"
+    ]
+    assert full.xpath("description/@type") == ["1", "2", "3"]
+    assert full.xpath("description[@type='1']/narrative/@xml:lang") == ["it", "en", "fr"]
+    assert full.xpath("description[@type='2']/narrative[@xml:lang='en']/text()") == [
+        "Access to drinking water."
+    ]
+
+
+def test_participants_status_dates_and_contact(full):
+    assert full.xpath("participating-org/@role") == ["1", "4"]
+    assert full.xpath("participating-org[@role='4']/@ref") == [PARTNER_IDENTIFIER]
+    assert full.xpath("participating-org[@role='4']/@type") == ["22"]
+    assert full.xpath("participating-org[@role='4']/narrative[@xml:lang='it']/text()") == [
+        "Cooperativa Wend-Panga"
+    ]
+    assert full.xpath("activity-status/@code") == ["2"]
+    dates = {d.get("type"): d.get("iso-date") for d in full.xpath("activity-date")}
+    assert dates == {
+        "1": "2024-01-01",
+        "2": "2024-02-01",
+        "3": "2025-12-31",
+        "4": "2025-12-15",
+    }
+    contact = full.xpath("contact-info")[0]
+    assert [child.tag for child in contact] == [
+        "organisation",
+        "person-name",
+        "telephone",
+        "email",
+        "website",
+    ]
+    assert contact.xpath("person-name/narrative/text()") == ["Anna Rossi"]
+    assert contact.xpath("email/text()") == ["cooperazione@example.org"]
+
+
+def test_geography(full):
+    countries = {c.get("code"): c.get("percentage") for c in full.xpath("recipient-country")}
+    assert countries == {"BF": "60", "NE": "40"}
+    region = full.xpath("recipient-region")[0]
+    assert (region.get("code"), region.get("vocabulary"), region.get("percentage")) == (
+        "011",
+        "2",
+        None,
+    )
+    locations = full.xpath("location")
+    assert len(locations) == 2
+    first = locations[0]
+    assert first.xpath("name/narrative[@xml:lang='en']/text()") == ["Ouagadougou"]
+    assert first.xpath("description/narrative[@xml:lang='en']/text()") == ["Tanghin district"]
+    assert first.xpath("point/@srsName") == ["http://www.opengis.net/def/crs/EPSG/0/4326"]
+    assert first.xpath("point/pos/text()") == ["12.3714 -1.5197"]
+    assert first.xpath("exactness/@code") == ["1"]
+    assert first.xpath("location-reach/@code") == ["1"]
+    assert first.xpath("administrative[@vocabulary='A4']/@code") == ["BF"]
+    assert locations[1].xpath("exactness/@code") == ["2"]
+    assert locations[1].xpath("name/narrative/@xml:lang") == ["it", "en", "fr"]
+
+
+def test_classifications(full):
+    dac = {s.get("code"): s.get("percentage") for s in full.xpath("sector[@vocabulary='1']")}
+    assert dac == {"14030": "60", "32161": "40"}
+    assert full.xpath("sector[@vocabulary='2']/@code") == ["140"]
+    assert full.xpath("tag[@vocabulary='2']/@code") == ["6"]
+    assert full.xpath("tag[@vocabulary='3']/@code") == ["6.1"]
+    marker = full.xpath("policy-marker")[0]
+    assert (marker.get("vocabulary"), marker.get("code"), marker.get("significance")) == (
+        "1",
+        "1",
+        "1",
+    )
+    assert full.xpath("collaboration-type/@code") == ["1"]
+    assert full.xpath("default-flow-type/@code") == ["10"]
+    assert full.xpath("default-finance-type/@code") == ["110"]
+    assert full.xpath("default-aid-type/@code") == ["C01"]
+    assert full.xpath("default-tied-status/@code") == ["5"]
+
+
+def test_budgets_and_transactions(full):
+    first, second = full.xpath("budget")
+    assert (first.get("type"), first.get("status")) == ("1", "2")
+    assert first.xpath("period-start/@iso-date") == ["2024-01-01"]
+    assert first.xpath("period-end/@iso-date") == ["2024-12-31"]
+    assert first.xpath("value/text()") == ["50000"]
+    # IATI requires a value date: the period start stands in when none was entered.
+    assert first.xpath("value/@value-date") == ["2024-01-01"]
+    assert first.xpath("value/@currency") == []
+    assert second.xpath("value/@value-date") == ["2025-02-01"]
+    assert second.xpath("value/@currency") == ["EUR"]
+
+    commitment, disbursement = full.xpath("transaction")
+    assert commitment.xpath("transaction-type/@code") == ["2"]
+    assert commitment.xpath("transaction-date/@iso-date") == ["2024-02-15"]
+    assert commitment.xpath("value/text()") == ["90000"]
+    assert commitment.xpath("value/@value-date") == ["2024-02-15"]
+    assert commitment.xpath("provider-org/@ref") == [REPORTING_ORG_IDENTIFIER]
+    assert commitment.xpath("receiver-org/@ref") == [PARTNER_IDENTIFIER]
+    assert commitment.xpath("receiver-org/narrative[@xml:lang='en']/text()") == [
+        "Wend-Panga Cooperative"
+    ]
+    assert disbursement.xpath("description/narrative[@xml:lang='en']/text()") == [
+        "First instalment"
+    ]
+
+
+def test_documents_related_activities_and_results(full, full_activity):
+    links = full.xpath("document-link")
+    # The third document has only a title: IATI requires a url, so it is left out.
+    assert len(links) == 2
+    assert links[0].get("url") == "https://example.org/docs/project.pdf"
+    assert links[0].get("format") == "application/pdf"
+    assert links[0].xpath("category/@code") == ["A02"]
+    assert links[0].xpath("language/@code") == ["it"]
+    assert links[0].xpath("document-date/@iso-date") == ["2024-01-15"]
+    assert links[1].get("url").startswith("http://testserver/documents/")
+    assert links[1].get("url").endswith("/report.pdf")
+    assert links[1].xpath("title/narrative[@xml:lang='en']/text()") == ["Report"]
+
+    related = {r.get("type"): r.get("ref") for r in full.xpath("related-activity")}
+    assert related == {
+        "1": f"{REPORTING_ORG_IDENTIFIER}-FULL-PROGRAMME",
+        "2": f"{REPORTING_ORG_IDENTIFIER}-FULL-CHILD",
+    }
+
+    result, beneficiaries = full.xpath("result")
+    assert result.get("type") == "1"
+    assert result.xpath("title/narrative[@xml:lang='en']/text()") == ["Wells built"]
+    indicator = result.xpath("indicator")[0]
+    assert (indicator.get("measure"), indicator.get("ascending")) == ("1", "1")
+    assert indicator.xpath("title/narrative[@xml:lang='en']/text()") == ["Number of wells"]
+    assert indicator.xpath("baseline/@year") == ["2023"]
+    assert indicator.xpath("baseline/@value") == ["2"]
+    assert indicator.xpath("period/period-start/@iso-date") == ["2024-01-01"]
+    assert indicator.xpath("period/target/@value") == ["12"]
+    assert indicator.xpath("period/actual/@value") == ["10"]
+
+    assert beneficiaries.xpath("title/narrative[@xml:lang='it']/text()") == ["Beneficiari"]
+    people = beneficiaries.xpath("indicator")[0]
+    assert people.xpath("title/narrative[@xml:lang='en']/text()") == ["Cooperative members"]
+    assert people.xpath("period/period-start/@iso-date") == ["2024-01-01"]
+    assert people.xpath("period/period-end/@iso-date") == ["2024-12-31"]
+    assert people.xpath("period/actual[not(dimension)]/@value") == ["120"]
+    assert people.xpath("period/actual[dimension[@name='sex'][@value='female']]/@value") == ["70"]
+    assert people.xpath("period/actual[dimension[@name='sex'][@value='male']]/@value") == ["50"]
+
+
+def test_parent_is_hierarchy_one_and_lists_its_public_children_only(full_activity):
+    parent = full_activity.parent
+    make_activity(full_activity.reporting_org, "DRAFT-CHILD", parent=parent, live=False)
+    root = parse(export_bytes(Activity.objects.filter(pk=parent.pk)))
+    activity = root.xpath("iati-activity")[0]
+    assert activity.get("hierarchy") == "1"
+    assert activity.xpath("related-activity[@type='2']/@ref") == [
+        f"{REPORTING_ORG_IDENTIFIER}-FULL"
+    ]
+
+
+def test_embargoed_parent_is_not_named(full_activity):
+    parent = full_activity.parent
+    parent.embargo_until = timezone.localdate() + datetime.timedelta(days=30)
+    parent.save()
+    root = parse(export_bytes(Activity.objects.filter(pk=full_activity.pk)))
+    assert root.xpath("iati-activity/related-activity[@type='1']") == []
+    assert b"PROGRAMME" not in export_bytes(Activity.objects.filter(pk=full_activity.pk))
+
+
+# (e) Streaming -----------------------------------------------------------------------------------
+def test_generator_yields_a_piece_per_activity(reporting_org):
+    for suffix in ("A", "B", "C"):
+        make_activity(reporting_org, suffix)
+    chunks = list(iter_activities_xml(reporting_org_activities(reporting_org), base_url=""))
+    assert len(chunks) == 5  # header, three activities, closing tag
+    assert chunks[0].startswith(b"<?xml")
+    assert b"<iati-activities" in chunks[0] and b"<iati-activity " not in chunks[0]
+    assert all(chunk.count(b"<iati-activity ") == 1 for chunk in chunks[1:4])
+    assert chunks[-1].strip() == b"</iati-activities>"
+    assert schema_errors(b"".join(chunks)) == []
+
+
+def test_activities_are_read_in_chunks(reporting_org, monkeypatch):
+    monkeypatch.setattr(export, "CHUNK_SIZE", 2)
+    for number in range(5):
+        make_activity(reporting_org, f"C{number}")
+    root = parse(export_bytes(reporting_org_activities(reporting_org)))
+    assert root.xpath("iati-activity/iati-identifier/text()") == [
+        f"{REPORTING_ORG_IDENTIFIER}-C{number}" for number in range(5)
+    ]
+
+
+def test_queries_do_not_grow_with_the_number_of_activities(reporting_org):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            export_bytes(reporting_org_activities(reporting_org))
+        return len(queries)
+
+    partner = make_full_activity(reporting_org).participating_orgs.get(role="4").organisation
+    few = count_queries()
+    make_full_activity(reporting_org, partner=partner, suffix="FULL2")
+    make_full_activity(reporting_org, partner=partner, suffix="FULL3")
+    assert reporting_org_activities(reporting_org).count() == 9
+    assert count_queries() == few
