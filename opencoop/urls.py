@@ -7,10 +7,21 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from opencoop.opendata import sitemaps as opendata_sitemaps
+from opencoop.opendata.api import api as opendata_api
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("opendata/", include("opencoop.opendata.urls")),
+    path("api/v1/", opendata_api.urls),
+    path("sitemap.xml", opendata_sitemaps.sitemap_index, name="opendata-sitemap"),
+    path(
+        "sitemap-<slug:section>.xml",
+        opendata_sitemaps.sitemap_section,
+        name="opendata-sitemap-section",
+    ),
+    path("robots.txt", opendata_sitemaps.robots_txt, name="robots-txt"),
     path("catalogue/", include("opencoop.catalogue.urls")),
     path("stats/", include("opencoop.stats.urls")),
     path("geography/", include("opencoop.geography.urls")),
@@ -25,3 +36,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)
+
+# Error pages that render without the database; a database outage answers 503, not 500.
+handler404 = "opencoop.operations.views.page_not_found"
+handler500 = "opencoop.operations.views.server_error"

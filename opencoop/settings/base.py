@@ -38,6 +38,11 @@ INSTALLED_APPS = [
     "opencoop.editorial",
     "opencoop.imports",
     "opencoop.demo",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    # django-ninja's templates and Swagger UI files: the API docs load nothing from a CDN.
+    "ninja",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -65,16 +70,26 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id.
+    "opencoop.operations.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "opencoop.operations.middleware.ContentSecurityPolicyMiddleware",
+    "opencoop.operations.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "opencoop.operations.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: django-otp marks verified users; ours asks for the code in the admin.
+    "django_otp.middleware.OTPMiddleware",
+    "opencoop.operations.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by the login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opencoop.urls"
@@ -119,6 +134,22 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours: a locked-out username and address may try again after 15 min
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "opencoop.operations.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "opencoop.operations.views.login_locked_out"
+# Two-factor sign-in (TOTP): asked of every editor who set up a device; OPENCOOP_2FA_REQUIRED
+# makes every editor set one up before using the admin.
+OPENCOOP_2FA_REQUIRED = env_bool("OPENCOOP_2FA_REQUIRED")
+OTP_TOTP_ISSUER = os.environ.get("OPENCOOP_2FA_ISSUER", "OpenCoop")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -155,15 +186,96 @@ STORAGES = {
 
 WAGTAIL_SITE_NAME = "OpenCoop"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Full-text search: the database backend (PostgreSQL full-text search, SQLite FTS5). The
+# "simple" configuration adds no stemming of its own: opencoop.catalogue.indexing stems each
+# language's words. OPENCOOP_SEARCH_URL=https://host:9200 selects OpenSearch instead, for a
+# national-scale atlas (it needs requirements/opensearch.txt; see docs/catalogue.md).
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}
+}
+if os.environ.get("OPENCOOP_SEARCH_URL"):
+    WAGTAILSEARCH_BACKENDS["default"] = {
+        "BACKEND": "wagtail.search.backends.opensearch3",
+        "URLS": [os.environ["OPENCOOP_SEARCH_URL"]],
+        "INDEX": os.environ.get("OPENCOOP_SEARCH_INDEX", "opencoop"),
+    }
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "docx", "xlsx", "csv", "txt"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "opencoop@localhost")
+# Review workflow e-mails (submitted, approved, changes requested) use Django's mail backend.
+WAGTAILADMIN_NOTIFICATION_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # Anonymous visitors get no cookie: sessions and CSRF cookies exist only for forms and the admin.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Sessions are the editors': they end when the browser closes, and after 8 hours at most.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 8 * 60 * 60
+
+# Uploads: type checked by content, size capped, documents always downloaded (never rendered).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "opencoop.operations.uploads.DocumentForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "opencoop.operations.uploads.ImageForm"
+OPENCOOP_MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
+# OECD DAC CRS export: the donor (country) and agency codes the national agency assigns.
+OPENCOOP_CRS_DONOR_CODE = os.environ.get("OPENCOOP_CRS_DONOR_CODE", "")
+OPENCOOP_CRS_AGENCY_CODE = os.environ.get("OPENCOOP_CRS_AGENCY_CODE", "")
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+
+# Headers: a strict policy for public pages; see opencoop.operations.middleware for the others.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+OPENCOOP_ADMIN_CSP = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+OPENCOOP_DOCUMENT_CSP = {"default-src": ["'none'"], "sandbox": True}
+OPENCOOP_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+OPENCOOP_CLIENT_IP_HEADER = os.environ.get("OPENCOOP_CLIENT_IP_HEADER", "")
+
+# One JSON object per line on standard output, each with the request id.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "opencoop.operations.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "opencoop.operations.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"opencoop": {"level": os.environ.get("OPENCOOP_LOG_LEVEL", "INFO")}},
+}

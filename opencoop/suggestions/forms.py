@@ -4,6 +4,26 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_MESSAGE_LENGTH
+from .protection import HONEYPOT_FIELD, TOKEN_FIELD, form_token_problem, issue_form_token
+
+
+class PageUrlWithTrapInput(forms.HiddenInput):
+    """Render the page address together with the spam trap: a fresh stamp and the honeypot.
+
+    The page template renders ``form.page_url`` among the hidden fields, so the trap travels
+    with it and no template has to know about it.
+    """
+
+    template_name = "suggestions/widgets/page_url.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["trap"] = {
+            "token_field": TOKEN_FIELD,
+            "token": issue_form_token(),
+            "honeypot": HONEYPOT_FIELD,
+        }
+        return context
 
 
 class SuggestionForm(forms.Form):
@@ -25,10 +45,18 @@ class SuggestionForm(forms.Form):
         widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}),
         error_messages={"invalid": _("The e-mail address is not valid.")},
     )
-    page_url = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+    page_url = forms.CharField(widget=PageUrlWithTrapInput, required=False, max_length=500)
 
     def clean_message(self) -> str:
         message = self.cleaned_data["message"].strip()
         if not message:
             raise forms.ValidationError(_("Write your suggestion: the message is empty."))
         return message
+
+    def clean(self):
+        cleaned = super().clean()
+        problem = form_token_problem(self.data.get(TOKEN_FIELD, ""))
+        if problem:
+            # On the message, so that the page's error summary lists it beside its field.
+            self.add_error("message", problem)
+        return cleaned

@@ -1,0 +1,57 @@
+"""Error pages that render without the database, in the visitor's language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+
+# How long a client should wait before trying again while the database is away (seconds).
+RETRY_AFTER_SECONDS = 30
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Say whether ``exc`` (or what caused it) means the database cannot be reached."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def page_languages(request: HttpRequest | None) -> list[str]:
+    """Return the languages to write an error page in: the URL's prefix, or all of them."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    if request is not None:
+        first = request.path.lstrip("/").split("/", 1)[0]
+        if first in codes:
+            return [first]
+    return codes
+
+
+def render_error_page(
+    request: HttpRequest | None, template: str, status: int, extra: dict | None = None
+) -> HttpResponse:
+    """Render an error page with no request context, so no context processor touches the DB."""
+    languages = page_languages(request)
+    body = loader.get_template(template).render(
+        {
+            "languages": languages,
+            "page_lang": languages[0],
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            "request_id": getattr(request, "request_id", ""),
+            **(extra or {}),
+        }
+    )
+    return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def unavailable_response(request: HttpRequest | None) -> HttpResponse:
+    """Return the friendly 503 page shown while the database is away."""
+    response = render_error_page(request, "503.html", 503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,126 @@
+"""Middleware for running in production: request ids, security headers, database outages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from .errors import is_database_unavailable, unavailable_response
+from .logs import request_id_var
+
+access_log = logging.getLogger("opencoop.access")
+logger = logging.getLogger("opencoop.operations")
+
+# An id forwarded by the reverse proxy is kept when it is short and harmless, so that the
+# proxy's log and ours share it; anything else is replaced.
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Give each request an id, put it on every log record and on the response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status_code": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with the friendly page when a view finds the database gone.
+
+    Errors raised outside views (in other middleware) reach ``handler500``, which makes the same
+    choice; see ``opencoop.operations.views.server_error``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        logger.error(
+            "Database unavailable: %s",
+            type(exception).__name__,
+            exc_info=exception,
+            extra={"status_code": 503},
+        )
+        return unavailable_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """Send the strict policy on public pages and a looser one where it is needed.
+
+    The Wagtail admin still ships inline scripts in some widgets and previews pages in a frame of
+    its own, so ``/admin/`` gets ``OPENCOOP_ADMIN_CSP``; documents get ``OPENCOOP_DOCUMENT_CSP``,
+    which sandboxes whatever a browser might try to render from a download.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if request.path_info.startswith("/documents/") and "Content-Security-Policy" in response:
+            # Wagtail sends "default-src 'none'"; ours adds the sandbox.
+            del response["Content-Security-Policy"]
+        return super().process_response(request, response)
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if report_only or parts.config is not None:
+            return parts
+        for prefix, setting in (
+            ("/admin/", "OPENCOOP_ADMIN_CSP"),
+            ("/documents/", "OPENCOOP_DOCUMENT_CSP"),
+        ):
+            if request.path_info.startswith(prefix):
+                parts.config = getattr(settings, setting)
+        return parts
+
+
+class PermissionsPolicyMiddleware:
+    """Send ``Permissions-Policy``: the portal needs no camera, microphone, location or payment."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        policy = getattr(settings, "OPENCOOP_PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response

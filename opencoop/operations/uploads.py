@@ -1,0 +1,153 @@
+"""Uploaded documents and images: type checked by content, size capped, SVG and HTML refused.
+
+Wagtail checks the extension only; a file named ``report.pdf`` may hold a web page with scripts.
+These checks read the bytes, and the forms below plug them into Wagtail through
+``WAGTAILDOCS_DOCUMENT_FORM_BASE`` and ``WAGTAILIMAGES_IMAGE_FORM_BASE``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from typing import IO
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from wagtail.documents.forms import BaseDocumentForm
+from wagtail.images.forms import BaseImageForm
+
+HEAD_BYTES = 64 * 1024
+MARKUP_RE = re.compile(rb"^\s*<(\?xml|!doctype|html|svg|script|head|body|iframe)\b", re.IGNORECASE)
+SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
+
+# What each allowed extension must contain, checked on the bytes.
+IMAGE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+OOXML_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+ODF_TYPES = {
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+FORMAT_NAMES = {
+    "pdf": "PDF",
+    "docx": "Word (.docx)",
+    "xlsx": "Excel (.xlsx)",
+    "odt": "OpenDocument text (.odt)",
+    "ods": "OpenDocument spreadsheet (.ods)",
+    "csv": "CSV",
+    "txt": _("plain text"),
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+}
+
+
+def extension_of(name: str) -> str:
+    return os.path.splitext(name)[1].lstrip(".").lower()
+
+
+def _refuse(name: str, extension: str, reason: str) -> ValidationError:
+    return ValidationError(
+        _("“%(name)s” is not a valid %(format)s file: %(reason)s"),
+        code="invalid_content",
+        params={"name": name, "format": FORMAT_NAMES.get(extension, extension), "reason": reason},
+    )
+
+
+def _check_size(name: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; files of this kind may be at most %(limit)s."),
+            code="file_too_large",
+            params={"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)},
+        )
+
+
+def _check_not_markup(name: str, extension: str, head: bytes) -> None:
+    """Refuse SVG and web pages whatever their name: a browser would run their scripts."""
+    body = head.removeprefix(b"\xef\xbb\xbf")
+    if SVG_RE.search(body[:4096]) and MARKUP_RE.match(body):
+        raise _refuse(name, extension, _("it is an SVG drawing, which may carry scripts."))
+    if MARKUP_RE.match(body):
+        raise _refuse(name, extension, _("its content is a web page or XML, not a document."))
+
+
+def _check_zip(name: str, extension: str, stream: IO[bytes]) -> None:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = set(archive.namelist())
+            if extension in OOXML_PARTS:
+                ok = "[Content_Types].xml" in names and OOXML_PARTS[extension] in names
+            else:
+                ok = (
+                    "mimetype" in names
+                    and archive.read("mimetype").decode("ascii", "replace").strip()
+                    == ODF_TYPES[extension]
+                )
+    except (zipfile.BadZipFile, KeyError, OSError):
+        ok = False
+    if not ok:
+        raise _refuse(name, extension, _("its content does not match its extension."))
+
+
+def _check_text(name: str, extension: str, head: bytes) -> None:
+    if b"\x00" in head:
+        raise _refuse(name, extension, _("it contains binary data, not text."))
+
+
+def check_document(*, name: str, size: int, stream: IO[bytes]) -> None:
+    """Raise ``ValidationError`` unless ``stream`` holds a document of the kind its name says."""
+    extension = extension_of(name)
+    _check_size(name, size, settings.OPENCOOP_MAX_DOCUMENT_SIZE)
+    stream.seek(0)
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    _check_not_markup(name, extension, head)
+    if extension == "pdf":
+        if not head.startswith(b"%PDF-"):
+            raise _refuse(name, extension, _("its content does not start as a PDF does."))
+    elif extension in OOXML_PARTS or extension in ODF_TYPES:
+        _check_zip(name, extension, stream)
+        stream.seek(0)
+    elif extension in {"csv", "txt"}:
+        _check_text(name, extension, head)
+    else:
+        raise _refuse(name, extension, _("this kind of file is not accepted."))
+
+
+def check_image(*, name: str, size: int, stream: IO[bytes]) -> None:
+    """Raise ``ValidationError`` unless ``stream`` holds a JPEG, PNG or WebP matching its name."""
+    extension = extension_of(name)
+    _check_size(name, size, settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE)
+    stream.seek(0)
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    _check_not_markup(name, extension, head)
+    kind = filetype.guess(head)
+    if extension not in IMAGE_TYPES or kind is None or kind.mime != IMAGE_TYPES[extension]:
+        raise _refuse(name, extension, _("its content does not match its extension."))
+
+
+class DocumentForm(BaseDocumentForm):
+    """Wagtail's document form with the content checks."""
+
+    def clean_file(self):
+        uploaded = self.cleaned_data.get("file")
+        if isinstance(uploaded, UploadedFile):
+            check_document(name=uploaded.name, size=uploaded.size, stream=uploaded)
+        return uploaded
+
+
+class ImageForm(BaseImageForm):
+    """Wagtail's image form with the content checks."""
+
+    def clean_file(self):
+        uploaded = self.cleaned_data.get("file")
+        if isinstance(uploaded, UploadedFile):
+            check_image(name=uploaded.name, size=uploaded.size, stream=uploaded)
+        return uploaded

@@ -1,0 +1,121 @@
+"""Health endpoint, the error handlers of the whole site, and two-factor sign-in pages."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import sys
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from . import twofactor
+from .errors import is_database_unavailable, render_error_page, unavailable_response
+from .health import health_report
+
+logger = logging.getLogger("opencoop.operations")
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Report whether the database and the cache answer: 200 when both do, 503 otherwise."""
+    report = health_report()
+    if report["down"]:
+        logger.warning("Health check failed: %s down", ", ".join(report["down"]))
+    return JsonResponse(report, status=200 if not report["down"] else 503)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Render the 404 page in the language of the URL."""
+    return render_error_page(request, "404.html", 404)
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """Tell a locked-out editor why sign-in is refused and for how long (django-axes)."""
+    minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+    return render_error_page(request, "operations/lockout.html", 429, {"minutes": minutes})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Render the 500 page, or the 503 page when the error is the database being away.
+
+    Django calls this inside its exception handler, so ``sys.exc_info()`` holds the error; it has
+    already been logged with its traceback and the request id.
+    """
+    if is_database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    return render_error_page(request, "500.html", 500)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter the six-digit code shown by your app.")},
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Return where to go after the code, if it is an address of this site; else the admin."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("wagtailadmin_home")
+
+
+@login_required(login_url="wagtailadmin_login")
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """Ask a signed-in editor for the code of the authenticator app."""
+    device = twofactor.confirmed_device(request.user)
+    if device is None:
+        return redirect("two_factor_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        matched = match_token(request.user, form.cleaned_data["token"].strip())
+        if matched is not None:
+            otp_login(request, matched)
+            return redirect(_next_url(request))
+        form.add_error("token", _("This code is not valid or has expired: enter the new one."))
+    return render(
+        request, "operations/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@login_required(login_url="wagtailadmin_login")
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: show its QR code, confirm it with a first code."""
+    if twofactor.confirmed_device(request.user) is not None:
+        return render(request, "operations/two_factor_setup.html", {"configured": True})
+    device = twofactor.pending_device(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if twofactor.confirm_device(device=device, token=form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("token", _("This code does not match: check the time on your phone."))
+    return render(
+        request,
+        "operations/two_factor_setup.html",
+        {
+            "form": form,
+            "next": _next_url(request),
+            "qr_code": twofactor.qr_code_data_uri(device.config_url),
+            "secret": base64.b32encode(device.bin_key).decode("ascii"),
+        },
+    )
