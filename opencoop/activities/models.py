@@ -143,9 +143,10 @@ class Activity(index.Indexed, EditorialRecord):
     objects = ActivityQuerySet.as_manager()
 
     search_fields = [
-        index.SearchField("title"),
+        index.SearchField("title", boost=2),
         index.SearchField("description"),
         index.SearchField("iati_identifier"),
+        index.SearchField("search_text"),
         index.FilterField("live"),
         index.FilterField("reporting_org_id"),
     ]
@@ -261,6 +262,12 @@ class Activity(index.Indexed, EditorialRecord):
                 }
         if errors:
             raise ValidationError(errors)
+
+    def search_text(self) -> str:
+        """Return the public words and stems the search index holds besides title and description."""
+        from opencoop.catalogue.indexing import activity_search_text
+
+        return activity_search_text(self)
 
     @property
     def start_date(self) -> datetime.date | None:

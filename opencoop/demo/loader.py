@@ -25,6 +25,7 @@ from opencoop.activities.models import (
     SdgTag,
     Sector,
 )
+from opencoop.catalogue.models import CataloguePage, SearchPage
 from opencoop.core.models import PortalSettings
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import (
@@ -33,6 +34,7 @@ from opencoop.initiatives.models import (
     InitiativeDocument,
     InitiativePartner,
 )
+from opencoop.opendata.models import OpenDataPage
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import (
     HomePage,
@@ -452,6 +454,25 @@ class DemoLoader:
                 intro=spec.get("intro", {}),
                 record_type=record_type,
             )
+        self._pair(
+            section,
+            CataloguePage,
+            {
+                "title": {"it": "Catalogo dei progetti", "en": "Project catalogue"},
+                "slug": {"it": "catalogo", "en": "catalogue"},
+            },
+            "catalogue",
+        )
+        self._pair(
+            section,
+            OpenDataPage,
+            {
+                "title": {"it": "Dati aperti", "en": "Open data"},
+                "slug": {"it": "dati-aperti", "en": "open-data"},
+            },
+            "open-data",
+            intro=OPEN_DATA_INTRO,
+        )
         if self.data.get("partnerships"):
             spec = pages["partnerships"]
             self._pair(
@@ -472,6 +493,15 @@ class DemoLoader:
             },
             "suggestions",
             intro=site_data.get("suggestions_intro", {}),
+        )
+        self._pair(
+            (home_it, home_en),
+            SearchPage,
+            {
+                "title": {"it": "Cerca nel sito", "en": "Search the site"},
+                "slug": {"it": "cerca", "en": "search"},
+            },
+            "search",
         )
         self._pair(
             (home_it, home_en),
@@ -525,6 +555,32 @@ PRIVACY_TEXT = {
         "needed. Messages sent with the suggestions form are kept to reply and improve the portal."
     ),
 }
+
+OPEN_DATA_INTRO = {
+    "it": (
+        "I dati della cooperazione decentrata pubblicati su questo portale, da scaricare e "
+        "riutilizzare: file IATI e CRS, il catalogo dei progetti in CSV, XLSX e JSON, un'API e "
+        "i feed degli aggiornamenti."
+    ),
+    "en": (
+        "The decentralized cooperation data published on this portal, to download and reuse: "
+        "IATI and CRS files, the project catalogue as CSV, XLSX and JSON, an API and the feeds "
+        "of updates."
+    ),
+}
+
+
+def publish_page_pair(
+    parents: tuple[Page, Page], model, spec: dict, key: str, **extra
+) -> tuple[Page, Page]:
+    """Create or update a page in Italian and its English translation (also for the generator).
+
+    ``spec`` holds ``title`` and ``slug`` by language; ``extra`` the page's other fields, a
+    ``{"it": …, "en": …}`` value taking each language's text.
+    """
+    loader = DemoLoader({})
+    loader.locales = {code: Locale.objects.get_or_create(language_code=code)[0] for code in LANGS}
+    return loader._pair(parents, model, spec, key, **extra)
 
 
 def load_demo(path: Path = FLORENCE_FILE) -> LoadReport:

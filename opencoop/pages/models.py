@@ -62,7 +62,6 @@ class SectionPage(PortalPage):
         help_text=_("Whose activities this section shows."),
     )
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("reporting_org")]
-    subpage_types = ["pages.RecordIndexPage", "pages.StandardPage", "pages.SuggestionPage"]
 
     class Meta:
         verbose_name = _("cooperation section")

@@ -1,0 +1,176 @@
+"""Full-text search over multilingual records: per-language stems in the index and in queries.
+
+Wagtail's database backend indexes one text per record with one text-search configuration
+(PostgreSQL) or none at all (SQLite FTS5 has no stemmer), while a record here is written in
+several languages at once. So the index holds, next to the words as written, each word's Snowball
+stem in the language it is written in ("cooperazioni" → "cooper", "donne" → "donn"), and a query
+looks for its words as typed, or all stemmed in one portal language. Index and query go
+through the same code whatever the backend (PostgreSQL, SQLite, OpenSearch/Elasticsearch).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import snowballstemmer
+from django.conf import settings
+from wagtail.search.query import Or, PlainText, SearchQuery
+
+from opencoop.codelists import registry
+from opencoop.core.multilingual import portal_languages
+
+from .regions import continent_label, continent_of_country
+
+WORD_RE = re.compile(r"\w+")
+MAX_QUERY_WORDS = 12
+
+# Snowball algorithm of each language that records may be written in (IATI narratives).
+SNOWBALL_LANGUAGES = {
+    "it": "italian",
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "pt": "portuguese",
+    "de": "german",
+    "nl": "dutch",
+    "ar": "arabic",
+}
+
+# Irregular plurals a suffix stemmer cannot join to their singular (PostgreSQL's english
+# configuration, also Snowball, leaves "women" and "woman" apart too).
+IRREGULAR_FORMS = {
+    "en": {"women": "woman", "men": "man", "children": "child"},
+    "it": {"uomini": "uomo"},
+}
+
+
+@functools.cache
+def _stemmer(lang: str):
+    algorithm = SNOWBALL_LANGUAGES.get(lang)
+    return snowballstemmer.stemmer(algorithm) if algorithm else None
+
+
+def words(text: str) -> list[str]:
+    """Split ``text`` into lower-case words."""
+    return WORD_RE.findall((text or "").lower())
+
+
+def stem(word: str, lang: str) -> str:
+    """Return the stem of one lower-case ``word`` in ``lang`` (the word itself when unknown)."""
+    word = IRREGULAR_FORMS.get(lang, {}).get(word, word)
+    stemmer = _stemmer(lang)
+    return stemmer.stemWord(word) if stemmer else word
+
+
+def stems(text: str, lang: str) -> list[str]:
+    """Return the stems of the words of ``text`` written in ``lang``."""
+    return [stem(word, lang) for word in words(text)]
+
+
+class SearchText:
+    """Collect what a record says, language by language, and render it for the index."""
+
+    def __init__(self) -> None:
+        self.plain: list[str] = []
+        self.stemmed: list[str] = []
+
+    def add(self, text: str, lang: str | None = None) -> None:
+        """Add ``text`` written in ``lang`` (None: names and codes, indexed as written)."""
+        if not text:
+            return
+        self.plain.append(text)
+        if lang:
+            self.stemmed.extend(stems(text, lang))
+
+    def add_multilingual(self, value: dict | None) -> None:
+        """Add every language of a multilingual value."""
+        for lang, text in (value or {}).items():
+            self.add(text, lang)
+
+    def add_label(self, codelist: str, code: str) -> None:
+        """Add a code's label in each portal language (countries, sectors, goals)."""
+        for lang in portal_languages():
+            self.add(registry.get(codelist).label(code, lang), lang)
+
+    def render(self) -> str:
+        # Stems that equal a plain word add nothing: keep the index small.
+        plain_words = set(words(" ".join(self.plain)))
+        extra = [s for s in dict.fromkeys(self.stemmed) if s not in plain_words]
+        return " ".join([*self.plain, *extra])
+
+
+def activity_search_text(activity) -> str:
+    """Return the public text of an activity for the index: never a hidden partner or place.
+
+    Titles and descriptions are indexed as written by their own search fields; this adds their
+    stems and what the catalogue shows about the activity in words (countries, continents,
+    sectors, goals, partners, places, documents).
+    """
+    from opencoop.activities.disclosure import public_locations, public_participants
+
+    text = SearchText()
+    for field in ("title", "description", "objectives", "target_groups"):
+        for lang, value in (getattr(activity, field) or {}).items():
+            text.stemmed.extend(stems(value, lang))
+    countries = [rc.code for rc in activity.recipient_countries.all()]
+    for location in public_locations(activity):
+        if location.exact:
+            text.add_multilingual(location.name)
+        if location.country:
+            countries.append(location.country)
+    for code in dict.fromkeys(countries):
+        text.add_label("Country", code)
+        continent = continent_of_country().get(code)
+        if continent:
+            for lang in portal_languages():
+                text.add(continent_label(continent, lang), lang)
+    for sector in activity.sectors.all():
+        if sector.vocabulary == "1":
+            text.add_label("Sector", sector.code)
+            text.add_label("SectorCategory", sector.code[:3])
+        elif sector.vocabulary == "2":
+            text.add_label("SectorCategory", sector.code)
+    for tag in activity.sdg_tags.all():
+        text.add_label("UNSDG-Goals" if tag.vocabulary == "2" else "UNSDG-Targets", tag.code)
+    for participant in public_participants(activity):
+        if not participant.hidden:
+            text.add_multilingual(participant.name)
+            text.add(participant.identifier)
+    for document in activity.documents.all():
+        text.add_multilingual(document.title)
+    text.add_multilingual(activity.reporting_org.name)
+    if activity.partnership_id and activity.partnership.live:
+        text.add_multilingual(activity.partnership.title)
+    return text.render()
+
+
+def query_readings(q: str) -> list[list[str]]:
+    """Return the ways to read a query: its words as typed, then stemmed in each language.
+
+    A visitor writes in one language, so each reading stems every word the same way.
+    """
+    query_words = list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
+    if not query_words:
+        return []
+    languages = [code for code, _name in settings.LANGUAGES]
+    readings = [query_words] + [[stem(word, lang) for word in query_words] for lang in languages]
+    unique: list[list[str]] = []
+    for reading in readings:
+        if reading not in unique:
+            unique.append(reading)
+    return unique
+
+
+def build_query(q: str) -> SearchQuery | None:
+    """Turn what a visitor typed into a query: every word must match, in one of the readings.
+
+    One reading is a plain AND of words; readings are joined by OR. (An AND of ORs would be
+    simpler, but Wagtail's SQLite backend writes it without parentheses, and FTS5 then reads
+    "a OR b AND c OR d" as "a OR (b AND c) OR d".) Return None when ``q`` holds no word.
+    """
+    readings = query_readings(q)
+    if not readings:
+        return None
+    parts = [PlainText(" ".join(reading), operator="and") for reading in readings]
+    return parts[0] if len(parts) == 1 else Or(parts)

@@ -1,0 +1,63 @@
+"""The catalogue page (activities with search and facets) and the site-wide search page."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import Page
+
+from opencoop.pages.models import PortalPage
+
+from .filters import CatalogueFilters
+from .presentation import (
+    catalogue_context,
+    keep_state_in_alternates,
+    search_context,
+    search_querystring,
+)
+from .selectors import RecordLinks, catalogue
+from .site_search import site_search
+
+
+class CataloguePage(PortalPage):
+    """All published activities, with full-text search, facets, sorting and pages."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types: list[str] = []
+    page_size = 20
+
+    class Meta:
+        verbose_name = _("catalogue of activities")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        lang = get_language() or self.locale.language_code
+        filters = CatalogueFilters.from_querydict(request.GET)
+        result = catalogue(filters, lang=lang, page_size=self.page_size)
+        context.update(catalogue_context(result, RecordLinks(self.locale), base_url=self.url))
+        keep_state_in_alternates(context, result.filters.querystring())
+        return context
+
+
+class SearchPage(PortalPage):
+    """Search the whole site: pages, activities, initiatives, exchanges, plans and documents."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("site search")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        lang = get_language() or self.locale.language_code
+        q = " ".join(request.GET.get("q", "").split())[:200]
+        results = site_search(q, locale=self.locale, lang=lang) if q else None
+        context.update(search_context(q, results))
+        keep_state_in_alternates(context, search_querystring(q))
+        return context

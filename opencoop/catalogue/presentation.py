@@ -1,0 +1,150 @@
+"""What the catalogue and search templates need besides the data: links that change the state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.utils.translation import gettext as _
+
+from .filters import FACET_LABELS, SORTS
+from .selectors import CatalogueResult, RecordLinks
+from .site_search import SearchGroup
+
+PAGE_WINDOW = 2
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    """A chip for one active filter value, with the address that removes it."""
+
+    param: str
+    facet_label: str
+    label: str
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int | None  # None: a gap ("…")
+    url: str
+    current: bool
+
+
+def active_filters(result: CatalogueResult, base_url: str) -> list[ActiveFilter]:
+    """Return a chip per active filter value, named as its facet names it."""
+    filters = result.filters
+    labels = {
+        (facet.param, value.value): value.label for facet in result.facets for value in facet.values
+    }
+    chips = []
+    for param, value in filters.active:
+        if param == "q":
+            chips.append(
+                ActiveFilter(
+                    "q",
+                    _("Search words"),
+                    value,
+                    base_url + filters.without("q").querystring(),
+                )
+            )
+            continue
+        chips.append(
+            ActiveFilter(
+                param,
+                str(FACET_LABELS[param]),
+                labels.get((param, value), value),
+                base_url + filters.without(param, value).querystring(),
+            )
+        )
+    return chips
+
+
+def page_links(result: CatalogueResult, base_url: str) -> list[PageLink]:
+    """Return links to the first, last and nearby pages, with gaps between."""
+    page = result.page
+    last = page.paginator.num_pages
+    numbers = sorted(
+        {
+            1,
+            last,
+            *range(max(1, page.number - PAGE_WINDOW), min(last, page.number + PAGE_WINDOW) + 1),
+        }
+    )
+    links: list[PageLink] = []
+    previous = 0
+    for number in numbers:
+        if number - previous > 1:
+            links.append(PageLink(None, "", False))
+        links.append(
+            PageLink(
+                number,
+                base_url + result.filters.with_page(number).querystring(),
+                number == page.number,
+            )
+        )
+        previous = number
+    return links
+
+
+def catalogue_context(result: CatalogueResult, links: RecordLinks, *, base_url: str) -> dict:
+    """Return the template context of a catalogue page for ``result``."""
+    filters = result.filters
+    page = result.page
+    sorts = [
+        {"value": value, "label": label, "selected": value == filters.effective_sort}
+        for value, label in SORTS.items()
+        if value != "relevance" or filters.q
+    ]
+    return {
+        "filters": filters,
+        "facets": [facet for facet in result.facets if facet.values],
+        "results": [
+            {"activity": activity, "url": links.url(activity, "activities")}
+            for activity in page.object_list
+        ],
+        "results_page": page,
+        "total": result.total,
+        "filter_messages": result.messages,
+        "active_filters": active_filters(result, base_url),
+        "clear_url": base_url,
+        "sorts": sorts,
+        "page_links": page_links(result, base_url) if page.paginator.num_pages > 1 else [],
+        "previous_url": (
+            base_url + filters.with_page(page.previous_page_number()).querystring()
+            if page.has_previous()
+            else ""
+        ),
+        "next_url": (
+            base_url + filters.with_page(page.next_page_number()).querystring()
+            if page.has_next()
+            else ""
+        ),
+    }
+
+
+def search_context(q: str, groups: list[SearchGroup] | None) -> dict:
+    """Return the template context of the site search page."""
+    return {
+        "q": q,
+        "groups": groups or [],
+        "total": sum(group.total for group in groups or []),
+        "searched": groups is not None,
+    }
+
+
+def keep_state_in_alternates(context: dict, querystring: str) -> None:
+    """Carry the search state over to the other languages' addresses."""
+    if not querystring or querystring == "?":
+        return
+    context["alternates"] = [
+        {**alt, "url": alt["url"] + querystring} for alt in context.get("alternates", [])
+    ]
+    context["canonical_url"] = next(
+        (alt["url"] for alt in context["alternates"] if alt["is_current"]),
+        context.get("canonical_url"),
+    )
+
+
+def search_querystring(q: str) -> str:
+    return "?" + urlencode({"q": q}) if q else ""

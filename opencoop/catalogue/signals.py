@@ -1,0 +1,13 @@
+"""Keep the search index in step with what is published."""
+
+from wagtail.search import index
+
+
+def reindex_published(sender, instance, **kwargs) -> None:
+    """Index a published activity again, now that its parts are saved too.
+
+    Wagtail indexes on ``post_save``, which a clusterable model sends before it saves its child
+    rows (countries, partners, places): the words taken from them would lag one publication
+    behind without this.
+    """
+    index.insert_or_update_object(instance)
