@@ -9,12 +9,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opencoop.core.multilingual import text
 
-from .models import Activity, ActivityQuerySet
+from .models import Activity, ActivityQuerySet, ParticipatingOrg
 
 
 def public_activities(today: datetime.date | None = None) -> ActivityQuerySet:
@@ -86,15 +87,28 @@ class PublicParticipant:
 def public_participants(activity: Activity) -> list[PublicParticipant]:
     """Return the participating organisations, with hidden partners unnamed and unidentified."""
     result = []
+    hidden = hidden_organisation_ids(activity)
     for part in activity.participating_orgs.all():
         org = part.organisation
-        if part.hide_name:
+        # Hidden in one role means hidden in every role of the activity.
+        if part.organisation_id in hidden:
             result.append(PublicParticipant(LOCAL_PARTNER, part.role, "", "", None, True))
         else:
             result.append(
                 PublicParticipant(org.name, part.role, org.identifier, org.type, org.pk, False)
             )
     return result
+
+
+def named_participations() -> QuerySet[ParticipatingOrg]:
+    """Return the participations whose organisation the public may see named (SQL form).
+
+    A partner shown as "a local partner" in any role of an activity is named in none of them.
+    """
+    hidden = ParticipatingOrg.objects.filter(
+        activity=OuterRef("activity"), organisation=OuterRef("organisation"), hide_name=True
+    )
+    return ParticipatingOrg.objects.filter(hide_name=False).exclude(Exists(hidden))
 
 
 def hidden_organisation_ids(activity: Activity) -> set[int]:

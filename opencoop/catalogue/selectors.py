@@ -31,10 +31,9 @@ from django.utils.translation import gettext as _
 from wagtail.models import Locale
 from wagtail.search.backends import get_search_backend
 
-from opencoop.activities.disclosure import public_activities
+from opencoop.activities.disclosure import named_participations, public_activities
 from opencoop.activities.models import (
     Activity,
-    ParticipatingOrg,
     PolicyMarker,
     RecipientCountry,
     SdgTag,
@@ -56,15 +55,6 @@ SEARCH_LIMIT = 5000
 # ones); with one date only, it is active in that date's year.
 START = Coalesce("actual_start", "planned_start", "actual_end", "planned_end")
 END = Coalesce("actual_end", "planned_end", "actual_start", "planned_start")
-
-
-def named_participations() -> QuerySet[ParticipatingOrg]:
-    """Return the participations whose organisation the public may see named.
-
-    The SQL form of ``disclosure.public_participants``: a partner shown as "a local partner"
-    is neither a facet value nor a filter that would find its activities.
-    """
-    return ParticipatingOrg.objects.filter(hide_name=False)
 
 
 def search_ids(model_queryset: QuerySet, q: str, limit: int = SEARCH_LIMIT) -> list[int] | None:
