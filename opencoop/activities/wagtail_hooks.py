@@ -2,12 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+
+from opencoop.editorial.viewsets import EditorialSnippetViewSet
 
 from .models import Activity
 
 
-class ActivityViewSet(SnippetViewSet):
+class ActivityViewSet(EditorialSnippetViewSet):
     model = Activity
     icon = "site"
     menu_label = _("Activities")

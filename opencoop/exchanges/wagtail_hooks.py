@@ -1,12 +1,13 @@
 """Admin for exchanges."""
 
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+
+from opencoop.editorial.viewsets import EditorialSnippetViewSet
 
 from .models import Exchange
 
 
-class ExchangeViewSet(SnippetViewSet):
+class ExchangeViewSet(EditorialSnippetViewSet):
     model = Exchange
     icon = "group"
 

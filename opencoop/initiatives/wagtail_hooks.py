@@ -1,12 +1,13 @@
 """Admin for initiatives."""
 
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+
+from opencoop.editorial.viewsets import EditorialSnippetViewSet
 
 from .models import Initiative
 
 
-class InitiativeViewSet(SnippetViewSet):
+class InitiativeViewSet(EditorialSnippetViewSet):
     model = Initiative
     icon = "date"
 

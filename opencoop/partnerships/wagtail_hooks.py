@@ -1,12 +1,13 @@
 """Admin for partnerships."""
 
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+
+from opencoop.editorial.viewsets import EditorialSnippetViewSet
 
 from .models import Partnership
 
 
-class PartnershipViewSet(SnippetViewSet):
+class PartnershipViewSet(EditorialSnippetViewSet):
     model = Partnership
     icon = "link"
 

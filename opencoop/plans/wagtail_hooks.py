@@ -1,12 +1,13 @@
 """Admin for plans."""
 
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+
+from opencoop.editorial.viewsets import EditorialSnippetViewSet
 
 from .models import AnnualPlan
 
 
-class AnnualPlanViewSet(SnippetViewSet):
+class AnnualPlanViewSet(EditorialSnippetViewSet):
     model = AnnualPlan
     icon = "calendar"
 

@@ -1,0 +1,234 @@
+"""What keeps a record from being published, said in the officer's words and tied to a field.
+
+Activities are checked by the IATI rules of ``opencoop.opendata.iati.rules`` (the one place
+those rules live); this module only maps each breach's IATI path to the form field or the row
+of a repeated part where the officer fixes it. Other records get the few checks they need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from wagtail.admin.panels import FieldPanel, InlinePanel, Panel
+
+from opencoop.opendata.iati.mapping import ACTIVITY_DATES
+from opencoop.opendata.iati.rules import ERROR, check_activity
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix before publishing: where (field, row, child field) and what."""
+
+    field: str
+    message: str
+    row: int | None = None
+    child_field: str = ""
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.message}" if self.label else self.message
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# IATI element of a breach's path → the activity field or repeated part where it is edited,
+# and, for repeated parts, the sub-element → the field of the row.
+ACTIVITY_ELEMENTS: dict[str, tuple[str, dict[str, str]]] = {
+    "iati-identifier": ("iati_identifier", {}),
+    "reporting-org": ("reporting_org", {}),
+    "@default-currency": ("default_currency", {}),
+    "title": ("title", {}),
+    "description": ("description", {}),
+    "participating-org": ("participating_orgs", {"@type": "organisation"}),
+    "activity-status": ("status", {}),
+    "recipient-country": ("recipient_countries", {}),
+    "recipient-region": ("recipient_regions", {"@vocabulary": "vocabulary"}),
+    "location": (
+        "locations",
+        {
+            "administrative": "country",
+            "exactness": "exactness",
+            "location-reach": "reach",
+            "point": "latitude",
+        },
+    ),
+    "sector": ("sectors", {"@vocabulary": "vocabulary"}),
+    "tag": ("sdg_tags", {}),
+    "policy-marker": ("policy_markers", {"@significance": "significance"}),
+    "collaboration-type": ("collaboration_type", {}),
+    "default-flow-type": ("default_flow_type", {}),
+    "default-finance-type": ("default_finance_type", {}),
+    "default-aid-type": ("default_aid_type", {}),
+    "default-tied-status": ("default_tied_status", {}),
+    "budget": (
+        "budgets",
+        {
+            "period-start": "period_start",
+            "period-end": "period_end",
+            "@type": "type",
+            "@status": "status",
+            "value/@currency": "currency",
+        },
+    ),
+    "transaction": (
+        "transactions",
+        {
+            "transaction-date": "date",
+            "transaction-type": "type",
+            "value/@currency": "currency",
+        },
+    ),
+    "document-link": ("documents", {"category": "category", "language": "language"}),
+    "result": (
+        "results",
+        {
+            "@type": "type",
+            "indicator/@measure": "measure",
+            "indicator/baseline": "baseline_year",
+            "indicator/period": "period_start",
+        },
+    ),
+}
+DATE_FIELDS = {code: field for field, code in ACTIVITY_DATES}
+PATH_RE = re.compile(
+    r"^(?P<element>@?[a-z-]+)(?P<predicates>(\[[^\]]*\])*)(/(?P<rest>.*))?$", re.DOTALL
+)
+POSITION_RE = re.compile(r"\[(\d+)\]")
+DATE_TYPE_RE = re.compile(r"@type='(\d)'")
+BENEFICIARIES_RE = re.compile(r"^result\[last\(\)\]/indicator\[(\d+)\]")
+
+
+def _activity_problem(path: str, message: str) -> Problem:
+    """Map one IATI path of an activity to the field (or row) where it is fixed."""
+    beneficiaries = BENEFICIARIES_RE.match(path)
+    if beneficiaries:
+        return Problem("beneficiaries", message, row=int(beneficiaries.group(1)))
+    match = PATH_RE.match(path)
+    if not match:
+        return Problem("", message)
+    element, predicates, rest = match["element"], match["predicates"] or "", match["rest"] or ""
+    if element == "activity-date":
+        date_type = DATE_TYPE_RE.search(predicates)
+        field = DATE_FIELDS.get(date_type.group(1)) if date_type else "planned_start"
+        return Problem(field or "planned_start", message)
+    if element not in ACTIVITY_ELEMENTS:
+        return Problem("", message)
+    field, children = ACTIVITY_ELEMENTS[element]
+    position = POSITION_RE.search(predicates)
+    child_field = children.get(rest, "")
+    if not child_field and rest in children.values():
+        child_field = rest
+    return Problem(
+        field, message, row=int(position.group(1)) if position else None, child_field=child_field
+    )
+
+
+def _activity_problems(activity) -> list[Problem]:
+    return [
+        _activity_problem(breach.path, breach.message)
+        for breach in check_activity(activity)
+        if breach.level == ERROR
+    ]
+
+
+def _image_problems(record) -> list[Problem]:
+    image = getattr(record, "image", None)
+    if image is not None and not (getattr(image, "description", "") or "").strip():
+        return [
+            Problem(
+                "image",
+                _(
+                    "the image has no alternative text: describe it for people who cannot "
+                    "see it (Images › edit the image › Description)."
+                ),
+            )
+        ]
+    return []
+
+
+def _date_problems(record) -> list[Problem]:
+    start, end = getattr(record, "start_date", None), getattr(record, "end_date", None)
+    if start and end and end < start:
+        return [
+            Problem(
+                "end_date", _("the end date (%(end)s) is before the start date.") % {"end": end}
+            )
+        ]
+    return []
+
+
+CHECKS: dict[str, list[Callable]] = {
+    "activities.activity": [_activity_problems, _image_problems],
+    "initiatives.initiative": [_date_problems],
+    "exchanges.exchange": [_date_problems],
+}
+
+
+def publication_problems(record: models.Model) -> list[Problem]:
+    """Return what keeps ``record`` (as it would be published) from being published."""
+    problems = []
+    for check in CHECKS.get(record._meta.label_lower, []):
+        problems.extend(check(record))
+    return [_labelled(type(record), problem) for problem in problems]
+
+
+# Labels ----------------------------------------------------------------------------------------
+def _panels(model: type[models.Model]) -> tuple[dict[str, str], dict[str, str]]:
+    """Map each field and repeated part of ``model``'s form to its tab, and parts to labels."""
+    try:
+        handler = model.get_edit_handler()
+    except AttributeError:
+        return {}, {}
+    tabs: dict[str, str] = {}
+    labels: dict[str, str] = {}
+
+    def walk(panel: Panel, heading: str) -> None:
+        if isinstance(panel, FieldPanel):
+            tabs.setdefault(panel.field_name, heading)
+        elif isinstance(panel, InlinePanel):
+            tabs.setdefault(panel.relation_name, heading)
+            if panel.label:
+                labels.setdefault(panel.relation_name, str(panel.label))
+        for child in getattr(panel, "children", []):
+            walk(child, heading)
+
+    children = getattr(handler, "children", [])
+    tabbed = len(children) > 1 and all(getattr(child, "heading", "") for child in children)
+    for child in children:
+        walk(child, str(child.heading) if tabbed else "")
+    return tabs, labels
+
+
+def _verbose(model: type[models.Model], name: str) -> tuple[str, type[models.Model] | None]:
+    """Return the officer's name of a field or repeated part, and the part's model."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name.replace("_", " "), None
+    if field.one_to_many:
+        return str(field.related_model._meta.verbose_name_plural), field.related_model
+    return str(field.verbose_name), None
+
+
+def _labelled(model: type[models.Model], problem: Problem) -> Problem:
+    if not problem.field:
+        return problem
+    tabs, labels = _panels(model)
+    name, child_model = _verbose(model, problem.field)
+    parts = [capfirst(labels.get(problem.field, name))]
+    if problem.row:
+        parts.append(_("row %(number)d") % {"number": problem.row})
+    if problem.child_field and child_model is not None:
+        parts.append(_verbose(child_model, problem.child_field)[0])
+    label = ", ".join(parts)
+    tab = tabs.get(problem.field)
+    if tab:
+        label = f"{tab} › {label}"
+    return Problem(problem.field, problem.message, problem.row, problem.child_field, label)

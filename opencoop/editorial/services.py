@@ -1,0 +1,72 @@
+"""Writes of the editorial app that other apps reuse: submitting a record for review."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.text import slugify
+from wagtail.models import WorkflowState
+
+from opencoop.core.multilingual import text
+
+SLUG_LENGTH = 110
+
+
+def submit_for_review(*, record: models.Model, user) -> WorkflowState | None:
+    """Put ``record``'s latest revision in review (resuming a review that asked for changes).
+
+    Return the workflow state, or None when the record has no review workflow.
+    """
+    workflow = record.get_workflow()
+    if workflow is None:
+        return None
+    state = record.current_workflow_state
+    if state is None:
+        return workflow.start(record, user)
+    if state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+        state.resume(user)
+    return state
+
+
+def refresh_record_status(*, record: models.Model, previous: models.Model | None) -> None:
+    """Store the translation status and the publication check of ``record``'s latest version."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import RecordCheck
+    from .quality import publication_problems
+    from .translations import update_translation_states
+
+    update_translation_states(record=record, previous=previous)
+    problems = publication_problems(record)
+    RecordCheck.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(record, for_concrete_model=False),
+        object_id=str(record.pk),
+        defaults={
+            "publishable": not problems,
+            "problems": [problem.as_dict() for problem in problems],
+        },
+    )
+
+
+def unique_slug(*, record: models.Model, taken: set[str] | None = None) -> str:
+    """Return a slug for ``record`` from its English (else any) title, unique in its authority.
+
+    ``taken`` holds slugs already given in the same batch; the new slug is added to it.
+    """
+    title = getattr(record, "title", None) or {}
+    base = slugify(text(title, "en"))[:SLUG_LENGTH] or slugify(
+        getattr(record, "iati_identifier", "")
+    )
+    base = base[:SLUG_LENGTH] or record._meta.model_name
+    existing = set(
+        type(record)
+        ._default_manager.filter(reporting_org_id=record.reporting_org_id, slug__startswith=base)
+        .exclude(pk=record.pk)
+        .values_list("slug", flat=True)
+    ) | (taken or set())
+    slug, number = base, 2
+    while slug in existing:
+        slug = f"{base}-{number}"
+        number += 1
+    if taken is not None:
+        taken.add(slug)
+    return slug

@@ -1,0 +1,344 @@
+"""The snippet viewset of editorial records: scoped views, partner proposals, publication checks.
+
+Every record app registers its admin with ``EditorialSnippetViewSet`` so that:
+
+* lists, choosers and every view of one record only reach the user's records (``scope``);
+* a partner's contact gets a form with the texts only;
+* publishing (the Publish button, or approving a review) is refused while the record fails
+  the publication checks, with each problem attached to its field;
+* the list shows each record's translation status, and the form a tab with it.
+"""
+
+from __future__ import annotations
+
+from functools import cache, wraps
+
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.admin import messages
+from wagtail.admin.panels import (
+    FieldPanel,
+    MultiFieldPanel,
+    ObjectList,
+    Panel,
+    PublishingPanel,
+    TabbedInterface,
+)
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views import chooser as snippet_chooser
+from wagtail.snippets.views import snippets as snippet_views
+
+from opencoop.core.multilingual import portal_languages
+
+from . import quality, scope, translations
+from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
+from .models import RecordCheck, TranslationState
+from .services import unique_slug
+
+
+# Columns and panels ----------------------------------------------------------------------------
+def _language_statuses(states: dict[str, str]) -> list[dict[str, str]]:
+    names = dict(TranslationState.STATUSES)
+    return [
+        {
+            "code": code,
+            "status": states.get(code, ""),
+            "label": str(names.get(states.get(code, ""), _("not checked yet"))),
+        }
+        for code in portal_languages()
+    ]
+
+
+class TranslationStatusColumn(Column):
+    """Show, for each portal language, whether the record's texts are complete."""
+
+    cell_template_name = "editorial/tables/translation_status_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["languages"] = _language_statuses(getattr(instance, "_translation_states", {}))
+        return context
+
+
+class RecordStatusPanel(Panel):
+    """Say which languages are complete and what keeps the record from being published."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "editorial/panels/record_status.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            record = self.instance
+            context["saved"] = bool(record.pk)
+            if record.pk:
+                content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+                states = {
+                    s.language: s.status
+                    for s in TranslationState.objects.filter(
+                        content_type=content_type, object_id=str(record.pk)
+                    )
+                }
+                context["languages"] = _language_statuses(states)
+                check = RecordCheck.objects.filter(
+                    content_type=content_type, object_id=str(record.pk)
+                ).first()
+                context["problems"] = check.problems if check else []
+            return context
+
+
+@cache
+def partner_panel(model) -> ObjectList:
+    """Return the form a partner's contact gets: the texts, in any language, and nothing else."""
+    fields = scope.partner_fields(model)
+    panel = ObjectList(
+        [
+            *[FieldPanel(name) for name in fields],
+            MultiFieldPanel(
+                [FieldPanel(PROPOSAL_LANGUAGE)]
+                + [FieldPanel(proposal_field_name(name)) for name in fields],
+                heading=gettext_lazy("Texts in another language"),
+            ),
+        ],
+        base_form_class=partner_form_class(model, fields),
+    )
+    return panel.bind_to_model(model)
+
+
+# Views -----------------------------------------------------------------------------------------
+# Wagtail's search backends cannot filter on the scope's subquery, so the search runs over all
+# records and its first results are intersected with the user's records.
+SEARCH_LIMIT = 1000
+
+
+def _within(scoped: models.QuerySet, results) -> models.QuerySet:
+    if isinstance(results, models.QuerySet):
+        return scoped.filter(pk__in=results.values("pk"))
+    return scoped.filter(pk__in=[obj.pk for obj in results[:SEARCH_LIMIT]])
+
+
+class RecordIndexView(snippet_views.IndexView):
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return _within(queryset, super().search_queryset(self.model._default_manager.all()))
+
+    @cached_property
+    def columns(self):
+        return [
+            *super().columns,
+            TranslationStatusColumn("translations", label=gettext_lazy("Translations")),
+        ]
+
+    def get_table(self, object_list):
+        records = list(object_list)
+        states = translations.states_by_record(records)
+        for record in records:
+            content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+            record._translation_states = states.get((content_type.pk, str(record.pk)), {})
+        return super().get_table(records)
+
+
+def attach_problems(form, problems: list[quality.Problem]) -> None:
+    """Show each problem next to its field, or on the row of a repeated part."""
+    for problem in problems:
+        formsets = getattr(form, "formsets", {})
+        if problem.row is None and problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
+        elif problem.field in formsets and problem.row:
+            rows = [
+                f
+                for f in formsets[problem.field].forms
+                if not (f.cleaned_data or {}).get("DELETE") and (f.instance.pk or f.has_changed())
+            ]
+            if problem.row <= len(rows):
+                row = rows[problem.row - 1]
+                target = problem.child_field if problem.child_field in row.fields else None
+                row.add_error(target, problem.message)
+            else:
+                form.add_error(None, str(problem))
+        else:
+            form.add_error(None, str(problem))
+
+
+def refusal_message(model, problems: list[quality.Problem]) -> str:
+    return _("This %(model)s cannot be published yet. Fix: %(problems)s") % {
+        "model": model._meta.verbose_name,
+        "problems": "; ".join(str(p) for p in problems),
+    }
+
+
+class RecordFormMixin:
+    """Shared by the create and edit views of records."""
+
+    @property
+    def partner_only(self) -> bool:
+        record = getattr(self, "object", None)
+        if record is None or not getattr(record, "pk", None):
+            return False
+        return scope.access(self.request.user, record) == scope.PARTNER_TEXTS
+
+    def get_panel(self):
+        if self.partner_only:
+            return partner_panel(self.model)
+        return super().get_panel()
+
+    def get_form_class(self):
+        if self.partner_only:
+            return partner_panel(self.model).get_form_class()
+        return super().get_form_class()
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        slug = form.fields.get("slug")
+        if slug is not None:
+            slug.required = False
+            slug.help_text = _("Part of the address. Leave it empty to make it from the title.")
+        field = form.fields.get("reporting_org")
+        if field is not None:
+            # A plain list of the user's authorities: records cannot be filed under another's.
+            field.widget = forms.Select()
+            field.queryset = scope.filing_organisations(self.request.user)
+            if not form.is_bound and self.view_name == "create":
+                first, *others = list(field.queryset[:2]) or [None]
+                if first is not None and not others:
+                    form.initial["reporting_org"] = first.pk
+                    # The officer types only the project code after the authority's prefix.
+                    if "iati_identifier" in form.fields and first.identifier:
+                        form.initial.setdefault("iati_identifier", f"{first.identifier}-")
+        return form
+
+    def publishing_requested(self) -> bool:
+        if self.action == "publish":
+            return True
+        return (
+            self.action == "workflow-action"
+            and self.request.POST.get("workflow-action-name") == "approve"
+        )
+
+    def is_valid(self, form):
+        valid = super().is_valid(form)
+        if valid and "slug" in form.fields and not form.instance.slug:
+            form.instance.slug = unique_slug(record=form.instance)
+        if valid and self.publishing_requested():
+            problems = quality.publication_problems(form.save(commit=False))
+            if problems:
+                attach_problems(form, problems)
+                self.produced_error_code = "publication_refused"
+                self.produced_error_message = refusal_message(self.model, problems)
+                return False
+        return valid
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A partner's contact only proposes texts: the other fields' problems are not theirs.
+        if (
+            self.action in ("create", "edit", "submit")
+            and self.object is not None
+            and not self.partner_only
+        ):
+            problems = quality.publication_problems(self.object)
+            if problems:
+                messages.warning(
+                    self.request,
+                    _("Saved. Before it can be published, fix: %(problems)s")
+                    % {"problems": "; ".join(str(p) for p in problems)},
+                )
+        return response
+
+
+class RecordCreateView(RecordFormMixin, snippet_views.CreateView):
+    pass
+
+
+class RecordEditView(RecordFormMixin, snippet_views.EditView):
+    def dispatch(self, request, *args, **kwargs):
+        # Reverting restores every field of an old version: more than a partner may change.
+        if self.view_name == "revisions_revert" and self.partner_only:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedChooseMixin:
+    def filter_object_list(self, objects):
+        scoped = scope.reachable(self.model_class, self.request.user)
+        return _within(scoped, super().filter_object_list(objects))
+
+
+class RecordChooseView(ScopedChooseMixin, snippet_chooser.ChooseView):
+    pass
+
+
+class RecordChooseResultsView(ScopedChooseMixin, snippet_chooser.ChooseResultsView):
+    pass
+
+
+class RecordChosenView(snippet_chooser.SnippetChosenView):
+    def get_object(self, pk):
+        record = scope.reachable(self.model_class, self.request.user).filter(pk=pk).first()
+        if record is None:
+            raise PermissionDenied
+        return record
+
+
+class RecordChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    choose_view_class = RecordChooseView
+    choose_results_view_class = RecordChooseResultsView
+    chosen_view_class = RecordChosenView
+
+
+# The viewset -----------------------------------------------------------------------------------
+class EditorialSnippetViewSet(snippet_views.SnippetViewSet):
+    """Admin of a record model, scoped to the user's authority; see the module docstring."""
+
+    index_view_class = RecordIndexView
+    add_view_class = RecordCreateView
+    edit_view_class = RecordEditView
+    chooser_viewset_class = RecordChooserViewSet
+
+    def get_queryset(self, request):
+        return scope.reachable(self.model, request.user)
+
+    def construct_view(self, view_class, **kwargs):
+        """Refuse any record outside the user's scope, whatever the view.
+
+        PermissionDenied rather than 404: Wagtail turns it into a redirect to the dashboard
+        with "you do not have permission", which an officer understands.
+        """
+        view = super().construct_view(view_class, **kwargs)
+        model = self.model
+
+        @wraps(view)
+        def scoped_view(request, *args, **view_kwargs):
+            pk = view_kwargs.get("pk")
+            if pk is not None:
+                reachable = scope.reachable(model, request.user)
+                if not reachable.filter(pk=unquote(str(pk))).exists():
+                    raise PermissionDenied
+            return view(request, *args, **view_kwargs)
+
+        return scoped_view
+
+    def get_edit_handler(self):
+        """Add a tab for scheduled publishing, translation status and publication checks."""
+        if hasattr(self, "edit_handler"):
+            base = self.edit_handler
+        elif hasattr(self.model, "edit_handler"):
+            base = self.model.edit_handler
+        else:
+            base = ObjectList(getattr(self, "panels", None) or self.model.panels)
+        status = ObjectList(
+            [PublishingPanel(), RecordStatusPanel()],
+            heading=gettext_lazy("Publishing and translations"),
+        )
+        if isinstance(base, TabbedInterface):
+            tabs = [*base.children, status]
+        else:
+            tabs = [ObjectList(base.children, heading=gettext_lazy("Content")), status]
+        handler = TabbedInterface(tabs, base_form_class=base.base_form_class)
+        return handler.bind_to_model(self.model)

@@ -1,0 +1,49 @@
+"""Admin of the editorial app: memberships, the translation list and the dashboard panel."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import admin_urls
+from .dashboard import EditorialStatusPanel
+from .models import EditorialMembership
+from .roles import role_names
+from .views import may_translate
+
+
+class EditorialMembershipViewSet(SnippetViewSet):
+    model = EditorialMembership
+    icon = "group"
+    menu_label = _("Who works on what")
+    add_to_settings_menu = True
+    list_display = ["user", "organisation", "relation"]
+    list_filter = ["organisation", "relation"]
+
+
+register_snippet(EditorialMembershipViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [path("editorial/", include(admin_urls, namespace="editorial"))]
+
+
+class TranslationsMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return may_translate(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_translations_menu_item():
+    return TranslationsMenuItem(
+        _("Translations"), reverse("editorial:translations"), icon_name="globe", order=150
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_editorial_status_panel(request, panels) -> None:
+    if request.user.is_superuser or role_names(request.user):
+        panels.append(EditorialStatusPanel())
