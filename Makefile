@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test env assets lint format bench
+.PHONY: help run test env assets lint format bench browser-tools page-budget
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -21,13 +21,36 @@ env: $(STAMP) ## Create the virtual environment with the pinned dependencies
 assets: ## Build the Bootstrap Italia front end from the npm registry
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
-run: env assets ## Migrate, load the Florence demo and serve on http://127.0.0.1:8000
+run: env assets ## Migrate, load the Florence demo and the fictional Comune di Esempio, serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py generate_authority --revisions
 	$(PY) manage.py demo_admin
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: env assets ## Lint, check migrations and run the test suite (PostgreSQL when DATABASE_URL is set)
+BROWSER_NODE := tests/browser/node
+
+browser-tools: ## Install what the browser tests need: Chromium, a Java runtime, axe-core, vnu-jar, Lighthouse
+	@missing=""; test -x /usr/bin/chromium || missing=" chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing the Debian packages the browser tests need:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; \
+	  else \
+	    echo "The browser tests need the Debian packages:$$missing" >&2; \
+	    echo "Install them as root (sudo apt-get install -y$$missing) and run make test again," >&2; \
+	    echo "or run the other tests only: $(VENV)/bin/pytest -m 'not browser'" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	@test $(BROWSER_NODE)/node_modules/.installed -nt $(BROWSER_NODE)/package-lock.json || \
+	  (cd $(BROWSER_NODE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
+
+page-budget: env assets browser-tools ## Measure each public page type: bytes, requests and Lighthouse scores
+	$(PY) scripts/page_budget.py
+
+test: env assets browser-tools ## Lint, check migrations and run the test suite (PostgreSQL when DATABASE_URL is set)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py makemigrations --check --dry-run

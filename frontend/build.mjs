@@ -5,6 +5,7 @@
 //   js/opencoop-early.js --esbuild-> ../opencoop/static/dist/opencoop-early.js
 //   bootstrap-italia fonts (only the .woff2 the CSS references) -> dist/fonts/
 //   bootstrap-italia dist/svg/sprites.svg                     -> dist/svg/
+//   world-atlas (Natural Earth) countries -> dist/map/countries.geo.json (see buildMap below)
 //
 // The output folder is wiped first and contains its own .gitignore ("*"),
 // so build output can never be committed by accident.
@@ -14,6 +15,9 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import * as sass from 'sass'
 import * as esbuild from 'esbuild'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
 
 const here = dirname(fileURLToPath(import.meta.url))
 const out = resolve(here, '..', 'opencoop', 'static', 'dist')
@@ -76,6 +80,90 @@ for (const [src, name] of licences) copyFileSync(src, join(out, 'fonts', name))
 
 // Icons
 copyFileSync(join(bi, 'dist', 'svg', 'sprites.svg'), join(out, 'svg', 'sprites.svg'))
+
+// --- Map data ----------------------------------------------------------------
+// The server draws the world map as SVG (opencoop/geography): it needs country outlines
+// keyed by ISO 3166-1 alpha-2 (the IATI Country codelist), unprojected, small. world-atlas
+// ships Natural Earth as TopoJSON keyed by ISO numeric codes; here it becomes GeoJSON with
+// alpha-2 ids and coordinates rounded to 0.01 degrees. Shapes come from the 1:110m set;
+// countries too small for it (Cabo Verde, Mauritius...) get a label point from the 1:50m set
+// so the server can still mark them.
+function buildMap() {
+  const { feature } = require('topojson-client')
+  const isoCountries = require('i18n-iso-countries')
+  const atlas = join(here, 'node_modules', 'world-atlas')
+  const load = (name) => JSON.parse(readFileSync(join(atlas, name), 'utf8'))
+  // Natural Earth areas without an ISO numeric code: Kosovo has the user-assigned XK (as in IATI).
+  const byName = { Kosovo: 'XK' }
+  const alpha2 = (g) => (g.id ? isoCountries.numericToAlpha2(g.id) : byName[g.properties.name])
+  const round = (v) => Math.round(v * 100) / 100
+  const roundRing = (ring) => {
+    const result = []
+    for (const [lon, lat] of ring) {
+      const point = [round(lon), round(lat)]
+      const last = result[result.length - 1]
+      if (!last || last[0] !== point[0] || last[1] !== point[1]) result.push(point)
+    }
+    return result
+  }
+  const polygonsOf = (geometry) =>
+    geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : []
+  // Planar area and centroid of a ring in degrees: enough to place a label point.
+  const ringCentroid = (ring) => {
+    let area = 0, cx = 0, cy = 0
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const f = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1]
+      area += f; cx += (ring[j][0] + ring[i][0]) * f; cy += (ring[j][1] + ring[i][1]) * f
+    }
+    return area ? { area: Math.abs(area / 2), point: [round(cx / (3 * area)), round(cy / (3 * area))] } : { area: 0, point: ring[0] }
+  }
+  const labelPoint = (geometry) => {
+    let best = { area: -1, point: null }
+    for (const polygon of polygonsOf(geometry)) {
+      const c = ringCentroid(polygon[0])
+      if (c.area > best.area) best = c
+    }
+    return best.point
+  }
+
+  const small = load('countries-110m.json')
+  const features = []
+  for (const f of feature(small, small.objects.countries).features) {
+    const code = alpha2(f)
+    if (!code || code === 'AQ') continue // Antarctica: no cooperation there, and it eats half the map
+    const polygons = polygonsOf(f.geometry)
+      .map((polygon) => polygon.map(roundRing).filter((ring) => ring.length >= 4))
+      .filter((polygon) => polygon.length)
+    if (!polygons.length) continue
+    features.push({
+      type: 'Feature',
+      id: code,
+      properties: { name: f.properties.name, point: labelPoint(f.geometry) },
+      geometry: { type: 'MultiPolygon', coordinates: polygons },
+    })
+  }
+  const drawn = new Set(features.map((f) => f.id))
+  const medium = load('countries-50m.json')
+  for (const f of feature(medium, medium.objects.countries).features) {
+    const code = alpha2(f)
+    if (!code || code === 'AQ' || drawn.has(code)) continue
+    drawn.add(code)
+    features.push({ type: 'Feature', id: code, properties: { name: f.properties.name, point: labelPoint(f.geometry) }, geometry: null })
+  }
+  features.sort((a, b) => (a.id < b.id ? -1 : 1))
+  const version = load('package.json').version
+  mkdirSync(join(out, 'map'), { recursive: true })
+  writeFileSync(
+    join(out, 'map', 'countries.geo.json'),
+    JSON.stringify({
+      type: 'FeatureCollection',
+      source: `Natural Earth 1:110m and 1:50m admin-0 countries (public domain), via world-atlas ${version}`,
+      features,
+    })
+  )
+  copyFileSync(join(atlas, 'LICENSE'), join(out, 'map', 'world-atlas-LICENSE.txt'))
+}
+buildMap()
 
 // --- JS --------------------------------------------------------------------
 await esbuild.build({

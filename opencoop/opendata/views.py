@@ -12,9 +12,18 @@ from django.views.decorators.http import require_safe
 from opencoop.activities.disclosure import public_activities
 from opencoop.organisations.models import Organisation
 
-from .iati.export import iter_activities_xml, iter_organisation_xml, reporting_org_activities
+from .crs import iter_crs_csv
+from .iati.export import (
+    NothingToPublish,
+    iter_activities_xml,
+    iter_organisation_xml,
+    reporting_org_activities,
+)
 
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+# Years a CRS table may be asked for (the CRS starts in 1973).
+CRS_YEARS = range(1973, 2100)
 
 
 def xml_response(chunks: Iterator[bytes], filename: str) -> StreamingHttpResponse:
@@ -32,19 +41,27 @@ def base_url(request: HttpRequest) -> str:
 def iati_activities(request: HttpRequest, identifier: str) -> StreamingHttpResponse:
     """Stream the IATI activity file of a reporting organisation."""
     organisation = get_object_or_404(Organisation.objects.reporting(), identifier=identifier)
-    chunks = iter_activities_xml(reporting_org_activities(organisation), base_url=base_url(request))
+    try:
+        chunks = iter_activities_xml(
+            reporting_org_activities(organisation), base_url=base_url(request)
+        )
+    except NothingToPublish as exc:
+        # The schema wants at least one activity: no valid file exists yet.
+        raise Http404(str(exc)) from exc
     return xml_response(chunks, f"{identifier}-activities.xml")
 
 
 @require_safe
 def iati_activity(request: HttpRequest, identifier: str) -> StreamingHttpResponse:
-    """Stream one public activity as an IATI activity file."""
+    """Stream one public activity as an IATI activity file (404 when it lacks required facts)."""
     activities = public_activities().filter(iati_identifier=identifier)
     if not activities.exists():
         raise Http404("No public activity has this IATI identifier.")
-    return xml_response(
-        iter_activities_xml(activities, base_url=base_url(request)), f"{identifier}.xml"
-    )
+    try:
+        chunks = iter_activities_xml(activities, base_url=base_url(request))
+    except NothingToPublish as exc:
+        raise Http404("This activity lacks elements IATI 2.03 requires.") from exc
+    return xml_response(chunks, f"{identifier}.xml")
 
 
 @require_safe
@@ -53,3 +70,19 @@ def iati_organisation(request: HttpRequest, identifier: str) -> StreamingHttpRes
     organisation = get_object_or_404(Organisation.objects.reporting(), identifier=identifier)
     chunks = iter_organisation_xml(organisation, base_url=base_url(request))
     return xml_response(chunks, f"{identifier}-organisation.xml")
+
+
+@require_safe
+def crs_csv(request: HttpRequest, identifier: str, year: int) -> StreamingHttpResponse:
+    """Stream the OECD DAC CRS table of a reporting organisation for one year."""
+    organisation = get_object_or_404(Organisation.objects.reporting(), identifier=identifier)
+    if year not in CRS_YEARS:
+        raise Http404("No CRS table for this year.")
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in iter_crs_csv(organisation, year)),
+        content_type=CSV_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{identifier}-crs-{year}.csv"
+    )
+    return response

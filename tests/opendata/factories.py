@@ -262,3 +262,64 @@ def add_plan_document(plan: AnnualPlan, **fields) -> PlanDocument:
     values = {"plan": plan, "title": {"it": "Delibera", "en": "Resolution"}, "category": "B02"}
     values.update(fields)
     return PlanDocument.objects.create(**values)
+
+
+SECRET_PARTNER_NAME = {"it": "Associazione Riservata", "en": "Confidential Association"}
+
+
+def make_dataset(reporting_org: Organisation) -> list[Activity]:
+    """Create a small data set with every optional part filled, for round trips.
+
+    Two full activities (each with its parent programme and a child), an activity whose partner
+    and places are hidden, people reached counted over the activity's own dates, OECD DAC
+    regions and a result without values.
+    """
+    partner = make_organisation(
+        name=PARTNER_NAME, identifier=PARTNER_IDENTIFIER, type="22", country="BF"
+    )
+    first = make_full_activity(reporting_org, partner, suffix="FULL")
+    second = make_full_activity(reporting_org, partner, suffix="OTHER")
+    hidden_partner = make_organisation(
+        name=SECRET_PARTNER_NAME, identifier="XM-DAC-98765", type="22", country="IQ"
+    )
+    sensitive = make_activity(
+        reporting_org,
+        "SENSITIVE",
+        hide_exact_locations=True,
+        default_flow_type="10",
+        objectives={"en": "Objectives only in English."},
+    )
+    ParticipatingOrg.objects.create(
+        activity=sensitive, organisation=hidden_partner, role="4", hide_name=True
+    )
+    RecipientCountry.objects.create(activity=sensitive, code="IQ", percentage=Decimal("70"))
+    RecipientRegion.objects.create(activity=sensitive, code="589", percentage=Decimal("30"))
+    Location.objects.create(
+        activity=sensitive,
+        name={"it": "Quartiere riservato", "en": "Confidential district"},
+        country="IQ",
+        latitude=Decimal("33.3"),
+        longitude=Decimal("44.4"),
+    )
+    Transaction.objects.create(
+        activity=sensitive,
+        type="3",
+        date=datetime.date(2024, 6, 1),
+        value=Decimal("15000.00"),
+        currency="USD",
+        value_date=datetime.date(2024, 6, 3),
+        provider_org=reporting_org,
+        receiver_org=hidden_partner,
+    )
+    Beneficiaries.objects.create(
+        activity=sensitive, group={"en": "Students", "it": "Studenti"}, total=40, women=25
+    )
+    Result.objects.create(
+        activity=sensitive,
+        type="2",
+        title={"en": "Library reopened"},
+        indicator={"en": "Reading rooms open"},
+        measure="5",
+        ascending=False,
+    )
+    return [first, second, sensitive]

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from opencoop.activities.models import Activity
 from opencoop.demo.loader import load_demo
 from opencoop.opendata.iati import export
 from opencoop.opendata.iati.export import (
+    NothingToPublish,
+    activities_for_export,
     activity_document,
     iter_activities_xml,
-    iter_activity_elements,
+    iter_organisation_xml,
     reporting_org_activities,
 )
-from opencoop.opendata.iati.rules import ERROR, WARNING, check_activity
+from opencoop.opendata.iati.mapping import activity_element
+from opencoop.opendata.iati.rules import ERROR, WARNING, check_activity, missing_mandatory
 from opencoop.opendata.iati.xsd import SCHEMA_DIR
 from opencoop.organisations.models import Organisation
 
@@ -108,19 +114,98 @@ def test_demo_export_validates_once_the_facts_it_leaves_out_are_given():
     assert tabalak.xpath("title/narrative/@xml:lang") == ["it", "en", "fr"]
 
 
-def test_demo_export_schema_errors_are_only_the_facts_the_rules_report_missing():
+def test_the_rules_say_exactly_why_each_demo_activity_is_not_valid_iati():
     load_demo()
     checked = 0
-    for activity, element in iter_activity_elements(florence_activities(), base_url=BASE_URL):
-        errors = schema_errors(activity_document(element))
-        missing = {
-            breach.path
-            for breach in check_activity(activity)
-            if breach.path in FACTS_THE_DEMO_LEAVES_OUT
-        }
-        assert bool(errors) == bool(missing), (activity.iati_identifier, errors, missing)
+    for activity in activities_for_export(florence_activities()):
+        missing = {breach.path for breach in missing_mandatory(activity)}
+        errors = schema_errors(activity_document(activity_element(activity, base_url=BASE_URL)))
+        assert missing == FACTS_THE_DEMO_LEAVES_OUT, activity.iati_identifier
+        assert errors, activity.iati_identifier
         checked += 1
     assert checked == 13
+
+
+def test_demo_as_shipped_has_no_activity_file_and_lists_what_each_activity_lacks(client):
+    load_demo()
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"no public activity has every element IATI 2\.03"):
+        call_command("iati_export", "--org", FLORENCE, stdout=StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 13
+    for line in lines:
+        identifier, _, lacks = line.partition(": left out of the IATI file, it lacks: ")
+        assert identifier.startswith(FLORENCE + "-")
+        assert [part.split(":")[0] for part in lacks.split("; ")] == [
+            "description",
+            "activity-status",
+            "activity-date",
+        ]
+    response = client.get(reverse("opendata:iati-activities", args=[FLORENCE]))
+    assert response.status_code == 404
+    organisation = b"".join(iter_organisation_xml(Organisation.objects.get(identifier=FLORENCE)))
+    assert schema_errors(organisation, "organisations") == []
+    assert b"left out" not in organisation
+
+
+def test_demo_export_holds_the_complete_activities_valid_and_reports_the_others(tmp_path):
+    load_demo()
+    # Test data only: the demo states no status, dates or description for any activity.
+    tabalak = Activity.objects.get(iati_identifier=f"{FLORENCE}-TABALAK-NIGER")
+    tabalak.status = "2"
+    tabalak.planned_start = datetime.date(2013, 1, 1)
+    tabalak.description = {"en": "Description given by the test."}
+    tabalak.save()
+    target = tmp_path / "florence.xml"
+    err = StringIO()
+
+    call_command(
+        "iati_export", "--org", FLORENCE, "--output", str(target), stdout=StringIO(), stderr=err
+    )
+
+    data = target.read_bytes()
+    assert schema_errors(data) == []
+    assert parse(data).xpath("iati-activity/iati-identifier/text()") == [tabalak.iati_identifier]
+    reported = [line.split(":")[0] for line in err.getvalue().splitlines()]
+    assert len(reported) == 12
+    assert tabalak.iati_identifier not in reported
+    assert not (tmp_path / "florence.xml.part").exists()
+
+
+@pytest.mark.parametrize(
+    ("remove", "path"),
+    [
+        ({"description": {}, "objectives": {}, "target_groups": {}}, "description"),
+        ({"status": ""}, "activity-status"),
+        (
+            {"planned_start": None, "actual_start": None, "planned_end": None, "actual_end": None},
+            "activity-date",
+        ),
+        ({"title": {}}, "title"),
+        ({"participants": True}, "participating-org"),
+        ({"org_type": ""}, "reporting-org/@type"),
+        ({"result_title": {}}, "result[1]/title"),
+    ],
+)
+def test_what_the_rules_call_missing_is_what_the_schema_requires(reporting_org, remove, path):
+    activity = make_full_activity(reporting_org)
+    assert missing_mandatory(activity) == []
+    assert schema_errors(activity_document(activity_element(activity))) == []
+    if "participants" in remove:
+        activity.participating_orgs.all().delete()
+    elif "org_type" in remove:
+        reporting_org.type = ""
+        reporting_org.save()
+    elif "result_title" in remove:
+        activity.results.update(title={})
+    else:
+        Activity.objects.filter(pk=activity.pk).update(**remove)
+    activity = Activity.objects.get(pk=activity.pk)
+
+    assert [breach.path for breach in missing_mandatory(activity)] == [path]
+    assert schema_errors(activity_document(activity_element(activity))) != []
+    with pytest.raises(NothingToPublish):
+        iter_activities_xml(Activity.objects.filter(pk=activity.pk))
 
 
 # (b) An activity with every part --------------------------------------------------------------

@@ -16,7 +16,7 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.opendata.iati.rules import Breach, check_activity
+from opencoop.opendata.iati.rules import Breach, check_activity, missing_mandatory
 
 from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_full_activity
 
@@ -225,13 +225,55 @@ def test_validate_command_prints_breaches_and_fails(reporting_org):
     assert any(line.startswith("IT-CF-99999999999-X: iati-identifier: ") for line in lines)
 
 
-def test_validate_command_reports_schema_errors(reporting_org):
-    # No status: a rule breach and, since the schema requires activity-status, a schema error.
+def test_validate_command_lists_activities_left_out_for_lack_of_required_elements(reporting_org):
+    make_activity(reporting_org, "OK")
     make_activity(reporting_org, "NOSTATUS", status="")
-    output, error = run_validate()
+    out, err = StringIO(), StringIO()
+    call_command("iati_validate", "--org", REPORTING_ORG_IDENTIFIER, stdout=out, stderr=err)
+    assert "follow the rules and the schema" in out.getvalue()
+    assert (
+        f"{REPORTING_ORG_IDENTIFIER}-NOSTATUS: left out of the IATI file, it lacks: "
+        "activity-status: the activity status is missing"
+    ) in err.getvalue().splitlines()
+    assert "NOSTATUS" not in out.getvalue()
+
+
+def test_validate_command_fails_when_no_activity_can_be_published(reporting_org):
+    make_activity(reporting_org, "NOSTATUS", status="")
+    output, error = run_validate("--org", REPORTING_ORG_IDENTIFIER)
     assert error is not None
-    assert f"{REPORTING_ORG_IDENTIFIER}-NOSTATUS: activity-status: " in output
-    assert f"{REPORTING_ORG_IDENTIFIER}-NOSTATUS: schema: line " in output
+    assert "no public activity has every element IATI 2.03 requires" in output
+
+
+def test_missing_mandatory_lists_only_what_the_schema_requires(reporting_org):
+    activity = make_activity(
+        reporting_org,
+        "BARE",
+        title={},
+        description={},
+        status="",
+        planned_start=None,
+        planned_end=None,
+    )
+    activity.participating_orgs.all().delete()
+    RecipientCountry.objects.create(activity=activity, code="BF", percentage=Decimal(60))
+    RecipientCountry.objects.create(activity=activity, code="NE", percentage=Decimal(30))
+    assert [breach.path for breach in missing_mandatory(activity)] == [
+        "title",
+        "description",
+        "participating-org",
+        "activity-status",
+        "activity-date",
+    ]
+    # The publication check sees the same breaches, and the rules beyond the schema too.
+    assert paths(activity) == [
+        "title",
+        "description",
+        "participating-org",
+        "activity-status",
+        "activity-date",
+        "recipient-country",
+    ]
 
 
 def test_validate_command_fails_on_an_unknown_organisation():

@@ -9,6 +9,8 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from opencoop.opendata.iati.export import activities_file_available, iati_file_available
+
 from .conftest import parse, schema_errors
 from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
@@ -106,3 +108,30 @@ def test_unknown_or_non_reporting_organisation_is_not_found(client, name):
 def test_only_reading_is_allowed(reporting_org, client):
     response = client.post(f"/opendata/iati/{REPORTING_ORG_IDENTIFIER}/activities.xml")
     assert response.status_code == 405
+
+
+def test_one_activity_lacking_required_elements_is_not_found(reporting_org, client):
+    incomplete = make_activity(reporting_org, "NODATE", planned_start=None, planned_end=None)
+    complete = make_activity(reporting_org, "DATED")
+    assert iati_file_available(complete) is True
+    assert iati_file_available(incomplete) is False
+    response = client.get(reverse("opendata:iati-activity", args=[incomplete.iati_identifier]))
+    assert response.status_code == 404
+    response = client.get(reverse("opendata:iati-activity", args=[complete.iati_identifier]))
+    assert response.status_code == 200
+
+
+def test_file_availability_follows_disclosure(reporting_org):
+    draft = make_activity(reporting_org, "DRAFT", live=False)
+    assert iati_file_available(draft) is False
+    assert activities_file_available(reporting_org) is False
+    make_activity(reporting_org, "PUBLIC")
+    assert activities_file_available(reporting_org) is True
+
+
+def test_organisation_without_a_complete_activity_has_no_activity_file(reporting_org, client):
+    make_activity(reporting_org, "NOSTATUS", status="")
+    response = client.get(reverse("opendata:iati-activities", args=[REPORTING_ORG_IDENTIFIER]))
+    assert response.status_code == 404
+    response = client.get(reverse("opendata:iati-organisation", args=[REPORTING_ORG_IDENTIFIER]))
+    assert response.status_code == 200

@@ -1,5 +1,7 @@
 """Hostile strings, and a check that a rendered page carries none of them as markup or script."""
 
+import json
+
 from bs4 import BeautifulSoup
 
 HOSTILE_STRINGS = {
@@ -25,6 +27,11 @@ def assert_no_injected_markup(html: bytes | str) -> BeautifulSoup:
     """Fail if the page has a script of its own making, an event handler or a script URL."""
     soup = BeautifulSoup(html, "html.parser")
     for script in soup.find_all("script"):
+        if script.get("type") == "application/ld+json":
+            # Structured data is not executed; it must be JSON with every "<" escaped.
+            json.loads(script.string)
+            assert "<" not in script.string, f"unescaped markup in JSON-LD: {script}"
+            continue
         # The portal's only scripts are its own static files; any inline script is injected.
         assert script.get("src", "").startswith("/static/"), f"injected script: {script}"
         assert not script.string, f"inline script: {script}"

@@ -2,13 +2,16 @@
 
 The generators write with ``lxml.etree.xmlfile`` one activity at a time and read the activities
 in chunks (children prefetched per chunk), so memory stays flat however many activities there are.
+An activity lacking an element the schema requires (``rules.missing_mandatory``) is left out of
+the activity files and handed to a ``left_out`` callback, so that commands can list it.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -17,7 +20,7 @@ from django.utils import timezone
 from lxml import etree
 from wagtail.models import Site
 
-from opencoop.activities.disclosure import public_activities
+from opencoop.activities.disclosure import is_public, public_activities
 from opencoop.activities.models import Activity, DocumentLink, ParticipatingOrg, Transaction
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanDocument
@@ -29,11 +32,18 @@ from .mapping import (
     iso_datetime,
     organisation_root_element,
 )
+from .rules import Breach, missing_mandatory
 
 CHUNK_SIZE = 500
 CENT = Decimal("0.01")
 # BudgetType: a revised budget replaces the original one of the same period.
 REVISED_BUDGET = "2"
+
+LeftOut = Callable[[Activity, list[Breach]], None]
+
+
+class NothingToPublish(Exception):
+    """No activity of a selection has every element IATI 2.03 requires: there is no valid file."""
 
 
 # Selections --------------------------------------------------------------------------------------
@@ -122,21 +132,77 @@ def stream_document(
 
 
 def iter_activity_elements(
-    activities: QuerySet[Activity], *, base_url: str | None = None
+    activities: QuerySet[Activity],
+    *,
+    base_url: str | None = None,
+    left_out: LeftOut | None = None,
 ) -> Iterator[tuple[Activity, etree._Element]]:
-    """Yield each public activity of ``activities`` with its ``iati-activity`` element."""
+    """Yield each public activity of ``activities`` with its ``iati-activity`` element.
+
+    An activity lacking an element the schema requires is not yielded: it goes, with what it
+    lacks, to ``left_out``.
+    """
     base_url = site_base_url() if base_url is None else base_url
     for activity in activities_for_export(activities).iterator(chunk_size=CHUNK_SIZE):
+        missing = missing_mandatory(activity)
+        if missing:
+            if left_out is not None:
+                left_out(activity, missing)
+            continue
         yield activity, activity_element(activity, base_url=base_url)
 
 
 def iter_activities_xml(
-    activities: QuerySet[Activity], *, base_url: str | None = None
+    activities: QuerySet[Activity],
+    *,
+    base_url: str | None = None,
+    left_out: LeftOut | None = None,
 ) -> Iterator[bytes]:
-    """Yield an ``iati-activities`` 2.03 document of the public ones of ``activities``."""
+    """Return the pieces of an ``iati-activities`` 2.03 document of the public ``activities``.
+
+    The first activity is built at once, so that ``NothingToPublish`` is raised before anything
+    is written when none has every element the schema requires (the schema wants at least one).
+    """
     attributes = {"version": IATI_VERSION, "generated-datetime": iso_datetime(timezone.now())}
-    elements = (element for _, element in iter_activity_elements(activities, base_url=base_url))
-    return stream_document("iati-activities", attributes, elements)
+    elements = (
+        element
+        for _, element in iter_activity_elements(activities, base_url=base_url, left_out=left_out)
+    )
+    first = next(elements, None)
+    if first is None:
+        raise NothingToPublish(
+            "No public activity of the selection has every element IATI 2.03 requires."
+        )
+    return stream_document("iati-activities", attributes, itertools.chain([first], elements))
+
+
+def left_out_message(activity: Activity, missing: list[Breach]) -> str:
+    """Say on one line which activity is left out of the files and what it lacks."""
+    what = "; ".join(f"{breach.path}: {breach.message}" for breach in missing)
+    return f"{activity.iati_identifier}: left out of the IATI file, it lacks: {what}"
+
+
+def iati_file_available(activity: Activity) -> bool:
+    """Say whether ``activity`` has an IATI file: public and with every required element."""
+    return is_public(activity) and not missing_mandatory(activity)
+
+
+def activities_file_available(organisation: Organisation) -> bool:
+    """Say whether the IATI activity file of ``organisation`` holds at least one activity."""
+    selection = (
+        reporting_org_activities(organisation)
+        .select_related("reporting_org")
+        .prefetch_related(
+            Prefetch(
+                "participating_orgs",
+                queryset=ParticipatingOrg.objects.select_related("organisation"),
+            ),
+            "results",
+        )
+    )
+    return any(
+        not missing_mandatory(activity) for activity in selection.iterator(chunk_size=CHUNK_SIZE)
+    )
 
 
 def activity_document(element: etree._Element) -> bytes:

@@ -2,7 +2,8 @@
 
 Each ``*_element`` function builds (or appends to a parent) the lxml elements for one part of a
 record. What the public may see comes only from ``opencoop.activities.disclosure``. The
-constants say which IATI code a field maps to; the rules and, later, the import use them too.
+constants say which element and code a field maps to; the rules and the import
+(``opencoop.opendata.iati.reader``) read them too, so each fact is written once.
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ from opencoop.core.multilingual import portal_languages
 if TYPE_CHECKING:
     from wagtail.documents.models import AbstractDocument
 
-    from opencoop.activities.models import Beneficiaries, RecipientCountry, RecipientRegion, Sector
+    from opencoop.activities.models import (
+        Beneficiaries,
+        Budget,
+        RecipientCountry,
+        RecipientRegion,
+        Sector,
+        Transaction,
+    )
     from opencoop.core.models import AttachedDocument
     from opencoop.organisations.models import Organisation
 
@@ -66,6 +74,28 @@ BENEFICIARIES_TITLE = {"it": "Beneficiari", "en": "Beneficiaries"}
 SEX_DIMENSION = "sex"
 FEMALE = "female"
 MALE = "male"
+# Activity fields written as one element with @code, in schema order: element, field, codelist.
+ACTIVITY_CODES = (
+    ("collaboration-type", "collaboration_type", "CollaborationType"),
+    ("default-flow-type", "default_flow_type", "FlowType"),
+    ("default-finance-type", "default_finance_type", "FinanceType"),
+    ("default-aid-type", "default_aid_type", "AidType"),
+    ("default-tied-status", "default_tied_status", "TiedStatus"),
+)
+# contact-info children holding one plain value each: element, activity field.
+CONTACT_VALUES = (
+    ("telephone", "contact_telephone"),
+    ("email", "contact_email"),
+    ("website", "contact_website"),
+)
+# Codelist of the codes of each vocabulary; codes of other vocabularies are not checked.
+SECTOR_CODELISTS = {"1": "Sector", "2": "SectorCategory"}
+DAC_REGIONS = "1"
+REGION_CODELISTS = {DAC_REGIONS: "Region"}
+TAG_CODELISTS = {"2": "UNSDG-Goals", "3": "UNSDG-Targets"}
+# What IATI assumes when @vocabulary is absent: OECD DAC sectors (5-digit) and regions.
+DEFAULT_SECTOR_VOCABULARY = "1"
+DEFAULT_REGION_VOCABULARY = DAC_REGIONS
 # document-link/@format when nothing better is known: a web page.
 WEB_PAGE_FORMAT = "text/html"
 UNKNOWN_FORMAT = "application/octet-stream"
@@ -179,6 +209,21 @@ def value_element(
     element = sub(parent, tag, currency=currency or None, value_date=value_date.isoformat())
     element.text = decimal_text(amount)
     return element
+
+
+def budget_value_date(budget: Budget) -> datetime.date:
+    """Return the value date written for a budget: its own, else the period start."""
+    return budget.value_date or budget.period_start
+
+
+def transaction_value_date(transaction: Transaction) -> datetime.date:
+    """Return the value date written for a transaction: its own, else the transaction date."""
+    return transaction.value_date or transaction.date
+
+
+def stored_value_date(value_date: datetime.date, implied: datetime.date) -> datetime.date | None:
+    """Return the value date to store: None when it is the one the export writes by default."""
+    return None if value_date == implied else value_date
 
 
 def period_elements(parent: etree._Element, start: datetime.date, end: datetime.date) -> None:
@@ -308,21 +353,13 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             code=marker.code,
             significance=marker.significance,
         )
-    for tag, field in (
-        ("collaboration-type", "collaboration_type"),
-        ("default-flow-type", "default_flow_type"),
-        ("default-finance-type", "default_finance_type"),
-        ("default-aid-type", "default_aid_type"),
-        ("default-tied-status", "default_tied_status"),
-    ):
+    for tag, field, _codelist in ACTIVITY_CODES:
         if getattr(activity, field):
             sub(root, tag, code=getattr(activity, field))
     for budget in activity.budgets.all():
         element = sub(root, "budget", type=budget.type, status=budget.status)
         period_elements(element, budget.period_start, budget.period_end)
-        value_element(
-            element, budget.value, budget.currency, budget.value_date or budget.period_start
-        )
+        value_element(element, budget.value, budget.currency, budget_value_date(budget))
     transaction_elements(root, activity, lang)
     for document_link in activity.documents.all():
         document_link_element(root, document_link, lang, base_url)
@@ -354,13 +391,9 @@ def contact_info_element(parent: etree._Element, activity: Activity, lang: str) 
     element = sub(parent, "contact-info")
     text_element(element, "organisation", activity.contact_organisation, lang)
     plain_narrative(element, "person-name", activity.contact_person)
-    for tag, value in (
-        ("telephone", activity.contact_telephone),
-        ("email", activity.contact_email),
-        ("website", activity.contact_website),
-    ):
-        if value:
-            sub(element, tag).text = xml_text(value)
+    for tag, field in CONTACT_VALUES:
+        if getattr(activity, field):
+            sub(element, tag).text = xml_text(getattr(activity, field))
 
 
 def location_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
@@ -398,10 +431,7 @@ def transaction_elements(parent: etree._Element, activity: Activity, lang: str) 
         sub(element, "transaction-type", code=transaction.type)
         sub(element, "transaction-date", iso_date=transaction.date.isoformat())
         value_element(
-            element,
-            transaction.value,
-            transaction.currency,
-            transaction.value_date or transaction.date,
+            element, transaction.value, transaction.currency, transaction_value_date(transaction)
         )
         text_element(element, "description", transaction.description, lang)
         for tag, organisation in (

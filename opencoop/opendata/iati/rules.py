@@ -2,7 +2,9 @@
 
 Each breach names the activity, the element (as a path below ``iati-activity``) and what is
 wrong, so that an editor can find and fix it. Elements the schema requires but the activity
-lacks (description, status, dates) are reported here too, in words an editor understands.
+lacks (description, status, dates) are found by ``missing_mandatory``, the one place that says
+whether an activity can be written as valid IATI at all: the files leave such activities out,
+and the editors' publication check (through ``check_activity``) reports the same breaches.
 """
 
 from __future__ import annotations
@@ -18,15 +20,22 @@ from opencoop.activities.disclosure import public_participants
 from opencoop.activities.models import Activity
 from opencoop.codelists import registry
 
-from .mapping import ACTIVITY_DATES, DESCRIPTIONS, beneficiaries_period, decimal_text, has_text
+from .mapping import (
+    ACTIVITY_CODES,
+    ACTIVITY_DATES,
+    DAC_REGIONS,
+    DESCRIPTIONS,
+    REGION_CODELISTS,
+    SECTOR_CODELISTS,
+    TAG_CODELISTS,
+    beneficiaries_period,
+    decimal_text,
+    has_text,
+)
 
 HUNDRED = Decimal(100)
 # A budget period may not be longer than a year (366 days allows a leap year).
 MAX_BUDGET_DAYS = 366
-SECTOR_CODELISTS = {"1": "Sector", "2": "SectorCategory"}
-DAC_REGIONS = "1"
-REGION_CODELISTS = {DAC_REGIONS: "Region"}
-TAG_CODELISTS = {"2": "UNSDG-Goals", "3": "UNSDG-Targets"}
 DATE_LABELS = {
     "planned_start": "planned start",
     "actual_start": "actual start",
@@ -74,13 +83,29 @@ class _Checker:
             self.code(codelist, code, path)
 
 
+def missing_mandatory(activity: Activity) -> list[Breach]:
+    """Return the elements the 2.03 schema requires that ``activity`` cannot fill.
+
+    An activity with any of these breaches cannot be written as schema-valid IATI: the files
+    leave it out rather than invent the missing facts.
+    """
+    checker = _Checker(activity, timezone.localdate())
+    for check in _MANDATORY:
+        check(checker)
+    return checker.breaches
+
+
 def check_activity(activity: Activity, today: datetime.date | None = None) -> list[Breach]:
     """Return the breaches of the IATI rules in ``activity`` as it would be published."""
     checker = _Checker(activity, today or timezone.localdate())
     for check in (
+        _required_reporting_org,
         _identification,
+        _required_texts,
         _texts,
+        _required_participants,
         _participants,
+        _required_status_and_dates,
         _status_and_dates,
         _geography,
         _sectors,
@@ -88,33 +113,72 @@ def check_activity(activity: Activity, today: datetime.date | None = None) -> li
         _budgets,
         _transactions,
         _documents,
+        _required_result_titles,
         _results,
     ):
         check(checker)
     return checker.breaches
 
 
-def _identification(c: _Checker) -> None:
+# What the schema requires ------------------------------------------------------------------------
+def _required_reporting_org(c: _Checker) -> None:
     org = c.activity.reporting_org
     if not org.identifier:
         c.add("reporting-org/@ref", "the reporting organisation has no IATI identifier")
-    elif not c.activity.iati_identifier.startswith(org.identifier + "-"):
+    if not org.type:
+        c.add("reporting-org/@type", "the reporting organisation's type is missing")
+
+
+def _required_texts(c: _Checker) -> None:
+    if not has_text(c.activity.title):
+        c.add("title", "the title is missing")
+    if not any(has_text(getattr(c.activity, field)) for field, _ in DESCRIPTIONS):
+        c.add("description", "a description is required (general, objectives or target groups)")
+
+
+def _required_participants(c: _Checker) -> None:
+    if not public_participants(c.activity):
+        c.add("participating-org", "at least one participating organisation is required")
+
+
+def _required_status_and_dates(c: _Checker) -> None:
+    if not c.activity.status:
+        c.add("activity-status", "the activity status is missing")
+    if not any(getattr(c.activity, field) for field, _ in ACTIVITY_DATES):
+        c.add("activity-date", "at least one date (planned or actual start) is required")
+
+
+def _required_result_titles(c: _Checker) -> None:
+    for position, result in enumerate(c.activity.results.all(), start=1):
+        if not has_text(result.title):
+            c.add(f"result[{position}]/title", "the result's title is missing")
+        if not has_text(result.indicator):
+            c.add(f"result[{position}]/indicator/title", "the indicator's title is missing")
+
+
+_MANDATORY = (
+    _required_reporting_org,
+    _required_texts,
+    _required_participants,
+    _required_status_and_dates,
+    _required_result_titles,
+)
+
+
+# The rules beyond the schema ---------------------------------------------------------------------
+def _identification(c: _Checker) -> None:
+    org = c.activity.reporting_org
+    if org.identifier and not c.activity.iati_identifier.startswith(org.identifier + "-"):
         c.add(
             "iati-identifier",
             f"“{c.activity.iati_identifier}” does not start with the reporting organisation's "
             f"identifier followed by a hyphen (“{org.identifier}-”)",
         )
-    c.required_code(
-        "OrganisationType", org.type, "reporting-org/@type", "the reporting organisation's type"
-    )
+    c.code("OrganisationType", org.type, "reporting-org/@type")
     c.required_code("Currency", c.activity.default_currency, "@default-currency", "currency")
 
 
 def _texts(c: _Checker) -> None:
-    if not has_text(c.activity.title):
-        c.add("title", "the title is missing")
-    if not any(has_text(getattr(c.activity, field)) for field, _ in DESCRIPTIONS):
-        c.add("description", "a description is required (general, objectives or target groups)")
     for field, code in [("title", None), *DESCRIPTIONS]:
         path = "title" if code is None else f"description[@type='{code}']"
         for lang in getattr(c.activity, field) or {}:
@@ -122,10 +186,7 @@ def _texts(c: _Checker) -> None:
 
 
 def _participants(c: _Checker) -> None:
-    participants = public_participants(c.activity)
-    if not participants:
-        c.add("participating-org", "at least one participating organisation is required")
-    for participant in participants:
+    for participant in public_participants(c.activity):
         path = f"participating-org[@role='{participant.role}']"
         c.required_code("OrganisationRole", participant.role, path, "the role")
         c.code("OrganisationType", participant.organisation_type, f"{path}/@type")
@@ -133,10 +194,9 @@ def _participants(c: _Checker) -> None:
 
 def _status_and_dates(c: _Checker) -> None:
     activity = c.activity
-    c.required_code("ActivityStatus", activity.status, "activity-status", "the activity status")
-    if not any(getattr(activity, field) for field, _ in ACTIVITY_DATES):
-        c.add("activity-date", "at least one date (planned or actual start) is required")
-    elif not (activity.planned_start or activity.actual_start):
+    c.code("ActivityStatus", activity.status, "activity-status")
+    has_date = any(getattr(activity, field) for field, _ in ACTIVITY_DATES)
+    if has_date and not (activity.planned_start or activity.actual_start):
         c.add("activity-date", "a planned or actual start date is required")
     for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
         first, last = getattr(activity, start), getattr(activity, end)
@@ -230,13 +290,7 @@ def _classifications(c: _Checker) -> None:
         c.required_code(
             "PolicySignificance", marker.significance, f"{path}/@significance", "the significance"
         )
-    for tag, codelist, field in (
-        ("collaboration-type", "CollaborationType", "collaboration_type"),
-        ("default-flow-type", "FlowType", "default_flow_type"),
-        ("default-finance-type", "FinanceType", "default_finance_type"),
-        ("default-aid-type", "AidType", "default_aid_type"),
-        ("default-tied-status", "TiedStatus", "default_tied_status"),
-    ):
+    for tag, field, codelist in ACTIVITY_CODES:
         c.code(codelist, getattr(activity, field), tag)
 
 

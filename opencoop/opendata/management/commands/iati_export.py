@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opencoop.opendata.iati.export import (
+    NothingToPublish,
     iter_activities_xml,
     iter_organisation_xml,
+    left_out_message,
     reporting_org_activities,
 )
 from opencoop.organisations.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Write the IATI 2.03 activity file (or, with --organisation, organisation file)."
+    help = (
+        "Write the IATI 2.03 activity file (or, with --organisation, organisation file). "
+        "Activities lacking an element the schema requires are left out and listed on stderr."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="IATI identifier of the reporting org")
@@ -33,13 +40,31 @@ class Command(BaseCommand):
         if options["organisation"]:
             chunks = iter_organisation_xml(organisation, base_url=options["base_url"])
         else:
-            chunks = iter_activities_xml(
-                reporting_org_activities(organisation), base_url=options["base_url"]
-            )
+            try:
+                chunks = iter_activities_xml(
+                    reporting_org_activities(organisation),
+                    base_url=options["base_url"],
+                    left_out=lambda activity, missing: self.stderr.write(
+                        left_out_message(activity, missing)
+                    ),
+                )
+            except NothingToPublish as exc:
+                raise CommandError(
+                    f"{organisation.identifier}: no public activity has every element IATI 2.03 "
+                    "requires, so there is no valid activity file; nothing written."
+                ) from exc
         if options["output"]:
-            with open(options["output"], "wb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
+            # Write beside the target and rename at the end: a failure leaves no half file.
+            partial = options["output"] + ".part"
+            try:
+                with open(partial, "wb") as handle:
+                    for chunk in chunks:
+                        handle.write(chunk)
+            except BaseException:
+                if os.path.exists(partial):
+                    os.remove(partial)
+                raise
+            os.replace(partial, options["output"])
         else:
             for chunk in chunks:
                 self.stdout.write(chunk.decode("utf-8"), ending="")

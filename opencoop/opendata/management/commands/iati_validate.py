@@ -8,6 +8,7 @@ from opencoop.opendata.iati.export import (
     activity_document,
     iter_activity_elements,
     iter_organisation_xml,
+    left_out_message,
     reporting_org_activities,
 )
 from opencoop.opendata.iati.rules import ERROR, check_activity
@@ -17,8 +18,10 @@ from opencoop.organisations.models import Organisation
 
 class Command(BaseCommand):
     help = (
-        "Print each IATI rule broken by the public activities (IDENT: element: message), then "
-        "validate the IATI files against the XML Schema; exit with an error if anything is wrong."
+        "Print each IATI rule broken by the activities of the IATI files (IDENT: element: "
+        "message), then validate the files against the XML Schema; list on stderr the "
+        "activities left out because they lack an element the schema requires; exit with an "
+        "error if anything is wrong."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,10 +46,17 @@ class Command(BaseCommand):
         """Print the problems of one organisation's files; return how many are errors."""
         errors = 0
         count = 0
+        left_out = 0
+
+        def report_left_out(activity, missing) -> None:
+            nonlocal left_out
+            left_out += 1
+            self.stderr.write(left_out_message(activity, missing))
+
         activities = reporting_org_activities(organisation)
         # Each activity is validated in a document of its own: memory stays flat and every
         # schema error names its activity.
-        for activity, element in iter_activity_elements(activities):
+        for activity, element in iter_activity_elements(activities, left_out=report_left_out):
             count += 1
             for breach in check_activity(activity):
                 self.stdout.write(str(breach))
@@ -54,9 +64,15 @@ class Command(BaseCommand):
             for message in validate_xml(activity_document(element), "activities"):
                 self.stdout.write(f"{activity.iati_identifier}: schema: {message}")
                 errors += 1
+        if left_out:
+            self.stderr.write(
+                f"{organisation.identifier}: {left_out} activity(ies) left out of the IATI file "
+                "for lack of elements the schema requires."
+            )
         if count == 0:
             self.stdout.write(
-                f"{organisation.identifier}: iati-activities: no public activity to publish"
+                f"{organisation.identifier}: iati-activities: no public activity has every "
+                "element IATI 2.03 requires, so there is no valid activity file"
             )
             errors += 1
         organisation_file = b"".join(iter_organisation_xml(organisation))

@@ -1,0 +1,137 @@
+"""Draw the world map as inline SVG: shaded countries that link to the catalogue, and places.
+
+No tiles, no script: the page works offline and without JavaScript. Every country with figures
+is a focusable link named by its figures; the table beside the map gives the same figures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .shapes import World
+
+# Five classes, light to dark; the stylesheet's .oc-map-q<n> classes recolour them.
+SHADES = ("#d6e6f5", "#a6c8ea", "#6fa3d6", "#3a78b5", "#0b4f8a")
+NO_DATA = "#e9ecef"
+BORDER = "#ffffff"
+POINT = "#1a1a1a"
+
+
+@dataclass(frozen=True)
+class ShadeClass:
+    """One class of the legend: values from ``low`` to ``high`` (both included)."""
+
+    number: int
+    low: Decimal | int
+    high: Decimal | int
+    fill: str
+
+
+def classify(
+    values: dict[str, Decimal | int], classes: int = 5
+) -> tuple[dict[str, int], list[ShadeClass]]:
+    """Put positive values into up to ``classes`` quantile classes; return each code's class."""
+    distinct = sorted({v for v in values.values() if v > 0})
+    if not distinct:
+        return {}, []
+    count = min(classes, len(distinct))
+    highs = [distinct[math.ceil((i + 1) * len(distinct) / count) - 1] for i in range(count)]
+    lows = [distinct[0]] + [distinct[distinct.index(high) + 1] for high in highs[:-1]]
+    # Spread fewer classes over the whole range of shades, darkest for the largest.
+    fills = [SHADES[round(i * (len(SHADES) - 1) / max(count - 1, 1))] for i in range(count)]
+    legend = [ShadeClass(i + 1, lows[i], highs[i], fills[i]) for i in range(count)]
+    result = {}
+    for code, value in values.items():
+        if value > 0:
+            result[code] = next(i for i, high in enumerate(highs) if value <= high)
+    return result, legend
+
+
+@dataclass(frozen=True)
+class CountryMark:
+    code: str
+    shade: ShadeClass
+    href: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PointMark:
+    longitude: float
+    latitude: float
+    radius: float
+    href: str
+    label: str
+
+
+def world_map(
+    *,
+    world: World,
+    countries: list[CountryMark],
+    points: list[PointMark],
+    map_id: str,
+    title: str,
+    description: str,
+) -> SafeString:
+    """Return the SVG of the map."""
+    frame = world.frame
+    marked = {mark.code for mark in countries}
+    parts = [
+        f'<svg class="oc-map" id="{map_id}" viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" '
+        f'role="group" aria-labelledby="{map_id}-title {map_id}-desc" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{map_id}-title">{escape(title)}</title>',
+        f'<desc id="{map_id}-desc">{escape(description)}</desc>',
+        f'<g class="oc-map-land" aria-hidden="true" fill="{NO_DATA}" stroke="{BORDER}" '
+        f'stroke-width="0.5">',
+    ]
+    parts += [
+        f'<path d="{shape.path}"/>'
+        for code, shape in world.countries.items()
+        if shape.path and code not in marked
+    ]
+    parts.append("</g>")
+    parts.append(f'<g class="oc-map-countries" stroke="{BORDER}" stroke-width="0.5">')
+    for mark in countries:
+        shape = world.countries.get(mark.code)
+        if shape is None:
+            continue
+        if shape.path:
+            drawing = (
+                f'<path class="oc-map-q{mark.shade.number}" d="{shape.path}" '
+                f'fill="{mark.shade.fill}"/>'
+            )
+        else:
+            x, y = shape.point
+            drawing = (
+                f'<circle class="oc-map-q{mark.shade.number} oc-map-small" cx="{x:.1f}" '
+                f'cy="{y:.1f}" r="4" fill="{mark.shade.fill}" stroke="#1a1a1a"/>'
+            )
+        label = escape(mark.label)
+        if mark.href:
+            parts.append(
+                f'<a href="{escape(mark.href)}" aria-label="{label}"><title>{label}</title>'
+                f"{drawing}</a>"
+            )
+        else:
+            parts.append(f"<g><title>{label}</title>{drawing}</g>")
+    parts.append("</g>")
+    parts.append(f'<g class="oc-map-points" fill="{POINT}" stroke="#ffffff" stroke-width="1">')
+    for point in points:
+        x, y = frame.point(point.longitude, point.latitude)
+        circle = f'<circle class="oc-map-point" cx="{x:.1f}" cy="{y:.1f}" r="{point.radius:.1f}"/>'
+        label = escape(point.label)
+        if point.href:
+            parts.append(
+                f'<a href="{escape(point.href)}" aria-label="{label}"><title>{label}</title>'
+                f"{circle}</a>"
+            )
+        else:
+            parts.append(f"<g><title>{label}</title>{circle}</g>")
+    parts.append("</g></svg>")
+    return mark_safe("".join(parts))

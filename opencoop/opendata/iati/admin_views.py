@@ -1,0 +1,190 @@
+"""The back-office screen of the IATI import: upload, see what would change, then apply.
+
+The screen is a thin layer over ``importer.import_activity_file``: the upload is checked with a
+dry run (the same code path, rolled back) and kept aside under a random token remembered in the
+user's session; "Apply" imports that same file for real.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from opencoop.core.multilingual import text
+from opencoop.editorial.roles import sees_everything
+from opencoop.editorial.scope import filing_organisations
+
+from .importer import ImportReport, import_activity_file
+
+SESSION_KEY = "opendata_iati_import"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+MAX_UPLOAD_SIZE = 200 * 1024 * 1024
+# Uploads waiting to be applied are removed after this many seconds.
+KEEP_UPLOADS = 24 * 3600
+LISTED = 200
+TEMPLATE = "opendata/admin/iati_import.html"
+
+
+def upload_dir() -> Path:
+    """Return the folder where checked uploads wait to be applied."""
+    return Path(settings.VAR_DIR) / "iati-imports"
+
+
+def may_import(user) -> bool:
+    """Say whether ``user`` may create and change activities (what an import does)."""
+    return user.has_perm("activities.add_activity") and user.has_perm("activities.change_activity")
+
+
+def may_publish(user) -> bool:
+    return user.has_perm("activities.publish_activity")
+
+
+class IatiImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("IATI activity file"),
+        help_text=gettext_lazy(
+            "An XML file of IATI activities, version 2.01, 2.02 or 2.03. Nothing is changed "
+            "until you have seen what the import would do and confirmed it."
+        ),
+    )
+    reporting_org = forms.ChoiceField(label=gettext_lazy("Reporting organisation"))
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            (organisation.identifier, f"{text(organisation.name)} ({organisation.identifier})")
+            for organisation in filing_organisations(user).exclude(identifier="").order_by("slug")
+        ]
+        field = self.fields["reporting_org"]
+        field.help_text = _("Only the activities of this organisation are accepted.")
+        if sees_everything(user):
+            choices.insert(0, ("", _("Any, as stated in the file")))
+            field.required = False
+            field.help_text = _(
+                "Choose one to accept only its activities; with “Any”, the reporting "
+                "organisations of the file are found by identifier or created."
+            )
+        field.choices = choices
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_SIZE:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s: import it with the iati_import command.")
+                % {"size": filesizeformat(MAX_UPLOAD_SIZE)}
+            )
+        return upload
+
+
+def _remove_old_uploads() -> None:
+    folder = upload_dir()
+    if not folder.is_dir():
+        return
+    limit = time.time() - KEEP_UPLOADS
+    for path in folder.glob("*.xml"):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def _store(upload) -> str:
+    """Keep the upload aside under a new token; return the token."""
+    _remove_old_uploads()
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    with open(folder / f"{token}.xml", "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return token
+
+
+def _run(request: HttpRequest, path: Path, pending: dict, *, dry_run: bool) -> ImportReport:
+    with open(path, "rb") as stream:
+        return import_activity_file(
+            stream=stream,
+            file_name=pending["name"],
+            user=request.user,
+            reporting_org=pending["reporting_org"],
+            dry_run=dry_run,
+            publish=may_publish(request.user),
+            base_url=request.build_absolute_uri("/"),
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def iati_import(request: HttpRequest) -> HttpResponse:
+    """Show the upload form; check an upload with a dry run; apply a checked upload."""
+    if not may_import(request.user):
+        raise PermissionDenied
+    if request.method == "POST" and "token" in request.POST:
+        return _apply(request, request.POST["token"])
+    form = IatiImportForm(request.POST or None, request.FILES or None, user=request.user)
+    context = _context(request, form)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = _store(upload)
+        pending = {"name": upload.name, "reporting_org": form.cleaned_data["reporting_org"] or ""}
+        report = _run(request, upload_dir() / f"{token}.xml", pending, dry_run=True)
+        if report.ok:
+            request.session.setdefault(SESSION_KEY, {})[token] = pending
+            request.session.modified = True
+            context["token"] = token
+        else:
+            (upload_dir() / f"{token}.xml").unlink(missing_ok=True)
+        context["report"] = report
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+def _apply(request: HttpRequest, token: str) -> HttpResponse:
+    pending = request.session.get(SESSION_KEY, {}).get(token)
+    path = upload_dir() / f"{token}.xml"
+    if not TOKEN_RE.match(token) or pending is None or not path.is_file():
+        messages.error(
+            request, _("This upload is no longer waiting to be applied: upload it again.")
+        )
+        return redirect("opendata_iati_import")
+    try:
+        report = _run(request, path, pending, dry_run=False)
+    finally:
+        path.unlink(missing_ok=True)
+        request.session[SESSION_KEY].pop(token, None)
+        request.session.modified = True
+    if report.applied:
+        messages.success(
+            request,
+            _("IATI import applied: %(created)d new, %(changed)d changed, %(unchanged)d unchanged.")
+            % {
+                "created": len(report.created),
+                "changed": len(report.changed),
+                "unchanged": len(report.unchanged),
+            },
+        )
+    context = _context(request, IatiImportForm(user=request.user))
+    context["report"] = report
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+def _context(request: HttpRequest, form: IatiImportForm) -> dict:
+    title = _("IATI import")
+    return {
+        "form": form,
+        "publish": may_publish(request.user),
+        "listed": LISTED,
+        "page_title": title,
+        "header_title": title,
+        "header_icon": "upload",
+    }

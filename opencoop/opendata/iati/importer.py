@@ -1,0 +1,787 @@
+"""Apply an IATI activity file to the database: all or nothing, idempotent, with a dry run.
+
+``import_activity_file`` reads the file with ``reader`` and, inside one transaction, creates or
+updates each activity by its IATI identifier as a new revision (published, or a draft for those
+who may not publish). An activity whose IATI fields already hold what the file says gets no new
+revision. Any error leaves the database as it was: the transaction is rolled back, and so is a
+dry run, which follows the very same path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import DatabaseError, models, transaction
+from django.db.models import Prefetch
+from django.test.utils import override_settings
+from django.utils import translation
+from django.utils.text import slugify
+from modelsearch.backends import get_search_backends
+from modelsearch.conf import get_app_config
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
+from opencoop.activities.models import (
+    Activity,
+    Beneficiaries,
+    Budget,
+    DocumentLink,
+    Location,
+    ParticipatingOrg,
+    PolicyMarker,
+    RecipientCountry,
+    RecipientRegion,
+    Result,
+    SdgTag,
+    Sector,
+    Transaction,
+)
+from opencoop.core.multilingual import text
+from opencoop.organisations.models import Organisation
+
+from .export import site_base_url
+from .mapping import (
+    ACTIVITY_CODES,
+    ACTIVITY_DATES,
+    CONTACT_VALUES,
+    DESCRIPTIONS,
+    absolute_url,
+    budget_value_date,
+    stored_value_date,
+    transaction_value_date,
+)
+from .reader import (
+    ERROR,
+    WARNING,
+    ActivityFileReader,
+    ActivityRecord,
+    FileRefused,
+    Issue,
+    OrgRecord,
+    Row,
+)
+
+# The activity fields an IATI file sets; the others (slug, image, sensitive-context switches,
+# partnership) belong to the portal and are left as they are.
+ACTIVITY_FIELDS = (
+    "title",
+    *(name for name, _code in DESCRIPTIONS),
+    "status",
+    *(name for name, _code in ACTIVITY_DATES),
+    "contact_organisation",
+    "contact_person",
+    *(name for _tag, name in CONTACT_VALUES),
+    "default_currency",
+    *(name for _tag, name, _codelist in ACTIVITY_CODES),
+)
+# Each repeated part: model, and the fields that say what it holds (compared before writing).
+CHILDREN: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
+    "participating_orgs": (ParticipatingOrg, ("organisation_id", "role", "hide_name")),
+    "recipient_countries": (RecipientCountry, ("code", "percentage")),
+    "recipient_regions": (RecipientRegion, ("vocabulary", "code", "percentage")),
+    "locations": (
+        Location,
+        ("name", "description", "country", "latitude", "longitude", "exactness", "reach"),
+    ),
+    "sectors": (Sector, ("vocabulary", "code", "percentage")),
+    "sdg_tags": (SdgTag, ("vocabulary", "code")),
+    "policy_markers": (PolicyMarker, ("code", "significance")),
+    # Value dates are compared as the export writes them (see ``activity_state``).
+    "budgets": (Budget, ("type", "status", "period_start", "period_end", "value", "currency")),
+    "transactions": (
+        Transaction,
+        (
+            "type",
+            "date",
+            "value",
+            "currency",
+            "description",
+            "provider_org_id",
+            "receiver_org_id",
+        ),
+    ),
+    "documents": (DocumentLink, ("title", "category", "language", "date")),
+    "results": (
+        Result,
+        (
+            "type",
+            "title",
+            "indicator",
+            "measure",
+            "ascending",
+            "baseline_year",
+            "baseline_value",
+            "period_start",
+            "period_end",
+            "target_value",
+            "actual_value",
+        ),
+    ),
+    "beneficiaries": (Beneficiaries, ("group", "year", "total", "women", "men")),
+}
+ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
+# Fields a file may leave blank although the editing form requires them (no assumption made).
+MAY_BE_BLANK = {Location: {"exactness", "reach"}}
+# Parts whose value date, when omitted, is written as another of their dates.
+IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
+MAX_ERRORS = 200
+INDEX_CHUNK = 500
+SLUG_LENGTH = {"activity": 120, "organisation": 100}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would do (dry run), and what stopped it."""
+
+    file_name: str = ""
+    dry_run: bool = False
+    publish: bool = True
+    version: str = ""
+    read: int = 0
+    created: list[str] = field(default_factory=list)
+    changed: list[tuple[str, list[str]]] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    organisations_created: list[str] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    applied: bool = False
+    stopped_early: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        """Say in one line what happened."""
+        counts = (
+            f"{self.read} activities read: {len(self.created)} created, "
+            f"{len(self.changed)} changed, {len(self.unchanged)} unchanged; "
+            f"{len(self.organisations_created)} organisations created"
+        )
+        if self.errors:
+            return f"Refused, nothing changed: {len(self.errors)} error(s). {counts} (not applied)."
+        if self.dry_run:
+            return f"Dry run, nothing changed. {counts} (would be applied)."
+        return f"Applied. {counts}."
+
+
+class _Stop(Exception):
+    """Too many errors, or one the database raised: stop reading the file."""
+
+
+# Entry point -------------------------------------------------------------------------------------
+def import_activity_file(
+    *,
+    stream: IO[bytes],
+    file_name: str = "",
+    user=None,
+    reporting_org: str = "",
+    dry_run: bool = False,
+    publish: bool = True,
+    base_url: str | None = None,
+    progress: Progress | None = None,
+    max_errors: int = MAX_ERRORS,
+    index_at_end: bool = False,
+) -> ImportReport:
+    """Import an IATI activity file (2.01–2.03) in one transaction; return what it did.
+
+    Activities are created or updated by IATI identifier, as published revisions (or drafts
+    when ``publish`` is false) recorded with ``user``. With ``reporting_org`` (an organisation
+    identifier) only that organisation's activities are accepted. Nothing is written when the
+    file has an error or when ``dry_run`` is set: the same work is done and rolled back.
+
+    ``index_at_end`` adds the activities to the search index once, in bulk, after the import
+    instead of at each save (several per activity). It pauses the index for the whole process,
+    so only a process of its own (the management command) may ask for it.
+    """
+    report = ImportReport(file_name=file_name, dry_run=dry_run, publish=publish)
+    pause = search_index_paused() if index_at_end else contextlib.nullcontext()
+    # Wagtail's reference index is updated at every save of an activity and of each of its parts
+    # (dozens per activity): it is brought up to date once per activity, at the end.
+    with pause, disable_reference_index_auto_update(), transaction.atomic():
+        importer = _Importer(
+            report=report,
+            user=user,
+            reporting_org=reporting_org,
+            publish=publish,
+            base_url=site_base_url() if base_url is None else base_url,
+            max_errors=max_errors,
+        )
+        importer.run(stream, progress)
+        if report.errors or dry_run:
+            transaction.set_rollback(True)
+        else:
+            report.applied = True
+    if report.applied:
+        identifiers = [*report.created, *(identifier for identifier, _parts in report.changed)]
+        touched = Activity.objects.filter(iati_identifier__in=identifiers)
+        update_reference_index(touched)
+        if index_at_end:
+            index_activities(touched)
+            index_organisations(importer.organisations.created)
+    return report
+
+
+# Search index ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def search_index_paused() -> Iterator[None]:
+    """Turn off the search index's updates on save, for the whole process, while in the block."""
+    config = get_app_config()
+    paused = {
+        name: {**params, "AUTO_UPDATE": False}
+        for name, params in config.get_search_backend_config().items()
+    }
+    with override_settings(**{config.backend_setting_name: paused}):
+        yield
+
+
+INDEX_PREFETCH = (
+    "recipient_countries",
+    "locations",
+    "sectors",
+    "sdg_tags",
+    "documents",
+    Prefetch(
+        "participating_orgs", queryset=ParticipatingOrg.objects.select_related("organisation")
+    ),
+)
+
+
+def index_activities(activities: models.QuerySet[Activity]) -> None:
+    """Add ``activities`` to the search index in chunks, their parts fetched in bulk."""
+    ids = list(activities.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), INDEX_CHUNK):
+        chunk = list(
+            Activity.objects.filter(pk__in=ids[start : start + INDEX_CHUNK])
+            .select_related("reporting_org", "partnership")
+            .prefetch_related(*INDEX_PREFETCH)
+        )
+        for backend in get_search_backends(with_auto_update=True):
+            backend.add_bulk(Activity, chunk)
+
+
+def update_reference_index(activities: models.QuerySet[Activity]) -> None:
+    """Record in Wagtail's reference index what ``activities`` refer to (documents, images…)."""
+    ids = list(activities.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), INDEX_CHUNK):
+        with transaction.atomic():
+            for activity in Activity.objects.filter(pk__in=ids[start : start + INDEX_CHUNK]):
+                ReferenceIndex.create_or_update_for_object(activity)
+
+
+def index_organisations(organisations: list[Organisation]) -> None:
+    if organisations:
+        for backend in get_search_backends(with_auto_update=True):
+            backend.add_bulk(Organisation, organisations)
+
+
+# State: what an activity holds, as the file can say it -------------------------------------------
+def _clean_text(value: dict | None) -> dict:
+    return {lang: str(item).strip() for lang, item in (value or {}).items() if str(item).strip()}
+
+
+def _comparable(value: object) -> object:
+    return _clean_text(value) if isinstance(value, dict) else value
+
+
+def activity_state(activity: Activity, base_url: str) -> dict[str, object]:
+    """Return the IATI content of ``activity`` (fields and parts) in comparable form."""
+    state: dict[str, object] = {
+        name: _comparable(getattr(activity, name)) for name in ACTIVITY_FIELDS
+    }
+    state["reporting_org"] = activity.reporting_org_id
+    for relation, (_model, names) in CHILDREN.items():
+        rows = getattr(activity, relation).all()
+        state[relation] = [tuple(_comparable(getattr(row, name)) for name in names) for row in rows]
+    # A document is the same when its address is (a file of the portal by its full address).
+    state["documents"] = [
+        (*row, absolute_url(document.href, base_url))
+        for row, document in zip(state["documents"], activity.documents.all(), strict=True)
+    ]
+    # An omitted value date is written as the period start or the transaction date.
+    state["budgets"] = [
+        (*row, budget_value_date(budget))
+        for row, budget in zip(state["budgets"], activity.budgets.all(), strict=True)
+    ]
+    state["transactions"] = [
+        (*row, transaction_value_date(tx))
+        for row, tx in zip(state["transactions"], activity.transactions.all(), strict=True)
+    ]
+    return state
+
+
+def changed_parts(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Name the fields and parts that differ."""
+    return [key for key in after if before.get(key) != after[key]]
+
+
+# The work ----------------------------------------------------------------------------------------
+class _Organisations:
+    """Find organisations by identifier (or, without one, by name) and create the others."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.by_ref: dict[str, Organisation] = {}
+        self.by_name: dict[tuple[str, str], Organisation] | None = None
+        self.slugs: set[str] = set()
+        self.created: list[Organisation] = []
+
+    def get(self, record: OrgRecord, identifier: str, *, reporting: bool = False) -> Organisation:
+        if record.ref:
+            organisation = self.by_ref.get(record.ref)
+            if organisation is None:
+                organisation = Organisation.objects.filter(identifier=record.ref).first()
+                if organisation is None:
+                    organisation = self.create(record, identifier)
+                self.by_ref[record.ref] = organisation
+        else:
+            organisation = self.find_by_name(record.name) or self.create(record, identifier)
+        if reporting and not organisation.is_reporting:
+            # It reports activities on this portal from now on, so it gets its IATI files.
+            organisation.is_reporting = True
+            organisation.save(update_fields=["is_reporting"])
+        return organisation
+
+    def _name_index(self) -> dict[tuple[str, str], Organisation]:
+        if self.by_name is None:
+            self.by_name = {}
+            for organisation in Organisation.objects.filter(identifier=""):
+                self._index(organisation)
+        return self.by_name
+
+    def _index(self, organisation: Organisation) -> None:
+        for lang, name in _clean_text(organisation.name).items():
+            self._name_index().setdefault((lang, name.casefold()), organisation)
+
+    def find_by_name(self, name: dict) -> Organisation | None:
+        index = self._name_index()
+        for lang, value in _clean_text(name).items():
+            found = index.get((lang, value.casefold()))
+            if found is not None:
+                return found
+        return None
+
+    def create(self, record: OrgRecord, identifier: str) -> Organisation:
+        organisation = Organisation(name=record.name, identifier=record.ref, type=record.type)
+        try:
+            organisation.clean_fields(exclude=["slug", *(["name"] if not record.name else [])])
+        except ValidationError as exc:
+            raise _RecordError(
+                [
+                    Issue(f"organisation: {message}", record.line, identifier, "organisation")
+                    for message in exc.messages
+                ]
+            ) from exc
+        base = slugify(text(record.name, "en") or record.ref)[: SLUG_LENGTH["organisation"]]
+        organisation.slug = unique_slug(
+            base or "organisation",
+            SLUG_LENGTH["organisation"],
+            self.slugs,
+            lambda slug: Organisation.objects.filter(slug=slug).exists(),
+        )
+        organisation.save()
+        self.created.append(organisation)
+        self.report.organisations_created.append(str(organisation))
+        if not record.ref:
+            self._index(organisation)
+        return organisation
+
+
+class _RecordError(Exception):
+    """An activity cannot be written; the issues say why."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(map(str, issues)))
+        self.issues = issues
+
+
+def unique_slug(base: str, length: int, taken: set[str], exists: Callable[[str], bool]) -> str:
+    """Return ``base`` or ``base-2``, ``base-3``… free both in ``taken`` and in the database."""
+    candidate, number = base, 1
+    while candidate in taken or exists(candidate):
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: length - len(suffix)] + suffix
+    taken.add(candidate)
+    return candidate
+
+
+class _Importer:
+    def __init__(
+        self,
+        *,
+        report: ImportReport,
+        user,
+        reporting_org: str,
+        publish: bool,
+        base_url: str,
+        max_errors: int,
+    ) -> None:
+        self.report = report
+        self.user = user
+        self.reporting_org = reporting_org
+        self.publish = publish
+        self.base_url = base_url
+        self.max_errors = max_errors
+        self.organisations = _Organisations(report)
+        self.seen: dict[str, int] = {}
+        self.activity_slugs: set[str] = set()
+        # child identifier → (parent identifier, line, identifier of the activity that says so)
+        self.parents: dict[str, tuple[str, int, str]] = {}
+
+    # Issues
+    def add(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            (self.report.errors if issue.level == ERROR else self.report.warnings).append(issue)
+        if len(self.report.errors) >= self.max_errors:
+            self.report.stopped_early = True
+            raise _Stop
+
+    def run(self, stream: IO[bytes], progress: Progress | None) -> None:
+        fallback = settings.LANGUAGE_CODE.split("-")[0]
+        reader = ActivityFileReader(
+            stream,
+            fallback_lang=fallback,
+            on_read=(lambda done: progress(done, self.report.read)) if progress else None,
+        )
+        try:
+            for record in reader:
+                self.report.read += 1
+                self.apply(record)
+            self.report.version = reader.version
+            self.add(reader.warnings)
+            if not self.report.errors:
+                self.link_parents()
+        except FileRefused as exc:
+            self.report.errors.append(exc.issue)
+        except _Stop:
+            pass
+
+    def apply(self, record: ActivityRecord) -> None:
+        self.add(record.issues)
+        previous = self.seen.get(record.identifier)
+        if record.identifier and previous is not None:
+            self.add(
+                [
+                    Issue(
+                        f"the identifier appears twice in the file (first at line {previous})",
+                        record.line,
+                        record.identifier,
+                        "iati-identifier",
+                    )
+                ]
+            )
+            return
+        self.seen[record.identifier] = record.line
+        if record.errors:
+            return
+        if record.parent is not None:
+            self.parents[record.identifier] = (*record.parent, record.identifier)
+        for child, line in record.child_refs:
+            self.parents.setdefault(child, (record.identifier, line, record.identifier))
+        try:
+            self.write(record)
+        except _RecordError as exc:
+            self.add(exc.issues)
+        except DatabaseError as exc:
+            self.add(
+                [Issue(f"the database refused the activity: {exc}", record.line, record.identifier)]
+            )
+            raise _Stop from exc
+
+    def reporting_organisation(self, record: ActivityRecord) -> Organisation:
+        org_record = record.reporting_org
+        assert org_record is not None
+        if self.reporting_org and org_record.ref != self.reporting_org:
+            raise _RecordError(
+                [
+                    Issue(
+                        f"reported by “{org_record.ref}”, but only activities of "
+                        f"“{self.reporting_org}” are accepted in this import",
+                        org_record.line,
+                        record.identifier,
+                        "reporting-org/@ref",
+                    )
+                ]
+            )
+        return self.organisations.get(org_record, record.identifier, reporting=True)
+
+    def write(self, record: ActivityRecord) -> None:
+        organisation = self.reporting_organisation(record)
+        existing = (
+            Activity.objects.filter(iati_identifier=record.identifier)
+            .select_related("reporting_org")
+            .prefetch_related(*PREFETCH)
+            .first()
+        )
+        if existing is not None and existing.reporting_org_id != organisation.pk:
+            raise _RecordError(
+                [
+                    Issue(
+                        f"this activity is reported on the portal by “{existing.reporting_org}”, "
+                        f"not by “{organisation}”",
+                        record.line,
+                        record.identifier,
+                        "reporting-org/@ref",
+                    )
+                ]
+            )
+        if existing is None:
+            self.create(record, organisation)
+            return
+        activity = current_version(existing)
+        before = activity_state(activity, self.base_url)
+        self.set_fields(activity, record)
+        parts = self.parts(activity, record)
+        for relation, instances in parts.items():
+            setattr(activity, relation, instances)
+        after = activity_state(activity, self.base_url)
+        if before == after:
+            self.report.unchanged.append(record.identifier)
+            return
+        self.validate(activity, record, parts)
+        self.report.changed.append((record.identifier, changed_parts(before, after)))
+        self.save(activity)
+
+    def create(self, record: ActivityRecord, organisation: Organisation) -> None:
+        activity = Activity(iati_identifier=record.identifier, reporting_org=organisation)
+        self.set_fields(activity, record)
+        parts = self.parts(activity, record)
+        self.validate(activity, record, parts)
+        base = slugify(text(activity.title, "en")) or slugify(record.identifier)
+        activity.slug = unique_slug(
+            base[: SLUG_LENGTH["activity"]] or "activity",
+            SLUG_LENGTH["activity"],
+            self.activity_slugs,
+            lambda slug: Activity.objects.filter(reporting_org=organisation, slug=slug).exists(),
+        )
+        activity.live = False
+        if self.publish:
+            # Saved bare: publishing writes the parts, once.
+            activity.save()
+            for relation, instances in parts.items():
+                setattr(activity, relation, instances)
+        else:
+            for relation, instances in parts.items():
+                setattr(activity, relation, instances)
+            activity.save()
+        self.report.created.append(record.identifier)
+        self.save(activity)
+
+    def save(self, activity: Activity) -> None:
+        """Record a revision with the user; publish it when allowed."""
+        revision = activity.save_revision(user=self.user, clean=False, log_action=True)
+        if self.publish:
+            revision.publish(user=self.user, skip_permission_checks=True)
+
+    def set_fields(self, activity: Activity, record: ActivityRecord) -> None:
+        """Set the activity's IATI fields from the record (in memory)."""
+        for name in ACTIVITY_FIELDS:
+            value = record.fields.get(name)
+            if name == "default_currency" and not value:
+                continue  # no money in the file: the activity keeps its currency
+            setattr(activity, name, value)
+
+    def parts(self, activity: Activity, record: ActivityRecord) -> dict[str, list[models.Model]]:
+        """Build the activity's repeated parts from the record, organisations resolved."""
+        hidden = {}
+        if activity.pk:
+            hidden = {
+                p.role: p.organisation for p in activity.participating_orgs.all() if p.hide_name
+            }
+        documents, untitled = {}, []
+        if activity.pk:
+            for document in activity.documents.all():
+                if document.document_id:
+                    documents[absolute_url(document.href, self.base_url)] = document
+                elif not document.href:
+                    untitled.append(document)
+        parts: dict[str, list[models.Model]] = {}
+        for relation, (model, _names) in CHILDREN.items():
+            rows = record.children.get(relation, [])
+            if relation == "locations" and activity.hide_exact_locations and not rows:
+                continue  # the public file never shows hidden places: keep those known here
+            instances = []
+            for position, row in enumerate(rows):
+                values = self.resolve(row, record.identifier, hidden)
+                if relation == "documents":
+                    known = documents.get(absolute_url(str(values["url"]), self.base_url))
+                    if known is not None:
+                        values.update(document=known.document, url=known.url)
+                if relation in IMPLIED_VALUE_DATE and values.get("value_date"):
+                    implied = values[IMPLIED_VALUE_DATE[relation]]
+                    values["value_date"] = stored_value_date(values["value_date"], implied)
+                instances.append(model(**values, sort_order=position))
+            if relation == "documents":
+                # Documents known only by their title are not in IATI files: keep them.
+                for position, document in enumerate(untitled, start=len(instances)):
+                    instances.append(
+                        DocumentLink(
+                            title=document.title,
+                            category=document.category,
+                            language=document.language,
+                            date=document.date,
+                            sort_order=position,
+                        )
+                    )
+            parts[relation] = instances
+        return parts
+
+    def resolve(self, row: Row, identifier: str, hidden: dict) -> dict[str, object]:
+        """Return the row's field values with organisations found or created."""
+        values = dict(row.fields)
+        for name in ORGANISATION_FIELDS & values.keys():
+            org_record = values[name]
+            if org_record is None:
+                continue
+            if org_record.is_local_partner and hidden:
+                # The file hides this partner's name: keep the organisation the portal knows.
+                role = values.get("role")
+                known = hidden.get(role) if role else None
+                if known is None and len({o.pk for o in hidden.values()}) == 1:
+                    known = next(iter(hidden.values()))
+                if known is not None:
+                    values[name] = known
+                    continue
+            values[name] = self.organisations.get(org_record, identifier)
+        return values
+
+    def validate(
+        self, activity: Activity, record: ActivityRecord, parts: dict[str, list[models.Model]]
+    ) -> None:
+        """Check field values as the models do; the portal's cross-field rules only warn."""
+        issues = []
+        own = set(ACTIVITY_FIELDS) | {"iati_identifier"}
+        try:
+            activity.clean_fields(
+                exclude=[f.name for f in Activity._meta.fields if f.name not in own]
+            )
+        except ValidationError as exc:
+            issues += _issues(exc, Activity, record.line, record.identifier, "iati-activity")
+        try:
+            activity.clean()
+        except ValidationError as exc:
+            issues += _issues(
+                exc, Activity, record.line, record.identifier, "iati-activity", WARNING
+            )
+        for relation, instances in parts.items():
+            model = CHILDREN[relation][0]
+            rows = record.children.get(relation, [])
+            for row, instance in zip(rows, instances, strict=True):
+                keep = set(row.fields) - ORGANISATION_FIELDS
+                exclude = [f.name for f in model._meta.fields if f.name not in keep]
+                exclude += [
+                    name for name in MAY_BE_BLANK.get(model, ()) if not getattr(instance, name)
+                ]
+                try:
+                    instance.clean_fields(exclude=exclude)
+                except ValidationError as exc:
+                    issues += _issues(exc, model, row.line, record.identifier, row.element)
+                try:
+                    instance.clean()
+                except ValidationError as exc:
+                    issues += _issues(exc, model, row.line, record.identifier, row.element, WARNING)
+        errors = [issue for issue in issues if issue.level == ERROR]
+        if errors:
+            raise _RecordError(errors)
+        self.add(issues)
+
+    def link_parents(self) -> None:
+        """Link sub-activities to their parent programmes, once every activity is in."""
+        identifiers = set(self.parents) | {parent for parent, _l, _s in self.parents.values()}
+        known: dict[str, tuple[int, int | None]] = {}
+        ordered = sorted(identifiers)
+        for start in range(0, len(ordered), 500):
+            for pk, identifier, parent_id in Activity.objects.filter(
+                iati_identifier__in=ordered[start : start + 500]
+            ).values_list("pk", "iati_identifier", "parent_id"):
+                known[identifier] = (pk, parent_id)
+        created = set(self.report.created)
+        changed = {identifier: parts for identifier, parts in self.report.changed}
+        for child, (parent, line, source) in sorted(self.parents.items()):
+            if parent not in known or child not in known:
+                missing = parent if parent not in known else child
+                self.add(
+                    [
+                        Issue(
+                            f"“{missing}” is not on this portal: the link between “{child}” and "
+                            f"“{parent}” is not kept",
+                            line,
+                            source,
+                            "related-activity",
+                            WARNING,
+                        )
+                    ]
+                )
+                continue
+            child_pk, current_parent = known[child]
+            parent_pk = known[parent][0]
+            if current_parent == parent_pk or child_pk == parent_pk:
+                continue
+            activity = current_version(Activity.objects.get(pk=child_pk))
+            if activity.parent_id == parent_pk:
+                continue
+            activity.parent_id = parent_pk
+            self.save(activity)
+            if child in changed:
+                changed[child].append("parent")
+            elif child not in created:
+                if child in self.report.unchanged:
+                    self.report.unchanged.remove(child)
+                changed[child] = ["parent"]
+                self.report.changed.append((child, changed[child]))
+
+
+PREFETCH = (
+    "recipient_countries",
+    "recipient_regions",
+    "locations",
+    "sectors",
+    "sdg_tags",
+    "policy_markers",
+    Prefetch(
+        "participating_orgs", queryset=ParticipatingOrg.objects.select_related("organisation")
+    ),
+    "budgets",
+    "transactions",
+    Prefetch("documents", queryset=DocumentLink.objects.select_related("document")),
+    "results",
+    "beneficiaries",
+)
+
+
+def current_version(activity: Activity) -> Activity:
+    """Return the activity as its latest revision has it (a draft may be ahead of the live row)."""
+    if activity.has_unpublished_changes and activity.latest_revision_id:
+        return activity.get_latest_revision_as_object()
+    return activity
+
+
+def _issues(
+    exc: ValidationError,
+    model: type[models.Model],
+    line: int,
+    identifier: str,
+    element: str,
+    level: str = ERROR,
+) -> list[Issue]:
+    """Turn a model's ValidationError into issues naming the field (in English, as the rules)."""
+    result = []
+    with translation.override("en"):
+        for name, messages in exc.message_dict.items():
+            try:
+                label = str(model._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                label = ""
+            for message in messages:
+                if label and not message.lower().startswith(label.lower()):
+                    message = f"{label}: {message}"
+                result.append(Issue(message, line, identifier, element, level))
+    return result

@@ -1,0 +1,1222 @@
+"""Read IATI activity files (2.01–2.03) safely, one activity at a time, as plain records.
+
+The reader knows XML and the IATI mapping (``mapping``), nothing of the database: it turns each
+``iati-activity`` into an ``ActivityRecord`` of model field values, each part with the line it
+came from, and lists what it cannot keep (``Issue``): unknown codes and unreadable values are
+errors, elements the portal has no place for are warnings. ``importer`` applies the records.
+
+Safety: the file is refused outright when it declares a DOCTYPE (the only way to define entities,
+so XXE and entity bombs never reach the parser's entity handling); lxml runs anyway with entity
+resolution, DTD loading and network access off and its size limits on. The file is parsed with
+``iterparse`` and each activity is cleared once read, so memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from lxml import etree
+
+from opencoop.activities.disclosure import LOCAL_PARTNER
+from opencoop.codelists import registry
+from opencoop.core.multilingual import LANGUAGE_CODE_RE
+
+from .mapping import (
+    ACTIVITY_CODES,
+    ACTIVITY_DATES,
+    BENEFICIARIES_MEASURE,
+    BENEFICIARIES_RESULT_TYPE,
+    BENEFICIARIES_TITLE,
+    CONTACT_VALUES,
+    COUNTRY_GEOGRAPHIC_VOCABULARY,
+    DEFAULT_REGION_VOCABULARY,
+    DEFAULT_SECTOR_VOCABULARY,
+    DESCRIPTIONS,
+    FEMALE,
+    MALE,
+    POLICY_MARKER_VOCABULARY,
+    REGION_CODELISTS,
+    RELATED_CHILD,
+    RELATED_PARENT,
+    SECTOR_CODELISTS,
+    SEX_DIMENSION,
+    TAG_CODELISTS,
+    XML_LANG,
+    document_format,
+)
+
+ROOT_TAG = "iati-activities"
+ACTIVITY_TAG = "iati-activity"
+VERSIONS = ("2.01", "2.02", "2.03")
+ERROR = "error"
+WARNING = "warning"
+# A DOCTYPE may only come before the root element; this much is read to look for one.
+PROLOG_LIMIT = 1024 * 1024
+READ_SIZE = 64 * 1024
+# Decimal places the models keep (money and values, percentages, coordinates).
+MONEY_PLACES = 2
+PERCENT_PLACES = 2
+COORDINATE_PLACES = 6
+DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
+# activity-date/@type and description/@type of each field, read both ways from the mapping.
+DATE_FIELDS = {code: field for field, code in ACTIVITY_DATES}
+DESCRIPTION_FIELDS = {code: field for field, code in DESCRIPTIONS}
+GENERAL_DESCRIPTION = DESCRIPTIONS[0][1]
+# The children of iati-activity the portal keeps; any other one is reported as not kept.
+ACTIVITY_CHILDREN = frozenset(
+    {
+        "iati-identifier",
+        "reporting-org",
+        "title",
+        "description",
+        "participating-org",
+        "activity-status",
+        "activity-date",
+        "contact-info",
+        "recipient-country",
+        "recipient-region",
+        "location",
+        "sector",
+        "tag",
+        "policy-marker",
+        *(tag for tag, _field, _codelist in ACTIVITY_CODES),
+        "budget",
+        "transaction",
+        "document-link",
+        "related-activity",
+        "result",
+    }
+)
+
+
+# Outcome -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Issue:
+    """Something wrong or not kept: what, and where (line, activity, element)."""
+
+    message: str
+    line: int | None = None
+    identifier: str = ""
+    element: str = ""
+    level: str = ERROR
+
+    def __str__(self) -> str:
+        where = []
+        if self.line:
+            where.append(f"line {self.line}")
+        if self.identifier:
+            where.append(f"activity {self.identifier}")
+        if self.element:
+            where.append(self.element)
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict:
+        return {
+            "message": self.message,
+            "line": self.line,
+            "identifier": self.identifier,
+            "element": self.element,
+            "level": self.level,
+        }
+
+
+class FileRefused(Exception):
+    """The file cannot be read as an IATI activity file: not XML, hostile, or of another kind."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
+
+
+@dataclass(frozen=True)
+class OrgRecord:
+    """An organisation as a file names it: identifier, type, names by language."""
+
+    ref: str
+    type: str
+    name: dict[str, str]
+    line: int
+
+    @property
+    def is_local_partner(self) -> bool:
+        """Say whether this is how the portal's files write a partner whose name is hidden."""
+        return not self.ref and not self.type and self.name == LOCAL_PARTNER
+
+
+@dataclass
+class Row:
+    """One repeated part of an activity: model field values, and where it was read."""
+
+    fields: dict[str, object]
+    line: int
+    element: str
+
+
+@dataclass
+class ActivityRecord:
+    """Everything the portal keeps of one ``iati-activity``, as model field values."""
+
+    identifier: str
+    line: int
+    reporting_org: OrgRecord | None
+    fields: dict[str, object] = field(default_factory=dict)
+    # Relation name of Activity → rows; organisation fields hold an OrgRecord.
+    children: dict[str, list[Row]] = field(default_factory=dict)
+    parent: tuple[str, int] | None = None
+    child_refs: list[tuple[str, int]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.level == ERROR]
+
+
+# Safe opening ------------------------------------------------------------------------------------
+class CountingReader:
+    """Read a binary stream for the parser, counting bytes for a progress bar."""
+
+    def __init__(self, stream: IO[bytes], on_read: Callable[[int], None] | None = None) -> None:
+        self.stream = stream
+        self.done = 0
+        self.on_read = on_read
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.done += len(data)
+        if self.on_read is not None:
+            self.on_read(self.done)
+        return data
+
+
+def _prolog_text(head: bytes) -> str:
+    """Decode the start of a file well enough to read its markup (any ASCII-compatible encoding)."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if head.startswith(bom):
+            return head[len(bom) :].decode(encoding, errors="ignore")
+    return head.decode("latin-1")
+
+
+def _prolog_verdict(text: str) -> str | None:
+    """Read what comes before the root element: "ok", "doctype", or None when more is needed."""
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        rest = text[position:]
+        if not rest:
+            return None
+        if rest in ("<", "<!", "<!-"):
+            return None  # cut in the middle of a marker: read more
+        if rest.startswith("<?"):
+            terminator = "?>"
+        elif rest.startswith("<!--"):
+            terminator = "-->"
+        elif rest.startswith("<!"):
+            return "doctype"
+        else:
+            return "ok"  # the root element, or text the parser will refuse
+        end = rest.find(terminator)
+        if end < 0:
+            return None
+        position += end + len(terminator)
+
+
+def check_prolog(stream: IO[bytes]) -> None:
+    """Refuse a file that declares a DOCTYPE (entities, XXE, entity bombs) before parsing it."""
+    head = b""
+    verdict = None
+    while len(head) < PROLOG_LIMIT:
+        chunk = stream.read(READ_SIZE)
+        if not chunk:
+            break
+        head += chunk
+        verdict = _prolog_verdict(_prolog_text(head))
+        if verdict is not None:
+            break
+    stream.seek(0)
+    if verdict == "doctype":
+        raise FileRefused(
+            Issue(
+                "the file declares a DOCTYPE (a DTD or entities): IATI files have none, and "
+                "files that define entities are refused for safety (XXE, entity expansion)",
+                line=1,
+            )
+        )
+    if verdict is None and len(head) >= PROLOG_LIMIT:
+        raise FileRefused(Issue("no root element in the first megabyte of the file", line=1))
+
+
+# Reading values ----------------------------------------------------------------------------------
+def parse_date(value: str) -> datetime.date | None:
+    """Return the date at the start of ``value`` ("2024-03-01", "2024-03-01T10:00:00Z")."""
+    match = DATE_RE.match(value)
+    try:
+        return datetime.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def localname(element: etree._Element) -> str:
+    tag = element.tag
+    return tag if isinstance(tag, str) else ""
+
+
+def attribute(element: etree._Element, name: str) -> str:
+    return (element.get(name) or "").strip()
+
+
+class ActivityReader:
+    """Turn one ``iati-activity`` element into an ``ActivityRecord``."""
+
+    def __init__(self, element: etree._Element, default_lang: str, fallback_lang: str) -> None:
+        self.element = element
+        identifier_element = element.find("iati-identifier")
+        identifier = (
+            "".join(identifier_element.itertext()).strip() if identifier_element is not None else ""
+        )
+        self.record = ActivityRecord(identifier, element.sourceline or 0, None)
+        self.fallback_lang = fallback_lang
+        self.untagged_reported = False
+        lang = attribute(element, XML_LANG) or default_lang
+        self.lang = self.language(lang, element) if lang else ""
+
+    # Issues
+    def issue(
+        self, element: etree._Element | None, path: str, message: str, level: str = ERROR
+    ) -> None:
+        line = element.sourceline if element is not None else self.record.line
+        self.record.issues.append(Issue(message, line, self.record.identifier, path, level))
+
+    def not_kept(self, element: etree._Element, path: str, why: str = "") -> None:
+        self.issue(
+            element,
+            path,
+            why or "not kept: the portal has no place for this element",
+            WARNING,
+        )
+
+    def extra_children(self, element: etree._Element, path: str, known: set[str]) -> None:
+        """Report the children of ``element`` the reader does not keep."""
+        for child in element:
+            name = localname(child)
+            if name and name not in known:
+                self.not_kept(child, f"{path}/{name}")
+
+    # Values
+    def language(self, value: str, element: etree._Element) -> str:
+        lang = value.strip().lower().replace("_", "-")
+        if not LANGUAGE_CODE_RE.match(lang):
+            self.issue(element, "@xml:lang", f"“{value}” is not a language code")
+            return ""
+        return lang
+
+    def narratives(self, element: etree._Element | None, path: str) -> dict[str, str]:
+        """Return the narratives of ``element`` by language (repeated languages joined)."""
+        result: dict[str, str] = {}
+        if element is None:
+            return result
+        for narrative in element.iterfind("narrative"):
+            content = "".join(narrative.itertext()).strip()
+            if not content:
+                continue
+            lang = narrative.get(XML_LANG)
+            if lang is not None:
+                lang = self.language(lang, narrative)
+            else:
+                lang = self.lang or self.untagged_language(narrative, path)
+            if not lang:
+                continue
+            result[lang] = f"{result[lang]}\n\n{content}" if lang in result else content
+        return result
+
+    def untagged_language(self, narrative: etree._Element, path: str) -> str:
+        """Return the language of a narrative without xml:lang in an activity without one."""
+        if not self.untagged_reported:
+            self.untagged_reported = True
+            self.issue(
+                narrative,
+                f"{path}/narrative",
+                "neither the narrative nor the activity says its language: taken as "
+                f"“{self.fallback_lang}”, the portal's default language",
+                WARNING,
+            )
+        return self.fallback_lang
+
+    def plain_text(self, element: etree._Element | None) -> str:
+        """Return the first narrative's text (a person's name), or the element's own text."""
+        if element is None:
+            return ""
+        narrative = element.find("narrative")
+        source = narrative if narrative is not None else element
+        return "".join(source.itertext()).strip()
+
+    def code(
+        self,
+        element: etree._Element,
+        name: str,
+        codelist: str | None,
+        path: str,
+        *,
+        required: bool = False,
+        default: str = "",
+        upper: bool = False,
+        lower: bool = False,
+    ) -> str:
+        """Return the code in attribute ``name``, checked against ``codelist``.
+
+        ``upper``/``lower`` forgive the case of codes written in one case only (countries,
+        currencies, languages).
+        """
+        value = attribute(element, name)
+        if upper:
+            value = value.upper()
+        if lower:
+            value = value.lower()
+        if not value:
+            if required:
+                self.issue(element, f"{path}/@{name}", "the code is missing")
+            return default
+        if codelist and not registry.get(codelist).is_valid(value):
+            self.issue(
+                element,
+                f"{path}/@{name}",
+                f"“{value}” is not a code of the IATI {codelist} codelist",
+            )
+        return value
+
+    def date(
+        self,
+        element: etree._Element | None,
+        path: str,
+        *,
+        required: bool = True,
+        name: str = "iso-date",
+    ) -> datetime.date | None:
+        """Return the date in attribute ``name`` (a time after the date is ignored)."""
+        if element is None:
+            if required:
+                self.issue(None, path, "the date is missing")
+            return None
+        value = attribute(element, name)
+        if value:
+            date = parse_date(value)
+            if date is not None:
+                return date
+        if value or required:
+            self.issue(element, f"{path}/@{name}", f"“{value}” is not a date (YYYY-MM-DD)")
+        return None
+
+    def number(
+        self,
+        element: etree._Element,
+        value: str,
+        path: str,
+        places: int,
+        *,
+        max_digits: int = 16,
+        required: bool = True,
+    ) -> Decimal | None:
+        """Return ``value`` as a decimal with the model's places (rounding is reported)."""
+        value = value.strip() if value else ""
+        if not value:
+            if required:
+                self.issue(element, path, "the number is missing")
+            return None
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            self.issue(element, path, f"“{value}” is not a number")
+            return None
+        if not number.is_finite():
+            self.issue(element, path, f"“{value}” is not a number")
+            return None
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if rounded != number:
+            self.issue(element, path, f"“{value}” rounded to {rounded}", WARNING)
+        if len(rounded.as_tuple().digits) > max_digits:
+            self.issue(element, path, f"“{value}” is too large")
+            return None
+        return rounded
+
+    def percentage(self, element: etree._Element, path: str) -> Decimal | None:
+        value = attribute(element, "percentage")
+        if not value:
+            return None
+        number = self.number(
+            element, value, f"{path}/@percentage", PERCENT_PLACES, max_digits=5, required=False
+        )
+        if number is not None and not (0 <= number <= 100):
+            self.issue(element, f"{path}/@percentage", f"“{value}” is not between 0 and 100")
+            return None
+        return number
+
+    def organisation(self, element: etree._Element, path: str) -> OrgRecord:
+        return OrgRecord(
+            ref=attribute(element, "ref"),
+            type=self.code(element, "type", "OrganisationType", path),
+            name=self.narratives(element, path),
+            line=element.sourceline or 0,
+        )
+
+    def value(self, parent: etree._Element, path: str) -> dict:
+        """Read ``value``: amount, currency and value date (None when missing)."""
+        element = parent.find("value")
+        if element is None:
+            self.issue(parent, f"{path}/value", "the value is missing")
+            return {}
+        amount = self.number(element, element.text or "", f"{path}/value", MONEY_PLACES)
+        currency = self.code(element, "currency", "Currency", f"{path}/value", upper=True)
+        if not currency and not self.record.fields.get("default_currency"):
+            self.issue(
+                element,
+                f"{path}/value/@currency",
+                "the value has no currency and the activity no default-currency",
+            )
+        value_date = self.date(element, f"{path}/value", required=False, name="value-date")
+        return {"value": amount, "currency": currency, "value_date": value_date}
+
+    # The activity
+    def read(self) -> ActivityRecord:
+        element, record = self.element, self.record
+        if not record.identifier:
+            self.issue(element, "iati-identifier", "the activity has no iati-identifier")
+        record.fields["default_currency"] = self.code(
+            element, "default-currency", "Currency", "iati-activity", upper=True
+        )
+        for name in ("linked-data-uri", "budget-not-provided"):
+            if attribute(element, name):
+                self.not_kept(element, f"iati-activity/@{name}", "not kept: no place for it")
+        if attribute(element, "humanitarian") in ("1", "true"):
+            self.not_kept(element, "iati-activity/@humanitarian", "not kept: no place for it")
+        for child in element:
+            name = localname(child)
+            if name and name not in ACTIVITY_CHILDREN:
+                self.not_kept(child, name if "}" not in name else f"extension {name}")
+        reporting = element.find("reporting-org")
+        if reporting is None:
+            self.issue(element, "reporting-org", "the reporting organisation is missing")
+        else:
+            record.reporting_org = self.organisation(reporting, "reporting-org")
+            if not record.reporting_org.ref:
+                self.issue(reporting, "reporting-org/@ref", "the identifier is missing")
+            if attribute(reporting, "secondary-reporter") in ("1", "true"):
+                self.not_kept(reporting, "reporting-org/@secondary-reporter", "not kept")
+        self.texts()
+        self.participants()
+        self.status_and_dates()
+        self.contact()
+        self.geography()
+        self.classifications()
+        self.budgets()
+        self.transactions()
+        self.documents()
+        self.related()
+        self.results()
+        if not record.fields["default_currency"]:
+            # Every value then states its currency: the first one becomes the default.
+            currencies = [
+                row.fields["currency"]
+                for relation in ("budgets", "transactions")
+                for row in record.children[relation]
+                if row.fields.get("currency")
+            ]
+            record.fields["default_currency"] = currencies[0] if currencies else ""
+        record.issues.sort(key=lambda issue: issue.line or 0)
+        return record
+
+    def repeated_once(self, tag: str) -> etree._Element | None:
+        elements = self.element.findall(tag)
+        for extra in elements[1:]:
+            self.not_kept(extra, tag, "not kept: only the first one is kept")
+        return elements[0] if elements else None
+
+    def texts(self) -> None:
+        title = self.repeated_once("title")
+        self.record.fields["title"] = self.narratives(title, "title")
+        if title is None:
+            self.issue(self.element, "title", "the title is missing")
+        texts: dict[str, dict[str, str]] = {field: {} for field, _code in DESCRIPTIONS}
+        for description in self.element.iterfind("description"):
+            kind = self.code(
+                description, "type", "DescriptionType", "description", default=GENERAL_DESCRIPTION
+            )
+            if not registry.get("DescriptionType").is_valid(kind):
+                continue
+            target = DESCRIPTION_FIELDS.get(kind)
+            if target is None:
+                self.not_kept(description, f"description[@type='{kind}']")
+                continue
+            for lang, content in self.narratives(description, "description").items():
+                previous = texts[target].get(lang)
+                texts[target][lang] = f"{previous}\n\n{content}" if previous else content
+        self.record.fields.update(texts)
+
+    def participants(self) -> None:
+        rows = []
+        for element in self.element.iterfind("participating-org"):
+            path = "participating-org"
+            role = self.code(element, "role", "OrganisationRole", path, required=True)
+            organisation = self.organisation(element, path)
+            for name in ("activity-id", "crs-channel-code"):
+                if attribute(element, name):
+                    self.not_kept(element, f"{path}/@{name}", "not kept: no place for it")
+            if not organisation.ref and not organisation.name:
+                self.not_kept(
+                    element, path, "not kept: the organisation has neither identifier nor name"
+                )
+                continue
+            rows.append(
+                Row(
+                    {
+                        "organisation": organisation,
+                        "role": role,
+                        "hide_name": organisation.is_local_partner,
+                    },
+                    element.sourceline or 0,
+                    path,
+                )
+            )
+        self.record.children["participating_orgs"] = rows
+
+    def status_and_dates(self) -> None:
+        status = self.repeated_once("activity-status")
+        self.record.fields["status"] = (
+            self.code(status, "code", "ActivityStatus", "activity-status", required=True)
+            if status is not None
+            else ""
+        )
+        for _field, _code in ACTIVITY_DATES:
+            self.record.fields[_field] = None
+        for element in self.element.iterfind("activity-date"):
+            kind = self.code(element, "type", "ActivityDateType", "activity-date", required=True)
+            target = DATE_FIELDS.get(kind)
+            if target is None:
+                continue
+            path = f"activity-date[@type='{kind}']"
+            if self.record.fields[target] is not None:
+                self.not_kept(element, path, "not kept: a date of this type was given before")
+                continue
+            self.record.fields[target] = self.date(element, path)
+            if element.find("narrative") is not None:
+                self.not_kept(element, f"{path}/narrative")
+
+    def contact(self) -> None:
+        fields = self.record.fields
+        fields.update({"contact_organisation": {}, "contact_person": ""})
+        fields.update({name: "" for _tag, name in CONTACT_VALUES})
+        element = self.repeated_once("contact-info")
+        if element is None:
+            return
+        known = {"organisation", "person-name", *(tag for tag, _name in CONTACT_VALUES)}
+        self.extra_children(element, "contact-info", known)
+        fields["contact_organisation"] = self.narratives(
+            element.find("organisation"), "contact-info/organisation"
+        )
+        fields["contact_person"] = self.plain_text(element.find("person-name"))
+        validators = {"email": EmailValidator(), "website": URLValidator()}
+        for tag, name in CONTACT_VALUES:
+            child = element.find(tag)
+            value = "".join(child.itertext()).strip() if child is not None else ""
+            if value and tag in validators:
+                try:
+                    validators[tag](value)
+                except ValidationError:
+                    self.not_kept(child, f"contact-info/{tag}", f"“{value}” is not valid: not kept")
+                    value = ""
+            fields[name] = value
+
+    def geography(self) -> None:
+        countries, regions, locations = [], [], []
+        for element in self.element.iterfind("recipient-country"):
+            path = "recipient-country"
+            code = self.code(element, "code", "Country", path, required=True, upper=True)
+            countries.append(
+                Row(
+                    {"code": code, "percentage": self.percentage(element, path)},
+                    element.sourceline or 0,
+                    path,
+                )
+            )
+        for element in self.element.iterfind("recipient-region"):
+            path = "recipient-region"
+            vocabulary = self.code(
+                element,
+                "vocabulary",
+                "RegionVocabulary",
+                path,
+                default=DEFAULT_REGION_VOCABULARY,
+            )
+            code = self.code(element, "code", REGION_CODELISTS.get(vocabulary), path, required=True)
+            if attribute(element, "vocabulary-uri"):
+                self.not_kept(element, f"{path}/@vocabulary-uri", "not kept: no place for it")
+            regions.append(
+                Row(
+                    {
+                        "vocabulary": vocabulary,
+                        "code": code,
+                        "percentage": self.percentage(element, path),
+                    },
+                    element.sourceline or 0,
+                    path,
+                )
+            )
+        for element in self.element.iterfind("location"):
+            row = self.location(element)
+            if row is not None:
+                locations.append(row)
+        self.record.children.update(
+            {"recipient_countries": countries, "recipient_regions": regions, "locations": locations}
+        )
+
+    def location(self, element: etree._Element) -> Row | None:
+        path = "location"
+        known = {"location-reach", "name", "description", "administrative", "point", "exactness"}
+        self.extra_children(element, path, known)
+        reach = element.find("location-reach")
+        exactness = element.find("exactness")
+        fields: dict[str, object] = {
+            "name": self.narratives(element.find("name"), f"{path}/name"),
+            "description": self.narratives(element.find("description"), f"{path}/description"),
+            # Blank when the file does not say: the portal does not assume "exact" or "activity".
+            "reach": self.code(reach, "code", "GeographicLocationReach", f"{path}/location-reach")
+            if reach is not None
+            else "",
+            "exactness": self.code(exactness, "code", "GeographicExactness", f"{path}/exactness")
+            if exactness is not None
+            else "",
+            "country": "",
+            "latitude": None,
+            "longitude": None,
+        }
+        for administrative in element.iterfind("administrative"):
+            vocabulary = self.code(
+                administrative, "vocabulary", "GeographicVocabulary", f"{path}/administrative"
+            )
+            if vocabulary == COUNTRY_GEOGRAPHIC_VOCABULARY and not fields["country"]:
+                fields["country"] = self.code(
+                    administrative, "code", "Country", f"{path}/administrative", upper=True
+                )
+            else:
+                self.not_kept(administrative, f"{path}/administrative[@vocabulary='{vocabulary}']")
+        point = element.find("point")
+        if point is not None:
+            position = (point.findtext("pos") or "").split()
+            if len(position) != 2:
+                self.issue(
+                    point, f"{path}/point/pos", "a position is two numbers: latitude longitude"
+                )
+            else:
+                latitude = self.number(
+                    point, position[0], f"{path}/point/pos", COORDINATE_PLACES, max_digits=9
+                )
+                longitude = self.number(
+                    point, position[1], f"{path}/point/pos", COORDINATE_PLACES, max_digits=9
+                )
+                if latitude is not None and not -90 <= latitude <= 90:
+                    self.issue(point, f"{path}/point/pos", f"latitude {latitude} is out of range")
+                elif longitude is not None and not -180 <= longitude <= 180:
+                    self.issue(point, f"{path}/point/pos", f"longitude {longitude} is out of range")
+                else:
+                    fields["latitude"], fields["longitude"] = latitude, longitude
+        if not fields["name"]:
+            self.not_kept(element, path, "not kept: the location has no name")
+            return None
+        return Row(fields, element.sourceline or 0, path)
+
+    def classifications(self) -> None:
+        sectors, tags, markers = [], [], []
+        for element in self.element.iterfind("sector"):
+            path = "sector"
+            vocabulary = self.code(
+                element, "vocabulary", "SectorVocabulary", path, default=DEFAULT_SECTOR_VOCABULARY
+            )
+            code = self.code(element, "code", SECTOR_CODELISTS.get(vocabulary), path, required=True)
+            if attribute(element, "vocabulary-uri"):
+                self.not_kept(element, f"{path}/@vocabulary-uri", "not kept: no place for it")
+            sectors.append(
+                Row(
+                    {
+                        "vocabulary": vocabulary,
+                        "code": code,
+                        "percentage": self.percentage(element, path),
+                    },
+                    element.sourceline or 0,
+                    path,
+                )
+            )
+        for element in self.element.iterfind("tag"):
+            path = "tag"
+            vocabulary = self.code(element, "vocabulary", "TagVocabulary", path, required=True)
+            if vocabulary not in TAG_CODELISTS:
+                self.not_kept(
+                    element,
+                    f"{path}[@vocabulary='{vocabulary}']",
+                    "not kept: only SDG goals and targets (vocabularies 2 and 3) are kept",
+                )
+                continue
+            code = self.code(element, "code", TAG_CODELISTS[vocabulary], path, required=True)
+            tags.append(
+                Row({"vocabulary": vocabulary, "code": code}, element.sourceline or 0, path)
+            )
+        for element in self.element.iterfind("policy-marker"):
+            path = "policy-marker"
+            vocabulary = self.code(
+                element,
+                "vocabulary",
+                "PolicyMarkerVocabulary",
+                path,
+                default=POLICY_MARKER_VOCABULARY,
+            )
+            if vocabulary != POLICY_MARKER_VOCABULARY:
+                self.not_kept(
+                    element,
+                    f"{path}[@vocabulary='{vocabulary}']",
+                    "not kept: only OECD DAC policy markers (vocabulary 1) are kept",
+                )
+                continue
+            code = self.code(element, "code", "PolicyMarker", path, required=True)
+            significance = self.code(element, "significance", "PolicySignificance", path)
+            if not significance:
+                self.not_kept(element, path, "not kept: the marker has no significance")
+                continue
+            markers.append(
+                Row({"code": code, "significance": significance}, element.sourceline or 0, path)
+            )
+        self.record.children.update(
+            {"sectors": sectors, "sdg_tags": tags, "policy_markers": markers}
+        )
+        for tag, name, codelist in ACTIVITY_CODES:
+            elements = self.element.findall(tag)
+            value = ""
+            for element in elements:
+                vocabulary = attribute(element, "vocabulary")
+                if vocabulary and vocabulary != "1":
+                    self.not_kept(element, f"{tag}[@vocabulary='{vocabulary}']")
+                elif value:
+                    self.not_kept(element, tag, "not kept: only the first one is kept")
+                else:
+                    value = self.code(element, "code", codelist, tag, required=True)
+            self.record.fields[name] = value
+
+    def budgets(self) -> None:
+        rows = []
+        for element in self.element.iterfind("budget"):
+            path = "budget"
+            fields = {
+                # IATI: a budget without @type is original (1), without @status indicative (1).
+                "type": self.code(element, "type", "BudgetType", path, default="1"),
+                "status": self.code(element, "status", "BudgetStatus", path, default="1"),
+                "period_start": self.date(element.find("period-start"), f"{path}/period-start"),
+                "period_end": self.date(element.find("period-end"), f"{path}/period-end"),
+                **self.value(element, path),
+            }
+            rows.append(Row(fields, element.sourceline or 0, path))
+        self.record.children["budgets"] = rows
+
+    def transactions(self) -> None:
+        rows = []
+        known = {
+            "transaction-type",
+            "transaction-date",
+            "value",
+            "description",
+            "provider-org",
+            "receiver-org",
+        }
+        for element in self.element.iterfind("transaction"):
+            path = "transaction"
+            self.extra_children(element, path, known)
+            kind = element.find("transaction-type")
+            fields = {
+                "type": self.code(
+                    kind, "code", "TransactionType", f"{path}/transaction-type", required=True
+                )
+                if kind is not None
+                else "",
+                "date": self.date(element.find("transaction-date"), f"{path}/transaction-date"),
+                **self.value(element, path),
+                "description": self.narratives(element.find("description"), f"{path}/description"),
+            }
+            if kind is None:
+                self.issue(element, f"{path}/transaction-type", "the transaction type is missing")
+            for tag, name in (("provider-org", "provider_org"), ("receiver-org", "receiver_org")):
+                party = element.find(tag)
+                organisation = (
+                    self.organisation(party, f"{path}/{tag}") if party is not None else None
+                )
+                if party is not None:
+                    for extra in ("provider-activity-id", "receiver-activity-id"):
+                        if attribute(party, extra):
+                            self.not_kept(
+                                party, f"{path}/{tag}/@{extra}", "not kept: no place for it"
+                            )
+                if organisation is not None and not organisation.ref and not organisation.name:
+                    organisation = None
+                fields[name] = organisation
+            rows.append(Row(fields, element.sourceline or 0, path))
+        self.record.children["transactions"] = rows
+
+    def documents(self) -> None:
+        rows = []
+        for element in self.element.iterfind("document-link"):
+            path = "document-link"
+            self.extra_children(
+                element, path, {"title", "category", "language", "document-date", "description"}
+            )
+            url = attribute(element, "url")
+            if not url:
+                self.issue(element, f"{path}/@url", "the address is missing")
+                continue
+            categories = element.findall("category")
+            if not categories:
+                self.issue(element, f"{path}/category", "the category is missing")
+                continue
+            for extra in categories[1:]:
+                self.not_kept(extra, f"{path}/category", "not kept: only the first one is kept")
+            languages = element.findall("language")
+            for extra in languages[1:]:
+                self.not_kept(extra, f"{path}/language", "not kept: only the first one is kept")
+            for extra in element.findall("description"):
+                self.not_kept(extra, f"{path}/description")
+            stated_format = attribute(element, "format")
+            if stated_format and stated_format != document_format(url):
+                self.not_kept(
+                    element,
+                    f"{path}/@format",
+                    f"“{stated_format}” not kept: the portal derives the format from the "
+                    f"address (“{document_format(url)}”)",
+                )
+            document_date = element.find("document-date")
+            rows.append(
+                Row(
+                    {
+                        "title": self.narratives(element.find("title"), f"{path}/title"),
+                        "url": url,
+                        "category": self.code(
+                            categories[0],
+                            "code",
+                            "DocumentCategory",
+                            f"{path}/category",
+                            required=True,
+                        ),
+                        "language": self.code(
+                            languages[0], "code", "Language", f"{path}/language", lower=True
+                        )
+                        if languages
+                        else "",
+                        "date": self.date(document_date, f"{path}/document-date", required=False),
+                    },
+                    element.sourceline or 0,
+                    path,
+                )
+            )
+        self.record.children["documents"] = rows
+
+    def related(self) -> None:
+        for element in self.element.iterfind("related-activity"):
+            path = "related-activity"
+            kind = self.code(element, "type", "RelatedActivityType", path, required=True)
+            ref = attribute(element, "ref")
+            if not ref:
+                self.issue(element, f"{path}/@ref", "the related activity's identifier is missing")
+                continue
+            if kind == RELATED_PARENT and self.record.parent is None:
+                self.record.parent = (ref, element.sourceline or 0)
+            elif kind == RELATED_CHILD:
+                self.record.child_refs.append((ref, element.sourceline or 0))
+            else:
+                self.not_kept(element, f"{path}[@type='{kind}']")
+
+    # Results
+    def results(self) -> None:
+        results, beneficiaries = [], []
+        for element in self.element.iterfind("result"):
+            people = self.beneficiaries(element)
+            if people is not None:
+                beneficiaries.extend(people)
+            else:
+                results.extend(self.result(element))
+        self.record.children["results"] = results
+        self.record.children["beneficiaries"] = beneficiaries
+
+    def result(self, element: etree._Element) -> list[Row]:
+        path = "result"
+        self.extra_children(element, path, {"title", "indicator"})
+        base = {
+            "type": self.code(element, "type", "ResultType", path, required=True),
+            "title": self.narratives(element.find("title"), f"{path}/title"),
+        }
+        indicators = element.findall("indicator")
+        if not indicators:
+            self.not_kept(element, path, "not kept: the result has no indicator")
+        rows = []
+        for indicator in indicators:
+            ipath = f"{path}/indicator"
+            self.extra_children(indicator, ipath, {"title", "baseline", "period"})
+            fields = {
+                **base,
+                "indicator": self.narratives(indicator.find("title"), f"{ipath}/title"),
+                "measure": self.code(
+                    indicator, "measure", "IndicatorMeasure", ipath, required=True
+                ),
+                # IATI: an indicator without @ascending is ascending.
+                "ascending": attribute(indicator, "ascending") not in ("0", "false"),
+                "baseline_year": None,
+                "baseline_value": None,
+            }
+            baselines = indicator.findall("baseline")
+            for extra in baselines[1:]:
+                self.not_kept(extra, f"{ipath}/baseline", "not kept: only the first one is kept")
+            if baselines:
+                baseline = baselines[0]
+                self.extra_children(baseline, f"{ipath}/baseline", set())
+                year = attribute(baseline, "year")
+                if year.isdigit() and 1000 <= int(year) <= 9999:
+                    fields["baseline_year"] = int(year)
+                else:
+                    self.issue(baseline, f"{ipath}/baseline/@year", f"“{year}” is not a year")
+                fields["baseline_value"] = self.indicator_value(baseline, f"{ipath}/baseline")
+            periods = indicator.findall("period")
+            if not periods:
+                rows.append(Row({**fields, **EMPTY_PERIOD}, indicator.sourceline or 0, ipath))
+            for period in periods:
+                ppath = f"{ipath}/period"
+                self.extra_children(
+                    period, ppath, {"period-start", "period-end", "target", "actual"}
+                )
+                values = {
+                    "period_start": self.date(period.find("period-start"), f"{ppath}/period-start"),
+                    "period_end": self.date(period.find("period-end"), f"{ppath}/period-end"),
+                }
+                for tag in ("target", "actual"):
+                    found = period.findall(tag)
+                    for extra in found[1:]:
+                        self.not_kept(
+                            extra, f"{ppath}/{tag}", "not kept: only the first one is kept"
+                        )
+                    if found:
+                        self.extra_children(found[0], f"{ppath}/{tag}", set())
+                    values[f"{tag}_value"] = (
+                        self.indicator_value(found[0], f"{ppath}/{tag}") if found else None
+                    )
+                rows.append(Row({**fields, **values}, period.sourceline or 0, ppath))
+        return rows
+
+    def indicator_value(self, element: etree._Element, path: str) -> Decimal | None:
+        value = attribute(element, "value")
+        if not value:
+            return None
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            self.not_kept(element, f"{path}/@value", f"“{value}” not kept: not a number")
+            return None
+        return self.number(element, value, f"{path}/@value", MONEY_PLACES, required=False)
+
+    def beneficiaries(self, element: etree._Element) -> list[Row] | None:
+        """Read the result the portal writes for people reached; None when it is another one."""
+        if attribute(element, "type") != BENEFICIARIES_RESULT_TYPE:
+            return None
+        if set(map(localname, element)) - {"title", "indicator"}:
+            return None
+        if self.narratives(element.find("title"), "result/title") != BENEFICIARIES_TITLE:
+            return None
+        rows = []
+        for indicator in element.iterfind("indicator"):
+            row = self.beneficiaries_row(indicator)
+            if row is None:
+                return None
+            rows.append(row)
+        return rows or None
+
+    def beneficiaries_row(self, indicator: etree._Element) -> Row | None:
+        if attribute(indicator, "measure") != BENEFICIARIES_MEASURE:
+            return None
+        if attribute(indicator, "ascending") not in ("", "1", "true"):
+            return None
+        periods = indicator.findall("period")
+        if set(map(localname, indicator)) - {"title", "period"} or len(periods) != 1:
+            return None
+        period = periods[0]
+        if set(map(localname, period)) - {"period-start", "period-end", "actual"}:
+            return None
+        start = self.quiet_date(period.find("period-start"))
+        end = self.quiet_date(period.find("period-end"))
+        counts: dict[str, int] = {}
+        for actual in period.iterfind("actual"):
+            dimensions = actual.findall("dimension")
+            if len(actual) != len(dimensions) or len(dimensions) > 1:
+                return None
+            key = "total"
+            if dimensions:
+                if attribute(dimensions[0], "name") != SEX_DIMENSION:
+                    return None
+                key = {FEMALE: "women", MALE: "men"}.get(attribute(dimensions[0], "value"), "")
+            value = attribute(actual, "value")
+            if not key or key in counts or not value.isdigit():
+                return None
+            counts[key] = int(value)
+        if start is None or end is None or "total" not in counts:
+            return None
+        if counts.get("women", 0) + counts.get("men", 0) > counts["total"]:
+            return None
+        if start == datetime.date(start.year, 1, 1) and end == datetime.date(start.year, 12, 31):
+            year = start.year
+        elif (start, end) == self.activity_period():
+            year = None
+        else:
+            return None
+        group = self.narratives(indicator.find("title"), "result/indicator/title")
+        if not group:
+            return None
+        return Row(
+            {
+                "group": group,
+                "year": year,
+                "total": counts["total"],
+                "women": counts.get("women"),
+                "men": counts.get("men"),
+            },
+            indicator.sourceline or 0,
+            "result/indicator",
+        )
+
+    def activity_period(self) -> tuple[datetime.date | None, datetime.date | None]:
+        """Return the activity's start and end as ``Activity.start_date``/``end_date`` do."""
+        fields = self.record.fields
+        start = fields.get("actual_start") or fields.get("planned_start")
+        end = fields.get("actual_end") or fields.get("planned_end")
+        return start, end
+
+    @staticmethod
+    def quiet_date(element: etree._Element | None) -> datetime.date | None:
+        return parse_date(attribute(element, "iso-date")) if element is not None else None
+
+
+EMPTY_PERIOD = {
+    "period_start": None,
+    "period_end": None,
+    "target_value": None,
+    "actual_value": None,
+}
+
+
+# The file ----------------------------------------------------------------------------------------
+class ActivityFileReader:
+    """Stream the activities of an IATI activity file as ``ActivityRecord`` objects.
+
+    Iterating raises ``FileRefused`` for a file that cannot be read at all; ``warnings`` collects
+    what the file holds outside any activity and the portal does not keep.
+    """
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        *,
+        fallback_lang: str,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.fallback_lang = fallback_lang
+        self.on_read = on_read
+        self.version = ""
+        self.warnings: list[Issue] = []
+
+    def __iter__(self) -> Iterator[ActivityRecord]:
+        check_prolog(self.stream)
+        source = CountingReader(self.stream, self.on_read)
+        events = etree.iterparse(
+            source,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        root = None
+        default_lang = ""
+        try:
+            for event, element in events:
+                if root is None:
+                    root = element
+                    self.check_root(root)
+                    default_lang = attribute(root, XML_LANG)
+                    continue
+                if event != "end" or element.getparent() is not root:
+                    continue
+                if localname(element) == ACTIVITY_TAG:
+                    yield ActivityReader(element, default_lang, self.fallback_lang).read()
+                elif localname(element):
+                    self.warnings.append(
+                        Issue(
+                            "not kept: only iati-activity elements are read",
+                            element.sourceline,
+                            element=localname(element),
+                            level=WARNING,
+                        )
+                    )
+                # Free what has been read: memory stays flat however long the file.
+                element.clear()
+                while element.getprevious() is not None:
+                    del root[0]
+        except etree.XMLSyntaxError as exc:
+            raise FileRefused(Issue(f"not well-formed XML: {exc.msg}", exc.lineno)) from exc
+        if root is None:
+            raise FileRefused(Issue("the file is empty", 1))
+
+    def check_root(self, root: etree._Element) -> None:
+        """Refuse anything but an ``iati-activities`` root of version 2.01–2.03."""
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            raise FileRefused(Issue("the file declares a DOCTYPE: refused for safety", 1))
+        tag = root.tag if isinstance(root.tag, str) else ""
+        line = root.sourceline
+        if tag.startswith("{"):
+            namespace, _, name = tag[1:].partition("}")
+            raise FileRefused(
+                Issue(
+                    f"the root element <{name}> is in the namespace “{namespace}”: IATI "
+                    f"activity files use <{ROOT_TAG}> without a namespace",
+                    line,
+                )
+            )
+        if tag == "iati-organisations":
+            raise FileRefused(
+                Issue(
+                    "this is an IATI organisation file: only activity files (<iati-activities>) "
+                    "can be imported",
+                    line,
+                )
+            )
+        if tag != ROOT_TAG:
+            raise FileRefused(
+                Issue(
+                    f"the root element is <{tag}>, not <{ROOT_TAG}>: not an IATI activity file",
+                    line,
+                )
+            )
+        self.version = attribute(root, "version")
+        if self.version not in VERSIONS:
+            stated = f"version “{self.version}”" if self.version else "no version"
+            raise FileRefused(
+                Issue(
+                    f"the file has {stated}: IATI activity files of versions "
+                    f"{', '.join(VERSIONS)} can be imported",
+                    line,
+                    element=f"{ROOT_TAG}/@version",
+                )
+            )

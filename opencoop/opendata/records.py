@@ -1,0 +1,774 @@
+"""Reads for the open data outputs: what of each record the public may have, as plain data.
+
+The catalogue downloads, the API, the feeds and the sitemap read records only through these
+functions; what of a sensitive activity is public is decided by ``opencoop.activities.disclosure``
+and which activities match a query by ``opencoop.catalogue.selectors``, as on the catalogue page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.models import Locale
+
+from opencoop.activities.disclosure import (
+    LOCAL_PARTNER,
+    hidden_organisation_ids,
+    public_activities,
+    public_children,
+    public_locations,
+    public_organisation,
+    public_parent,
+    public_participants,
+)
+from opencoop.activities.models import (
+    Activity,
+    Budget,
+    DocumentLink,
+    Location,
+    ParticipatingOrg,
+    PolicyMarker,
+    RecipientCountry,
+    RecipientRegion,
+    Result,
+    SdgTag,
+    Sector,
+    Transaction,
+)
+from opencoop.catalogue.filters import (
+    FACET_LABELS,
+    MAX_QUERY_LENGTH,
+    MAX_VALUES,
+    PARSERS,
+    SORTS,
+    CatalogueFilters,
+)
+from opencoop.catalogue.selectors import (
+    ORDERINGS,
+    RecordLinks,
+    filter_activities,
+    search_ids,
+)
+from opencoop.codelists import registry
+from opencoop.core.multilingual import text
+from opencoop.exchanges.models import Exchange
+from opencoop.initiatives.models import Initiative, InitiativePartner
+from opencoop.opendata.iati.export import current_budgets, iati_file_available
+from opencoop.organisations.models import Organisation
+from opencoop.plans.models import AnnualPlan, PlanAllocation
+
+CHUNK_SIZE = 500
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# IATI TransactionType codes added up in the catalogue's money columns.
+COMMITMENT, DISBURSEMENT, EXPENDITURE = "2", "3", "4"
+
+
+class FilterError(ValueError):
+    """A query the open data outputs refuse, with one message per value not understood."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+# Catalogue selection ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueSelection:
+    """Every activity the catalogue page lists for one query, in the page's order."""
+
+    filters: CatalogueFilters
+    lang: str
+    queryset: QuerySet[Activity]
+    relevance_ids: list[int] | None  # the order of a word search, most relevant first
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def _ordered(self) -> QuerySet[Activity]:
+        ordering = ORDERINGS.get(self.filters.effective_sort, ORDERINGS["-start"])(self.lang)
+        return self.queryset.order_by(*ordering)
+
+    def _ordered_ids(self) -> list[int]:
+        kept = set(self.queryset.values_list("pk", flat=True))
+        return [pk for pk in self.relevance_ids or [] if pk in kept]
+
+    def page(self, number: int, size: int) -> Page:
+        """Return one page of the selection (its activities with their public data)."""
+        if self.relevance_ids is None:
+            page = Paginator(with_public_data(self._ordered()), size).page(number)
+            page.object_list = load_public_data(list(page.object_list))
+            return page
+        page = Paginator(self._ordered_ids(), size).page(number)
+        page.object_list = self._by_ids(list(page.object_list), detail=True)
+        return page
+
+    def _by_ids(self, ids: list[int], *, detail: bool) -> list[Activity]:
+        by_id = with_public_data(Activity.objects.filter(pk__in=ids), detail=detail).in_bulk()
+        return load_public_data([by_id[pk] for pk in ids if pk in by_id], detail=detail)
+
+    def iter_activities(
+        self, chunk_size: int = CHUNK_SIZE, *, detail: bool = True
+    ) -> Iterator[Activity]:
+        """Yield the activities with their public data, a chunk of rows in memory at a time."""
+        if self.relevance_ids is None:
+            yield from public_data_batches(self._ordered(), detail=detail, chunk_size=chunk_size)
+            return
+        ordered = self._ordered_ids()
+        for start in range(0, len(ordered), chunk_size):
+            yield from self._by_ids(ordered[start : start + chunk_size], detail=detail)
+
+
+def parse_filters(data: Mapping, *, keep_page: bool = False) -> CatalogueFilters:
+    """Read catalogue filters from GET parameters; raise FilterError on any value not understood.
+
+    The catalogue page drops such values and says so beside the results; a file or an API answer
+    has nowhere to say it, so the open data outputs refuse the query instead. What is valid is
+    the catalogue's own parsers. A partner, partnership or authority that the public cannot see
+    is not an error: it matches nothing, as a hidden partner must (the catalogue page drops it
+    and lists everything, saying so).
+    """
+    if not keep_page and isinstance(data, QueryDict) and "page" in data:
+        data = data.copy()
+        del data["page"]
+    messages = filter_errors(data)
+    if messages:
+        raise FilterError(messages)
+    return CatalogueFilters.from_querydict(data)
+
+
+def filter_errors(data: Mapping) -> list[str]:
+    """Say what is wrong with each catalogue parameter of ``data``, and where."""
+    getlist = data.getlist if hasattr(data, "getlist") else lambda key: list(data.get(key) or [])
+    messages = []
+    q = " ".join((getlist("q") or [""])[-1].split())
+    if len(q) > MAX_QUERY_LENGTH:
+        messages.append(
+            _("Search words (q): at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH}
+        )
+    if CONTROL_CHARACTERS.search(q):
+        # PostgreSQL cannot take a NUL in a query, and no word holds control characters.
+        messages.append(_("Search words (q): control characters are not allowed."))
+    for param, parse in PARSERS.items():
+        values = [raw.strip() for raw in getlist(param) if raw.strip()]
+        label = FACET_LABELS[param]
+        for raw in values:
+            if parse(raw) is None:
+                messages.append(
+                    _("Filter “%(filter)s” (%(param)s): “%(value)s” is not a known value.")
+                    % {"filter": label, "param": param, "value": raw[:60]}
+                )
+        if len(set(values)) > MAX_VALUES:
+            messages.append(
+                _("Filter “%(filter)s” (%(param)s): at most %(max)d values.")
+                % {"filter": label, "param": param, "max": MAX_VALUES}
+            )
+    sort = (getlist("sort") or [""])[-1].strip()
+    if sort and sort not in SORTS:
+        messages.append(
+            _("Sort order (sort): “%(value)s” is not known; use one of: %(sorts)s.")
+            % {"value": sort[:60], "sorts": ", ".join(SORTS)}
+        )
+    page = (getlist("page") or ["1"])[-1].strip() or "1"
+    if not (page.isdigit() and 0 < int(page) < 2**63):
+        messages.append(_("Page (page): “%(value)s” is not a page number.") % {"value": page[:20]})
+    return [str(message) for message in messages]
+
+
+def select_catalogue(
+    filters: CatalogueFilters, *, lang: str, today: datetime.date | None = None
+) -> CatalogueSelection:
+    """Return the activities the catalogue page lists for ``filters``, all pages together."""
+    ids = search_ids(Activity.objects.all(), filters.q) if filters.q else None
+    matching = filter_activities(filters, ids=ids, today=today)
+    relevance = ids if filters.effective_sort == "relevance" and ids is not None else None
+    return CatalogueSelection(filters, lang, matching, relevance)
+
+
+# The children ``activity_data`` reads, each fetched for a whole batch of activities in one query
+# and handed to the activities as modelcluster's in-memory children: a tenth of the time
+# prefetch_related takes for them (it builds a queryset per activity and relation).
+CORE_CHILDREN: dict[str, Callable[[], QuerySet]] = {
+    "recipient_countries": RecipientCountry.objects.all,
+    "recipient_regions": RecipientRegion.objects.all,
+    "sectors": Sector.objects.all,
+    "sdg_tags": SdgTag.objects.all,
+    "participating_orgs": lambda: ParticipatingOrg.objects.select_related("organisation"),
+    "budgets": Budget.objects.all,
+    "results": Result.objects.all,  # read by iati_file_available
+    "transactions": Transaction.objects.all,
+}
+DETAIL_CHILDREN: dict[str, Callable[[], QuerySet]] = {
+    "transactions": lambda: Transaction.objects.select_related("provider_org", "receiver_org"),
+    "locations": Location.objects.all,
+    "policy_markers": PolicyMarker.objects.all,
+    "documents": lambda: DocumentLink.objects.select_related("document"),
+}
+
+
+def load_public_data(activities: list[Activity], *, detail: bool = True) -> list[Activity]:
+    """Fetch what ``activity_data`` reads for ``activities``: one query per kind of child.
+
+    ``detail=False`` fetches only what a download row needs.
+    """
+    ids = [activity.pk for activity in activities]
+    if not ids:
+        return activities
+    children = {**CORE_CHILDREN, **(DETAIL_CHILDREN if detail else {})}
+    for relation, queryset in children.items():
+        grouped: dict[int, list] = defaultdict(list)
+        for child in queryset().filter(activity_id__in=ids).order_by("sort_order", "pk"):
+            grouped[child.activity_id].append(child)
+        for activity in activities:
+            getattr(activity, relation).set(grouped.get(activity.pk, []))
+    if detail:
+        public = public_activities().only(
+            "pk", "parent_id", "slug", "iati_identifier", "live", "embargo_until"
+        )
+        prefetch_related_objects(
+            activities, Prefetch("children", queryset=public.order_by("iati_identifier"))
+        )
+    return activities
+
+
+def with_public_data(qs: QuerySet[Activity], *, detail: bool = True) -> QuerySet[Activity]:
+    """Select the rows ``activity_data`` reads with the activities (children: load_public_data)."""
+    if detail:
+        return qs.select_related("reporting_org", "parent")
+    return qs.select_related("reporting_org")
+
+
+def public_data_batches(
+    qs: QuerySet[Activity], *, detail: bool, chunk_size: int = CHUNK_SIZE
+) -> Iterator[Activity]:
+    """Yield the activities of ``qs`` with their public data, one batch in memory at a time."""
+    batch: list[Activity] = []
+    for activity in with_public_data(qs, detail=detail).iterator(chunk_size=chunk_size):
+        batch.append(activity)
+        if len(batch) == chunk_size:
+            yield from load_public_data(batch, detail=detail)
+            batch = []
+    yield from load_public_data(batch, detail=detail)
+
+
+# Plain data --------------------------------------------------------------------------------------
+
+
+def language_locale(lang: str) -> Locale | None:
+    return Locale.objects.filter(language_code=lang).first()
+
+
+@dataclass
+class Context:
+    """What turning records into data needs besides the records: language and addresses."""
+
+    lang: str
+    base_url: str  # "https://host" without the trailing slash
+    links: RecordLinks
+
+    @classmethod
+    def for_language(cls, lang: str, base_url: str) -> Context:
+        return cls(lang, base_url.rstrip("/"), RecordLinks(language_locale(lang)))
+
+    def absolute(self, url: str) -> str | None:
+        if not url:
+            return None
+        return url if url.startswith(("http://", "https://")) else self.base_url + url
+
+
+def _label(codelist: str, code: str, lang: str) -> str:
+    return registry.get(codelist).label(code, lang) if code else ""
+
+
+def _code(codelist: str, code: str, lang: str) -> dict | None:
+    return {"code": code, "name": _label(codelist, code, lang)} if code else None
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _organisation_ref(organisation: Organisation) -> dict:
+    return {
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "identifier": organisation.identifier or None,
+    }
+
+
+def _sector_codelist(vocabulary: str) -> str | None:
+    return {"1": "Sector", "2": "SectorCategory"}.get(vocabulary)
+
+
+def _total(items: list, activity: Activity) -> float | None:
+    """Add up amounts all in the activity's currency; None when there are none or currencies
+    differ."""
+    if not items:
+        return None
+    if any(
+        (item.currency or activity.default_currency) != activity.default_currency for item in items
+    ):
+        return None
+    return _number(sum((item.value for item in items), Decimal(0)))
+
+
+def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> dict:
+    """Return what the public may know of ``activity``, its children loaded by
+    ``load_public_data`` with the same ``detail``.
+
+    ``detail=False`` leaves out what no download column shows: policy markers, locations, the
+    budget and transaction lines (their totals stay), documents, parent and children.
+    """
+    lang = ctx.lang
+    transactions = list(activity.transactions.all())
+    budgets = current_budgets(activity)
+    data = {
+        "iati_identifier": activity.iati_identifier,
+        "title": activity.title,
+        "description": activity.description or {},
+        "reporting_org": _organisation_ref(activity.reporting_org),
+        "status": _code("ActivityStatus", activity.status, lang),
+        "planned_start": activity.planned_start,
+        "actual_start": activity.actual_start,
+        "planned_end": activity.planned_end,
+        "actual_end": activity.actual_end,
+        "default_currency": activity.default_currency,
+        "recipient_countries": [
+            {
+                "code": country.code,
+                "name": _label("Country", country.code, lang),
+                "percentage": _number(country.percentage),
+            }
+            for country in activity.recipient_countries.all()
+        ],
+        "recipient_regions": [
+            {
+                "vocabulary": region.vocabulary,
+                "code": region.code,
+                "name": _label("Region", region.code, lang)
+                if region.vocabulary == "1"
+                else region.code,
+                "percentage": _number(region.percentage),
+            }
+            for region in activity.recipient_regions.all()
+        ],
+        "sectors": [
+            {
+                "vocabulary": sector.vocabulary,
+                "code": sector.code,
+                "name": _label(codelist, sector.code, lang)
+                if (codelist := _sector_codelist(sector.vocabulary))
+                else sector.code,
+                "percentage": _number(sector.percentage),
+            }
+            for sector in activity.sectors.all()
+        ],
+        "sdgs": [
+            {
+                "kind": "goal" if tag.vocabulary == "2" else "target",
+                "code": tag.code,
+                "name": _label(
+                    "UNSDG-Goals" if tag.vocabulary == "2" else "UNSDG-Targets", tag.code, lang
+                ),
+            }
+            for tag in activity.sdg_tags.all()
+        ],
+        "participating_orgs": [
+            {
+                "name": participant.name,
+                "identifier": participant.identifier or None,
+                "role": _code("OrganisationRole", participant.role, lang),
+                "hidden": participant.hidden,
+            }
+            for participant in public_participants(activity)
+        ],
+        "totals": {
+            "budget": _total(budgets, activity),
+            "commitments": _total([t for t in transactions if t.type == COMMITMENT], activity),
+            "disbursements": _total([t for t in transactions if t.type == DISBURSEMENT], activity),
+            "expenditure": _total([t for t in transactions if t.type == EXPENDITURE], activity),
+        },
+        "first_published_at": activity.first_published_at,
+        "last_published_at": activity.last_published_at,
+        "url": ctx.absolute(ctx.links.url(activity, "activities")),
+        "iati_url": ctx.absolute(reverse("opendata:iati-activity", args=[activity.iati_identifier]))
+        if iati_file_available(activity)
+        else None,
+        "api_url": ctx.absolute(reverse("api-v1:activity", args=[activity.iati_identifier])),
+    }
+    if detail:
+        data.update(_activity_detail(activity, ctx, budgets, transactions))
+    return data
+
+
+def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactions: list) -> dict:
+    lang = ctx.lang
+    hidden_ids = hidden_organisation_ids(activity)
+
+    def party(organisation: Organisation | None) -> dict | None:
+        shown = public_organisation(organisation, hidden_ids)
+        if shown is None:
+            return None
+        return {"name": shown.name, "identifier": shown.identifier or None, "hidden": shown.hidden}
+
+    parent = public_parent(activity)
+    return {
+        "policy_markers": [
+            {
+                "code": marker.code,
+                "name": _label("PolicyMarker", marker.code, lang),
+                "significance": _code("PolicySignificance", marker.significance, lang),
+            }
+            for marker in activity.policy_markers.all()
+        ],
+        "locations": [
+            {
+                "name": location.name or None,
+                "country": _code("Country", location.country, lang),
+                "latitude": _number(location.latitude),
+                "longitude": _number(location.longitude),
+                "exact": location.exact,
+            }
+            for location in public_locations(activity)
+        ],
+        "budgets": [
+            {
+                "period_start": budget.period_start,
+                "period_end": budget.period_end,
+                "value": _number(budget.value),
+                "currency": budget.currency or activity.default_currency,
+                "status": _code("BudgetStatus", budget.status, lang),
+            }
+            for budget in budgets
+        ],
+        "transactions": [
+            {
+                "type": _code("TransactionType", transaction.type, lang),
+                "date": transaction.date,
+                "value": _number(transaction.value),
+                "currency": transaction.currency or activity.default_currency,
+                "description": transaction.description or {},
+                "provider_org": party(transaction.provider_org),
+                "receiver_org": party(transaction.receiver_org),
+            }
+            for transaction in transactions
+        ],
+        "documents": [_document(document, ctx) for document in activity.documents.all()],
+        "parent": parent.iati_identifier if parent is not None else None,
+        "children": [child.iati_identifier for child in public_children(activity)],
+    }
+
+
+def _document(document, ctx: Context) -> dict:
+    return {
+        "title": document.title,
+        "url": ctx.absolute(document.href),
+        "category": _code("DocumentCategory", document.category, ctx.lang),
+        "language": document.language or None,
+        "date": document.date,
+    }
+
+
+def partner_names(data: dict, lang: str) -> list[str]:
+    """Name the partners of an activity's data in ``lang`` (hidden ones as "a local partner")."""
+    reporting = data["reporting_org"]["identifier"]
+    names = []
+    for org in data["participating_orgs"]:
+        if not org["hidden"] and reporting and org["identifier"] == reporting:
+            continue
+        name = text(org["name"], lang) if not org["hidden"] else LOCAL_PARTNER.get(lang, "")
+        role = org["role"]["name"] if org["role"] else ""
+        names.append(f"{name} ({role})" if role else name)
+    return names
+
+
+# Organisations -----------------------------------------------------------------------------------
+
+
+def public_organisations() -> QuerySet[Organisation]:
+    """Return the organisations the public may see named somewhere on the portal.
+
+    Reporting authorities, partners named in a public activity (in its participants or
+    transactions) and partners of published initiatives; a partner only ever shown as "a local
+    partner" is left out.
+    """
+    public = public_activities().values("pk")
+    hidden_here = ParticipatingOrg.objects.filter(activity=OuterRef("activity"), hide_name=True)
+    named_participant = ParticipatingOrg.objects.filter(
+        activity__in=public, hide_name=False, organisation=OuterRef("pk")
+    )
+    named_provider = Transaction.objects.filter(
+        activity__in=public, provider_org=OuterRef("pk")
+    ).exclude(Exists(hidden_here.filter(organisation=OuterRef("provider_org"))))
+    named_receiver = Transaction.objects.filter(
+        activity__in=public, receiver_org=OuterRef("pk")
+    ).exclude(Exists(hidden_here.filter(organisation=OuterRef("receiver_org"))))
+    initiative_partner = InitiativePartner.objects.filter(
+        initiative__in=Initiative.objects.published().values("pk"), organisation=OuterRef("pk")
+    )
+    return Organisation.objects.filter(
+        Q(is_reporting=True)
+        | Exists(named_participant)
+        | Exists(named_provider)
+        | Exists(named_receiver)
+        | Exists(initiative_partner)
+    )
+
+
+def organisation_data(organisation: Organisation, ctx: Context) -> dict:
+    return {
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "identifier": organisation.identifier or None,
+        "type": _code("OrganisationType", organisation.type, ctx.lang),
+        "country": _code("Country", organisation.country, ctx.lang),
+        "website": organisation.website or None,
+        "is_reporting": organisation.is_reporting,
+        "iati_activities_url": ctx.absolute(
+            reverse("opendata:iati-activities", args=[organisation.identifier])
+        )
+        if organisation.is_reporting and organisation.identifier
+        else None,
+    }
+
+
+# Initiatives, exchanges and plans ----------------------------------------------------------------
+
+
+def _overlaps_years(years: tuple[int, ...], start: str, end: str) -> Q:
+    condition = Q(pk__in=[])
+    for year in years:
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        condition |= (Q(**{f"{start}__lte": last}) | Q(**{f"{start}__isnull": True})) & (
+            Q(**{f"{end}__gte": first})
+            | (Q(**{f"{end}__isnull": True}) & Q(**{f"{start}__gte": first}))
+        )
+    return condition
+
+
+def published_initiatives(
+    *,
+    org: tuple[str, ...] = (),
+    country: tuple[str, ...] = (),
+    kind: tuple[str, ...] = (),
+    year: tuple[int, ...] = (),
+) -> QuerySet[Initiative]:
+    """Return the published initiatives passing every filter given, newest first."""
+    qs = Initiative.objects.published().select_related("reporting_org")
+    if org:
+        qs = qs.filter(reporting_org__slug__in=org)
+    if country:
+        qs = qs.filter(countries__code__in=country).distinct()
+    if kind:
+        qs = qs.filter(kind__in=kind)
+    if year:
+        qs = qs.filter(_overlaps_years(year, "start_date", "end_date"))
+    return qs.prefetch_related(
+        "countries",
+        Prefetch("partners", queryset=InitiativePartner.objects.select_related("organisation")),
+        "documents__document",
+    ).order_by("-start_date", "pk")
+
+
+def initiative_data(initiative: Initiative, ctx: Context) -> dict:
+    return {
+        "id": initiative.pk,
+        "kind": {"code": initiative.kind, "name": str(initiative.get_kind_display())},
+        "title": initiative.title,
+        "summary": initiative.summary or {},
+        "reporting_org": _organisation_ref(initiative.reporting_org),
+        "start_date": initiative.start_date,
+        "end_date": initiative.end_date,
+        "place": initiative.place or {},
+        "website": initiative.website or None,
+        "countries": [_code("Country", c.code, ctx.lang) for c in initiative.countries.all()],
+        "partners": [
+            {**_organisation_ref(partner.organisation), "role": partner.role or {}}
+            for partner in initiative.partners.all()
+        ],
+        "documents": [_document(document, ctx) for document in initiative.documents.all()],
+        "first_published_at": initiative.first_published_at,
+        "last_published_at": initiative.last_published_at,
+        "url": ctx.absolute(ctx.links.url(initiative, "initiatives")),
+    }
+
+
+def published_exchanges(
+    *,
+    org: tuple[str, ...] = (),
+    country: tuple[str, ...] = (),
+    kind: tuple[str, ...] = (),
+    year: tuple[int, ...] = (),
+) -> QuerySet[Exchange]:
+    """Return the published seminars and exchanges passing every filter given, newest first."""
+    qs = Exchange.objects.published().select_related("reporting_org")
+    if org:
+        qs = qs.filter(reporting_org__slug__in=org)
+    if country:
+        qs = qs.filter(country__in=country)
+    if kind:
+        qs = qs.filter(kind__in=kind)
+    if year:
+        qs = qs.filter(_overlaps_years(year, "start_date", "end_date"))
+    return qs.order_by("-start_date", "pk")
+
+
+def exchange_data(exchange: Exchange, ctx: Context) -> dict:
+    return {
+        "id": exchange.pk,
+        "kind": {"code": exchange.kind, "name": str(exchange.get_kind_display())},
+        "title": exchange.title,
+        "summary": exchange.summary or {},
+        "theme": exchange.theme or {},
+        "reporting_org": _organisation_ref(exchange.reporting_org),
+        "country": _code("Country", exchange.country, ctx.lang),
+        "place": exchange.place or {},
+        "start_date": exchange.start_date,
+        "end_date": exchange.end_date,
+        "participants": exchange.participants,
+        "first_published_at": exchange.first_published_at,
+        "last_published_at": exchange.last_published_at,
+        "url": ctx.absolute(ctx.links.url(exchange, "exchanges")),
+    }
+
+
+def published_plans(
+    *, org: tuple[str, ...] = (), year: tuple[int, ...] = ()
+) -> QuerySet[AnnualPlan]:
+    """Return the published annual plans passing every filter given, newest year first."""
+    qs = AnnualPlan.objects.published().select_related("reporting_org")
+    if org:
+        qs = qs.filter(reporting_org__slug__in=org)
+    if year:
+        qs = qs.filter(year__in=year)
+    allocations = PlanAllocation.objects.filter(
+        activity__in=public_activities().values("pk")
+    ).select_related("activity")
+    return qs.prefetch_related(
+        "documents__document", Prefetch("allocations", queryset=allocations)
+    ).order_by("-year", "pk")
+
+
+def plan_data(plan: AnnualPlan, ctx: Context) -> dict:
+    return {
+        "id": plan.pk,
+        "year": plan.year,
+        "title": plan.title,
+        "summary": plan.summary or {},
+        "approving_act": plan.approving_act or {},
+        "reporting_org": _organisation_ref(plan.reporting_org),
+        "planned_total": _number(plan.planned_total),
+        "currency": plan.currency,
+        "documents": [_document(document, ctx) for document in plan.documents.all()],
+        # Only public activities: an allocation must not reveal a draft or embargoed one.
+        "allocations": [
+            {
+                "iati_identifier": allocation.activity.iati_identifier,
+                "amount": _number(allocation.amount),
+            }
+            for allocation in plan.allocations.all()
+        ],
+        "first_published_at": plan.first_published_at,
+        "last_published_at": plan.last_published_at,
+        "url": ctx.absolute(ctx.links.url(plan, "plans")),
+    }
+
+
+# schema.org --------------------------------------------------------------------------------------
+
+
+def _schema_organisation(name: dict, identifier: str, lang: str) -> dict:
+    data = {"@type": "Organization", "name": text(name, lang)}
+    if identifier:
+        data["identifier"] = identifier
+    return data
+
+
+def activity_schema_org(activity: Activity, *, lang: str, url: str = "") -> dict:
+    """Describe ``activity`` as a schema.org Project: hidden partners and places stay out."""
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Project",
+        "name": text(activity.title, lang),
+        "identifier": activity.iati_identifier,
+    }
+    description = text(activity.description, lang)
+    if description:
+        data["description"] = description
+    if url:
+        data["url"] = url
+    countries = [rc.code for rc in activity.recipient_countries.all()]
+    if countries:
+        data["areaServed"] = [
+            {"@type": "Country", "name": _label("Country", code, lang), "identifier": code}
+            for code in countries
+        ]
+    places = []
+    for location in public_locations(activity):
+        place: dict = {"@type": "Place"}
+        if location.exact and text(location.name, lang):
+            place["name"] = text(location.name, lang)
+        if location.country:
+            place["address"] = {"@type": "PostalAddress", "addressCountry": location.country}
+        if location.exact and location.latitude is not None and location.longitude is not None:
+            place["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": float(location.latitude),
+                "longitude": float(location.longitude),
+            }
+        if len(place) > 1:
+            places.append(place)
+    if places:
+        data["location"] = places
+    reporting = activity.reporting_org
+    data["funder"] = _schema_organisation(reporting.name, reporting.identifier, lang)
+    members = [
+        _schema_organisation(p.name, p.identifier, lang)
+        for p in public_participants(activity)
+        if not p.hidden and p.organisation_id != reporting.pk
+    ]
+    if members:
+        data["member"] = members
+    return data
+
+
+def initiative_schema_org(initiative: Initiative, *, lang: str, url: str = "") -> dict:
+    """Describe ``initiative`` as a schema.org Event organised by its reporting authority."""
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": text(initiative.title, lang),
+    }
+    summary = text(initiative.summary, lang)
+    if summary:
+        data["description"] = summary
+    if url:
+        data["url"] = url
+    if initiative.start_date:
+        data["startDate"] = initiative.start_date.isoformat()
+    if initiative.end_date:
+        data["endDate"] = initiative.end_date.isoformat()
+    place = text(initiative.place, lang)
+    if place:
+        data["location"] = {"@type": "Place", "name": place}
+    countries = [c.code for c in initiative.countries.all()]
+    if countries:
+        # The countries an initiative is about, not where it takes place.
+        data["about"] = [
+            {"@type": "Country", "name": _label("Country", code, lang), "identifier": code}
+            for code in countries
+        ]
+    reporting = initiative.reporting_org
+    data["organizer"] = _schema_organisation(reporting.name, reporting.identifier, lang)
+    return data

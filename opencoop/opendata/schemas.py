@@ -1,0 +1,373 @@
+"""The shapes of the API's answers and of its query parameters (they make the OpenAPI file).
+
+The query parameters of ``/activities`` are the catalogue page's GET parameters, with the values
+the catalogue accepts written into the schema (codelist codes, years, slugs), so that what the
+description promises and what ``CatalogueFilters`` accepts are the same.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal
+
+from django.conf import settings
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from opencoop.catalogue.filters import KINDS, MAX_QUERY_LENGTH, SORTS, YEARS
+from opencoop.catalogue.regions import continents
+from opencoop.codelists import registry
+from opencoop.exchanges.models import KINDS as EXCHANGE_KINDS
+from opencoop.initiatives.models import KINDS as INITIATIVE_KINDS
+
+Multilingual = Annotated[
+    dict[str, str],
+    Field(
+        description="A text in several languages: {language code: text}, like IATI narratives.",
+        examples=[{"it": "Acqua potabile a Thiès", "en": "Drinking water in Thiès"}],
+    ),
+]
+
+
+def _codes(name: str) -> type:
+    """Return a type accepting exactly the codes of codelist ``name`` (withdrawn ones included)."""
+    return Literal[tuple(registry.get(name).items)]  # type: ignore[return-value]
+
+
+Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]  # type: ignore[valid-type]
+CountryCode = _codes("Country")
+Slug = Annotated[str, StringConstraints(pattern=r"^[-a-z0-9_]{1,100}$")]
+Year = Annotated[int, Field(ge=YEARS.start, le=YEARS.stop - 1)]
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Search words: no control characters (they cannot be stored or searched).
+SearchWords = Annotated[
+    str, StringConstraints(max_length=MAX_QUERY_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+
+
+# Query parameters --------------------------------------------------------------------------------
+
+
+class LangQuery(Schema):
+    lang: Language = Field(  # type: ignore[valid-type]
+        settings.LANGUAGE_CODE,
+        description="Language of the names of codes (countries, sectors, …).",
+    )
+
+
+class PageQuery(LangQuery):
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
+    page_size: int = Field(20, ge=1, le=100, description="Results per page (at most 100).")
+
+
+class ActivityQuery(PageQuery):
+    """The catalogue's filters: values of one parameter combine with OR, parameters with AND."""
+
+    q: SearchWords = Field("", description="Search words, as in the catalogue's search box.")
+    kind: list[Literal[tuple(KINDS)]] = Field([], description="Kind of record.")  # type: ignore[valid-type]
+    status: list[_codes("ActivityStatus")] = Field([], description="ActivityStatus code.")  # type: ignore[valid-type]
+    year: list[Year] = Field([], description="Active in this calendar year.")
+    region: list[Literal[tuple(continents())]] = Field(  # type: ignore[valid-type]
+        [], description="Continent (UN M49 code) of a recipient country."
+    )
+    country: list[CountryCode] = Field([], description="Recipient country (ISO 3166-1 alpha-2).")  # type: ignore[valid-type]
+    sector_group: list[_codes("SectorCategory")] = Field(  # type: ignore[valid-type]
+        [], description="OECD DAC sector category (3 digits)."
+    )
+    sector: list[_codes("Sector")] = Field([], description="OECD DAC purpose code (5 digits).")  # type: ignore[valid-type]
+    sdg: list[_codes("UNSDG-Goals")] = Field([], description="Sustainable Development Goal.")  # type: ignore[valid-type]
+    sdg_target: list[_codes("UNSDG-Targets")] = Field([], description="SDG target.")  # type: ignore[valid-type]
+    marker: list[_codes("PolicyMarker")] = Field(  # type: ignore[valid-type]
+        [], description="Policy marker with a significance other than 0."
+    )
+    partner: list[Slug] = Field(
+        [], description="Slug of a partner organisation named in the activity."
+    )
+    partnership: list[RecordId] = Field([], description="Id of a partnership.")
+    org: list[Slug] = Field([], description="Slug of the reporting authority.")
+    sort: Literal[tuple(SORTS)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="Order: relevance (with q), title, start, -start (default), end or -end.",
+    )
+
+
+class OrganisationQuery(PageQuery):
+    reporting: bool | None = Field(None, description="Only reporting authorities (or only not).")
+    country: list[CountryCode] = Field([], description="Country of the organisation.")  # type: ignore[valid-type]
+
+
+class InitiativeQuery(PageQuery):
+    org: list[Slug] = Field([], description="Slug of the reporting authority.")
+    country: list[CountryCode] = Field([], description="A country of the initiative.")  # type: ignore[valid-type]
+    kind: list[Literal[tuple(k for k, _v in INITIATIVE_KINDS)]] = Field(  # type: ignore[valid-type]
+        [], description="Kind of initiative."
+    )
+    year: list[Year] = Field([], description="Taking place in this calendar year.")
+
+
+class ExchangeQuery(PageQuery):
+    org: list[Slug] = Field([], description="Slug of the reporting authority.")
+    country: list[CountryCode] = Field([], description="Country of the delegation.")  # type: ignore[valid-type]
+    kind: list[Literal[tuple(k for k, _v in EXCHANGE_KINDS)]] = Field(  # type: ignore[valid-type]
+        [], description="Kind of exchange."
+    )
+    year: list[Year] = Field([], description="Taking place in this calendar year.")
+
+
+class PlanQuery(PageQuery):
+    org: list[Slug] = Field([], description="Slug of the reporting authority.")
+    year: list[Year] = Field([], description="Year of the plan.")
+
+
+# Parts -------------------------------------------------------------------------------------------
+
+
+class Code(Schema):
+    code: str
+    name: str = Field(description="The code's name in the language asked.")
+
+
+class OrganisationRef(Schema):
+    slug: str
+    name: Multilingual
+    identifier: str | None = Field(description="IATI organisation identifier.")
+
+
+class CountryShare(Schema):
+    code: str
+    name: str
+    percentage: float | None
+
+
+class RegionShare(Schema):
+    vocabulary: str = Field(description="RegionVocabulary code (1: OECD DAC, 2: UN M49).")
+    code: str
+    name: str
+    percentage: float | None
+
+
+class SectorShare(Schema):
+    vocabulary: str = Field(description="SectorVocabulary code (1: DAC 5 digits, 2: 3 digits).")
+    code: str
+    name: str
+    percentage: float | None
+
+
+class SdgOut(Schema):
+    kind: Literal["goal", "target"]
+    code: str
+    name: str
+
+
+class PolicyMarkerOut(Schema):
+    code: str
+    name: str
+    significance: Code | None
+
+
+class Participant(Schema):
+    name: Multilingual
+    identifier: str | None
+    role: Code | None
+    hidden: bool = Field(
+        description="True for a partner shown as “a local partner” to protect the people "
+        "involved: its name and identifier are never published."
+    )
+
+
+class Party(Schema):
+    name: Multilingual
+    identifier: str | None
+    hidden: bool
+
+
+class LocationOut(Schema):
+    name: Multilingual | None = Field(description="Place name; null where places are hidden.")
+    country: Code | None
+    latitude: float | None
+    longitude: float | None
+    exact: bool = Field(description="False where only the country may be published.")
+
+
+class BudgetOut(Schema):
+    period_start: datetime.date
+    period_end: datetime.date
+    value: float
+    currency: str
+    status: Code | None
+
+
+class TransactionOut(Schema):
+    type: Code | None
+    date: datetime.date
+    value: float
+    currency: str
+    description: Multilingual
+    provider_org: Party | None
+    receiver_org: Party | None
+
+
+class Totals(Schema):
+    budget: float | None
+    commitments: float | None
+    disbursements: float | None
+    expenditure: float | None
+
+
+class DocumentOut(Schema):
+    title: Multilingual
+    url: str | None
+    category: Code | None
+    language: str | None
+    date: datetime.date | None
+
+
+# Records -----------------------------------------------------------------------------------------
+
+
+class ActivityOut(Schema):
+    iati_identifier: str
+    title: Multilingual
+    description: Multilingual
+    reporting_org: OrganisationRef
+    status: Code | None
+    planned_start: datetime.date | None
+    actual_start: datetime.date | None
+    planned_end: datetime.date | None
+    actual_end: datetime.date | None
+    default_currency: str
+    recipient_countries: list[CountryShare]
+    recipient_regions: list[RegionShare]
+    sectors: list[SectorShare]
+    sdgs: list[SdgOut]
+    policy_markers: list[PolicyMarkerOut]
+    participating_orgs: list[Participant]
+    locations: list[LocationOut]
+    budgets: list[BudgetOut]
+    transactions: list[TransactionOut]
+    totals: Totals
+    documents: list[DocumentOut]
+    parent: str | None = Field(description="IATI identifier of the parent programme.")
+    children: list[str] = Field(description="IATI identifiers of the sub-activities.")
+    first_published_at: datetime.datetime | None
+    last_published_at: datetime.datetime | None
+    url: str | None = Field(description="The activity's page on the portal.")
+    iati_url: str | None = Field(
+        description="The activity as an IATI 2.03 file; null while it lacks a required element."
+    )
+    api_url: str | None
+
+
+class OrganisationOut(Schema):
+    slug: str
+    name: Multilingual
+    identifier: str | None
+    type: Code | None
+    country: Code | None
+    website: str | None
+    is_reporting: bool
+    iati_activities_url: str | None
+
+
+class InitiativePartnerOut(OrganisationRef):
+    role: Multilingual
+
+
+class InitiativeOut(Schema):
+    id: int
+    kind: Code
+    title: Multilingual
+    summary: Multilingual
+    reporting_org: OrganisationRef
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    place: Multilingual
+    website: str | None
+    countries: list[Code]
+    partners: list[InitiativePartnerOut]
+    documents: list[DocumentOut]
+    first_published_at: datetime.datetime | None
+    last_published_at: datetime.datetime | None
+    url: str | None
+
+
+class ExchangeOut(Schema):
+    id: int
+    kind: Code
+    title: Multilingual
+    summary: Multilingual
+    theme: Multilingual
+    reporting_org: OrganisationRef
+    country: Code | None
+    place: Multilingual
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    participants: int | None
+    first_published_at: datetime.datetime | None
+    last_published_at: datetime.datetime | None
+    url: str | None
+
+
+class Allocation(Schema):
+    iati_identifier: str
+    amount: float | None
+
+
+class PlanOut(Schema):
+    id: int
+    year: int
+    title: Multilingual
+    summary: Multilingual
+    approving_act: Multilingual
+    reporting_org: OrganisationRef
+    planned_total: float | None
+    currency: str
+    documents: list[DocumentOut]
+    allocations: list[Allocation] = Field(description="The public activities the plan funds.")
+    first_published_at: datetime.datetime | None
+    last_published_at: datetime.datetime | None
+    url: str | None
+
+
+# Lists and errors --------------------------------------------------------------------------------
+
+
+class Licence(Schema):
+    id: str
+    name: str
+    url: str
+
+
+class ListBase(Schema):
+    count: int = Field(description="Results in all pages.")
+    page: int
+    page_size: int
+    num_pages: int
+    next: str | None = Field(description="Address of the next page, null on the last.")
+    previous: str | None
+    licence: Licence
+
+
+class ActivityList(ListBase):
+    results: list[ActivityOut]
+
+
+class OrganisationList(ListBase):
+    results: list[OrganisationOut]
+
+
+class InitiativeList(ListBase):
+    results: list[InitiativeOut]
+
+
+class ExchangeList(ListBase):
+    results: list[ExchangeOut]
+
+
+class PlanList(ListBase):
+    results: list[PlanOut]
+
+
+class Error(Schema):
+    detail: str = Field(description="What was wrong, in the language asked.")
+    errors: list[str] = Field(description="One message per value not understood.")

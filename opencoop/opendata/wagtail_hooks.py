@@ -1,0 +1,26 @@
+"""Back-office hooks of the open data app."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from .iati import admin_views
+
+
+# IATI import -------------------------------------------------------------------------------------
+class IatiImportMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return admin_views.may_import(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_iati_import_urls():
+    return [path("iati-import/", admin_views.iati_import, name="opendata_iati_import")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_iati_import_menu_item():
+    return IatiImportMenuItem(
+        _("IATI import"), reverse("opendata_iati_import"), icon_name="upload", order=170
+    )

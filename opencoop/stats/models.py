@@ -1,0 +1,127 @@
+"""The statistics page and the annual plans overview of one reporting authority (or of all)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.models import Page
+
+from opencoop.pages.models import PortalPage
+
+from .links import CatalogueLinks
+from .presentation import csv_response, present
+from .selectors import TABLES, Scope, plans_overview, plans_table
+
+
+class ScopedFiguresPage(RoutablePageMixin, PortalPage):
+    """A page of figures about one reporting authority's activities, or about all of them."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    reporting_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("reporting organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"is_reporting": True},
+        help_text=_("Whose activities the figures are about; empty for every authority."),
+    )
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("reporting_org")]
+    subpage_types: list[str] = []
+
+    class Meta:
+        abstract = True
+
+    def scope(self) -> Scope:
+        return Scope(self.reporting_org)
+
+    def csv_url(self, request, slug: str) -> str:
+        return (self.get_url(request) or "") + self.reverse_subpage("csv", args=[slug])
+
+    def csv_filename(self, slug: str) -> str:
+        return f"{self.scope().slug}-{slug}-{self.locale.language_code}.csv"
+
+    def related_pages(self) -> list[Page]:
+        """Return the other live figure pages beside this one (map, statistics, plans)."""
+        from opencoop.geography.models import MapPage
+
+        kinds = (StatisticsPage, PlansOverviewPage, MapPage)
+        return [
+            page.specific
+            for page in self.get_siblings(inclusive=False).live().specific()
+            if isinstance(page, kinds)
+        ]
+
+
+class StatisticsPage(ScopedFiguresPage):
+    """Planned, committed and disbursed amounts by year, and breakdowns, each with its CSV."""
+
+    class Meta:
+        verbose_name = _("statistics page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        scope = self.scope()
+        links = CatalogueLinks(request, self.locale, self.reporting_org)
+        context["figures"] = [
+            present(build(scope), csv_url=self.csv_url(request, slug), links=links)
+            for slug, build in TABLES.items()
+        ]
+        context["related_pages"] = self.related_pages()
+        return context
+
+    @path("")
+    def index(self, request):
+        return self.render(request)
+
+    @path("csv/<slug:slug>/", name="csv")
+    def csv(self, request, slug: str):
+        build = TABLES.get(slug)
+        if build is None:
+            raise Http404
+        return csv_response(build(self.scope()), self.csv_filename(slug))
+
+
+class PlansOverviewPage(ScopedFiguresPage):
+    """Each year's plan: its document, total, the activities it funded and what they received."""
+
+    class Meta:
+        verbose_name = _("annual plans overview")
+
+    def get_context(self, request, *args, **kwargs):
+        from opencoop.catalogue.selectors import RecordLinks
+
+        context = super().get_context(request, *args, **kwargs)
+        scope = self.scope()
+        overview = plans_overview(scope)
+        record_links = RecordLinks(self.locale)
+        context["plans"] = [
+            {
+                "overview": item,
+                "funded": [(funded, record_links.url(funded.activity)) for funded in item.funded],
+                "plan_url": record_links.url(item.plan, "plans"),
+            }
+            for item in overview
+        ]
+        context["summary"] = present(
+            plans_table(scope, overview),
+            csv_url=self.csv_url(request, "plans"),
+            links=None,
+            chart=False,
+        )
+        context["related_pages"] = self.related_pages()
+        return context
+
+    @path("")
+    def index(self, request):
+        return self.render(request)
+
+    @path("csv/<slug:slug>/", name="csv")
+    def csv(self, request, slug: str):
+        if slug != "plans":
+            raise Http404
+        return csv_response(plans_table(self.scope()), self.csv_filename(slug))

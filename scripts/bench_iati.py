@@ -1,0 +1,288 @@
+"""Measure the IATI export and import on a generated authority: seconds, activities/s, memory.
+
+    .venv/bin/python scripts/bench_iati.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/opencoop_imp_bench --activities 10000
+
+The source database (created and migrated when missing) gets the fictional authority of
+``manage.py generate_authority --activities N --seed S`` once; its activity file is then written
+with ``iati_export``. A second database, ``<name>_import``, is created empty for every run and
+the file is imported into it with ``import_activity_file``, twice (the second time nothing
+changes). Each step runs in a process of its own, so that its peak memory (maximum resident set
+size) is its own; the figure of a bare Django process is printed for comparison. The time lxml
+alone takes to read the file (``iterparse`` with the reader's settings, elements cleared) gives
+the share of the import spent in parsing. Prints a table; writes nothing but the databases and
+a temporary file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """Return the processor time this process has used (the database's is not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def django_setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opencoop.settings.dev")
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+# Steps, each run in its own process --------------------------------------------------------------
+def step_baseline(args) -> dict:
+    django_setup(args.database_url)
+    from opencoop.activities.models import Activity
+
+    Activity.objects.exists()
+    return {"peak_mb": peak_rss_mb()}
+
+
+def step_generate(args) -> dict:
+    django_setup(args.database_url)
+    from django.core.management import call_command
+
+    from opencoop.activities.models import Activity
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    existing = Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE").count()
+    if existing != args.activities:
+        call_command(
+            "generate_authority",
+            activities=args.activities,
+            seed=args.seed,
+            no_pages=True,
+            no_index=True,
+            stdout=io.StringIO(),
+        )
+    return {"seconds": time.perf_counter() - started, "generated": existing != args.activities}
+
+
+def step_export(args) -> dict:
+    django_setup(args.database_url)
+    from opencoop.opendata.iati.export import iter_activities_xml, reporting_org_activities
+    from opencoop.organisations.models import Organisation
+
+    organisation = Organisation.objects.reporting().get(identifier__startswith="XI-EXAMPLE")
+    left_out = []
+    started = time.perf_counter()
+    chunks = iter_activities_xml(
+        reporting_org_activities(organisation),
+        base_url="https://bench.example.org/",
+        left_out=lambda activity, missing: left_out.append(activity.iati_identifier),
+    )
+    size = 0
+    with open(args.file, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    written = reporting_org_activities(organisation).count() - len(left_out)
+    return {
+        "seconds": seconds,
+        "activities": written,
+        "left_out": len(left_out),
+        "bytes": size,
+        "peak_mb": peak_rss_mb(),
+        "cpu": cpu_seconds(),
+        "organisation": organisation.identifier,
+    }
+
+
+def step_parse(args) -> dict:
+    from lxml import etree
+
+    started = time.perf_counter()
+    count = 0
+    with open(args.file, "rb") as handle:
+        events = etree.iterparse(
+            handle,
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        root = None
+        for event, element in events:
+            if root is None:
+                root = element
+                continue
+            if event == "end" and element.getparent() is root:
+                count += 1
+                element.clear()
+                while element.getprevious() is not None:
+                    del root[0]
+    return {
+        "seconds": time.perf_counter() - started,
+        "activities": count,
+        "peak_mb": peak_rss_mb(),
+        "cpu": cpu_seconds(),
+    }
+
+
+def step_import(args) -> dict:
+    django_setup(args.target_url)
+    from opencoop.activities.models import Activity
+    from opencoop.opendata.iati.importer import import_activity_file
+
+    started = time.perf_counter()
+    with open(args.file, "rb") as stream:
+        report = import_activity_file(
+            stream=stream,
+            file_name=Path(args.file).name,
+            base_url="https://bench.example.org/",
+            index_at_end=True,
+        )
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "read": report.read,
+        "created": len(report.created),
+        "changed": len(report.changed),
+        "unchanged": len(report.unchanged),
+        "errors": [str(error) for error in report.errors[:5]],
+        "applied": report.applied,
+        "activities_in_db": Activity.objects.count(),
+        "peak_mb": peak_rss_mb(),
+        "cpu": cpu_seconds(),
+    }
+
+
+STEPS = {
+    "baseline": step_baseline,
+    "generate": step_generate,
+    "export": step_export,
+    "parse": step_parse,
+    "import": step_import,
+}
+
+
+# Orchestration -----------------------------------------------------------------------------------
+def run_step(name: str, args, **extra: str) -> dict:
+    command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
+    command += ["--activities", str(args.activities), "--seed", str(args.seed)]
+    for key, value in extra.items():
+        command += [f"--{key.replace('_', '-')}", value]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
+    if result.returncode != 0:
+        sys.exit(f"step {name} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the (empty) database at ``url``, then migrate it."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "opencoop.settings.dev"},
+        check=True,
+    )
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True, help="PostgreSQL database of the source")
+    parser.add_argument("--activities", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--target-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(STEPS[args.step](args)))
+        return
+
+    parts = urlsplit(args.database_url)
+    target = urlunsplit(parts._replace(path=parts.path + "_import"))
+    ensure_database(args.database_url)
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "activities.xml")
+        generated = run_step("generate", args)
+        baseline = run_step("baseline", args)
+        export = run_step("export", args, file=path)
+        parse = run_step("parse", args, file=path)
+        recreate_database(target)
+        first = run_step("import", args, file=path, target_url=target)
+        second = run_step("import", args, file=path, target_url=target)
+
+    print(f"Load average at the end: {load_average()} ({os.cpu_count()} processors)")
+    print(f"Generated authority {export['organisation']} (fictional), seed {args.seed}", end="")
+    print(f" ({'generated now' if generated['generated'] else 'already there'}).")
+    print(f"Bare Django process: peak {baseline['peak_mb']:.0f} MB")
+    print(
+        f"Export: {export['activities']} activities ({export['left_out']} left out), "
+        f"{export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s = "
+        f"{export['activities'] / export['seconds']:.0f} activities/s, peak {export['peak_mb']:.0f} MB "
+        f"(processor {export['cpu']:.1f} s)"
+    )
+    print(
+        f"lxml alone: {parse['activities']} activities read in {parse['seconds']:.2f} s, "
+        f"peak {parse['peak_mb']:.0f} MB"
+    )
+    for label, run in (("Import (empty database)", first), ("Import again (unchanged)", second)):
+        rate = run["read"] / run["seconds"] if run["seconds"] else 0
+        print(
+            f"{label}: {run['read']} read, {run['created']} created, {run['changed']} changed, "
+            f"{run['unchanged']} unchanged in {run['seconds']:.1f} s = {rate:.0f} activities/s, "
+            f"peak {run['peak_mb']:.0f} MB (processor {run['cpu']:.0f} s); parsing is "
+            f"{parse['seconds'] / run['seconds']:.1%} of it (import takes "
+            f"{run['seconds'] / parse['seconds']:.0f}× lxml's time)"
+        )
+        if run["errors"]:
+            print("  errors:", *run["errors"], sep="\n  ")
+
+
+if __name__ == "__main__":
+    main()

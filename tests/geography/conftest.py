@@ -1,0 +1,1 @@
+from tests.stats.fixtures import fictional  # noqa: F401

@@ -1,0 +1,227 @@
+"""Tests of the CSV, XLSX and JSON downloads of the activity catalogue."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.http import FileResponse, QueryDict, StreamingHttpResponse
+from openpyxl import load_workbook
+
+from opencoop.activities.models import Activity
+from opencoop.catalogue.filters import CatalogueFilters
+from opencoop.catalogue.selectors import catalogue
+from opencoop.core.models import LICENCES
+from opencoop.opendata.downloads import COLUMN_KEYS
+
+from .factories import make_activity, make_full_activity, make_reporting_org
+from .sensitive import SENSITIVE_TITLE, assert_no_secret, make_sensitive_activity
+
+pytestmark = pytest.mark.django_db
+
+CSV_URL = "/opendata/catalogue/activities.csv"
+XLSX_URL = "/opendata/catalogue/activities.xlsx"
+JSON_URL = "/opendata/catalogue/activities.json"
+METADATA_URL = "/opendata/catalogue/metadata.json"
+CC_BY = LICENCES["cc-by-4.0"][1]
+
+
+def body(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def csv_rows(client, query: str = "") -> list[dict]:
+    response = client.get(CSV_URL + query)
+    assert response.status_code == 200, body(response)
+    return list(csv.DictReader(io.StringIO(body(response).decode("utf-8"))))
+
+
+def json_document(client, query: str = "") -> dict:
+    response = client.get(JSON_URL + query)
+    assert response.status_code == 200, body(response)
+    return json.loads(body(response))
+
+
+def workbook(client, query: str = ""):
+    response = client.get(XLSX_URL + query)
+    assert response.status_code == 200, body(response)
+    return load_workbook(io.BytesIO(body(response)), read_only=True)
+
+
+def sheet_rows(book, index: int = 0) -> list[tuple]:
+    return list(book.worksheets[index].iter_rows(values_only=True))
+
+
+def catalogue_identifiers(query: str) -> list[str]:
+    """Return what the catalogue page lists for ``query``, all pages, in its order."""
+    filters = CatalogueFilters.from_querydict(QueryDict(query.lstrip("?")))
+    result = catalogue(filters, lang="en", page_size=10_000)
+    return [activity.iati_identifier for activity in result.page.object_list]
+
+
+@pytest.fixture
+def sensitive():
+    return make_sensitive_activity()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?country=PS", "?sdg=11", "?country=SY&country=PS", "?q=Bethlehem", "?sort=title"],
+)
+def test_every_format_lists_what_the_catalogue_lists(client, sensitive, query):
+    expected = catalogue_identifiers(query)
+    assert expected, "the query should match something in the demo"
+    lang = "&lang=en" if query else "?lang=en"
+
+    assert [row["iati_identifier"] for row in csv_rows(client, query + lang)] == expected
+    document = json_document(client, query + lang)
+    assert [item["iati_identifier"] for item in document["activities"]] == expected
+    assert document["count"] == len(expected)
+    rows = sheet_rows(workbook(client, query + lang))
+    assert [row[0] for row in rows[1:]] == expected
+
+
+def test_unfiltered_download_has_every_public_activity(client):
+    draft = make_activity(make_reporting_org(), "DRAFT", live=False)
+    identifiers = [row["iati_identifier"] for row in csv_rows(client)]
+    assert len(identifiers) == Activity.objects.published().count()
+    assert draft.iati_identifier not in identifiers
+
+
+def test_csv_has_one_readable_row_per_activity(client):
+    org = make_reporting_org()
+    partner_org = make_full_activity(org)
+    rows = csv_rows(client, f"?org={org.slug}&country=NE&lang=en")
+    assert len(rows) == 1
+    row = rows[0]
+    assert list(row) == COLUMN_KEYS
+    assert row["iati_identifier"] == partner_org.iati_identifier
+    assert row["title"] == "Water and cooperatives in Ouagadougou and Niamey"
+    assert row["countries"] == "Burkina Faso (60%); Niger (the) (40%)"
+    assert row["country_codes"] == "BF; NE"
+    assert row["sector_codes"] == "14030; 32161; 140"
+    assert row["sectors"].startswith("Basic drinking water supply and basic sanitation (60%)")
+    assert row["partners"] == "Wend-Panga Cooperative (Implementing)"
+    assert row["status"] == "Implementation"
+    assert row["planned_start"] == "2024-01-01"
+    assert row["budget"] == "90000.00"
+    assert row["commitments"] == "90000.00"
+    assert row["disbursements"] == "30000.00"
+    assert row["expenditure"] == ""
+    assert row["iati_url"].endswith(f"/opendata/iati/activity/{partner_org.iati_identifier}.xml")
+
+
+def test_language_of_the_download(client):
+    org = make_reporting_org()
+    make_full_activity(org)
+    italian = csv_rows(client, f"?org={org.slug}&country=NE&lang=it")[0]
+    english = csv_rows(client, f"?org={org.slug}&country=NE&lang=en")[0]
+    assert italian["title"] == "Acqua e cooperative a Ouagadougou e Niamey"
+    assert italian["countries"] == "Burkina Faso (60%); Niger (40%)"
+    assert italian["partners"].startswith("Cooperativa Wend-Panga (")
+    assert italian["partners"] != english["partners"]  # the role is named in each language
+    assert italian["status"] != english["status"]
+
+
+def test_hidden_partner_and_places_appear_in_no_download(client, sensitive):
+    query = "?country=SY&lang=en"
+    csv_bytes = body(client.get(CSV_URL + query))
+    assert SENSITIVE_TITLE["en"].encode() in csv_bytes
+    assert_no_secret(csv_bytes, "the CSV download")
+    row = csv_rows(client, query)[0]
+    assert (
+        row["partners"] == "a local partner (Implementing); Clear Dawn Cooperative (Implementing)"
+    )
+
+    assert_no_secret(body(client.get(JSON_URL + query)), "the JSON download")
+    assert_no_secret(body(client.get(METADATA_URL + query)), "the download metadata")
+
+    book = workbook(client, query)
+    cells = [
+        str(value)
+        for sheet in book.worksheets
+        for line in sheet.iter_rows(values_only=True)
+        for value in line
+        if value is not None
+    ]
+    assert SENSITIVE_TITLE["en"] in cells
+    assert_no_secret("\n".join(cells), "the XLSX download")
+
+
+def test_filtering_by_a_hidden_partner_finds_nothing(client, sensitive):
+    assert csv_rows(client, f"?partner={sensitive.hidden.slug}") == []
+    named = csv_rows(client, f"?partner={sensitive.visible.slug}")
+    assert [row["iati_identifier"] for row in named] == [sensitive.activity.iati_identifier]
+
+
+def test_licence_in_each_download(client):
+    csv_response = client.get(CSV_URL + "?lang=en")
+    assert f'<{CC_BY}>; rel="license"' in csv_response["Link"]
+    assert 'rel="describedby"' in csv_response["Link"]
+    assert "/opendata/catalogue/metadata.json?lang=en" in csv_response["Link"]
+    assert csv_response["Content-Disposition"] == 'attachment; filename="activities-en.csv"'
+
+    metadata = json.loads(client.get(METADATA_URL + "?lang=en&country=PS").content)
+    assert metadata["licence"]["url"] == CC_BY
+    assert (
+        metadata["licence"]["name"] == "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+    )
+    assert metadata["filters"] == {"country": ["PS"]}
+    assert metadata["count"] == len(catalogue_identifiers("?country=PS"))
+    assert [column["key"] for column in metadata["columns"]] == COLUMN_KEYS
+    assert metadata["source"].endswith("/catalogue/?country=PS")
+
+    document = json_document(client, "?lang=en")
+    assert next(iter(document)) == "licence"
+    assert document["licence"]["url"] == CC_BY
+
+    about = dict(sheet_rows(workbook(client, "?lang=en"), 1))
+    assert about["Licence"] == "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+    assert about["Licence address"] == CC_BY
+    assert about["Source"].startswith("http://testserver/en/")
+    columns = sheet_rows(workbook(client, "?lang=en"), 2)
+    assert [row[0] for row in columns[1:]] == COLUMN_KEYS
+
+
+def test_csv_and_json_are_streamed_and_xlsx_is_sent_from_a_file(client):
+    for url in (CSV_URL, JSON_URL):
+        response = client.get(url)
+        assert isinstance(response, StreamingHttpResponse)
+        assert len(list(response.streaming_content)) > 2
+    response = client.get(XLSX_URL)
+    assert isinstance(response, FileResponse)
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+
+
+def test_spreadsheet_never_turns_text_into_a_formula(client):
+    org = make_reporting_org()
+    make_activity(org, "FORMULA", title={"en": '=HYPERLINK("http://evil.example","x")'})
+    book = load_workbook(io.BytesIO(body(client.get(XLSX_URL + "?lang=en"))))
+    titles = [row[1] for row in book.worksheets[0].iter_rows(min_row=2)]
+    formula_cells = [cell for cell in titles if str(cell.value).startswith("=")]
+    assert len(formula_cells) == 1
+    assert formula_cells[0].data_type == "s"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?country=XX", "(country): “XX” is not a known value"),
+        ("?year=1800", "(year): “1800” is not a known value"),
+        ("?sort=random", "Sort order (sort): “random” is not known"),
+        ("?lang=fr", "Language “fr” (lang)"),
+        ("?q=water%00", "Search words (q): control characters are not allowed."),
+    ],
+)
+def test_bad_filters_are_refused_saying_what_and_where(client, query, message):
+    response = client.get(CSV_URL + query)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    errors = json.loads(client.get(JSON_URL + query).content)["errors"]
+    assert any(message in error for error in errors)

@@ -1,0 +1,1 @@
+from .fixtures import fictional  # noqa: F401

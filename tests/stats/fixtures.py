@@ -1,0 +1,61 @@
+"""A fictional authority generated once per test module, and helpers to read figure pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import transaction
+
+from opencoop.demo.generator import authority_spec, generate
+from opencoop.organisations.models import Organisation
+
+SEED = 7
+ACTIVITIES = 45
+
+
+@pytest.fixture(scope="module")
+def fictional(django_db_setup, django_db_blocker) -> Iterator[Organisation]:
+    """Generate "Comune di Esempio" with its pages; roll it back after the module's tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        generate(activities=ACTIVITIES, seed=SEED, index=False)
+        yield Organisation.objects.get(identifier=authority_spec(0).identifier)
+        transaction.set_rollback(True)
+
+
+def parse_number(text: str, lang: str) -> Decimal:
+    """Read a number as the page writes it in ``lang`` ("1.234,50" in Italian)."""
+    group, decimal = (".", ",") if lang == "it" else (",", ".")
+    return Decimal(text.strip().replace(group, "").replace(decimal, "."))
+
+
+def page_tables(html: bytes) -> dict[str, dict]:
+    """Return each figure table of a page: its headers, rows and CSV link, by figure slug."""
+    soup = BeautifulSoup(html, "html.parser")
+    tables = {}
+    for table in soup.select("table[data-figure]"):
+        section = table.find_parent("section")
+        link = section.find("a", href=lambda href: href and "/csv/" in href)
+        rows = table.select("tbody tr") + table.select("tfoot tr")
+        tables[table["data-figure"]] = {
+            "headers": [th.get_text(strip=True) for th in table.select("thead th")],
+            "rows": [
+                (
+                    tr["data-code"],
+                    tr.find("th").get_text(strip=True),
+                    [td.get_text(strip=True) for td in tr.find_all("td")],
+                )
+                for tr in rows
+            ],
+            "csv": link["href"] if link else None,
+            "section": section,
+        }
+    return tables
+
+
+def parse_csv(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8"))))
