@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -1314,5 +1314,20 @@ def generate(
                 _index([p.activity for p in planned])
             if pages:
                 _write_pages(authority, spec)
+    _analyze()
     report.seconds = time.perf_counter() - started - report.deleting_seconds
     return report
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's statistics of the tables just filled.
+
+    Right after a bulk load the planner still believes the tables are small and picks plans
+    that make the statistics pages a hundred times slower until autovacuum catches up.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in (Activity, *CHILD_MODELS.values(), PlanAllocation)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')

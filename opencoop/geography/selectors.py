@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 
 from opencoop.activities.disclosure import public_locations
-from opencoop.activities.models import Activity, Location, RecipientCountry
+from opencoop.activities.models import Activity, Location
 from opencoop.stats.selectors import Scope
 from opencoop.stats.tables import FigureTable, plain_number
 
@@ -37,11 +37,8 @@ def map_points(scope: Scope) -> list[MapPoint]:
     activities = (
         scope.activities()
         .filter(Exists(Location.objects.filter(activity=OuterRef("pk"))))
-        .only("slug", "title", "reporting_org_id", "hide_exact_locations")
-        .prefetch_related(
-            Prefetch("locations", queryset=Location.objects.defer("sort_order")),
-            Prefetch("recipient_countries", queryset=RecipientCountry.objects.only("code")),
-        )
+        .defer("description", "objectives", "target_groups", "contact_organisation")
+        .prefetch_related("locations", "recipient_countries")
         .order_by("id")
     )
     places: dict[tuple[Decimal, Decimal], dict] = {}

@@ -491,7 +491,9 @@ def plans_overview(scope: Scope) -> list[PlanOverview]:
     allocations = (
         PlanAllocation.objects.filter(activity_id__in=scope.activities().values("id"))
         .select_related("activity")
-        .only("plan_id", "amount", "activity__title", "activity__slug", "activity__reporting_org_id")
+        .only(
+            "plan_id", "amount", "activity__title", "activity__slug", "activity__reporting_org_id"
+        )
         .order_by("sort_order", "id")
     )
     plans = list(
