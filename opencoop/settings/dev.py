@@ -5,3 +5,6 @@ from .base import *
 DEBUG = True
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+# The SQLite file and media live in var/: create it on the first run of a fresh clone.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
