@@ -24,6 +24,7 @@ from wagtail.models import Locale
 from opencoop.activities.disclosure import (
     LOCAL_PARTNER,
     hidden_organisation_ids,
+    named_participations,
     public_activities,
     public_children,
     public_locations,
@@ -504,16 +505,19 @@ def public_organisations() -> QuerySet[Organisation]:
     partner" is left out.
     """
     public = public_activities().values("pk")
-    hidden_here = ParticipatingOrg.objects.filter(activity=OuterRef("activity"), hide_name=True)
-    named_participant = ParticipatingOrg.objects.filter(
-        activity__in=public, hide_name=False, organisation=OuterRef("pk")
-    )
+    named = named_participations()
+    unnamed = ParticipatingOrg.objects.exclude(pk__in=named.values("pk"))
+    named_participant = named.filter(activity__in=public, organisation=OuterRef("pk"))
     named_provider = Transaction.objects.filter(
         activity__in=public, provider_org=OuterRef("pk")
-    ).exclude(Exists(hidden_here.filter(organisation=OuterRef("provider_org"))))
+    ).exclude(
+        Exists(unnamed.filter(activity=OuterRef("activity"), organisation=OuterRef("provider_org")))
+    )
     named_receiver = Transaction.objects.filter(
         activity__in=public, receiver_org=OuterRef("pk")
-    ).exclude(Exists(hidden_here.filter(organisation=OuterRef("receiver_org"))))
+    ).exclude(
+        Exists(unnamed.filter(activity=OuterRef("activity"), organisation=OuterRef("receiver_org")))
+    )
     initiative_partner = InitiativePartner.objects.filter(
         initiative__in=Initiative.objects.published().values("pk"), organisation=OuterRef("pk")
     )

@@ -71,6 +71,8 @@ def make_sensitive_activity() -> Sensitive:
     ParticipatingOrg.objects.create(
         activity=activity, organisation=hidden, role="4", hide_name=True
     )
+    # Hidden in one role means hidden in all: this unhidden second role must not name it.
+    ParticipatingOrg.objects.create(activity=activity, organisation=hidden, role="3")
     ParticipatingOrg.objects.create(activity=activity, organisation=visible, role="4")
     RecipientCountry.objects.create(activity=activity, code="SY", percentage=Decimal(70))
     RecipientCountry.objects.create(activity=activity, code="LB", percentage=Decimal(30))

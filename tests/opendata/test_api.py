@@ -160,13 +160,15 @@ def test_hidden_partner_is_never_named(client, sensitive):
     identifier = sensitive.activity.iati_identifier
     detail = get_json(client, f"{API}/activities/{identifier}?lang=en")
     hidden = [org for org in detail["participating_orgs"] if org["hidden"]]
+    # Both of its roles, the one marked hidden and the other one.
     assert hidden == [
         {
             "name": LOCAL_PARTNER,
             "identifier": None,
-            "role": {"code": "4", "name": "Implementing"},
+            "role": {"code": code, "name": name},
             "hidden": True,
         }
+        for code, name in (("4", "Implementing"), ("3", "Extending"))
     ]
     assert detail["transactions"][0]["receiver_org"] == {
         "name": LOCAL_PARTNER,

@@ -133,8 +133,10 @@ def test_hidden_partner_and_places_appear_in_no_download(client, sensitive):
     assert SENSITIVE_TITLE["en"].encode() in csv_bytes
     assert_no_secret(csv_bytes, "the CSV download")
     row = csv_rows(client, query)[0]
-    assert (
-        row["partners"] == "a local partner (Implementing); Clear Dawn Cooperative (Implementing)"
+    # Hidden in one role, hidden in its other role too.
+    assert row["partners"] == (
+        "a local partner (Implementing); a local partner (Extending); "
+        "Clear Dawn Cooperative (Implementing)"
     )
 
     assert_no_secret(body(client.get(JSON_URL + query)), "the JSON download")
