@@ -49,6 +49,10 @@ def django_setup(database_url: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # As in production: with DEBUG on, Django keeps the last 9,000 queries (revisions included).
+    settings.DEBUG = False
 
 
 # Steps, each run in its own process --------------------------------------------------------------

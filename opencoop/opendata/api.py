@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
 from opencoop.activities.disclosure import public_activities
+from opencoop.core.multilingual import portal_languages
 
 from .downloads import licence
 from .records import (
@@ -98,18 +100,24 @@ def _error(request: HttpRequest, status: int, detail: str, errors: list[str]) ->
 
 @api.exception_handler(ValidationError)
 def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    """Say which parameter was wrong and why, as 400 (ninja's own answer would be 422)."""
-    errors = []
-    for error in exc.errors:
-        loc = [part for part in error.get("loc", ()) if part not in ("query", "path")]
-        where = ".".join(str(part) for part in loc)
-        if error.get("type") == "literal_error":
-            # The value as sent, not the whole list of codes: the OpenAPI description has it.
-            message = _("“%(value)s” is not a known value.") % {"value": _sent(request, loc)[:60]}
-        else:
-            message = error.get("msg", "")
-        errors.append(f"{where}: {message}")
-    return _error(request, 400, _("Some parameters are not valid."), errors)
+    """Say which parameter was wrong and why, as 400 (ninja's own answer would be 422).
+
+    In the language asked when ``lang`` itself is valid; pydantic's own messages are English.
+    """
+    lang = request.GET.get("lang", "")
+    with translation.override(lang if lang in portal_languages() else settings.LANGUAGE_CODE):
+        errors = []
+        for error in exc.errors:
+            loc = [part for part in error.get("loc", ()) if part not in ("query", "path")]
+            where = ".".join(str(part) for part in loc)
+            if error.get("type") == "literal_error":
+                # The value as sent, not the whole list of codes: the OpenAPI description has it.
+                value = _sent(request, loc)[:60]
+                message = _("“%(value)s” is not a known value.") % {"value": value}
+            else:
+                message = error.get("msg", "")
+            errors.append(f"{where}: {message}")
+        return _error(request, 400, _("Some parameters are not valid."), errors)
 
 
 def _sent(request: HttpRequest, loc: list) -> str:

@@ -214,11 +214,13 @@ def test_spreadsheet_never_turns_text_into_a_formula(client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("?country=XX", "(country): “XX” is not a known value"),
-        ("?year=1800", "(year): “1800” is not a known value"),
-        ("?sort=random", "Sort order (sort): “random” is not known"),
-        ("?lang=fr", "Language “fr” (lang)"),
-        ("?q=water%00", "Search words (q): control characters are not allowed."),
+        ("?country=XX&lang=en", "(country): “XX” is not a known value"),
+        ("?year=1800&lang=en", "(year): “1800” is not a known value"),
+        ("?sort=random&lang=en", "Sort order (sort): “random” is not known"),
+        ("?q=water%00&lang=en", "Search words (q): control characters are not allowed."),
+        # In the language asked, else in the default language.
+        ("?country=XX", "Filtro “Paese” (country): “XX” non è un valore conosciuto."),
+        ("?lang=fr", "Lingua “fr” (lang): non è una lingua del portale"),
     ],
 )
 def test_bad_filters_are_refused_saying_what_and_where(client, query, message):

@@ -106,8 +106,11 @@ def test_initiative_feeds(client):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("/opendata/feeds/activities.atom?country=XX", "(country): “XX” is not a known value"),
-        ("/opendata/feeds/activities.rss?lang=xx", "Language “xx” (lang)"),
+        (
+            "/opendata/feeds/activities.atom?country=XX&lang=en",
+            "(country): “XX” is not a known value",
+        ),
+        ("/opendata/feeds/activities.rss?lang=xx", "Lingua “xx” (lang)"),
         ("/opendata/feeds/initiatives.atom?kind=party", "kind.0:"),
     ],
 )
