@@ -46,9 +46,45 @@ class EditorialRecord(
         abstract = True
 
 
+class OfficeContact(models.Model):
+    """The office the public may contact about an authority's cooperation (shown on its section)."""
+
+    contact_role = MultilingualField(_("contact: role"), blank=True)
+    contact_person = models.CharField(_("contact: person"), max_length=200, blank=True)
+    contact_office = MultilingualField(_("contact: office"), blank=True)
+    contact_address = MultilingualField(_("contact: address"), blank=True)
+    contact_phone = models.CharField(_("contact: telephone"), max_length=100, blank=True)
+    contact_fax = models.CharField(_("contact: fax"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact: e-mail"), blank=True)
+
+    contact_panel = MultiFieldPanel(
+        [
+            FieldPanel("contact_role"),
+            FieldPanel("contact_person"),
+            FieldPanel("contact_office"),
+            FieldPanel("contact_address"),
+            FieldPanel("contact_phone"),
+            FieldPanel("contact_fax"),
+            FieldPanel("contact_email"),
+        ],
+        heading=_("Office contact"),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_person or pick(self.contact_role).text)
+
+
 @register_setting(icon="cog")
 class PortalSettings(BaseSiteSetting):
-    """Site chrome an editor may change: footer, licence, follow links and the section contact."""
+    """Site chrome an editor may change: footer, licence, follow links.
+
+    The office to contact is the reporting authority's (``OfficeContact``): a portal may hold
+    several authorities, and each section shows its own.
+    """
 
     site_title = MultilingualField(_("site title"), blank=True)
     site_tagline = MultilingualField(_("site tagline"), blank=True)
@@ -65,14 +101,6 @@ class PortalSettings(BaseSiteSetting):
     youtube_url = models.URLField(_("YouTube address"), blank=True)
     mastodon_url = models.URLField(_("Mastodon address"), blank=True)
 
-    contact_role = MultilingualField(_("contact: role"), blank=True)
-    contact_person = models.CharField(_("contact: person"), max_length=200, blank=True)
-    contact_office = MultilingualField(_("contact: office"), blank=True)
-    contact_address = MultilingualField(_("contact: address"), blank=True)
-    contact_phone = models.CharField(_("contact: telephone"), max_length=100, blank=True)
-    contact_fax = models.CharField(_("contact: fax"), max_length=100, blank=True)
-    contact_email = models.EmailField(_("contact: e-mail"), blank=True)
-
     panels = [
         FieldPanel("site_title"),
         FieldPanel("site_tagline"),
@@ -87,18 +115,6 @@ class PortalSettings(BaseSiteSetting):
                 FieldPanel("mastodon_url"),
             ],
             heading=_("Follow us"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("contact_role"),
-                FieldPanel("contact_person"),
-                FieldPanel("contact_office"),
-                FieldPanel("contact_address"),
-                FieldPanel("contact_phone"),
-                FieldPanel("contact_fax"),
-                FieldPanel("contact_email"),
-            ],
-            heading=_("Office contact"),
         ),
     ]
 
@@ -122,10 +138,6 @@ class PortalSettings(BaseSiteSetting):
             ("Mastodon", self.mastodon_url, "it-mastodon"),
         ]
         return [{"label": label, "url": url, "icon": icon} for label, url, icon in links if url]
-
-    @property
-    def has_contact(self) -> bool:
-        return bool(self.contact_person or pick(self.contact_role).text)
 
 
 class AttachedDocument(models.Model):

@@ -123,21 +123,31 @@ class DemoLoader:
         return self.report
 
     # Organisations -------------------------------------------------------------------------
-    def _upsert_org(self, item: dict, reporting: bool) -> Organisation:
+    def _upsert_org(self, item: dict, reporting: bool, contact: dict | None = None) -> Organisation:
         org = Organisation.objects.filter(slug=item["key"]).first()
         is_new = org is None
         org = org or Organisation(slug=item["key"])
-        changed = _set_fields(
-            org,
-            {
-                "name": item["name"],
-                "identifier": item.get("identifier", ""),
-                "type": item.get("type", ""),
-                "country": item.get("country", ""),
-                "website": item.get("website", ""),
-                "is_reporting": reporting,
-            },
-        )
+        values = {
+            "name": item["name"],
+            "identifier": item.get("identifier", ""),
+            "type": item.get("type", ""),
+            "country": item.get("country", ""),
+            "website": item.get("website", ""),
+            "is_reporting": reporting,
+        }
+        if contact is not None:
+            values.update(
+                {
+                    "contact_role": contact.get("role", {}),
+                    "contact_person": contact.get("person", ""),
+                    "contact_office": contact.get("office", {}),
+                    "contact_address": contact.get("address", {}),
+                    "contact_phone": contact.get("phone", ""),
+                    "contact_fax": contact.get("fax", ""),
+                    "contact_email": contact.get("email", ""),
+                }
+            )
+        changed = _set_fields(org, values)
         if is_new or changed:
             org.full_clean()
             org.save()
@@ -146,7 +156,10 @@ class DemoLoader:
         return org
 
     def load_organisations(self) -> None:
-        self.reporting_org = self._upsert_org(self.data["reporting_org"], reporting=True)
+        # The office contact is the authority's: each section shows its own authority's office.
+        self.reporting_org = self._upsert_org(
+            self.data["reporting_org"], reporting=True, contact=self.data.get("contact", {})
+        )
         for item in self.data.get("organisations", []):
             self._upsert_org(item, reporting=False)
 
@@ -517,7 +530,6 @@ class DemoLoader:
     def load_settings(self) -> None:
         site = Site.objects.get(is_default_site=True)
         portal = PortalSettings.for_site(site)
-        contact = self.data.get("contact", {})
         site_data = self.data.get("site", {})
         changed = _set_fields(
             portal,
@@ -529,12 +541,6 @@ class DemoLoader:
                 },
                 "footer_text": site_data.get("footer", {}),
                 "licence": self.data.get("licence", "cc-by-4.0"),
-                "contact_role": contact.get("role", {}),
-                "contact_person": contact.get("person", ""),
-                "contact_office": contact.get("office", {}),
-                "contact_address": contact.get("address", {}),
-                "contact_phone": contact.get("phone", ""),
-                "contact_fax": contact.get("fax", ""),
             },
         )
         if changed or portal.pk is None:

@@ -9,6 +9,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
 from opencoop.codelists.fields import CodelistField
+from opencoop.core.models import OfficeContact
 from opencoop.core.multilingual import MultilingualField, text
 
 
@@ -18,7 +19,7 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(is_reporting=True)
 
 
-class Organisation(index.Indexed, models.Model):
+class Organisation(index.Indexed, OfficeContact):
     """An organisation named in IATI data: a reporting authority, a partner city, an NGO."""
 
     name = MultilingualField(_("name"), max_length=500)
@@ -48,6 +49,7 @@ class Organisation(index.Indexed, models.Model):
         FieldPanel("country"),
         FieldPanel("website"),
         FieldPanel("is_reporting"),
+        OfficeContact.contact_panel,
     ]
     search_fields = [index.SearchField("name"), index.SearchField("identifier")]
 

@@ -11,6 +11,7 @@ from wagtail.models import Locale
 
 from opencoop.stats.selectors import TABLES, Scope, by_country
 
+from ..conftest import SECTION_EN, SECTION_IT
 from .fixtures import page_tables, parse_csv, parse_number
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,22 @@ def test_an_authority_without_amounts_gets_counts_only(client):
     assert sum(int(cells[0]) for _code, _label, cells in countries["rows"]) >= 13
     svg = countries["section"].find("svg")
     assert "number of activities" in svg.find("title").get_text()
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_each_section_shows_its_own_authoritys_office_contact(client, fictional, lang):
+    sections = {"it": "/it/comune-di-esempio/", "en": "/en/example-municipality/"}
+    florence = {"it": SECTION_IT, "en": SECTION_EN}
+    fictional_page = client.get(sections[lang])
+    assert fictional_page.status_code == 200
+    # The fictional authority has no office contact: Florence's councillor is not shown as its own.
+    assert "Nicoletta Mantovani" not in fictional_page.content.decode()
+    assert "oc-contact" not in fictional_page.content.decode()
+    fictional.contact_person = "Ufficio Esempio"
+    fictional.save()
+    shown = BeautifulSoup(client.get(sections[lang]).content, "html.parser").select_one(
+        ".oc-contact"
+    )
+    assert shown is not None and "Ufficio Esempio" in shown.get_text()
+    assert "Ufficio Esempio" not in client.get(florence[lang]).content.decode()
+    assert "Nicoletta Mantovani" in client.get(florence[lang]).content.decode()
