@@ -28,6 +28,7 @@ urlpatterns = [
     path("operations/", include("opencoop.operations.urls")),
     path("editorial/", include("opencoop.editorial.urls")),
     path("imports/", include("opencoop.imports.urls")),
+    path("suggestions/", include("opencoop.suggestions.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,18 +1,22 @@
 """Spam protection of the suggestions form, with no third-party service.
 
-Three checks: a field hidden from people that robots fill in (the honeypot), a signed time
-stamp that proves the form was loaded from the site a few seconds before it was sent, and a
-limit of messages per address and hour kept in the cache.
+Four checks: the browser says the form was sent from a page of this site (its Origin header, or
+its Referer when it sends no Origin), a field hidden from people that robots fill in (the
+honeypot), a signed time stamp that proves the form was loaded from the site a few seconds before
+it was sent, and a limit of messages per address and hour kept in the cache. They replace
+Django's CSRF token, whose cookie anonymous visitors must not get.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 HONEYPOT_FIELD = "website"
@@ -44,6 +48,46 @@ def form_token_problem(token: str, now: float | None = None) -> str:
     if elapsed > _setting("OPENCOOP_SUGGESTIONS_MAX_AGE", 24 * 60 * 60):
         return str(_("The form has been open too long: reload the page and send it again."))
     return ""
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def cross_origin_problem(request: HttpRequest) -> str:
+    """Return why a POST does not come from a page of this site, or "" when it does.
+
+    Browsers send the Origin header with every form POST; a few privacy settings drop it but keep
+    the Referer, which is then read instead. A POST with neither is refused: a browser always sends
+    one of them, so only a forged request lacks both.
+    """
+    site = f"{request.scheme}://{request.get_host()}".lower()
+    trusted = {site, *(origin.lower() for origin in settings.CSRF_TRUSTED_ORIGINS)}
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is not None:
+        sender = _origin_of(origin)
+    else:
+        sender = _origin_of(request.META.get("HTTP_REFERER", ""))
+        if not sender:
+            return str(
+                _(
+                    "The browser did not say which site the form was sent from, so it was "
+                    "refused: open the suggestions page of %(site)s and send it from there."
+                )
+                % {"site": site}
+            )
+    if sender in trusted:
+        return ""
+    return str(
+        _(
+            "The form was sent from another site (%(sender)s), so it was refused: open the "
+            "suggestions page of %(site)s and send it from there."
+        )
+        % {"sender": sender or origin, "site": site}
+    )
 
 
 def is_honeypot_filled(data) -> bool:
