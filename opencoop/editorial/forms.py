@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.images.forms import BaseImageForm
 
 from opencoop.codelists import registry
 from opencoop.core.multilingual import portal_languages
@@ -110,7 +109,8 @@ class TranslationFileForm(forms.Form):
 class RequiredAltTextMixin:
     """Require an image's description: it is the alternative text read to people who cannot see.
 
-    Mixed into the image form named by ``WAGTAILIMAGES_IMAGE_FORM_BASE``.
+    Mixed into the image form named by ``WAGTAILIMAGES_IMAGE_FORM_BASE``
+    (``opencoop.operations.uploads.ImageForm``).
     """
 
     def __init__(self, *args, **kwargs):
@@ -123,7 +123,3 @@ class RequiredAltTextMixin:
                 "Required. Say what the image shows for people who cannot see it, "
                 "e.g. “Women of the cooperative at the new well in Niamey”."
             )
-
-
-class ImageForm(RequiredAltTextMixin, BaseImageForm):
-    """Wagtail's image form with the alternative text required."""

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.images.forms import BaseImageForm
 
+from opencoop.editorial.forms import RequiredAltTextMixin
+
 HEAD_BYTES = 64 * 1024
 MARKUP_RE = re.compile(rb"^\s*<(\?xml|!doctype|html|svg|script|head|body|iframe)\b", re.IGNORECASE)
 SVG_RE = re.compile(rb"<svg[\s>]", re.IGNORECASE)
@@ -143,8 +145,8 @@ class DocumentForm(BaseDocumentForm):
         return uploaded
 
 
-class ImageForm(BaseImageForm):
-    """Wagtail's image form with the content checks."""
+class ImageForm(RequiredAltTextMixin, BaseImageForm):
+    """Wagtail's image form with the content checks and the alternative text required."""
 
     def clean_file(self):
         uploaded = self.cleaned_data.get("file")
