@@ -286,7 +286,7 @@ class ActivityChild(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["sort_order"]
+        ordering = ["sort_order", "pk"]  # ties (rows added outside the editor) in a stable order
 
 
 class RecipientCountry(ActivityChild):
@@ -299,6 +299,7 @@ class RecipientCountry(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("recipient country")
+        verbose_name_plural = _("recipient countries")
         indexes = [models.Index(fields=["code"])]
 
 
@@ -315,6 +316,7 @@ class RecipientRegion(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("recipient region")
+        verbose_name_plural = _("recipient regions")
 
     def clean(self) -> None:
         if self.vocabulary == "1":
@@ -352,6 +354,7 @@ class Location(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("location")
+        verbose_name_plural = _("locations")
 
 
 class Sector(ActivityChild):
@@ -367,6 +370,7 @@ class Sector(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
         indexes = [models.Index(fields=["vocabulary", "code"])]
 
     def clean(self) -> None:
@@ -387,6 +391,7 @@ class SdgTag(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("SDG goal or target")
+        verbose_name_plural = _("SDG goals and targets")
 
     def clean(self) -> None:
         codelist = "UNSDG-Goals" if self.vocabulary == "2" else "UNSDG-Targets"
@@ -401,6 +406,7 @@ class PolicyMarker(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("policy marker")
+        verbose_name_plural = _("policy markers")
 
 
 class ParticipatingOrg(ActivityChild):
@@ -419,6 +425,7 @@ class ParticipatingOrg(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("participating organisation")
+        verbose_name_plural = _("participating organisations")
 
 
 class Budget(ActivityChild):
@@ -438,6 +445,7 @@ class Budget(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
 
     def clean(self) -> None:
         if self.period_start and self.period_end:
@@ -482,6 +490,7 @@ class Transaction(ActivityChild):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
         indexes = [models.Index(fields=["type", "date"])]
 
     @property
@@ -494,6 +503,7 @@ class DocumentLink(AttachedDocument):
 
     class Meta(AttachedDocument.Meta):
         verbose_name = _("document")
+        verbose_name_plural = _("documents")
 
 
 class Result(ActivityChild, ClusterableModel):
@@ -528,6 +538,7 @@ class Result(ActivityChild, ClusterableModel):
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("result")
+        verbose_name_plural = _("results")
 
 
 class Beneficiaries(ActivityChild):

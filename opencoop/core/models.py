@@ -167,7 +167,7 @@ class AttachedDocument(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["sort_order"]
+        ordering = ["sort_order", "pk"]  # ties (rows added outside the editor) in a stable order
 
     @property
     def href(self) -> str:

@@ -70,7 +70,7 @@ class InitiativeCountry(models.Model):
     sort_order_field = "sort_order"
 
     class Meta:
-        ordering = ["sort_order"]
+        ordering = ["sort_order", "pk"]  # ties (rows added outside the editor) in a stable order
 
 
 class InitiativePartner(models.Model):
@@ -87,7 +87,7 @@ class InitiativePartner(models.Model):
     panels = [FieldPanel("organisation"), FieldPanel("role")]
 
     class Meta:
-        ordering = ["sort_order"]
+        ordering = ["sort_order", "pk"]  # ties (rows added outside the editor) in a stable order
 
 
 class InitiativeDocument(AttachedDocument):

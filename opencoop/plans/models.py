@@ -90,4 +90,4 @@ class PlanAllocation(models.Model):
     panels = [FieldRowPanel([FieldPanel("activity"), FieldPanel("amount")])]
 
     class Meta:
-        ordering = ["sort_order"]
+        ordering = ["sort_order", "pk"]  # ties (rows added outside the editor) in a stable order

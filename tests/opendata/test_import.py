@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from lxml import etree
 from wagtail.models import ReferenceIndex, Revision
 from wagtail.search.backends import get_search_backend
@@ -115,11 +114,6 @@ def test_round_trip_keeps_the_hidden_partner_hidden(reporting_org, tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="fails on PostgreSQL in the landing run, not yet diagnosed (see the closing note)",
-    strict=False,
-)
 def test_export_then_import_on_the_same_database_changes_nothing(reporting_org, tmp_path):
     make_dataset(reporting_org)
     path = export(tmp_path, "activities.xml")
@@ -310,11 +304,6 @@ def test_the_console_shows_a_progress_bar():
     assert "3 activities" in err.getvalue()
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="fails on PostgreSQL in the landing run, not yet diagnosed (see the closing note)",
-    strict=False,
-)
 def test_the_portal_keeps_what_a_public_file_cannot_show(reporting_org, tmp_path):
     """Places hidden from the public and documents known only by title survive a re-import."""
     make_dataset(reporting_org)

@@ -674,7 +674,9 @@ class _Importer:
         for relation, instances in parts.items():
             model = CHILDREN[relation][0]
             rows = record.children.get(relation, [])
-            for row, instance in zip(rows, instances, strict=True):
+            # Parts the portal keeps beyond the file's rows (documents known only by title)
+            # come after them and were checked when they were entered.
+            for row, instance in zip(rows, instances[: len(rows)], strict=True):
                 keep = set(row.fields) - ORGANISATION_FIELDS
                 exclude = [f.name for f in model._meta.fields if f.name not in keep]
                 exclude += [
