@@ -42,8 +42,6 @@ class PageType:
     optional: bool = False
     #: Whether the page has the full site header (text size, language switch, main navigation).
     chrome: bool = True
-    #: A known cookie this page still sets, and why: its check is an expected failure until fixed.
-    known_cookie: str = ""
 
     def path(self, lang: str) -> str:
         """Return the page's address (path and query) in ``lang``; raise ``Absent`` if none."""
@@ -122,11 +120,6 @@ def send_empty_form(page) -> None:
         page.locator("main form [type=submit]").click()
 
 
-CSRF_COOKIE = (
-    "csrftoken: Django's CSRF check of the suggestions form sets it; the form needs a "
-    "CSRF-exempt view (its signed time stamp already proves it came from the site)"
-)
-
 PAGE_TYPES: list[PageType] = [
     PageType("home", fixed(it="/it/", en="/en/")),
     PageType("standard", fixed(it="/it/amministrazione/", en="/en/administration/")),
@@ -136,17 +129,12 @@ PAGE_TYPES: list[PageType] = [
     PageType("initiative", record_of("initiatives")),
     PageType("exchange", record_of("exchanges")),
     PageType("plan", record_of("plans")),
-    PageType(
-        "suggestions",
-        fixed(it="/it/suggerimenti/", en="/en/suggestions/"),
-        known_cookie=CSRF_COOKIE,
-    ),
+    PageType("suggestions", fixed(it="/it/suggerimenti/", en="/en/suggestions/")),
     PageType(
         "suggestions-errors",
         fixed(it="/it/suggerimenti/", en="/en/suggestions/"),
         action=send_empty_form,
         budget=False,
-        known_cookie=CSRF_COOKIE,
     ),
     PageType("privacy", fixed(it="/it/privacy/", en="/en/privacy/")),
     PageType(

@@ -31,20 +31,7 @@ def test_nothing_loads_from_another_site(site, visit, page_type, lang):
     assert not off_site, f"{page.name} asked other sites for: {off_site}"
 
 
-COOKIE_CASES = [
-    pytest.param(
-        page_type,
-        lang,
-        id=f"{page_type.key}-{lang}",
-        marks=[pytest.mark.xfail(strict=True, reason=page_type.known_cookie)]
-        if page_type.known_cookie
-        else [],
-    )
-    for page_type, lang in CASES
-]
-
-
-@pytest.mark.parametrize(("page_type", "lang"), COOKIE_CASES)
+@pytest.mark.parametrize(("page_type", "lang"), CASES, ids=IDS)
 def test_an_anonymous_visitor_gets_no_cookie(visit, page_type, lang):
     page = visit(page_type, lang)
     assert not page.cookies, f"{page.name} set cookies: {[c['name'] for c in page.cookies]}"
