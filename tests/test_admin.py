@@ -1,10 +1,12 @@
 """The editors' back office opens every record type, with revisions and workflow."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
-from opencoop.activities.models import Activity
+from opencoop.activities.models import Activity, RecipientCountry, Sector
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
 from opencoop.plans.models import AnnualPlan
@@ -48,3 +50,20 @@ def test_saving_a_draft_keeps_the_published_text(editor_client, client):
     assert activity.title["en"] == published_title
     assert activity.has_unpublished_changes
     assert activity.revisions.count() >= 2
+
+
+def test_sector_and_country_names_in_the_plural():
+    with translation.override("it"):
+        assert str(Sector._meta.verbose_name_plural) == "settori"
+        assert str(RecipientCountry._meta.verbose_name_plural) == "Paesi beneficiari"
+    with translation.override("en"):
+        assert str(Sector._meta.verbose_name_plural) == "sectors"
+        assert str(RecipientCountry._meta.verbose_name_plural) == "recipient countries"
+
+
+@pytest.mark.parametrize("model", apps.get_app_config("activities").get_models())
+def test_no_italian_plural_is_the_singular_with_an_s(model):
+    """Django makes a missing plural by adding "s": "settore" would become "settores"."""
+    with translation.override("it"):
+        singular, plural = str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
+    assert plural != singular + "s", f"{model.__name__}: set verbose_name_plural"
