@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "opencoop.operations.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is known, before CSRF, sign-in and messages: see its docstring.
+    "opencoop.operations.pagecache.PageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,6 +135,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages served to anonymous visitors from the cache (opencoop.operations.pagecache): an
+# entry lives this many seconds unless a publication empties the cache first; 0 turns it off.
+# The local-memory cache belongs to one process: with several workers use Redis (REDIS_URL).
+OPENCOOP_PAGE_CACHE_SECONDS = int(os.environ.get("OPENCOOP_PAGE_CACHE_SECONDS", "600"))
 
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [

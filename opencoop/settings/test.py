@@ -9,3 +9,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 MEDIA_ROOT = VAR_DIR / "test-media"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# The page cache is off, so that a test reading a page after a change needs no cache handling;
+# tests/operations/test_pagecache.py turns it on.
+OPENCOOP_PAGE_CACHE_SECONDS = 0
