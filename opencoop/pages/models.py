@@ -63,6 +63,9 @@ class SectionPage(PortalPage):
     )
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("reporting_org")]
 
+    # A city's section lists everything, as its original page does; a region's stays readable.
+    landing_limit = 50
+
     class Meta:
         verbose_name = _("cooperation section")
 
@@ -71,11 +74,17 @@ class SectionPage(PortalPage):
         groups = []
         for index_page in self.get_children().live().type(RecordIndexPage).specific():
             kind = KINDS[index_page.record_type]
+            published = kind.published(self.reporting_org)
+            # One more than shown tells whether the list goes on without counting them all.
+            records = list(published[: self.landing_limit + 1])
+            more = len(records) > self.landing_limit
             groups.append(
                 {
                     "page": index_page,
                     "kind": kind.key,
-                    "records": list(kind.published(self.reporting_org)),
+                    "records": records[: self.landing_limit],
+                    "total": published.count() if more else len(records),
+                    "more": more,
                 }
             )
         context["groups"] = groups

@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from wagtail.models import Locale
 
+from opencoop.activities.models import Activity
 from opencoop.stats.selectors import TABLES, Scope, by_country
 
 from ..conftest import SECTION_EN, SECTION_IT
@@ -152,3 +153,18 @@ def test_each_section_shows_its_own_authoritys_office_contact(client, fictional,
     assert shown is not None and "Ufficio Esempio" in shown.get_text()
     assert "Ufficio Esempio" not in client.get(florence[lang]).content.decode()
     assert "Nicoletta Mantovani" in client.get(florence[lang]).content.decode()
+
+
+def test_a_long_section_lists_the_first_records_and_links_the_whole_list(
+    client, fictional, monkeypatch
+):
+    from opencoop.pages.models import SectionPage
+
+    monkeypatch.setattr(SectionPage, "landing_limit", 3)
+    soup = BeautifulSoup(client.get("/en/example-municipality/").content, "html.parser")
+    projects = soup.find(id="group-activities").find_parent("section")
+    assert len(projects.select(".oc-record-list li")) == 3
+    total = Activity.objects.filter(reporting_org=fictional, live=True).count()
+    more = projects.find("a", string=lambda s: s and "See the whole list" in s)
+    assert more is not None and f"({total} items)" in more.get_text()
+    assert more["href"] == projects.find("h2").find("a")["href"]
