@@ -1,0 +1,264 @@
+"""Finding and understanding, in a real browser: the catalogue's facets, the map, the statistics.
+
+In each language a visitor ticks a facet of the catalogue, selects a country on the map (its
+shape and its row in the table) and downloads one statistics table as CSV; every count shown is
+checked against the database. Full-page screenshots go to ``var/screenshots/finding/``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.test.testcases import LiveServerThread
+from django.utils import translation
+from django.utils.translation import gettext
+
+from opencoop.activities.models import Activity
+from opencoop.catalogue.models import CataloguePage
+from opencoop.demo.generator import authority_spec, generate
+from opencoop.geography.models import MapPage
+from opencoop.organisations.models import Organisation
+from opencoop.stats.models import StatisticsPage
+from opencoop.stats.selectors import TABLES, Scope, by_country
+from tests.stats.fixtures import page_tables, parse_csv, parse_number
+
+from .conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+LANGS = ["it", "en"]
+FOLDER = SCREENSHOTS / "finding"
+
+
+def live_server_connection():
+    """Return the database connection the live server shares (in-memory SQLite), or None."""
+    for thread in threading.enumerate():
+        if isinstance(thread, LiveServerThread):
+            return thread.connections_override.get(DEFAULT_DB_ALIAS)
+    return None
+
+
+@contextmanager
+def shared_connection(site) -> Iterator[None]:
+    """Make this code's database calls go through the live server's connection.
+
+    Playwright's sync API runs an event loop here, and Django then keeps its connections by
+    context: without this, the calls made after the browser started would open a second
+    connection, which sees neither the live server's uncommitted rows nor past its locks.
+    """
+    shared = live_server_connection()
+    if shared is None:
+        pytest.skip(
+            "the generated authority reaches the live server only through a shared in-memory "
+            "SQLite connection; run these tests without DATABASE_URL"
+        )
+    previous = connections[DEFAULT_DB_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = shared
+    with pytest.MonkeyPatch.context() as patch:
+        # The database calls made here stay synchronous, beside Playwright's event loop.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        try:
+            yield
+        finally:
+            connections[DEFAULT_DB_ALIAS] = previous
+
+
+@pytest.fixture(scope="module")
+def authority(site, django_db_blocker) -> Iterator[Organisation]:
+    """Generate the fictional "Comune di Esempio" for this module's tests, then roll it back.
+
+    The Florence demo has no amounts, so the map and the statistics show the fictional
+    authority. Its rows stay uncommitted in the connection the live server shares: the other
+    browser tests never see them.
+    """
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    with shared_connection(site), django_db_blocker.unblock(), transaction.atomic():
+        generate(activities=30, seed=7, index=False)
+        yield Organisation.objects.get(identifier=authority_spec(0).identifier)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _through_the_live_server_connection(site, authority) -> Iterator[None]:
+    """Count in the database through the same connection as the live server."""
+    with shared_connection(site):
+        yield
+
+
+def live_url(site, model, lang: str, **lookups) -> str:
+    page = model.objects.live().filter(locale__language_code=lang, **lookups).first()
+    assert page is not None, f"no live {model.__name__} in {lang}"
+    return site.url + page.url
+
+
+def shown_total(page) -> int:
+    """Return the number of results the catalogue's heading announces."""
+    heading = page.locator("#results-heading").inner_text()
+    match = re.match(r"\s*([\d.,]+)", heading)
+    assert match, heading
+    return int(re.sub(r"\D", "", match.group(1)))
+
+
+def published(**lookups) -> int:
+    return Activity.objects.published().filter(**lookups).distinct().count()
+
+
+def screenshot(page, lang: str, name: str) -> Path:
+    path = FOLDER / f"{lang}-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def open_page(new_context, url: str):
+    page = new_context().new_page()
+    response = page.goto(url, wait_until="load")
+    assert response.status == 200, url
+    return page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ticking_a_facet_filters_the_catalogue(site, new_context, authority, lang):
+    page = open_page(new_context, live_url(site, CataloguePage, lang))
+    assert shown_total(page) == published()
+    screenshot(page, lang, "catalogue")
+
+    for param, lookup in (("country", "recipient_countries__code"), ("status", "status")):
+        facet = page.locator(f"#facet-{param}")
+        box = facet.locator("input[type=checkbox]").first
+        value = box.get_attribute("value")
+        badge = int(re.sub(r"\D", "", facet.locator(".oc-count").first.inner_text()))
+        facet.locator(f"label[for='{box.get_attribute('id')}']").click()
+        with translation.override(lang):
+            apply = gettext("Apply filters")
+        with page.expect_navigation(wait_until="load"):
+            page.get_by_role("button", name=apply, exact=True).click()
+
+        assert parse_qs(urlsplit(page.url).query)[param] == [value]
+        expected = published(**{lookup: value})
+        assert expected > 0
+        assert shown_total(page) == badge == expected, (param, value)
+        chips = page.locator(f".oc-active-filters a[data-param='{param}']")
+        assert chips.count() == 1
+        screenshot(page, lang, f"catalogue-{param}")
+        # Back to the whole catalogue through the chip that removes the filter.
+        with page.expect_navigation(wait_until="load"):
+            chips.click()
+        assert param not in parse_qs(urlsplit(page.url).query)
+        assert shown_total(page) == published()
+
+
+def map_table_counts(page, authority: Organisation, lang: str) -> dict[str, int]:
+    """Return the activities of each country in the map's table, by country code."""
+    table = page_tables(page.content().encode())["by-country"]
+    column = [c.key for c in by_country(Scope(authority)).columns].index("activities")
+    return {
+        code: int(parse_number(cells[column], lang))
+        for code, _label, cells in table["rows"]
+        if code
+    }
+
+
+def point_inside(page, href: str) -> dict | None:
+    """Return a point of the viewport where a click lands on the map's link to ``href``."""
+    return page.evaluate(
+        """href => {
+            const link = [...document.querySelectorAll('svg.oc-map g.oc-map-countries a')]
+                .find(a => a.getAttribute('href') === href);
+            if (!link) return null;
+            link.scrollIntoView({block: 'center', behavior: 'instant'});
+            const box = link.getBoundingClientRect();
+            for (let i = 1; i < 24; i++) {
+                for (let j = 1; j < 24; j++) {
+                    const x = box.left + box.width * i / 24, y = box.top + box.height * j / 24;
+                    const hit = document.elementFromPoint(x, y);
+                    if (hit && link.contains(hit)) return {x, y};
+                }
+            }
+            return null;
+        }""",
+        href,
+    )
+
+
+def assert_catalogue_of_country(page, authority: Organisation, code: str, on_map: int) -> None:
+    query = parse_qs(urlsplit(page.url).query)
+    assert query == {"country": [code], "org": [authority.slug]}
+    expected = published(recipient_countries__code=code, reporting_org=authority)
+    assert expected > 0
+    assert shown_total(page) == expected == on_map, code
+    countries = page.locator(".oc-results .oc-countries")
+    assert countries.count() == min(expected, 20)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_selecting_a_country_on_the_map_opens_its_activities(site, new_context, authority, lang):
+    map_url = live_url(site, MapPage, lang, reporting_org=authority)
+    page = open_page(new_context, map_url)
+    assert page.locator("svg.oc-map").is_visible()
+    counts = map_table_counts(page, authority, lang)
+    assert len(counts) >= 5
+    screenshot(page, lang, "map")
+
+    # The country's row in the table beneath the map.
+    row_code, row_count = max(counts.items(), key=lambda item: item[1])
+    with page.expect_navigation(wait_until="load"):
+        page.locator(f"table[data-figure='by-country'] tr[data-code='{row_code}'] th a").click()
+    assert_catalogue_of_country(page, authority, row_code, row_count)
+    screenshot(page, lang, "map-table-country")
+
+    # A country's shape on the map itself, clicked where the pointer hits it.
+    page.goto(map_url, wait_until="load")
+    links = page.locator("svg.oc-map g.oc-map-countries a")
+    assert links.count() == len(counts)
+    clicked = None
+    for code, count in sorted(counts.items(), key=lambda item: -item[1]):
+        href = page.locator(
+            f"table[data-figure='by-country'] tr[data-code='{code}'] th a"
+        ).get_attribute("href")
+        point = point_inside(page, href)
+        if point is not None:
+            clicked = (code, count)
+            break
+    assert clicked is not None, "no country shape of the map can be clicked"
+    with page.expect_navigation(wait_until="load"):
+        page.mouse.click(point["x"], point["y"])
+    assert_catalogue_of_country(page, authority, *clicked)
+    screenshot(page, lang, "map-shape-country")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_statistics_show_charts_and_tables_and_a_csv_equal_to_its_table(
+    site, new_context, authority, lang, tmp_path
+):
+    page = open_page(new_context, live_url(site, StatisticsPage, lang, reporting_org=authority))
+    tables = page_tables(page.content().encode())
+    assert list(tables) == list(TABLES)
+    for slug in tables:
+        section = page.locator(f"section#fig-{slug}")
+        assert section.locator("svg.oc-chart[role=img]").is_visible(), slug
+        assert section.locator("svg.oc-chart rect").count() > 0, slug
+        assert section.locator(f"table[data-figure='{slug}'] tbody tr").count() > 0, slug
+    screenshot(page, lang, "statistics")
+
+    table = tables["by-country"]
+    link = page.locator("section#fig-by-country a[download]")
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"{authority.slug}-by-country-{lang}.csv"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    header, *lines = parse_csv(saved.read_bytes())
+    assert len(header) == len(table["headers"]) + 1
+    assert len(lines) == len(table["rows"]) >= 5
+    for (code, label, cells), line in zip(table["rows"], lines, strict=True):
+        assert (line[0], line[1]) == (code, label)
+        assert [parse_number(cell, lang) for cell in cells] == [Decimal(v) for v in line[2:]]
