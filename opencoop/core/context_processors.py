@@ -44,8 +44,22 @@ class PortalChrome:
 
     @cached_property
     def section(self) -> Page | None:
-        """Return the cooperation section of the current language (the main navigation)."""
-        return self._first_of_type("SectionPage")
+        """Return the cooperation section the visitor is in, else the first one (the main menu).
+
+        A portal may hold several authorities' sections: inside one, the menu is that one's.
+        """
+        from opencoop.pages.models import SectionPage
+
+        qs = SectionPage.objects.live().order_by("path")
+        if self.locale is not None:
+            qs = qs.filter(locale=self.locale)
+        first = None
+        for section in qs:
+            url = section.get_url(self.request)
+            if url and self.request.path.startswith(url):
+                return section
+            first = first or section
+        return first
 
     @cached_property
     def menu_items(self) -> list[dict]:

@@ -168,3 +168,22 @@ def test_a_long_section_lists_the_first_records_and_links_the_whole_list(
     more = projects.find("a", string=lambda s: s and "See the whole list" in s)
     assert more is not None and f"({total} items)" in more.get_text()
     assert more["href"] == projects.find("h2").find("a")["href"]
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_main_menu_is_the_section_the_visitor_is_in(client, fictional, lang):
+    sections = {"it": "/it/comune-di-esempio/", "en": "/en/example-municipality/"}
+    florence = {"it": SECTION_IT, "en": SECTION_EN}
+
+    def menu(url: str) -> list[str]:
+        soup = BeautifulSoup(client.get(url).content, "html.parser")
+        return [a["href"] for a in soup.select("#oc-nav a.nav-link")]
+
+    assert menu(sections[lang])[0] == sections[lang]
+    assert (
+        menu(sections[lang] + ("statistiche/" if lang == "it" else "statistics/"))[0]
+        == (sections[lang])
+    )
+    assert menu(florence[lang])[0] == florence[lang]
+    # Outside any section (the home page), the first section is the menu.
+    assert menu(f"/{lang}/")[0] == florence[lang]
