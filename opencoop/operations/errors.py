@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils import translation
 
 # How long a client should wait before trying again while the database is away (seconds).
 RETRY_AFTER_SECONDS = 30
@@ -32,6 +33,22 @@ def page_languages(request: HttpRequest | None) -> list[str]:
     return codes
 
 
+def home_links() -> list[dict]:
+    """Return each language's home page, named in its own language (no database needed)."""
+    links = []
+    for code, name in settings.LANGUAGES:
+        with translation.override(code):
+            links.append(
+                {
+                    "lang": code,
+                    "url": f"/{code}/",
+                    "label": name,
+                    "home_label": translation.gettext("Go to the home page"),
+                }
+            )
+    return links
+
+
 def render_error_page(
     request: HttpRequest | None, template: str, status: int, extra: dict | None = None
 ) -> HttpResponse:
@@ -41,6 +58,8 @@ def render_error_page(
         {
             "languages": languages,
             "page_lang": languages[0],
+            "home_url": f"/{languages[0]}/" if len(languages) == 1 else "/",
+            "alternates": home_links(),
             "site_name": settings.WAGTAIL_SITE_NAME,
             "request_id": getattr(request, "request_id", ""),
             **(extra or {}),
