@@ -3,7 +3,8 @@
 //   scss/opencoop.scss  --sass-->  ../opencoop/static/dist/opencoop.css
 //   js/opencoop.js      --esbuild-> ../opencoop/static/dist/opencoop.js
 //   js/opencoop-early.js --esbuild-> ../opencoop/static/dist/opencoop-early.js
-//   bootstrap-italia fonts (only the .woff2 the CSS references) -> dist/fonts/
+//   bootstrap-italia fonts (only the .woff2 the CSS references), each split in two
+//     by unicode-range (Latin, Latin Extended) with subset-font  -> dist/fonts/
 //   bootstrap-italia dist/svg/sprites.svg                     -> dist/svg/
 //   world-atlas (Natural Earth) countries -> dist/map/countries.geo.json (see buildMap below)
 //
@@ -18,6 +19,7 @@ import * as esbuild from 'esbuild'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
+const subsetFont = require('subset-font')
 
 const here = dirname(fileURLToPath(import.meta.url))
 const out = resolve(here, '..', 'opencoop', 'static', 'dist')
@@ -61,17 +63,61 @@ function pxToRem(css) {
   })
 }
 
-const css = pxToRem(result.css)
+// Fonts: Bootstrap Italia's files hold Latin and Latin Extended together. Each @font-face is
+// split in two by unicode-range, as Google Fonts serves them: a browser fetches the Latin file
+// (all that Italian and English text needs: a third lighter) and the Latin Extended one only
+// for a page that shows such letters (a partner's name in Polish, Czech, Turkish...).
+// The ranges are Google Fonts' "latin" and "latin-ext", made disjoint.
+const FONT_SUBSETS = {
+  latin: [
+    [0x0000, 0x00ff], [0x0131], [0x0152, 0x0153], [0x02bb, 0x02bc], [0x02c6], [0x02da],
+    [0x02dc], [0x0304], [0x0308], [0x0329], [0x2000, 0x206f], [0x20ac], [0x2122], [0x2191],
+    [0x2193], [0x2212], [0x2215], [0xfeff], [0xfffd],
+  ],
+  'latin-ext': [
+    [0x0100, 0x0130], [0x0132, 0x0151], [0x0154, 0x02ba], [0x02bd, 0x02c5], [0x02c7, 0x02cc],
+    [0x02ce, 0x02d7], [0x02dd, 0x02ff], [0x1d00, 0x1dbf], [0x1e00, 0x1e9f], [0x1ef2, 0x1eff],
+    [0x20a0, 0x20ab], [0x20ad, 0x20c0], [0x2113], [0x2c60, 0x2c7f], [0xa720, 0xa7ff],
+  ],
+}
+const hex = (n) => n.toString(16).toUpperCase().padStart(4, '0')
+const unicodeRange = (ranges) => ranges.map(([a, b]) => (b ? `U+${hex(a)}-${hex(b)}` : `U+${hex(a)}`)).join(',')
+const charactersOf = (ranges) =>
+  ranges.flatMap(([a, b = a]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCodePoint(a + i))).join('')
+
+function splitFontFaces(css) {
+  return css.replace(/@font-face\{([^}]*)\}/g, (block, body) => {
+    const src = body.match(/url\(["']?fonts\/([^"')]+)\.woff2["']?\)/)
+    if (!src) return block
+    const rules = body.replace(/;$/, '')
+    return Object.entries(FONT_SUBSETS)
+      .map(([subset, ranges]) => {
+        const url = `url("fonts/${src[1]}.${subset}.woff2")`
+        return `@font-face{${rules.replace(src[0], url)};unicode-range:${unicodeRange(ranges)}}`
+      })
+      .join('')
+  })
+}
+
+const css = splitFontFaces(pxToRem(result.css))
 writeFileSync(join(out, 'opencoop.css'), css + '\n')
 
-// Fonts: copy exactly the files that the CSS references (url(fonts/...)).
+// Fonts: write exactly the files that the CSS references (url(fonts/...)).
 const fontDirs = readdirSync(join(bi, 'src', 'fonts')).map((d) => join(bi, 'src', 'fonts', d))
 const fontFiles = new Set([...css.matchAll(/url\(["']?fonts\/([^"')]+)["']?\)/g)].map((m) => m[1]))
 const licences = new Set()
 for (const file of fontFiles) {
-  const dir = fontDirs.find((d) => existsSync(join(d, file)))
-  if (!dir) throw new Error(`font ${file} referenced by the CSS is not in bootstrap-italia/src/fonts`)
-  copyFileSync(join(dir, file), join(out, 'fonts', file))
+  const subset = file.match(/^(.+)\.([a-z-]+)\.woff2$/)
+  const source = subset ? `${subset[1]}.woff2` : file
+  const dir = fontDirs.find((d) => existsSync(join(d, source)))
+  if (!dir) throw new Error(`font ${source} referenced by the CSS is not in bootstrap-italia/src/fonts`)
+  if (subset) {
+    const font = readFileSync(join(dir, source))
+    const characters = charactersOf(FONT_SUBSETS[subset[2]])
+    writeFileSync(join(out, 'fonts', file), await subsetFont(font, characters, { targetFormat: 'woff2' }))
+  } else {
+    copyFileSync(join(dir, file), join(out, 'fonts', file))
+  }
   for (const lic of ['OFL.txt', 'LICENSE.txt']) {
     if (existsSync(join(dir, lic))) licences.add([join(dir, lic), `${dir.split(/[\\/]/).pop()}-${lic}`])
   }
