@@ -130,7 +130,7 @@ class RecordIndexPage(RoutablePageMixin, PortalPage):
 
     @re_path(r"^(?P<slug>[-\w]+)/$", name="record")
     def record(self, request, slug: str):
-        record = self.kind.published(self.reporting_org).filter(slug=slug).first()
+        record = self.kind.for_page(self.reporting_org).filter(slug=slug).first()
         if record is None:
             raise Http404
         context = self.get_context(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from opencoop.activities.disclosure import (
@@ -13,11 +13,11 @@ from opencoop.activities.disclosure import (
     public_locations,
     public_participants,
 )
-from opencoop.activities.models import Activity
+from opencoop.activities.models import Activity, DocumentLink, ParticipatingOrg
 from opencoop.exchanges.models import Exchange
-from opencoop.initiatives.models import Initiative
-from opencoop.partnerships.models import Partnership
-from opencoop.plans.models import AnnualPlan
+from opencoop.initiatives.models import Initiative, InitiativeDocument, InitiativePartner
+from opencoop.partnerships.models import Agreement, Partnership
+from opencoop.plans.models import AnnualPlan, PlanAllocation, PlanDocument
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class RecordKind:
     label: str
     template: str
     detail_context: Callable[[Model], dict] = field(default=lambda record: {})
+    # What the record's page shows, fetched in one query per kind of part rather than per part.
+    page_related: tuple[str, ...] = ()
+    page_prefetch: tuple[str | Prefetch, ...] = ()
 
     def published(self, reporting_org) -> QuerySet:
         """Return the records of ``reporting_org`` the public may see, in list order."""
@@ -37,6 +40,18 @@ class RecordKind:
         if reporting_org is not None:
             qs = qs.filter(reporting_org=reporting_org)
         return qs
+
+    def for_page(self, reporting_org) -> QuerySet:
+        """Return ``published()`` with everything the record's page shows fetched ahead."""
+        return (
+            self.published(reporting_org)
+            .select_related(*self.page_related)
+            .prefetch_related(*self.page_prefetch)
+        )
+
+
+def _documents(model: type[Model]) -> Prefetch:
+    return Prefetch("documents", queryset=model.objects.select_related("document"))
 
 
 KINDS: dict[str, RecordKind] = {
@@ -51,14 +66,66 @@ KINDS: dict[str, RecordKind] = {
                 "locations": public_locations(activity),
                 "participants": public_participants(activity),
             },
+            page_related=("reporting_org", "parent"),
+            page_prefetch=(
+                Prefetch(
+                    "participating_orgs",
+                    queryset=ParticipatingOrg.objects.select_related("organisation"),
+                ),
+                _documents(DocumentLink),
+                "recipient_countries",
+                "recipient_regions",
+                "sectors",
+                "sdg_tags",
+                "locations",
+                "budgets",
+                "transactions",
+                "results",
+                "beneficiaries",
+                "children",
+            ),
         ),
-        RecordKind("initiatives", Initiative, _("Initiatives"), "pages/records/initiative.html"),
         RecordKind(
-            "exchanges", Exchange, _("Seminars and exchanges"), "pages/records/exchange.html"
+            "initiatives",
+            Initiative,
+            _("Initiatives"),
+            "pages/records/initiative.html",
+            page_related=("reporting_org",),
+            page_prefetch=(
+                Prefetch(
+                    "partners", queryset=InitiativePartner.objects.select_related("organisation")
+                ),
+                _documents(InitiativeDocument),
+                "countries",
+            ),
         ),
-        RecordKind("plans", AnnualPlan, _("Annual plans"), "pages/records/plan.html"),
         RecordKind(
-            "partnerships", Partnership, _("Partnerships"), "pages/records/partnership.html"
+            "exchanges",
+            Exchange,
+            _("Seminars and exchanges"),
+            "pages/records/exchange.html",
+            page_related=("reporting_org",),
+        ),
+        RecordKind(
+            "plans",
+            AnnualPlan,
+            _("Annual plans"),
+            "pages/records/plan.html",
+            page_related=("reporting_org",),
+            page_prefetch=(
+                Prefetch("allocations", queryset=PlanAllocation.objects.select_related("activity")),
+                _documents(PlanDocument),
+            ),
+        ),
+        RecordKind(
+            "partnerships",
+            Partnership,
+            _("Partnerships"),
+            "pages/records/partnership.html",
+            page_related=("reporting_org", "partner"),
+            page_prefetch=(
+                Prefetch("agreements", queryset=Agreement.objects.select_related("document")),
+            ),
         ),
     ]
 }
