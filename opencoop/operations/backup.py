@@ -30,6 +30,8 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connections, transaction
 
+from .pagecache import bump_generation
+
 FORMAT_VERSION = 1
 PG_DUMP_NAME = "database.pgdump"
 JSON_DUMP_NAME = "database.json.gz"
@@ -295,6 +297,8 @@ def restore_backup(*, archive_path: Path, alias: str = "default") -> RestoreRepo
             archive.extractall(work, filter="data")
         _restore_database(manifest, work, alias)
         media_files = _restore_media(work)
+    # pg_restore writes rows without Django's signals: pages cached before are stale now.
+    bump_generation()
     restored = model_counts(alias)
     mismatches = {
         label: (expected, restored.get(label, 0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -290,4 +292,13 @@ def test_the_generation_survives_an_emptied_cache(client):
     before = pagecache.generation()
     cache.delete(pagecache.GENERATION_KEY)
     assert pagecache.generation() != before
+    assert get(client, SECTION_EN)["X-Cache"] == "miss"
+
+
+def test_the_command_empties_the_cache(client):
+    from django.core.management import call_command
+
+    get(client, SECTION_EN)
+    assert get(client, SECTION_EN)["X-Cache"] == "hit"
+    call_command("clear_page_cache", stdout=io.StringIO())
     assert get(client, SECTION_EN)["X-Cache"] == "miss"
