@@ -67,3 +67,17 @@ def test_no_italian_plural_is_the_singular_with_an_s(model):
     with translation.override("it"):
         singular, plural = str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
     assert plural != singular + "s", f"{model.__name__}: set verbose_name_plural"
+
+
+def test_before_the_code_the_admin_serves_its_icons_but_no_page(client):
+    """The code page loads the admin's icons and script translations: they must not redirect."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.create_user("coded", "coded@example.org", "x-long-password-1")
+    user.is_staff = True
+    user.save()
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.force_login(user)
+    assert client.get("/admin/").url.startswith(reverse("two_factor_verify"))
+    assert client.get(reverse("wagtailadmin_sprite")).status_code == 200
+    assert client.get(reverse("wagtailadmin_javascript_catalog")).status_code == 200

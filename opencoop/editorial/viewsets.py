@@ -237,10 +237,12 @@ class RecordFormMixin:
     def form_valid(self, form):
         response = super().form_valid(form)
         # A partner's contact only proposes texts: the other fields' problems are not theirs.
+        # Autosaves get no message: it would wait in the session and show, stale, on the next page.
         if (
             self.action in ("create", "edit", "submit")
             and self.object is not None
             and not self.partner_only
+            and not self.expects_json_response
         ):
             problems = quality.publication_problems(self.object)
             if problems:

@@ -70,11 +70,15 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
+        # The icons and the script translations hold no data; the code page itself loads them,
+        # and a redirect would put the code page inside it (and send the editor to the icons).
         return path in {
             reverse("wagtailadmin_login"),
             reverse("wagtailadmin_logout"),
             reverse("two_factor_verify"),
             reverse("two_factor_setup"),
+            reverse("wagtailadmin_sprite"),
+            reverse("wagtailadmin_javascript_catalog"),
         }
 
     @staticmethod

@@ -1,0 +1,324 @@
+"""A new officer follows "How to add a project" of docs/editors.md in Chromium, step by step.
+
+Every label the test clicks or types into is read from the doc itself (the English label for an
+admin in English, the one in brackets for an admin in Italian), so a renamed button or tab
+fails here until the doc says the same. The editor works in Italian, the reviewer in English:
+both columns of the doc are used. Screenshots of each step go to var/screenshots/editor/.
+
+The test writes to the shared test database (the live server must see its rows), so it
+creates its own users and removes all it made, whatever the outcome: the other browser tests
+count pages and records of the demo.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.utils.text import slugify
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Locator, Page, expect
+from wagtail.models import ModelLogEntry
+
+from opencoop.activities.models import Activity
+from opencoop.editorial.models import EditorialMembership
+from opencoop.editorial.roles import EDITOR, REVIEWER
+from opencoop.organisations.models import Organisation
+
+from .conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+DOC = settings.BASE_DIR / "docs" / "editors.md"
+SHOTS = SCREENSHOTS / "editor"
+PASSWORD = "walkthrough-password-1"
+EDITOR_NAME = "walkthrough-editor"
+REVIEWER_NAME = "walkthrough-reviewer"
+# What the officer types: the doc's own examples where it gives one.
+PROJECT = {
+    "code": "WATER-2025",
+    "title": {"it": "Acqua pulita a Betlemme", "en": "Clean water in Bethlehem"},
+    "description": {
+        "it": "Riparazione della rete idrica del quartiere di Aida.",
+        "en": "Repair of the water network of the Aida district.",
+    },
+}
+TIMEOUT_MS = 30_000
+
+
+# The doc -----------------------------------------------------------------------------------------
+@dataclass
+class Step:
+    number: int
+    title: str
+    text: str
+
+    def labels(self) -> list[tuple[str, str]]:
+        """Return the (English, Italian) labels the step names as *English* (*Italiano*)."""
+        pairs = re.findall(r"\*([^*]+?)\*\s+\(\*([^*]+?)\*\)", self.text)
+        return [(" ".join(en.split()), " ".join(it.split())) for en, it in pairs]
+
+
+class HowTo:
+    """The section "How to add a project" of docs/editors.md, read as a list of steps."""
+
+    def __init__(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        match = re.search(r"^## How to add a project\n(.*?)(?=^## )", text, re.M | re.S)
+        assert match, f"{path} has no section “How to add a project”"
+        self.section = match.group(1)
+        parts = re.split(r"^(\d+)\. \*\*(.+?)\*\*", self.section, flags=re.M)
+        self.steps = [
+            Step(int(number), title.rstrip("."), f"{title}\n{body}")
+            for number, title, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True)
+        ]
+        assert [s.number for s in self.steps] == list(range(1, len(self.steps) + 1))
+
+    def step(self, number: int) -> Step:
+        return self.steps[number - 1]
+
+    def label(self, number: int, english: str, lang: str) -> str:
+        """Return the label that step ``number`` gives for ``english``, in the admin's language."""
+        step = self.step(number)
+        for label_en, label_it in step.labels():
+            if label_en == english:
+                return label_en if lang == "en" else label_it
+        if f"*{english}*" in step.text:  # one label in both languages
+            return english
+        raise AssertionError(f"step {number} of the doc does not name *{english}*: {step.text}")
+
+
+def exact(label: str) -> re.Pattern:
+    """Match ``label`` as the whole text of an element, whatever its case and a trailing '*'."""
+    return re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$", re.I)
+
+
+# The officers ------------------------------------------------------------------------------------
+def make_officer(username: str, role: str, organisation: Organisation):
+    user = get_user_model().objects.create_user(username, f"{username}@example.org", PASSWORD)
+    user.groups.add(Group.objects.get(name=role))
+    EditorialMembership.objects.create(
+        user=user, organisation=organisation, relation=EditorialMembership.STAFF
+    )
+    return user
+
+
+def remove_everything_made(identifier: str) -> None:
+    """Delete the project, its history and the officers: the demo is left as it was."""
+    content_type = ContentType.objects.get_for_model(Activity)
+    for project in Activity.objects.filter(iati_identifier=identifier):
+        ModelLogEntry.objects.filter(content_type=content_type, object_id=str(project.pk)).delete()
+        project.delete()
+    get_user_model().objects.filter(username__in=[EDITOR_NAME, REVIEWER_NAME]).delete()
+
+
+@pytest.fixture
+def officers(monkeypatch, settings) -> Iterator[dict]:
+    """An Editor and a Reviewer of Florence; the reviewer has two-factor sign-in set up."""
+    # Wagtail's autosave posts the form half a second after each change; at a script's speed
+    # those posts overlap the clicks on Save draft and Submit (a person waits longer), and the
+    # admin then reports a newer version of the draft. The steps are the same without it.
+    settings.WAGTAIL_AUTOSAVE_INTERVAL = 0
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
+    # blocking calls between browser steps, which Django refuses by default next to a loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    florence = Organisation.objects.get(slug="florence")
+    identifier = f"{florence.identifier}-{PROJECT['code']}"
+    remove_everything_made(identifier)
+    make_officer(EDITOR_NAME, EDITOR, florence)
+    reviewer = make_officer(REVIEWER_NAME, REVIEWER, florence)
+    device = TOTPDevice.objects.create(user=reviewer, name="authenticator", confirmed=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
+    try:
+        yield {"florence": florence, "identifier": identifier, "device": device}
+    finally:
+        remove_everything_made(identifier)
+
+
+# Doing what the doc says -----------------------------------------------------------------------
+class Officer:
+    """One person at the admin, in one language, taking a screenshot after each step."""
+
+    def __init__(self, page: Page, lang: str, how_to: HowTo, who: str) -> None:
+        self.page, self.lang, self.how_to, self.who = page, lang, how_to, who
+        page.set_default_timeout(TIMEOUT_MS)
+
+    def label(self, step: int, english: str) -> str:
+        return self.how_to.label(step, english, self.lang)
+
+    def shot(self, step: int, what: str) -> None:
+        name = f"{step:02d}-{self.who}-{self.lang}-{what}.png"
+        self.page.screenshot(path=str(SHOTS / name), full_page=True)
+
+    def button(self, step: int, english: str) -> Locator:
+        return self.page.get_by_role("button", name=exact(self.label(step, english)))
+
+    def tab(self, step: int, english: str) -> None:
+        self.page.get_by_role("tab", name=exact(self.label(step, english))).click()
+
+    def panel(self, step: int, english: str) -> Locator:
+        """Return the visible form section headed by the doc's label."""
+        heading = self.page.locator(".w-panel__heading:visible").filter(
+            has_text=exact(self.label(step, english))
+        )
+        return self.page.locator("section.w-panel:visible").filter(has=heading).last
+
+    def field(self, step: int, english: str) -> Locator:
+        controls = self.page.locator("input:visible, select:visible, textarea:visible")
+        return self.page.get_by_label(exact(self.label(step, english))).and_(controls)
+
+
+def sign_in(officer: Officer, base_url: str, username: str, device: TOTPDevice | None) -> None:
+    page = officer.page
+    page.goto(base_url + "/admin/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    officer.shot(1, "sign-in")
+    officer.button(1, "Sign in").click()
+    page.wait_for_load_state()
+    if device is not None:
+        # The code the reviewer's authenticator app would show now.
+        code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+        officer.field(1, "Code from your authenticator app").fill(code)
+        officer.shot(1, "two-factor-code")
+        officer.button(1, "Verify").first.click()
+        page.wait_for_load_state()
+    expect(page.locator("input[name=username]")).to_have_count(0)
+
+
+# ``officers`` before ``new_context``: the browsers close before the officers are removed.
+def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers, new_context):
+    how_to = HowTo(DOC)
+    florence, identifier = officers["florence"], officers["identifier"]
+    title, description = PROJECT["title"], PROJECT["description"]
+
+    # The editor, with an admin in Italian.
+    editor = Officer(new_context(locale="it-IT").new_page(), "it", how_to, "editor")
+    page = editor.page
+
+    # 1. Sign in.
+    sign_in(editor, site.url, EDITOR_NAME, device=None)
+    editor.shot(1, "dashboard")
+
+    # 2. Start a new activity.
+    page.get_by_role("link", name=exact(editor.label(2, "Activities"))).first.click()
+    page.get_by_role("link", name=exact(editor.label(2, "Add activity"))).first.click()
+    page.wait_for_load_state()
+    editor.shot(2, "new-activity")
+
+    # 3. Tab Content.
+    editor.tab(3, "Content")
+    reporting_org = editor.panel(3, "Reporting organisation").locator("select")
+    assert florence.identifier in how_to.step(3).text
+    expect(reporting_org.locator("option:checked")).to_have_text(str(florence))
+    iati_identifier = editor.panel(3, "IATI identifier").locator("input")
+    expect(iati_identifier).to_have_value(f"{florence.identifier}-")
+    iati_identifier.press("End")
+    iati_identifier.press_sequentially(PROJECT["code"])
+    expect(editor.panel(3, "Slug").locator("input")).to_have_value("")
+    for english, texts, names in (
+        ("Title", title, ("title_0", "title_1")),
+        ("General description", description, ("description_0", "description_1")),
+    ):
+        panel = editor.panel(3, english)
+        assert all(name in how_to.step(3).text for name in names)
+        for (lang, text), name in zip(texts.items(), names, strict=True):
+            box = panel.get_by_label({"it": "Italiano", "en": "English"}[lang])
+            expect(box).to_have_attribute("name", name)
+            box.fill(text)
+    editor.shot(3, "content")
+
+    # 4. Tab Where and what.
+    editor.tab(4, "Where and what")
+    status = editor.field(4, "Status")
+    status.select_option(label=editor.label(4, "Implementation"))
+    assert "code 2" in how_to.step(4).text
+    editor.field(4, "Planned start").fill("2025-01-01")
+    editor.field(4, "Planned end").fill("2026-12-31")
+    page.keyboard.press("Escape")  # close the date picker
+    editor.button(4, "Add recipient countries").click()
+    country = page.locator("select[name^=recipient_countries-][name$=-code]:visible").last
+    print("PAL", [t for t in country.locator("option").all_inner_texts() if "alest" in t])
+    palestine = re.search(r"\*[^*]+\* — \*([^*]+)\*", how_to.step(4).text).group(1)
+    country.select_option(label=palestine)
+    editor.shot(4, "where-and-what")
+
+    # 5. Tab Partners.
+    editor.tab(5, "Partners")
+    editor.button(5, "Add participating organisations").click()
+    row = page.locator("[id^=inline_child_participating_orgs-]:visible").last
+    row.get_by_role("button", name=exact(editor.label(5, "Choose organisation"))).click()
+    modal = page.locator(".modal-dialog:visible")
+    modal.get_by_role("link", name=str(florence)).first.click()
+    expect(modal).to_have_count(0)
+    row.get_by_label(exact(editor.label(5, "Role"))).select_option(label=editor.label(5, "Funding"))
+    editor.shot(5, "partners")
+
+    # 6. Save and send for review.
+    editor.button(6, "Save draft").click()
+    page.wait_for_load_state()
+    project = Activity.objects.get(iati_identifier=identifier)
+    assert not project.live
+    assert project.slug == slugify(title["en"])  # "made from the English title"
+    editor.tab(6, "Publishing and translations")
+    expect(page.locator("[data-publication-ready]")).to_be_visible()
+    expect(page.locator("[data-record-status] [data-language=it]")).to_have_attribute(
+        "data-status", "complete"
+    )
+    editor.shot(6, "saved-draft")
+    editor.button(6, "More actions").click()
+    editor.button(6, "Submit to Review").click()
+    page.wait_for_load_state()
+    editor.shot(6, "submitted")
+    project.refresh_from_db()
+    assert project.workflow_in_progress and not project.live
+
+    # 7. The reviewer, with an admin in English and two-factor sign-in, opens it.
+    reviewer = Officer(new_context(locale="en-GB").new_page(), "en", how_to, "reviewer")
+    page = reviewer.page
+    sign_in(reviewer, site.url, REVIEWER_NAME, device=officers["device"])
+    # The dashboard names records by their title in Italian, the source language.
+    awaiting = page.locator("section").filter(
+        has=page.get_by_role("heading", name=exact(reviewer.label(7, "Awaiting your review")))
+    )
+    expect(awaiting.first).to_contain_text(title["it"])
+    yours = page.locator("section").filter(
+        has=page.get_by_role("heading", name=exact(reviewer.label(7, "Your records")))
+    )
+    reviewer.shot(7, "dashboard")
+    yours.first.get_by_role("link", name=title["it"]).first.click()
+    page.wait_for_load_state()
+    reviewer.shot(7, "in-review")
+
+    # 8. The reviewer approves.
+    reviewer.button(8, "More actions").click()
+    reviewer.button(8, "Approve and Publish").click()
+    page.wait_for_load_state()
+    reviewer.shot(8, "approved")
+    project.refresh_from_db()
+    assert project.live and not project.workflow_in_progress
+
+    # 9. See it on the public site, in both languages.
+    visitor = new_context().new_page()
+    listings = re.findall(r"`(/\w\w/[^`]+/)`", how_to.step(9).text)
+    assert [listing[:4] for listing in listings] == ["/en/", "/it/"], listings
+    for lang, listing in zip(("en", "it"), listings, strict=True):
+        visitor.goto(site.url + listing)
+        link = visitor.get_by_role("link", name=title[lang])
+        expect(link.first).to_be_visible()
+        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-projects.png"), full_page=True)
+        link.first.click()
+        visitor.wait_for_load_state()
+        expect(visitor.get_by_role("heading", level=1)).to_have_text(title[lang])
+        expect(visitor.locator("main")).to_contain_text(description[lang])
+        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-project.png"), full_page=True)
