@@ -50,16 +50,20 @@ browser-tools: ## Install what the browser tests need: Chromium, a Java runtime,
 page-budget: env assets browser-tools ## Measure each public page type: bytes, requests and Lighthouse scores
 	$(PY) scripts/page_budget.py
 
-# The browser suite (tests/browser) is not yet part of `make test`: it was not verified green in
-# time for this landing. Run it with `make test-browser`.
-test: env assets ## Lint, check migrations and run the test suite (PostgreSQL when DATABASE_URL is set)
+# One pytest run, the browser suite (tests/browser: headless Chromium, axe-core, Nu Html Checker)
+# last: the test database and its demo are made once for both.
+test: env assets browser-tools ## Lint, check migrations, run the whole suite with the browser tests (PostgreSQL when DATABASE_URL is set)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py check
-	$(VENV)/bin/pytest -m "not browser"
+	$(VENV)/bin/pytest
 
-test-browser: env assets browser-tools ## Run the headless-Chromium suite (axe-core, Nu checker, privacy, keyboard)
+bench: env ## Measure pages, throughput and IATI at 1k/10k/100k activities on PostgreSQL; write BENCHMARKS.md
+	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+test-browser: env assets browser-tools ## Run only the browser tests (axe-core, Nu checker, privacy, keyboard, print)
 	$(VENV)/bin/pytest -m browser
 
 lint: env ## Lint and check formatting

@@ -73,7 +73,7 @@ def step_generate(args) -> dict:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     existing = Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE").count()
-    if existing != args.activities:
+    if existing != args.activities and not args.no_generate:
         call_command(
             "generate_authority",
             activities=args.activities,
@@ -87,14 +87,20 @@ def step_generate(args) -> dict:
 
 def step_export(args) -> dict:
     django_setup(args.database_url)
+    from opencoop.activities.disclosure import public_activities
     from opencoop.opendata.iati.export import iter_activities_xml, reporting_org_activities
     from opencoop.organisations.models import Organisation
 
-    organisation = Organisation.objects.reporting().get(identifier__startswith="XI-EXAMPLE")
+    if args.all_authorities:
+        organisation = None
+        activities = public_activities()
+    else:
+        organisation = Organisation.objects.reporting().get(identifier__startswith="XI-EXAMPLE")
+        activities = reporting_org_activities(organisation)
     left_out = []
     started = time.perf_counter()
     chunks = iter_activities_xml(
-        reporting_org_activities(organisation),
+        activities,
         base_url="https://bench.example.org/",
         left_out=lambda activity, missing: left_out.append(activity.iati_identifier),
     )
@@ -104,7 +110,7 @@ def step_export(args) -> dict:
             handle.write(chunk)
             size += len(chunk)
     seconds = time.perf_counter() - started
-    written = reporting_org_activities(organisation).count() - len(left_out)
+    written = activities.count() - len(left_out)
     return {
         "seconds": seconds,
         "activities": written,
@@ -112,7 +118,7 @@ def step_export(args) -> dict:
         "bytes": size,
         "peak_mb": peak_rss_mb(),
         "cpu": cpu_seconds(),
-        "organisation": organisation.identifier,
+        "organisation": organisation.identifier if organisation else "every authority",
     }
 
 
@@ -191,6 +197,7 @@ STEPS = {
 def run_step(name: str, args, **extra: str) -> dict:
     command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
     command += ["--activities", str(args.activities), "--seed", str(args.seed)]
+    command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
     result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
@@ -200,21 +207,34 @@ def run_step(name: str, args, **extra: str) -> dict:
 
 
 def recreate_database(url: str) -> None:
-    """Drop and create the (empty) database at ``url``, then migrate it."""
+    """Drop and create the (empty) database at ``url``, then migrate it.
+
+    Migrating an empty database takes minutes on a busy machine: the first time, the migrated
+    empty database is kept as ``<name>_empty`` and later ones are copied from it (and migrated,
+    which applies only what is new).
+    """
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
+    empty = f"{name}_empty"
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
+        has_empty = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [empty]
+        ).fetchone()
+        template = f' TEMPLATE "{empty}"' if has_empty else ""
+        connection.execute(f'CREATE DATABASE "{name}"{template}')
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=BASE_DIR,
         env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "opencoop.settings.dev"},
         check=True,
     )
+    if not has_empty:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{empty}" TEMPLATE "{name}"')
 
 
 def ensure_database(url: str) -> None:
@@ -240,6 +260,15 @@ def main() -> None:
     parser.add_argument("--database-url", required=True, help="PostgreSQL database of the source")
     parser.add_argument("--activities", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-generate", action="store_true", help="use the activities already in the database"
+    )
+    parser.add_argument(
+        "--all-authorities",
+        action="store_true",
+        help="export every public activity (else the one generated authority's)",
+    )
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--target-url", help=argparse.SUPPRESS)
@@ -286,6 +315,11 @@ def main() -> None:
         )
         if run["errors"]:
             print("  errors:", *run["errors"], sep="\n  ")
+    if args.json:
+        for run in (first, second):
+            run["rate"] = run["read"] / run["seconds"] if run["seconds"] else 0
+        figures = {"export": export, "parse": parse, "import": first, "import_again": second}
+        print(json.dumps({**figures, "baseline": baseline, "load": load_average()}))
 
 
 if __name__ == "__main__":

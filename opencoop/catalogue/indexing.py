@@ -56,6 +56,9 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall((text or "").lower())
 
 
+# Records repeat the same words (labels of countries, sectors, goals): indexing 100,000 of
+# them spends most of its time stemming unless each word is stemmed once.
+@functools.lru_cache(maxsize=100_000)
 def stem(word: str, lang: str) -> str:
     """Return the stem of one lower-case ``word`` in ``lang`` (the word itself when unknown)."""
     word = IRREGULAR_FORMS.get(lang, {}).get(word, word)

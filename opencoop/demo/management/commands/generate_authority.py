@@ -25,11 +25,27 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-pages", action="store_true", help="create no pages")
         parser.add_argument(
+            "--pages-for",
+            type=int,
+            default=None,
+            metavar="N",
+            help="create pages for the first N authorities only (default: every one)",
+        )
+        parser.add_argument(
             "--no-index", action="store_true", help="do not add the activities to the search index"
         )
 
     def handle(
-        self, *args, activities, authorities, seed, revisions, no_pages, no_index, **options
+        self,
+        *args,
+        activities,
+        authorities,
+        seed,
+        revisions,
+        no_pages,
+        no_index,
+        pages_for,
+        **options,
     ):
         try:
             report = generate(
@@ -39,6 +55,7 @@ class Command(BaseCommand):
                 revisions=revisions,
                 pages=not no_pages,
                 index=not no_index,
+                page_authorities=pages_for,
             )
         except GeneratorError as exc:
             raise CommandError(str(exc)) from exc

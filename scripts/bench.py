@@ -1,0 +1,763 @@
+"""Measure the portal at 1,000, 10,000 and 100,000 activities on PostgreSQL; write BENCHMARKS.md.
+
+    make bench                       # every size (generates what is missing: slow the first time)
+    .venv/bin/python scripts/bench.py --sizes 1000 --samples 20 --duration 5
+
+For each size the database ``<prefix>_<size>`` (``opencoop_bench_1k``, ``_10k``, ``_100k``) is
+created and migrated when missing, gets the Florence demo and ``--authorities`` fictional
+authorities of ``generate_authority`` (the activities shared among them, same seed, same data),
+and a statistics page, an annual plans page and a map page over every authority. Then:
+
+- server time: gunicorn (opencoop/operations/gunicorn_config.py, settings ``bench``: the local
+  settings with DEBUG off, the default cache) is started afresh; each kind of page is asked for
+  at ``--samples`` different addresses one after the other over loopback ("cold": the first
+  request for that address since the server started, so no page cache; PostgreSQL's and the
+  system's caches are whatever earlier runs left), then the same addresses again ("warm");
+  p50/p95/p99 are of those response times (loopback adds well under a millisecond);
+- throughput: wrk, bounded in time, on the catalogue, an activity page and a minimal view that
+  goes through the same server, middleware and settings but reads no database;
+- queries: how many SQL queries each kind of page makes (Django's test client, same settings);
+- IATI: scripts/bench_iati.py exports every activity (seconds, peak memory), imports the file
+  into ``<database>_import`` (activities/s, peak memory) and times lxml alone reading it.
+
+Figures of each size are kept in BENCHMARKS.md (a JSON block at its end), so one size can be
+measured again alone and the file still shows every size. Not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS = "opencoop.settings.bench"
+SIZE_LABELS = {1_000: "1k", 10_000: "10k", 100_000: "100k"}
+DATA_MARK = "<!-- bench-data"
+
+# Pages measured, in table order: (key, label).
+PAGES = (
+    ("catalogue", "Catalogue, no filter"),
+    ("catalogue_facets", "Catalogue, two facets"),
+    ("catalogue_text", "Catalogue, text + facet"),
+    ("activity", "Activity page"),
+    ("statistics", "Statistics, one authority"),
+    ("statistics_all", "Statistics, all authorities"),
+    ("plans_all", "Annual plans, all authorities"),
+    ("map_data", "Map data (JSON), one authority"),
+    ("map_data_all", "Map data (JSON), all"),
+    ("api_list", "API list, 20 a page"),
+)
+# Figures over every authority have few addresses: they are asked for this many times at most.
+FEW = {"statistics_all": 3, "plans_all": 3, "map_data_all": 3}
+TARGETS = {
+    "catalogue_text": 150.0,  # ms, p95, uncached, at 100,000 activities
+    "activity": 40.0,
+}
+
+
+def size_label(size: int) -> str:
+    return SIZE_LABELS.get(size, str(size))
+
+
+def database_url(prefix: str, size: int) -> str:
+    return f"{prefix}_{size_label(size)}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the ``share`` percentile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    rank = max(1, round(share * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+# Steps run in a process of their own (Django set up with the bench database) -------------------
+def django_setup(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+def step_prepare(args) -> dict:
+    """Migrate, load the demo and generate the fictional authorities when missing."""
+    django_setup(args.url)
+    from django.core.management import call_command
+    from wagtail.models import Page
+
+    from opencoop.activities.models import Activity
+    from opencoop.demo.generator import generate
+
+    call_command("migrate", verbosity=0)
+    if not Page.objects.filter(depth=2).exists() or not Activity.objects.exists():
+        call_command("load_demo", stdout=io.StringIO())
+    generated = Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE").count()
+    result: dict = {"generated_now": False}
+    if generated != args.size:
+        report = generate(
+            activities=args.size // args.authorities,
+            authorities=args.authorities,
+            seed=args.seed,
+            page_authorities=args.pages_for,
+        )
+        result.update(
+            generated_now=True,
+            seconds=report.seconds,
+            rows=report.total_rows,
+            rows_per_second=report.rows_per_second,
+        )
+    _figure_pages_for_all()
+    result["activities"] = Activity.objects.count()
+    return result
+
+
+def _figure_pages_for_all() -> None:
+    """Give the portal a statistics, plans and map page over every authority (once)."""
+    from wagtail.models import Locale, Site
+
+    from opencoop.demo.loader import publish_page_pair
+    from opencoop.geography.models import MapPage
+    from opencoop.stats.models import PlansOverviewPage, StatisticsPage
+
+    if StatisticsPage.objects.filter(reporting_org__isnull=True).exists():
+        return
+    site = Site.objects.get(is_default_site=True)
+    home_it = site.root_page.specific
+    home_en = home_it.get_translation(Locale.objects.get(language_code="en"))
+    for model, slug in (
+        (StatisticsPage, "bench-statistics"),
+        (PlansOverviewPage, "bench-plans"),
+        (MapPage, "bench-map"),
+    ):
+        publish_page_pair(
+            (home_it, home_en),
+            model,
+            {"title": {"it": slug, "en": slug}, "slug": {"it": f"{slug}-it", "en": slug}},
+            f"bench:{slug}",
+            intro={"it": "", "en": ""},
+            reporting_org=None,
+        )
+
+
+def step_discover(args) -> dict:
+    """Return the addresses to ask for, the same ones for a given seed."""
+    django_setup(args.url)
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue.models import CataloguePage
+    from opencoop.geography.models import MapPage
+    from opencoop.organisations.models import Organisation
+    from opencoop.pages.models import RecordIndexPage
+    from opencoop.stats.models import PlansOverviewPage, StatisticsPage
+
+    rng = random.Random(args.seed)
+    n = args.samples
+    catalogue = CataloguePage.objects.live().filter(locale__language_code="en").first().url
+    authorities = list(
+        Organisation.objects.reporting()
+        .filter(identifier__startswith="XI-EXAMPLE")
+        .order_by("identifier")
+    )
+    rng.shuffle(authorities)
+    urls: dict[str, list[str]] = {}
+    pages = max(1, min(Activity.objects.filter(live=True).count() // 20, 500))
+    urls["catalogue"] = [catalogue] + [
+        f"{catalogue}?page={p}" for p in rng.sample(range(2, pages + 1), min(n - 1, pages - 1))
+    ]
+    countries = ["SN", "BF", "PS", "MZ", "ET", "BR", "AL", "TN", "LB", "MA"]
+    groups = ["140", "122", "112", "311", "151", "430", "410", "160", "250", "720"]
+    combos = [(c, g) for c in countries for g in groups]
+    urls["catalogue_facets"] = [
+        f"{catalogue}?{urlencode({'country': c, 'sector_group': g})}"
+        for c, g in rng.sample(combos, min(n, len(combos)))
+    ]
+    words = ["water", "school", "health", "gardens", "women", "waste", "acqua", "scuole", "rifiuti"]
+    combos = [(w, c) for w in words for c in countries]
+    urls["catalogue_text"] = [
+        f"{catalogue}?{urlencode({'q': w, 'country': c})}"
+        for w, c in rng.sample(combos, min(n, len(combos)))
+    ]
+    index_pages = {
+        page.get_parent().specific.reporting_org_id: page
+        for page in RecordIndexPage.objects.live()
+        .filter(locale__language_code="en", record_type="activities")
+        .specific()
+    }
+    activity_ids = list(
+        Activity.objects.filter(live=True, reporting_org_id__in=list(index_pages))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    chosen = Activity.objects.filter(id__in=rng.sample(activity_ids, min(n, len(activity_ids))))
+    urls["activity"] = [index_pages[a.reporting_org_id].record_url(a) for a in chosen]
+    rng.shuffle(urls["activity"])
+    urls["statistics"] = [
+        page.url
+        for page in StatisticsPage.objects.live().filter(
+            locale__language_code="en", reporting_org__in=authorities[:n]
+        )
+    ]
+    urls["statistics_all"] = [
+        StatisticsPage.objects.live()
+        .filter(locale__language_code="en", reporting_org__isnull=True)
+        .first()
+        .url
+    ]
+    urls["plans_all"] = [
+        PlansOverviewPage.objects.live()
+        .filter(locale__language_code="en", reporting_org__isnull=True)
+        .first()
+        .url
+    ]
+    assert MapPage.objects.live().exists()
+    urls["map_data"] = [f"/geography/{org.slug}/map.json?lang=en" for org in authorities[:n]]
+    urls["map_data_all"] = ["/geography/all/map.json?lang=en"]
+    api_pages = max(1, min(Activity.objects.filter(live=True).count() // 20, 500))
+    urls["api_list"] = [
+        f"/api/v1/activities?page_size=20&page={p}&lang=en"
+        for p in rng.sample(range(1, api_pages + 1), min(n, api_pages))
+    ]
+    return urls
+
+
+def step_queries(args) -> dict:
+    """Return the number of SQL queries of the first address of each kind (a fresh process)."""
+    django_setup(args.url)
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    urls = json.loads(Path(args.urls_file).read_text())
+    client = Client(SERVER_NAME="localhost")
+    client.get("/en/")  # loads codelists and the site once, as a running server has
+    result = {}
+    for key, _label in PAGES:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(urls[key][0])
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)
+        result[key] = {"queries": len(queries), "status": response.status_code}
+    return result
+
+
+STEPS = {"prepare": step_prepare, "discover": step_discover, "queries": step_queries}
+
+
+def run_step(name: str, args, url: str, size: int, **extra: str) -> dict:
+    command = [sys.executable, __file__, "--step", name, "--url", url, "--size", str(size)]
+    command += ["--seed", str(args.seed), "--authorities", str(args.authorities)]
+    command += ["--pages-for", str(args.pages_for)]
+    command += ["--samples", str(args.samples)]
+    for key, value in extra.items():
+        command += [f"--{key.replace('_', '-')}", value]
+    env = {**os.environ, "LOG_LEVEL": "ERROR", "OPENCOOP_LOG_LEVEL": "ERROR"}
+    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR, env=env)
+    if result.returncode != 0:
+        sys.exit(f"step {name} failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# The server and the load ----------------------------------------------------------------------
+class Server:
+    """A gunicorn of the portal on loopback, as configured for production, bench settings."""
+
+    def __init__(self, url: str, port: int) -> None:
+        self.url, self.port = url, port
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.url,
+            "DJANGO_SETTINGS_MODULE": SETTINGS,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "LOG_LEVEL": "ERROR",
+            "OPENCOOP_LOG_LEVEL": "ERROR",
+        }
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        self.log = open(BASE_DIR / "var" / f"bench-gunicorn-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            [gunicorn, "-c", "python:opencoop.operations.gunicorn_config", "opencoop.wsgi"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = self.get("/bench/minimal/")
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            self.__exit__()
+            sys.exit(f"gunicorn did not answer on port {self.port}: see {self.log.name}")
+        self.workers = int(os.environ.get("GUNICORN_WORKERS", str((os.cpu_count() or 1) * 2 + 1)))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+    def get(self, path: str, connection: HTTPConnection | None = None) -> tuple[int, float, str]:
+        """Ask for ``path``; return status, seconds to the last byte, and the X-Cache header."""
+        own = connection is None
+        connection = connection or HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Host": "localhost"})
+            response = connection.getresponse()
+            response.read()
+            return response.status, time.perf_counter() - started, response.getheader("X-Cache", "")
+        finally:
+            if own:
+                connection.close()
+
+
+def measure_latency(server: Server, urls: dict[str, list[str]], samples: int) -> dict:
+    """Ask for each address once (cold), then each again (warm); return times in ms."""
+    # Each worker loads templates, codelists and shapes on its first requests: do that first,
+    # on addresses not measured.
+    warmups = ["/en/", "/it/", "/api/v1/activities?page_size=1&page=1", "/bench/minimal/"]
+    for _ in range(server.workers):
+        for path in warmups:
+            server.get(path)
+    result: dict = {}
+    connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
+    for key, _label in PAGES:
+        addresses = urls[key][:samples]
+        rounds = {"cold": [], "warm": []}
+        statuses: set[int] = set()
+        hits = 0
+        if key in FEW:
+            # One address: first request cold, then repeated ones warm.
+            status, seconds, _ = server.get(addresses[0], connection)
+            rounds["cold"].append(seconds)
+            statuses.add(status)
+            for _ in range(FEW[key]):
+                status, seconds, cache = server.get(addresses[0], connection)
+                rounds["warm"].append(seconds)
+                statuses.add(status)
+                hits += cache.lower().startswith("hit")
+        else:
+            for phase in ("cold", "warm"):
+                for path in addresses:
+                    status, seconds, cache = server.get(path, connection)
+                    rounds[phase].append(seconds)
+                    statuses.add(status)
+                    if phase == "warm":
+                        hits += cache.lower().startswith("hit")
+        result[key] = {
+            phase: {
+                "p50": percentile(values, 0.50) * 1000,
+                "p95": percentile(values, 0.95) * 1000,
+                "p99": percentile(values, 0.99) * 1000,
+                "n": len(values),
+            }
+            for phase, values in rounds.items()
+        }
+        result[key]["statuses"] = sorted(statuses)
+        result[key]["warm_hits"] = hits
+    connection.close()
+    return result
+
+
+def run_wrk(port: int, path: str, duration: int, connections: int) -> dict:
+    """Load ``path`` for ``duration`` seconds with wrk; return requests/s and errors."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
+    command += ["-H", "Host: localhost", f"http://127.0.0.1:{port}{path}"]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:.*", output)
+    return {
+        "rps": float(rate.group(1)) if rate else 0.0,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def measure_throughput(server: Server, urls: dict[str, list[str]], args) -> dict:
+    result = {}
+    for key, path in (
+        ("minimal", "/bench/minimal/"),
+        ("catalogue", urls["catalogue"][0]),
+        ("activity", urls["activity"][0]),
+    ):
+        server.get(path)
+        result[key] = run_wrk(server.port, path, args.duration, args.connections)
+    return result
+
+
+def run_iati(url: str, size: int, args) -> dict:
+    command = [sys.executable, str(BASE_DIR / "scripts" / "bench_iati.py")]
+    command += ["--database-url", url, "--activities", str(size), "--seed", str(args.seed)]
+    command += ["--no-generate", "--all-authorities", "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
+    if result.returncode != 0:
+        sys.exit(f"bench_iati failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# One size -----------------------------------------------------------------------------------
+def bench_size(size: int, args) -> dict:
+    url = database_url(args.database_prefix, size)
+    ensure_database(url)
+    print(f"\n== {size:,} activities ({url})", flush=True)
+    prepared = run_step("prepare", args, url, size)
+    if prepared["generated_now"]:
+        print(
+            f"generated {prepared['rows']:,} rows in {prepared['seconds']:.0f} s "
+            f"({prepared['rows_per_second']:,.0f} rows/s)",
+            flush=True,
+        )
+    urls = run_step("discover", args, url, size)
+    urls_file = BASE_DIR / "var" / f"bench-urls-{size_label(size)}.json"
+    urls_file.write_text(json.dumps(urls, indent=1))
+    queries = run_step("queries", args, url, size, urls_file=str(urls_file))
+    loads = [load_average()]
+    with Server(url, args.port) as server:
+        latency = measure_latency(server, urls, args.samples)
+        loads.append(load_average())
+        throughput = measure_throughput(server, urls, args)
+        loads.append(load_average())
+    partial = {"load": loads, "latency": latency, "throughput": throughput, "queries": queries}
+    print_size({**partial, "iati": None})
+    iati = run_iati(url, size, args) if not args.skip_iati else None
+    loads.append(load_average())
+    if iati:
+        print(iati_summary(iati))
+    result = {
+        "size": size,
+        "authorities": args.authorities,
+        "activities_in_database": prepared["activities"],
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": loads,
+        "samples": args.samples,
+        "duration": args.duration,
+        "connections": args.connections,
+        "latency": latency,
+        "throughput": throughput,
+        "queries": queries,
+        "iati": iati,
+        "example_urls": {key: values[0] for key, values in urls.items()},
+    }
+    if prepared["generated_now"]:
+        result["generation"] = {
+            k: prepared[k] for k in ("seconds", "rows", "rows_per_second") if k in prepared
+        }
+    return result
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+# Reporting ----------------------------------------------------------------------------------
+def print_size(result: dict) -> None:
+    print(f"load average during the run: {' / '.join(result['load'])}", flush=True)
+    print(f"{'page':<32}{'cold p50/p95/p99 ms':>24}{'warm p50/p95/p99 ms':>24}{'queries':>9}")
+    for key, label in PAGES:
+        row = result["latency"][key]
+        cold, warm = row["cold"], row["warm"]
+        print(
+            f"{label:<32}{cold['p50']:>8.0f}{cold['p95']:>8.0f}{cold['p99']:>8.0f}"
+            f"{warm['p50']:>8.0f}{warm['p95']:>8.0f}{warm['p99']:>8.0f}"
+            f"{result['queries'][key]['queries']:>9}"
+        )
+    minimal = result["throughput"]["minimal"]["rps"]
+    for key, value in result["throughput"].items():
+        share = f" ({value['rps'] / minimal:.0%} of the minimal view)" if minimal else ""
+        print(f"throughput {key}: {value['rps']:.0f} requests/s{share}", flush=True)
+    if result["iati"]:
+        print(iati_summary(result["iati"]))
+
+
+def iati_summary(iati: dict) -> str:
+    export, parse, first = iati["export"], iati["parse"], iati["import"]
+    return (
+        f"IATI export {export['activities']:,} activities in {export['seconds']:.1f} s, peak "
+        f"{export['peak_mb']:.0f} MB; import {first['rate']:.0f} activities/s, peak "
+        f"{first['peak_mb']:.0f} MB; lxml alone {parse['seconds']:.2f} s "
+        f"(import takes {first['seconds'] / parse['seconds']:.0f}× lxml's time)"
+    )
+
+
+def read_previous(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    content = path.read_text()
+    start = content.find(DATA_MARK)
+    if start < 0:
+        return {}
+    block = content[start + len(DATA_MARK) : content.rindex("-->")]
+    return json.loads(block)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB memory"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} processors ({cpu}){memory}, {platform.system()} {platform.release()}"
+
+
+def postgres_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return connection.execute("SHOW server_version").fetchone()[0]
+
+
+def ms(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> None:
+    sizes = sorted(results.values(), key=lambda r: r["size"])
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (scripts/bench.py); do not edit by hand: the notes below the",
+        "tables come from the script too. Figures are of one run; run again to compare.",
+        "",
+        "## Machine and method",
+        "",
+        f"- Machine: {machine()}; PostgreSQL "
+        f"{postgres_version(database_url(args.database_prefix, sizes[0]['size']))} on the same "
+        "machine; Python " + platform.python_version() + "; no external cache (Django's "
+        "local-memory cache, one per worker).",
+        "- Command: `make bench` (`.venv/bin/python scripts/bench.py`), options "
+        f"`--samples {args.samples} --duration {args.duration} --connections {args.connections}`.",
+        "- Data: the Florence demo plus fictional authorities of `manage.py generate_authority "
+        f"--activities N/{args.authorities} --authorities {args.authorities} --seed {args.seed} "
+        f"--pages-for {args.pages_for}` (pages, so activity and statistics pages, for the first "
+        f"{args.pages_for} authorities; the 1,000 and 10,000 databases were generated with pages "
+        "for all 50).",
+        "- Server: gunicorn with opencoop/operations/gunicorn_config.py (2 × processors + 1 "
+        "workers, 2 threads), settings `opencoop.settings.bench` (local settings, DEBUG off, plus "
+        "a minimal view), on loopback.",
+        "- Server time: the time to the last byte of each answer, measured by a client on "
+        "loopback, one request at a time. *Cold*: the first request for each address since the "
+        "server started (each worker had first served a few other pages, so imports and "
+        "codelists are loaded); *warm*: the same addresses again. PostgreSQL's buffers and the "
+        "system's file cache are not emptied (the database server is shared). For the pages "
+        "over all authorities there is one address: cold is its first request, warm the next "
+        "ones. *Hits* counts warm answers served from the page cache (X-Cache header).",
+        "- Throughput: wrk, 2 threads, the given connections and seconds, on one address each, "
+        "after one request to it. The minimal view answers a few bytes through the same server, "
+        "middleware and settings without the database.",
+        "- Queries: SQL queries of the first address of each kind, in a fresh process, with the "
+        "cache cleared.",
+        "- IATI: scripts/bench_iati.py, export of every public activity to one file, import of "
+        "that file into an empty database, lxml alone reading it; peak memory is the maximum "
+        "resident set size of the process doing it.",
+        "- The machine is shared with other work: the load average (1, 5, 15 minutes) is given "
+        "at the start of each size, after the page timings, after wrk and at the end. A load "
+        "above the number of processors means other processes took part of the processors "
+        "during the run.",
+        "",
+    ]
+    lines += ["## Server time (ms)", ""]
+    header = (
+        "| Activities | Page | Cold p50 | Cold p95 | Cold p99 | Warm p50 | Warm p95 | Warm p99 "
+    )
+    header += "| Hits | Queries |"
+    lines += [header, "|" + "---|" * 10]
+    for result in sizes:
+        for key, label in PAGES:
+            row = result["latency"][key]
+            cold, warm = row["cold"], row["warm"]
+            statuses = row["statuses"]
+            note = "" if statuses == [200] else f" (HTTP {', '.join(map(str, statuses))})"
+            lines.append(
+                f"| {result['size']:,} | {label}{note} | {ms(cold['p50'])} | {ms(cold['p95'])} | "
+                f"{ms(cold['p99'])} | {ms(warm['p50'])} | {ms(warm['p95'])} | {ms(warm['p99'])} "
+                f"| {row['warm_hits']}/{warm['n']} | {result['queries'][key]['queries']} |"
+            )
+    lines += ["", "## Throughput (requests/s, wrk)", ""]
+    lines += [
+        "| Activities | Minimal view | Catalogue | Share | Activity page | Share | Errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in sizes:
+        t = result["throughput"]
+        minimal = t["minimal"]["rps"] or 1
+        errors = sum(v["non_2xx"] for v in t.values())
+        lines.append(
+            f"| {result['size']:,} | {t['minimal']['rps']:.0f} | {t['catalogue']['rps']:.0f} | "
+            f"{t['catalogue']['rps'] / minimal:.0%} | {t['activity']['rps']:.0f} | "
+            f"{t['activity']['rps'] / minimal:.0%} | {errors} non-2xx |"
+        )
+    lines += ["", "## IATI export and import", ""]
+    lines += [
+        "| Activities | Export s | Export peak MB | File MB | Import activities/s | "
+        "Import peak MB | lxml alone s | Import ÷ lxml |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in sizes:
+        iati = result.get("iati")
+        if not iati:
+            continue
+        e, p, i = iati["export"], iati["parse"], iati["import"]
+        lines.append(
+            f"| {e['activities']:,} | {e['seconds']:.1f} | {e['peak_mb']:.0f} | "
+            f"{e['bytes'] / 1e6:.0f} | {i['rate']:.0f} | {i['peak_mb']:.0f} | "
+            f"{p['seconds']:.2f} | {i['seconds'] / p['seconds']:.0f}× |"
+        )
+    lines += ["", "## Runs", ""]
+    for result in sizes:
+        generation = result.get("generation")
+        made = (
+            f"; generated in this run: {generation['rows']:,} rows in "
+            f"{generation['seconds']:.0f} s ({generation['rows_per_second']:,.0f} rows/s)"
+            if generation
+            else ""
+        )
+        lines.append(
+            f"- {result['size']:,} activities ({result['activities_in_database']:,} in the "
+            f"database with the demo's), {result['date']}, load average "
+            f"{' / '.join(result['load'])}{made}."
+        )
+    lines += ["", "## Targets at 100,000 activities", ""]
+    lines += target_lines(results)
+    if notes:
+        lines += ["", "## Notes", "", notes.strip()]
+    lines += ["", DATA_MARK, json.dumps(results, indent=1, sort_keys=True), "-->", ""]
+    path.write_text("\n".join(lines))
+
+
+def target_lines(results: dict[str, dict]) -> list[str]:
+    result = results.get("100000")
+    if result is None:
+        return ["Not measured yet at 100,000 activities."]
+    lines = []
+
+    def verdict(value: float, limit: float, higher_is_better: bool = False) -> str:
+        met = value >= limit if higher_is_better else value <= limit
+        if met:
+            return "met"
+        return f"missed by {abs(value - limit) / limit:.0%}"
+
+    for key, limit in TARGETS.items():
+        value = result["latency"][key]["cold"]["p95"]
+        label = dict(PAGES)[key]
+        lines.append(
+            f"- {label}, p95 uncached < {limit:.0f} ms: {value:,.0f} ms, {verdict(value, limit)}."
+        )
+    t = result["throughput"]
+    minimal = t["minimal"]["rps"] or 1
+    for key in ("catalogue", "activity"):
+        share = t[key]["rps"] / minimal
+        lines.append(
+            f"- {key.capitalize()} (cached) ≥ 50% of the minimal view's throughput: "
+            f"{share:.0%}, {verdict(share, 0.5, higher_is_better=True)}."
+        )
+    iati = result.get("iati")
+    if iati:
+        e, i = iati["export"], iati["import"]
+        lines.append(f"- Export ≤ 60 s: {e['seconds']:.0f} s, {verdict(e['seconds'], 60)}.")
+        lines.append(f"- Export ≤ 300 MB: {e['peak_mb']:.0f} MB, {verdict(e['peak_mb'], 300)}.")
+        lines.append(
+            f"- Import ≥ 1,000 activities/s: {i['rate']:.0f}/s, "
+            f"{verdict(i['rate'], 1000, higher_is_better=True)}."
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="activities, comma-separated")
+    parser.add_argument("--authorities", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--pages-for", type=int, default=10, help="authorities given pages when generating"
+    )
+    parser.add_argument(
+        "--database-prefix", default="postgres://postgres@127.0.0.1:5432/opencoop_bench"
+    )
+    parser.add_argument("--port", type=int, default=8111)
+    parser.add_argument("--samples", type=int, default=30, help="addresses per kind of page")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--skip-iati", action="store_true")
+    parser.add_argument("--output", default=str(BASE_DIR / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--notes",
+        default=str(BASE_DIR / "scripts" / "bench_notes.md"),
+        help="Markdown notes for BENCHMARKS.md (why a target is missed)",
+    )
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--urls-file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(STEPS[args.step](args)))
+        return
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install -y wrk")
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    output = Path(args.output)
+    results = read_previous(output)
+    print(f"load average at the start: {load_average()} ({os.cpu_count()} processors)")
+    for size in (int(s) for s in args.sizes.split(",")):
+        results[str(size)] = bench_size(size, args)
+        notes = Path(args.notes).read_text() if Path(args.notes).is_file() else ""
+        write_markdown(output, results, args, notes)
+        print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()
