@@ -50,9 +50,9 @@ def _point_label(point: MapPoint) -> str:
     place = text(point.name) or registry.get("Country").label(point.country)
     country = registry.get("Country").label(point.country) if point.country else ""
     where = f"{place} ({country})" if country and country != place else place
-    if len(point.activities) == 1:
-        return f"{where}: {text(point.activities[0].title)}"
-    count = len(point.activities)
+    if point.single is not None:
+        return f"{where}: {text(point.single.title)}"
+    count = point.count
     return f"{where}: " + ngettext("%(n)s activity", "%(n)s activities", count) % {"n": count}
 
 
@@ -99,10 +99,10 @@ class MapPage(ScopedFiguresPage):
         ]
         point_marks = []
         for point in points:
-            count = len(point.activities)
+            count = point.count
             href = (
-                record_links.url(point.activities[0])
-                if count == 1
+                record_links.url(point.single)
+                if point.single is not None
                 else links.url("country", point.country)
             )
             point_marks.append(

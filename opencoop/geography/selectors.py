@@ -1,8 +1,8 @@
 """Where the cooperation happens: the map's places and its figures by country.
 
 The figures by country are ``opencoop.stats.selectors.by_country``, the same table as on the
-statistics page and in its CSV; places come only from ``disclosure.public_locations``, so a
-location hidden for safety never becomes a point.
+statistics page and in its CSV; places follow ``disclosure.public_locations`` (an activity that
+hides its exact locations gives no point), so a location hidden for safety never becomes a point.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
-
-from opencoop.activities.disclosure import public_locations
 from opencoop.activities.models import Activity, Location
 from opencoop.stats.selectors import Scope
 from opencoop.stats.tables import FigureTable, plain_number
@@ -29,35 +26,53 @@ class MapPoint:
     longitude: Decimal
     name: dict
     country: str
-    activities: tuple[Activity, ...]
+    activity_ids: tuple[int, ...]
+    # The activity itself when it is the only one there (the point links to its page).
+    single: Activity | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.activity_ids)
 
 
 def map_points(scope: Scope) -> list[MapPoint]:
-    """Return the public exact places of the scope's activities, one point per place."""
-    activities = (
-        scope.activities()
-        .filter(Exists(Location.objects.filter(activity=OuterRef("pk"))))
-        .defer("description", "objectives", "target_groups", "contact_organisation")
-        .prefetch_related("locations", "recipient_countries")
-        .order_by("id")
+    """Return the public exact places of the scope's activities, one point per place.
+
+    A place is exact when its activity does not hide its locations (``public_locations``) and
+    it has coordinates. Read as plain rows: the scope may hold 100,000 activities.
+    """
+    rows = (
+        Location.objects.filter(
+            activity_id__in=scope.activities().filter(hide_exact_locations=False).values("id"),
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
+        .order_by("activity_id", "sort_order", "pk")
+        .values_list("activity_id", "latitude", "longitude", "name", "country")
     )
     places: dict[tuple[Decimal, Decimal], dict] = {}
-    members: dict[tuple[Decimal, Decimal], dict[int, Activity]] = defaultdict(dict)
-    for activity in activities:
-        for location in public_locations(activity):
-            if not location.exact or location.latitude is None or location.longitude is None:
-                continue
-            key = (
-                Decimal(location.latitude).quantize(PLACE_PRECISION),
-                Decimal(location.longitude).quantize(PLACE_PRECISION),
-            )
-            places.setdefault(key, {"name": location.name, "country": location.country})
-            members[key][activity.pk] = activity
+    members: dict[tuple[Decimal, Decimal], dict[int, None]] = defaultdict(dict)
+    for activity_id, latitude, longitude, name, country in rows.iterator(chunk_size=5000):
+        key = (
+            Decimal(latitude).quantize(PLACE_PRECISION),
+            Decimal(longitude).quantize(PLACE_PRECISION),
+        )
+        places.setdefault(key, {"name": name, "country": country})
+        members[key][activity_id] = None
+    single_ids = [next(iter(ids)) for ids in members.values() if len(ids) == 1]
+    singles = Activity.objects.only("id", "title", "slug", "reporting_org_id").in_bulk(single_ids)
     points = [
-        MapPoint(key[0], key[1], place["name"], place["country"], tuple(members[key].values()))
+        MapPoint(
+            key[0],
+            key[1],
+            place["name"],
+            place["country"],
+            tuple(members[key]),
+            singles.get(next(iter(members[key]))) if len(members[key]) == 1 else None,
+        )
         for key, place in places.items()
     ]
-    points.sort(key=lambda p: (-len(p.activities), p.latitude, p.longitude))
+    points.sort(key=lambda p: (-p.count, p.latitude, p.longitude))
     return points
 
 
@@ -89,7 +104,7 @@ def map_data(scope: Scope, table: FigureTable, points: list[MapPoint]) -> dict:
                 "longitude": float(point.longitude),
                 "name": point.name,
                 "country": point.country,
-                "activities": len(point.activities),
+                "activities": point.count,
             }
             for point in points
         ],
