@@ -132,7 +132,7 @@ def _activity_problem(path: str, message: str) -> Problem:
 
 def _activity_problems(activity) -> list[Problem]:
     return [
-        _activity_problem(breach.path, breach.message)
+        _activity_problem(breach.path, breach.translated())
         for breach in check_activity(activity)
         if breach.level == ERROR
     ]

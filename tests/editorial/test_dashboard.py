@@ -45,7 +45,8 @@ def test_the_panel_shows_the_users_own_authority_only(
     assert "EN:" in to_translate.select_one("li").get_text()
     failing = section(home, "failing")
     items = [li.get_text(" ", strip=True) for li in failing.select("li")]
-    assert len(items) == 1 and "NO-STATUS" in items[0] and "activity status is missing" in items[0]
+    # Checked outside a request, in the portal's first language (Italian).
+    assert len(items) == 1 and "NO-STATUS" in items[0] and "manca lo stato" in items[0]
     imports = section(home, "imports").get_text(" ", strip=True)
     assert "ours.xlsx" in imports and "florence.xlsx" not in imports
 

@@ -105,8 +105,25 @@ def test_reject_with_a_comment_sends_it_back_as_a_draft(login, editor, reviewer,
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
 
 
+@pytest.mark.parametrize(
+    ("language", "status_label", "status_missing", "description_missing"),
+    [
+        (
+            "it",
+            "Dove e cosa › Stato",
+            "manca lo stato dell'attività",
+            "serve una descrizione (generale, obiettivi o gruppi destinatari)",
+        ),
+        (
+            "en",
+            "Where and what › Status",
+            "the activity status is missing",
+            "a description is required (general, objectives or target groups)",
+        ),
+    ],
+)
 def test_publishing_an_incomplete_record_is_refused_with_the_fields_named(
-    login, florence, florence_reviewer
+    login, florence, florence_reviewer, language, status_label, status_missing, description_missing
 ):
     record = Activity.objects.get(slug="agata-smeralda-salvador-bahia")
     revisions = Revision.objects.filter(
@@ -114,17 +131,15 @@ def test_publishing_an_incomplete_record_is_refused_with_the_fields_named(
     )
     before = revisions.count()
     client = login(florence_reviewer)
-    data = form_data(client.get(url(record, "edit")))
+    data = form_data(client.get(url(record, "edit"), HTTP_ACCEPT_LANGUAGE=language))
     data["title_1"] = "Changed"
     data["action-publish"] = "action-publish"
-    response = client.post(url(record, "edit"), data)
+    response = client.post(url(record, "edit"), data, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
-    assert field_errors(response, "status") == ["the activity status is missing"]
-    assert field_errors(response, "description") == [
-        "a description is required (general, objectives or target groups)"
-    ]
-    text = messages_text(response)
-    assert "Stato" in text and "the activity status is missing" in text  # the field, by its label
+    assert field_errors(response, "status") == [status_missing]
+    assert field_errors(response, "description") == [description_missing]
+    # The message at the top names the tab and the field by their labels, in the same language.
+    assert f"{status_label}: {status_missing}" in messages_text(response)
     record.refresh_from_db()
     assert record.title["en"] != "Changed"
     assert revisions.count() == before
@@ -151,20 +166,20 @@ def test_data_quality_problems_are_named_and_block_only_publishing(login, review
     response = client.post(url(activity, "edit"), publish)
     assert response.status_code == 200
     text = messages_text(response)
-    assert "Settori" in text and "add up to 90, not 100" in text
-    assert "Transazioni, riga 1, Data della transazione" in text or "2023-06-01 is outside" in text
+    assert "Settori" in text and "sommano a 90, non a 100" in text
+    assert "2023-06-01 è fuori dalle date dell'attività (2024-01-01 – 2025-12-31)" in text
     transaction_errors = [
         e.get_text(" ", strip=True)
         for e in soup(response).select('[data-contentpath="date"] .error-message')
     ]
-    assert any("outside the activity's dates" in error for error in transaction_errors)
+    assert any("fuori dalle date dell'attività" in error for error in transaction_errors)
     activity.refresh_from_db()
     assert not activity.sectors.exists()
 
     # The same content saved as a draft is accepted, with the problems listed as a warning.
     draft = client.post(url(activity, "edit"), data, follow=True)
     assert draft.status_code == 200
-    assert "add up to 90, not 100" in messages_text(draft)
+    assert "sommano a 90, non a 100" in messages_text(draft)
     latest = Activity.objects.get(pk=activity.pk).get_latest_revision_as_object()
     assert [s.percentage for s in latest.sectors.all()] == [60, 30]
 

@@ -9,12 +9,14 @@ and the editors' publication check (through ``check_activity``) reports the same
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
 
 from opencoop.activities.disclosure import public_participants
 from opencoop.activities.models import Activity
@@ -36,25 +38,68 @@ from .mapping import (
 HUNDRED = Decimal(100)
 # A budget period may not be longer than a year (366 days allows a leap year).
 MAX_BUDGET_DAYS = 366
-DATE_LABELS = {
-    "planned_start": "planned start",
-    "actual_start": "actual start",
-    "planned_end": "planned end",
-    "actual_end": "actual end",
+# Each message whole, so that a translation can put the words in its own order.
+END_BEFORE_START = {
+    "planned_end": N_("the planned end (%(end)s) is before the planned start (%(start)s)"),
+    "actual_end": N_("the actual end (%(end)s) is before the actual start (%(start)s)"),
+}
+# Percentages that must add up to 100: (one is missing, the total is wrong), by what they share.
+PERCENTAGES = {
+    "countries and regions": (
+        N_(
+            "each of the recipient countries and regions needs a percentage when there is more than one"
+        ),
+        N_("the percentages of the recipient countries and regions add up to %(total)s, not 100"),
+    ),
+    "regions": (
+        N_(
+            "each of the recipient regions of vocabulary %(vocabulary)s needs a percentage when "
+            "there is more than one"
+        ),
+        N_(
+            "the percentages of the recipient regions of vocabulary %(vocabulary)s add up to "
+            "%(total)s, not 100"
+        ),
+    ),
+    "sectors": (
+        N_(
+            "each of the sectors of vocabulary %(vocabulary)s needs a percentage when there is "
+            "more than one"
+        ),
+        N_(
+            "the percentages of the sectors of vocabulary %(vocabulary)s add up to %(total)s, not 100"
+        ),
+    ),
+}
+IN_THE_FUTURE = {
+    "actual_start": N_("the actual start (%(date)s) is in the future"),
+    "actual_end": N_("the actual end (%(date)s) is in the future"),
 }
 DATE_TYPES = dict(ACTIVITY_DATES)
 ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Breach:
-    """One broken rule: which activity, which element, what is wrong."""
+    """One broken rule: which activity, which element, what is wrong.
+
+    ``message`` is in English, for the files' logs and the command line; ``translated()`` says
+    it in the active language, for the officer in the admin.
+    """
 
     identifier: str
     path: str
     message: str
     level: str = ERROR
+    template: str = dataclasses.field(default="", compare=False, repr=False)
+    params: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    def translated(self) -> str:
+        """Return the message in the active language."""
+        if not self.template:
+            return self.message
+        return gettext(self.template) % self.params
 
     def __str__(self) -> str:
         suffix = " (warning)" if self.level == WARNING else ""
@@ -69,16 +114,31 @@ class _Checker:
         self.today = today
         self.breaches: list[Breach] = []
 
-    def add(self, path: str, message: str, level: str = ERROR) -> None:
-        self.breaches.append(Breach(self.activity.iati_identifier, path, message, level))
+    def add(self, path: str, template: str, params: dict | None = None, level: str = ERROR) -> None:
+        """Record a breach; ``template`` is an English message marked for translation."""
+        params = params or {}
+        self.breaches.append(
+            Breach(
+                self.activity.iati_identifier,
+                path,
+                template % params,
+                level,
+                template=template,
+                params=params,
+            )
+        )
 
     def code(self, codelist: str, code: str, path: str) -> None:
         if code and not registry.get(codelist).is_valid(code):
-            self.add(path, f"“{code}” is not a code of the IATI {codelist} codelist")
+            self.add(
+                path,
+                N_("“%(code)s” is not a code of the IATI %(codelist)s codelist"),
+                {"code": code, "codelist": codelist},
+            )
 
-    def required_code(self, codelist: str, code: str, path: str, what: str) -> None:
+    def required_code(self, codelist: str, code: str, path: str, missing: str) -> None:
         if not code:
-            self.add(path, f"{what} is missing")
+            self.add(path, missing)
         else:
             self.code(codelist, code, path)
 
@@ -124,36 +184,36 @@ def check_activity(activity: Activity, today: datetime.date | None = None) -> li
 def _required_reporting_org(c: _Checker) -> None:
     org = c.activity.reporting_org
     if not org.identifier:
-        c.add("reporting-org/@ref", "the reporting organisation has no IATI identifier")
+        c.add("reporting-org/@ref", N_("the reporting organisation has no IATI identifier"))
     if not org.type:
-        c.add("reporting-org/@type", "the reporting organisation's type is missing")
+        c.add("reporting-org/@type", N_("the reporting organisation's type is missing"))
 
 
 def _required_texts(c: _Checker) -> None:
     if not has_text(c.activity.title):
-        c.add("title", "the title is missing")
+        c.add("title", N_("the title is missing"))
     if not any(has_text(getattr(c.activity, field)) for field, _ in DESCRIPTIONS):
-        c.add("description", "a description is required (general, objectives or target groups)")
+        c.add("description", N_("a description is required (general, objectives or target groups)"))
 
 
 def _required_participants(c: _Checker) -> None:
     if not public_participants(c.activity):
-        c.add("participating-org", "at least one participating organisation is required")
+        c.add("participating-org", N_("at least one participating organisation is required"))
 
 
 def _required_status_and_dates(c: _Checker) -> None:
     if not c.activity.status:
-        c.add("activity-status", "the activity status is missing")
+        c.add("activity-status", N_("the activity status is missing"))
     if not any(getattr(c.activity, field) for field, _ in ACTIVITY_DATES):
-        c.add("activity-date", "at least one date (planned or actual start) is required")
+        c.add("activity-date", N_("at least one date (planned or actual start) is required"))
 
 
 def _required_result_titles(c: _Checker) -> None:
     for position, result in enumerate(c.activity.results.all(), start=1):
         if not has_text(result.title):
-            c.add(f"result[{position}]/title", "the result's title is missing")
+            c.add(f"result[{position}]/title", N_("the result's title is missing"))
         if not has_text(result.indicator):
-            c.add(f"result[{position}]/indicator/title", "the indicator's title is missing")
+            c.add(f"result[{position}]/indicator/title", N_("the indicator's title is missing"))
 
 
 _MANDATORY = (
@@ -171,11 +231,16 @@ def _identification(c: _Checker) -> None:
     if org.identifier and not c.activity.iati_identifier.startswith(org.identifier + "-"):
         c.add(
             "iati-identifier",
-            f"“{c.activity.iati_identifier}” does not start with the reporting organisation's "
-            f"identifier followed by a hyphen (“{org.identifier}-”)",
+            N_(
+                "“%(identifier)s” does not start with the reporting organisation's "
+                "identifier followed by a hyphen (“%(prefix)s-”)"
+            ),
+            {"identifier": c.activity.iati_identifier, "prefix": org.identifier},
         )
     c.code("OrganisationType", org.type, "reporting-org/@type")
-    c.required_code("Currency", c.activity.default_currency, "@default-currency", "currency")
+    c.required_code(
+        "Currency", c.activity.default_currency, "@default-currency", N_("currency is missing")
+    )
 
 
 def _texts(c: _Checker) -> None:
@@ -188,7 +253,7 @@ def _texts(c: _Checker) -> None:
 def _participants(c: _Checker) -> None:
     for participant in public_participants(c.activity):
         path = f"participating-org[@role='{participant.role}']"
-        c.required_code("OrganisationRole", participant.role, path, "the role")
+        c.required_code("OrganisationRole", participant.role, path, N_("the role is missing"))
         c.code("OrganisationType", participant.organisation_type, f"{path}/@type")
 
 
@@ -197,36 +262,42 @@ def _status_and_dates(c: _Checker) -> None:
     c.code("ActivityStatus", activity.status, "activity-status")
     has_date = any(getattr(activity, field) for field, _ in ACTIVITY_DATES)
     if has_date and not (activity.planned_start or activity.actual_start):
-        c.add("activity-date", "a planned or actual start date is required")
+        c.add("activity-date", N_("a planned or actual start date is required"))
     for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
         first, last = getattr(activity, start), getattr(activity, end)
         if first and last and last < first:
             c.add(
                 f"activity-date[@type='{DATE_TYPES[end]}']",
-                f"the {DATE_LABELS[end]} ({last}) is before the {DATE_LABELS[start]} ({first})",
+                END_BEFORE_START[end],
+                {"end": last, "start": first},
             )
     for field in ("actual_start", "actual_end"):
         value = getattr(activity, field)
         if value and value > c.today:
             c.add(
                 f"activity-date[@type='{DATE_TYPES[field]}']",
-                f"the {DATE_LABELS[field]} ({value}) is in the future",
+                IN_THE_FUTURE[field],
+                {"date": value},
             )
 
 
-def _percentages(c: _Checker, path: str, items: list, what: str) -> None:
-    """Check that ``items`` carry percentages adding up to 100 when more than one or any is set."""
+def _percentages(c: _Checker, path: str, items: list, what: str, vocabulary: str = "") -> None:
+    """Check that ``items`` carry percentages adding up to 100 when more than one or any is set.
+
+    ``what`` is a key of ``PERCENTAGES``.
+    """
     if not items:
         return
     given = [item.percentage for item in items if item.percentage is not None]
     if len(items) == 1 and not given:
         return
+    one_missing, wrong_total = PERCENTAGES[what]
     if len(given) < len(items):
-        c.add(path, f"each of the {what} needs a percentage when there is more than one")
+        c.add(path, one_missing, {"vocabulary": vocabulary})
         return
     total = sum(given, Decimal(0))
     if total != HUNDRED:
-        c.add(path, f"the percentages of the {what} add up to {decimal_text(total)}, not 100")
+        c.add(path, wrong_total, {"vocabulary": vocabulary, "total": decimal_text(total)})
 
 
 def _geography(c: _Checker) -> None:
@@ -239,10 +310,10 @@ def _geography(c: _Checker) -> None:
         by_vocabulary[region.vocabulary or DAC_REGIONS].append(region)
     dac_regions = by_vocabulary.pop(DAC_REGIONS, [])
     path = "recipient-country" if countries else "recipient-region[@vocabulary='1']"
-    _percentages(c, path, countries + dac_regions, "recipient countries and regions")
+    _percentages(c, path, countries + dac_regions, "countries and regions")
     for vocabulary, group in by_vocabulary.items():
         path = f"recipient-region[@vocabulary='{vocabulary}']"
-        _percentages(c, path, group, f"recipient regions of vocabulary {vocabulary}")
+        _percentages(c, path, group, "regions", vocabulary)
     for country in countries:
         c.code("Country", country.code, f"recipient-country[@code='{country.code}']")
     for region in regions:
@@ -256,7 +327,7 @@ def _geography(c: _Checker) -> None:
         c.code("GeographicExactness", location.exactness, f"{path}/exactness")
         c.code("GeographicLocationReach", location.reach, f"{path}/location-reach")
         if (location.latitude is None) != (location.longitude is None):
-            c.add(f"{path}/point", "a point needs both latitude and longitude")
+            c.add(f"{path}/point", N_("a point needs both latitude and longitude"))
 
 
 def _sectors(c: _Checker) -> None:
@@ -266,7 +337,7 @@ def _sectors(c: _Checker) -> None:
     for vocabulary, sectors in by_vocabulary.items():
         path = f"sector[@vocabulary='{vocabulary}']"
         c.code("SectorVocabulary", vocabulary, f"{path}/@vocabulary")
-        _percentages(c, path, sectors, f"sectors of vocabulary {vocabulary}")
+        _percentages(c, path, sectors, "sectors", vocabulary)
         if vocabulary in SECTOR_CODELISTS:
             for sector in sectors:
                 c.code(
@@ -281,14 +352,21 @@ def _classifications(c: _Checker) -> None:
     for tag in activity.sdg_tags.all():
         path = f"tag[@vocabulary='{tag.vocabulary}'][@code='{tag.code}']"
         if tag.vocabulary not in TAG_CODELISTS:
-            c.add(path, f"“{tag.vocabulary}” is not an SDG tag vocabulary (2 or 3)")
+            c.add(
+                path,
+                N_("“%(vocabulary)s” is not an SDG tag vocabulary (2 or 3)"),
+                {"vocabulary": tag.vocabulary},
+            )
         else:
             c.code(TAG_CODELISTS[tag.vocabulary], tag.code, path)
     for marker in activity.policy_markers.all():
         path = f"policy-marker[@code='{marker.code}']"
         c.code("PolicyMarker", marker.code, path)
         c.required_code(
-            "PolicySignificance", marker.significance, f"{path}/@significance", "the significance"
+            "PolicySignificance",
+            marker.significance,
+            f"{path}/@significance",
+            N_("the significance is missing"),
         )
     for tag, field, codelist in ACTIVITY_CODES:
         c.code(codelist, getattr(activity, field), tag)
@@ -303,12 +381,14 @@ def _budgets(c: _Checker) -> None:
         if budget.period_end < budget.period_start:
             c.add(
                 f"{path}/period-end",
-                f"the period ends ({budget.period_end}) before it starts ({budget.period_start})",
+                N_("the period ends (%(end)s) before it starts (%(start)s)"),
+                {"end": budget.period_end, "start": budget.period_start},
             )
         elif (budget.period_end - budget.period_start).days > MAX_BUDGET_DAYS:
             c.add(
                 f"{path}/period-end",
-                f"the period {budget.period_start} – {budget.period_end} is longer than a year",
+                N_("the period %(start)s – %(end)s is longer than a year"),
+                {"start": budget.period_start, "end": budget.period_end},
             )
 
 
@@ -316,16 +396,22 @@ def _transactions(c: _Checker) -> None:
     start, end = c.activity.start_date, c.activity.end_date
     for position, transaction in enumerate(c.activity.transactions.all(), start=1):
         path = f"transaction[{position}]"
-        c.required_code("TransactionType", transaction.type, f"{path}/transaction-type", "the type")
+        c.required_code(
+            "TransactionType",
+            transaction.type,
+            f"{path}/transaction-type",
+            N_("the type is missing"),
+        )
         c.code("Currency", transaction.currency, f"{path}/value/@currency")
         when = transaction.date
         if start and end and not (start <= when <= end):
             c.add(
                 f"{path}/transaction-date",
-                f"{when} is outside the activity's dates ({start} – {end})",
+                N_("%(date)s is outside the activity's dates (%(start)s – %(end)s)"),
+                {"date": when, "start": start, "end": end},
             )
         if when > c.today:
-            c.add(f"{path}/transaction-date", f"{when} is in the future")
+            c.add(f"{path}/transaction-date", N_("%(date)s is in the future"), {"date": when})
 
 
 def _documents(c: _Checker) -> None:
@@ -336,9 +422,11 @@ def _documents(c: _Checker) -> None:
         if not document.href:
             c.add(
                 path,
-                "the document has neither a file nor an address, so it is left out of the "
-                "IATI file",
-                WARNING,
+                N_(
+                    "the document has neither a file nor an address, so it is left out of the "
+                    "IATI file"
+                ),
+                level=WARNING,
             )
 
 
@@ -348,18 +436,18 @@ def _results(c: _Checker) -> None:
         c.code("ResultType", result.type, f"{path}/@type")
         c.code("IndicatorMeasure", result.measure, f"{path}/indicator/@measure")
         if result.baseline_value is not None and not result.baseline_year:
-            c.add(f"{path}/indicator/baseline", "a baseline value needs its year")
+            c.add(f"{path}/indicator/baseline", N_("a baseline value needs its year"))
         has_values = result.target_value is not None or result.actual_value is not None
         if has_values and not (result.period_start and result.period_end):
             c.add(
                 f"{path}/indicator/period",
-                "target and actual values need a period start and end to be published",
+                N_("target and actual values need a period start and end to be published"),
             )
         if result.period_start and result.period_end and result.period_end < result.period_start:
-            c.add(f"{path}/indicator/period", "the period ends before it starts")
+            c.add(f"{path}/indicator/period", N_("the period ends before it starts"))
     for position, row in enumerate(c.activity.beneficiaries.all(), start=1):
         if beneficiaries_period(row, c.activity) is None:
             c.add(
                 f"result[last()]/indicator[{position}]/period",
-                "beneficiaries need a year (or the activity's start and end) to be published",
+                N_("beneficiaries need a year (or the activity's start and end) to be published"),
             )
