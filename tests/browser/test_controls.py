@@ -210,4 +210,50 @@ def test_print_hides_the_navigation_shows_link_addresses_and_fits_the_paper(
         assert printed, "no link in the content shows its address on paper"
     cut = page.evaluate(BEYOND_THE_PAPER)
     assert not cut, f"on paper, these run past the right margin: {cut[:5]}"
+    scroll, client = page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert scroll <= client, f"on paper, the page is {scroll - client} CSS px wider than the paper"
     page.screenshot(path=str(SCREENSHOTS / f"print-{page_type.key}-{lang}.png"), full_page=True)
+
+
+# The search icon and what it sits on: its own fill, the nearest painted background behind it, and
+# (on wide screens, where it sits in a white disc) the header's background around that disc.
+SEARCH_ICON_COLOURS = """() => {
+  const link = document.querySelector('header .search-link')
+  const painted = el => {
+    for (; el; el = el.parentElement) {
+      const colour = getComputedStyle(el).backgroundColor
+      if (colour !== 'transparent' && !colour.endsWith(', 0)')) return colour
+    }
+    return 'rgb(255, 255, 255)'
+  }
+  return {
+    fill: getComputedStyle(link.querySelector('svg')).fill,
+    behind: painted(link),
+    around: painted(link.parentElement),
+  }
+}"""
+
+
+def contrast(first: str, second: str) -> float:
+    """Return the WCAG contrast ratio of two ``rgb(r, g, b)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_header_search_icon_stands_out_from_what_is_behind_it(site, new_context, width):
+    # WCAG 1.4.11: a control's icon needs 3:1 against its background (axe-core checks only text).
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto(site.address("home", "it"))
+    if page.locator("header .search-link").count() == 0:
+        pytest.skip("the demo has no site search page")
+    colours = page.evaluate(SEARCH_ICON_COLOURS)
+    assert contrast(colours["fill"], colours["behind"]) >= 3, colours
+    if colours["behind"] != colours["around"]:
+        assert contrast(colours["behind"], colours["around"]) >= 3, colours
