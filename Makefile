@@ -59,6 +59,10 @@ test: env assets browser-tools ## Lint, check migrations, run the whole suite wi
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py check
 	$(VENV)/bin/pytest
 
+bench: env ## Measure pages, throughput and IATI at 1k/10k/100k activities on PostgreSQL; write BENCHMARKS.md
+	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
 test-browser: env assets browser-tools ## Run only the browser tests (axe-core, Nu checker, privacy, keyboard, print)
 	$(VENV)/bin/pytest -m browser
 
