@@ -101,8 +101,10 @@ def content_changed(**kwargs) -> None:
 
 def shows_in_public(model: type) -> bool:
     """Tell whether rows of ``model`` may appear on a public page."""
+    from wagtail.models import Page
+
     meta = model._meta
-    if meta.label_lower in PUBLIC_MODELS:
+    if meta.label_lower in PUBLIC_MODELS or issubclass(model, Page):
         return True
     app_name = meta.app_config.name if meta.app_config else ""
     return app_name.startswith("opencoop.") and meta.app_label not in PRIVATE_APPS

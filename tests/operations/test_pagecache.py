@@ -302,3 +302,11 @@ def test_the_command_empties_the_cache(client):
     assert get(client, SECTION_EN)["X-Cache"] == "hit"
     call_command("clear_page_cache", stdout=io.StringIO())
     assert get(client, SECTION_EN)["X-Cache"] == "miss"
+
+
+def test_head_is_answered_from_the_page_a_get_cached(client):
+    get(client, SECTION_EN)
+    response = client.head(SECTION_EN)
+    assert response.status_code == 200
+    assert response["X-Cache"] == "hit"
+    assert response.content == b""
