@@ -89,6 +89,10 @@ class StatisticsPage(ScopedFiguresPage):
 class PlansOverviewPage(ScopedFiguresPage):
     """Each year's plan: its document, total, the activities it funded and what they received."""
 
+    # Activities listed under each plan: a plan of a large authority funds thousands, which
+    # the plan's own page lists; this page shows the first ones and says how many more.
+    funded_shown = 25
+
     class Meta:
         verbose_name = _("annual plans overview")
 
@@ -102,7 +106,11 @@ class PlansOverviewPage(ScopedFiguresPage):
         context["plans"] = [
             {
                 "overview": item,
-                "funded": [(funded, record_links.url(funded.activity)) for funded in item.funded],
+                "funded": [
+                    (funded, record_links.url(funded.activity))
+                    for funded in item.funded[: self.funded_shown]
+                ],
+                "more": max(0, len(item.funded) - self.funded_shown),
                 "plan_url": record_links.url(item.plan, "plans"),
             }
             for item in overview

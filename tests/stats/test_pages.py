@@ -109,6 +109,30 @@ def test_plans_page_lists_each_plan_with_its_activities(client, fictional, lang)
     assert first.select_one(".oc-documents")
 
 
+def test_plans_page_lists_the_first_activities_of_a_plan_and_says_how_many_more(
+    client, fictional, monkeypatch
+):
+    from django.core.cache import cache
+
+    from opencoop.plans.models import PlanAllocation
+    from opencoop.stats.models import PlansOverviewPage
+
+    monkeypatch.setattr(PlansOverviewPage, "funded_shown", 2)
+    cache.clear()  # a page rendered by an earlier test must not be served
+    soup = BeautifulSoup(client.get(PLANS["en"]).content, "html.parser")
+    checked = 0
+    for section in soup.select("section.oc-plan"):
+        plan_id = int(section["id"].removeprefix("plan-"))
+        total = PlanAllocation.objects.filter(plan_id=plan_id).count()
+        assert len(section.select("tbody tr")) == min(total, 2)
+        more = [p.get_text(" ", strip=True) for p in section.find_all("p", recursive=False)]
+        if total > 2:
+            more_text = "activity" if total - 2 == 1 else "activities"
+            assert f"And {total - 2} more {more_text}" in " ".join(more)
+            checked += 1
+    assert checked
+
+
 def test_an_authority_without_amounts_gets_counts_only(client):
     from opencoop.demo.loader import publish_page_pair
     from opencoop.organisations.models import Organisation
