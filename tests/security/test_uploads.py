@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import translation
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -18,6 +19,14 @@ from wagtail.models import Collection
 from opencoop.operations.uploads import check_document, check_image
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are read in English here (Italian is the portal's default language)."""
+    with translation.override("en"):
+        yield
+
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -159,6 +168,7 @@ def test_the_admin_image_form_refuses_an_svg_with_script(editor_client):
         "/admin/images/add/",
         {
             "title": "Logo",
+            "description": "The logo",  # complete but for the file: the file is what is refused
             "file": SimpleUploadedFile("logo.png", SVG),
             "collection": Collection.get_first_root_node().pk,
         },
@@ -167,6 +177,7 @@ def test_the_admin_image_form_refuses_an_svg_with_script(editor_client):
     assert Image.objects.count() == before
     errors = BeautifulSoup(response.content, "html.parser").select(".error-message")
     assert errors, "the form shows no error"
+    assert "file format (svg)" in " ".join(error.get_text() for error in errors)
 
 
 def test_documents_are_served_as_downloads_with_safe_headers(client):
