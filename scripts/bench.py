@@ -520,7 +520,7 @@ def iati_summary(iati: dict) -> str:
     export, parse, first = iati["export"], iati["parse"], iati["import"]
     return (
         f"IATI export {export['activities']:,} activities in {export['seconds']:.1f} s, peak "
-        f"{export['peak_mb']:.0f} MB; import {first['rate']:.0f} activities/s, peak "
+        f"{export['peak_mb']:.0f} MB; import {first['rate']:.1f} activities/s, peak "
         f"{first['peak_mb']:.0f} MB; lxml alone {parse['seconds']:.2f} s "
         f"(import takes {first['seconds'] / parse['seconds']:.0f}× lxml's time)"
     )
@@ -655,7 +655,7 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         e, p, i = iati["export"], iati["parse"], iati["import"]
         lines.append(
             f"| {e['activities']:,} | {e['seconds']:.1f} | {e['peak_mb']:.0f} | "
-            f"{e['bytes'] / 1e6:.0f} | {i['rate']:.0f} | {i['peak_mb']:.0f} | "
+            f"{e['bytes'] / 1e6:.1f} | {ms(i['rate'])} | {i['peak_mb']:.0f} | "
             f"{p['seconds']:.2f} | {i['seconds'] / p['seconds']:.0f}× |"
         )
     lines += ["", "## Runs", ""]
