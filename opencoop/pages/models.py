@@ -7,6 +7,7 @@ from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
@@ -166,4 +167,7 @@ class SuggestionPage(PortalPage):
         context = self.get_context(request)
         context["form"] = form
         context["sent"] = request.GET.get("sent") == "1"
-        return TemplateResponse(request, self.get_template(request), context)
+        response = TemplateResponse(request, self.get_template(request), context)
+        # The form carries the time it was shown (a spam check): never served from a cache.
+        add_never_cache_headers(response)
+        return response

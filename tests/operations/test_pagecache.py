@@ -221,15 +221,14 @@ def test_languages_and_query_strings_are_different_entries(client):
     assert get(client, url, HTTP_ACCEPT_LANGUAGE="en")["X-Cache"] == "hit"
 
 
-def test_the_suggestions_form_is_cached_per_page_it_was_opened_from(client):
-    # The form carries no CSRF token (the send view checks the origin), so it may be cached.
+def test_the_suggestions_form_is_never_cached(client):
+    # The form carries a signed stamp of when it was shown (a spam check): always a fresh one.
     first = get(client, "/en/suggestions/?from=/en/a/")
     assert not first.cookies
-    assert get(client, "/en/suggestions/?from=/en/a/")["X-Cache"] == "hit"
-    other = get(client, "/en/suggestions/?from=/en/b/")
-    assert other["X-Cache"] == "miss"
-    assert b"/en/b/" in other.content
-    assert b"/en/b/" not in first.content
+    assert "no-store" in first["Cache-Control"]
+    again = get(client, "/en/suggestions/?from=/en/a/")
+    assert again["X-Cache"] == "miss"
+    assert b"/en/a/" in again.content
 
 
 def test_answers_other_than_200_are_not_stored(client):
