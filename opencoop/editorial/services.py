@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.text import slugify
 from wagtail.models import WorkflowState
 
@@ -36,7 +38,10 @@ def refresh_record_status(*, record: models.Model, previous: models.Model | None
     from .translations import update_translation_states
 
     update_translation_states(record=record, previous=previous)
-    problems = publication_problems(record)
+    # Stored once for every reader: in the portal's first language, whoever saved and in
+    # whatever language the save ran.
+    with translation.override(settings.LANGUAGE_CODE):
+        problems = publication_problems(record)
     RecordCheck.objects.update_or_create(
         content_type=ContentType.objects.get_for_model(record, for_concrete_model=False),
         object_id=str(record.pk),
