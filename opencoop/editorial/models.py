@@ -60,9 +60,10 @@ class RecordStateQuerySet(models.QuerySet):
 class TranslationState(models.Model):
     """Whether one record's texts exist and are up to date in one portal language.
 
-    ``source_hashes`` holds, per field, the hash of the source-language text the translation
+    ``source_hashes`` holds, per text, the hash of the source-language text the translation
     was written from; when the source changes and the translation does not, the hashes differ
-    and the field is out of date.
+    and the text is out of date. Texts are keyed as in ``translations.record_texts``: an own
+    field by its name (``title``), a part's field as ``results.57.title``.
     """
 
     COMPLETE = "complete"
@@ -100,7 +101,11 @@ class TranslationState(models.Model):
 
 
 class RecordCheck(models.Model):
-    """The problems that keep the latest version of a record from being published."""
+    """The problems that keep the latest version of a record from being published.
+
+    ``problems`` are ``quality.Problem.as_dict()``: said in the portal's first language, with
+    the untranslated message kept so ``quality.stored_problems`` can say it in the reader's.
+    """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.CharField(max_length=64)

@@ -3,6 +3,11 @@
 The source language is the portal's default (Italian). For every other portal language a
 record's texts are *complete*, *missing* (a text exists in some language but not in this one)
 or *out of date* (the source changed after the translation was last written).
+
+A record's texts are its own multilingual fields and those of its repeated parts (results,
+locations, documents…). A part's text is keyed ``<relation>.<part id>.<field>``, e.g.
+``results.57.title``; a part added in a draft has no id until it is published, so until then it
+is known by its row: ``results.#2.title``.
 """
 
 from __future__ import annotations
@@ -10,13 +15,17 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import polib
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from modelcluster.models import get_all_child_relations
 
 from opencoop.core.multilingual import MultilingualField, portal_languages
 
@@ -25,6 +34,7 @@ from .models import TranslationState
 from .services import submit_for_review
 
 FUZZY = "fuzzy"
+PART_KEY_RE = re.compile(r"^(?P<relation>[a-z_]+)\.(?P<part>#?\d+)\.(?P<field>[a-z_]+)$")
 
 
 def source_language() -> str:
@@ -36,6 +46,17 @@ def translatable_fields(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.get_fields() if isinstance(f, MultilingualField)]
 
 
+@cache
+def translatable_parts(model: type[models.Model]) -> dict[str, list[str]]:
+    """Return, per repeated part of ``model`` (its relation name), the part's multilingual fields."""
+    parts = {}
+    for relation in get_all_child_relations(model):
+        names = translatable_fields(relation.related_model)
+        if names:
+            parts[relation.get_accessor_name()] = names
+    return parts
+
+
 def _texts(record: models.Model, name: str) -> dict:
     value = getattr(record, name, None)
     return value if isinstance(value, dict) else {}
@@ -45,42 +66,117 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.strip().encode()).hexdigest()
 
 
+@dataclass
+class RecordText:
+    """One multilingual text of a record: an own field, or a field of one of its parts."""
+
+    key: str
+    owner: models.Model  # the record, or the part the text belongs to
+    name: str
+    relation: str = ""  # the part's relation ("results"); empty for the record's own fields
+    position: int = 0  # the part's row, from 1
+
+    @property
+    def texts(self) -> dict:
+        return _texts(self.owner, self.name)
+
+    def text(self, lang: str) -> str:
+        return str(self.texts.get(lang, "")).strip()
+
+    @property
+    def row_key(self) -> str:
+        """Return the key of a part's text by its row (how a part without an id is known)."""
+        return f"{self.relation}.#{self.position}.{self.name}" if self.relation else self.key
+
+    def label(self) -> str:
+        """Name the text for a translator: the field, and for a part its kind and row."""
+        verbose = str(type(self.owner)._meta.get_field(self.name).verbose_name)
+        if not self.relation:
+            return verbose
+        kind = capfirst(type(self.owner)._meta.verbose_name_plural)
+        row = _("row %(number)d") % {"number": self.position}
+        return f"{kind}, {row} › {verbose}"
+
+
+def part_id(part: models.Model, position: int) -> str:
+    """Name a part by its id, or by its row while it has none (added in an unpublished draft)."""
+    return str(part.pk) if part.pk else f"#{position}"
+
+
+def record_texts(record: models.Model) -> dict[str, RecordText]:
+    """Return every multilingual text of ``record`` and of its parts, by key, in form order."""
+    model = type(record)
+    result = {name: RecordText(name, record, name) for name in translatable_fields(model)}
+    for relation, names in translatable_parts(model).items():
+        for position, part in enumerate(getattr(record, relation).all(), start=1):
+            for name in names:
+                key = f"{relation}.{part_id(part, position)}.{name}"
+                result[key] = RecordText(key, part, name, relation, position)
+    return result
+
+
+def field_label(model: type[models.Model], key: str) -> str:
+    """Name the field behind a text key of ``model`` (e.g. "results › indicator")."""
+    part = PART_KEY_RE.match(key)
+    try:
+        if not part:
+            return str(model._meta.get_field(key).verbose_name)
+        part_model = model._meta.get_field(part["relation"]).related_model
+        verbose = part_model._meta.get_field(part["field"]).verbose_name
+    except FieldDoesNotExist:
+        return key
+    return f"{part_model._meta.verbose_name_plural} › {verbose}"
+
+
+def _source_hashes(texts: dict[str, RecordText]) -> dict[str, str]:
+    lang = source_language()
+    return {key: _hash(item.text(lang)) for key, item in texts.items()}
+
+
 def source_hashes(record: models.Model) -> dict[str, str]:
     """Hash each source-language text of ``record`` (what a translation is made from)."""
-    lang = source_language()
-    return {
-        name: _hash(str(_texts(record, name).get(lang, "")))
-        for name in translatable_fields(type(record))
-    }
+    return _source_hashes(record_texts(record))
 
 
-def missing_fields(record: models.Model, lang: str) -> list[str]:
-    """List the fields that have text in some language but none in ``lang``."""
+def _missing(texts: dict[str, RecordText], lang: str) -> list[str]:
     return [
-        name
-        for name in translatable_fields(type(record))
-        if any(str(v).strip() for v in _texts(record, name).values())
-        and not str(_texts(record, name).get(lang, "")).strip()
+        key
+        for key, item in texts.items()
+        if any(str(v).strip() for v in item.texts.values()) and not item.text(lang)
     ]
 
 
+def missing_fields(record: models.Model, lang: str) -> list[str]:
+    """List the texts (keys) that exist in some language but not in ``lang``."""
+    return _missing(record_texts(record), lang)
+
+
 def _followed_sources(
-    record: models.Model, previous: models.Model | None, lang: str, known: dict[str, str]
+    texts: dict[str, RecordText],
+    previous: dict[str, RecordText] | None,
+    lang: str,
+    known: dict[str, str],
 ) -> dict[str, str]:
-    """Return, per field, the hash of the source text the ``lang`` translation follows.
+    """Return, per text, the hash of the source text the ``lang`` translation follows.
 
     A translation changed in this save follows the current source; an unchanged one keeps
     following what it followed before (``known``, else the previous version's source).
     """
-    current = source_hashes(record)
+    current = _source_hashes(texts)
     if previous is None:
         # No earlier version to compare: keep what is known, else take it as in step.
-        return {name: known.get(name, value) for name, value in current.items()}
-    before = source_hashes(previous)
+        return {key: known.get(key, value) for key, value in current.items()}
+    before = _source_hashes(previous)
     followed = {}
-    for name, value in current.items():
-        touched = _texts(record, name).get(lang, "") != _texts(previous, name).get(lang, "")
-        followed[name] = value if touched else known.get(name, before[name])
+    for key, value in current.items():
+        # A part published since the previous version has an id now, and had only its row.
+        old = key if key in previous else texts[key].row_key
+        if old not in previous:
+            # A part added in this save: a translation written with it follows its source.
+            followed[key] = value
+            continue
+        touched = texts[key].texts.get(lang, "") != previous[old].texts.get(lang, "")
+        followed[key] = value if touched else known.get(old, before[old])
     return followed
 
 
@@ -90,16 +186,14 @@ def _state(content_type, record, lang: str, existing: dict) -> TranslationState:
     )
 
 
-def _settle(state: TranslationState, record: models.Model, followed: dict[str, str]) -> str:
+def _settle(state: TranslationState, texts: dict[str, RecordText], followed: dict[str, str]) -> str:
     """Set the state's status from the record's texts and the sources they follow; save it."""
-    current = source_hashes(record)
-    missing = missing_fields(record, state.language)
+    current = _source_hashes(texts)
+    missing = _missing(texts, state.language)
     outdated = [
-        name
-        for name, value in current.items()
-        if name not in missing
-        and str(_texts(record, name).get(state.language, "")).strip()
-        and followed.get(name) != value
+        key
+        for key, value in current.items()
+        if key not in missing and texts[key].text(state.language) and followed.get(key) != value
     ]
     if missing:
         state.status = TranslationState.MISSING
@@ -126,14 +220,16 @@ def update_translation_states(
             content_type=content_type, object_id=str(record.pk)
         )
     }
+    texts = record_texts(record)
+    previous_texts = record_texts(previous) if previous is not None else None
     result = {}
     for lang in portal_languages():
         state = _state(content_type, record, lang, existing)
         if lang == source_language():
-            followed = source_hashes(record)
+            followed = _source_hashes(texts)
         else:
-            followed = _followed_sources(record, previous, lang, state.source_hashes or {})
-        result[lang] = _settle(state, record, followed)
+            followed = _followed_sources(texts, previous_texts, lang, state.source_hashes or {})
+        result[lang] = _settle(state, texts, followed)
     return result
 
 
@@ -146,7 +242,8 @@ def confirm_translation(*, record: models.Model, lang: str) -> str:
             content_type=content_type, object_id=str(record.pk), language=lang
         )
     }
-    return _settle(_state(content_type, record, lang, existing), record, source_hashes(record))
+    texts = record_texts(record)
+    return _settle(_state(content_type, record, lang, existing), texts, _source_hashes(texts))
 
 
 def states_by_record(records: list[models.Model]) -> dict[tuple[int, str], dict[str, str]]:
@@ -191,11 +288,13 @@ def records_for_states(states) -> list[tuple[TranslationState, models.Model]]:
 
 
 # PO files --------------------------------------------------------------------------------------
-CONTEXT_RE = re.compile(r"^(?P<model>[a-z_]+\.[a-z_]+):(?P<pk>[^:]+):(?P<field>[a-z_]+)$")
+CONTEXT_RE = re.compile(
+    r"^(?P<model>[a-z_]+\.[a-z_]+):(?P<pk>[^:]+):(?P<key>[a-z_]+(\.#?\d+\.[a-z_]+)?)$"
+)
 
 
-def entry_context(record: models.Model, name: str) -> str:
-    return f"{record._meta.label_lower}:{record.pk}:{name}"
+def entry_context(record: models.Model, key: str) -> str:
+    return f"{record._meta.label_lower}:{record.pk}:{key}"
 
 
 def export_po(user, lang: str) -> polib.POFile:
@@ -212,22 +311,40 @@ def export_po(user, lang: str) -> polib.POFile:
         "X-Source-Language": source,
     }
     for state, record in records_for_states(pending(user, lang)):
-        for name in translatable_fields(type(record)):
-            original = str(_texts(record, name).get(source, "")).strip()
-            if not original or name not in (*state.missing_fields, *state.outdated_fields):
+        wanted = {*state.missing_fields, *state.outdated_fields}
+        for key, item in record_texts(record).items():
+            original = item.text(source)
+            # The state may still know a part by its row if it was published since.
+            if not original or not {key, item.row_key} & wanted:
                 continue
-            translation = str(_texts(record, name).get(lang, ""))
-            verbose = type(record)._meta.get_field(name).verbose_name
+            translation = str(item.texts.get(lang, ""))
             po.append(
                 polib.POEntry(
-                    msgctxt=entry_context(record, name),
+                    msgctxt=entry_context(record, key),
                     msgid=original,
                     msgstr=translation,
-                    comment=f"{type(record)._meta.verbose_name}: {record} — {verbose}",
+                    comment=f"{type(record)._meta.verbose_name}: {record} — {item.label()}",
                     flags=[FUZZY] if translation else [],
                 )
             )
     return po
+
+
+def _is_text_key(model: type[models.Model], key: str) -> bool:
+    part = PART_KEY_RE.match(key)
+    if part:
+        return part["field"] in translatable_parts(model).get(part["relation"], [])
+    return key in translatable_fields(model)
+
+
+def _find_text(texts: dict[str, RecordText], key: str) -> RecordText | None:
+    """Return the text ``key`` names; a part named by its row may have been given an id since."""
+    if key in texts:
+        return texts[key]
+    part = PART_KEY_RE.match(key)
+    if part and part["part"].startswith("#"):
+        return next((item for item in texts.values() if item.row_key == key), None)
+    return None
 
 
 @dataclass
@@ -235,12 +352,13 @@ class TranslationImport:
     """What a PO import would change, or why it cannot."""
 
     language: str = ""
+    # Per record (model, pk): the new text of each text key.
     changes: dict[tuple[type[models.Model], str], dict[str, str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        return sum(len(fields) for fields in self.changes.values())
+        return sum(len(texts) for texts in self.changes.values())
 
 
 def read_po(content: str, user) -> TranslationImport:
@@ -281,7 +399,7 @@ def read_po(content: str, user) -> TranslationImport:
         if model is None or not scope.is_record_model(model):
             result.errors.append(_("%(where)s: unknown kind of record.") % {"where": where})
             continue
-        if match["field"] not in translatable_fields(model):
+        if not _is_text_key(model, match["key"]):
             result.errors.append(_("%(where)s: unknown text field.") % {"where": where})
             continue
         record = scope.reachable(model, user).filter(pk=match["pk"]).first()
@@ -290,9 +408,17 @@ def read_po(content: str, user) -> TranslationImport:
                 _("%(where)s: the record does not exist or you may not edit it.") % {"where": where}
             )
             continue
-        latest = record.get_latest_revision_as_object()
-        current = str(_texts(latest, match["field"]).get(source, "")).strip()
-        if current != entry.msgid.strip():
+        item = _find_text(record_texts(record.get_latest_revision_as_object()), match["key"])
+        if item is None:
+            result.errors.append(
+                _(
+                    "%(where)s: this part of the record has been removed since the file was "
+                    "exported; export the file again."
+                )
+                % {"where": where}
+            )
+            continue
+        if item.text(source) != entry.msgid.strip():
             result.errors.append(
                 _(
                     "%(where)s: the Italian text has changed since the file was exported; "
@@ -303,7 +429,7 @@ def read_po(content: str, user) -> TranslationImport:
             continue
         if not entry.msgstr.strip() or entry.obsolete:
             continue
-        result.changes.setdefault((model, record.pk), {})[match["field"]] = entry.msgstr.strip()
+        result.changes.setdefault((model, record.pk), {})[item.key] = entry.msgstr.strip()
     return result
 
 
@@ -313,11 +439,18 @@ def apply_translations(*, translation_import: TranslationImport, user) -> int:
     if translation_import.errors:
         raise ValueError("Cannot apply a translation import with errors.")
     lang = translation_import.language
-    for (model, pk), texts in translation_import.changes.items():
+    for (model, pk), changes in translation_import.changes.items():
         record = model._default_manager.select_for_update().get(pk=pk)
         latest = record.get_latest_revision_as_object()
-        for name, text in texts.items():
-            setattr(latest, name, {**_texts(latest, name), lang: text})
+        texts = record_texts(latest)
+        for key, text in changes.items():
+            item = texts[key]
+            setattr(item.owner, item.name, {**item.texts, lang: text})
+        # Parts go into the revision through their relation: give it the (changed) parts held.
+        for relation in {texts[key].relation for key in changes} - {""}:
+            first = translatable_parts(model)[relation][0]
+            parts = [t.owner for t in texts.values() if t.relation == relation and t.name == first]
+            setattr(latest, relation, parts)
         latest.save_revision(user=user, log_action=True)
         # The translator has seen the current source, even where the text stayed the same.
         confirm_translation(record=latest, lang=lang)

@@ -60,10 +60,13 @@ class TranslationListView(TranslatorMixin, WagtailAdminTemplateMixin, TemplateVi
                         "kind": type(record)._meta.verbose_name,
                         "status": state.get_status_display(),
                         "status_code": state.status,
-                        "fields": [
-                            str(type(record)._meta.get_field(name).verbose_name)
-                            for name in [*state.missing_fields, *state.outdated_fields]
-                        ],
+                        # Several parts may miss the same field: name it once.
+                        "fields": list(
+                            dict.fromkeys(
+                                translations.field_label(type(record), key)
+                                for key in [*state.missing_fields, *state.outdated_fields]
+                            )
+                        ),
                         "edit_url": edit_url(record),
                     }
                     for state, record in pairs
