@@ -7,35 +7,57 @@ of a repeated part where the officer fixes it. Other records get the few checks 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from wagtail.admin.panels import FieldPanel, InlinePanel, Panel
 
 from opencoop.opendata.iati.mapping import ACTIVITY_DATES
 from opencoop.opendata.iati.rules import ERROR, check_activity
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Problem:
-    """One thing to fix before publishing: where (field, row, child field) and what."""
+    """One thing to fix before publishing: where (field, row, child field) and what.
+
+    ``template`` and ``params`` keep the message untranslated, so that a stored problem can be
+    said again in each reader's language (``stored_problems``).
+    """
 
     field: str
     message: str
     row: int | None = None
     child_field: str = ""
     label: str = ""
+    template: str = ""
+    params: dict = dataclasses.field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"{self.label}: {self.message}" if self.label else self.message
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dataclasses.asdict(self)
+
+
+def _storable(params: dict) -> dict:
+    """Keep message parameters as JSON can store them (dates, amounts: as the message shows them)."""
+    return {
+        name: value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+        for name, value in params.items()
+    }
+
+
+def _problem(field: str, template: str, params: dict | None = None) -> Problem:
+    """Return a problem whose message is ``template`` (marked with ``N_``) in the active language."""
+    params = _storable(params or {})
+    return Problem(field, gettext(template) % params, template=template, params=params)
 
 
 # IATI element of a breach's path → the activity field or repeated part where it is edited,
@@ -132,7 +154,11 @@ def _activity_problem(path: str, message: str) -> Problem:
 
 def _activity_problems(activity) -> list[Problem]:
     return [
-        _activity_problem(breach.path, breach.translated())
+        dataclasses.replace(
+            _activity_problem(breach.path, breach.translated()),
+            template=breach.template,
+            params=_storable(breach.params),
+        )
         for breach in check_activity(activity)
         if breach.level == ERROR
     ]
@@ -142,9 +168,9 @@ def _image_problems(record) -> list[Problem]:
     image = getattr(record, "image", None)
     if image is not None and not (getattr(image, "description", "") or "").strip():
         return [
-            Problem(
+            _problem(
                 "image",
-                _(
+                N_(
                     "the image has no alternative text: describe it for people who cannot "
                     "see it (Images › edit the image › Description)."
                 ),
@@ -157,8 +183,8 @@ def _date_problems(record) -> list[Problem]:
     start, end = getattr(record, "start_date", None), getattr(record, "end_date", None)
     if start and end and end < start:
         return [
-            Problem(
-                "end_date", _("the end date (%(end)s) is before the start date.") % {"end": end}
+            _problem(
+                "end_date", N_("the end date (%(end)s) is before the start date."), {"end": end}
             )
         ]
     return []
@@ -231,4 +257,31 @@ def _labelled(model: type[models.Model], problem: Problem) -> Problem:
     tab = tabs.get(problem.field)
     if tab:
         label = f"{tab} › {label}"
-    return Problem(problem.field, problem.message, problem.row, problem.child_field, label)
+    return dataclasses.replace(problem, label=label)
+
+
+def stored_problems(model: type[models.Model], stored: list[dict]) -> list[Problem]:
+    """Say problems stored for ``model`` (``Problem.as_dict()``) in the active language.
+
+    Message and label are made again from what was kept untranslated; a problem stored without
+    its template keeps the message it was stored with.
+    """
+    problems = []
+    for data in stored:
+        template, params = data.get("template") or "", data.get("params") or {}
+        message = data.get("message") or ""
+        if template:
+            try:
+                message = gettext(template) % params
+            except (KeyError, TypeError, ValueError):
+                pass  # a parameter no longer fits the message: keep the stored text
+        problem = Problem(
+            data.get("field") or "",
+            message,
+            data.get("row"),
+            data.get("child_field") or "",
+            template=template,
+            params=params,
+        )
+        problems.append(_labelled(model, problem))
+    return problems

@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from wagtail.admin.utils import get_latest_str
 from wagtail.models import WorkflowState
 
-from . import scope
+from . import quality, scope
 from .models import RecordCheck, TranslationState
 from .roles import sees_everything
 
@@ -46,7 +46,11 @@ def _links(rows, details: dict | None = None) -> list[RecordLink]:
         model = ContentType.objects.get_for_id(content_type_id).model_class()
         if model is None:
             continue
-        for record in model._default_manager.filter(pk__in=ids):
+        records = model._default_manager.filter(pk__in=ids)
+        if scope.is_record_model(model):
+            # The title of a draft comes from its latest revision: one query, not one per row.
+            records = records.select_related("latest_revision").defer("latest_revision__content")
+        for record in records:
             found[(content_type_id, str(record.pk))] = record
     links = []
     for key in rows:
@@ -106,9 +110,11 @@ def failing_checks(user, limit: int = 10) -> tuple[int, list[RecordLink]]:
     for check in checks.order_by("-checked_at")[:limit]:
         key = (check.content_type_id, check.object_id)
         rows.append(key)
-        first = check.problems[0] if check.problems else {}
+        model = ContentType.objects.get_for_id(check.content_type_id).model_class()
+        # Stored in the portal's first language: say the first one again in the reader's.
+        first = quality.stored_problems(model, check.problems[:1]) if model else []
         more = len(check.problems) - 1
-        text = f"{first.get('label') or ''}: {first.get('message') or ''}".strip(": ")
+        text = str(first[0]) if first else ""
         details[key] = f"{text} (+{more})" if more > 0 else text
     return checks.count(), _links(rows, details)
 

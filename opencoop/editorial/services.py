@@ -39,7 +39,7 @@ def refresh_record_status(*, record: models.Model, previous: models.Model | None
 
     update_translation_states(record=record, previous=previous)
     # Stored once for every reader: in the portal's first language, whoever saved and in
-    # whatever language the save ran.
+    # whatever language the save ran; readers get them in theirs (quality.stored_problems).
     with translation.override(settings.LANGUAGE_CODE):
         problems = publication_problems(record)
     RecordCheck.objects.update_or_create(

@@ -88,7 +88,9 @@ class RecordStatusPanel(Panel):
                 check = RecordCheck.objects.filter(
                     content_type=content_type, object_id=str(record.pk)
                 ).first()
-                context["problems"] = check.problems if check else []
+                context["problems"] = (
+                    quality.stored_problems(type(record), check.problems) if check else []
+                )
             return context
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from wagtail.users.models import UserProfile
 
 from opencoop.activities.models import Activity
 from opencoop.imports.models import ImportRun
@@ -65,3 +69,53 @@ def test_a_partners_panel_lists_only_their_activities(login, partner, activity):
     failing = section(home, "failing")
     assert failing.select("li") == []  # Florence's incomplete records are not theirs
     assert section(home, "imports").select("li") == []
+
+
+def read_in(user, lang: str):
+    """Set the admin language ``user`` reads the back office in."""
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = lang
+    profile.save()
+    return user
+
+
+@pytest.mark.parametrize(
+    "lang, said, not_said",
+    [
+        ("en", "the activity status is missing", "manca lo stato"),
+        ("it", "manca lo stato dell'attività", "the activity status is missing"),
+    ],
+)
+def test_stored_problems_are_shown_in_the_readers_language(
+    login, reviewer, other_authority, lang, said, not_said
+):
+    incomplete = make_activity(other_authority, "NO-STATUS", status="")
+    with translation.override("en"):  # whoever saved, and in whatever language
+        incomplete.save_revision(user=reviewer)
+    client = login(read_in(reviewer, lang))
+
+    [item] = section(client.get("/admin/"), "failing").select("li")
+    text = item.get_text(" ", strip=True)
+    assert said in text and not_said not in text
+    assert {"en": "Status", "it": "Stato"}[lang] in text  # the field, named for the reader too
+
+    panel = soup(client.get(url(incomplete, "edit"))).select_one("[data-publication-problems]")
+    assert said in panel.get_text(" ", strip=True)
+
+
+def test_the_failing_list_costs_the_same_queries_for_one_record_or_many(
+    login, reviewer, other_authority
+):
+    client = login(read_in(reviewer, "en"))
+    make_activity(other_authority, "NO-STATUS-1", status="").save_revision(user=reviewer)
+    client.get("/admin/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/admin/")
+    for number in range(2, 6):
+        make_activity(other_authority, f"NO-STATUS-{number}", status="").save_revision(
+            user=reviewer
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/admin/")
+    assert len(section(page, "failing").select("li")) == 5
+    assert len(many) == len(one)
