@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +211,7 @@ class MultilingualField(models.JSONField):
             multiline=self.multiline,
             max_length=self.text_max_length,
             required=not self.blank,
-            label=kwargs.get("label", self.verbose_name),
+            # Capitalised like Django's own form fields' labels.
+            label=kwargs.get("label") or capfirst(self.verbose_name),
             help_text=self.help_text,
         )

@@ -193,7 +193,10 @@ class RecordFormMixin:
     def get_form_class(self):
         if self.partner_only:
             return partner_panel(self.model).get_form_class()
-        return super().get_form_class()
+        # Wagtail builds a snippet's form class once, when the admin's URLs load, and the
+        # choosers' texts ("Choose organisation") are fixed in the language of that moment:
+        # build it for each request, in the editor's admin language, as Wagtail does for pages.
+        return self.panel.get_form_class()
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
