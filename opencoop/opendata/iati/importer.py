@@ -10,20 +10,22 @@ dry run, which follows the very same path.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.db.models import Prefetch
 from django.test.utils import override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from modelsearch.backends import get_search_backends
 from modelsearch.conf import get_app_config
-from wagtail.models import ReferenceIndex
+from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from opencoop.activities.models import (
@@ -131,6 +133,9 @@ MAY_BE_BLANK = {Location: {"exactness", "reach"}}
 IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
 MAX_ERRORS = 200
 INDEX_CHUNK = 500
+# Activities read before they are written: new ones go to the database in one bulk insert per
+# table, which is what makes a large file fast.
+BATCH = 500
 SLUG_LENGTH = {"activity": 120, "organisation": 100}
 
 Progress = Callable[[int, int], None]
@@ -222,10 +227,14 @@ def import_activity_file(
     if report.applied:
         identifiers = [*report.created, *(identifier for identifier, _parts in report.changed)]
         touched = Activity.objects.filter(iati_identifier__in=identifiers)
-        update_reference_index(touched)
+        update_reference_index(touched.exclude(pk__in=importer.bulk_created))
+        add_to_reference_index(sorted(importer.bulk_created))
         if index_at_end:
             index_activities(touched)
             index_organisations(importer.organisations.created)
+        else:  # the others were indexed as they were saved
+            index_activities(Activity.objects.filter(pk__in=importer.bulk_created))
+        after_bulk_import(sorted(importer.bulk_created))
     return report
 
 
@@ -263,6 +272,10 @@ def index_activities(activities: models.QuerySet[Activity]) -> None:
             .select_related("reporting_org", "partnership")
             .prefetch_related(*INDEX_PREFETCH)
         )
+        for activity in chunk:
+            # The index asks for the search text once per indexed column: work it out once.
+            # The instance attribute hides the method.
+            activity.search_text = functools.partial(str, activity.search_text())
         for backend in get_search_backends(with_auto_update=True):
             backend.add_bulk(Activity, chunk)
 
@@ -276,10 +289,128 @@ def update_reference_index(activities: models.QuerySet[Activity]) -> None:
                 ReferenceIndex.create_or_update_for_object(activity)
 
 
+def add_to_reference_index(activity_ids: list[int]) -> None:
+    """Record what new activities refer to, in bulk (they have no entries yet to compare with)."""
+    content_type = ContentType.objects.get_for_model(Activity)
+    for start in range(0, len(activity_ids), INDEX_CHUNK):
+        rows = []
+        chunk = Activity.objects.filter(pk__in=activity_ids[start : start + INDEX_CHUNK])
+        for activity in chunk.prefetch_related(*PREFETCH):
+            references = set(ReferenceIndex._extract_references_from_object(activity))
+            rows += [
+                ReferenceIndex(
+                    content_type=content_type,
+                    base_content_type=content_type,
+                    object_id=activity.pk,
+                    to_content_type_id=to_content_type_id,
+                    to_object_id=to_object_id,
+                    model_path=model_path,
+                    content_path=content_path,
+                    content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+                )
+                for to_content_type_id, to_object_id, model_path, content_path in references
+            ]
+        ReferenceIndex.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 def index_organisations(organisations: list[Organisation]) -> None:
     if organisations:
         for backend in get_search_backends(with_auto_update=True):
             backend.add_bulk(Organisation, organisations)
+
+
+# New activities, in bulk ------------------------------------------------------------------------
+@dataclass
+class NewActivity:
+    """A new activity built from its record, with its parts, not yet saved."""
+
+    record: ActivityRecord
+    activity: Activity
+    parts: dict[str, list[models.Model]]
+
+
+def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None:
+    """Insert new activities, their parts, one revision each and their audit log entries.
+
+    What saving and publishing one by one would leave behind, in a few bulk inserts: the row
+    (live when ``publish``), its parts, a revision holding both (the live one when published), a
+    "created" entry in the history, and a "published" one. Signals are not sent: the caller
+    brings the search index, the reference index, the editorial status and the page cache up to
+    date once for the whole import (``after_bulk_import``).
+    """
+    now = timezone.now()
+    activities = [item.activity for item in new]
+    for activity in activities:
+        activity.live = publish
+        activity.has_unpublished_changes = not publish
+        if publish:
+            activity.first_published_at = activity.last_published_at = now
+    Activity.objects.bulk_create(activities)
+    for relation, (model, _names) in CHILDREN.items():
+        rows = []
+        for item in new:
+            for instance in item.parts.get(relation, []):
+                instance.activity = item.activity
+                rows.append(instance)
+        model.objects.bulk_create(rows)
+    for item in new:
+        # In memory, so that each revision's content is built without a query.
+        for relation, instances in item.parts.items():
+            setattr(item.activity, relation, instances)
+    content_type = ContentType.objects.get_for_model(Activity)
+    revisions = Revision.objects.bulk_create(
+        Revision(
+            content_type=content_type,
+            base_content_type=content_type,
+            object_id=str(activity.pk),
+            created_at=now,
+            user=user,
+            content=activity.serializable_data(),
+            object_str=str(activity)[:255],
+        )
+        for activity in activities
+    )
+    entries = []
+    for activity, revision in zip(activities, revisions, strict=True):
+        activity.latest_revision = revision
+        if publish:
+            activity.live_revision = revision
+        for action in ("wagtail.create", "wagtail.publish") if publish else ("wagtail.create",):
+            entries.append(
+                ModelLogEntry(
+                    content_type=content_type,
+                    object_id=str(activity.pk),
+                    label=str(activity)[:255],
+                    action=action,
+                    timestamp=now,
+                    data={},
+                    user=user,
+                    revision=revision,
+                    content_changed=True,
+                )
+            )
+    Activity.objects.bulk_update(activities, ["latest_revision", "live_revision"])
+    ModelLogEntry.objects.bulk_create(entries)
+
+
+def link_in_place(child_pk: int, parent_pk: int) -> None:
+    """Link an activity created by this import to its parent: in its row and its one revision."""
+    Activity.objects.filter(pk=child_pk).update(parent_id=parent_pk)
+    revision = Revision.objects.get(activity__pk=child_pk)
+    revision.content["parent"] = parent_pk
+    Revision.objects.filter(pk=revision.pk).update(content=revision.content)
+
+
+def after_bulk_import(activity_ids: list[int]) -> None:
+    """Store the editorial status of activities written in bulk, and tell the page cache."""
+    from opencoop.editorial.services import refresh_record_status
+    from opencoop.operations.pagecache import content_changed
+
+    for start in range(0, len(activity_ids), INDEX_CHUNK):
+        chunk = Activity.objects.filter(pk__in=activity_ids[start : start + INDEX_CHUNK])
+        for activity in chunk.select_related("reporting_org").prefetch_related(*PREFETCH):
+            refresh_record_status(record=activity, previous=None)
+    content_changed()
 
 
 # State: what an activity holds, as the file can say it -------------------------------------------
@@ -433,6 +564,9 @@ class _Importer:
         self.organisations = _Organisations(report)
         self.seen: dict[str, int] = {}
         self.activity_slugs: set[str] = set()
+        self.pending: list[ActivityRecord] = []
+        self.bulk_created: set[int] = set()  # written in bulk: one revision, linked in place
+        self.org_slugs: dict[int, set[str]] = {}
         # child identifier → (parent identifier, line, identifier of the activity that says so)
         self.parents: dict[str, tuple[str, int, str]] = {}
 
@@ -455,6 +589,7 @@ class _Importer:
             for record in reader:
                 self.report.read += 1
                 self.apply(record)
+            self.flush()
             self.report.version = reader.version
             self.add(reader.warnings)
             if not self.report.errors:
@@ -486,15 +621,62 @@ class _Importer:
             self.parents[record.identifier] = (*record.parent, record.identifier)
         for child, line in record.child_refs:
             self.parents.setdefault(child, (record.identifier, line, record.identifier))
+        self.pending.append(record)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the records read since the last flush: updates one by one, new ones in bulk."""
+        records, self.pending = self.pending, []
+        if not records:
+            return
+        existing = {
+            activity.iati_identifier: activity
+            for activity in Activity.objects.filter(
+                iati_identifier__in=[record.identifier for record in records]
+            )
+            .select_related("reporting_org")
+            .prefetch_related(*PREFETCH)
+        }
+        new: list[NewActivity] = []
+        for record in records:
+            try:
+                built = self.write(record, existing.get(record.identifier))
+            except _RecordError as exc:
+                self.add(exc.issues)
+            except DatabaseError as exc:
+                self.add(
+                    [
+                        Issue(
+                            f"the database refused the activity: {exc}",
+                            record.line,
+                            record.identifier,
+                        )
+                    ]
+                )
+                raise _Stop from exc
+            else:
+                if built is not None:
+                    new.append(built)
+        if not new or self.report.errors:
+            return  # nothing of a refused file is kept: no need to write what will be undone
         try:
-            self.write(record)
-        except _RecordError as exc:
-            self.add(exc.issues)
+            with transaction.atomic():
+                write_new_activities(new, user=self.user, publish=self.publish)
         except DatabaseError as exc:
+            first, last = new[0].record, new[-1].record
             self.add(
-                [Issue(f"the database refused the activity: {exc}", record.line, record.identifier)]
+                [
+                    Issue(
+                        f"the database refused the activities of lines {first.line}–{last.line} "
+                        f"({first.identifier} … {last.identifier}): {exc}",
+                        first.line,
+                        first.identifier,
+                    )
+                ]
             )
             raise _Stop from exc
+        self.bulk_created.update(built.activity.pk for built in new)
 
     def reporting_organisation(self, record: ActivityRecord) -> Organisation:
         org_record = record.reporting_org
@@ -513,14 +695,9 @@ class _Importer:
             )
         return self.organisations.get(org_record, record.identifier, reporting=True)
 
-    def write(self, record: ActivityRecord) -> None:
+    def write(self, record: ActivityRecord, existing: Activity | None) -> NewActivity | None:
+        """Update ``existing`` from the record (one revision), or build the new activity."""
         organisation = self.reporting_organisation(record)
-        existing = (
-            Activity.objects.filter(iati_identifier=record.identifier)
-            .select_related("reporting_org")
-            .prefetch_related(*PREFETCH)
-            .first()
-        )
         if existing is not None and existing.reporting_org_id != organisation.pk:
             raise _RecordError(
                 [
@@ -534,8 +711,7 @@ class _Importer:
                 ]
             )
         if existing is None:
-            self.create(record, organisation)
-            return
+            return self.build(record, organisation)
         activity = current_version(existing)
         before = activity_state(activity, self.base_url)
         self.set_fields(activity, record)
@@ -545,12 +721,14 @@ class _Importer:
         after = activity_state(activity, self.base_url)
         if before == after:
             self.report.unchanged.append(record.identifier)
-            return
+            return None
         self.validate(activity, record, parts)
         self.report.changed.append((record.identifier, changed_parts(before, after)))
         self.save(activity)
+        return None
 
-    def create(self, record: ActivityRecord, organisation: Organisation) -> None:
+    def build(self, record: ActivityRecord, organisation: Organisation) -> NewActivity:
+        """Build a new activity and its parts in memory, checked; ``flush`` writes them."""
         activity = Activity(iati_identifier=record.identifier, reporting_org=organisation)
         self.set_fields(activity, record)
         parts = self.parts(activity, record)
@@ -560,26 +738,24 @@ class _Importer:
             base[: SLUG_LENGTH["activity"]] or "activity",
             SLUG_LENGTH["activity"],
             self.activity_slugs,
-            lambda slug: Activity.objects.filter(reporting_org=organisation, slug=slug).exists(),
+            self.slugs_of(organisation).__contains__,
         )
-        activity.live = False
-        if self.publish:
-            # Saved bare: publishing writes the parts, once.
-            activity.save()
-            for relation, instances in parts.items():
-                setattr(activity, relation, instances)
-        else:
-            for relation, instances in parts.items():
-                setattr(activity, relation, instances)
-            activity.save()
         self.report.created.append(record.identifier)
-        self.save(activity)
+        return NewActivity(record, activity, parts)
 
     def save(self, activity: Activity) -> None:
         """Record a revision with the user; publish it when allowed."""
         revision = activity.save_revision(user=self.user, clean=False, log_action=True)
         if self.publish:
             revision.publish(user=self.user, skip_permission_checks=True)
+
+    def slugs_of(self, organisation: Organisation) -> set[str]:
+        """Return the slugs the organisation's activities hold (read once per import)."""
+        if organisation.pk not in self.org_slugs:
+            self.org_slugs[organisation.pk] = set(
+                Activity.objects.filter(reporting_org=organisation).values_list("slug", flat=True)
+            )
+        return self.org_slugs[organisation.pk]
 
     def set_fields(self, activity: Activity, record: ActivityRecord) -> None:
         """Set the activity's IATI fields from the record (in memory)."""
@@ -727,11 +903,14 @@ class _Importer:
             parent_pk = known[parent][0]
             if current_parent == parent_pk or child_pk == parent_pk:
                 continue
-            activity = current_version(Activity.objects.get(pk=child_pk))
-            if activity.parent_id == parent_pk:
-                continue
-            activity.parent_id = parent_pk
-            self.save(activity)
+            if child_pk in self.bulk_created:
+                link_in_place(child_pk, parent_pk)
+            else:
+                activity = current_version(Activity.objects.get(pk=child_pk))
+                if activity.parent_id == parent_pk:
+                    continue
+                activity.parent_id = parent_pk
+                self.save(activity)
             if child in changed:
                 changed[child].append("parent")
             elif child not in created:
