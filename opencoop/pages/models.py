@@ -27,9 +27,9 @@ class PortalPage(Page):
     class Meta:
         abstract = True
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, record=None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(page_context(request, self))
+        context.update(page_context(request, self, record=record))
         return context
 
 
@@ -131,11 +131,12 @@ class RecordIndexPage(RoutablePageMixin, PortalPage):
 
     @re_path(r"^(?P<slug>[-\w]+)/$", name="record")
     def record(self, request, slug: str):
-        record = self.kind.for_page(self.reporting_org).filter(slug=slug).first()
+        # The authority's id is enough to find the record: no need to read the authority itself.
+        reporting_org_id = self.get_parent().specific_deferred.reporting_org_id
+        record = self.kind.for_page(reporting_org_id).filter(slug=slug).first()
         if record is None:
             raise Http404
-        context = self.get_context(request)
-        context.update(page_context(request, self, record=record))
+        context = self.get_context(request, record=record)
         context["record"] = record
         context.update(self.kind.detail_context(record))
         return TemplateResponse(request, self.kind.template, context)

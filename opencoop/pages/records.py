@@ -38,7 +38,7 @@ class RecordKind:
         else:
             qs = self.model.objects.published()
         if reporting_org is not None:
-            qs = qs.filter(reporting_org=reporting_org)
+            qs = qs.filter(reporting_org=reporting_org)  # an authority or its id
         return qs
 
     def for_page(self, reporting_org) -> QuerySet:

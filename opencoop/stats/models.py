@@ -101,16 +101,13 @@ class PlansOverviewPage(ScopedFiguresPage):
 
         context = super().get_context(request, *args, **kwargs)
         scope = self.scope()
-        overview = plans_overview(scope)
+        overview = plans_overview(scope, shown=self.funded_shown)
         record_links = RecordLinks(self.locale)
         context["plans"] = [
             {
                 "overview": item,
-                "funded": [
-                    (funded, record_links.url(funded.activity))
-                    for funded in item.funded[: self.funded_shown]
-                ],
-                "more": max(0, len(item.funded) - self.funded_shown),
+                "funded": [(funded, record_links.url(funded.activity)) for funded in item.funded],
+                "more": item.funded_count - len(item.funded),
                 "plan_url": record_links.url(item.plan, "plans"),
             }
             for item in overview

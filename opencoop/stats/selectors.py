@@ -18,18 +18,30 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear, NullIf
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, ExtractYear, Left, NullIf, RowNumber, StrIndex
 from django.utils.translation import gettext as _
 
 from opencoop.activities.disclosure import public_activities
 from opencoop.activities.models import (
-    Activity,
     ActivityQuerySet,
     Budget,
     ParticipatingOrg,
@@ -83,38 +95,20 @@ class Scope:
             qs = qs.filter(reporting_org=self.organisation)
         return qs
 
-    @cached_property
-    def activity_ids(self) -> list[int]:
-        return list(self.activities().order_by().values_list("id", flat=True))
+    def money(self) -> QuerySet:
+        """Return the scope's commitments and payments as rows (activity, type, currency, value).
 
-    @cached_property
-    def sector_rows(self) -> list[tuple[int, str, str, Decimal | None]]:
-        """Return (activity, vocabulary, code, percentage) of DAC 5- and 3-digit sectors."""
-        return list(
-            Sector.objects.filter(activity_id__in=self.activities().values("id"))
-            .filter(vocabulary__in=("1", "2"))
-            .values_list("activity_id", "vocabulary", "code", "percentage")
-        )
-
-    @cached_property
-    def money(self) -> dict[int, dict[Column, Decimal]]:
-        """Return each activity's committed and disbursed amounts, by currency."""
-        result: dict[int, dict[Column, Decimal]] = defaultdict(dict)
-        rows = (
+        A SQL form, added up by the database: the scope may hold 100,000 activities.
+        """
+        return (
             Transaction.objects.filter(
                 activity_id__in=self.activities().values("id"),
                 type__in=(COMMITMENT, *DISBURSEMENTS),
             )
             .annotate(cur=_currency())
-            .values("activity_id", "type", "cur")
-            .annotate(total=Sum("value"))
+            .values_list("activity_id", "type", "cur", "value")
             .order_by()
         )
-        for row in rows:
-            column = Column(_money_measure(row["type"]), row["cur"])
-            amounts = result[row["activity_id"]]
-            amounts[column] = amounts.get(column, Decimal(0)) + row["total"]
-        return result
 
 
 def _currency():
@@ -195,47 +189,87 @@ def _position(columns: tuple[Column, ...], measure: str, currency: str = "") -> 
     return None
 
 
-def _split(rows: Iterable[tuple[int, str, Decimal | None]]) -> dict[int, dict[str, Decimal]]:
-    """Return each activity's share per code from (activity, code, percentage) rows.
+# The database adds up; Python multiplies each group's sum by its share, in Decimal, so that the
+# figures are those of adding the activities one by one, on PostgreSQL and SQLite alike.
+_ALLOCATION_SQL = """
+WITH pub AS ({public}),
+parts{columns} AS ({parts}),
+shares AS ({shares})
+SELECT 'amount', s.code, s.n, s.stated, s.total, s.percentage, m.type, m.cur, SUM(m.value)
+  FROM shares s JOIN ({money}) m ON m.activity_id = s.activity_id
+  GROUP BY s.code, s.n, s.stated, s.total, s.percentage, m.type, m.cur
+UNION ALL
+SELECT 'count', code, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(DISTINCT activity_id)
+  FROM parts GROUP BY code
+UNION ALL
+SELECT 'count', '', NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*)
+  FROM pub WHERE NOT EXISTS (SELECT 1 FROM parts p WHERE p.activity_id = pub.id)
+UNION ALL
+SELECT 'amount', '', NULL, NULL, NULL, NULL, m.type, m.cur, SUM(m.value)
+  FROM ({money}) m WHERE NOT EXISTS (SELECT 1 FROM parts p WHERE p.activity_id = m.activity_id)
+  GROUP BY m.type, m.cur
+"""
 
-    Percentages are scaled to add up to one; when any is missing the codes share equally.
-    """
-    by_activity: dict[int, list[tuple[str, Decimal | None]]] = defaultdict(list)
-    for activity_id, code, percentage in rows:
-        by_activity[activity_id].append((code, percentage))
-    result: dict[int, dict[str, Decimal]] = {}
-    for activity_id, items in by_activity.items():
-        total = sum((p for _c, p in items if p is not None), Decimal(0))
-        equal = total <= 0 or any(p is None for _c, p in items)
-        shares: dict[str, Decimal] = defaultdict(Decimal)
-        for code, percentage in items:
-            shares[code] += ONE / len(items) if equal else percentage / total
-        result[activity_id] = dict(shares)
-    return result
+# Split: each row's percentage, the activity's number of rows, of stated percentages, their sum.
+_SPLIT_SHARES = """
+SELECT activity_id, code, percentage,
+       COUNT(*) OVER (PARTITION BY activity_id) AS n,
+       COUNT(percentage) OVER (PARTITION BY activity_id) AS stated,
+       SUM(percentage) OVER (PARTITION BY activity_id) AS total
+  FROM parts
+"""
+_WHOLE_SHARES = """
+SELECT activity_id, code, NULL AS percentage, 1 AS n, 1 AS stated, NULL AS total FROM parts
+"""
 
 
-def _whole(rows: Iterable[tuple[int, str]]) -> dict[int, dict[str, Decimal]]:
-    """Return each activity's codes, each with the whole amount (SDG goals, partner types)."""
-    result: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for activity_id, code in rows:
-        result[activity_id][code] = ONE
-    return result
+def _decimal(value) -> Decimal | None:
+    """Return a sum of two-decimal figures as Decimal (SQLite adds them as floats)."""
+    return None if value is None else Decimal(str(value)).quantize(CENT)
 
 
-def _allocate(scope: Scope, shares: dict[int, dict[str, Decimal]]) -> dict[str, Cells]:
+def _share(n: int, stated: int, total, percentage) -> Decimal:
+    """Return a row's share of its activity: by percentage, equally when any is missing."""
+    total, percentage = _decimal(total), _decimal(percentage)
+    if stated < n or total is None or total <= 0:
+        return ONE / n
+    return percentage / total
+
+
+def _allocate(scope: Scope, parts: QuerySet, *, split: bool) -> dict[str, Cells]:
     """Count the activities under each code and add up their amounts times their shares.
 
-    Activities with no code are counted under "" ("not stated").
+    ``parts`` gives (activity_id, code, percentage) rows of the scope's activities. With
+    ``split``, an activity's amounts are shared among its rows by percentage (equally when any
+    percentage is missing); without, ``parts`` gives distinct (activity_id, code) rows and each
+    code gets the whole amount. Activities with no row are counted under "" ("not stated").
     """
+    # The transactions are a subquery (twice) rather than a CTE, so that the planner knows
+    # their numbers and keeps its estimates, and its plan, modest.
+    public, public_params = scope.activities().order_by().values("id").query.sql_with_params()
+    rows, rows_params = parts.order_by().query.sql_with_params()
+    money, money_params = scope.money().query.sql_with_params()
+    sql = _ALLOCATION_SQL.format(
+        public=public,
+        columns="(activity_id, code, percentage)" if split else "(activity_id, code)",
+        parts=rows,
+        shares=_SPLIT_SHARES if split else _WHOLE_SHARES,
+        money=money,
+    )
+    params = [*public_params, *rows_params, *money_params, *money_params]
     cells: dict[str, Cells] = defaultdict(dict)
-    count = Column("activities")
-    money = scope.money
-    for activity_id in scope.activity_ids:
-        for code, share in (shares.get(activity_id) or {"": ONE}).items():
-            row = cells[code]
-            row[count] = row.get(count, 0) + 1
-            for column, amount in money.get(activity_id, {}).items():
-                row[column] = row.get(column, Decimal(0)) + amount * share
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    for kind, code, n, stated, total, percentage, tx_type, currency, value in found:
+        if kind == "count":
+            if value:
+                cells[code][Column("activities")] = int(value)
+            continue
+        share = _share(n, stated, total, percentage) if split and n is not None else ONE
+        column = Column(_money_measure(tx_type), currency)
+        row = cells[code]
+        row[column] = row.get(column, Decimal(0)) + _decimal(value) * share
     return cells
 
 
@@ -303,13 +337,13 @@ def by_year(scope: Scope) -> FigureTable:
 def by_country(scope: Scope) -> FigureTable:
     """Return activities and amounts by recipient country."""
     rows = RecipientCountry.objects.filter(activity_id__in=scope.activities().values("id"))
-    shares = _split(rows.values_list("activity_id", "code", "percentage"))
+    parts = rows.values_list("activity_id", "code", "percentage")
     countries = registry.get("Country")
     return _table(
         slug="by-country",
         title=_("By country"),
         code_label=_("Country"),
-        cells=_allocate(scope, shares),
+        cells=_allocate(scope, parts, split=True),
         label=lambda code: countries.label(code) if code else _("No country stated"),
         note=_(
             "An activity in several countries is split by their percentages (equally when none "
@@ -321,38 +355,57 @@ def by_country(scope: Scope) -> FigureTable:
 
 def by_sector(scope: Scope) -> FigureTable:
     """Return activities and amounts by DAC 5-digit sector."""
-    rows = [(a, code, pct) for a, vocab, code, pct in scope.sector_rows if vocab == "1"]
+    parts = _sectors(scope).filter(vocabulary="1").values_list("activity_id", "code", "percentage")
     sectors = registry.get("Sector")
     return _table(
         slug="by-sector",
         title=_("By sector"),
         code_label=_("Sector"),
-        cells=_allocate(scope, _split(rows)),
+        cells=_allocate(scope, parts, split=True),
         label=lambda code: sectors.label(code) if code else _("No DAC sector stated"),
         note=_("An activity in several sectors is split by their percentages."),
         filter_param="sector",
     )
 
 
+def _sectors(scope: Scope) -> QuerySet[Sector]:
+    return Sector.objects.filter(activity_id__in=scope.activities().values("id"))
+
+
+def _sector_group():
+    """Return the SQL of a 5-digit sector's DAC 3-digit category (its first digits, mostly)."""
+    sectors = registry.get("Sector")
+    others = [
+        When(code=code, then=Value(category))
+        for code in sectors.items
+        if (category := sectors.category(code)) and category != code[:3]
+    ]
+    first_digits = Left("code", 3, output_field=CharField())
+    return Case(*others, default=first_digits) if others else first_digits
+
+
 def by_sector_group(scope: Scope) -> FigureTable:
     """Return activities and amounts by DAC 3-digit sector group."""
-    sectors = registry.get("Sector")
-    five_digit: list[tuple[int, str, Decimal | None]] = []
-    three_digit: list[tuple[int, str, Decimal | None]] = []
-    for activity_id, vocabulary, code, percentage in scope.sector_rows:
-        if vocabulary == "1":
-            five_digit.append((activity_id, sectors.category(code) or code[:3], percentage))
-        else:
-            three_digit.append((activity_id, code, percentage))
+    five_digit = Sector.objects.filter(activity=OuterRef("activity_id"), vocabulary="1")
     # An activity's 5-digit sectors, when it has any, say more than its 3-digit ones.
-    with_five = {row[0] for row in five_digit}
-    rows = five_digit + [row for row in three_digit if row[0] not in with_five]
+    parts = (
+        _sectors(scope)
+        .filter(Q(vocabulary="1") | Q(vocabulary="2") & ~Exists(five_digit))
+        .annotate(
+            sector_group=Case(
+                When(vocabulary="1", then=_sector_group()),
+                default=F("code"),
+                output_field=CharField(),
+            ),
+        )
+        .values_list("activity_id", "sector_group", "percentage")
+    )
     groups = registry.get("SectorCategory")
     return _table(
         slug="by-sector-group",
         title=_("By sector group"),
         code_label=_("Sector group"),
-        cells=_allocate(scope, _split(rows)),
+        cells=_allocate(scope, parts, split=True),
         label=lambda code: groups.label(code) if code else _("No DAC sector stated"),
         note=_("Sectors grouped by their DAC 3-digit category."),
         filter_param="sector_group",
@@ -361,18 +414,25 @@ def by_sector_group(scope: Scope) -> FigureTable:
 
 def by_sdg(scope: Scope) -> FigureTable:
     """Return activities and amounts by Sustainable Development Goal."""
-    rows = []
-    for activity_id, vocabulary, code in SdgTag.objects.filter(
-        activity_id__in=scope.activities().values("id")
-    ).values_list("activity_id", "vocabulary", "code"):
-        goal = code if vocabulary == "2" else code.split(".")[0]
-        rows.append((activity_id, goal))
+    # A target ("4.1") counts under its goal ("4").
+    goal = Case(
+        When(vocabulary="2", then=F("code")),
+        When(code__contains=".", then=Left("code", StrIndex("code", Value(".")) - 1)),
+        default=F("code"),
+        output_field=CharField(),
+    )
+    parts = (
+        SdgTag.objects.filter(activity_id__in=scope.activities().values("id"))
+        .annotate(goal=goal)
+        .values_list("activity_id", "goal")
+        .distinct()
+    )
     goals = registry.get("UNSDG-Goals")
     return _table(
         slug="by-sdg",
         title=_("By Sustainable Development Goal"),
         code_label=_("Goal"),
-        cells=_allocate(scope, _whole(rows)),
+        cells=_allocate(scope, parts, split=False),
         label=lambda code: goals.label(code) if code else _("No goal stated"),
         note=_(
             "An activity counts under each of its goals with its whole amount: the rows overlap "
@@ -392,27 +452,24 @@ def by_partner_type(scope: Scope) -> FigureTable:
     The reporting authority itself is not a partner; partners left unnamed for safety are
     counted together, without their type.
     """
-    # As ``public_participants`` describes them, read as plain rows (100,000 activities would
-    # otherwise be 100,000 objects): a partner hidden in one role is hidden in all.
-    participations = ParticipatingOrg.objects.filter(
-        activity_id__in=scope.activities().values("id")
-    ).order_by()
-    hidden = set(
-        participations.filter(hide_name=True).values_list("activity_id", "organisation_id")
+    # As ``public_participants`` describes them: a partner hidden in one role is hidden in all.
+    hidden = ParticipatingOrg.objects.filter(
+        activity=OuterRef("activity_id"), organisation=OuterRef("organisation_id"), hide_name=True
     )
-    rows = []
-    for (
-        activity_id,
-        organisation_id,
-        reporting_org_id,
-        organisation_type,
-    ) in participations.values_list(
-        "activity_id", "organisation_id", "activity__reporting_org_id", "organisation__type"
-    ).iterator(chunk_size=10_000):
-        if (activity_id, organisation_id) in hidden:
-            rows.append((activity_id, UNDISCLOSED))
-        elif organisation_id != reporting_org_id:
-            rows.append((activity_id, organisation_type or UNSTATED))
+    parts = (
+        ParticipatingOrg.objects.filter(activity_id__in=scope.activities().values("id"))
+        .annotate(hidden=Exists(hidden))
+        .filter(Q(hidden=True) | ~Q(organisation_id=F("activity__reporting_org_id")))
+        .annotate(
+            partner_type=Case(
+                When(hidden=True, then=Value(UNDISCLOSED)),
+                default=Coalesce(NullIf(F("organisation__type"), Value("")), Value(UNSTATED)),
+                output_field=CharField(),
+            )
+        )
+        .values_list("activity_id", "partner_type")
+        .distinct()
+    )
     types = registry.get("OrganisationType")
     labels = {
         "": _("No partner stated"),
@@ -423,7 +480,7 @@ def by_partner_type(scope: Scope) -> FigureTable:
         slug="by-partner-type",
         title=_("By type of partner organisation"),
         code_label=_("Type of partner"),
-        cells=_allocate(scope, _whole(rows)),
+        cells=_allocate(scope, parts, split=False),
         label=lambda code: labels.get(code) or types.label(code),
         note=_(
             "An activity counts under each type of its partners with its whole amount: the rows "
@@ -447,86 +504,148 @@ TABLES: dict[str, Callable[[Scope], FigureTable]] = {
 
 
 @dataclass(frozen=True)
+class FundedActivityRef:
+    """What a list of funded activities shows of one: its title and what its address needs."""
+
+    pk: int
+    title: dict
+    slug: str
+    reporting_org_id: int
+
+
+@dataclass(frozen=True)
 class FundedActivity:
     """An activity funded by a plan, the amount the plan gave it, and what was paid on it since."""
 
-    activity: Activity
+    activity: FundedActivityRef
     amount: Decimal | None
     disbursed: dict[str, Decimal]
 
 
 @dataclass(frozen=True)
 class PlanOverview:
-    """One annual plan with the public activities it funded."""
+    """One annual plan with the public activities it funded (the first ones, or all)."""
 
     plan: AnnualPlan
     funded: tuple[FundedActivity, ...]
-
-    @property
-    def allocated(self) -> Decimal:
-        return sum((f.amount for f in self.funded if f.amount is not None), Decimal(0))
-
-    @property
-    def disbursed(self) -> dict[str, Decimal]:
-        """Return what was paid on the funded activities from the plan's year on, by currency."""
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for funded in self.funded:
-            for currency, amount in funded.disbursed.items():
-                totals[currency] += amount
-        return dict(sorted(totals.items(), key=lambda item: (item[0] != EUR, item[0])))
+    # Over all the plan's public activities, listed in ``funded`` or not:
+    funded_count: int
+    allocated: Decimal
+    disbursed: dict[str, Decimal]  # paid on them from the plan's year on, by currency
 
 
-def plans_overview(scope: Scope) -> list[PlanOverview]:
-    """Return each published plan, newest first, with its funded activities and payments."""
-    allocations = (
-        PlanAllocation.objects.filter(activity_id__in=scope.activities().values("id"))
-        .select_related("activity")
-        .only(
-            "plan_id", "amount", "activity__title", "activity__slug", "activity__reporting_org_id"
-        )
-        .order_by("sort_order", "id")
-    )
+def plans_overview(scope: Scope, shown: int | None = None) -> list[PlanOverview]:
+    """Return each published plan, newest first, with its funded activities and payments.
+
+    ``shown`` limits the activities listed per plan (in the plan's order); the plan's totals
+    always cover all of them, added up by the database.
+    """
     plans = list(
         scope.plans()
         .select_related("reporting_org")
-        .prefetch_related("documents", Prefetch("allocations", queryset=allocations))
+        .prefetch_related("documents")
         .order_by("-year", "reporting_org__slug")
     )
-    funded_ids = PlanAllocation.objects.filter(
+    allocations = PlanAllocation.objects.filter(
         plan__in=scope.plans(), activity_id__in=scope.activities().values("id")
-    ).values("activity_id")
-    payments: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    ).order_by()
+    totals = {
+        row["plan_id"]: row
+        for row in allocations.values("plan_id").annotate(
+            count=Count("id"), allocated=Sum("amount")
+        )
+    }
+    paid: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for row in (
-        Transaction.objects.filter(activity_id__in=funded_ids, type__in=DISBURSEMENTS)
-        .annotate(year=ExtractYear("date"), cur=_currency())
-        .values("activity_id", "year", "cur")
-        .annotate(total=Sum("value"))
-        .order_by()
+        allocations.filter(activity__transactions__type__in=DISBURSEMENTS)
+        .annotate(
+            year=ExtractYear("activity__transactions__date"),
+            cur=Coalesce(
+                NullIf(F("activity__transactions__currency"), Value("")),
+                F("activity__default_currency"),
+            ),
+        )
+        .filter(year__gte=F("plan__year"))
+        .values("plan_id", "cur")
+        .annotate(total=Sum("activity__transactions__value"))
     ):
-        payments[row["activity_id"]].append((row["year"], row["cur"], row["total"]))
+        paid[row["plan_id"]][row["cur"]] = row["total"]
+    listed = _listed_allocations(allocations, shown)
+    payments: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    if listed:
+        for row in (
+            Transaction.objects.filter(
+                activity_id__in={row[2] for row in listed}, type__in=DISBURSEMENTS
+            )
+            .annotate(year=ExtractYear("date"), cur=_currency())
+            .values("activity_id", "year", "cur")
+            .annotate(total=Sum("value"))
+            .order_by()
+        ):
+            payments[row["activity_id"]].append((row["year"], row["cur"], row["total"]))
+    by_plan: dict[int, list[tuple]] = defaultdict(list)
+    for plan_id, *allocation in listed:
+        by_plan[plan_id].append(allocation)
     result = []
     for plan in plans:
         funded = []
-        for allocation in plan.allocations.all():
+        for amount, activity_id, title, slug, reporting_org_id in by_plan[plan.pk]:
             disbursed: dict[str, Decimal] = defaultdict(Decimal)
-            for year, currency, total in payments[allocation.activity_id]:
+            for year, currency, total in payments[activity_id]:
                 if year >= plan.year:
                     disbursed[currency] += total
-            funded.append(FundedActivity(allocation.activity, allocation.amount, dict(disbursed)))
-        result.append(PlanOverview(plan, tuple(funded)))
+            activity = FundedActivityRef(activity_id, title, slug, reporting_org_id)
+            funded.append(FundedActivity(activity, amount, dict(disbursed)))
+        total = totals.get(plan.pk, {})
+        result.append(
+            PlanOverview(
+                plan,
+                tuple(funded),
+                funded_count=total.get("count", 0),
+                allocated=total.get("allocated") or Decimal(0),
+                disbursed=dict(
+                    sorted(paid[plan.pk].items(), key=lambda item: (item[0] != EUR, item[0]))
+                ),
+            )
+        )
     return result
+
+
+def _listed_allocations(allocations: QuerySet, shown: int | None) -> list[tuple]:
+    """Return the first ``shown`` allocations of each plan (all when None), in plan order.
+
+    Plain rows (plan, amount, activity's id, title, slug, authority): a page over every
+    authority lists thousands.
+    """
+    if shown == 0:
+        return []
+    listed = allocations
+    if shown is not None:
+        listed = listed.annotate(
+            rank=Window(RowNumber(), partition_by=F("plan_id"), order_by=["sort_order", "id"])
+        ).filter(rank__lte=shown)
+    return list(
+        listed.order_by("plan_id", "sort_order", "id").values_list(
+            "plan_id",
+            "amount",
+            "activity_id",
+            "activity__title",
+            "activity__slug",
+            "activity__reporting_org_id",
+        )
+    )
 
 
 def plans_table(scope: Scope, overview: list[PlanOverview] | None = None) -> FigureTable:
     """Return one row per plan: planned total, allocated to activities, paid on them since."""
-    overview = plans_overview(scope) if overview is None else overview
+    overview = plans_overview(scope, shown=0) if overview is None else overview
     cells: dict[str, Cells] = {}
     labels: dict[str, str] = {}
     for item in overview:
         plan = item.plan
         code = str(plan.year) if scope.organisation else f"{plan.reporting_org.slug}-{plan.year}"
         labels[code] = text(plan.title) or str(plan.year)
-        row: Cells = {Column("activities"): len(item.funded)}
+        row: Cells = {Column("activities"): item.funded_count}
         if plan.planned_total is not None:
             row[Column("planned", plan.currency)] = plan.planned_total
         row[Column("allocated", plan.currency)] = item.allocated
