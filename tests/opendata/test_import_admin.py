@@ -90,7 +90,7 @@ def test_check_then_apply(admin_client, var_dir):
     assert not (var_dir / "iati-imports" / f"{token}.xml").exists()
     # The token is spent: applying again is refused.
     again = admin_client.post(URL, {"token": token}, follow=True)
-    assert "no longer waiting" in again.content.decode()
+    assert "non è più in attesa" in again.content.decode()  # the admin is in Italian
     assert Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE-NGO2").count() == 3
 
 
@@ -119,7 +119,7 @@ def test_an_editor_imports_drafts_for_their_authority_only(client):
     assert "reporting_org" in refused.context["form"].errors
 
     checked = upload(client, DATA / "foreign-2.02.xml", reporting_org=authority.identifier)
-    assert "saved as drafts" in checked.content.decode()
+    assert "salvate come bozze" in checked.content.decode()
     token = page(checked).select_one("input[name=token]")["value"]
     client.post(URL, {"token": token})
     activity = Activity.objects.get(iati_identifier="XI-EXAMPLE-NGO2-A")
