@@ -70,7 +70,18 @@ def test_an_officer_adds_a_project_and_a_reviewer_publishes_it(
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
 
-    # Step 9: the project is on the public list, in both languages.
+    # Step 9: the project is on the public list, on its own page and in the catalogue searched
+    # for a word of its title, in both languages.
     visitor = Client()
-    assert "Clean water in Bethlehem" in visitor.get(SECTION_EN + "projects/").content.decode()
-    assert "Acqua pulita a Bethlehem" in visitor.get(SECTION_IT + "progetti/").content.decode()
+    for section, listing, search, title, description in (
+        (SECTION_EN, "projects/", "catalogue/?q=water", "Clean water in Bethlehem", "Repair of"),
+        (SECTION_IT, "progetti/", "catalogo/?q=acqua", "Acqua pulita a Bethlehem", "Riparazione"),
+    ):
+        links = soup(visitor.get(section + listing)).find_all("a", string=title)
+        assert len(links) == 1, (listing, links)
+        own_page = soup(visitor.get(links[0]["href"]))
+        assert own_page.h1.get_text(strip=True) == title
+        assert description in own_page.main.get_text()
+        assert project.iati_identifier in own_page.main.get_text()
+        found = soup(visitor.get(section + search)).select(".it-card-title a")
+        assert [(a.get_text(strip=True), a["href"]) for a in found] == [(title, links[0]["href"])]
