@@ -52,6 +52,35 @@ def refresh_record_status(*, record: models.Model, previous: models.Model | None
     )
 
 
+def refresh_first_status(records: list[models.Model]) -> None:
+    """Store the status of records saved for the first time, in two inserts (a bulk import).
+
+    The same translation states and publication checks as ``refresh_record_status`` with no
+    previous version; the records have none stored yet.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import RecordCheck, TranslationState
+    from .quality import publication_problems
+    from .translations import first_translation_states
+
+    states, checks = [], []
+    for record in records:
+        states += first_translation_states(record)
+        with translation.override(settings.LANGUAGE_CODE):
+            problems = publication_problems(record)
+        checks.append(
+            RecordCheck(
+                content_type=ContentType.objects.get_for_model(record, for_concrete_model=False),
+                object_id=str(record.pk),
+                publishable=not problems,
+                problems=[problem.as_dict() for problem in problems],
+            )
+        )
+    TranslationState.objects.bulk_create(states)
+    RecordCheck.objects.bulk_create(checks)
+
+
 def unique_slug(*, record: models.Model, taken: set[str] | None = None) -> str:
     """Return a slug for ``record`` from its English (else any) title, unique in its authority.
 

@@ -188,6 +188,15 @@ def _state(content_type, record, lang: str, existing: dict) -> TranslationState:
 
 def _settle(state: TranslationState, texts: dict[str, RecordText], followed: dict[str, str]) -> str:
     """Set the state's status from the record's texts and the sources they follow; save it."""
+    _assess(state, texts, followed)
+    state.save()
+    return state.status
+
+
+def _assess(
+    state: TranslationState, texts: dict[str, RecordText], followed: dict[str, str]
+) -> None:
+    """Set the state's status from the record's texts and the sources they follow."""
     current = _source_hashes(texts)
     missing = _missing(texts, state.language)
     outdated = [
@@ -202,8 +211,23 @@ def _settle(state: TranslationState, texts: dict[str, RecordText], followed: dic
     else:
         state.status = TranslationState.COMPLETE
     state.source_hashes, state.missing_fields, state.outdated_fields = followed, missing, outdated
-    state.save()
-    return state.status
+
+
+def first_translation_states(record: models.Model) -> list[TranslationState]:
+    """Return, unsaved, the states of a record saved for the first time (none stored yet).
+
+    What ``update_translation_states`` works out without an earlier version, for writing many
+    records' states in one insert (a bulk import).
+    """
+    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
+    texts = record_texts(record)
+    followed = _source_hashes(texts)  # with no earlier version, every text is in step
+    states = []
+    for lang in portal_languages():
+        state = _state(content_type, record, lang, {})
+        _assess(state, texts, followed)
+        states.append(state)
+    return states
 
 
 def update_translation_states(

@@ -73,3 +73,24 @@ def test_a_dry_run_of_new_activities_writes_nothing():
     assert report.ok and len(report.created) == 3 and not report.applied
     after = (Activity.objects.count(), Revision.objects.count(), RecordCheck.objects.count())
     assert after == before
+
+
+def test_the_status_stored_in_bulk_is_what_a_save_in_the_editor_stores():
+    from opencoop.editorial.services import refresh_record_status
+
+    import_activity_file(stream=(DATA / "foreign-2.01.xml").open("rb"))
+
+    def stored() -> list[tuple]:
+        states = TranslationState.objects.filter(content_type__model="activity")
+        states = states.order_by("object_id", "language").values_list(
+            "object_id", "language", "status", "source_hashes", "missing_fields"
+        )
+        checks = RecordCheck.objects.filter(content_type__model="activity")
+        checks = checks.order_by("object_id").values_list("object_id", "publishable", "problems")
+        return [*states, *checks]
+
+    in_bulk = stored()
+    assert in_bulk
+    for activity in Activity.objects.all():
+        refresh_record_status(record=activity, previous=None)
+    assert stored() == in_bulk

@@ -403,13 +403,14 @@ def link_in_place(child_pk: int, parent_pk: int) -> None:
 
 def after_bulk_import(activity_ids: list[int]) -> None:
     """Store the editorial status of activities written in bulk, and tell the page cache."""
-    from opencoop.editorial.services import refresh_record_status
+    from opencoop.editorial.services import refresh_first_status
     from opencoop.operations.pagecache import content_changed
 
     for start in range(0, len(activity_ids), INDEX_CHUNK):
         chunk = Activity.objects.filter(pk__in=activity_ids[start : start + INDEX_CHUNK])
-        for activity in chunk.select_related("reporting_org").prefetch_related(*PREFETCH):
-            refresh_record_status(record=activity, previous=None)
+        refresh_first_status(
+            list(chunk.select_related("reporting_org").prefetch_related(*PREFETCH))
+        )
     content_changed()
 
 
