@@ -21,7 +21,21 @@ from lxml import etree
 from wagtail.models import Site
 
 from opencoop.activities.disclosure import is_public, public_activities
-from opencoop.activities.models import Activity, DocumentLink, ParticipatingOrg, Transaction
+from opencoop.activities.models import (
+    Activity,
+    Beneficiaries,
+    Budget,
+    DocumentLink,
+    Location,
+    ParticipatingOrg,
+    PolicyMarker,
+    RecipientCountry,
+    RecipientRegion,
+    Result,
+    SdgTag,
+    Sector,
+    Transaction,
+)
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanDocument
 
@@ -54,39 +68,81 @@ def reporting_org_activities(organisation: Organisation) -> QuerySet[Activity]:
 
 def activities_for_export(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     """Keep the public ones of ``activities``, with everything the mapping reads fetched in bulk."""
+    return export_selection(activities).prefetch_related(
+        *(Prefetch(relation, queryset=queryset) for relation, queryset in PARTS.items())
+    )
+
+
+def export_selection(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Keep the public ones of ``activities`` in file order, with what each row refers to."""
     public = public_activities().values("pk")
     return (
         activities.filter(pk__in=public)
         .select_related("reporting_org", "parent", "latest_revision")
         .defer("latest_revision__content")  # only its date is read
-        .prefetch_related(
-            "recipient_countries",
-            "recipient_regions",
-            "locations",
-            "sectors",
-            "sdg_tags",
-            "policy_markers",
-            Prefetch(
-                "participating_orgs",
-                queryset=ParticipatingOrg.objects.select_related("organisation"),
-            ),
-            "budgets",
-            Prefetch(
-                "transactions",
-                queryset=Transaction.objects.select_related("provider_org", "receiver_org"),
-            ),
-            Prefetch("documents", queryset=DocumentLink.objects.select_related("document")),
-            "results",
-            "beneficiaries",
-            Prefetch(
-                "children",
-                queryset=Activity.objects.only(
-                    "pk", "parent_id", "iati_identifier", "live", "embargo_until"
-                ).order_by("iati_identifier"),
-            ),
-        )
         .order_by("iati_identifier")
     )
+
+
+# The parts of an activity its ``iati-activity`` element shows, each with what its rows refer to.
+PARTS: dict[str, QuerySet] = {
+    "recipient_countries": RecipientCountry.objects.all(),
+    "recipient_regions": RecipientRegion.objects.all(),
+    "locations": Location.objects.all(),
+    "sectors": Sector.objects.all(),
+    "sdg_tags": SdgTag.objects.all(),
+    "policy_markers": PolicyMarker.objects.all(),
+    "participating_orgs": ParticipatingOrg.objects.select_related("organisation"),
+    "budgets": Budget.objects.all(),
+    "transactions": Transaction.objects.select_related("provider_org", "receiver_org"),
+    "documents": DocumentLink.objects.select_related("document"),
+    "results": Result.objects.all(),
+    "beneficiaries": Beneficiaries.objects.all(),
+    "children": Activity.objects.only(
+        "pk", "parent_id", "iati_identifier", "live", "embargo_until"
+    ).order_by("iati_identifier"),
+}
+
+
+class _Rows(list):
+    """The rows of one relation of one activity, answering ``.all()`` as a prefetched one does."""
+
+    def all(self) -> _Rows:
+        return self
+
+
+def fetch_parts(activities: list[Activity]) -> None:
+    """Fetch the parts of ``activities``, one query per kind of part, into each activity.
+
+    What ``prefetch_related`` does, without the query set it builds for every relation of every
+    activity: at 100,000 activities that bookkeeping took longer than the queries.
+    """
+    by_pk = {activity.pk: activity for activity in activities}
+    for activity in activities:
+        activity.__dict__.setdefault("_prefetched_objects_cache", {})
+    for relation, queryset in PARTS.items():
+        foreign_key = Activity._meta.get_field(relation).field
+        groups: dict[int, _Rows] = defaultdict(_Rows)
+        for row in queryset.filter(**{f"{foreign_key.attname}__in": list(by_pk)}):
+            owner = by_pk[getattr(row, foreign_key.attname)]
+            foreign_key.set_cached_value(row, owner)
+            groups[owner.pk].append(row)
+        cache_name = foreign_key.remote_field.cache_name
+        for activity in activities:
+            activity._prefetched_objects_cache[cache_name] = groups.get(activity.pk, _Rows())
+
+
+def iter_with_parts(activities: QuerySet[Activity]) -> Iterator[Activity]:
+    """Yield the public ``activities`` in file order, their parts fetched a chunk at a time."""
+    chunk: list[Activity] = []
+    for activity in export_selection(activities).iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(activity)
+        if len(chunk) == CHUNK_SIZE:
+            fetch_parts(chunk)
+            yield from chunk
+            chunk = []
+    fetch_parts(chunk)
+    yield from chunk
 
 
 def site_base_url() -> str:
@@ -143,7 +199,7 @@ def iter_activity_elements(
     lacks, to ``left_out``.
     """
     base_url = site_base_url() if base_url is None else base_url
-    for activity in activities_for_export(activities).iterator(chunk_size=CHUNK_SIZE):
+    for activity in iter_with_parts(activities):
         missing = missing_mandatory(activity)
         if missing:
             if left_out is not None:
