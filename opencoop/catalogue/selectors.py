@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
-    Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -26,7 +29,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, ExtractYear, Left, Lower, StrIndex, Substr
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractYear,
+    Left,
+    Lower,
+    StrIndex,
+    Substr,
+)
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 from wagtail.search.backends import get_search_backend
@@ -64,8 +75,12 @@ def search_ids(model_queryset: QuerySet, q: str, limit: int = SEARCH_LIMIT) -> l
         return None
     results = get_search_backend().search(
         query, model_queryset.order_by().only("pk"), order_by_relevance=True
-    )
-    return [obj.pk for obj in results[:limit]]
+    )[:limit]
+    get_queryset = getattr(results, "get_queryset", None)
+    if get_queryset is not None:
+        # PostgreSQL: read the ids alone; the records would carry each match's text vector.
+        return list(get_queryset().values_list("pk", flat=True))
+    return [obj.pk for obj in results]
 
 
 # Filters -------------------------------------------------------------------------------------
@@ -174,31 +189,96 @@ class Facet:
     values: list[FacetValue]
 
 
-def _count_children(model, base: QuerySet, key, condition: Q | None = None) -> dict[str, int]:
-    """Count distinct activities of ``base`` per value of ``key`` on a child table."""
-    qs = model.objects.filter(activity__in=base.values("pk"))
-    if condition is not None:
-        qs = qs.filter(condition)
-    rows = (
-        qs.annotate(facet_key=key).values("facet_key").annotate(n=Count("activity", distinct=True))
+# All facets are counted in one query: the activities passing the filters are selected once, as a
+# common table expression, and each facet groups its rows against it. A facet whose own filter is
+# set counts against the activities passing the *other* filters, a selection of its own.
+MATCHING = "catalogue_matching"
+
+
+def _sql(query: QuerySet | str) -> tuple[str, list]:
+    if isinstance(query, str):
+        return query, []
+    sql, params = query.query.sql_with_params()
+    return sql, list(params)
+
+
+def _children(model, key, condition: Q | None = None) -> Callable[[str], tuple[str, list]]:
+    """Count distinct activities per value of ``key`` on a child table."""
+
+    def rows(cte: str) -> tuple[str, list]:
+        qs = model.objects.all() if condition is None else model.objects.filter(condition)
+        sql, params = _sql(qs.order_by().values("activity_id", facet_key=key))
+        # Distinct (activity, value) pairs counted by value: two hash aggregates, no sort.
+        return (
+            "SELECT facet_key, '' AS facet_extra, COUNT(*) AS n FROM (SELECT DISTINCT "
+            f"c.activity_id, c.facet_key FROM ({sql}) AS c JOIN {cte} ON {cte}.id = c.activity_id"
+            ") AS pairs GROUP BY facet_key",
+            params,
+        )
+
+    return rows
+
+
+def _partners(cte: str) -> tuple[str, list]:
+    # The partners named in public (one rule: named_participations), other than the reporting
+    # authority of the activity.
+    sql, params = _sql(named_participations().order_by().values("activity_id", "organisation_id"))
+    org = Organisation._meta.db_table
+    return (
+        "SELECT o.slug AS facet_key, o.name AS facet_extra, COUNT(*) AS n FROM (SELECT DISTINCT "
+        f"p.activity_id, p.organisation_id FROM ({sql}) AS p JOIN {cte} ON {cte}.id = "
+        f"p.activity_id AND p.organisation_id <> {cte}.reporting_org_id) AS pairs "
+        f"JOIN {org} o ON o.id = pairs.organisation_id GROUP BY o.id, o.slug, o.name",
+        params,
     )
-    return {str(row["facet_key"]): row["n"] for row in rows if row["facet_key"] not in (None, "")}
 
 
-def _count_years(base: QuerySet) -> dict[str, int]:
+# Facets counted on the activities themselves read the columns the selection carries.
+SELECTION_COLUMNS = [
+    "id",
+    "status",
+    "reporting_org_id",
+    "partnership_id",
+    "first_year",
+    "last_year",
+]
+
+
+def _kind(cte: str) -> str:
+    return f"SELECT 'activity' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
+
+
+def _status(cte: str) -> str:
+    return (
+        f"SELECT status AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte} "
+        "WHERE status <> '' GROUP BY status"
+    )
+
+
+def _year_spans(cte: str) -> str:
     # One row per (first year, last year) pair, spread over the years in Python: a handful of
     # rows whatever the number of activities.
-    rows = (
-        base.annotate(first=ExtractYear("catalogue_start"), last=ExtractYear("catalogue_end"))
-        .filter(first__isnull=False)
-        .values("first", "last")
-        .annotate(n=Count("pk"))
+    return (
+        f"SELECT first_year AS facet_key, last_year AS facet_extra, COUNT(*) AS n FROM {cte} "
+        "WHERE first_year IS NOT NULL GROUP BY first_year, last_year"
     )
-    counts: dict[str, int] = {}
-    for row in rows:
-        for year in range(row["first"], max(row["first"], row["last"]) + 1):
-            counts[str(year)] = counts.get(str(year), 0) + row["n"]
-    return counts
+
+
+def _authorities(cte: str) -> str:
+    org = Organisation._meta.db_table
+    return (
+        f"SELECT o.slug AS facet_key, o.name AS facet_extra, COUNT(*) AS n FROM {cte} "
+        f"JOIN {org} o ON o.id = {cte}.reporting_org_id GROUP BY o.id, o.slug, o.name"
+    )
+
+
+def _partnerships(cte: str) -> str:
+    partnership = Partnership._meta.db_table
+    return (
+        f"SELECT p.id AS facet_key, p.title AS facet_extra, COUNT(*) AS n FROM {cte} "
+        f"JOIN {partnership} p ON p.id = {cte}.partnership_id AND p.live "
+        "GROUP BY p.id, p.title"
+    )
 
 
 def _continent_key() -> Case:
@@ -211,9 +291,14 @@ def _continent_key() -> Case:
 
 @dataclass(frozen=True)
 class FacetSpec:
-    """How to count one facet's values and name them."""
+    """How to count one facet's values and name them.
 
-    count: Callable[[QuerySet], dict[str, int]]
+    ``rows`` gives, for the name of the selection to count in, a query (SQL text, or text and
+    parameters) with the columns facet_key, facet_extra and n; facet_extra is the name of a value
+    (partners, partnerships, authorities) or the last year of a span of years (year).
+    """
+
+    rows: Callable[[str], tuple[str, list] | str]
     label: Callable[[str, str], str]
     order: str = "count"  # "count" (most first), "value", "value-desc" or "numeric"
 
@@ -226,44 +311,28 @@ def _with_code(name: str) -> Callable[[str, str], str]:
     return lambda code, lang: f"{code} – {registry.get(name).label(code, lang)}"
 
 
+def _named(code: str, lang: str) -> str:
+    return code
+
+
 FACETS: dict[str, FacetSpec] = {
-    "kind": FacetSpec(
-        lambda base: {"activity": base.count()}, lambda v, lang: str(KINDS.get(v, v))
-    ),
-    "status": FacetSpec(
-        lambda base: {
-            row["status"]: row["n"]
-            for row in base.exclude(status="").values("status").annotate(n=Count("pk"))
-        },
-        _codelist_label("ActivityStatus"),
-        order="numeric",
-    ),
-    "year": FacetSpec(_count_years, lambda v, lang: v, order="value-desc"),
-    "region": FacetSpec(
-        lambda base: _count_children(RecipientCountry, base, _continent_key()),
-        continent_label,
-    ),
-    "country": FacetSpec(
-        lambda base: _count_children(RecipientCountry, base, F("code")),
-        _codelist_label("Country"),
-    ),
+    "kind": FacetSpec(_kind, lambda v, lang: str(KINDS.get(v, v))),
+    "status": FacetSpec(_status, _codelist_label("ActivityStatus"), order="numeric"),
+    "year": FacetSpec(_year_spans, lambda v, lang: v, order="value-desc"),
+    "region": FacetSpec(_children(RecipientCountry, _continent_key()), continent_label),
+    "country": FacetSpec(_children(RecipientCountry, F("code")), _codelist_label("Country")),
     "sector_group": FacetSpec(
-        lambda base: _count_children(
+        _children(
             Sector,
-            base,
             Case(When(vocabulary="2", then=F("code")), default=Substr("code", 1, 3)),
             Q(vocabulary__in=["1", "2"]),
         ),
         _with_code("SectorCategory"),
     ),
-    "sector": FacetSpec(
-        lambda base: _count_children(Sector, base, F("code"), Q(vocabulary="1")),
-        _with_code("Sector"),
-    ),
+    "sector": FacetSpec(_children(Sector, F("code"), Q(vocabulary="1")), _with_code("Sector")),
     "sdg": FacetSpec(
-        lambda base: _count_children(
+        _children(
             SdgTag,
-            base,
             Case(
                 When(vocabulary="2", then=F("code")),
                 When(code__contains=".", then=Left("code", StrIndex("code", Value(".")) - 1)),
@@ -274,48 +343,94 @@ FACETS: dict[str, FacetSpec] = {
         order="numeric",
     ),
     "sdg_target": FacetSpec(
-        lambda base: _count_children(SdgTag, base, F("code"), Q(vocabulary="3")),
-        _with_code("UNSDG-Targets"),
+        _children(SdgTag, F("code"), Q(vocabulary="3")), _with_code("UNSDG-Targets")
     ),
     "marker": FacetSpec(
-        lambda base: _count_children(PolicyMarker, base, F("code"), ~Q(significance="0")),
+        _children(PolicyMarker, F("code"), ~Q(significance="0")),
         _codelist_label("PolicyMarker"),
     ),
-    # Partner, partnership and authority labels come with the counts (see _named_facet).
-    "partner": FacetSpec(lambda base: {}, lambda v, lang: v),
-    "partnership": FacetSpec(lambda base: {}, lambda v, lang: v),
-    "org": FacetSpec(lambda base: {}, lambda v, lang: v),
+    # Partner, partnership and authority names come with the counts (facet_extra).
+    "partner": FacetSpec(_partners, _named),
+    "partnership": FacetSpec(_partnerships, _named),
+    "org": FacetSpec(_authorities, _named),
 }
+NAMED = ("partner", "partnership", "org")
 
 
-def _named_counts(param: str, base: QuerySet, lang: str) -> tuple[dict[str, int], dict[str, str]]:
-    """Count partners, partnerships or authorities, with their names, in one query."""
-    if param == "partner":
-        rows = (
-            named_participations()
-            .filter(activity__in=base.values("pk"))
-            .exclude(organisation_id=F("activity__reporting_org_id"))
-            .values("organisation__slug", "organisation__name")
-            .annotate(n=Count("activity", distinct=True))
-        )
-        return _rows(rows, "organisation__slug", "organisation__name", lang)
-    if param == "partnership":
-        rows = (
-            base.filter(partnership__live=True)
-            .values("partnership_id", "partnership__title")
-            .annotate(n=Count("pk"))
-        )
-        return _rows(rows, "partnership_id", "partnership__title", lang)
-    rows = base.values("reporting_org__slug", "reporting_org__name").annotate(n=Count("pk"))
-    return _rows(rows, "reporting_org__slug", "reporting_org__name", lang)
-
-
-def _rows(rows, key: str, name: str, lang: str) -> tuple[dict[str, int], dict[str, str]]:
-    rows = list(rows)
+def _selection(qs: QuerySet) -> QuerySet:
+    """Return the columns of ``qs``'s activities that the facets count on, in SELECTION_COLUMNS."""
     return (
-        {str(row[key]): row["n"] for row in rows},
-        {str(row[key]): text(row[name], lang) for row in rows},
+        qs.annotate(
+            first_year=Cast(ExtractYear("catalogue_start"), IntegerField()),
+            last_year=Cast(ExtractYear("catalogue_end"), IntegerField()),
+        )
+        .order_by()
+        .values_list(*SELECTION_COLUMNS)
     )
+
+
+def _count_all(
+    filters: CatalogueFilters, ids: list[int] | None, today: datetime.date | None
+) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
+    """Return the number of matching activities and each facet's rows (key, extra, count)."""
+    selections: dict[str, QuerySet] = {}
+    branches: list[tuple[str, str]] = [("", MATCHING)]
+    for param in FACETS:
+        cte = MATCHING
+        if filters.values(param):
+            cte = f"catalogue_without_{param}"
+            selections[cte] = filter_activities(filters, ids=ids, leave_out=param, today=today)
+        branches.append((param, cte))
+    selections[MATCHING] = filter_activities(filters, ids=ids, today=today)
+    empty = set()
+    ctes: list[str] = []
+    params: list = []
+    for cte, qs in selections.items():
+        try:
+            sql, cte_params = _sql(_selection(qs))
+        except EmptyResultSet:  # nothing can match (no search match, say): nothing to count
+            empty.add(cte)
+            continue
+        ctes.append(f"{cte} ({', '.join(SELECTION_COLUMNS)}) AS ({sql})")
+        params += cte_params
+    parts: list[str] = []
+    for param, cte in branches:
+        if cte in empty:
+            continue
+        if param:
+            query = FACETS[param].rows(cte)
+            sql, branch_params = (query, []) if isinstance(query, str) else query
+        else:
+            sql = f"SELECT '' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
+            branch_params = []
+        parts.append(
+            "SELECT CAST(%s AS TEXT), CAST(facet_key AS TEXT), CAST(facet_extra AS TEXT), n "
+            f"FROM ({sql}) AS facet_{param or 'total'}"
+        )
+        params += [param, *branch_params]
+    rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
+    for param, cte in branches:
+        if cte in empty and param == "kind":
+            rows[param].append(("activity", "", 0))  # as its count of no rows would say
+    if not parts:
+        return 0, rows
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
+        for param, key, extra, n in cursor.fetchall():
+            if not param:
+                total = n
+            elif key not in (None, ""):
+                rows[param].append((key, extra, n))
+    return total, rows
+
+
+def _year_counts(rows: Iterable[tuple[str, str, int]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for first, last, n in rows:
+        for year in range(int(first), max(int(first), int(last or first)) + 1):
+            counts[str(year)] = counts.get(str(year), 0) + n
+    return counts
 
 
 def _named_labels(param: str, values: Iterable[str], lang: str) -> dict[str, str]:
@@ -335,7 +450,43 @@ def _order(values: list[FacetValue], order: str) -> list[FacetValue]:
         return sorted(values, key=lambda v: int(v.value) if v.value.isdigit() else 0)
     if order == "value-desc":
         return sorted(values, key=lambda v: v.value, reverse=True)
-    return sorted(values, key=lambda v: (-v.count, v.label.casefold()))
+    return sorted(values, key=lambda v: (-v.count, v.label.casefold(), v.value))
+
+
+def count_catalogue(
+    filters: CatalogueFilters,
+    *,
+    lang: str,
+    ids: list[int] | None = None,
+    today: datetime.date | None = None,
+) -> tuple[int, list[Facet]]:
+    """Return the number of matching activities and the facets, counted in one query.
+
+    Each facet's values are counted among the activities passing all the *other* filters.
+    Values combine with OR within a facet and facets with AND, so a count says how many results
+    ticking that value would add (or, for a ticked value, how many it contributes).
+    """
+    total, all_rows = _count_all(filters, ids, today)
+    facets = []
+    for param, spec in FACETS.items():
+        rows = all_rows[param]
+        selected = {str(v) for v in filters.values(param)}
+        if param == "year":
+            counts = _year_counts(rows)
+        else:
+            counts = {key: n for key, _extra, n in rows}
+        if param in NAMED:
+            names = {key: text(json.loads(extra), lang) for key, extra, _n in rows}
+            names.update(_named_labels(param, selected - set(names), lang))
+            label = names.get
+        else:
+            label = functools.partial(spec.label, lang=lang)
+        values = [
+            FacetValue(value, label(value) or value, counts.get(value, 0), value in selected)
+            for value in dict.fromkeys([*counts, *selected])
+        ]
+        facets.append(Facet(param, str(FACET_LABELS[param]), _order(values, spec.order)))
+    return total, facets
 
 
 def catalogue_facets(
@@ -345,29 +496,8 @@ def catalogue_facets(
     ids: list[int] | None = None,
     today: datetime.date | None = None,
 ) -> list[Facet]:
-    """Count each facet's values among the activities passing all the *other* filters.
-
-    Values combine with OR within a facet and facets with AND, so a count says how many results
-    ticking that value would add (or, for a ticked value, how many it contributes).
-    """
-    facets = []
-    for param, spec in FACETS.items():
-        base = filter_activities(filters, ids=ids, leave_out=param, today=today)
-        selected = {str(v) for v in filters.values(param)}
-        if param in ("partner", "partnership", "org"):
-            counts, names = _named_counts(param, base, lang)
-            missing = selected - set(names)
-            names.update(_named_labels(param, missing, lang))
-            label = names.get
-        else:
-            counts = spec.count(base)
-            label = functools.partial(spec.label, lang=lang)
-        values = [
-            FacetValue(value, label(value) or value, counts.get(value, 0), value in selected)
-            for value in dict.fromkeys([*counts, *selected])
-        ]
-        facets.append(Facet(param, str(FACET_LABELS[param]), _order(values, spec.order)))
-    return facets
+    """Count each facet's values among the activities passing all the *other* filters."""
+    return count_catalogue(filters, lang=lang, ids=ids, today=today)[1]
 
 
 # Results -------------------------------------------------------------------------------------
@@ -417,6 +547,7 @@ def catalogue(
             _("Only the %(limit)d most relevant matches are counted: add words or filters.")
             % {"limit": SEARCH_LIMIT}
         )
+    total, facets = count_catalogue(filters, lang=lang, ids=ids, today=today)
     matching = filter_activities(filters, ids=ids, today=today)
     sort = filters.effective_sort
     if sort == "relevance" and ids is not None:
@@ -429,12 +560,12 @@ def catalogue(
     else:
         ordering = ORDERINGS.get(sort, ORDERINGS["-start"])(lang)
         paginator = Paginator(with_list_data(matching.order_by(*ordering)), page_size)
+        paginator.count = total  # counted with the facets: no second count of the same rows
         page = paginator.get_page(filters.page)
     if filters.page > paginator.num_pages:
         messages.append(
             _("There is no page %(page)d: the last page is shown.") % {"page": filters.page}
         )
-    facets = catalogue_facets(filters, lang=lang, ids=ids, today=today)
     return CatalogueResult(
         filters=replace(filters, page=page.number),
         page=page,

@@ -202,3 +202,46 @@ def test_filters_parse_a_plain_mapping_too():
     )
     assert filters.country == ("SN", "ML") and filters.year == (2016,) and filters.q == "donne"
     assert filters.querystring() == "?q=donne&year=2016&country=SN&country=ML"
+
+
+@pytest.mark.parametrize("query", ["q=women", "q=women&country=SN", "q=donne&sdg=5"])
+def test_facet_counts_of_a_word_search_equal_a_direct_count(catalogue_data, query):
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue.selectors import search_ids
+
+    filters = CatalogueFilters.from_querydict(QueryDict(query))
+    ids = search_ids(Activity.objects.all(), filters.q)
+    assert ids
+    result = catalogue(filters, lang="en")
+    found = {pk for pk in ids if pk in set(public_activities().values_list("pk", flat=True))}
+    rows = {a.pk: facet_values(a) for a in public_activities().filter(pk__in=found)}
+    wanted = {p: {str(v) for v in filters.values(p)} for p in facet_values(catalogue_data[0])}
+    facets = {f.param: f for f in result.facets}
+    for param in wanted:
+        expected: dict[str, int] = {}
+        for row in rows.values():
+            if all(not wanted[p] or wanted[p] & row[p] for p in wanted if p != param):
+                for value in row[param]:
+                    expected[value] = expected.get(value, 0) + 1
+        assert {v.value: v.count for v in facets[param].values if v.count} == expected, param
+    matching = [
+        pk for pk, row in rows.items() if all(not w or w & row[p] for p, w in wanted.items())
+    ]
+    assert result.total == len(matching)
+    assert {a.pk for a in result.page.object_list} == set(matching)
+
+
+def test_a_search_without_matches_counts_nothing(catalogue_data):
+    result = catalogue(CatalogueFilters.from_querydict(QueryDict("q=zzyzzx")), lang="en")
+    assert result.total == 0
+    facets = {f.param: f for f in result.facets}
+    assert [(v.value, v.count) for v in facets["kind"].values] == [("activity", 0)]
+    assert all(not f.values for p, f in facets.items() if p != "kind")
+
+
+def test_values_with_the_same_count_and_name_keep_one_order(catalogue_data):
+    facets = catalogue_facets(CatalogueFilters(), lang="en")
+    for facet in facets:
+        keys = [(-v.count, v.label.casefold(), v.value) for v in facet.values]
+        if facet.param not in ("status", "year", "sdg"):
+            assert keys == sorted(keys), facet.param
