@@ -44,6 +44,8 @@ from opencoop.activities.models import (
     Transaction,
 )
 from opencoop.core.multilingual import text
+from opencoop.editorial.services import refresh_first_status
+from opencoop.operations.pagecache import content_changed
 from opencoop.organisations.models import Organisation
 
 from .export import site_base_url
@@ -225,16 +227,16 @@ def import_activity_file(
         else:
             report.applied = True
     if report.applied:
-        identifiers = [*report.created, *(identifier for identifier, _parts in report.changed)]
-        touched = Activity.objects.filter(iati_identifier__in=identifiers)
-        update_reference_index(touched.exclude(pk__in=importer.bulk_created))
-        add_to_reference_index(sorted(importer.bulk_created))
+        # New activities were indexed as they were written (``write_new_activities``).
+        changed = Activity.objects.filter(
+            iati_identifier__in=[identifier for identifier, _parts in report.changed]
+        )
+        update_reference_index(changed)
         if index_at_end:
-            index_activities(touched)
+            index_activities(changed)
             index_organisations(importer.organisations.created)
-        else:  # the others were indexed as they were saved
-            index_activities(Activity.objects.filter(pk__in=importer.bulk_created))
-        after_bulk_import(sorted(importer.bulk_created))
+        if report.created:
+            content_changed()  # bulk inserts send no signal: tell the page cache once
     return report
 
 
@@ -272,12 +274,7 @@ def index_activities(activities: models.QuerySet[Activity]) -> None:
             .select_related("reporting_org", "partnership")
             .prefetch_related(*INDEX_PREFETCH)
         )
-        for activity in chunk:
-            # The index asks for the search text once per indexed column: work it out once.
-            # The instance attribute hides the method.
-            activity.search_text = functools.partial(str, activity.search_text())
-        for backend in get_search_backends(with_auto_update=True):
-            backend.add_bulk(Activity, chunk)
+        add_to_search_index(chunk)
 
 
 def update_reference_index(activities: models.QuerySet[Activity]) -> None:
@@ -287,30 +284,6 @@ def update_reference_index(activities: models.QuerySet[Activity]) -> None:
         with transaction.atomic():
             for activity in Activity.objects.filter(pk__in=ids[start : start + INDEX_CHUNK]):
                 ReferenceIndex.create_or_update_for_object(activity)
-
-
-def add_to_reference_index(activity_ids: list[int]) -> None:
-    """Record what new activities refer to, in bulk (they have no entries yet to compare with)."""
-    content_type = ContentType.objects.get_for_model(Activity)
-    for start in range(0, len(activity_ids), INDEX_CHUNK):
-        rows = []
-        chunk = Activity.objects.filter(pk__in=activity_ids[start : start + INDEX_CHUNK])
-        for activity in chunk.prefetch_related(*PREFETCH):
-            references = set(ReferenceIndex._extract_references_from_object(activity))
-            rows += [
-                ReferenceIndex(
-                    content_type=content_type,
-                    base_content_type=content_type,
-                    object_id=activity.pk,
-                    to_content_type_id=to_content_type_id,
-                    to_object_id=to_object_id,
-                    model_path=model_path,
-                    content_path=content_path,
-                    content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
-                )
-                for to_content_type_id, to_object_id, model_path, content_path in references
-            ]
-        ReferenceIndex.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def index_organisations(organisations: list[Organisation]) -> None:
@@ -391,6 +364,42 @@ def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None
             )
     Activity.objects.bulk_update(activities, ["latest_revision", "live_revision"])
     ModelLogEntry.objects.bulk_create(entries)
+    # From the objects in memory, parts included: no need to read back what was just written.
+    add_to_reference_index(activities)
+    refresh_first_status(activities)
+    add_to_search_index(activities)
+
+
+def add_to_reference_index(activities: list[Activity]) -> None:
+    """Record what new activities refer to (they have no entries yet to compare with)."""
+    content_type = ContentType.objects.get_for_model(Activity)
+    rows = []
+    for activity in activities:
+        references = set(ReferenceIndex._extract_references_from_object(activity))
+        rows += [
+            ReferenceIndex(
+                content_type=content_type,
+                base_content_type=content_type,
+                object_id=activity.pk,
+                to_content_type_id=to_content_type_id,
+                to_object_id=to_object_id,
+                model_path=model_path,
+                content_path=content_path,
+                content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+            )
+            for to_content_type_id, to_object_id, model_path, content_path in references
+        ]
+    ReferenceIndex.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def add_to_search_index(activities: list[Activity]) -> None:
+    """Add activities to the search index in one go, each search text worked out once."""
+    for activity in activities:
+        # The index asks for it once per indexed column; the instance attribute hides the method.
+        activity.search_text = functools.partial(str, activity.search_text())
+    # Every backend: the command pauses the backends' updates on save while it runs.
+    for backend in get_search_backends():
+        backend.add_bulk(Activity, activities)
 
 
 def link_in_place(child_pk: int, parent_pk: int) -> None:
@@ -399,19 +408,7 @@ def link_in_place(child_pk: int, parent_pk: int) -> None:
     revision = Revision.objects.get(activity__pk=child_pk)
     revision.content["parent"] = parent_pk
     Revision.objects.filter(pk=revision.pk).update(content=revision.content)
-
-
-def after_bulk_import(activity_ids: list[int]) -> None:
-    """Store the editorial status of activities written in bulk, and tell the page cache."""
-    from opencoop.editorial.services import refresh_first_status
-    from opencoop.operations.pagecache import content_changed
-
-    for start in range(0, len(activity_ids), INDEX_CHUNK):
-        chunk = Activity.objects.filter(pk__in=activity_ids[start : start + INDEX_CHUNK])
-        refresh_first_status(
-            list(chunk.select_related("reporting_org").prefetch_related(*PREFETCH))
-        )
-    content_changed()
+    ReferenceIndex.create_or_update_for_object(Activity.objects.get(pk=child_pk))
 
 
 # State: what an activity holds, as the file can say it -------------------------------------------
