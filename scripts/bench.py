@@ -432,6 +432,16 @@ def run_iati(url: str, size: int, args) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def measure_iati(url: str, size: int, args) -> dict:
+    """Run the IATI step; keep its date and the load around it (it may run apart from the rest)."""
+    before = load_average()
+    iati = run_iati(url, size, args)
+    iati["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    iati["load"] = [before, load_average()]
+    print(iati_summary(iati), flush=True)
+    return iati
+
+
 # One size -----------------------------------------------------------------------------------
 def bench_size(size: int, args) -> dict:
     url = database_url(args.database_prefix, size)
@@ -456,10 +466,8 @@ def bench_size(size: int, args) -> dict:
         loads.append(load_average())
     partial = {"load": loads, "latency": latency, "throughput": throughput, "queries": queries}
     print_size({**partial, "iati": None})
-    iati = run_iati(url, size, args) if not args.skip_iati else None
+    iati = measure_iati(url, size, args) if not args.skip_iati else None
     loads.append(load_average())
-    if iati:
-        print(iati_summary(iati))
     result = {
         "size": size,
         "authorities": args.authorities,
@@ -667,10 +675,16 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
             if generation
             else ""
         )
+        iati = result.get("iati") or {}
+        iati_run = (
+            f"; IATI measured {iati['date']}, load average {' / '.join(iati['load'])}"
+            if "date" in iati
+            else ""
+        )
         lines.append(
             f"- {result['size']:,} activities ({result['activities_in_database']:,} in the "
             f"database with the demo's), {result['date']}, load average "
-            f"{' / '.join(result['load'])}{made}."
+            f"{' / '.join(result['load'])}{made}{iati_run}."
         )
     lines += ["", "## Targets at 100,000 activities", ""]
     lines += target_lines(results)
@@ -733,7 +747,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30, help="addresses per kind of page")
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
-    parser.add_argument("--skip-iati", action="store_true")
+    parser.add_argument(
+        "--skip-iati", action="store_true", help="keep the IATI figures of the previous run"
+    )
+    parser.add_argument(
+        "--only-iati",
+        action="store_true",
+        help="measure the IATI export and import only; keep the other figures",
+    )
     parser.add_argument(
         "--report-only",
         action="store_true",
@@ -766,7 +787,18 @@ def main() -> None:
         return
     print(f"load average at the start: {load_average()} ({os.cpu_count()} processors)")
     for size in (int(s) for s in args.sizes.split(",")):
-        results[str(size)] = bench_size(size, args)
+        previous = results.get(str(size), {})
+        if args.only_iati:
+            if "latency" not in previous:
+                sys.exit(f"--only-iati: no page figures yet at {size:,} activities")
+            url = database_url(args.database_prefix, size)
+            ensure_database(url)
+            print(f"\n== IATI at {size:,} activities ({url})", flush=True)
+            results[str(size)] = {**previous, "iati": measure_iati(url, size, args)}
+        else:
+            results[str(size)] = bench_size(size, args)
+            if args.skip_iati and previous.get("iati"):
+                results[str(size)]["iati"] = previous["iati"]
         notes = notes_path.read_text() if notes_path.is_file() else ""
         write_markdown(output, results, args, notes)
         print(f"wrote {output}")
