@@ -369,10 +369,15 @@ def _selection(qs: QuerySet) -> QuerySet:
     )
 
 
+# Tag of the rows that list the matching activities (a search's, a few thousand at most).
+MATCHING_IDS = "#id"
+
+
 def _count_all(
     filters: CatalogueFilters, ids: list[int] | None, today: datetime.date | None
-) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
-    """Return the number of matching activities and each facet's rows (key, extra, count)."""
+) -> tuple[int, dict[str, list[tuple[str, str, int]]], set[int]]:
+    """Return the number of matching activities, each facet's rows (key, extra, count) and,
+    for a word search (``ids``), the matching activities."""
     selections: dict[str, QuerySet] = {}
     branches: list[tuple[str, str]] = [("", MATCHING)]
     for param in FACETS:
@@ -408,21 +413,27 @@ def _count_all(
             f"FROM ({sql}) AS facet_{param or 'total'}"
         )
         params += [param, *branch_params]
+    if ids is not None and MATCHING not in empty:
+        parts.append(f"SELECT CAST(%s AS TEXT), CAST(id AS TEXT), '', 0 FROM {MATCHING}")
+        params.append(MATCHING_IDS)
     rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
     for param, cte in branches:
         if cte in empty and param == "kind":
             rows[param].append(("activity", "", 0))  # as its count of no rows would say
+    matching_ids: set[int] = set()
     if not parts:
-        return 0, rows
+        return 0, rows, matching_ids
     total = 0
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
         for param, key, extra, n in cursor.fetchall():
             if not param:
                 total = n
+            elif param == MATCHING_IDS:
+                matching_ids.add(int(key))
             elif key not in (None, ""):
                 rows[param].append((key, extra, n))
-    return total, rows
+    return total, rows, matching_ids
 
 
 def _year_counts(rows: Iterable[tuple[str, str, int]]) -> dict[str, int]:
@@ -453,20 +464,27 @@ def _order(values: list[FacetValue], order: str) -> list[FacetValue]:
     return sorted(values, key=lambda v: (-v.count, v.label.casefold(), v.value))
 
 
+@dataclass(frozen=True)
+class CatalogueCounts:
+    total: int
+    facets: list[Facet]
+    matching_ids: set[int]  # for a word search only: its matches that pass the filters
+
+
 def count_catalogue(
     filters: CatalogueFilters,
     *,
     lang: str,
     ids: list[int] | None = None,
     today: datetime.date | None = None,
-) -> tuple[int, list[Facet]]:
+) -> CatalogueCounts:
     """Return the number of matching activities and the facets, counted in one query.
 
     Each facet's values are counted among the activities passing all the *other* filters.
     Values combine with OR within a facet and facets with AND, so a count says how many results
     ticking that value would add (or, for a ticked value, how many it contributes).
     """
-    total, all_rows = _count_all(filters, ids, today)
+    total, all_rows, matching_ids = _count_all(filters, ids, today)
     facets = []
     for param, spec in FACETS.items():
         rows = all_rows[param]
@@ -486,7 +504,7 @@ def count_catalogue(
             for value in dict.fromkeys([*counts, *selected])
         ]
         facets.append(Facet(param, str(FACET_LABELS[param]), _order(values, spec.order)))
-    return total, facets
+    return CatalogueCounts(total, facets, matching_ids)
 
 
 def catalogue_facets(
@@ -497,7 +515,7 @@ def catalogue_facets(
     today: datetime.date | None = None,
 ) -> list[Facet]:
     """Count each facet's values among the activities passing all the *other* filters."""
-    return count_catalogue(filters, lang=lang, ids=ids, today=today)[1]
+    return count_catalogue(filters, lang=lang, ids=ids, today=today).facets
 
 
 # Results -------------------------------------------------------------------------------------
@@ -547,20 +565,19 @@ def catalogue(
             _("Only the %(limit)d most relevant matches are counted: add words or filters.")
             % {"limit": SEARCH_LIMIT}
         )
-    total, facets = count_catalogue(filters, lang=lang, ids=ids, today=today)
-    matching = filter_activities(filters, ids=ids, today=today)
+    counts = count_catalogue(filters, lang=lang, ids=ids, today=today)
     sort = filters.effective_sort
     if sort == "relevance" and ids is not None:
-        kept = set(matching.values_list("pk", flat=True))
-        ordered_ids = [pk for pk in ids if pk in kept]
+        ordered_ids = [pk for pk in ids if pk in counts.matching_ids]
         paginator = Paginator(ordered_ids, page_size)
         page = paginator.get_page(filters.page)
         by_id = with_list_data(Activity.objects.filter(pk__in=list(page.object_list))).in_bulk()
         page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     else:
         ordering = ORDERINGS.get(sort, ORDERINGS["-start"])(lang)
+        matching = filter_activities(filters, ids=ids, today=today)
         paginator = Paginator(with_list_data(matching.order_by(*ordering)), page_size)
-        paginator.count = total  # counted with the facets: no second count of the same rows
+        paginator.count = counts.total  # counted with the facets: not counted again
         page = paginator.get_page(filters.page)
     if filters.page > paginator.num_pages:
         messages.append(
@@ -570,7 +587,7 @@ def catalogue(
         filters=replace(filters, page=page.number),
         page=page,
         total=paginator.count,
-        facets=facets,
+        facets=counts.facets,
         messages=messages,
     )
 
