@@ -19,3 +19,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def client() -> Client:
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_chrome():
+    """Start each test without chrome remembered from pages an earlier test rolled back."""
+    from opencoop.pages.published import forget
+
+    forget()

@@ -1,4 +1,9 @@
-"""Template context shared by every public page."""
+"""Template context shared by every public page.
+
+What it reads changes only when an editor publishes: it is remembered per process under the
+page-cache generation (``opencoop.pages.published``), so most requests read none of it from
+the database and the first request after a publication reads it afresh.
+"""
 
 from functools import cached_property
 
@@ -13,15 +18,35 @@ class PortalChrome:
     """What the header and footer need; each part is read only when a template asks for it."""
 
     def __init__(self, request: HttpRequest) -> None:
+        from opencoop.pages.published import request_generation
+
         self.request = request
+        self.language = get_language()
+        self.generation = request_generation(request)
+
+    def _remember(self, key: tuple, compute):
+        from opencoop.pages.published import remember
+
+        return remember(("chrome", *key), compute, number=self.generation)
 
     @cached_property
-    def settings(self) -> PortalSettings:
-        return PortalSettings.for_request(self.request)
+    def site(self) -> Site | None:
+        return Site.find_for_request(self.request)
+
+    @cached_property
+    def settings(self) -> PortalSettings | None:
+        if self.site is None:
+            return None
+        return self._remember(
+            ("settings", self.site.pk), lambda: PortalSettings.for_site(self.site)
+        )
 
     @cached_property
     def locale(self) -> Locale | None:
-        return Locale.objects.filter(language_code=get_language()).first()
+        return self._remember(
+            ("locale", self.language),
+            lambda: Locale.objects.filter(language_code=self.language).first(),
+        )
 
     def _localized(self, page: Page | None) -> Page | None:
         if page is None or self.locale is None:
@@ -30,17 +55,25 @@ class PortalChrome:
 
     @cached_property
     def home(self) -> Page | None:
-        site = Site.find_for_request(self.request)
-        return self._localized(site.root_page) if site else None
+        site = self.site
+        if site is None:
+            return None
+        return self._remember(
+            ("home", site.pk, self.language), lambda: self._localized(site.root_page)
+        )
 
-    def _first_of_type(self, model_name: str) -> Page | None:
-        from opencoop.pages import models as page_models
+    def _live_in_locale(self, queryset) -> Page | None:
+        if self.locale is not None:
+            queryset = queryset.filter(locale=self.locale)
+        return queryset.first()
 
-        model = getattr(page_models, model_name)
-        qs = model.objects.live()
+    def _sections(self) -> list[Page]:
+        from opencoop.pages.models import SectionPage
+
+        qs = SectionPage.objects.live().order_by("path")
         if self.locale is not None:
             qs = qs.filter(locale=self.locale)
-        return qs.first()
+        return list(qs)
 
     @cached_property
     def section(self) -> Page | None:
@@ -48,48 +81,51 @@ class PortalChrome:
 
         A portal may hold several authorities' sections: inside one, the menu is that one's.
         """
-        from opencoop.pages.models import SectionPage
-
-        qs = SectionPage.objects.live().order_by("path")
-        if self.locale is not None:
-            qs = qs.filter(locale=self.locale)
-        first = None
-        for section in qs:
+        sections = self._remember(("sections", self.language), self._sections)
+        for section in sections:
             url = section.get_url(self.request)
             if url and self.request.path.startswith(url):
                 return section
-            first = first or section
-        return first
+        return sections[0] if sections else None
+
+    def _menu(self, section: Page) -> list[tuple[str, str]]:
+        items = [section, *section.get_children().live().in_menu()]
+        return [(item.title, item.url) for item in items]
 
     @cached_property
     def menu_items(self) -> list[dict]:
         """Return the main navigation: the section and its lists, in the current language."""
-        if self.section is None:
+        section = self.section
+        if section is None:
             return []
         path = self.request.path
-        items = [self.section, *self.section.get_children().live().in_menu()]
+        menu = self._remember(("menu", section.pk), lambda: self._menu(section))
         return [
             {
-                "title": item.title,
-                "url": item.url,
-                "active": path == item.url
-                or (item is not self.section and path.startswith(item.url)),
+                "title": title,
+                "url": url,
+                "active": path == url or (n > 0 and bool(url) and path.startswith(url)),
             }
-            for item in items
+            for n, (title, url) in enumerate(menu)
         ]
 
     @cached_property
     def suggestions_page(self) -> Page | None:
-        return self._first_of_type("SuggestionPage")
+        from opencoop.pages.models import SuggestionPage
+
+        return self._remember(
+            ("suggestions", self.language),
+            lambda: self._live_in_locale(SuggestionPage.objects.live()),
+        )
 
     @cached_property
     def privacy_page(self) -> Page | None:
         from opencoop.pages.models import StandardPage
 
-        qs = StandardPage.objects.live().filter(slug__in=["privacy"])
-        if self.locale is not None:
-            qs = qs.filter(locale=self.locale)
-        return qs.first()
+        return self._remember(
+            ("privacy", self.language),
+            lambda: self._live_in_locale(StandardPage.objects.live().filter(slug="privacy")),
+        )
 
 
 def portal(request: HttpRequest) -> dict:

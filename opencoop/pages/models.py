@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
@@ -18,6 +20,7 @@ from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
 from .navigation import page_context
+from .published import remember, request_generation
 from .records import KINDS
 
 
@@ -31,6 +34,29 @@ class PortalPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(page_context(request, self, record=record))
         return context
+
+    def route(self, request, path_components):
+        """Find the child named by the address without reading the page tree on every request.
+
+        Wagtail reads each level's child and then its specific row: two queries per level. The
+        children of a page are remembered until the next publication (``opencoop.pages.published``),
+        all of them, so that addresses of no page cannot fill the memory; each request gets its
+        own copy of the child, so nothing one request sets on it is seen by another.
+        """
+        if not path_components:
+            return super().route(request, path_components)
+        slug, remaining = path_components[0], path_components[1:]
+        children = remember(
+            ("children", self.pk),
+            lambda: {child.slug: child for child in self.get_children().specific()},
+            number=request_generation(request),
+        )
+        child = children.get(slug)
+        if child is None:
+            raise Http404
+        child = copy.copy(child)
+        child._cached_parent_obj = self
+        return child.route(request, remaining)
 
 
 class HomePage(PortalPage):

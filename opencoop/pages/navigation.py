@@ -10,25 +10,46 @@ from wagtail.models import Locale, Page
 
 from opencoop.core.multilingual import text
 
+from .published import remember, request_generation
+
 
 def record_suffix(page: Page, record) -> str:
     """Return the part of a record's address under its list page."""
     return page.reverse_subpage("record", args=[record.slug])
 
 
+def _locales(request) -> dict[str, Locale]:
+    return remember(
+        ("locales",),
+        lambda: {loc.language_code: loc for loc in Locale.objects.all()},
+        number=request_generation(request),
+    )
+
+
+def _live_translation(request, page: Page, locale: Locale) -> Page | None:
+    """Return the live translation of ``page`` into ``locale`` (remembered until a publication)."""
+
+    def find() -> Page | None:
+        target = page.get_translation_or_none(locale)
+        return target if target is not None and target.live else None
+
+    key = ("translation", page.translation_key, locale.pk)
+    return remember(key, find, number=request_generation(request))
+
+
 def alternates(request, page: Page, record=None) -> list[dict]:
     """Return, per portal language, the address of the same content (page or record)."""
     names = dict(settings.LANGUAGES)
-    locales = {loc.language_code: loc for loc in Locale.objects.all()}
-    current = page.locale.language_code
+    locales = _locales(request)
+    by_id = {loc.pk: loc for loc in locales.values()}
+    current_locale = by_id.get(page.locale_id) or page.locale
+    current = current_locale.language_code
     result = []
     for code, _name in settings.LANGUAGES:
         locale = locales.get(code)
         target = page if code == current else None
         if target is None and locale is not None:
-            target = page.get_translation_or_none(locale)
-            if target is not None and not target.live:
-                target = None
+            target = _live_translation(request, page, locale)
         if target is None:
             continue
         url = request.build_absolute_uri(target.get_url(request))
@@ -40,12 +61,21 @@ def alternates(request, page: Page, record=None) -> list[dict]:
     return result
 
 
-def breadcrumbs(page: Page, record=None) -> list[dict]:
-    """Return the trail from the home page to this page (and record)."""
-    trail = [
-        {"title": ancestor.title, "url": ancestor.url}
-        for ancestor in page.get_ancestors(inclusive=True).filter(depth__gte=2)
-    ]
+def _ancestor_trail(page: Page) -> list[dict]:
+    ancestors = page.get_ancestors().filter(depth__gte=2)
+    return [{"title": ancestor.title, "url": ancestor.url} for ancestor in ancestors]
+
+
+def breadcrumbs(page: Page, record=None, request=None) -> list[dict]:
+    """Return the trail from the home page to this page (and record).
+
+    The ancestors are remembered until a publication; the page itself is read from ``page``, so
+    that an editor's preview of a draft shows the draft's title.
+    """
+    number = request_generation(request) if request is not None else None
+    trail = [*remember(("ancestors", page.path), lambda: _ancestor_trail(page), number=number)]
+    if page.depth >= 2:
+        trail.append({"title": page.title, "url": page.url})
     if record is not None:
         trail.append({"title": text(record.title), "url": ""})
     return trail
@@ -87,7 +117,7 @@ def page_context(request, page: Page, record=None) -> dict:
     title = text(record.title) if record is not None else page.title
     return {
         "alternates": langs,
-        "breadcrumbs": breadcrumbs(page, record),
+        "breadcrumbs": breadcrumbs(page, record, request),
         "share_links": share_links(current, title),
         "canonical_url": current,
         "page_title": title,

@@ -1,0 +1,75 @@
+"""Remember, per process, what public pages read that changes only when an editor publishes.
+
+The header, footer, menu, breadcrumbs and language links of every public page come from a few
+pages and settings that change only when an editor saves or publishes. Each such value is kept
+here under the page-cache *generation* (``opencoop.operations.pagecache``), which every public
+save, publication, unpublication and move bumps at once and again on commit: the first request
+after a change finds a new generation and reads afresh, so a publication shows immediately. The
+values of an older generation are dropped as a whole, so the memory held stays that of one
+generation's chrome.
+
+Only values that every visitor sees alike are kept (live pages, portal settings, locales),
+never a draft, a visitor's data or anything that depends on the request beyond its language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from opencoop.operations.pagecache import generation
+
+T = TypeVar("T")
+
+
+class _Generation:
+    def __init__(self, number: int | None) -> None:
+        self.number = number
+        self.values: dict[Hashable, Any] = {}
+
+
+_current = _Generation(None)
+
+
+def current_generation() -> int | None:
+    """Return the page-cache generation, or None when the cache cannot be read."""
+    try:
+        return generation()
+    except Exception:  # A cache outage: read everything afresh rather than risk stale chrome.
+        return None
+
+
+def request_generation(request) -> int | None:
+    """Return the generation read once for ``request``: one cache read serves all its parts."""
+    if not hasattr(request, "_opencoop_generation"):
+        request._opencoop_generation = current_generation()
+    return request._opencoop_generation
+
+
+def remember(key: Hashable, compute: Callable[[], T], *, number: int | None = None) -> T:
+    """Return ``compute()``, computed once per generation in this process under ``key``.
+
+    ``number`` is the generation already read for the request (``request_generation``).
+    """
+    global _current
+    if number is None:
+        number = current_generation()
+    if number is None:
+        return compute()
+    store = _current
+    if store.number != number:
+        # Swapped as a whole: another thread still holding the old one finishes with it.
+        store = _Generation(number)
+        _current = store
+    try:
+        return store.values[key]
+    except KeyError:
+        value = compute()
+        store.values[key] = value
+        return value
+
+
+def forget() -> None:
+    """Drop every remembered value (tests that roll their database back use it)."""
+    global _current
+    _current = _Generation(None)

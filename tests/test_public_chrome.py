@@ -1,0 +1,141 @@
+"""The chrome every public page shares is remembered until a publication, never past it.
+
+The header, footer, menu, breadcrumbs, language links and the page tree's routing are kept per
+process under the page-cache generation (``opencoop.pages.published``). Each test reads a page
+once (so the chrome is remembered), changes something as an editor would, and checks that the
+next anonymous request shows the change, with the page cache off and on.
+"""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.cache import cache
+from wagtail.models import Page, Site
+
+from opencoop.core.models import PortalSettings
+from opencoop.pages.models import SectionPage, StandardPage
+
+from .conftest import SECTION_IT
+
+pytestmark = pytest.mark.django_db
+
+PROJECTS = SECTION_IT + "progetti/"
+
+
+@pytest.fixture(params=[0, 300], ids=["page cache off", "page cache on"])
+def page_cache(request, settings):
+    settings.OPENCOOP_PAGE_CACHE_SECONDS = request.param
+    cache.clear()
+    return request.param
+
+
+def soup(client, url: str) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def menu(client, url: str) -> list[str]:
+    return [a.get_text(strip=True) for a in soup(client, url).select("#oc-nav .nav-link")]
+
+
+def section_it() -> SectionPage:
+    return SectionPage.objects.live().get(url_path__endswith="/cooperazione-decentrata/")
+
+
+def menu_page(title: str) -> Page:
+    return section_it().get_children().get(title=title)
+
+
+def publish(page: Page, **changes) -> None:
+    """Change a page and publish it, as an editor does in the admin."""
+    page = page.specific
+    for name, value in changes.items():
+        setattr(page, name, value)
+    page.save_revision().publish()
+
+
+def test_a_published_menu_title_shows_on_the_next_request(client, page_cache):
+    assert "Progetti" in menu(client, PROJECTS)
+    publish(menu_page("Progetti"), title="Progetti di cooperazione")
+    assert "Progetti di cooperazione" in menu(client, PROJECTS)
+    assert "Progetti di cooperazione" in menu(client, SECTION_IT)
+
+
+def test_a_draft_does_not_reach_the_menu(client, page_cache):
+    menu(client, SECTION_IT)
+    page = menu_page("Iniziative").specific
+    page.title = "Bozza non pubblicata"
+    page.save_revision()
+    assert "Bozza non pubblicata" not in menu(client, SECTION_IT)
+    assert "Iniziative" in menu(client, SECTION_IT)
+
+
+def test_an_unpublished_page_leaves_the_menu_and_its_address(client, page_cache):
+    initiatives = menu_page("Iniziative")
+    assert "Iniziative" in menu(client, SECTION_IT)
+    assert client.get(initiatives.url).status_code == 200
+    initiatives.specific.unpublish()
+    assert "Iniziative" not in menu(client, SECTION_IT)
+    assert client.get(initiatives.url).status_code == 404
+
+
+def test_changed_portal_settings_show_on_the_next_request(client, page_cache):
+    site = Site.objects.get(is_default_site=True)
+    assert "Comune di Firenze" in soup(client, PROJECTS).select_one(".it-brand-title").text
+    portal = PortalSettings.for_site(site)
+    portal.site_title = {"it": "Portale della cooperazione", "en": "Cooperation portal"}
+    portal.save()
+    assert soup(client, PROJECTS).select_one(".it-brand-title").text == (
+        "Portale della cooperazione"
+    )
+
+
+def test_a_renamed_privacy_page_shows_in_the_footer(client, page_cache):
+    def footer_links() -> list[str]:
+        return [a.get_text(strip=True) for a in soup(client, SECTION_IT).select("footer a")]
+
+    assert "Privacy" in footer_links()
+    privacy = StandardPage.objects.get(slug="privacy", locale__language_code="it")
+    publish(privacy, title="Informativa sulla privacy")
+    assert "Informativa sulla privacy" in footer_links()
+
+
+def test_a_renamed_ancestor_shows_in_the_breadcrumbs(client, page_cache):
+    def trail() -> list[str]:
+        items = soup(client, PROJECTS).select(".breadcrumb li")
+        return [li.get_text(strip=True).rstrip("/") for li in items]
+
+    assert "Cooperazione decentrata" in trail()
+    publish(section_it(), title="Cooperazione internazionale")
+    assert "Cooperazione internazionale" in trail()
+    assert "Cooperazione decentrata" not in trail()
+
+
+def test_a_new_page_is_found_at_once_where_there_was_none(client, page_cache):
+    home = Site.objects.get(is_default_site=True).root_page.specific
+    assert client.get("/it/pagina-nuova/").status_code == 404  # remembered: no such child
+    page = StandardPage(title="Pagina nuova", slug="pagina-nuova", intro="Appena pubblicata.")
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    assert "Appena pubblicata." in client.get("/it/pagina-nuova/").content.decode()
+
+
+def test_a_changed_slug_moves_the_page_at_once(client, page_cache):
+    assert client.get(PROJECTS).status_code == 200
+    publish(menu_page("Progetti"), slug="interventi")
+    assert client.get(SECTION_IT + "interventi/").status_code == 200
+    assert client.get(PROJECTS).status_code == 404
+
+
+def test_a_published_english_translation_shows_in_the_language_links(client, page_cache):
+    def english_link() -> list[str]:
+        return [a["href"] for a in soup(client, PROJECTS).select('link[hreflang="en"]')]
+
+    assert english_link()
+    english = menu_page("Progetti").get_translation(
+        Page.objects.get(url_path__endswith="/decentralized-cooperation/").locale
+    )
+    english.specific.unpublish()
+    assert english_link() == []
