@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +12,11 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from opencoop.pages.models import PortalPage
+from opencoop.pages.published import remember, request_generation
 
 from .links import CatalogueLinks
-from .presentation import csv_response, present
-from .selectors import TABLES, Scope, plans_overview, plans_table
+from .presentation import csv_response, page_links, present
+from .selectors import TABLES, Scope, plans_in_order, plans_overview, plans_table
 
 
 class ScopedFiguresPage(RoutablePageMixin, PortalPage):
@@ -45,16 +48,21 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
     def csv_filename(self, slug: str) -> str:
         return f"{self.scope().slug}-{slug}-{self.locale.language_code}.csv"
 
-    def related_pages(self) -> list[Page]:
-        """Return the other live figure pages beside this one (map, statistics, plans)."""
+    def related_pages(self, request=None) -> list[Page]:
+        """Return the other live figure pages beside this one (map, statistics, plans).
+
+        Remembered until the next publication: the siblings are read once, not on each request.
+        """
         from opencoop.geography.models import MapPage
 
         kinds = (StatisticsPage, PlansOverviewPage, MapPage)
-        return [
-            page.specific
-            for page in self.get_siblings(inclusive=False).live().specific()
-            if isinstance(page, kinds)
-        ]
+
+        def find() -> list[Page]:
+            siblings = self.get_siblings(inclusive=False).live()
+            return [page for page in siblings.specific() if isinstance(page, kinds)]
+
+        number = request_generation(request) if request is not None else None
+        return remember(("figure pages beside", self.pk), find, number=number)
 
 
 class StatisticsPage(ScopedFiguresPage):
@@ -71,7 +79,7 @@ class StatisticsPage(ScopedFiguresPage):
             present(build(scope), csv_url=self.csv_url(request, slug), links=links)
             for slug, build in TABLES.items()
         ]
-        context["related_pages"] = self.related_pages()
+        context["related_pages"] = self.related_pages(request)
         return context
 
     @path("")
@@ -87,21 +95,38 @@ class StatisticsPage(ScopedFiguresPage):
 
 
 class PlansOverviewPage(ScopedFiguresPage):
-    """Each year's plan: its document, total, the activities it funded and what they received."""
+    """Each year's plan: its document, total, the activities it funded and what they received.
+
+    The plans come a page at a time, newest year first: over every authority they are hundreds.
+    The CSV download holds them all.
+    """
 
     # Activities listed under each plan: a plan of a large authority funds thousands, which
     # the plan's own page lists; this page shows the first ones and says how many more.
     funded_shown = 25
+    page_size = 20
 
     class Meta:
         verbose_name = _("annual plans overview")
+
+    def plans_page(self, request) -> PaginatorPage:
+        """Return the page of plans the request asks for (``?page=``), or raise Http404."""
+        paginator = Paginator(plans_in_order(self.scope()), self.page_size)
+        try:
+            number = int(request.GET.get("page", "1"))
+        except ValueError:
+            raise Http404 from None
+        if number < 1 or number > paginator.num_pages:
+            raise Http404
+        return paginator.page(number)
 
     def get_context(self, request, *args, **kwargs):
         from opencoop.catalogue.selectors import RecordLinks
 
         context = super().get_context(request, *args, **kwargs)
         scope = self.scope()
-        overview = plans_overview(scope, shown=self.funded_shown)
+        plans_page = self.plans_page(request)
+        overview = plans_overview(scope, shown=self.funded_shown, plans=plans_page.object_list)
         record_links = RecordLinks(self.locale)
         context["plans"] = [
             {
@@ -112,13 +137,15 @@ class PlansOverviewPage(ScopedFiguresPage):
             }
             for item in overview
         ]
+        context["plans_page"] = plans_page
+        context.update(page_links(plans_page, self.get_url(request) or ""))
         context["summary"] = present(
             plans_table(scope, overview),
             csv_url=self.csv_url(request, "plans"),
             links=None,
             chart=False,
         )
-        context["related_pages"] = self.related_pages()
+        context["related_pages"] = self.related_pages(request)
         return context
 
     @path("")

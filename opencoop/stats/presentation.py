@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.http import HttpResponse
 from django.utils.safestring import SafeString
 
@@ -53,3 +54,45 @@ def csv_response(table: FigureTable, filename: str) -> HttpResponse:
     response = HttpResponse(table.csv_text(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# Pages linked on each side of the current one; the first and last are always linked.
+PAGE_WINDOW = 2
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int | None  # None: a gap between linked pages
+    url: str
+    current: bool
+
+
+def page_links(page: Page, base_url: str) -> dict:
+    """Return the links of ``stats/components/pagination.html``: previous, pages, next."""
+    last = page.paginator.num_pages
+    if last < 2:
+        return {"page_links": [], "previous_url": "", "next_url": ""}
+    numbers = sorted(
+        {
+            1,
+            last,
+            *range(max(1, page.number - PAGE_WINDOW), min(last, page.number + PAGE_WINDOW) + 1),
+        }
+    )
+    links: list[PageLink] = []
+    previous = 0
+    for number in numbers:
+        if number - previous > 1:
+            links.append(PageLink(None, "", False))
+        links.append(PageLink(number, page_url(base_url, number), number == page.number))
+        previous = number
+    return {
+        "page_links": links,
+        "previous_url": page_url(base_url, page.number - 1) if page.has_previous() else "",
+        "next_url": page_url(base_url, page.number + 1) if page.has_next() else "",
+    }
+
+
+def page_url(base_url: str, number: int) -> str:
+    """Return the address of page ``number`` (the first page has no parameter)."""
+    return base_url if number == 1 else f"{base_url}?page={number}"

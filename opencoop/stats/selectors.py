@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -534,20 +534,33 @@ class PlanOverview:
     disbursed: dict[str, Decimal]  # paid on them from the plan's year on, by currency
 
 
-def plans_overview(scope: Scope, shown: int | None = None) -> list[PlanOverview]:
-    """Return each published plan, newest first, with its funded activities and payments.
-
-    ``shown`` limits the activities listed per plan (in the plan's order); the plan's totals
-    always cover all of them, added up by the database.
-    """
-    plans = list(
+def plans_in_order(scope: Scope) -> QuerySet[AnnualPlan]:
+    """Return the scope's published plans as the overview lists them: newest year first."""
+    return (
         scope.plans()
         .select_related("reporting_org")
         .prefetch_related("documents")
-        .order_by("-year", "reporting_org__slug")
+        .order_by("-year", "reporting_org__slug", "pk")
     )
+
+
+def plans_overview(
+    scope: Scope, shown: int | None = None, plans: Iterable[AnnualPlan] | None = None
+) -> list[PlanOverview]:
+    """Return each published plan, newest first, with its funded activities and payments.
+
+    ``shown`` limits the activities listed per plan (in the plan's order); the plan's totals
+    always cover all of them, added up by the database. ``plans`` (from ``plans_in_order``)
+    limits the overview to those plans, such as one page of them.
+    """
+    if plans is None:
+        plans = list(plans_in_order(scope))
+        in_scope = scope.plans()  # a subquery: every plan
+    else:
+        plans = list(plans)
+        in_scope = [plan.pk for plan in plans]
     allocations = PlanAllocation.objects.filter(
-        plan__in=scope.plans(), activity_id__in=scope.activities().values("id")
+        plan__in=in_scope, activity_id__in=scope.activities().values("id")
     ).order_by()
     totals = {
         row["plan_id"]: row
