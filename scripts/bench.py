@@ -566,7 +566,9 @@ def machine() -> str:
 def postgres_version(url: str) -> str:
     import psycopg
 
-    with psycopg.connect(url) as connection:
+    # The server's administrative database: the size's own may not exist on this machine.
+    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(admin) as connection:
         return connection.execute("SHOW server_version").fetchone()[0]
 
 
