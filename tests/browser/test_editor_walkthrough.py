@@ -259,10 +259,8 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     row.get_by_label(exact(editor.label(5, "Role"))).select_option(label=editor.label(5, "Funding"))
     editor.shot(5, "partners")
 
-    # 6. Save and send for review. Autosave (on, as for every officer) has kept a draft already.
-    saved = page.locator("#w-autosave-indicator").get_by_text(exact(editor.label(6, "Saved")))
-    expect(saved).to_be_visible()
-    assert Activity.objects.filter(iati_identifier=identifier, live=False).exists()
+    # 6. Save and send for review (autosave is on, as for every officer; when it has run is up
+    # to its timer, so the test does not wait for it).
     editor.button(6, "Save draft").click()
     page.wait_for_load_state()
     project = Activity.objects.get(iati_identifier=identifier)
