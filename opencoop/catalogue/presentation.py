@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
+from opencoop.core.pagination import pagination_context
+
 from .filters import FACET_LABELS, SORTS
 from .selectors import CatalogueResult, RecordLinks
 from .site_search import SearchGroup
-
-PAGE_WINDOW = 2
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,6 @@ class ActiveFilter:
     facet_label: str
     label: str
     remove_url: str
-
-
-@dataclass(frozen=True)
-class PageLink:
-    number: int | None  # None: a gap ("…")
-    url: str
-    current: bool
 
 
 def active_filters(result: CatalogueResult, base_url: str) -> list[ActiveFilter]:
@@ -60,33 +53,6 @@ def active_filters(result: CatalogueResult, base_url: str) -> list[ActiveFilter]
     return chips
 
 
-def page_links(result: CatalogueResult, base_url: str) -> list[PageLink]:
-    """Return links to the first, last and nearby pages, with gaps between."""
-    page = result.page
-    last = page.paginator.num_pages
-    numbers = sorted(
-        {
-            1,
-            last,
-            *range(max(1, page.number - PAGE_WINDOW), min(last, page.number + PAGE_WINDOW) + 1),
-        }
-    )
-    links: list[PageLink] = []
-    previous = 0
-    for number in numbers:
-        if number - previous > 1:
-            links.append(PageLink(None, "", False))
-        links.append(
-            PageLink(
-                number,
-                base_url + result.filters.with_page(number).querystring(),
-                number == page.number,
-            )
-        )
-        previous = number
-    return links
-
-
 def catalogue_context(result: CatalogueResult, links: RecordLinks, *, base_url: str) -> dict:
     """Return the template context of a catalogue page for ``result``."""
     filters = result.filters
@@ -109,16 +75,8 @@ def catalogue_context(result: CatalogueResult, links: RecordLinks, *, base_url: 
         "active_filters": active_filters(result, base_url),
         "clear_url": base_url,
         "sorts": sorts,
-        "page_links": page_links(result, base_url) if page.paginator.num_pages > 1 else [],
-        "previous_url": (
-            base_url + filters.with_page(page.previous_page_number()).querystring()
-            if page.has_previous()
-            else ""
-        ),
-        "next_url": (
-            base_url + filters.with_page(page.next_page_number()).querystring()
-            if page.has_next()
-            else ""
+        **pagination_context(
+            page, lambda number: base_url + filters.with_page(number).querystring()
         ),
     }
 

@@ -8,6 +8,8 @@ from django.core.paginator import Page
 from django.http import HttpResponse
 from django.utils.safestring import SafeString
 
+from opencoop.core.pagination import pagination_context
+
 from .charts import chart_for
 from .links import CatalogueLinks
 from .tables import FigureRow, FigureTable, display_number
@@ -56,41 +58,9 @@ def csv_response(table: FigureTable, filename: str) -> HttpResponse:
     return response
 
 
-# Pages linked on each side of the current one; the first and last are always linked.
-PAGE_WINDOW = 2
-
-
-@dataclass(frozen=True)
-class PageLink:
-    number: int | None  # None: a gap between linked pages
-    url: str
-    current: bool
-
-
 def page_links(page: Page, base_url: str) -> dict:
-    """Return the links of ``stats/components/pagination.html``: previous, pages, next."""
-    last = page.paginator.num_pages
-    if last < 2:
-        return {"page_links": [], "previous_url": "", "next_url": ""}
-    numbers = sorted(
-        {
-            1,
-            last,
-            *range(max(1, page.number - PAGE_WINDOW), min(last, page.number + PAGE_WINDOW) + 1),
-        }
-    )
-    links: list[PageLink] = []
-    previous = 0
-    for number in numbers:
-        if number - previous > 1:
-            links.append(PageLink(None, "", False))
-        links.append(PageLink(number, page_url(base_url, number), number == page.number))
-        previous = number
-    return {
-        "page_links": links,
-        "previous_url": page_url(base_url, page.number - 1) if page.has_previous() else "",
-        "next_url": page_url(base_url, page.number + 1) if page.has_next() else "",
-    }
+    """Return the links of ``core/components/pagination.html``: previous, pages, next."""
+    return pagination_context(page, lambda number: page_url(base_url, number))
 
 
 def page_url(base_url: str, number: int) -> str:
