@@ -177,3 +177,20 @@ def build_query(q: str) -> SearchQuery | None:
         return None
     parts = [PlainText(" ".join(reading), operator="and") for reading in readings]
     return parts[0] if len(parts) == 1 else Or(parts)
+
+
+def add_to_search_index(activities: list, *, backends=None) -> None:
+    """Add activities (parts fetched or in memory) to the search index in one go per backend.
+
+    The index asks each record for its search text once per indexed column: it is worked out
+    once here, the instance attribute hiding the method. ``backends`` defaults to those kept
+    up to date on save.
+    """
+    from modelsearch.backends import get_search_backends
+
+    from opencoop.activities.models import Activity
+
+    for activity in activities:
+        activity.search_text = functools.partial(str, activity.search_text())
+    for backend in backends if backends is not None else get_search_backends(with_auto_update=True):
+        backend.add_bulk(Activity, activities)

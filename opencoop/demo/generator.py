@@ -18,7 +18,6 @@ revision is written for each record only when asked (``revisions=True``), becaus
 from __future__ import annotations
 
 import datetime
-import functools
 import math
 import random
 import time
@@ -31,7 +30,6 @@ from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
-from modelsearch.backends import get_search_backends
 from wagtail.models import Locale, ReferenceIndex, Revision, Site
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
@@ -50,6 +48,7 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
+from opencoop.catalogue.indexing import add_to_search_index
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner
 from opencoop.organisations.models import Organisation
@@ -1014,12 +1013,7 @@ def _index(activities: list[Activity]) -> None:
                 "participating_orgs__organisation",
             )
         )
-        for activity in batch:
-            # The index asks each record for its search text once per indexed column (five
-            # times): work it out once. The instance attribute hides the method.
-            activity.search_text = functools.partial(str, activity.search_text())
-        for backend in get_search_backends(with_auto_update=True):
-            backend.add_bulk(Activity, batch)
+        add_to_search_index(batch)
 
 
 def _write_activities(

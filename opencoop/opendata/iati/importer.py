@@ -10,7 +10,6 @@ dry run, which follows the very same path.
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -43,6 +42,7 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
+from opencoop.catalogue.indexing import add_to_search_index
 from opencoop.core.multilingual import text
 from opencoop.editorial.services import refresh_first_status
 from opencoop.operations.pagecache import content_changed
@@ -367,7 +367,8 @@ def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None
     # From the objects in memory, parts included: no need to read back what was just written.
     add_to_reference_index(activities)
     refresh_first_status(activities)
-    add_to_search_index(activities)
+    # Every backend: the command pauses the backends' updates on save while it runs.
+    add_to_search_index(activities, backends=get_search_backends())
 
 
 def add_to_reference_index(activities: list[Activity]) -> None:
@@ -390,16 +391,6 @@ def add_to_reference_index(activities: list[Activity]) -> None:
             for to_content_type_id, to_object_id, model_path, content_path in references
         ]
     ReferenceIndex.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def add_to_search_index(activities: list[Activity]) -> None:
-    """Add activities to the search index in one go, each search text worked out once."""
-    for activity in activities:
-        # The index asks for it once per indexed column; the instance attribute hides the method.
-        activity.search_text = functools.partial(str, activity.search_text())
-    # Every backend: the command pauses the backends' updates on save while it runs.
-    for backend in get_search_backends():
-        backend.add_bulk(Activity, activities)
 
 
 def link_in_place(child_pk: int, parent_pk: int) -> None:
