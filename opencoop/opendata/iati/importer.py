@@ -18,7 +18,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Cast
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -362,7 +363,16 @@ def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None
                     content_changed=True,
                 )
             )
-    Activity.objects.bulk_update(activities, ["latest_revision", "live_revision"])
+    # One statement (a bulk update writes a CASE of 500 branches per column): each new
+    # activity's only revision, found by its index on (content type, object id).
+    only_revision = Subquery(
+        Revision.objects.filter(
+            content_type=content_type, object_id=Cast(OuterRef("pk"), models.CharField())
+        ).values("pk")[:1]
+    )
+    Activity.objects.filter(pk__in=[activity.pk for activity in activities]).update(
+        latest_revision=only_revision, **({"live_revision": only_revision} if publish else {})
+    )
     ModelLogEntry.objects.bulk_create(entries)
     # From the objects in memory, parts included: no need to read back what was just written.
     add_to_reference_index(activities)
