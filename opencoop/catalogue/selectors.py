@@ -52,6 +52,7 @@ from opencoop.activities.models import (
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.core.queries import among_ids
 from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
 
@@ -163,7 +164,7 @@ def filter_activities(
     """
     qs = public_activities(today).alias(catalogue_start=START, catalogue_end=END)
     if ids is not None:
-        qs = qs.filter(pk__in=ids)
+        qs = qs.filter(among_ids("pk", ids))
     for param, apply in FILTERS.items():
         values = filters.values(param)
         if values and param != leave_out:

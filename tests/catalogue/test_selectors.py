@@ -204,11 +204,16 @@ def test_filters_parse_a_plain_mapping_too():
     assert filters.querystring() == "?q=donne&year=2016&country=SN&country=ML"
 
 
+@pytest.mark.parametrize("array_from", [100, 1], ids=["ids-listed", "ids-as-one-array"])
 @pytest.mark.parametrize("query", ["q=women", "q=women&country=SN", "q=donne&sdg=5"])
-def test_facet_counts_of_a_word_search_equal_a_direct_count(catalogue_data, query):
+def test_facet_counts_of_a_word_search_equal_a_direct_count(
+    catalogue_data, query, array_from, monkeypatch
+):
     from opencoop.activities.models import Activity
     from opencoop.catalogue.selectors import search_ids
 
+    # The matches go to the database as a list, or (PostgreSQL, many matches) as one array.
+    monkeypatch.setattr("opencoop.core.queries.ARRAY_FROM", array_from)
     filters = CatalogueFilters.from_querydict(QueryDict(query))
     ids = search_ids(Activity.objects.all(), filters.q)
     assert ids
