@@ -126,6 +126,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the catalogue's and statistics' aggregates anew for each request
     # (measured: 2.4 s of a 2.8 s query at 10,000 activities); plain execution is faster here.
+    # Random reads cost little on SSD or from memory: with the default cost (4) the planner
+    # hashes whole child tables to count the facets of a few hundred matches (208 ms, not 93).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
