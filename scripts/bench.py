@@ -595,8 +595,7 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         "- Data: the Florence demo plus fictional authorities of `manage.py generate_authority "
         f"--activities N/{args.authorities} --authorities {args.authorities} --seed {args.seed} "
         f"--pages-for {args.pages_for}` (pages, so activity and statistics pages, for the first "
-        f"{args.pages_for} authorities; the 1,000 and 10,000 databases were generated with pages "
-        "for all 50).",
+        f"{args.pages_for} authorities).",
         "- Server: gunicorn with opencoop/operations/gunicorn_config.py (2 × processors + 1 "
         "workers, 2 threads), settings `opencoop.settings.bench` (local settings, DEBUG off, plus "
         "a minimal view), on loopback.",
@@ -711,8 +710,10 @@ def target_lines(results: dict[str, dict]) -> list[str]:
     for key, limit in TARGETS.items():
         value = result["latency"][key]["cold"]["p95"]
         label = dict(PAGES)[key]
+        # One decimal near a limit: 39.6 ms is under 40, which "40 ms, met" would not show.
+        shown = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
         lines.append(
-            f"- {label}, p95 uncached < {limit:.0f} ms: {value:,.0f} ms, {verdict(value, limit)}."
+            f"- {label}, p95 uncached < {limit:.0f} ms: {shown} ms, {verdict(value, limit)}."
         )
     t = result["throughput"]
     minimal = t["minimal"]["rps"] or 1
