@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
 from opencoop.core.models import PortalSettings
@@ -139,3 +141,31 @@ def test_a_published_english_translation_shows_in_the_language_links(client, pag
     )
     english.specific.unpublish()
     assert english_link() == []
+
+
+def site_queries(client, url: str, host: str = "testserver") -> tuple[int, Site]:
+    """Return the site queries of a request for ``url`` and the site the request was given."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_HOST=host)
+    assert response.status_code == 200, url
+    looked_up = [q for q in queries.captured_queries if 'FROM "wagtailcore_site"' in q["sql"]]
+    return len(looked_up), response.wsgi_request._wagtail_site
+
+
+def test_the_site_is_looked_up_once_until_content_changes(client):
+    assert site_queries(client, PROJECTS)[0] == 1
+    assert site_queries(client, PROJECTS)[0] == 0  # remembered
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "Renamed"
+    site.save()  # a public row: the generation moves on (and Wagtail drops its root paths)
+    count, found = site_queries(client, PROJECTS)
+    assert count >= 1 and found.site_name == "Renamed"
+
+
+def test_each_host_gets_its_own_site(client):
+    default = Site.objects.get(is_default_site=True)
+    other = "127.0.0.1" if default.hostname != "127.0.0.1" else "localhost"
+    Site.objects.create(hostname=other, port=80, root_page=default.root_page, site_name="Other")
+    for _ in range(2):  # looked up, then remembered: the same answers
+        assert site_queries(client, PROJECTS)[1].pk == default.pk
+        assert site_queries(client, PROJECTS, host=other)[1].site_name == "Other"

@@ -8,8 +8,9 @@ after a change finds a new generation and reads afresh, so a publication shows i
 values of an older generation are dropped as a whole, so the memory held stays that of one
 generation's chrome.
 
-Only values that every visitor sees alike are kept (live pages, portal settings, locales),
-never a draft, a visitor's data or anything that depends on the request beyond its language.
+Only values that every visitor sees alike are kept (live pages, portal settings, locales, the
+Wagtail site of a host), never a draft, a visitor's data or anything that depends on the request
+beyond its language and host.
 """
 
 from __future__ import annotations
@@ -73,3 +74,32 @@ def forget() -> None:
     """Drop every remembered value (tests that roll their database back use it)."""
     global _current
     _current = _Generation(None)
+
+
+def remember_site(request) -> None:
+    """Give ``request`` its Wagtail site as remembered for its host and port in this generation.
+
+    Wagtail looks the site up for every request (one query, 1.7 ms at 100,000 activities) and
+    keeps it on ``request._wagtail_site``; a saved or deleted site bumps the generation like
+    any public row. The key is the host and port as Wagtail reads them.
+    """
+    from django.http.request import split_domain_port
+    from wagtail.models import Site
+
+    if hasattr(request, "_wagtail_site"):
+        return
+    key = ("wagtail site", split_domain_port(request._get_raw_host())[0], request.get_port())
+    request._wagtail_site = remember(
+        key, lambda: Site._find_for_request(request), number=request_generation(request)
+    )
+
+
+class RememberedSiteMiddleware:
+    """Set each request's Wagtail site from the memo (``remember_site``)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        remember_site(request)
+        return self.get_response(request)

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known, before CSRF, sign-in and messages: see its docstring.
     "opencoop.operations.pagecache.PageCacheMiddleware",
+    # Pages the cache did not answer: their Wagtail site, remembered until content changes.
+    "opencoop.pages.published.RememberedSiteMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
