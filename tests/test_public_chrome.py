@@ -169,3 +169,10 @@ def test_each_host_gets_its_own_site(client):
     for _ in range(2):  # looked up, then remembered: the same answers
         assert site_queries(client, PROJECTS)[1].pk == default.pk
         assert site_queries(client, PROJECTS, host=other)[1].site_name == "Other"
+
+
+def test_addresses_outside_the_page_tree_look_no_site_up(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert not [q for q in queries.captured_queries if 'FROM "wagtailcore_site"' in q["sql"]]

@@ -95,11 +95,20 @@ def remember_site(request) -> None:
 
 
 class RememberedSiteMiddleware:
-    """Set each request's Wagtail site from the memo (``remember_site``)."""
+    """Set the Wagtail site of each request for a page from the memo (``remember_site``).
+
+    Only requests that Wagtail serves: the API, the feeds and the health check look no site up
+    and stay free of this query.
+    """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        remember_site(request)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs) -> None:
+        from wagtail import views
+
+        if view_func is views.serve:
+            remember_site(request)
