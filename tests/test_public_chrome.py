@@ -148,8 +148,11 @@ def site_queries(client, url: str, host: str = "testserver") -> tuple[int, Site]
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, HTTP_HOST=host)
     assert response.status_code == 200, url
-    looked_up = [q for q in queries.captured_queries if 'FROM "wagtailcore_site"' in q["sql"]]
-    return len(looked_up), response.wsgi_request._wagtail_site
+    return site_lookups(queries), response.wsgi_request._wagtail_site
+
+
+def site_lookups(queries: CaptureQueriesContext) -> int:
+    return len([q for q in queries.captured_queries if 'FROM "wagtailcore_site"' in q["sql"]])
 
 
 def test_the_site_is_looked_up_once_until_content_changes(client):
@@ -175,4 +178,4 @@ def test_addresses_outside_the_page_tree_look_no_site_up(client):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
-    assert not [q for q in queries.captured_queries if 'FROM "wagtailcore_site"' in q["sql"]]
+    assert site_lookups(queries) == 0

@@ -102,13 +102,14 @@ class RememberedSiteMiddleware:
     """
 
     def __init__(self, get_response) -> None:
+        from wagtail import views
+
         self.get_response = get_response
+        self.serve = views.serve  # read once at start-up, not on every request
 
     def __call__(self, request):
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs) -> None:
-        from wagtail import views
-
-        if view_func is views.serve:
+        if view_func is self.serve:
             remember_site(request)

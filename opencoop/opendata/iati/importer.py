@@ -45,6 +45,7 @@ from opencoop.activities.models import (
 )
 from opencoop.catalogue.indexing import add_to_search_index
 from opencoop.core.multilingual import text
+from opencoop.core.queries import among_ids
 from opencoop.editorial.services import refresh_first_status
 from opencoop.operations.pagecache import content_changed
 from opencoop.organisations.models import Organisation
@@ -370,7 +371,7 @@ def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None
             content_type=content_type, object_id=Cast(OuterRef("pk"), models.CharField())
         ).values("pk")[:1]
     )
-    Activity.objects.filter(pk__in=[activity.pk for activity in activities]).update(
+    Activity.objects.filter(among_ids("pk", [activity.pk for activity in activities])).update(
         latest_revision=only_revision, **({"live_revision": only_revision} if publish else {})
     )
     ModelLogEntry.objects.bulk_create(entries)
