@@ -39,7 +39,7 @@ from django.db.models.functions import (
     Substr,
 )
 from django.utils.translation import gettext as _
-from wagtail.models import Locale
+from wagtail.models import Locale, Site
 from wagtail.search.backends import get_search_backend
 
 from opencoop.activities.disclosure import named_participations, public_activities
@@ -656,14 +656,16 @@ class RecordLinks:
             org_id = org_by_path.get(index_page.path[: -RecordIndexPage.steplen])
             if org_id is not None:
                 self.index_pages.setdefault((org_id, index_page.record_type), index_page)
+        # Every address now, from one read of the site root paths (kept in the cache): a
+        # download built with these links streams without asking the cache half-way through.
+        root_paths = Site.get_site_root_paths()
         self._urls: dict[tuple[int, str], str] = {}
+        for key, page in self.index_pages.items():
+            page._wagtail_cached_site_root_paths = root_paths
+            self._urls[key] = page.url or ""
 
     def index_url(self, org_id: int, record_type: str) -> str:
-        key = (org_id, record_type)
-        if key not in self._urls:
-            page = self.index_pages.get(key)
-            self._urls[key] = (page.url or "") if page is not None else ""
-        return self._urls[key]
+        return self._urls.get((org_id, record_type), "")
 
     def url(self, record, record_type: str = "activities") -> str:
         """Return the address of ``record``'s page, or "" when it has none."""

@@ -66,6 +66,10 @@ PUBLIC_MODELS = {
 }
 
 
+class CacheUnavailable(RuntimeError):
+    """The cache answers like an empty cache that keeps nothing: Redis is away."""
+
+
 def page_cache_seconds() -> int:
     """Return how long a page stays cached (0: the page cache is off)."""
     return int(getattr(settings, "OPENCOOP_PAGE_CACHE_SECONDS", 0) or 0)
@@ -79,6 +83,8 @@ def generation() -> int:
         # from every old one whose entries may still be in the cache.
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         value = cache.get(GENERATION_KEY)
+    if value is None:  # An unavailable cache keeps nothing (operations.resilientcache).
+        raise CacheUnavailable("the page cache generation cannot be read")
     return int(value)
 
 
@@ -214,6 +220,8 @@ class PageCacheMiddleware:
         try:
             key = cache_key(request, generation())
             frozen = cache.get(key)
+        except CacheUnavailable:  # Already logged by the cache backend, once per outage.
+            return self.get_response(request)
         except Exception:  # A cache outage slows the site down; it must not stop it.
             logger.warning("Page cache unavailable", exc_info=True)
             return self.get_response(request)

@@ -29,11 +29,15 @@ logger = logging.getLogger("opencoop.operations")
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Report whether the database and the cache answer: 200 when both do, 503 otherwise."""
+    """Report whether the database and the cache answer.
+
+    200 when the portal can answer ("ok", or "degraded" without the cache), 503 only when the
+    database is down: a load balancer must not pull every server because Redis is away.
+    """
     report = health_report()
     if report["down"]:
-        logger.warning("Health check failed: %s down", ", ".join(report["down"]))
-    return JsonResponse(report, status=200 if not report["down"] else 503)
+        logger.warning("Health check: %s down (%s)", ", ".join(report["down"]), report["status"])
+    return JsonResponse(report, status=503 if report["status"] == "unavailable" else 200)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

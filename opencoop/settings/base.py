@@ -134,11 +134,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A cache outage degrades the site, never breaks it (opencoop.operations.resilientcache): each
+# call waits at most CACHE_TIMEOUT_MS, an error is logged and answered as by an empty cache, and
+# Redis is not asked again for CACHE_RETRY_SECONDS.
+CACHE_OPTIONS = {
+    "socket_connect_timeout": int(os.environ.get("CACHE_TIMEOUT_MS", "300")) / 1000,
+    "socket_timeout": int(os.environ.get("CACHE_TIMEOUT_MS", "300")) / 1000,
+    "retry_after": float(os.environ.get("CACHE_RETRY_SECONDS", "5")),
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "opencoop.operations.resilientcache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": CACHE_OPTIONS,
         }
     }
 else:

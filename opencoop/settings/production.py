@@ -45,14 +45,16 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
     os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
 )
 
-# A cache shared by every app server (sessions stay in the database).
+# A cache shared by every app server (sessions stay in the database); the site works without
+# it, slower (docs/deploy.md, “Faults”).
 REDIS_URL = required("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "opencoop.operations.resilientcache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "opencoop"),
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        # Short timeouts, errors logged and ignored, a breaker: see base.py and docs/deploy.md.
+        "OPTIONS": CACHE_OPTIONS,
     }
 }
 

@@ -29,11 +29,13 @@ def test_all_up(client):
     assert "Set-Cookie" not in response.headers
 
 
-def test_cache_down_is_named(client):
+def test_cache_down_is_named_and_degraded_not_unavailable(client):
     with override_settings(CACHES=DEAD_REDIS):  # resets Django's cache handlers
         response = client.get(URL)
     body = response.json()
-    assert response.status_code == 503
+    # The portal answers without the cache: a load balancer must keep the server.
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
     assert body["down"] == ["cache"]
     assert body["checks"]["cache"]["error"] == "ConnectionError"
     assert body["checks"]["database"]["ok"] is True
@@ -47,6 +49,7 @@ def test_database_down_is_named(client, monkeypatch):
     response = client.get(URL)
     body = response.json()
     assert response.status_code == 503
+    assert body["status"] == "unavailable"
     assert body["down"] == ["database"]
     assert body["checks"]["database"]["error"] == "OperationalError"
     assert "connection refused" not in response.content.decode()

@@ -58,15 +58,17 @@ def test_production_reconnects_after_a_database_restart_and_uses_redis():
     result = run_python(
         "import django; django.setup(); from django.conf import settings as s;"
         "print(s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.DEBUG,"
-        " s.CACHES['default']['BACKEND'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        " s.CACHES['default']['BACKEND'], s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.CACHES['default']['OPTIONS']['socket_timeout'])",
         **GOOD_ENV,
     )
     assert result.stdout.split() == [
         "True",
         "False",
-        "django.core.cache.backends.redis.RedisCache",
+        "opencoop.operations.resilientcache.ResilientRedisCache",
         "True",
         "True",
+        "0.3",
     ]
 
 
