@@ -1,19 +1,31 @@
 #!/usr/bin/env python
-"""Steady load on public pages while PostgreSQL goes away and comes back; print what happened.
+"""Steady load on public pages while PostgreSQL or Redis goes away and comes back; print what
+happened.
 
 Loopback only and bounded in time. It:
 
 1. creates a PostgreSQL database (default ``opencoop_fault``), migrates it, loads the Florence demo
    and collects static files, all with the production settings;
-2. starts gunicorn on 127.0.0.1 (default port 8013) and waits for the health endpoint;
-3. drives several threads of requests at public pages for ``--duration`` seconds;
-4. saves an editor's change, then stops PostgreSQL at ``--outage-at`` for ``--outage`` seconds
-   (never more than 9), tries a second save while it is down, and starts it again;
-5. prints requests, errors by status, statuses per second and the time to recovery, and checks
-   that no request got a 500, that the failed save said so and that the first one is intact.
+2. starts its own ``redis-server`` on 127.0.0.1 (default port 6391, nothing saved to disk) as the
+   cache, and gunicorn on 127.0.0.1 (default port 8013), and waits for the health endpoint;
+3. drives several threads of requests at public pages for ``--duration`` seconds, and polls the
+   health endpoint twice a second;
+4. saves an editor's change, then at ``--outage-at`` for ``--outage`` seconds (never more than
+   10) makes the ``--fault`` happen, tries a second save meanwhile, and ends the fault:
 
-Run from the repository root: ``.venv/bin/python scripts/load_and_fault.py``. PostgreSQL is
-started again whatever happens (``pg_isready`` is checked at the end).
+   * ``database``: PostgreSQL is stopped (the save must fail and say so), then started again;
+   * ``redis-stop``: the private Redis is stopped (the save must succeed), then started again,
+     empty;
+   * ``redis-freeze``: the private Redis is frozen with SIGSTOP (it accepts connections and never
+     answers; the save must succeed), then resumed with SIGCONT;
+5. prints requests, errors by status, statuses per second, the latency of public pages during
+   the fault (p50, p95) and the time to recovery, and checks that no request got a 500, that the
+   saves behaved as above and, for Redis, that the health endpoint kept answering 200 and the
+   p95 of pages during the fault stayed under 1 s.
+
+Run from the repository root: ``.venv/bin/python scripts/load_and_fault.py --fault redis-freeze``.
+PostgreSQL is started again and Redis resumed whatever happens (``pg_isready`` is checked at the
+end); the private Redis is stopped at the end.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,7 +60,10 @@ PAGES = [
     "/it/amministrazione/firenze-internazionale/cooperazione-decentrata/progetti/",
 ]
 EDITED_SLUG = "agata-smeralda-salvador-bahia"
-MAX_OUTAGE = 9.0
+DURING_TITLE = "Title typed while a service was away"
+MAX_OUTAGE = 10.0
+FAULTS = ("database", "redis-stop", "redis-freeze")
+P95_LIMIT_MS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +121,7 @@ def production_env(args: argparse.Namespace) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": f"{HOST},localhost",
         "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{args.database}",
-        "REDIS_URL": f"redis://{HOST}:6379/{args.redis_db}",
+        "REDIS_URL": f"redis://{HOST}:{args.redis_port}/0",
         "CACHE_KEY_PREFIX": f"fault-{os.getpid()}",
         # Plain HTTP on loopback: no proxy in front to terminate TLS.
         "SECURE_SSL_REDIRECT": "false",
@@ -115,6 +131,9 @@ def production_env(args: argparse.Namespace) -> dict[str, str]:
         "GUNICORN_BIND": f"{HOST}:{args.port}",
         "GUNICORN_WORKERS": str(args.workers),
         "GUNICORN_ACCESS_LOG": str(args.workdir / "access.log"),
+        # 0: no worker is recycled during the run, whose slow start would be counted as the
+        # fault's (at 2,000 requests each, the default, workers restart every 15 s or so here).
+        "GUNICORN_MAX_REQUESTS": str(args.max_requests),
     }
 
 
@@ -125,6 +144,69 @@ def manage(env: dict[str, str], *command: str) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{result.stderr[-2000:]}")
     return result.stdout
+
+
+class PrivateRedis:
+    """This run's redis-server: nothing saved to disk, stopped or frozen on demand."""
+
+    def __init__(self, port: int, workdir: Path) -> None:
+        self.port = port
+        self.log = workdir / "redis.log"
+        self.process: subprocess.Popen | None = None
+        self.frozen = False
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", HOST, "--save", ""]
+            + ["--appendonly", "no", "--logfile", str(self.log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            if self.ping():
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection((HOST, self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        os.kill(self.process.pid, signal.SIGSTOP)
+        self.frozen = True
+
+    def resume(self) -> None:
+        if self.frozen and self.process is not None:
+            os.kill(self.process.pid, signal.SIGCONT)
+            self.frozen = False
+
+
+def probe_health(port: int, start: float, stop: threading.Event, out: list) -> None:
+    """Ask the health endpoint twice a second: (time, status, its "status" field)."""
+    while not stop.is_set():
+        sent = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=5)
+            conn.request("GET", "/operations/health/", headers={"Host": HOST})
+            response = conn.getresponse()
+            body = json.loads(response.read() or b"{}")
+            out.append((sent - start, response.status, body.get("status", "")))
+            conn.close()
+        except (OSError, http.client.HTTPException, ValueError):
+            out.append((sent - start, 0, ""))
+        time.sleep(max(0.0, 0.5 - (time.monotonic() - sent)))
 
 
 def prepare(args: argparse.Namespace, env: dict[str, str]) -> None:
@@ -221,7 +303,9 @@ def wait_for_health(port: int, limit: float = 60.0) -> None:
     raise RuntimeError("gunicorn did not become healthy")
 
 
-def summarise(results: list[Result], events: dict[str, float], duration: float) -> dict:
+def summarise(
+    results: list[Result], events: dict[str, float], duration: float, health: list
+) -> dict:
     """Count statuses overall and per second; time the outage and the recovery from answers."""
     by_status = collections.Counter(r.status for r in results)
     per_second: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -252,6 +336,27 @@ def summarise(results: list[Result], events: dict[str, float], duration: float) 
         summary["non_200_after_database_back_s"] = round(
             max(0.0, (bad[-1] if bad else 0) - back), 2
         )
+    if {"fault_begun", "fault_ended"} <= events.keys():
+        during = [r for r in results if events["fault_begun"] <= r.at < events["fault_ended"]]
+        summary["during_fault"] = {
+            "requests": len(during),
+            "by_status": dict(sorted(collections.Counter(r.status for r in during).items())),
+            "latency_ms_p50": percentile([r.ms for r in during], 50),
+            "latency_ms_p95": percentile([r.ms for r in during], 95),
+            "latency_ms_max": round(max((r.ms for r in during), default=0), 1),
+            "health": dict(
+                sorted(
+                    collections.Counter(
+                        f"{status} {state}"
+                        for at, status, state in health
+                        if events["fault_begun"] <= at < events["fault_ended"]
+                    ).items()
+                )
+            ),
+        }
+    summary["health_by_status"] = dict(
+        sorted(collections.Counter(f"{status} {state}" for _, status, state in health).items())
+    )
     summary["per_second"] = {s: dict(sorted(c.items())) for s, c in sorted(per_second.items())}
     return summary
 
@@ -267,7 +372,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=8013)
     parser.add_argument("--database", default="opencoop_fault")
-    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--redis-port", type=int, default=6391, help="the private redis-server")
+    parser.add_argument("--fault", choices=FAULTS, default="database")
     parser.add_argument("--duration", type=float, default=45.0, help="seconds of load (max 120)")
     parser.add_argument("--outage-at", type=float, default=15.0)
     parser.add_argument("--outage", type=float, default=4.0, help="seconds from stop to start")
@@ -275,19 +381,28 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--skip-setup", action="store_true", help="reuse the database")
+    parser.add_argument("--max-requests", type=int, default=0, help="gunicorn's, 0: never")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/opencoop-fault"))
     args = parser.parse_args()
     args.duration = min(args.duration, 120.0)
     args.outage = min(args.outage, MAX_OUTAGE)
-    if shutil.which("pg_ctlcluster") is None and not args.no_outage:
+    if shutil.which("pg_ctlcluster") is None and args.fault == "database" and not args.no_outage:
         print("pg_ctlcluster not found: this script drives a local Debian PostgreSQL cluster.")
         return 2
+    if shutil.which("redis-server") is None:
+        print("redis-server not found: this script starts its own Redis as the cache.")
+        return 2
+    redis_fault = args.fault.startswith("redis")
     args.workdir.mkdir(parents=True, exist_ok=True)
     env = production_env(args)
 
+    cache_server = PrivateRedis(args.redis_port, args.workdir)
+    cache_server.start()
     if not args.skip_setup:
         print(f"Preparing {args.database} (migrate, demo, static files)…", flush=True)
         prepare(args, env)
+    else:
+        manage(env, "migrate", "--noinput")
     server_log = (args.workdir / "server.log").open("w")
     server = subprocess.Popen(
         [GUNICORN, "-c", "python:opencoop.operations.gunicorn_config", "opencoop.wsgi"],
@@ -300,13 +415,14 @@ def main() -> int:
     results: list[Result] = []
     events: dict[str, float] = {}
     saves: dict[str, tuple[bool, str]] = {}
+    health: list[tuple[float, int, str]] = []
     stop = threading.Event()
     try:
         wait_for_health(args.port)
         before_title = f"Agata Smeralda project (saved before the outage {int(time.time())})"
         go = args.workdir / "save-now"
         saves["before"] = finish_editor_save(start_editor_save(env, before_title, go), go)
-        during = start_editor_save(env, "Title typed while the database was away", go)
+        during = start_editor_save(env, DURING_TITLE, go)
         start = time.monotonic()
         threads = [
             threading.Thread(target=load_worker, args=(args.port, i, start, stop, results))
@@ -314,12 +430,33 @@ def main() -> int:
         ]
         for thread in threads:
             thread.start()
-        if not args.no_outage:
+        threading.Thread(
+            target=probe_health, args=(args.port, start, stop, health), daemon=True
+        ).start()
+        if redis_fault and not args.no_outage:
+            time.sleep(max(0.0, args.outage_at - (time.monotonic() - start)))
+            events["fault_begun"] = time.monotonic() - start
+            try:
+                if args.fault == "redis-stop":
+                    cache_server.stop()
+                else:
+                    cache_server.freeze()
+                time.sleep(1.0)  # the save comes while the cache is away, not as it goes
+                saves["during"] = finish_editor_save(during, go)
+                elapsed = time.monotonic() - start - events["fault_begun"]
+                time.sleep(max(0.0, args.outage - elapsed))
+            finally:
+                if args.fault == "redis-stop":
+                    cache_server.start()
+                else:
+                    cache_server.resume()
+                events["fault_ended"] = time.monotonic() - start
+        elif not args.no_outage:
             time.sleep(max(0.0, args.outage_at - (time.monotonic() - start)))
             # A checkpoint first keeps the shutdown short (it has little left to write).
             subprocess.run(["psql", "-h", HOST, "-U", "postgres", "-qc", "CHECKPOINT"], check=False)
             threading.Thread(target=probe_pg, args=(start, stop, events), daemon=True).start()
-            events["pg_stop_begun"] = time.monotonic() - start
+            events["pg_stop_begun"] = events["fault_begun"] = time.monotonic() - start
             try:
                 pg_ctl("stop")
                 events["pg_stopped"] = time.monotonic() - start
@@ -329,7 +466,7 @@ def main() -> int:
             finally:
                 pg_ctl("start")
                 wait_for_pg()
-                events["pg_ready"] = time.monotonic() - start
+                events["pg_ready"] = events["fault_ended"] = time.monotonic() - start
         else:
             during.kill()
         time.sleep(max(0.0, args.duration - (time.monotonic() - start)))
@@ -340,6 +477,7 @@ def main() -> int:
         saves["after_title"] = (True, stored_title(env))
     finally:
         stop.set()
+        cache_server.stop()
         if not pg_ready():
             pg_ctl("start")
             wait_for_pg()
@@ -347,10 +485,15 @@ def main() -> int:
         server.wait(timeout=30)
         server_log.close()
 
-    summary = summarise(results, events, duration)
+    summary = summarise(results, events, duration, health)
+    summary["fault"] = args.fault
     log_lines = (args.workdir / "server.log").read_text().splitlines()
     outage_logs = [line for line in log_lines if "Database unavailable" in line]
     summary["logged_database_unavailable"] = len(outage_logs)
+    summary["logged_cache_unavailable"] = sum("Cache unavailable" in line for line in log_lines)
+    summary["logged_cache_available_again"] = sum(
+        "Cache available again" in line for line in log_lines
+    )
     summary["editor_save_before"] = saves["before"][1]
     if "during" in saves:
         summary["editor_save_during_outage"] = saves["during"][1]
@@ -363,20 +506,33 @@ def main() -> int:
         problems.append(f"{summary['by_status'][500]} requests got a 500")
     if not saves["before"][0]:
         problems.append("the save before the outage failed")
-    if "during" in saves and (saves["during"][0] or "FAILED" not in saves["during"][1]):
-        problems.append("the save during the outage did not fail cleanly")
-    if saves["after_title"][1] != before_title:
-        problems.append("the title saved before the outage was not intact")
-    if not args.no_outage and (
-        summary.get("first_200_after_database_back_s") is None
-        or summary["non_200_after_database_back_s"] > 10
+    if redis_fault:
+        if "during" in saves and not saves["during"][0]:
+            problems.append("the save while the cache was away failed")
+        if "during" in saves and saves["after_title"][1] != DURING_TITLE:
+            problems.append("the title saved while the cache was away was not stored")
+        fault = summary.get("during_fault", {})
+        if (fault.get("latency_ms_p95") or 0) >= P95_LIMIT_MS:
+            problems.append(f"p95 of pages during the fault is {fault['latency_ms_p95']} ms")
+        if any(not key.startswith("200 ") for key in fault.get("health", {})):
+            problems.append("the health endpoint did not answer 200 during the cache fault")
+    else:
+        if "during" in saves and (saves["during"][0] or "FAILED" not in saves["during"][1]):
+            problems.append("the save during the outage did not fail cleanly")
+        if saves["after_title"][1] != before_title:
+            problems.append("the title saved before the outage was not intact")
+    if (
+        not redis_fault
+        and not args.no_outage
+        and (
+            summary.get("first_200_after_database_back_s") is None
+            or summary["non_200_after_database_back_s"] > 10
+        )
     ):
         problems.append("the site did not recover within 10 s of the database")
     if not summary["pg_isready_at_end"]:
         problems.append("PostgreSQL is not running at the end")
-    print(
-        "PROBLEMS: " + "; ".join(problems) if problems else "OK: no 500, clean failure, recovered"
-    )
+    print("PROBLEMS: " + "; ".join(problems) if problems else "OK: no 500, the saves as expected")
     return 1 if problems else 0
 
 

@@ -7,10 +7,11 @@ waited up to 11 s. This backend is Django's own with three changes:
 
 * short socket timeouts (a few hundred milliseconds) and no retries by redis-py;
 * a Redis error is logged (once per outage, and a reminder once a minute while it lasts) and the
-  call answers as an *empty cache that keeps nothing* would: ``get`` gives the default, ``add``
-  and ``set`` report success, ``incr`` raises ``ValueError`` (no such key), ``has_key`` is
-  false. Callers already handle an empty cache: Wagtail reads the database, the page cache
-  renders the page, rate limits count from one;
+  call is answered by a small cache in this process's memory instead, whose entries live at
+  most ``fallback_seconds`` (30 by default). Callers see a cache that was emptied: Wagtail
+  reads its site root paths from the database once, pages are rendered once per process and
+  then served from memory (a publication meanwhile shows within 30 s on the other servers),
+  rate limits and single-use checks count per process;
 * a circuit breaker: after an error the cache is not asked again for ``retry_after`` seconds
   (5 by default) in this process, so a frozen Redis costs one timeout per process every few
   seconds instead of one per call.
@@ -28,10 +29,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.dispatch import Signal
 from redis.backoff import NoBackoff
@@ -45,6 +48,8 @@ cache_recovered = Signal()
 
 DEFAULT_SOCKET_TIMEOUT = 0.3
 DEFAULT_RETRY_AFTER = 5.0
+DEFAULT_FALLBACK_SECONDS = 30.0
+DEFAULT_FALLBACK_ENTRIES = 500
 REMINDER_SECONDS = 60.0
 
 
@@ -74,15 +79,19 @@ def reset_state() -> None:
 
 
 class ResilientRedisCache(RedisCache):
-    """Django's Redis cache that answers like an empty cache while Redis is away.
+    """Django's Redis cache that answers from this process's memory while Redis is away.
 
     ``OPTIONS`` are those of Django's backend (passed to redis-py's connection pool), plus
-    ``retry_after``: seconds without asking Redis after an error (5 by default).
+    ``retry_after`` (seconds without asking Redis after an error, 5 by default),
+    ``fallback_seconds`` (the longest an entry lives in memory meanwhile, 30) and
+    ``fallback_entries`` (how many entries memory holds, 500).
     """
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS") or {})
         self.retry_after = float(options.pop("retry_after", DEFAULT_RETRY_AFTER))
+        self.fallback_seconds = float(options.pop("fallback_seconds", DEFAULT_FALLBACK_SECONDS))
+        fallback_entries = int(options.pop("fallback_entries", DEFAULT_FALLBACK_ENTRIES))
         options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_TIMEOUT)
         options.setdefault("socket_timeout", DEFAULT_SOCKET_TIMEOUT)
         # redis-py's default retries with back-off turn one lost call into seconds of waiting.
@@ -90,6 +99,14 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, {**params, "OPTIONS": options})
         self._location = server if isinstance(server, str) else ",".join(server)
         self._outage = _outage_for(self._location)
+        # Shared by the threads of this process (local-memory caches are named stores).
+        self._local = LocMemCache(
+            f"opencoop-cache-fallback:{self._location}",
+            {
+                "TIMEOUT": self.fallback_seconds,
+                "OPTIONS": {"MAX_ENTRIES": fallback_entries, "CULL_FREQUENCY": 3},
+            },
+        )
 
     # State ---------------------------------------------------------------------------------
 
@@ -132,26 +149,33 @@ class ResilientRedisCache(RedisCache):
         lasted = time.monotonic() - outage.down_since
         outage.down_since = None
         outage.failures = 0
+        self._local.clear()
         logger.warning("Cache available again after %.1f s", lasted)
         cache_recovered.send(sender=type(self))
 
-    def _call(self, operation: str, fallback: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, operation: str, args: tuple, local: Callable[[], Any]) -> Any:
+        """Run ``operation`` on Redis; on an error, or while the breaker is open, ``local()``."""
         if self._outage.down_since is not None:
             if self._skipping():
-                return fallback
+                return local()
             # After an outage, a ping first: recovery (and the page cache bump it sends) comes
             # before this call, whose answer may then depend on it (the generation).
             try:
                 self._cache.get_client(write=True).ping()
             except RedisError as exc:
                 self._failed("ping", exc)
-                return fallback
+                return local()
             self._succeeded()
         try:
-            return getattr(super(), operation)(*args, **kwargs)
+            return getattr(super(), operation)(*args)
         except RedisError as exc:
             self._failed(operation, exc)
-            return fallback
+            return local()
+
+    def _cap(self, timeout: Any) -> float:
+        """Return how long the fallback keeps an entry: never more than ``fallback_seconds``."""
+        seconds = self.get_backend_timeout(timeout)
+        return self.fallback_seconds if seconds is None else min(seconds, self.fallback_seconds)
 
     def health_check(self) -> None:
         """Write, read back and delete a key; raise the Redis error if any (breaker ignored)."""
@@ -166,44 +190,65 @@ class ResilientRedisCache(RedisCache):
             raise
         self._succeeded()
 
-    # Cache operations: those of RedisCache, each answering as an empty cache on an error ---
+    # Cache operations: those of RedisCache, each answered by the fallback on an error --------
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("add", True, key, value, timeout, version)
+        local = self._local
+        return self._call(
+            "add",
+            (key, value, timeout, version),
+            lambda: local.add(key, value, self._cap(timeout), version),
+        )
 
     def get(self, key, default=None, version=None):
-        return self._call("get", default, key, default, version)
+        return self._call(
+            "get", (key, default, version), lambda: self._local.get(key, default, version)
+        )
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set", None, key, value, timeout, version)
+        local = self._local
+        return self._call(
+            "set",
+            (key, value, timeout, version),
+            lambda: local.set(key, value, self._cap(timeout), version),
+        )
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("touch", False, key, timeout, version)
+        local = self._local
+        return self._call(
+            "touch", (key, timeout, version), lambda: local.touch(key, self._cap(timeout), version)
+        )
 
     def delete(self, key, version=None):
-        return self._call("delete", False, key, version)
+        return self._call("delete", (key, version), lambda: self._local.delete(key, version))
 
     def get_many(self, keys, version=None):
-        return self._call("get_many", {}, keys, version)
+        return self._call("get_many", (keys, version), lambda: self._local.get_many(keys, version))
 
     def has_key(self, key, version=None):
-        return self._call("has_key", False, key, version)
+        return self._call("has_key", (key, version), lambda: self._local.has_key(key, version))
 
     def incr(self, key, delta=1, version=None):
-        missing = object()
-        result = self._call("incr", missing, key, delta, version)
-        if result is missing:
-            raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
-        return result
+        # The fallback raises ValueError for a key it does not hold, as Redis does.
+        return self._call(
+            "incr", (key, delta, version), lambda: self._local.incr(key, delta, version)
+        )
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._call("set_many", [], data, timeout, version)
+        local = self._local
+        return self._call(
+            "set_many",
+            (data, timeout, version),
+            lambda: local.set_many(data, self._cap(timeout), version),
+        )
 
     def delete_many(self, keys, version=None):
-        return self._call("delete_many", None, keys, version)
+        return self._call(
+            "delete_many", (keys, version), lambda: self._local.delete_many(keys, version)
+        )
 
     def clear(self):
-        return self._call("clear", False)
+        return self._call("clear", (), self._local.clear)
 
 
 def cache_is_available(alias: str = "default") -> bool:
