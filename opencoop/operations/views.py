@@ -8,7 +8,9 @@ import sys
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 from django_otp import match_token
+
+from opencoop.editorial.roles import ADMINISTRATOR, role_names
 
 from . import twofactor
 from .errors import is_database_unavailable, render_error_page, unavailable_response
@@ -103,23 +107,77 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="wagtailadmin_login")
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Set up an authenticator app: show its QR code, confirm it with a first code."""
-    if twofactor.confirmed_device(request.user) is not None:
-        return render(request, "operations/two_factor_setup.html", {"configured": True})
+    """Say whether the account has an authenticator; without one, how to get an enrolment link.
+
+    The password alone never sets one up: an administrator issues a one-time link.
+    """
+    configured = twofactor.confirmed_device(request.user) is not None
+    return render(request, "operations/two_factor_setup.html", {"configured": configured})
+
+
+@never_cache
+@login_required(login_url="wagtailadmin_login")
+def two_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """Set up an authenticator through an enrolment link: its QR code, then a first code."""
+    if twofactor.valid_link(token, request.user) is None:
+        return render(
+            request, "operations/two_factor_setup.html", {"invalid_link": True}, status=403
+        )
     device = twofactor.pending_device(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if twofactor.confirm_device(device=device, token=form.cleaned_data["token"]):
-            otp_login(request, device)
+        if twofactor.enrol(request, token=token, code=form.cleaned_data["token"]):
             return redirect(_next_url(request))
         form.add_error("token", _("This code does not match: check the time on your phone."))
     return render(
         request,
         "operations/two_factor_setup.html",
         {
+            "enrolling": True,
             "form": form,
             "next": _next_url(request),
             "qr_code": twofactor.qr_code_data_uri(device.config_url),
             "secret": base64.b32encode(device.bin_key).decode("ascii"),
         },
+    )
+
+
+def is_administrator(user) -> bool:
+    """Say whether ``user`` may issue enrolment links (superusers and the Administrator role)."""
+    return user.is_authenticated and (user.is_superuser or ADMINISTRATOR in role_names(user))
+
+
+class IssueLinkForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("Account"),
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        error_messages={"invalid_choice": _("Choose an active account from the list.")},
+    )
+
+
+@never_cache
+def enrolment_links(request: HttpRequest) -> HttpResponse:
+    """Administrators issue enrolment links; each link is shown once, on the answer to the POST."""
+    if not is_administrator(request.user):
+        raise PermissionDenied
+    form = IssueLinkForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        account = form.cleaned_data["user"]
+        token, link = twofactor.issue_enrolment_link(account, issued_by=request.user)
+        logger.info("Enrolment link issued for %s by %s", account.pk, request.user.pk)
+        issued = {"user": account, "url": twofactor.enrolment_url(token), "link": link}
+        form = IssueLinkForm()
+    accounts = [
+        {
+            "user": account,
+            "enrolled": account.pk in twofactor.enrolled_user_ids(),
+            "pending": twofactor.pending_link(account),
+        }
+        for account in IssueLinkForm.base_fields["user"].queryset
+    ]
+    return render(
+        request,
+        "operations/enrolment_links.html",
+        {"form": form, "issued": issued, "accounts": accounts},
     )

@@ -87,16 +87,21 @@ def test_the_code_page_does_not_redirect_elsewhere(client, editor):
 
 
 @override_settings(OPENCOOP_2FA_REQUIRED=True)
-def test_when_required_an_editor_sets_up_an_authenticator_first(client, editor):
+def test_when_required_an_editor_sets_up_an_authenticator_first_through_a_link(client, editor):
+    from opencoop.operations.twofactor import enrolment_path, issue_enrolment_link
+
     sign_in(client)
     response = client.get("/admin/")
     assert response["Location"].startswith("/admin/two-factor/setup/")
-    page = client.get("/admin/two-factor/setup/")
+    page = BeautifulSoup(client.get("/admin/two-factor/setup/").content, "html.parser")
+    assert page.find("img") is None  # the password alone shows no key
+    token, _ = issue_enrolment_link(editor)
+    page = client.get(enrolment_path(token))
     soup = BeautifulSoup(page.content, "html.parser")
     assert soup.find("img")["src"].startswith("data:image/svg+xml;base64,")
     device = TOTPDevice.objects.get(user=editor, confirmed=False)
     assert soup.find("code").get_text() in device.config_url
-    response = client.post("/admin/two-factor/setup/", {"token": current_code(device)})
+    response = client.post(enrolment_path(token), {"token": current_code(device)})
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed is True
