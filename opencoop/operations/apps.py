@@ -6,6 +6,7 @@ class OperationsConfig(AppConfig):
     label = "operations"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .pagecache import connect_signals
 
         connect_signals()
