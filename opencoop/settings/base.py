@@ -238,6 +238,9 @@ OPENCOOP_MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
 OPENCOOP_CRS_DONOR_CODE = os.environ.get("OPENCOOP_CRS_DONOR_CODE", "")
 OPENCOOP_CRS_AGENCY_CODE = os.environ.get("OPENCOOP_CRS_AGENCY_CODE", "")
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# Pixels, not bytes, decide a thumbnail's memory: a 470 KB PNG of 121 megapixels held 680 MB.
+# Pillow gets the same cap in every process (opencoop.operations.uploads.bound_image_decoding).
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
 
