@@ -9,6 +9,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
@@ -75,27 +76,41 @@ def test_sessions_are_left_out_unless_asked_for(tmp_path, live_session):
     assert live_session in kept
 
 
-def test_pg_dump_leaves_the_session_rows_out(tmp_path, live_session):
+def test_pg_dump_leaves_the_session_rows_out(tmp_path):
     if connection.vendor != "postgresql" or shutil.which("pg_restore") is None:
         pytest.skip("the pg_dump format needs PostgreSQL and pg_dump")
-    # pg_dump reads committed rows from another process: commit a session of its own.
-    with connection.cursor() as cursor:
-        cursor.execute("COMMIT")
+    # pg_dump reads committed rows from another process: commit a session through another
+    # connection, and remove it afterwards the same way.
+    db = connection.settings_dict
+    other = psycopg.connect(
+        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"],
+        autocommit=True,
+    )  # fmt: skip
+    other.execute(
+        "INSERT INTO django_session (session_key, session_data, expire_date) "
+        "VALUES ('canarysessionkey0000000000000000', 'x', now() + interval '1 hour')"
+    )
     try:
         call_command("backup", str(tmp_path / "site.tar"), "--without-sessions", verbosity=0)
         with tarfile.open(tmp_path / "site.tar") as tar:
             tar.extract("database.pgdump", tmp_path, filter="data")
+        dump = str(tmp_path / "database.pgdump")
         listing = subprocess.run(
-            ["pg_restore", "--list", str(tmp_path / "database.pgdump")],
-            capture_output=True,
-            text=True,
-            check=True,
+            ["pg_restore", "--list", dump], capture_output=True, text=True, check=True
         ).stdout
         assert "TABLE public django_session" in listing  # the table stays, empty
         assert "TABLE DATA public django_session" not in listing
         assert "TABLE DATA public activities_activity" in listing
+        sql = subprocess.run(
+            ["pg_restore", "--data-only", "--file", "-", dump],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "canarysessionkey" not in sql
     finally:
-        SessionStore(session_key=live_session).delete()
+        other.execute("DELETE FROM django_session WHERE session_key LIKE 'canary%'")
+        other.close()
 
 
 @pytest.fixture(scope="module")
