@@ -80,6 +80,17 @@ def test_an_image_over_40_megapixels_is_refused_with_its_name_size_and_the_limit
     assert get_image_model().objects.count() == before
 
 
+def test_the_multiple_upload_refuses_it_too(editor_client):
+    response = editor_client.post(
+        "/admin/images/multiple/add/",
+        {"files[]": SimpleUploadedFile("poster.png", png_of(6404, 6404), "image/png")},
+    )
+    assert response.status_code == 200
+    result = response.json()
+    assert result["success"] is False
+    assert "“poster.png” has 41.0 megapixels" in result["error_message"]
+
+
 def test_an_image_of_one_megapixel_is_accepted(editor_client):
     buffer = io.BytesIO()
     PILImage.new("P", (1000, 1000), 3).save(buffer, format="PNG")
