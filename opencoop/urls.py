@@ -2,13 +2,14 @@
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from opencoop.opendata import sitemaps as opendata_sitemaps
 from opencoop.opendata.api import api as opendata_api
+from opencoop.operations.media import serve_media
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -31,10 +32,10 @@ urlpatterns = [
     path("suggestions/", include("opencoop.suggestions.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Images and renditions, when no front server serves /media/ (see opencoop.operations.media).
+if settings.OPENCOOP_SERVE_MEDIA:
+    prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns.append(re_path(rf"^{prefix}/(?P<path>.+)$", serve_media, name="media"))
 
 urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)
 

@@ -1,11 +1,15 @@
 """Back up and restore the database and the media files as one archive.
 
-The archive is a plain tar file holding:
+The archive is a tar file holding:
 
 - ``manifest.json``: when and from what it was made, the format, row counts per model;
 - ``database.pgdump`` (PostgreSQL's custom format, made with ``pg_dump``) or ``database.json.gz``
   (Django's ``dumpdata`` with natural keys, for SQLite or when ``pg_dump`` is missing);
 - ``media.tar.gz``: every file under ``MEDIA_ROOT``.
+
+It holds secrets (password hashes, two-factor seeds), so it is written readable by its owner
+only, sessions (live sign-ins) are left out unless asked for, and it can be encrypted for a
+recipient with gpg or age as it is written: the clear tar never reaches the disk then.
 
 A restore goes into an empty database only, so that it can never mix two sites' data.
 """
@@ -23,6 +27,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from django.apps import apps
 from django.conf import settings
@@ -37,6 +42,12 @@ PG_DUMP_NAME = "database.pgdump"
 JSON_DUMP_NAME = "database.json.gz"
 MEDIA_NAME = "media.tar.gz"
 MANIFEST_NAME = "manifest.json"
+SESSION_TABLE = "django_session"
+
+# What each encryption tool writes first, to recognise an encrypted archive at restore.
+AGE_MAGIC = b"age-encryption.org/"
+GPG_ARMOR_MAGIC = b"-----BEGIN PGP MESSAGE-----"
+DEBIAN_PACKAGES = {"gpg": "gnupg", "age": "age"}
 
 # Rows that Django or Wagtail rebuild by themselves, or that only describe past sessions.
 JSON_EXCLUDE = [
@@ -110,16 +121,19 @@ def choose_format(requested: str = "auto", alias: str = "default") -> str:
     return "pgdump" if available else "json"
 
 
-def _dump_database(fmt: str, directory: Path, alias: str) -> Path:
+def _dump_database(fmt: str, directory: Path, alias: str, with_sessions: bool) -> Path:
     if fmt == "pgdump":
         target = directory / PG_DUMP_NAME
         env, args = _pg_env_and_args(alias)
+        # The table stays (so the restored site works); its rows are live sign-ins.
+        sessions = [] if with_sessions else [f"--exclude-table-data={SESSION_TABLE}"]
         result = subprocess.run(
             [
                 "pg_dump",
                 "--format=custom",
                 "--no-owner",
                 "--no-privileges",
+                *sessions,
                 "--file",
                 target,
                 *args,
@@ -136,7 +150,11 @@ def _dump_database(fmt: str, directory: Path, alias: str) -> Path:
     installed = {m._meta.label_lower for m in apps.get_models()} | {
         c.label for c in apps.get_app_configs()
     }
-    exclude = [label for label in JSON_EXCLUDE if label in installed]
+    exclude = [
+        label
+        for label in JSON_EXCLUDE
+        if label in installed and not (with_sessions and label == "sessions")
+    ]
     buffer = io.StringIO()
     call_command(
         "dumpdata",
@@ -164,23 +182,102 @@ def _pack_media(directory: Path) -> tuple[Path, int]:
     return target, count
 
 
+def encryption_tool(recipient: str) -> str:
+    """Return the tool that encrypts for ``recipient``: "age" for age or SSH keys, else "gpg"."""
+    return "age" if recipient.startswith(("age1", "ssh-ed25519 ", "ssh-rsa ")) else "gpg"
+
+
+def _require(tool: str, purpose: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise BackupError(
+            f"{purpose} needs the {tool} program, which is not installed here "
+            f"(Debian: apt-get install {DEBIAN_PACKAGES[tool]})."
+        )
+    return path
+
+
+def _private_file(path: Path) -> IO[bytes]:
+    """Open ``path`` for writing, readable by its owner only whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A file left by an earlier, failed run would otherwise keep its old mode.
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def _archive_path(destination: Path, tool: str | None) -> Path:
+    """Return the archive's path for ``destination``, a folder or a ``.tar`` file name."""
+    suffix = f".tar.{tool}" if tool else ".tar"
+    name = destination.name
+    for encrypted in (".tar.gpg", ".tar.age"):
+        if name.endswith(encrypted):
+            name = name.removesuffix(encrypted) + ".tar"
+    if not name.endswith(".tar"):
+        destination.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        return destination / f"opencoop-backup-{stamp}{suffix}"
+    destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return destination.with_name(name.removesuffix(".tar") + suffix)
+
+
+def _write_tar(out: IO[bytes], members: list[Path]) -> None:
+    # "w|" writes a stream: it can go straight into an encryption tool's input.
+    with tarfile.open(fileobj=out, mode="w|") as archive:
+        for path in members:
+            archive.add(path, arcname=path.name)
+
+
+def _write_encrypted(target: IO[bytes], members: list[Path], recipient: str, tool: str) -> None:
+    if tool == "gpg":
+        # The operator names the recipient on the command line: that is the trust decision,
+        # so gpg need not ask for a signed key (it cannot ask anyway in batch mode).
+        command = ["gpg", "--batch", "--trust-model", "always", "--encrypt", "-r", recipient]
+    else:
+        command = ["age", "--encrypt", "--recipient", recipient]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=target, stderr=errors)
+        assert process.stdin is not None
+        try:
+            _write_tar(process.stdin, members)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # the tool stopped early; its message is read below
+        returncode = process.wait()
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip()
+    if returncode != 0:
+        raise BackupError(f"{tool} could not encrypt the backup for {recipient!r}: {message}")
+
+
 def create_backup(
-    *, destination: Path, database_format: str = "auto", alias: str = "default"
-) -> Path:
-    """Write a backup archive of the database and the media files; return its path.
+    *,
+    destination: Path,
+    database_format: str = "auto",
+    alias: str = "default",
+    with_sessions: bool = False,
+    encrypt_to: str | None = None,
+) -> tuple[Path, dict]:
+    """Write a backup archive of the database and the media files; return its path and manifest.
 
     ``destination`` is a directory (the archive is named after the time) or a ``.tar`` file.
+    The archive is mode 0600. Sessions are left out unless ``with_sessions``: they are live
+    sign-ins, and a restored site only asks editors to sign in again. With ``encrypt_to`` the
+    archive is encrypted for that gpg key (id, fingerprint or e-mail) or age recipient
+    (``age1…``, an SSH public key) and named ``.tar.gpg`` or ``.tar.age``.
     """
     fmt = choose_format(database_format, alias)
-    if destination.suffix != ".tar":
-        destination.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        destination = destination / f"opencoop-backup-{stamp}.tar"
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    tool = encryption_tool(encrypt_to) if encrypt_to else None
+    if tool:
+        _require(tool, "Encrypting a backup")
+    destination = _archive_path(destination, tool)
+    # mkdtemp makes the folder 0700: the clear dump inside is for this user only.
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        dump = _dump_database(fmt, work, alias)
+        dump = _dump_database(fmt, work, alias, with_sessions)
         media, media_files = _pack_media(work)
+        counts = model_counts(alias)
+        if not with_sessions:
+            counts["sessions.session"] = 0
         manifest = {
             "format_version": FORMAT_VERSION,
             "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -188,19 +285,80 @@ def create_backup(
             "database_vendor": connections[alias].vendor,
             "media_storage": settings.STORAGES["default"]["BACKEND"],
             "media_files": media_files,
-            "counts": model_counts(alias),
+            "sessions": "included" if with_sessions else "left out",
+            "encrypted_with": tool,
+            "counts": counts,
         }
         (work / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        partial = destination.with_suffix(".tar.partial")
-        with tarfile.open(partial, "w") as archive:
-            for path in (work / MANIFEST_NAME, dump, media):
-                archive.add(path, arcname=path.name)
+        members = [work / MANIFEST_NAME, dump, media]
+        partial = destination.with_name(destination.name + ".partial")
+        try:
+            with _private_file(partial) as out:
+                if tool and encrypt_to:
+                    _write_encrypted(out, members, encrypt_to, tool)
+                else:
+                    _write_tar(out, members)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(destination)
-    return destination
+    return destination, manifest
+
+
+def encryption_of(archive_path: Path) -> str | None:
+    """Return "gpg" or "age" when ``archive_path`` is encrypted, None for a plain tar."""
+    with archive_path.open("rb") as file:
+        head = file.read(64)
+    if head.startswith(AGE_MAGIC):
+        return "age"
+    if head.startswith(GPG_ARMOR_MAGIC) or (head and head[0] & 0x80):
+        # An OpenPGP packet's first byte has its high bit set; a tar starts with a file name.
+        return "gpg"
+    return None
+
+
+def _decrypt_command(archive_path: Path, identity: Path | None) -> list[str] | None:
+    """Return the command that decrypts ``archive_path`` (None: not encrypted) or say what's missing."""
+    tool = encryption_of(archive_path)
+    if tool is None:
+        return None
+    _require(tool, "Restoring an encrypted backup")
+    if tool == "gpg":
+        return ["gpg", "--batch", "--quiet", "--decrypt", str(archive_path)]
+    if identity is None:
+        raise BackupError(
+            f"{archive_path} is encrypted with age: give the private key file with "
+            "--identity KEYFILE."
+        )
+    return ["age", "--decrypt", "--identity", str(identity), str(archive_path)]
+
+
+def decrypt_archive(archive_path: Path, directory: Path, identity: Path | None = None) -> Path:
+    """Decrypt ``archive_path`` into ``directory`` (mode 0600) and return the clear tar's path.
+
+    gpg finds the private key in the keyring of the user (or ``GNUPGHOME``) and asks its agent
+    for a passphrase; age needs ``identity``, the file holding the private key. A plain archive
+    is returned as it is.
+    """
+    command = _decrypt_command(archive_path, identity)
+    if command is None:
+        return archive_path
+    target = directory / "decrypted.tar"
+    with _private_file(target) as out:
+        result = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, check=False)
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip()
+        raise BackupError(f"{command[0]} could not decrypt {archive_path}: {message}")
+    return target
 
 
 def read_manifest(archive_path: Path) -> dict:
     """Return the manifest of a backup archive, or say why the file is not one."""
+    tool = encryption_of(archive_path) if archive_path.is_file() else None
+    if tool:
+        raise BackupError(
+            f"{archive_path} is encrypted with {tool}: restore decrypts it (see docs/backup.md)."
+        )
     try:
         with tarfile.open(archive_path, "r") as archive:
             member = archive.extractfile(MANIFEST_NAME)
@@ -284,16 +442,23 @@ def _restore_media(work: Path) -> int:
     return count
 
 
-def restore_backup(*, archive_path: Path, alias: str = "default") -> RestoreReport:
-    """Restore ``archive_path`` into the empty database and ``MEDIA_ROOT``; compare the counts."""
-    manifest = read_manifest(archive_path)
+def restore_backup(
+    *, archive_path: Path, alias: str = "default", identity: Path | None = None
+) -> RestoreReport:
+    """Restore ``archive_path`` into the empty database and ``MEDIA_ROOT``; compare the counts.
+
+    An encrypted archive is decrypted first (``identity``: age's private key file).
+    """
+    _decrypt_command(archive_path, identity)  # a missing tool or key is said before anything
     if not _database_is_empty(alias):
         raise BackupError(
             "The target database already holds content: restore only into an empty database."
         )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with tarfile.open(archive_path, "r") as archive:
+        clear = decrypt_archive(archive_path, work, identity)
+        manifest = read_manifest(clear)
+        with tarfile.open(clear, "r") as archive:
             archive.extractall(work, filter="data")
         _restore_database(manifest, work, alias)
         media_files = _restore_media(work)

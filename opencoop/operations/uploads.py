@@ -3,22 +3,31 @@
 Wagtail checks the extension only; a file named ``report.pdf`` may hold a web page with scripts.
 These checks read the bytes, and the forms below plug them into Wagtail through
 ``WAGTAILDOCS_DOCUMENT_FORM_BASE`` and ``WAGTAILIMAGES_IMAGE_FORM_BASE``.
+
+Images are also capped in pixels (``WAGTAILIMAGES_MAX_IMAGE_PIXELS``): a small, well-compressed
+PNG can decode to gigabytes, and a thumbnail is made from the decoded image.
+``bound_image_decoding`` makes Pillow refuse anything larger in every process, renditions
+included.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import warnings
 import zipfile
-from typing import IO
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from PIL import Image as PILImage
 from wagtail.documents.forms import BaseDocumentForm
+from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
 from opencoop.editorial.forms import RequiredAltTextMixin
@@ -135,6 +144,62 @@ def check_image(*, name: str, size: int, stream: IO[bytes]) -> None:
         raise _refuse(name, extension, _("its content does not match its extension."))
 
 
+# Pillow's own message on a decompression bomb: "Image size (121000000 pixels) exceeds …".
+BOMB_PIXELS_RE = re.compile(r"Image size \((\d+) pixels\)")
+
+
+def bound_image_decoding() -> None:
+    """Make Pillow refuse to open an image over the pixel cap, wherever it is opened.
+
+    Pillow only warns between ``MAX_IMAGE_PIXELS`` and twice that, and raises above; turning the
+    warning into an error makes the cap exact, so no worker decodes more than the cap for an
+    upload, a rendition or an import (a thumbnail of 40 megapixels of RGB peaks near 310 MB,
+    one of 121 megapixels near 920 MB).
+    """
+    PILImage.MAX_IMAGE_PIXELS = settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS
+    warnings.filterwarnings("error", category=PILImage.DecompressionBombWarning)
+
+
+def _megapixels(pixels: int) -> str:
+    return number_format(pixels / 1_000_000, decimal_pos=1)
+
+
+def too_many_pixels(name: str, pixels: int | None, limit: int) -> ValidationError:
+    """Say which image is too large, by how much, and what the limit is."""
+    if pixels is None:
+        return ValidationError(
+            _("“%(name)s” has more pixels than images may have (%(limit)s megapixels)."),
+            code="file_too_many_pixels",
+            params={"name": name, "limit": _megapixels(limit)},
+        )
+    return ValidationError(
+        _(
+            "“%(name)s” has %(pixels)s megapixels; images may have at most %(limit)s "
+            "megapixels. Scale it down before uploading it."
+        ),
+        code="file_too_many_pixels",
+        params={"name": name, "pixels": _megapixels(pixels), "limit": _megapixels(limit)},
+    )
+
+
+class ImageFileField(WagtailImageField):
+    """Wagtail's image field, whose pixel check names the file and never decodes a bomb."""
+
+    def check_image_pixel_size(self, f: Any) -> None:
+        limit = self.max_image_pixels
+        try:
+            # Reads the header only; Pillow refuses sizes over its cap here (see above).
+            width, height = f.image.get_size()
+        except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError) as exc:
+            found = BOMB_PIXELS_RE.search(str(exc))
+            raise too_many_pixels(
+                f.name, int(found.group(1)) if found else None, limit or PILImage.MAX_IMAGE_PIXELS
+            ) from None
+        pixels = width * height * f.image.get_frame_count()
+        if limit and pixels > limit:
+            raise too_many_pixels(f.name, pixels, limit)
+
+
 class DocumentForm(BaseDocumentForm):
     """Wagtail's document form with the content checks."""
 
@@ -146,7 +211,18 @@ class DocumentForm(BaseDocumentForm):
 
 
 class ImageForm(RequiredAltTextMixin, BaseImageForm):
-    """Wagtail's image form with the content checks and the alternative text required."""
+    """Wagtail's image form with the content and pixel checks and the alternative text required."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("file")
+        if field is not None and not isinstance(field, ImageFileField):
+            # Wagtail builds the field in its form factory; ours differs only in the pixel check.
+            replacement = ImageFileField(
+                label=field.label, required=field.required, widget=field.widget
+            )
+            replacement.help_text = field.help_text
+            self.fields["file"] = replacement
 
     def clean_file(self):
         uploaded = self.cleaned_data.get("file")

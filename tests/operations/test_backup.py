@@ -54,7 +54,9 @@ def query(url: str, sql: str, *params):
         return db.execute(sql, params).fetchall()
 
 
-def restore_in_another_process(archive: Path, database_url: str, var_dir: Path) -> str:
+def restore_in_another_process(
+    archive: Path, database_url: str, var_dir: Path, *options: str
+) -> str:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "opencoop.settings.test",
@@ -62,7 +64,7 @@ def restore_in_another_process(archive: Path, database_url: str, var_dir: Path) 
         "OPENCOOP_VAR_DIR": str(var_dir),
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "restore", str(archive)],
+        [sys.executable, "manage.py", "restore", str(archive), *options],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -14,6 +14,8 @@ GOOD_ENV = {
     "ALLOWED_HOSTS": "coop.example.org",
     "DATABASE_URL": "postgres://opencoop@127.0.0.1:5432/opencoop",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # The nginx set-up of docs/deploy.md; left unset, `check --deploy` warns (opencoop.W001).
+    "OPENCOOP_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
 }
 
 
