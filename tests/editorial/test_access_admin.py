@@ -1,0 +1,165 @@
+"""What staff users see in the back office: the access policy's staff side, outlet by outlet.
+
+A sensitive activity of Florence (``tests.opendata.sensitive``) has a hidden partner and exact
+places; a partner's contact proposing its texts, and staff of another authority, must read none
+of them in history, compare, bulk actions, filters, choosers or reports. Florence's own staff
+read everything.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opencoop.activities.models import Location, ParticipatingOrg
+from opencoop.editorial.models import EditorialMembership
+from opencoop.editorial.roles import EDITOR, PARTNER
+from tests.opendata.sensitive import HIDDEN_NAME, SECRETS, make_sensitive_activity
+
+from .helpers import make_user, refused, soup, url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sensitive():
+    return make_sensitive_activity()
+
+
+@pytest.fixture
+def sensitive_partner(sensitive):
+    """The contact of the activity's visible partner: reaches it to propose texts."""
+    return make_user(
+        "visible-partner",
+        PARTNER,
+        organisation=sensitive.visible,
+        relation=EditorialMembership.PARTNER,
+    )
+
+
+def leaks(response) -> list[str]:
+    content = response.content.decode()
+    return [secret for secret in SECRETS if secret in content]
+
+
+def second_revision_without_secrets(activity) -> tuple[int, int]:
+    """Save a revision that drops the hidden partner and the exact place: the comparison of the
+    two versions then shows them as removed. Returns the two revision ids."""
+    first = activity.latest_revision_id
+    ParticipatingOrg.objects.filter(
+        activity=activity, organisation__slug="hidden-refuge-trust"
+    ).delete()
+    Location.objects.filter(activity=activity).delete()
+    activity.refresh_from_db()
+    activity.title = {**activity.title, "en": "Support for families, second version"}
+    second = activity.save_revision(log_action=True)
+    return first, second.pk
+
+
+def compare_url(activity, a, b) -> str:
+    return f"{url(activity, 'history')}revisions/compare/{a}...{b}/"
+
+
+# 1. History and compare -----------------------------------------------------------------------
+def test_a_partner_comparing_versions_reads_a_local_partner_and_no_coordinates(
+    client, sensitive, sensitive_partner
+):
+    activity = sensitive.activity
+    first, second = second_revision_without_secrets(activity)
+    client.force_login(sensitive_partner)
+    for address in (
+        compare_url(activity, first, second),
+        compare_url(activity, "earliest", "latest"),
+        compare_url(activity, "live", "latest"),
+        url(activity, "history"),
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert leaks(response) == [], address
+    response = client.get(compare_url(activity, first, second))
+    page = soup(response).get_text(" ")
+    assert "un partner locale" in page or "a local partner" in page
+    # The comparison still shows what changed, only masked.
+    assert "second version" in page
+
+
+def test_the_authoritys_own_editor_compares_versions_with_every_name(client, sensitive):
+    activity = sensitive.activity
+    first, second = second_revision_without_secrets(activity)
+    client.force_login(make_user("florence-editor", EDITOR, organisation=sensitive.florence))
+    response = client.get(compare_url(activity, first, second))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert HIDDEN_NAME["en"] in content or HIDDEN_NAME["it"] in content
+    assert "36.202100" in content
+
+
+def test_a_partner_editing_the_texts_reads_no_hidden_partner_or_coordinates(
+    client, sensitive, sensitive_partner
+):
+    client.force_login(sensitive_partner)
+    response = client.get(url(sensitive.activity, "edit"))
+    assert response.status_code == 200
+    assert soup(response).select_one('[name="title_1"]') is not None  # the texts form
+    assert leaks(response) == []
+
+
+# 2. Bulk actions ------------------------------------------------------------------------------
+def bulk_url(model, action: str, *records) -> str:
+    opts = model._meta
+    ids = "&".join(f"id={record.pk}" for record in records)
+    return f"/admin/bulk/{opts.app_label}/{opts.model_name}/{action}/?next=/admin/&{ids}"
+
+
+def draft_of(authority, code: str):
+    from tests.opendata.factories import make_activity
+
+    record = make_activity(authority, code)
+    record.title = {"it": f"Bozza riservata {code}", "en": f"Confidential draft {code}"}
+    record.live = False
+    record.save()
+    return record
+
+
+def test_a_bulk_action_neither_names_nor_deletes_another_authoritys_records(
+    client, florence, other_authority
+):
+    from opencoop.activities.models import Activity
+
+    theirs = draft_of(other_authority, "THEIRS")
+    ours = draft_of(florence, "OURS")
+    client.force_login(make_user("florence-editor", EDITOR, organisation=florence))
+    response = client.get(bulk_url(Activity, "delete", theirs, ours))
+    assert response.status_code == 200
+    assert "Confidential draft THEIRS" not in response.content.decode()
+    assert "Bozza riservata THEIRS" not in response.content.decode()
+    # Only the other authority's record: refused, as any record out of scope.
+    assert refused(client.get(bulk_url(Activity, "delete", theirs)))
+    assert refused(client.post(bulk_url(Activity, "delete", theirs)))
+    assert Activity.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_partner_cannot_read_drafts_through_bulk_actions(
+    client, other_authority, sensitive, sensitive_partner
+):
+    from opencoop.activities.models import Activity
+
+    theirs = draft_of(other_authority, "EMBARGOED")
+    client.force_login(sensitive_partner)
+    response = client.get(bulk_url(Activity, "delete", theirs))
+    assert refused(response)
+    assert "EMBARGOED" not in client.get(response.url).content.decode()
+    # The activity the partner joins is theirs to see, but not to delete.
+    response = client.get(bulk_url(Activity, "delete", sensitive.activity))
+    assert response.status_code == 200
+    assert soup(response).select_one("form [type=submit]") is None
+
+
+def test_an_administrator_deletes_any_authoritys_records_in_bulk(client, florence, other_authority):
+    from opencoop.activities.models import Activity
+    from opencoop.editorial.roles import ADMINISTRATOR
+
+    theirs, ours = draft_of(other_authority, "A1"), draft_of(florence, "A2")
+    client.force_login(make_user("administrator", ADMINISTRATOR))
+    response = client.post(bulk_url(Activity, "delete", theirs, ours))
+    assert response.status_code == 302
+    assert not Activity.objects.filter(pk__in=[theirs.pk, ours.pk]).exists()
