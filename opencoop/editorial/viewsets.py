@@ -35,7 +35,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
-from opencoop.access import masking
+from opencoop.access import masking, policy
 from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
@@ -135,6 +135,23 @@ class RecordIndexView(snippet_views.IndexView):
         return _within(queryset, super().search_queryset(self.model._default_manager.all()))
 
     @cached_property
+    def filters(self):
+        """Offer, in each filter on an organisation, only those that the user may see and that
+        the user's records name in that field (no other authority's hidden partners)."""
+        filterset = super().filters
+        if filterset is None:
+            return filterset
+        records = self.get_base_queryset()
+        for name, field in filterset.form.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None or not issubclass(queryset.model, Organisation):
+                continue
+            named = records.values(name) if _is_model_field(self.model, name) else None
+            choices = policy.visible_to(self.request.user, queryset)
+            field.queryset = choices.filter(pk__in=named) if named is not None else choices
+        return filterset
+
+    @cached_property
     def columns(self):
         return [
             *super().columns,
@@ -148,6 +165,14 @@ class RecordIndexView(snippet_views.IndexView):
             content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
             record._translation_states = states.get((content_type.pk, str(record.pk)), {})
         return super().get_table(records)
+
+
+def _is_model_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist, or a filter on something else
+        return False
+    return True
 
 
 def attach_problems(form, problems: list[quality.Problem]) -> None:
@@ -366,6 +391,39 @@ class RecordChooserViewSet(snippet_chooser.SnippetChooserViewSet):
     choose_view_class = RecordChooseView
     choose_results_view_class = RecordChooseResultsView
     chosen_view_class = RecordChosenView
+
+
+class VisibleChooseMixin:
+    """Offer only the objects the access policy lets the user see (``policy.visible_to``)."""
+
+    def filter_object_list(self, objects):
+        visible = policy.visible_to(self.request.user, self.model_class._default_manager.all())
+        return _within(visible, super().filter_object_list(objects))
+
+
+class OrganisationChooseView(VisibleChooseMixin, snippet_chooser.ChooseView):
+    pass
+
+
+class OrganisationChooseResultsView(VisibleChooseMixin, snippet_chooser.ChooseResultsView):
+    pass
+
+
+class OrganisationChosenView(snippet_chooser.SnippetChosenView):
+    def get_object(self, pk):
+        queryset = self.model_class._default_manager.filter(pk=unquote(str(pk)))
+        organisation = policy.visible_to(self.request.user, queryset).first()
+        if organisation is None:
+            raise PermissionDenied
+        return organisation
+
+
+class OrganisationChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    """The organisation chooser: no other authority's hidden partners (see ``policy``)."""
+
+    choose_view_class = OrganisationChooseView
+    choose_results_view_class = OrganisationChooseResultsView
+    chosen_view_class = OrganisationChosenView
 
 
 # The viewset -----------------------------------------------------------------------------------

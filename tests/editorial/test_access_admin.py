@@ -163,3 +163,64 @@ def test_an_administrator_deletes_any_authoritys_records_in_bulk(client, florenc
     response = client.post(bulk_url(Activity, "delete", theirs, ours))
     assert response.status_code == 302
     assert not Activity.objects.filter(pk__in=[theirs.pk, ours.pk]).exists()
+
+
+# 3. Filters and choosers ----------------------------------------------------------------------
+def filter_choices(response, name: str) -> list[str]:
+    assert response.status_code == 200
+    field = soup(response).select_one(f'[name="{name}"]')
+    assert field is not None, f"no filter {name}"
+    return [option.get_text(" ", strip=True) for option in field.find_all("option")]
+
+
+ORGANISATION_CHOOSER = "/admin/snippets/choose/organisations/organisation/"
+
+
+def test_the_organisation_filter_offers_a_partner_only_what_they_may_see(
+    client, sensitive, sensitive_partner
+):
+    from opencoop.activities.models import Activity
+
+    client.force_login(sensitive_partner)
+    choices = filter_choices(client.get(url(Activity, "list")), "reporting_org")
+    assert sensitive.florence.name["it"] in " ".join(choices)
+    assert not {HIDDEN_NAME["it"], HIDDEN_NAME["en"]} & set(choices)
+    # Not even by asking for it: an organisation out of sight is not a valid choice.
+    response = client.get(url(Activity, "list"), {"reporting_org": sensitive.hidden.pk})
+    assert leaks(response) == []
+
+
+def test_the_organisation_filter_offers_an_editor_only_their_authoritys(
+    client, sensitive, other_authority
+):
+    from opencoop.activities.models import Activity
+
+    draft_of(other_authority, "OWN")
+    client.force_login(make_user("other-editor", EDITOR, organisation=other_authority))
+    choices = " ".join(filter_choices(client.get(url(Activity, "list")), "reporting_org"))
+    assert other_authority.name["it"] in choices
+    assert HIDDEN_NAME["it"] not in choices and HIDDEN_NAME["en"] not in choices
+    assert sensitive.florence.name["it"] not in choices
+
+
+def test_the_organisation_chooser_hides_other_authorities_hidden_partners(
+    client, sensitive, sensitive_partner, other_authority
+):
+    for user in (
+        sensitive_partner,
+        make_user("other-editor", EDITOR, organisation=other_authority),
+    ):
+        client.force_login(user)
+        for address in (ORGANISATION_CHOOSER, f"{ORGANISATION_CHOOSER}results/?q=Rifugio"):
+            response = client.get(address)
+            assert response.status_code == 200, address
+            assert leaks(response) == [], (user, address)
+        chosen = client.get(f"{ORGANISATION_CHOOSER}chosen/{sensitive.hidden.pk}/")
+        assert refused(chosen) or leaks(chosen) == []
+    # The visible partner stays on offer (it is named in a public activity).
+    assert sensitive.visible.name["it"] in client.get(ORGANISATION_CHOOSER).content.decode()
+
+
+def test_the_authoritys_own_editor_chooses_its_hidden_partner(client, sensitive):
+    client.force_login(make_user("florence-editor", EDITOR, organisation=sensitive.florence))
+    assert HIDDEN_NAME["it"] in client.get(ORGANISATION_CHOOSER).content.decode()
