@@ -224,3 +224,73 @@ def test_the_organisation_chooser_hides_other_authorities_hidden_partners(
 def test_the_authoritys_own_editor_chooses_its_hidden_partner(client, sensitive):
     client.force_login(make_user("florence-editor", EDITOR, organisation=sensitive.florence))
     assert HIDDEN_NAME["it"] in client.get(ORGANISATION_CHOOSER).content.decode()
+
+
+# 4. Reports -----------------------------------------------------------------------------------
+CANARY = "Canary Embargo Zebra"
+
+
+@pytest.fixture
+def canary_in_review(florence):
+    """An embargoed Florence draft, edited (site history) and submitted for review."""
+    import datetime
+
+    from wagtail.models import Workflow
+
+    from tests.opendata.factories import make_activity
+
+    author = make_user("florence-author", EDITOR, organisation=florence)
+    record = make_activity(florence, "CANARY")
+    record.title = {"it": CANARY, "en": CANARY}
+    record.embargo_until = datetime.date(2099, 1, 1)
+    record.save()
+    record.save_revision(user=author, log_action=True)
+    Workflow.objects.get(name="Review").start(record, author)
+    return record
+
+
+REPORTS = [
+    "/admin/reports/site-history/",
+    "/admin/reports/site-history/results/",
+    "/admin/reports/site-history/?export=csv",
+    "/admin/reports/workflow/",
+    "/admin/reports/workflow_tasks/",
+]
+
+
+def body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("role", [EDITOR, "Reviewer", PARTNER])
+def test_reports_show_no_other_authoritys_records(
+    client, canary_in_review, other_authority, sensitive, role
+):
+    if role == PARTNER:
+        user = make_user(
+            "visible-partner",
+            PARTNER,
+            organisation=sensitive.visible,
+            relation=EditorialMembership.PARTNER,
+        )
+    else:
+        user = make_user("other-staff", role, organisation=other_authority)
+    client.force_login(user)
+    for address in REPORTS:
+        response = client.get(address)
+        if refused(response):
+            continue
+        assert response.status_code == 200, address
+        assert CANARY not in body(response), (role, address)
+
+
+def test_the_authoritys_reviewer_finds_its_records_in_the_reports(
+    client, florence, canary_in_review
+):
+    client.force_login(make_user("florence-reviewer", "Reviewer", organisation=florence))
+    for address in ("/admin/reports/site-history/", "/admin/reports/workflow/"):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert CANARY in body(response), address
