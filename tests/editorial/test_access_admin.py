@@ -294,3 +294,41 @@ def test_the_authoritys_reviewer_finds_its_records_in_the_reports(
         response = client.get(address)
         assert response.status_code == 200, address
         assert CANARY in body(response), address
+
+
+# 5. The policy's staff side -------------------------------------------------------------------
+def test_the_policy_tells_each_role_which_organisations_and_records_it_sees(
+    sensitive, sensitive_partner, other_authority
+):
+    from opencoop.access import masking, policy
+    from opencoop.activities.models import Activity
+    from opencoop.editorial.roles import ADMINISTRATOR
+    from opencoop.organisations.models import Organisation
+
+    theirs = draft_of(other_authority, "POLICY")
+    other_editor = make_user("other-editor", EDITOR, organisation=other_authority)
+    florence_editor = make_user("florence-editor", EDITOR, organisation=sensitive.florence)
+    administrator = make_user("administrator", ADMINISTRATOR)
+    hidden, activity = sensitive.hidden, sensitive.activity
+
+    def sees_hidden_org(user) -> bool:
+        return policy.visible_to(user, Organisation).filter(pk=hidden.pk).exists()
+
+    assert not sees_hidden_org(sensitive_partner) and not sees_hidden_org(other_editor)
+    assert sees_hidden_org(florence_editor) and sees_hidden_org(administrator)
+    assert not policy.may_see(sensitive_partner, hidden)
+    assert policy.may_see(sensitive_partner, sensitive.visible)
+    assert policy.may_see(sensitive_partner, other_authority)  # a reporting authority
+
+    # Records: the reachable ones, drafts included; an administrator, every one.
+    assert list(policy.visible_to(other_editor, Activity).values_list("pk", flat=True)) == [
+        theirs.pk
+    ]
+    assert policy.visible_to(sensitive_partner, Activity).filter(pk=activity.pk).exists()
+    assert not policy.may_see(sensitive_partner, theirs)
+    assert policy.may_see(administrator, theirs) and policy.may_see(other_editor, theirs)
+
+    # Who reads a sensitive activity's hidden parts: its authority's staff and administrators.
+    assert masking.sees_hidden(florence_editor, activity)
+    assert masking.sees_hidden(administrator, activity)
+    assert not masking.sees_hidden(sensitive_partner, activity)
