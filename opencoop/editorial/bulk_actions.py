@@ -27,26 +27,21 @@ from opencoop.access import policy
 
 
 class ScopedBulkActionMixin:
-    """Keep only the objects the user may see, before listing, checking or acting."""
+    """Keep only the objects the user may see, before anything lists, checks or acts on them."""
 
-    def get_actionable_objects(self):
-        objects, extra = super().get_actionable_objects()
-        no_access = list(extra.get("items_with_no_access", []))
-        candidates = [*objects, *no_access]
-        if not candidates:
-            return objects, extra
-        model = type(candidates[0])
+    # Wagtail declares it a classmethod but calls it on the instance, where the user is known.
+    def get_queryset(self, model, object_ids):
+        objects = super().get_queryset(model, object_ids)
         visible = set(
             policy.visible_to(
                 self.request.user,
-                model._default_manager.filter(pk__in=[obj.pk for obj in candidates]),
+                model._default_manager.filter(pk__in=[obj.pk for obj in objects]),
             ).values_list("pk", flat=True)
         )
         objects = [obj for obj in objects if obj.pk in visible]
-        no_access = [obj for obj in no_access if obj.pk in visible]
-        if not objects and not no_access:
+        if not objects:
             raise PermissionDenied
-        return objects, {**extra, "items_with_no_access": no_access}
+        return objects
 
 
 WAGTAIL_BULK_ACTIONS = [
