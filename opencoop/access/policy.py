@@ -53,12 +53,17 @@ def is_public(obj: models.Model, today: datetime.date | None = None) -> bool:
 
 
 def _is_staff(user) -> bool:
-    """Say whether ``user`` works in the back office (a role, staff status or superuser)."""
+    """Say whether ``user`` works in the back office (a role, staff status, admin access)."""
     from opencoop.editorial.roles import role_names
 
     if user is None or not user.is_authenticated:
         return False
-    return user.is_staff or user.is_superuser or bool(role_names(user))
+    return (
+        user.is_staff
+        or user.is_superuser
+        or bool(role_names(user))
+        or user.has_perm("wagtailadmin.access_admin")
+    )
 
 
 def _organisations_visible_to(user, queryset: models.QuerySet) -> models.QuerySet:
