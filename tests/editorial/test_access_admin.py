@@ -93,6 +93,22 @@ def test_the_authoritys_own_editor_compares_versions_with_every_name(client, sen
     assert "36.202100" in content
 
 
+@pytest.mark.parametrize("role", [EDITOR, "Reviewer"])
+def test_staff_of_another_authority_open_no_version_of_the_record(
+    client, sensitive, other_authority, role
+):
+    activity = sensitive.activity
+    first, second = second_revision_without_secrets(activity)
+    client.force_login(make_user("other-staff", role, organisation=other_authority))
+    for address in (
+        url(activity, "history"),
+        compare_url(activity, first, second),
+        f"{url(activity, 'history')}revisions/{first}/revert/",
+        url(activity, "edit"),
+    ):
+        assert refused(client.get(address)), address
+
+
 def test_a_partner_editing_the_texts_reads_no_hidden_partner_or_coordinates(
     client, sensitive, sensitive_partner
 ):
@@ -283,6 +299,8 @@ def test_reports_show_no_other_authoritys_records(
         if refused(response):
             continue
         assert response.status_code == 200, address
+        if "export=csv" in address:
+            assert response["Content-Type"].startswith("text/csv")
         assert CANARY not in body(response), (role, address)
 
 
