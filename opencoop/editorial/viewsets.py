@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
+from wagtail.admin.compare import ForeignObjectComparison, register_comparison_class
 from wagtail.admin.panels import (
     FieldPanel,
     MultiFieldPanel,
@@ -34,7 +35,10 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
-from opencoop.core.multilingual import portal_languages
+from opencoop.access import masking, policy
+from opencoop.activities.disclosure import LOCAL_PARTNER
+from opencoop.core.multilingual import portal_languages, text
+from opencoop.organisations.models import Organisation
 
 from . import quality, scope, translations
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
@@ -131,6 +135,23 @@ class RecordIndexView(snippet_views.IndexView):
         return _within(queryset, super().search_queryset(self.model._default_manager.all()))
 
     @cached_property
+    def filters(self):
+        """Offer, in each filter on an organisation, only those that the user may see and that
+        the user's records name in that field (no other authority's hidden partners)."""
+        filterset = super().filters
+        if filterset is None:
+            return filterset
+        records = self.get_base_queryset()
+        for name, field in filterset.form.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None or not issubclass(queryset.model, Organisation):
+                continue
+            named = records.values(name) if _is_model_field(self.model, name) else None
+            choices = policy.visible_to(self.request.user, queryset)
+            field.queryset = choices.filter(pk__in=named) if named is not None else choices
+        return filterset
+
+    @cached_property
     def columns(self):
         return [
             *super().columns,
@@ -144,6 +165,14 @@ class RecordIndexView(snippet_views.IndexView):
             content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
             record._translation_states = states.get((content_type.pk, str(record.pk)), {})
         return super().get_table(records)
+
+
+def _is_model_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist, or a filter on something else
+        return False
+    return True
 
 
 def attach_problems(form, problems: list[quality.Problem]) -> None:
@@ -271,6 +300,71 @@ class RecordEditView(RecordFormMixin, snippet_views.EditView):
         return super().dispatch(request, *args, **kwargs)
 
 
+# History, compare and revisions: what the user may not read is masked -------------------------
+class _LocalPartner:
+    """Stand in, in a comparison, for an organisation the user may not see named."""
+
+    def __str__(self) -> str:
+        return text(LOCAL_PARTNER)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _LocalPartner)
+
+    __hash__ = object.__hash__
+
+
+class MaskableOrganisationComparison(ForeignObjectComparison):
+    """Compare two organisations, as "a local partner" where ``masking`` hid them."""
+
+    def __init__(self, field, obj_a, obj_b):
+        super().__init__(field, obj_a, obj_b)
+        self.masked_a = masking.is_masked(obj_a, field.name)
+        self.masked_b = masking.is_masked(obj_b, field.name)
+
+    def get_objects(self):
+        obj_a, obj_b = super().get_objects()
+        if self.masked_a and obj_a is not None:
+            obj_a = _LocalPartner()
+        if self.masked_b and obj_b is not None:
+            obj_b = _LocalPartner()
+        return obj_a, obj_b
+
+
+register_comparison_class(
+    models.ForeignKey, to=Organisation, comparison_class=MaskableOrganisationComparison
+)
+
+
+def _in_memory(record):
+    """Return a copy of ``record`` whose parts live in memory, so that masking them sticks."""
+    return type(record).from_serializable_data(record.serializable_data(), check_fks=False)
+
+
+class RecordRevisionsCompareView(snippet_views.RevisionsCompareView):
+    """Compare two versions, with hidden partners and exact places masked for who may not read
+    them (``opencoop.access.masking``)."""
+
+    def _get_revision_and_heading(self, revision_id):
+        version, heading = super()._get_revision_and_heading(revision_id)
+        if version is self.object:
+            version = _in_memory(version)
+        return version, heading
+
+    def _get_comparison(self, revision_a, revision_b):
+        # Both versions at once: a partner hidden in either is hidden in both.
+        masking.mask_for(self.request.user, self.object, revision_a, revision_b)
+        return super()._get_comparison(revision_a, revision_b)
+
+
+class RecordPreviewRevisionView(snippet_views.PreviewRevisionView):
+    """Preview an old version, masked like the comparison (for records that have previews)."""
+
+    def get_revision_object(self):
+        version = super().get_revision_object()
+        masking.mask_for(self.request.user, self.object, version)
+        return version
+
+
 class ScopedChooseMixin:
     def filter_object_list(self, objects):
         scoped = scope.reachable(self.model_class, self.request.user)
@@ -299,6 +393,39 @@ class RecordChooserViewSet(snippet_chooser.SnippetChooserViewSet):
     chosen_view_class = RecordChosenView
 
 
+class VisibleChooseMixin:
+    """Offer only the objects the access policy lets the user see (``policy.visible_to``)."""
+
+    def filter_object_list(self, objects):
+        visible = policy.visible_to(self.request.user, self.model_class._default_manager.all())
+        return _within(visible, super().filter_object_list(objects))
+
+
+class OrganisationChooseView(VisibleChooseMixin, snippet_chooser.ChooseView):
+    pass
+
+
+class OrganisationChooseResultsView(VisibleChooseMixin, snippet_chooser.ChooseResultsView):
+    pass
+
+
+class OrganisationChosenView(snippet_chooser.SnippetChosenView):
+    def get_object(self, pk):
+        queryset = self.model_class._default_manager.filter(pk=unquote(str(pk)))
+        organisation = policy.visible_to(self.request.user, queryset).first()
+        if organisation is None:
+            raise PermissionDenied
+        return organisation
+
+
+class OrganisationChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    """The organisation chooser: no other authority's hidden partners (see ``policy``)."""
+
+    choose_view_class = OrganisationChooseView
+    choose_results_view_class = OrganisationChooseResultsView
+    chosen_view_class = OrganisationChosenView
+
+
 # The viewset -----------------------------------------------------------------------------------
 class EditorialSnippetViewSet(snippet_views.SnippetViewSet):
     """Admin of a record model, scoped to the user's authority; see the module docstring."""
@@ -306,6 +433,8 @@ class EditorialSnippetViewSet(snippet_views.SnippetViewSet):
     index_view_class = RecordIndexView
     add_view_class = RecordCreateView
     edit_view_class = RecordEditView
+    revisions_compare_view_class = RecordRevisionsCompareView
+    revisions_view_class = RecordPreviewRevisionView
     chooser_viewset_class = RecordChooserViewSet
 
     def get_queryset(self, request):

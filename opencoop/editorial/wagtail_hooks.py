@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_urls
+from .bulk_actions import scoped_bulk_actions
 from .dashboard import EditorialStatusPanel
 from .models import EditorialMembership
 from .roles import role_names
@@ -24,6 +25,11 @@ class EditorialMembershipViewSet(SnippetViewSet):
 
 
 register_snippet(EditorialMembershipViewSet)
+
+
+# After Wagtail's own (order 0): for each model and action, the last registered class wins.
+for action_class in scoped_bulk_actions():
+    hooks.register("register_bulk_action", action_class, order=100)
 
 
 @hooks.register("register_admin_urls")
