@@ -145,14 +145,24 @@ def public_participants(activity: Activity) -> list[PublicParticipant]:
     return result
 
 
+def with_exact_places(activities: ActivityQuerySet) -> ActivityQuerySet:
+    """Keep the activities whose exact places are public (SQL form of ``places_hidden``)."""
+    return activities.filter(hide_exact_locations=False)
+
+
+def hiding_participations(activity, organisation) -> QuerySet[ParticipatingOrg]:
+    """Return the participations that hide ``organisation`` in ``activity`` (ids or OuterRefs)."""
+    return ParticipatingOrg.objects.filter(
+        activity=activity, organisation=organisation, hide_name=True
+    )
+
+
 def named_participations() -> QuerySet[ParticipatingOrg]:
     """Return the participations whose organisation the public may see named (SQL form).
 
     A partner shown as "a local partner" in any role of an activity is named in none of them.
     """
-    hidden = ParticipatingOrg.objects.filter(
-        activity=OuterRef("activity"), organisation=OuterRef("organisation"), hide_name=True
-    )
+    hidden = hiding_participations(OuterRef("activity"), OuterRef("organisation"))
     return ParticipatingOrg.objects.filter(hide_name=False).exclude(Exists(hidden))
 
 
