@@ -129,6 +129,28 @@ def test_a_plan_page_leaves_out_the_allocation_of_an_embargoed_activity(
     assert "987,654.32" not in body and "987.654,32" not in body
 
 
+def test_plans_overview_and_api_leave_out_the_embargoed_allocation(client, florence):
+    """The overview's list and totals and the JSON API count public activities only."""
+    from opencoop.stats.selectors import Scope, plans_overview
+
+    hidden = embargoed(florence)
+    shown = make_activity(florence, "canary-shown", {"it": "Progetto visibile", "en": "Shown one"})
+    plan = AnnualPlan(
+        reporting_org=florence, year=2031, slug="canary-2031", title={"it": "P", "en": "P"}
+    )
+    plan.allocations = [
+        PlanAllocation(activity=hidden, amount=EMBARGOED_AMOUNT),
+        PlanAllocation(activity=shown, amount=PUBLIC_AMOUNT),
+    ]
+    publish(plan)
+    (item,) = [o for o in plans_overview(Scope(florence)) if o.plan.pk == plan.pk]
+    assert [f.activity.pk for f in item.funded] == [shown.pk]
+    assert item.allocated == PUBLIC_AMOUNT
+    data = client.get("/api/v1/plans", {"org": florence.slug, "year": 2031}).json()
+    allocations = [a for p in data["results"] for a in p["allocations"]]
+    assert [a["iati_identifier"] for a in allocations] == [shown.iati_identifier]
+
+
 # --- Parent and children ----------------------------------------------------------------------
 
 
@@ -145,6 +167,19 @@ def test_a_child_page_does_not_link_its_embargoed_parent(client, florence, secti
     publish(parent)
     soup = BeautifulSoup(body_of(client, section + index + "canary-child/"), "html.parser")
     assert soup.find("a", href=lambda h: h and h.endswith("canary-parent/"))
+
+
+def test_a_child_page_does_not_link_its_draft_parent(client, florence):
+    parent = Activity.objects.create(
+        reporting_org=florence,
+        iati_identifier=f"{florence.identifier}-CANARY-DRAFT-PARENT",
+        slug="canary-draft-parent",
+        title=EMBARGOED_TITLE,
+        live=False,
+    )
+    make_activity(florence, "canary-child", {"en": "Child"}, parent=parent)
+    body = body_of(client, SECTION_EN + "projects/canary-child/")
+    assert EMBARGOED_TITLE["en"] not in body and "canary-draft-parent" not in body
 
 
 @pytest.mark.parametrize("section, index", [(SECTION_EN, "projects/"), (SECTION_IT, "progetti/")])
