@@ -247,6 +247,22 @@ def test_public_and_library_documents_stay_public(client, florence):
     assert "quokkadossier-public" in body and "quokkadossier-library" in body
 
 
+def test_a_restricted_collection_still_asks_for_a_sign_in(client, florence):
+    """The policy leaves collection restrictions to Wagtail: a sign-in, not a 404."""
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    collection = Collection.get_first_root_node().add_child(name="Quokka reserved")
+    CollectionViewRestriction.objects.create(
+        collection=collection, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    document = attach(make_activity(florence, "canary-shown", {"en": "Shown"}), "quokka-r.pdf")
+    document.collection = collection
+    document.save()
+    response = client.get(document.url)
+    assert response.status_code == 302 and "login" in response["Location"]
+    assert document not in policy.public_documents()
+
+
 # --- Pages ------------------------------------------------------------------------------------
 
 

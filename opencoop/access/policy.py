@@ -150,14 +150,8 @@ def _references(document_model, public_only: bool) -> models.Exists:
     return models.Exists(rows)
 
 
-def public_documents(
-    queryset: models.QuerySet | None = None, today: datetime.date | None = None
-) -> models.QuerySet:
-    """Return the library documents the public may see and download (rule above)."""
-    from wagtail.documents import get_document_model
-
-    document_model = get_document_model()
-    queryset = document_model.objects.all() if queryset is None else queryset
+def _attached_rule(document_model, today: datetime.date | None) -> models.Q:
+    """Return the condition "attached to a public record, used by a public page, or unused"."""
     attached_public = _references(document_model, public_only=True)
     used = _references(document_model, public_only=False)
     for model, field in _attachments_cached():
@@ -166,8 +160,19 @@ def public_documents(
         public_records = public(record_model, today).values("pk")
         attached_public |= models.Exists(rows.filter(**{f"{field}__in": public_records}))
         used |= models.Exists(rows)
+    return attached_public | ~used
+
+
+def public_documents(
+    queryset: models.QuerySet | None = None, today: datetime.date | None = None
+) -> models.QuerySet:
+    """Return the library documents the public may find and download (rule above)."""
+    from wagtail.documents import get_document_model
+
+    document_model = get_document_model()
+    queryset = document_model.objects.all() if queryset is None else queryset
     return queryset.filter(collection__view_restrictions__isnull=True).filter(
-        attached_public | ~used
+        _attached_rule(document_model, today)
     )
 
 
@@ -194,13 +199,15 @@ def _staff_of(user, reporting_org_id: int | None) -> bool:
 
 
 def may_download(user, document, today: datetime.date | None = None) -> bool:
-    """Say whether ``user`` may download a library document.
+    """Say whether ``user`` may download a library document, as far as records and pages go.
 
-    Public documents (``public_documents``) for everyone; otherwise staff of the authority of
-    a record the document is attached to, and administrators. Collection view restrictions are
-    still checked by Wagtail's serve view.
+    Everyone for a document attached to a public record, used by a public page or used by
+    nothing; otherwise staff of the authority of a record it is attached to, and administrators.
+    A collection's view restriction (password, groups) is left to Wagtail's own serve hook,
+    which asks for the password or a sign-in rather than answering 404.
     """
-    if public_documents(type(document).objects.filter(pk=document.pk), today).exists():
+    model = type(document)
+    if model.objects.filter(pk=document.pk).filter(_attached_rule(model, today)).exists():
         return True
     if user is None or not user.is_authenticated:
         return False
