@@ -6,7 +6,9 @@ user may see or do. Nothing else reads ``live``, ``embargo_until``, ``hide_name`
 ``hide_exact_locations`` to decide visibility.
 
 Two sides, one module:
-- the public side (anonymous visitors): ``public()``, ``is_public()``, ``may_see_field()``;
+- the public side (anonymous visitors): ``public()``, ``is_public()``, ``public_related()``,
+  ``public_pages()``, ``public_documents()``, ``may_download()``, ``may_see_field()`` (the rules
+  are written out under "What the public sees" below and in docs/access.md);
 - the staff side (Partner, Editor, Reviewer, Administrator, each scoped to authorities):
   ``visible_to()``, ``may_see()``, ``may_change()``, ``may_publish()``, built on
   ``opencoop.editorial.scope`` and the groups' permissions.
@@ -166,7 +168,15 @@ def _attached_rule(document_model, today: datetime.date | None) -> models.Q:
 def public_documents(
     queryset: models.QuerySet | None = None, today: datetime.date | None = None
 ) -> models.QuerySet:
-    """Return the library documents the public may find and download (rule above)."""
+    """Return the library documents the public may find and download.
+
+    A document is public when it is in a collection without a view restriction and either
+    attached to at least one public record (an activity's, initiative's or plan's document, a
+    partnership's agreement) or used by a live public page (Wagtail's reference index), or used
+    by nothing at all (a library document linked by hand). One attached only to drafts,
+    embargoed records or unpublished pages is not: the search leaves it out and its download
+    answers 404 to visitors (``may_download``, the ``before_serve_document`` hook).
+    """
     from wagtail.documents import get_document_model
 
     document_model = get_document_model()
