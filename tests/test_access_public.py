@@ -247,6 +247,21 @@ def test_public_and_library_documents_stay_public(client, florence):
     assert "quokkadossier-public" in body and "quokkadossier-library" in body
 
 
+def test_a_document_used_only_by_an_unpublished_page_is_public_once_the_page_is(client):
+    document = make_document("quokkadossier-page.pdf")
+    parent = StandardPage.objects.live().filter(locale__language_code="en").first()
+    page = StandardPage(
+        title="Quokka notice",
+        slug="quokka-notice",
+        live=False,
+        body=f'<p><a linktype="document" id="{document.pk}">the notice</a></p>',
+    )
+    parent.add_child(instance=page)
+    assert client.get(document.url).status_code == 404
+    page.save_revision().publish()
+    assert client.get(document.url).status_code == 200
+
+
 def test_a_restricted_collection_still_asks_for_a_sign_in(client, florence):
     """The policy leaves collection restrictions to Wagtail: a sign-in, not a 404."""
     from wagtail.models import Collection, CollectionViewRestriction
