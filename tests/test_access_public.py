@@ -196,17 +196,25 @@ def test_a_parent_page_does_not_list_its_embargoed_child(client, florence, secti
 # --- Documents --------------------------------------------------------------------------------
 
 
-def attach(activity: Activity, filename: str):
+def titled_document(filename: str, title: str):
+    """A library document whose title the search can find word by word on every database."""
     document = make_document(filename)
+    document.title = title
+    document.save()
+    return document
+
+
+def attach(activity: Activity, filename: str, title: str = "Quokkadossier"):
+    document = titled_document(filename, title)
     DocumentLink.objects.create(activity=activity, document=document, title={"en": filename})
     return document
 
 
 def test_a_document_of_an_embargoed_activity_is_neither_found_nor_served(client, florence):
-    document = attach(embargoed(florence), "quokkadossier-embargo.pdf")
+    document = attach(embargoed(florence), "quokkadossier-embargo.pdf", "Quokkadossier embargo")
     assert client.get(document.url).status_code == 404
     for search in (SEARCH_EN, SEARCH_IT):
-        assert "quokkadossier-embargo" not in body_of(client, search + "?q=quokkadossier")
+        assert "Quokkadossier embargo" not in body_of(client, search + "?q=quokkadossier")
     assert document not in policy.public_documents()
 
 
@@ -236,15 +244,15 @@ def test_staff_of_the_authority_still_download_it(client, florence):
 
 def test_public_and_library_documents_stay_public(client, florence):
     shown = make_activity(florence, "canary-shown", {"en": "Shown"})
-    attached = attach(shown, "quokkadossier-public.pdf")
-    library = make_document("quokkadossier-library.pdf")
+    attached = attach(shown, "quokkadossier-public.pdf", "Quokkadossier public")
+    library = titled_document("quokkadossier-library.pdf", "Quokkadossier library")
     # Attached to an embargoed record and to a public one: public.
     DocumentLink.objects.create(activity=embargoed(florence), document=attached, title={"en": "a"})
     for document in (attached, library):
         assert client.get(document.url).status_code == 200
         assert document in policy.public_documents()
     body = body_of(client, SEARCH_EN + "?q=quokkadossier")
-    assert "quokkadossier-public" in body and "quokkadossier-library" in body
+    assert "Quokkadossier public" in body and "Quokkadossier library" in body
 
 
 def test_a_document_used_only_by_an_unpublished_page_is_public_once_the_page_is(client):

@@ -40,7 +40,7 @@ def places_hidden(activity: Activity) -> bool:
 # Of a place of an activity whose places are hidden, only these fields are public.
 LOCATION_PUBLIC_FIELDS = frozenset({"id", "pk", "activity", "activity_id", "country", "sort_order"})
 # Of a participation or a transaction, the fields that name an organisation.
-PARTICIPANT_NAMING_FIELDS = frozenset({"organisation", "organisation_id", "hide_name"})
+PARTICIPANT_NAMING_FIELDS = frozenset({"organisation", "organisation_id"})
 TRANSACTION_NAMING_FIELDS = {
     "provider_org": "provider_org_id",
     "provider_org_id": "provider_org_id",
@@ -59,9 +59,8 @@ def record_of(obj: Model) -> Model | None:
 
 def is_hidden_field(obj: Model, field: str) -> bool:
     """Say whether the public must not read ``field`` of ``obj`` (part of a sensitive activity)."""
-    if isinstance(obj, Activity):
-        # The switches themselves say that something is hidden: editors' business only.
-        return field in {"hide_exact_locations"}
+    # The activity's own fields are public with it: its pages say themselves that places or a
+    # partner are withheld; what is withheld lies in its places, participations and transactions.
     if isinstance(obj, Location):
         return places_hidden(obj.activity) and field not in LOCATION_PUBLIC_FIELDS
     if isinstance(obj, ParticipatingOrg):
