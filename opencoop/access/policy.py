@@ -6,7 +6,9 @@ user may see or do. Nothing else reads ``live``, ``embargo_until``, ``hide_name`
 ``hide_exact_locations`` to decide visibility.
 
 Two sides, one module:
-- the public side (anonymous visitors): ``public()``, ``is_public()``, ``may_see_field()``;
+- the public side (anonymous visitors): ``public()``, ``is_public()``, ``public_related()``,
+  ``public_pages()``, ``public_documents()``, ``may_download()``, ``may_see_field()`` (the rules
+  are written out under "What the public sees" below and in docs/access.md);
 - the staff side (Partner, Editor, Reviewer, Administrator, each scoped to authorities):
   ``visible_to()``, ``may_see()``, ``may_change()``, ``may_publish()``, built on
   ``opencoop.editorial.scope`` and the groups' permissions.
@@ -24,32 +26,236 @@ def _today(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
 
 
+def _queryset(model_or_queryset) -> models.QuerySet:
+    if isinstance(model_or_queryset, models.QuerySet):
+        return model_or_queryset
+    return model_or_queryset._default_manager.all()
+
+
+# --- What the public sees -------------------------------------------------------------------
+#
+# Records (activities, initiatives, exchanges, partnerships, annual plans): public when live
+# (published at least once and not unpublished) and, for activities, past any embargo date.
+# Related lists follow the same rule: a public record never names, links or adds up a related
+# record that is not public (a parent programme, a sub-project, a plan's allocation).
+#
+# Pages: live and without a view restriction (``public_pages``).
+#
+# Documents of the library (``public_documents``, ``may_download``): in a collection without a
+# view restriction, and
+#   - attached to at least one public record, or used by a live public page; or
+#   - used by nothing at all (no record's attachment, no reference from any page or snippet):
+#     a library document an editor uploaded to link by hand stays public as it always was.
+# A document attached only to drafts, embargoed records or unpublished pages is not public:
+# the search leaves it out and its download answers 404 to visitors. Staff of the authority
+# of a record it is attached to (and administrators) may still download it.
+#
+# Fields of a sensitive activity (``may_see_field``): with ``hide_exact_locations`` a place
+# shows its country only; a partner with ``hide_name`` in any role is "a local partner" in
+# every role and in the activity's transactions. Staff of the activity's reporting authority
+# (and administrators) see everything; every one else, signed in or not, sees what the public
+# sees. The rules themselves live in ``opencoop.activities.disclosure``.
+
+
 def public(model_or_queryset, today: datetime.date | None = None) -> models.QuerySet:
     """Return the records of a model (or a queryset) that the public may see.
 
     Draft, embargo and live rules applied together: a record is public when live and, for
-    activities, past any embargo date.
+    activities, past any embargo date. ``ActivityQuerySet.published()`` and
+    ``PublicRecordQuerySet.published()`` are names for this.
     """
-    queryset = (
-        model_or_queryset
-        if isinstance(model_or_queryset, models.QuerySet)
-        else model_or_queryset._default_manager.all()
-    )
+    queryset = _queryset(model_or_queryset)
     model = queryset.model
     queryset = queryset.filter(live=True)
-    if any(f.name == "embargo_until" for f in model._meta.get_fields()):
+    if _has_embargo(model):
         queryset = queryset.filter(
             models.Q(embargo_until__isnull=True) | models.Q(embargo_until__lte=_today(today))
         )
     return queryset
 
 
-def is_public(obj: models.Model, today: datetime.date | None = None) -> bool:
-    """Say whether one record may be shown to the public."""
+def _has_embargo(model: type[models.Model]) -> bool:
+    return any(f.name == "embargo_until" for f in model._meta.get_fields())
+
+
+def is_public(obj: models.Model | None, today: datetime.date | None = None) -> bool:
+    """Say whether one record may be shown to the public (the Python form of ``public()``)."""
     if obj is None or not getattr(obj, "live", True):
         return False
     embargo = getattr(obj, "embargo_until", None)
     return embargo is None or embargo <= _today(today)
+
+
+def public_related(records, today: datetime.date | None = None) -> list:
+    """Keep the public ones of related records already fetched (children, allocations' activities).
+
+    Works on prefetched lists, so a page asks no more queries than before.
+    """
+    return [record for record in records if is_public(record, today)]
+
+
+def public_pages(queryset: models.QuerySet | None = None) -> models.QuerySet:
+    """Return the Wagtail pages the public may see: live and without a view restriction.
+
+    Wagtail's ``.public()`` reads the restrictions first (one more query on every page); this is
+    the same rule in one SQL condition: no restriction on the page or on one of its ancestors,
+    whose paths are prefixes of the page's.
+    """
+    from django.db.models.functions import Length, Substr
+    from wagtail.models import Page, PageViewRestriction
+
+    queryset = Page.objects.all() if queryset is None else queryset
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(models.OuterRef("path"), 1, Length("page__path"))
+    )
+    return queryset.live().exclude(models.Exists(restricted))
+
+
+def _attachment_models() -> list[tuple[type[models.Model], str]]:
+    """Return each model attaching library documents to records, with its field to the record."""
+    from django.apps import apps
+
+    from opencoop.core.models import AttachedDocument
+
+    result = []
+    for model in apps.get_models():
+        if issubclass(model, AttachedDocument) and not model._meta.abstract:
+            for f in model._meta.get_fields():
+                if (
+                    f.is_relation
+                    and f.many_to_one
+                    and f.name != "document"
+                    and getattr(f.related_model, "live", None) is not None
+                ):
+                    result.append((model, f.name))
+    return result
+
+
+def _references(document_model, public_only: bool) -> models.Exists:
+    """Return an Exists over the reference index rows pointing to the outer document.
+
+    ``public_only`` keeps references from live public pages only.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models.functions import Cast
+    from wagtail.models import Page, ReferenceIndex
+
+    rows = ReferenceIndex.objects.filter(
+        to_content_type=ContentType.objects.get_for_model(document_model),
+        to_object_id=Cast(models.OuterRef("pk"), models.CharField()),
+    )
+    if public_only:
+        pages = public_pages().annotate(key=Cast("pk", models.CharField())).values("key")
+        rows = rows.filter(
+            base_content_type=ContentType.objects.get_for_model(Page), object_id__in=pages
+        )
+    return models.Exists(rows)
+
+
+def _attached_rule(document_model, today: datetime.date | None) -> models.Q:
+    """Return the condition "attached to a public record, used by a public page, or unused"."""
+    attached_public = _references(document_model, public_only=True)
+    used = _references(document_model, public_only=False)
+    for model, field in _attachments_cached():
+        rows = model.objects.filter(document=models.OuterRef("pk"))
+        record_model = model._meta.get_field(field).related_model
+        public_records = public(record_model, today).values("pk")
+        attached_public |= models.Exists(rows.filter(**{f"{field}__in": public_records}))
+        used |= models.Exists(rows)
+    return attached_public | ~used
+
+
+def public_documents(
+    queryset: models.QuerySet | None = None, today: datetime.date | None = None
+) -> models.QuerySet:
+    """Return the library documents the public may find and download.
+
+    A document is public when it is in a collection without a view restriction and either
+    attached to at least one public record (an activity's, initiative's or plan's document, a
+    partnership's agreement) or used by a live public page (Wagtail's reference index), or used
+    by nothing at all (a library document linked by hand). One attached only to drafts,
+    embargoed records or unpublished pages is not: the search leaves it out and its download
+    answers 404 to visitors (``may_download``, the ``before_serve_document`` hook).
+    """
+    from wagtail.documents import get_document_model
+
+    document_model = get_document_model()
+    queryset = document_model.objects.all() if queryset is None else queryset
+    return queryset.filter(collection__view_restrictions__isnull=True).filter(
+        _attached_rule(document_model, today)
+    )
+
+
+_ATTACHMENTS: list[tuple[type[models.Model], str]] = []
+
+
+def _attachments_cached() -> list[tuple[type[models.Model], str]]:
+    if not _ATTACHMENTS:
+        _ATTACHMENTS.extend(_attachment_models())
+    return _ATTACHMENTS
+
+
+def _staff_of(user, reporting_org_id: int | None) -> bool:
+    """Say whether ``user`` works for the authority ``reporting_org_id`` (or for every one)."""
+    from opencoop.editorial.models import EditorialMembership
+    from opencoop.editorial.roles import sees_everything
+    from opencoop.editorial.scope import organisation_ids
+
+    if user is None or not user.is_authenticated:
+        return False
+    if sees_everything(user):
+        return True
+    return reporting_org_id in organisation_ids(user, EditorialMembership.STAFF)
+
+
+def may_download(user, document, today: datetime.date | None = None) -> bool:
+    """Say whether ``user`` may download a library document, as far as records and pages go.
+
+    Everyone for a document attached to a public record, used by a public page or used by
+    nothing; otherwise staff of the authority of a record it is attached to, and administrators.
+    A collection's view restriction (password, groups) is left to Wagtail's own serve hook,
+    which asks for the password or a sign-in rather than answering 404.
+    """
+    model = type(document)
+    if model.objects.filter(pk=document.pk).filter(_attached_rule(model, today)).exists():
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    from opencoop.editorial.roles import sees_everything
+
+    if sees_everything(user):
+        return True
+    for model, field in _attachments_cached():
+        authorities = model.objects.filter(document=document).values_list(
+            f"{field}__reporting_org_id", flat=True
+        )
+        if any(_staff_of(user, org_id) for org_id in authorities):
+            return True
+    return False
+
+
+def may_see_field(user, obj: models.Model, field: str, today: datetime.date | None = None) -> bool:
+    """Say whether ``user`` may read ``field`` of ``obj`` (a record or one of its parts).
+
+    The sensitive fields of an activity (exact places, hidden partners: see
+    ``opencoop.activities.disclosure``) are readable by staff of the activity's reporting
+    authority and by administrators only; everyone else (visitors, partners' contacts, editors
+    of other authorities) reads them as the public does. False as well when ``user`` may not
+    see the record at all.
+    """
+    from opencoop.activities import disclosure
+
+    record = disclosure.record_of(obj)
+    if record is None:
+        return True
+    if user is None or not user.is_authenticated:
+        if not is_public(record, today):
+            return False
+    elif not may_see(user, record, today):
+        return False
+    if _staff_of(user, getattr(record, "reporting_org_id", None)):
+        return True
+    return not disclosure.is_hidden_field(obj, field)
 
 
 def _is_staff(user) -> bool:

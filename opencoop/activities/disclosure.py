@@ -1,6 +1,10 @@
-"""Sensitive contexts: the one place that decides what of an activity the public may see.
+"""Sensitive contexts: the field-level rules of what of an activity the public may see.
 
-Every public page, feed, API response and export asks these functions; none reads the raw fields.
+Which records are public at all is decided by ``opencoop.access.policy`` (``public``,
+``is_public``); the functions below that answer it are names for the policy. Other outlets
+(admin history and compare, for instance) ask ``policy.may_see_field``, which applies
+``is_hidden_field`` below to everyone but the authority's staff. Every public page, feed, API
+response and export asks these functions; none reads the raw fields.
 """
 
 from __future__ import annotations
@@ -9,24 +13,64 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opencoop.access import policy
 from opencoop.core.multilingual import text
 
-from .models import Activity, ActivityQuerySet, ParticipatingOrg
+from .models import Activity, ActivityQuerySet, Location, ParticipatingOrg, Transaction
 
 
 def public_activities(today: datetime.date | None = None) -> ActivityQuerySet:
-    """Return the activities the public may see (live, past any embargo)."""
-    return Activity.objects.published(today)
+    """Return the activities the public may see (the policy's rule: live, past any embargo)."""
+    return policy.public(Activity, today)
 
 
 def is_public(activity: Activity, today: datetime.date | None = None) -> bool:
-    """Say whether one activity may be shown."""
-    today = today or timezone.localdate()
-    return activity.live and (activity.embargo_until is None or activity.embargo_until <= today)
+    """Say whether one activity may be shown (the policy's rule)."""
+    return policy.is_public(activity, today)
+
+
+def places_hidden(activity: Activity) -> bool:
+    """Say whether the activity's places are published by country only."""
+    return activity.hide_exact_locations
+
+
+# Of a place of an activity whose places are hidden, only these fields are public.
+LOCATION_PUBLIC_FIELDS = frozenset({"id", "pk", "activity", "activity_id", "country", "sort_order"})
+# Of a participation or a transaction, the fields that name an organisation.
+PARTICIPANT_NAMING_FIELDS = frozenset({"organisation", "organisation_id"})
+TRANSACTION_NAMING_FIELDS = {
+    "provider_org": "provider_org_id",
+    "provider_org_id": "provider_org_id",
+    "receiver_org": "receiver_org_id",
+    "receiver_org_id": "receiver_org_id",
+}
+
+
+def record_of(obj: Model) -> Model | None:
+    """Return the record ``obj`` belongs to (itself for a record; None for other objects)."""
+    if isinstance(obj, Activity) or hasattr(obj, "live"):
+        return obj
+    activity = getattr(obj, "activity", None)
+    return activity if isinstance(activity, Activity) else None
+
+
+def is_hidden_field(obj: Model, field: str) -> bool:
+    """Say whether the public must not read ``field`` of ``obj`` (part of a sensitive activity)."""
+    # The activity's own fields are public with it: its pages say themselves that places or a
+    # partner are withheld; what is withheld lies in its places, participations and transactions.
+    if isinstance(obj, Location):
+        return places_hidden(obj.activity) and field not in LOCATION_PUBLIC_FIELDS
+    if isinstance(obj, ParticipatingOrg):
+        return field in PARTICIPANT_NAMING_FIELDS and (
+            obj.organisation_id in hidden_organisation_ids(obj.activity)
+        )
+    if isinstance(obj, Transaction) and field in TRANSACTION_NAMING_FIELDS:
+        org_id = getattr(obj, TRANSACTION_NAMING_FIELDS[field])
+        return org_id is not None and org_id in hidden_organisation_ids(obj.activity)
+    return False
 
 
 @dataclass(frozen=True)
@@ -44,7 +88,7 @@ class PublicLocation:
 def public_locations(activity: Activity) -> list[PublicLocation]:
     """Return the locations to publish; hidden ones collapse to their countries, without points."""
     locations = list(activity.locations.all())
-    if not activity.hide_exact_locations:
+    if not places_hidden(activity):
         return [
             PublicLocation(
                 loc.name,
@@ -100,14 +144,24 @@ def public_participants(activity: Activity) -> list[PublicParticipant]:
     return result
 
 
+def with_exact_places(activities: ActivityQuerySet) -> ActivityQuerySet:
+    """Keep the activities whose exact places are public (SQL form of ``places_hidden``)."""
+    return activities.filter(hide_exact_locations=False)
+
+
+def hiding_participations(activity, organisation) -> QuerySet[ParticipatingOrg]:
+    """Return the participations that hide ``organisation`` in ``activity`` (ids or OuterRefs)."""
+    return ParticipatingOrg.objects.filter(
+        activity=activity, organisation=organisation, hide_name=True
+    )
+
+
 def named_participations() -> QuerySet[ParticipatingOrg]:
     """Return the participations whose organisation the public may see named (SQL form).
 
     A partner shown as "a local partner" in any role of an activity is named in none of them.
     """
-    hidden = ParticipatingOrg.objects.filter(
-        activity=OuterRef("activity"), organisation=OuterRef("organisation"), hide_name=True
-    )
+    hidden = hiding_participations(OuterRef("activity"), OuterRef("organisation"))
     return ParticipatingOrg.objects.filter(hide_name=False).exclude(Exists(hidden))
 
 
@@ -141,12 +195,12 @@ def public_organisation(organisation, hidden_ids: set[int]) -> PublicOrganisatio
 def public_parent(activity: Activity, today: datetime.date | None = None) -> Activity | None:
     """Return the parent programme when the public may see it, else None."""
     parent = activity.parent if activity.parent_id else None
-    return parent if parent is not None and is_public(parent, today) else None
+    return parent if policy.is_public(parent, today) else None
 
 
 def public_children(activity: Activity, today: datetime.date | None = None) -> list[Activity]:
     """Return the sub-activities the public may see (uses prefetched ``children``)."""
-    return [child for child in activity.children.all() if is_public(child, today)]
+    return policy.public_related(activity.children.all(), today)
 
 
 HIDDEN_NOTE = _("Exact places are not published to protect the people involved.")

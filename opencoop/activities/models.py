@@ -8,7 +8,6 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -40,11 +39,10 @@ def check_code(codelist: str, code: str, label: str, field: str) -> None:
 
 class ActivityQuerySet(models.QuerySet):
     def published(self, today: datetime.date | None = None) -> ActivityQuerySet:
-        """Return what the public may see: live and past any embargo date."""
-        today = today or timezone.localdate()
-        return self.filter(live=True).filter(
-            models.Q(embargo_until__isnull=True) | models.Q(embargo_until__lte=today)
-        )
+        """Return what the public may see (a name for ``opencoop.access.policy.public``)."""
+        from opencoop.access import policy
+
+        return policy.public(self, today)
 
     def for_reporting_org(self, organisation) -> ActivityQuerySet:
         return self.filter(reporting_org=organisation)

@@ -17,6 +17,7 @@ import snowballstemmer
 from django.conf import settings
 from wagtail.search.query import Or, PlainText, SearchQuery
 
+from opencoop.access import policy
 from opencoop.codelists import registry
 from opencoop.core.multilingual import portal_languages
 
@@ -143,7 +144,7 @@ def activity_search_text(activity) -> str:
     for document in activity.documents.all():
         text.add_multilingual(document.title)
     text.add_multilingual(activity.reporting_org.name)
-    if activity.partnership_id and activity.partnership.live:
+    if activity.partnership_id and policy.is_public(activity.partnership):
         text.add_multilingual(activity.partnership.title)
     return text.render()
 

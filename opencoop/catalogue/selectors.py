@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Locale, Site
 from wagtail.search.backends import get_search_backend
 
+from opencoop.access import policy
 from opencoop.activities.disclosure import named_participations, public_activities
 from opencoop.activities.models import (
     Activity,
@@ -146,7 +147,9 @@ FILTERS: dict[str, Callable[[QuerySet, tuple], QuerySet]] = {
         _exists(PolicyMarker, Q(code__in=values) & ~Q(significance="0"))
     ),
     "partner": lambda qs, values: qs.filter(_partner_filter(values)),
-    "partnership": lambda qs, values: qs.filter(partnership_id__in=values, partnership__live=True),
+    "partnership": lambda qs, values: qs.filter(
+        partnership_id__in=policy.public(Partnership).filter(pk__in=values).values("pk")
+    ),
     "org": lambda qs, values: qs.filter(reporting_org__slug__in=values),
 }
 
@@ -273,12 +276,13 @@ def _authorities(cte: str) -> str:
     )
 
 
-def _partnerships(cte: str) -> str:
-    partnership = Partnership._meta.db_table
+def _partnerships(cte: str) -> tuple[str, list]:
+    # Only the partnerships the public may see (the policy's rule, as SQL).
+    sql, params = _sql(policy.public(Partnership).order_by().values("id", "title"))
     return (
         f"SELECT p.id AS facet_key, p.title AS facet_extra, COUNT(*) AS n FROM {cte} "
-        f"JOIN {partnership} p ON p.id = {cte}.partnership_id AND p.live "
-        "GROUP BY p.id, p.title"
+        f"JOIN ({sql}) AS p ON p.id = {cte}.partnership_id GROUP BY p.id, p.title",
+        params,
     )
 
 
@@ -451,7 +455,7 @@ def _named_labels(param: str, values: Iterable[str], lang: str) -> dict[str, str
     if not values:
         return {}
     if param == "partnership":
-        rows = Partnership.objects.filter(pk__in=values, live=True).values("pk", "title")
+        rows = policy.public(Partnership).filter(pk__in=values).values("pk", "title")
         return {str(row["pk"]): text(row["title"], lang) for row in rows}
     rows = Organisation.objects.filter(slug__in=values).values("slug", "name")
     return {row["slug"]: text(row["name"], lang) for row in rows}
@@ -613,9 +617,9 @@ def check_references(
             .exclude(organisation_id=F("activity__reporting_org_id"))
             .values_list("organisation__slug", flat=True)
         ),
-        "partnership": lambda values: Partnership.objects.filter(
-            pk__in=values, live=True
-        ).values_list("pk", flat=True),
+        "partnership": lambda values: (
+            policy.public(Partnership).filter(pk__in=values).values_list("pk", flat=True)
+        ),
         "org": lambda values: Organisation.objects.filter(
             slug__in=values, is_reporting=True
         ).values_list("slug", flat=True),
@@ -645,8 +649,8 @@ class RecordLinks:
     def __init__(self, locale: Locale | None) -> None:
         from opencoop.pages.models import RecordIndexPage, SectionPage
 
-        sections = SectionPage.objects.live()
-        indexes = RecordIndexPage.objects.live()
+        sections = policy.public_pages(SectionPage.objects.all())
+        indexes = policy.public_pages(RecordIndexPage.objects.all())
         if locale is not None:
             sections = sections.filter(locale=locale)
             indexes = indexes.filter(locale=locale)

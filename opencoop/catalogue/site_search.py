@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model
 from wagtail.models import Locale, Page
 
-from opencoop.activities.disclosure import public_activities
+from opencoop.access import policy
 from opencoop.activities.models import Activity
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
@@ -55,7 +55,7 @@ def _records(
     links: RecordLinks,
     summary_field: str,
 ) -> SearchGroup:
-    total, records = _visible(public, search_ids(model.objects.filter(live=True), q) or [])
+    total, records = _visible(public, search_ids(model.objects.all(), q) or [])
     hits = [
         SearchHit(record.title, links.url(record, key), getattr(record, summary_field))
         for record in records
@@ -64,8 +64,8 @@ def _records(
 
 
 def _pages(q: str, locale: Locale) -> SearchGroup:
-    public = Page.objects.live().public().filter(locale=locale, depth__gt=1)
-    total, pages = _visible(public, search_ids(Page.objects.live().filter(locale=locale), q) or [])
+    public = policy.public_pages().filter(locale=locale, depth__gt=1)
+    total, pages = _visible(public, search_ids(Page.objects.filter(locale=locale), q) or [])
     lang = locale.language_code
     hits = [
         SearchHit({lang: page.title}, page.url or "", {lang: page.search_description})
@@ -76,8 +76,8 @@ def _pages(q: str, locale: Locale) -> SearchGroup:
 
 def _documents(q: str, lang: str) -> SearchGroup:
     document_model = get_document_model()
-    # Only documents in collections open to everyone.
-    public = document_model.objects.filter(collection__view_restrictions__isnull=True)
+    # Only documents the policy lets visitors download: not one attached only to drafts.
+    public = policy.public_documents()
     total, documents = _visible(public, search_ids(document_model.objects.all(), q) or [])
     hits = [SearchHit({lang: document.title}, document.url) for document in documents]
     return SearchGroup("documents", str(_("Documents")), total, hits)
@@ -93,11 +93,11 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
         "activities",
         _("Projects"),
         Activity,
-        public_activities().select_related("reporting_org"),
+        policy.public(Activity).select_related("reporting_org"),
         links,
         "description",
     )
-    catalogue_page = CataloguePage.objects.live().filter(locale=locale).first()
+    catalogue_page = policy.public_pages(CataloguePage.objects.filter(locale=locale)).first()
     if catalogue_page is not None and activities.total:
         activities = SearchGroup(
             activities.key,
@@ -114,7 +114,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "initiatives",
             _("Initiatives"),
             Initiative,
-            Initiative.objects.published(),
+            policy.public(Initiative),
             links,
             "summary",
         ),
@@ -123,7 +123,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "exchanges",
             _("Seminars and exchanges"),
             Exchange,
-            Exchange.objects.published(),
+            policy.public(Exchange),
             links,
             "summary",
         ),
@@ -132,7 +132,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "plans",
             _("Annual plans"),
             AnnualPlan,
-            AnnualPlan.objects.published(),
+            policy.public(AnnualPlan),
             links,
             "summary",
         ),
@@ -141,7 +141,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "partnerships",
             _("Partnerships"),
             Partnership,
-            Partnership.objects.published(),
+            policy.public(Partnership),
             links,
             "summary",
         ),

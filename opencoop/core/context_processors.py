@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page, Site
 
+from opencoop.access import policy
+
 from .models import PortalSettings
 
 
@@ -70,7 +72,7 @@ class PortalChrome:
     def _sections(self) -> list[Page]:
         from opencoop.pages.models import SectionPage
 
-        qs = SectionPage.objects.live().order_by("path")
+        qs = policy.public_pages(SectionPage.objects.order_by("path"))
         if self.locale is not None:
             qs = qs.filter(locale=self.locale)
         return list(qs)
@@ -89,7 +91,7 @@ class PortalChrome:
         return sections[0] if sections else None
 
     def _menu(self, section: Page) -> list[tuple[str, str]]:
-        items = [section, *section.get_children().live().in_menu()]
+        items = [section, *policy.public_pages(section.get_children()).in_menu()]
         return [(item.title, item.url) for item in items]
 
     @cached_property
@@ -115,7 +117,7 @@ class PortalChrome:
 
         return self._remember(
             ("suggestions", self.language),
-            lambda: self._live_in_locale(SuggestionPage.objects.live()),
+            lambda: self._live_in_locale(policy.public_pages(SuggestionPage.objects.all())),
         )
 
     @cached_property
@@ -124,7 +126,9 @@ class PortalChrome:
 
         return self._remember(
             ("privacy", self.language),
-            lambda: self._live_in_locale(StandardPage.objects.live().filter(slug="privacy")),
+            lambda: self._live_in_locale(
+                policy.public_pages(StandardPage.objects.filter(slug="privacy"))
+            ),
         )
 
 

@@ -178,9 +178,11 @@ class AttachedDocument(models.Model):
 
 
 class PublicRecordQuerySet(models.QuerySet):
-    def published(self):
-        """Return the records the public may see."""
-        return self.filter(live=True)
+    def published(self, today=None):
+        """Return the records the public may see (a name for ``opencoop.access.policy.public``)."""
+        from opencoop.access import policy
+
+        return policy.public(self, today)
 
 
 class PublicRecord(index.Indexed, EditorialRecord):

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from opencoop.activities.disclosure import with_exact_places
 from opencoop.activities.models import Activity, Location
 from opencoop.stats.selectors import Scope
 from opencoop.stats.tables import FigureTable, plain_number
@@ -43,7 +44,7 @@ def map_points(scope: Scope) -> list[MapPoint]:
     """
     rows = (
         Location.objects.filter(
-            activity_id__in=scope.activities().filter(hide_exact_locations=False).values("id"),
+            activity_id__in=with_exact_places(scope.activities()).values("id"),
             latitude__isnull=False,
             longitude__isnull=False,
         )

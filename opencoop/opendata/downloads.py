@@ -35,6 +35,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from wagtail.models import Site
 
+from opencoop.access import policy
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import portal_languages, text
@@ -324,7 +325,9 @@ def metadata(
 
     with translation.override(lang):
         portal = PortalSettings.for_request(request)
-        catalogue = CataloguePage.objects.live().filter(locale__language_code=lang).first()
+        catalogue = policy.public_pages(
+            CataloguePage.objects.filter(locale__language_code=lang)
+        ).first()
         source = (
             request.build_absolute_uri(catalogue.url) + filters.querystring()
             if catalogue is not None and catalogue.url

@@ -19,6 +19,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from opencoop.access import policy
 from opencoop.activities.models import Activity
 from opencoop.catalogue.selectors import RecordLinks
 from opencoop.codelists import registry
@@ -135,7 +136,9 @@ class ActivityFeed(RecordFeed):
     def link(self, obj: FeedQuery) -> str:
         from opencoop.catalogue.models import CataloguePage
 
-        page = CataloguePage.objects.live().filter(locale__language_code=obj.lang).first()
+        page = policy.public_pages(
+            CataloguePage.objects.filter(locale__language_code=obj.lang)
+        ).first()
         return (page.url + obj.querystring) if page is not None and page.url else "/"
 
     def items(self, obj: FeedQuery) -> list[Activity]:
@@ -204,7 +207,7 @@ class InitiativeFeed(RecordFeed):
         from opencoop.pages.models import RecordIndexPage
 
         page = (
-            RecordIndexPage.objects.live()
+            policy.public_pages(RecordIndexPage.objects.all())
             .filter(locale__language_code=obj.lang, record_type="initiatives")
             .first()
         )

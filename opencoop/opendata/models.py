@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from opencoop.access import policy
 from opencoop.activities.models import Budget, Transaction
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.multilingual import text
@@ -66,9 +67,7 @@ def crs_years(organisation: Organisation) -> list[int]:
         d.year for d in Budget.objects.filter(activity__in=activities).dates("period_start", "year")
     }
     years |= set(
-        AnnualPlan.objects.published()
-        .filter(reporting_org=organisation)
-        .values_list("year", flat=True)
+        policy.public(AnnualPlan).filter(reporting_org=organisation).values_list("year", flat=True)
     )
     return sorted(years, reverse=True)
 

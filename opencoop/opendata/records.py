@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
+from opencoop.access import policy
 from opencoop.activities.disclosure import (
     LOCAL_PARTNER,
     hidden_organisation_ids,
@@ -519,7 +520,7 @@ def public_organisations() -> QuerySet[Organisation]:
         Exists(unnamed.filter(activity=OuterRef("activity"), organisation=OuterRef("receiver_org")))
     )
     initiative_partner = InitiativePartner.objects.filter(
-        initiative__in=Initiative.objects.published().values("pk"), organisation=OuterRef("pk")
+        initiative__in=policy.public(Initiative).values("pk"), organisation=OuterRef("pk")
     )
     return Organisation.objects.filter(
         Q(is_reporting=True)
@@ -569,7 +570,7 @@ def published_initiatives(
     year: tuple[int, ...] = (),
 ) -> QuerySet[Initiative]:
     """Return the published initiatives passing every filter given, newest first."""
-    qs = Initiative.objects.published().select_related("reporting_org")
+    qs = policy.public(Initiative).select_related("reporting_org")
     if org:
         qs = qs.filter(reporting_org__slug__in=org)
     if country:
@@ -616,7 +617,7 @@ def published_exchanges(
     year: tuple[int, ...] = (),
 ) -> QuerySet[Exchange]:
     """Return the published seminars and exchanges passing every filter given, newest first."""
-    qs = Exchange.objects.published().select_related("reporting_org")
+    qs = policy.public(Exchange).select_related("reporting_org")
     if org:
         qs = qs.filter(reporting_org__slug__in=org)
     if country:
@@ -651,7 +652,7 @@ def published_plans(
     *, org: tuple[str, ...] = (), year: tuple[int, ...] = ()
 ) -> QuerySet[AnnualPlan]:
     """Return the published annual plans passing every filter given, newest year first."""
-    qs = AnnualPlan.objects.published().select_related("reporting_org")
+    qs = policy.public(AnnualPlan).select_related("reporting_org")
     if org:
         qs = qs.filter(reporting_org__slug__in=org)
     if year:

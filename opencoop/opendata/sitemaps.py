@@ -15,6 +15,7 @@ from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 from wagtail.contrib.sitemaps import views as wagtail_sitemap_views
 from wagtail.models import Page
 
+from opencoop.access import policy
 from opencoop.catalogue.selectors import RecordLinks
 from opencoop.pages.records import KINDS
 
@@ -43,8 +44,7 @@ class PageSitemap(WagtailSitemap):
             lambda q, home: q | Q(path__startswith=home.path), homes, Q(pk__in=[])
         )
         return (
-            Page.objects.live()
-            .public()
+            policy.public_pages()
             .filter(under_a_home)
             .order_by("path")
             .defer_streamfields()

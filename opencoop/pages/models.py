@@ -16,6 +16,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_pat
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from opencoop.access import policy
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
@@ -59,7 +60,16 @@ class PortalPage(Page):
         return child.route(request, remaining)
 
 
-class HomePage(PortalPage):
+class MenuChildrenMixin:
+    """Give the template the sub-pages to list: those in menus the public may see."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["menu_children"] = policy.public_pages(self.get_children()).in_menu()
+        return context
+
+
+class HomePage(MenuChildrenMixin, PortalPage):
     intro = RichTextField(_("introduction"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     max_count_per_parent = 1
@@ -68,7 +78,7 @@ class HomePage(PortalPage):
         verbose_name = _("home page")
 
 
-class StandardPage(PortalPage):
+class StandardPage(MenuChildrenMixin, PortalPage):
     intro = models.TextField(_("introduction"), blank=True)
     body = RichTextField(_("text"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
@@ -99,7 +109,8 @@ class SectionPage(PortalPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         groups = []
-        for index_page in self.get_children().live().type(RecordIndexPage).specific():
+        index_pages = policy.public_pages(self.get_children()).type(RecordIndexPage)
+        for index_page in index_pages.specific():
             kind = KINDS[index_page.record_type]
             published = kind.published(self.reporting_org)
             # One more than shown tells whether the list goes on without counting them all.

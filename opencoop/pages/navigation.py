@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Page
 
+from opencoop.access import policy
 from opencoop.core.multilingual import text
 
 from .published import remember, request_generation
@@ -30,8 +31,8 @@ def _live_translation(request, page: Page, locale: Locale) -> Page | None:
     """Return the live translation of ``page`` into ``locale`` (remembered until a publication)."""
 
     def find() -> Page | None:
-        target = page.get_translation_or_none(locale)
-        return target if target is not None and target.live else None
+        # The translation the public may see: live and not restricted.
+        return policy.public_pages(page.get_translations().filter(locale=locale)).first()
 
     key = ("translation", page.translation_key, locale.pk)
     return remember(key, find, number=request_generation(request))

@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from django.db.models import Model, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opencoop.access import policy
 from opencoop.activities.disclosure import (
-    public_activities,
+    places_hidden,
+    public_children,
     public_locations,
+    public_parent,
     public_participants,
 )
 from opencoop.activities.models import Activity, DocumentLink, ParticipatingOrg
@@ -33,10 +36,7 @@ class RecordKind:
 
     def published(self, reporting_org) -> QuerySet:
         """Return the records of ``reporting_org`` the public may see, in list order."""
-        if self.model is Activity:
-            qs = public_activities()
-        else:
-            qs = self.model.objects.published()
+        qs = policy.public(self.model)
         if reporting_org is not None:
             qs = qs.filter(reporting_org=reporting_org)  # an authority or its id
         return qs
@@ -64,7 +64,11 @@ KINDS: dict[str, RecordKind] = {
             "pages/records/activity.html",
             lambda activity: {
                 "locations": public_locations(activity),
+                "places_hidden": places_hidden(activity),
                 "participants": public_participants(activity),
+                # Related records go through the policy: no link to an embargoed parent or child.
+                "parent": public_parent(activity),
+                "children": public_children(activity),
             },
             page_related=("reporting_org", "parent"),
             page_prefetch=(
@@ -111,6 +115,15 @@ KINDS: dict[str, RecordKind] = {
             AnnualPlan,
             _("Annual plans"),
             "pages/records/plan.html",
+            # Only the allocations to public activities: a draft's or an embargoed activity's
+            # title and amount stay off the plan's page.
+            lambda plan: {
+                "allocations": [
+                    allocation
+                    for allocation in plan.allocations.all()
+                    if policy.is_public(allocation.activity)
+                ]
+            },
             page_related=("reporting_org",),
             page_prefetch=(
                 Prefetch("allocations", queryset=PlanAllocation.objects.select_related("activity")),

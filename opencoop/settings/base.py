@@ -21,6 +21,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 
 INSTALLED_APPS = [
     "opencoop.core",
+    "opencoop.access",
     "opencoop.codelists",
     "opencoop.organisations",
     "opencoop.activities",

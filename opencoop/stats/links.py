@@ -7,16 +7,17 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from wagtail.models import Locale, Page
 
+from opencoop.access import policy
 from opencoop.organisations.models import Organisation
 
 
 def catalogue_page(locale: Locale | None) -> Page | None:
-    """Return the live catalogue page of ``locale``, or None when the portal has none."""
+    """Return the public catalogue page of ``locale``, or None when the portal has none."""
     try:
         from opencoop.catalogue.models import CataloguePage
     except ImportError:
         return None
-    pages = CataloguePage.objects.live().order_by("path")
+    pages = policy.public_pages(CataloguePage.objects.order_by("path"))
     if locale is not None:
         pages = pages.filter(locale=locale)
     return pages.first()

@@ -11,6 +11,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
+from opencoop.access import policy
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
@@ -58,7 +59,7 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
         kinds = (StatisticsPage, PlansOverviewPage, MapPage)
 
         def find() -> list[Page]:
-            siblings = self.get_siblings(inclusive=False).live()
+            siblings = policy.public_pages(self.get_siblings(inclusive=False))
             return [page for page in siblings.specific() if isinstance(page, kinds)]
 
         number = request_generation(request) if request is not None else None

@@ -40,7 +40,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear, Left, NullIf, RowNumber, StrIndex
 from django.utils.translation import gettext as _
 
-from opencoop.activities.disclosure import public_activities
+from opencoop.access import policy
+from opencoop.activities.disclosure import hiding_participations, public_activities
 from opencoop.activities.models import (
     ActivityQuerySet,
     Budget,
@@ -90,7 +91,7 @@ class Scope:
 
     def plans(self) -> QuerySet[AnnualPlan]:
         """Return the published annual plans of the scope."""
-        qs = AnnualPlan.objects.published()
+        qs = policy.public(AnnualPlan)
         if self.organisation is not None:
             qs = qs.filter(reporting_org=self.organisation)
         return qs
@@ -453,9 +454,7 @@ def by_partner_type(scope: Scope) -> FigureTable:
     counted together, without their type.
     """
     # As ``public_participants`` describes them: a partner hidden in one role is hidden in all.
-    hidden = ParticipatingOrg.objects.filter(
-        activity=OuterRef("activity_id"), organisation=OuterRef("organisation_id"), hide_name=True
-    )
+    hidden = hiding_participations(OuterRef("activity_id"), OuterRef("organisation_id"))
     parts = (
         ParticipatingOrg.objects.filter(activity_id__in=scope.activities().values("id"))
         .annotate(hidden=Exists(hidden))

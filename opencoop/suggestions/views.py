@@ -55,9 +55,10 @@ def refuse_flood_or_robot(page, request: HttpRequest) -> HttpResponse | None:
 @require_POST
 def send(request: HttpRequest, page_id: int) -> HttpResponse:
     """Check where the form was sent from and the spam traps, then let the page store it."""
+    from opencoop.access import policy
     from opencoop.pages.models import SuggestionPage
 
-    page = get_object_or_404(SuggestionPage.objects.live(), pk=page_id)
+    page = get_object_or_404(policy.public_pages(SuggestionPage.objects.all()), pk=page_id)
     language = page.locale.language_code
     with translation.override(language):
         request.LANGUAGE_CODE = language

@@ -9,6 +9,7 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def site_search_url(context) -> str:
     """Return the address of the site search page in the current language ("" if none)."""
+    from opencoop.access import policy
     from opencoop.catalogue.models import SearchPage
 
     request = context.get("request")
@@ -16,7 +17,7 @@ def site_search_url(context) -> str:
     cache = getattr(request, "_catalogue_search_urls", None) if request is not None else None
     if cache is not None and lang in cache:
         return cache[lang]
-    page = SearchPage.objects.live().filter(locale__language_code=lang).first()
+    page = policy.public_pages(SearchPage.objects.filter(locale__language_code=lang)).first()
     url = (page.get_url(request) or "") if page is not None else ""
     if request is not None:
         request._catalogue_search_urls = {**(cache or {}), lang: url}

@@ -20,6 +20,7 @@ from django.utils import timezone
 from lxml import etree
 from wagtail.models import Site
 
+from opencoop.access import policy
 from opencoop.activities.disclosure import is_public, public_activities
 from opencoop.activities.models import (
     Activity,
@@ -272,7 +273,7 @@ def activity_document(element: etree._Element) -> bytes:
 def plan_total_budgets(organisation: Organisation) -> list[YearBudget]:
     """Return the planned total of each published annual plan that states one, by year."""
     plans = (
-        AnnualPlan.objects.published()
+        policy.public(AnnualPlan)
         .filter(reporting_org=organisation, planned_total__isnull=False)
         .order_by("year")
     )
@@ -335,7 +336,7 @@ def organisation_documents(organisation: Organisation) -> list[PlanDocument]:
     """Return the documents of the published annual plans, newest plan first."""
     return list(
         PlanDocument.objects.filter(
-            plan__in=AnnualPlan.objects.published().filter(reporting_org=organisation)
+            plan__in=policy.public(AnnualPlan).filter(reporting_org=organisation)
         )
         .select_related("document", "plan")
         .order_by("-plan__year", "sort_order", "pk")
@@ -345,7 +346,7 @@ def organisation_documents(organisation: Organisation) -> list[PlanDocument]:
 def organisation_last_updated(organisation: Organisation) -> datetime.datetime:
     """Return the latest publication among the organisation's plans and public activities."""
     dates = [
-        AnnualPlan.objects.published()
+        policy.public(AnnualPlan)
         .filter(reporting_org=organisation)
         .aggregate(latest=Max("last_published_at"))["latest"],
         reporting_org_activities(organisation).aggregate(latest=Max("last_published_at"))["latest"],
