@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 # How long a client should wait before trying again while the database is away (seconds).
 RETRY_AFTER_SECONDS = 30
@@ -72,5 +73,39 @@ def unavailable_response(request: HttpRequest | None) -> HttpResponse:
     """Return the friendly 503 page shown while the database is away."""
     response = render_error_page(request, "503.html", 503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# Where a request may carry a NUL byte or invalid UTF-8 (see ``RequestHygieneMiddleware``).
+HOSTILE_PARTS = {
+    "path": _(
+        "The address contains a character that is not allowed (a NUL byte or a byte that is "
+        "not UTF-8) in its path: check the link."
+    ),
+    "query": _(
+        "The address contains a character that is not allowed (a NUL byte or a byte that is "
+        "not UTF-8) in its parameters, after “?”: check the link."
+    ),
+    "form": _(
+        "The form contains a character that is not allowed (a NUL byte or a byte that is not "
+        "UTF-8): remove it from the text and send the form again."
+    ),
+}
+
+
+def hostile_input_response(request: HttpRequest, part: str) -> HttpResponse:
+    """Return the 400 answer to a request with a NUL byte or invalid UTF-8 in ``part``.
+
+    JSON with the API's error shape under ``/api/`` (in the API's default language), the site's
+    error page, in the address's language, elsewhere.
+    """
+    if request.path_info.startswith("/api/"):
+        with translation.override(settings.LANGUAGE_CODE):
+            detail = str(HOSTILE_PARTS[part])
+        response: HttpResponse = JsonResponse({"detail": detail, "errors": [part]}, status=400)
+    else:
+        # Lazy: the page writes it in each of its languages.
+        response = render_error_page(request, "400.html", 400, {"message": HOSTILE_PARTS[part]})
     response["Cache-Control"] = "no-store"
     return response

@@ -1,4 +1,4 @@
-"""Middleware for running in production: request ids, security headers, database outages."""
+"""Middleware for running in production: request ids, input hygiene, security headers, outages."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from .errors import is_database_unavailable, unavailable_response
+from .errors import hostile_input_response, is_database_unavailable, unavailable_response
 from .logs import request_id_var
 
 access_log = logging.getLogger("opencoop.access")
@@ -54,6 +57,80 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+# Django decodes the path and percent-encodes again the bytes that are not UTF-8 (uppercase, as
+# %FF); a valid character is decoded, so an encoded high byte left in the path is a broken one
+# (or an encoded "%" before hex digits, which addresses nothing on this site either).
+BROKEN_UTF8_IN_PATH_RE = re.compile(r"%[89A-F][0-9A-F]")
+
+
+def _path_is_clean(path_info: str) -> bool:
+    return "\x00" not in path_info and not BROKEN_UTF8_IN_PATH_RE.search(path_info)
+
+
+def _query_bytes(request: HttpRequest) -> bytes:
+    """Return the query string's bytes, percent-decoded (WSGI gives them as ISO-8859-1)."""
+    raw = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
+    return unquote_to_bytes(raw.replace(b"+", b" "))
+
+
+def _is_clean(raw: bytes) -> bool:
+    """Say whether ``raw`` is valid UTF-8 without a NUL byte."""
+    if b"\x00" in raw:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def hostile_part(request: HttpRequest) -> str:
+    """Return which part of ``request`` holds a NUL byte or invalid UTF-8, or "" when none does.
+
+    The parts are "path", "query" and "form" (a URL-encoded POST body). Django repairs broken
+    UTF-8 in the path by percent-encoding it again and in parameters by replacing it, and lets
+    NUL bytes through, which PostgreSQL then refuses with an error (a 500); so the query and the
+    form are read as bytes here, and the path for what Django's repair leaves in it. Multipart forms are left to Django's form fields, which refuse NUL characters.
+    """
+    if not _path_is_clean(request.path_info):
+        return "path"
+    if not _is_clean(_query_bytes(request)):
+        return "query"
+    if request.method == "POST" and request.content_type == FORM_CONTENT_TYPE:
+        try:
+            body = request.body
+        except RequestDataTooBig:  # Django answers that itself when the form is read
+            return ""
+        if not _is_clean(unquote_to_bytes(body.replace(b"+", b" "))):
+            return "form"
+    return ""
+
+
+class RequestHygieneMiddleware:
+    """Refuse with 400 a request whose path, query or form holds a NUL byte or invalid UTF-8.
+
+    The answer has the endpoint's format: JSON under ``/api/``, the site's error page elsewhere.
+    It sits early, before anything (page cache, sessions, views) reads the request's data.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        part = hostile_part(request)
+        if part:
+            logger.warning(
+                "Request refused: NUL byte or invalid UTF-8 in its %s",
+                part,
+                extra={"status_code": 400},
+            )
+            return hostile_input_response(request, part)
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:
