@@ -16,6 +16,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_pat
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from opencoop.operations.pagecache import reads_query
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
@@ -147,6 +148,7 @@ class RecordIndexPage(RoutablePageMixin, PortalPage):
     @path("")
     def index(self, request):
         paginator = Paginator(self.kind.published(self.reporting_org), self.page_size)
+        reads_query(request, ["page"])
         try:
             page_number = int(request.GET.get("page", "1"))
         except ValueError:

@@ -11,6 +11,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
+from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
@@ -112,6 +113,7 @@ class PlansOverviewPage(ScopedFiguresPage):
     def plans_page(self, request) -> PaginatorPage:
         """Return the page of plans the request asks for (``?page=``), or raise Http404."""
         paginator = Paginator(plans_in_order(self.scope()), self.page_size)
+        reads_query(request, ["page"])
         try:
             number = int(request.GET.get("page", "1"))
         except ValueError:
