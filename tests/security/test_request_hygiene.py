@@ -21,7 +21,9 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def lead(response) -> str:
-    return BeautifulSoup(response.content, "html.parser").find("p", class_="lead").get_text()
+    """Return the error page's messages (one per language when the address has none)."""
+    soup = BeautifulSoup(response.content, "html.parser")
+    return " ".join(p.get_text() for p in soup.find_all("p", class_="lead"))
 
 
 @pytest.mark.parametrize(
