@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from csp.middleware import CSPMiddleware, PolicyParts
@@ -72,12 +73,6 @@ def _path_is_clean(path_info: str) -> bool:
     return "\x00" not in path_info and not BROKEN_UTF8_IN_PATH_RE.search(path_info)
 
 
-def _query_bytes(request: HttpRequest) -> bytes:
-    """Return the query string's bytes, percent-decoded (WSGI gives them as ISO-8859-1)."""
-    raw = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
-    return unquote_to_bytes(raw.replace(b"+", b" "))
-
-
 def _is_clean(raw: bytes) -> bool:
     """Say whether ``raw`` is valid UTF-8 without a NUL byte."""
     if b"\x00" in raw:
@@ -89,47 +84,75 @@ def _is_clean(raw: bytes) -> bool:
     return True
 
 
-def hostile_part(request: HttpRequest) -> str:
-    """Return which part of ``request`` holds a NUL byte or invalid UTF-8, or "" when none does.
+def _unclean_field(encoded: bytes) -> str | None:
+    """Return the name of the first field of URL-encoded ``encoded`` that is not clean, or None.
 
-    The parts are "path", "query" and "form" (a URL-encoded POST body). Django repairs broken
-    UTF-8 in the path by percent-encoding it again and in parameters by replacing it, and lets
-    NUL bytes through, which PostgreSQL then refuses with an error (a 500); so the query and the
-    form are read as bytes here, and the path for what Django's repair leaves in it. Multipart forms are left to Django's form fields, which refuse NUL characters.
+    The name is shown to the visitor: its bad bytes are replaced and it is cut short.
+    """
+    for item in encoded.split(b"&"):
+        raw_name, _sep, raw_value = item.partition(b"=")
+        name = unquote_to_bytes(raw_name.replace(b"+", b" "))
+        value = unquote_to_bytes(raw_value.replace(b"+", b" "))
+        if not (_is_clean(name) and _is_clean(value)):
+            shown = name.replace(b"\x00", b"").decode("utf-8", "replace")
+            return shown[:40] or "?"
+    return None
+
+
+@dataclass(frozen=True)
+class HostileInput:
+    """Where a request holds a NUL byte or invalid UTF-8: its path, a parameter, a form field."""
+
+    part: str  # "path", "query" or "form"
+    name: str = ""  # the parameter or field
+
+
+def hostile_input(request: HttpRequest) -> HostileInput | None:
+    """Return where ``request`` holds a NUL byte or invalid UTF-8, or None when it does not.
+
+    Django repairs broken UTF-8 in the path by percent-encoding it again and in parameters by
+    replacing it, and lets NUL bytes through, which PostgreSQL then refuses with an error (a
+    500); so the query and a URL-encoded form are read as bytes here, and the path for what
+    Django's repair leaves in it. Multipart forms are left to Django's form fields, which refuse
+    NUL characters themselves.
     """
     if not _path_is_clean(request.path_info):
-        return "path"
-    if not _is_clean(_query_bytes(request)):
-        return "query"
+        return HostileInput("path")
+    query = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")  # ISO-8859-1 in WSGI
+    name = _unclean_field(query)
+    if name is not None:
+        return HostileInput("query", name)
     if request.method == "POST" and request.content_type == FORM_CONTENT_TYPE:
         try:
             body = request.body
         except RequestDataTooBig:  # Django answers that itself when the form is read
-            return ""
-        if not _is_clean(unquote_to_bytes(body.replace(b"+", b" "))):
-            return "form"
-    return ""
+            return None
+        name = _unclean_field(body)
+        if name is not None:
+            return HostileInput("form", name)
+    return None
 
 
 class RequestHygieneMiddleware:
     """Refuse with 400 a request whose path, query or form holds a NUL byte or invalid UTF-8.
 
-    The answer has the endpoint's format: JSON under ``/api/``, the site's error page elsewhere.
-    It sits early, before anything (page cache, sessions, views) reads the request's data.
+    The answer has the endpoint's format (see ``hostile_input_response``). It sits early, before
+    anything (page cache, sessions, views) reads the request's data.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        part = hostile_part(request)
-        if part:
+        found = hostile_input(request)
+        if found is not None:
             logger.warning(
-                "Request refused: NUL byte or invalid UTF-8 in its %s",
-                part,
+                "Request refused: NUL byte or invalid UTF-8 in its %s %s",
+                found.part,
+                found.name,
                 extra={"status_code": 400},
             )
-            return hostile_input_response(request, part)
+            return hostile_input_response(request, found.part, found.name)
         return self.get_response(request)
 
 

@@ -42,7 +42,9 @@ def test_the_api_answers_400_in_json(client, url):
     assert response["Content-Type"].startswith("application/json")
     body = json.loads(response.content)
     assert "NUL" in body["detail"]
-    assert body["errors"] in (["path"], ["query"])
+    assert body["errors"] == [body["detail"]]
+    if "?" in url:
+        assert "parametro “q”" in body["detail"]
 
 
 @pytest.mark.parametrize(
@@ -51,9 +53,10 @@ def test_the_api_answers_400_in_json(client, url):
         ("/it/%00/", "nel percorso"),
         ("/it/%ff/", "nel percorso"),
         ("/en/%00", "in its path"),
-        (CATALOGUE + "?q=%00", "in its parameters"),
-        (CATALOGUE + "?q=%ff", "in its parameters"),
-        (CATALOGUE + "?country=BR&q=a%00b", "in its parameters"),
+        (CATALOGUE + "?q=%00", "in its parameter “q”"),
+        (CATALOGUE + "?q=%ff", "in its parameter “q”"),
+        (CATALOGUE + "?country=BR&q=a%00b", "in its parameter “q”"),
+        (CATALOGUE + "?%00=1", "in its parameter “?”"),
     ],
 )
 def test_pages_answer_400_with_the_sites_error_page(client, url, part):
@@ -70,6 +73,24 @@ def test_valid_utf8_is_not_refused(client, url):
     assert client.get(url).status_code in (200, 404)
 
 
+@pytest.mark.parametrize(
+    ("url", "content_type"),
+    [
+        ("/opendata/catalogue/activities.csv?lang=en&q=water%00", "text/plain"),
+        ("/opendata/catalogue/activities.json?lang=en&q=water%ff", "application/json"),
+        ("/geography/all/map.json?lang=en&x=%00", "application/json"),
+    ],
+)
+def test_files_answer_400_in_their_own_format_and_language(client, url, content_type):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith(content_type)
+    text = response.content.decode()
+    if content_type == "application/json":
+        text = json.loads(text)["detail"]
+    assert "(a NUL byte or a byte that is not UTF-8) in its parameter “" in text
+
+
 def suggestion_page_id() -> int:
     return Page.objects.get(slug="suggestions", locale__language_code="en").id
 
@@ -80,5 +101,5 @@ def test_a_form_with_a_nul_or_broken_utf8_is_refused_and_nothing_is_stored(clien
     for url in (f"/suggestions/{suggestion_page_id()}/send/", "/en/suggestions/"):
         response = client.post(url, body, content_type=FORM, HTTP_ORIGIN="http://testserver")
         assert response.status_code == 400, url
-        assert "remove it from the text" in lead(response)
+        assert "in its field “message”: remove it from the text" in lead(response)
     assert Suggestion.objects.count() == 0
