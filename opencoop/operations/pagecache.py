@@ -37,6 +37,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -209,8 +210,9 @@ def cache_key(request: HttpRequest, current_generation: int, reads: Iterable[str
 
     Only the parameters in ``reads`` count, each with its values in the order sent.
     """
-    query = "&".join(
-        f"{name}={value}" for name in sorted(reads) for value in request.GET.getlist(name)
+    # Encoded, so that a value holding "&" or "=" cannot pass for another parameter.
+    query = urlencode(
+        [(name, value) for name in sorted(reads) for value in request.GET.getlist(name)]
     )
     digest = hashlib.sha256(f"{_address(request)}|{query}".encode()).hexdigest()
     return f"opencoop:page:{current_generation}:{digest}"

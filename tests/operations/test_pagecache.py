@@ -359,3 +359,10 @@ def test_a_list_page_keys_on_its_page_number(client):
     assert second["X-Cache"] == "miss"
     assert first.content != second.content
     assert get(client, "/api/v1/activities?page=2&page_size=2&utm=1")["X-Cache"] == "hit"
+
+
+def test_a_search_word_holding_a_parameter_is_not_taken_for_it(client):
+    filtered = get(client, CATALOGUE_EN + "?q=a&country=BR")
+    searched = get(client, CATALOGUE_EN + "?q=a%26country%3DBR")
+    assert searched["X-Cache"] == "miss"
+    assert searched.content != filtered.content
