@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from urllib.parse import urlencode
 
 from django.utils.functional import Promise
@@ -211,6 +211,12 @@ class CatalogueFilters:
     def querystring(self) -> str:
         """Return "?…" for these filters ("?" alone when there is none)."""
         return "?" + urlencode(self.query_pairs())
+
+
+# The GET parameters the catalogue reads, one per field (the page cache keys on these only).
+QUERY_PARAMETERS: tuple[str, ...] = tuple(
+    f.name for f in fields(CatalogueFilters) if f.name != "messages"
+)
 
 
 def _as_list(value) -> list[str]:

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 
-from .filters import CatalogueFilters
+from .filters import QUERY_PARAMETERS, CatalogueFilters
 from .presentation import (
     catalogue_context,
     keep_state_in_alternates,
@@ -35,6 +36,7 @@ class CataloguePage(PortalPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         lang = get_language() or self.locale.language_code
+        reads_query(request, QUERY_PARAMETERS)
         filters = CatalogueFilters.from_querydict(request.GET)
         result = catalogue(filters, lang=lang, page_size=self.page_size)
         context.update(catalogue_context(result, RecordLinks(self.locale), base_url=self.url))
@@ -56,6 +58,7 @@ class SearchPage(PortalPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         lang = get_language() or self.locale.language_code
+        reads_query(request, ["q"])
         q = " ".join(request.GET.get("q", "").split())[:200]
         results = site_search(q, locale=self.locale, lang=lang) if q else None
         context.update(search_context(q, results))

@@ -11,6 +11,7 @@ from wagtail.contrib.routable_page.models import path
 
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.operations.pagecache import reads_query
 from opencoop.stats.links import CatalogueLinks
 from opencoop.stats.models import ScopedFiguresPage
 from opencoop.stats.presentation import csv_response, present
@@ -66,6 +67,7 @@ class MapPage(ScopedFiguresPage):
         from opencoop.catalogue.selectors import RecordLinks
 
         context = super().get_context(request, *args, **kwargs)
+        reads_query(request, ["measure"])
         measure = request.GET.get("measure", "activities")
         if measure not in MEASURES:
             context["measure_error"] = _(

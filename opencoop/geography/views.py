@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opencoop.core.multilingual import portal_languages
+from opencoop.operations.pagecache import reads_query
 from opencoop.organisations.models import Organisation
 from opencoop.stats.selectors import Scope, by_country
 
@@ -17,6 +18,7 @@ from .selectors import map_data, map_points
 @require_GET
 def map_json(request: HttpRequest, scope: str) -> JsonResponse:
     """Return countries (activities and amounts by currency) and places of one scope."""
+    reads_query(request, ["lang"])
     lang = request.GET.get("lang") or portal_languages()[0]
     if lang not in portal_languages():
         message = _("lang: “%(value)s” is not a language of this portal (%(choices)s).") % {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 
 from django.utils.translation import gettext as _
+
+from opencoop.opendata.csvfiles import csv_writer
 
 from .mapping import COLUMNS, SHEET_TITLES, SHEETS
 
@@ -65,7 +66,7 @@ def xlsx_template() -> bytes:
 def csv_template(sheet: str) -> str:
     """Return one sheet's template as CSV (headings and one example row)."""
     output = io.StringIO()
-    writer = csv.writer(output)
+    writer = csv_writer(output)
     writer.writerow([column.header for column in COLUMNS[sheet]])
     writer.writerow([column.example for column in COLUMNS[sheet]])
     return output.getvalue()

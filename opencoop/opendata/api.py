@@ -21,6 +21,7 @@ from ninja.openapi.docs import Swagger
 
 from opencoop.activities.disclosure import public_activities
 from opencoop.core.multilingual import portal_languages
+from opencoop.operations.pagecache import reads_query
 
 from .downloads import licence
 from .records import (
@@ -177,6 +178,7 @@ def _page(paginator: Paginator, number: int) -> Page:
 
 def _listing(request: HttpRequest, page: Page, query: PageQuery, to_data: Callable) -> dict:
     """Return one page of results with counts, neighbouring pages and the licence."""
+    reads_query(request, type(query).model_fields)
     ctx = _context(request, query.lang)
     return {
         "count": page.paginator.count,
@@ -203,6 +205,7 @@ def _with_children(to_data: Callable) -> Callable:
 
 
 def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **lookup) -> dict:
+    reads_query(request, ["lang"])
     obj = qs.filter(**lookup).first()
     if obj is None:
         raise Http404(_("Nothing public has this address."))

@@ -13,12 +13,11 @@ one row with the recipients it names and the whole amounts.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -29,6 +28,7 @@ from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.organisations.models import Organisation
 
+from .csvfiles import line_writer
 from .iati.mapping import DAC_REGIONS, TAG_CODELISTS, decimal_text
 
 CHUNK_SIZE = 500
@@ -63,11 +63,12 @@ POLICY_MARKERS = (
 class Column:
     name: str
     description: str
+    numeric: bool = False  # computed by the portal: written as a number, never neutralised
 
 
 # The data dictionary of the CSV, in column order.
 COLUMNS = (
-    Column("year", "Reporting year: commitments and disbursements dated in it."),
+    Column("year", "Reporting year: commitments and disbursements dated in it.", numeric=True),
     Column("donor_code", "OECD DAC donor code (setting OPENCOOP_CRS_DONOR_CODE; blank if unset)."),
     Column("donor_name", "Reporting country: the country of the reporting organisation."),
     Column("agency_code", "CRS agency code (setting OPENCOOP_CRS_AGENCY_CODE; blank if unset)."),
@@ -79,7 +80,9 @@ COLUMNS = (
     Column("recipient_region_code", "OECD DAC code of the recipient region."),
     Column("recipient_region_name", "Name of the recipient region."),
     Column(
-        "share_percent", "Share of the activity's amounts in this row (recipient's percentage)."
+        "share_percent",
+        "Share of the activity's amounts in this row (recipient's percentage).",
+        numeric=True,
     ),
     Column("flow_type", "Type of flow (IATI FlowType = CRS flow code)."),
     Column("finance_type", "Type of finance (IATI FinanceType = CRS finance type)."),
@@ -93,11 +96,16 @@ COLUMNS = (
     ),
     Column("channel_name", "Name of the implementing partner (blank when it is not published)."),
     Column("currency", "ISO 4217 currency of the amounts."),
-    Column("commitments", "Commitments dated in the year (IATI transaction type 2), this share."),
+    Column(
+        "commitments",
+        "Commitments dated in the year (IATI transaction type 2), this share.",
+        numeric=True,
+    ),
     Column(
         "disbursements",
         "Disbursements and expenditure dated in the year (IATI transaction types 3 and 4), "
         "this share.",
+        numeric=True,
     ),
     *(
         Column(
@@ -105,6 +113,7 @@ COLUMNS = (
             f"Policy marker “{registry.get('PolicyMarker').label(code, 'en')}”: significance "
             "(0 not targeted, 1 significant, 2 principal, 3 principal and in support of an "
             "action programme, 4 explicit primary objective); blank when not marked.",
+            numeric=True,
         )
         for code, name in POLICY_MARKERS
     ),
@@ -112,6 +121,7 @@ COLUMNS = (
     Column("description", "General description of the activity."),
 )
 HEADER = [column.name for column in COLUMNS]
+NUMERIC = {column.name for column in COLUMNS if column.numeric}
 
 
 @dataclass(frozen=True)
@@ -265,16 +275,19 @@ def crs_rows(organisation: Organisation, year: int, lang: str = "en") -> Iterato
                 }
 
 
-class _Line:
-    """Let ``csv.writer`` hand back each line it writes."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def iter_crs_csv(organisation: Organisation, year: int, lang: str = "en") -> Iterator[str]:
     """Yield the CRS table as CSV lines: the header, then one line per row."""
-    writer = csv.writer(_Line())
+    writer = line_writer()
     yield writer.writerow(HEADER)
     for row in crs_rows(organisation, year, lang):
-        yield writer.writerow([row[name] for name in HEADER])
+        yield writer.writerow([_cell(name, row[name]) for name in HEADER])
+
+
+def _cell(name: str, value: str) -> str | Decimal:
+    """Hand the writer the portal's figures as numbers, so that only texts are neutralised."""
+    if name in NUMERIC and value:
+        try:
+            return Decimal(value)
+        except InvalidOperation:  # not a figure after all: written as text, neutralised
+            return value
+    return value

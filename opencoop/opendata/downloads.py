@@ -7,12 +7,12 @@ the data dictionary on the Open data page all read them. Rows are produced by a 
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -40,6 +40,7 @@ from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import portal_languages, text
 
+from .csvfiles import line_writer
 from .records import (
     CatalogueSelection,
     Context,
@@ -371,13 +372,6 @@ def _filter_lists(filters: CatalogueFilters) -> dict[str, list[str]]:
 # Writers -----------------------------------------------------------------------------------------
 
 
-class _Line:
-    """A file-like object that hands back what csv.writer writes (one row at a time)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_value(value: object) -> object:
     if value is None:
         return ""
@@ -386,13 +380,14 @@ def _csv_value(value: object) -> object:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:.2f}"
+        # A number, not a text: the CSV writer leaves it as it is (a negative amount included).
+        return Decimal(f"{value:.2f}")
     return value
 
 
 def iter_csv(selection: CatalogueSelection, ctx: Context) -> Iterator[str]:
     """Yield the CSV file line by line: a header of column keys, then one line per activity."""
-    writer = csv.writer(_Line())
+    writer = line_writer()
     yield writer.writerow(COLUMN_KEYS)
     for row in iter_rows(selection, ctx):
         yield writer.writerow([_csv_value(value) for value in row])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 # How long a client should wait before trying again while the database is away (seconds).
 RETRY_AFTER_SECONDS = 30
@@ -72,5 +74,68 @@ def unavailable_response(request: HttpRequest | None) -> HttpResponse:
     """Return the friendly 503 page shown while the database is away."""
     response = render_error_page(request, "503.html", 503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# What is wrong when a request carries a NUL byte or invalid UTF-8 (``RequestHygieneMiddleware``).
+HOSTILE_PARTS = {
+    "path": _(
+        "The address contains a character that is not allowed (a NUL byte or a byte that is "
+        "not UTF-8) in its path: check the link."
+    ),
+    "query": _(
+        "The address contains a character that is not allowed (a NUL byte or a byte that is "
+        "not UTF-8) in its parameter “%(name)s”, after “?”: check the link."
+    ),
+    "form": _(
+        "The form contains a character that is not allowed (a NUL byte or a byte that is not "
+        "UTF-8) in its field “%(name)s”: remove it from the text and send the form again."
+    ),
+}
+# Addresses answered in JSON; other addresses of a file (a last segment with an extension, as
+# activities.csv or feeds/activities.atom) are answered in plain text, pages with a page.
+JSON_PREFIXES = ("/api/",)
+
+
+class _Message:
+    """A message with its values, written in the language active when it is shown.
+
+    The error page shows every language of an address without a prefix, each in its own
+    ``{% language %}`` block, so the text is made only then.
+    """
+
+    def __init__(self, message: Promise, values: dict) -> None:
+        self.message, self.values = message, values
+
+    def __str__(self) -> str:
+        return str(self.message) % self.values
+
+
+def hostile_input_response(request: HttpRequest, part: str, name: str = "") -> HttpResponse:
+    """Return the 400 answer to a request with a NUL byte or invalid UTF-8 in ``part``.
+
+    In the endpoint's format: JSON (``detail`` and ``errors``, as the API and the downloads
+    write them) under ``/api/`` and for ``.json`` files, and plain text for other files, both in
+    the language of ``lang`` (else the default one); elsewhere the site's error page in the
+    address's language.
+    """
+    message = _Message(HOSTILE_PARTS[part], {"name": name})
+    # Files and the API speak the language of their ``lang`` parameter when it is one of ours.
+    codes = [code for code, _name in settings.LANGUAGES]
+    asked = request.GET.get("lang", "")
+    language = asked if asked in codes else settings.LANGUAGE_CODE
+    path = request.path_info
+    last_segment = path.rsplit("/", 1)[-1]
+    if path.startswith(JSON_PREFIXES) or last_segment.endswith(".json"):
+        with translation.override(language):
+            detail = str(message)
+        response: HttpResponse = JsonResponse({"detail": detail, "errors": [detail]}, status=400)
+    elif "." in last_segment:
+        with translation.override(language):
+            body = str(message) + "\n"
+        response = HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
+    else:
+        response = render_error_page(request, "400.html", 400, {"message": message})
     response["Cache-Control"] = "no-store"
     return response

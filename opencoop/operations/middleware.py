@@ -1,4 +1,4 @@
-"""Middleware for running in production: request ids, security headers, database outages."""
+"""Middleware for running in production: request ids, input hygiene, security headers, outages."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from .errors import is_database_unavailable, unavailable_response
+from .errors import hostile_input_response, is_database_unavailable, unavailable_response
 from .logs import request_id_var
 
 access_log = logging.getLogger("opencoop.access")
@@ -54,6 +58,102 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+# Django decodes the path and percent-encodes again the bytes that are not UTF-8 (uppercase, as
+# %FF); a valid character is decoded, so an encoded high byte left in the path is a broken one
+# (or an encoded "%" before hex digits, which addresses nothing on this site either).
+BROKEN_UTF8_IN_PATH_RE = re.compile(r"%[89A-F][0-9A-F]")
+
+
+def _path_is_clean(path_info: str) -> bool:
+    return "\x00" not in path_info and not BROKEN_UTF8_IN_PATH_RE.search(path_info)
+
+
+def _is_clean(raw: bytes) -> bool:
+    """Say whether ``raw`` is valid UTF-8 without a NUL byte."""
+    if b"\x00" in raw:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _unclean_field(encoded: bytes) -> str | None:
+    """Return the name of the first field of URL-encoded ``encoded`` that is not clean, or None.
+
+    The name is shown to the visitor: its bad bytes are replaced and it is cut short.
+    """
+    for item in encoded.split(b"&"):
+        raw_name, _sep, raw_value = item.partition(b"=")
+        name = unquote_to_bytes(raw_name.replace(b"+", b" "))
+        value = unquote_to_bytes(raw_value.replace(b"+", b" "))
+        if not (_is_clean(name) and _is_clean(value)):
+            shown = name.replace(b"\x00", b"").decode("utf-8", "replace")
+            return shown[:40] or "?"
+    return None
+
+
+@dataclass(frozen=True)
+class HostileInput:
+    """Where a request holds a NUL byte or invalid UTF-8: its path, a parameter, a form field."""
+
+    part: str  # "path", "query" or "form"
+    name: str = ""  # the parameter or field
+
+
+def hostile_input(request: HttpRequest) -> HostileInput | None:
+    """Return where ``request`` holds a NUL byte or invalid UTF-8, or None when it does not.
+
+    Django repairs broken UTF-8 in the path by percent-encoding it again and in parameters by
+    replacing it, and lets NUL bytes through, which PostgreSQL then refuses with an error (a
+    500); so the query and a URL-encoded form are read as bytes here, and the path for what
+    Django's repair leaves in it. Multipart forms are left to Django's form fields, which refuse
+    NUL characters themselves.
+    """
+    if not _path_is_clean(request.path_info):
+        return HostileInput("path")
+    query = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")  # ISO-8859-1 in WSGI
+    name = _unclean_field(query)
+    if name is not None:
+        return HostileInput("query", name)
+    if request.method == "POST" and request.content_type == FORM_CONTENT_TYPE:
+        try:
+            body = request.body
+        except RequestDataTooBig:  # Django answers that itself when the form is read
+            return None
+        name = _unclean_field(body)
+        if name is not None:
+            return HostileInput("form", name)
+    return None
+
+
+class RequestHygieneMiddleware:
+    """Refuse with 400 a request whose path, query or form holds a NUL byte or invalid UTF-8.
+
+    The answer has the endpoint's format (see ``hostile_input_response``). It sits early, before
+    anything (page cache, sessions, views) reads the request's data.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        found = hostile_input(request)
+        if found is not None:
+            logger.warning(
+                "Request refused: NUL byte or invalid UTF-8 in its %s %s",
+                found.part,
+                found.name,
+                extra={"status_code": 400},
+            )
+            return hostile_input_response(request, found.part, found.name)
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -14,6 +14,14 @@ entries of older generations are never read again and expire by themselves. The 
 once and again when the transaction commits, so that a page rendered from data read before the
 commit is never stored under the new generation.
 
+What the key holds of the query string: only the GET parameters the page says it reads. A page
+(or a data endpoint) declares them with ``reads_query(request, names)`` beside the code that reads
+them; the names each address reads are remembered in a small per-address entry, so that the next
+request knows them before rendering. Parameters a page does not read (``?utm_source=…``, junk)
+never create an entry: such a request is answered from the entry of the same page without them,
+or rendered and not stored. A page that declares nothing is cached only when it is asked without
+a query string, since what it reads is not known.
+
 What is never stored: answers other than 200, streamed answers, answers that set a cookie or use
 the CSRF token or the session, answers with a CSP nonce or a per-view CSP, answers marked
 private or no-store, and answers that vary on a header other than the language and the cookie.
@@ -28,7 +36,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -42,6 +51,8 @@ from django.utils.translation import get_language, get_language_from_path
 logger = logging.getLogger("opencoop.operations")
 
 GENERATION_KEY = "opencoop:pagecache:generation"
+# Remembered for an address whose page declared no parameters: its query is not understood.
+UNDECLARED = "undeclared"
 CACHE_HEADER = "X-Cache"
 # Public data addresses outside the language prefixes (the pages are all under /<language>/).
 DATA_PREFIXES = ("/geography/", "/api/v1/")
@@ -175,17 +186,41 @@ def is_cacheable_response(request: HttpRequest, response: HttpResponseBase) -> b
     return vary <= HARMLESS_VARY
 
 
-def cache_key(request: HttpRequest, current_generation: int) -> str:
-    """Return the key of ``request``'s page: generation, scheme, host, path, query, language."""
-    address = "|".join(
-        (
-            request.scheme,
-            request.get_host(),
-            request.get_full_path(),
-            get_language() or "",
-        )
+def reads_query(request: HttpRequest, names: Iterable[str]) -> None:
+    """Declare that the answer to ``request`` depends on the GET parameters ``names``.
+
+    Call it where the page or endpoint reads them; the page cache keys on these only.
+    """
+    declared = getattr(request, "page_cache_reads", frozenset())
+    request.page_cache_reads = declared | frozenset(names)
+
+
+def declared_reads(request: HttpRequest) -> tuple[str, ...] | None:
+    """Return the parameters the answer declared it reads (sorted), or None if it declared none."""
+    declared = getattr(request, "page_cache_reads", None)
+    return tuple(sorted(declared)) if declared is not None else None
+
+
+def _address(request: HttpRequest) -> str:
+    return "|".join((request.scheme, request.get_host(), request.path, get_language() or ""))
+
+
+def reads_key(request: HttpRequest, current_generation: int) -> str:
+    """Return the key of the entry remembering which parameters ``request``'s address reads."""
+    digest = hashlib.sha256(_address(request).encode()).hexdigest()
+    return f"opencoop:pagereads:{current_generation}:{digest}"
+
+
+def cache_key(request: HttpRequest, current_generation: int, reads: Iterable[str] = ()) -> str:
+    """Return the key of ``request``'s page: generation, address, language, the parameters read.
+
+    Only the parameters in ``reads`` count, each with its values in the order sent.
+    """
+    # Encoded, so that a value holding "&" or "=" cannot pass for another parameter.
+    query = urlencode(
+        [(name, value) for name in sorted(reads) for value in request.GET.getlist(name)]
     )
-    digest = hashlib.sha256(address.encode()).hexdigest()
+    digest = hashlib.sha256(f"{_address(request)}|{query}".encode()).hexdigest()
     return f"opencoop:page:{current_generation}:{digest}"
 
 
@@ -217,9 +252,14 @@ class PageCacheMiddleware:
         seconds = page_cache_seconds()
         if not seconds or not is_cacheable_request(request):
             return self.get_response(request)
+        sent = set(request.GET)
         try:
-            key = cache_key(request, generation())
-            frozen = cache.get(key)
+            current = generation()
+            reads = cache.get(reads_key(request, current)) if sent else ()
+            if reads == UNDECLARED:
+                # The page does not say what it reads: a query string may change it.
+                return self.get_response(request)
+            frozen = cache.get(cache_key(request, current, reads)) if reads is not None else None
         except CacheUnavailable:  # Already logged by the cache backend, once per outage.
             return self.get_response(request)
         except Exception:  # A cache outage slows the site down; it must not stop it.
@@ -231,11 +271,29 @@ class PageCacheMiddleware:
         else:
             response = self.get_response(request)
             if request.method == "GET" and is_cacheable_response(request, response):
-                try:
-                    cache.set(key, _freeze(response), seconds)
-                except Exception:
-                    logger.warning("Page cache unavailable", exc_info=True)
+                self._store(request, response, current, sent, seconds)
             response[CACHE_HEADER] = "miss"
         # Shared caches downstream must not hand an anonymous answer to a signed-in editor.
         patch_vary_headers(response, ("Cookie",))
         return response
+
+    @staticmethod
+    def _store(
+        request: HttpRequest,
+        response: HttpResponseBase,
+        current: int,
+        sent: set[str],
+        seconds: int,
+    ) -> None:
+        """Keep the page, keyed on the parameters it read, and remember which those are.
+
+        A page rendered for a request with parameters it does not read is not kept: it may echo
+        them (the API's page links do), and the entry of the page without them serves them.
+        """
+        reads = declared_reads(request)
+        try:
+            cache.set(reads_key(request, current), UNDECLARED if reads is None else reads, seconds)
+            if sent <= set(reads or ()):
+                cache.set(cache_key(request, current, reads or ()), _freeze(response), seconds)
+        except Exception:
+            logger.warning("Page cache unavailable", exc_info=True)

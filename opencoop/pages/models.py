@@ -17,6 +17,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from opencoop.access import policy
+
+from opencoop.operations.pagecache import reads_query
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
@@ -158,6 +160,7 @@ class RecordIndexPage(RoutablePageMixin, PortalPage):
     @path("")
     def index(self, request):
         paginator = Paginator(self.kind.published(self.reporting_org), self.page_size)
+        reads_query(request, ["page"])
         try:
             page_number = int(request.GET.get("page", "1"))
         except ValueError:

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every log line of the request carries its id.
     "opencoop.operations.middleware.RequestIdMiddleware",
+    # Before anything reads the request: NUL bytes and broken UTF-8 get a 400.
+    "opencoop.operations.middleware.RequestHygieneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "opencoop.operations.middleware.ContentSecurityPolicyMiddleware",
     "opencoop.operations.middleware.PermissionsPolicyMiddleware",

@@ -12,6 +12,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from opencoop.access import policy
+
+from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
@@ -113,6 +115,7 @@ class PlansOverviewPage(ScopedFiguresPage):
     def plans_page(self, request) -> PaginatorPage:
         """Return the page of plans the request asks for (``?page=``), or raise Http404."""
         paginator = Paginator(plans_in_order(self.scope()), self.page_size)
+        reads_query(request, ["page"])
         try:
             number = int(request.GET.get("page", "1"))
         except ValueError:

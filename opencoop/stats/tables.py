@@ -6,7 +6,6 @@ A chart, the table under it, its CSV download and the map all read one ``FigureT
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from opencoop.opendata.csvfiles import csv_writer
 
 EUR = "EUR"
 CENT = Decimal("0.01")
@@ -104,20 +105,27 @@ class FigureTable:
             for i, column in enumerate(self.columns)
         )
 
-    def csv_rows(self) -> Iterator[list[str]]:
+    def csv_rows(self) -> Iterator[list[str | Decimal | int]]:
         """Yield the CSV: a header, then one line per row, values as plain numbers."""
         yield ["code", "label", *(column.key for column in self.columns)]
         for row in self.rows:
-            yield [row.code, row.label, *(plain_number(value) for value in row.values)]
+            yield [row.code, row.label, *(csv_number(value) for value in row.values)]
         if self.footer is not None:
-            yield [self.footer.code, self.footer.label, *map(plain_number, self.footer.values)]
+            yield [self.footer.code, self.footer.label, *map(csv_number, self.footer.values)]
 
     def csv_text(self) -> str:
-        """Return the CSV as text."""
+        """Return the CSV as text (labels neutralised for spreadsheets, figures as numbers)."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_writer(buffer, lineterminator="\n")
         writer.writerows(self.csv_rows())
         return buffer.getvalue()
+
+
+def csv_number(value: Decimal | int) -> Decimal | int:
+    """Return a figure for a CSV file as a number: the writer prints it as ``plain_number``."""
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    return value
 
 
 def plain_number(value: Decimal | int) -> str:

@@ -4,7 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_MESSAGE_LENGTH
-from .protection import HONEYPOT_FIELD, TOKEN_FIELD, form_token_problem, issue_form_token
+from .protection import (
+    HONEYPOT_FIELD,
+    REUSED_MESSAGE,
+    TOKEN_FIELD,
+    claim_form_token,
+    form_token_problem,
+    issue_form_token,
+)
 
 
 class PageUrlWithTrapInput(forms.HiddenInput):
@@ -47,6 +54,11 @@ class SuggestionForm(forms.Form):
     )
     page_url = forms.CharField(widget=PageUrlWithTrapInput, required=False, max_length=500)
 
+    def __init__(self, *args, claim_token: bool = True, **kwargs) -> None:
+        """``claim_token=False`` checks the stamp without using it up (for a refusal's page)."""
+        super().__init__(*args, **kwargs)
+        self.claim_token = claim_token
+
     def clean_message(self) -> str:
         message = self.cleaned_data["message"].strip()
         if not message:
@@ -55,7 +67,11 @@ class SuggestionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        problem = form_token_problem(self.data.get(TOKEN_FIELD, ""))
+        token = self.data.get(TOKEN_FIELD, "")
+        problem = form_token_problem(token)
+        if not problem and self.claim_token and not self.errors and not claim_form_token(token):
+            # Sent twice at the same moment: the other submission used the stamp first.
+            problem = str(REUSED_MESSAGE)
         if problem:
             # On the message, so that the page's error summary lists it beside its field.
             self.add_error("message", problem)

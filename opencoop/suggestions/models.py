@@ -21,3 +21,21 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+class UsedFormToken(models.Model):
+    """A suggestions-form stamp already sent once: a replay of it is refused.
+
+    Only a keyed hash of the stamp is kept, until the stamp would be too old to be accepted
+    anyway; expired rows are deleted whenever a stamp is used.
+    """
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("used form stamp")
+        verbose_name_plural = _("used form stamps")
+
+    def __str__(self) -> str:
+        return self.digest[:12]

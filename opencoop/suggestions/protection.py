@@ -5,17 +5,25 @@ its Referer when it sends no Origin), a field hidden from people that robots fil
 honeypot), a signed time stamp that proves the form was loaded from the site a few seconds before
 it was sent, and a limit of messages per address and hour kept in the cache. They replace
 Django's CSRF token, whose cookie anonymous visitors must not get.
+
+Each stamp carries a random nonce and is accepted once: its hash is written to the database
+(``UsedFormToken``) when the message is accepted, so a replayed form is refused. The database,
+not the cache, because the cache may be down or emptied, and a stamp must not become reusable
+then; the rows live only as long as a stamp is valid.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import secrets
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -29,25 +37,78 @@ def _setting(name: str, default: int) -> int:
 
 
 def issue_form_token(now: float | None = None) -> str:
-    """Return a signed stamp of the moment the form was shown."""
-    return signing.dumps(int(now if now is not None else time.time()), salt=_SALT)
+    """Return a signed stamp of the moment the form was shown, unique to this showing."""
+    shown_at = int(now if now is not None else time.time())
+    return signing.dumps([shown_at, secrets.token_urlsafe(12)], salt=_SALT)
+
+
+def _shown_at(token: str) -> int | None:
+    """Return when the form of ``token`` was shown, or None if the stamp is not ours."""
+    try:
+        payload = signing.loads(token or "", salt=_SALT)
+    except signing.BadSignature:
+        return None
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
+        return None  # a stamp without a nonce could be shared by several showings
+    return payload[0]
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:form-token:{token}".encode()).hexdigest()
+
+
+def _used(token: str) -> bool:
+    from .models import UsedFormToken
+
+    return UsedFormToken.objects.filter(digest=_token_digest(token)).exists()
 
 
 def form_token_problem(token: str, now: float | None = None) -> str:
     """Return why a form stamp is not acceptable, or "" when it is."""
     now = now if now is not None else time.time()
-    try:
-        shown_at = signing.loads(token or "", salt=_SALT)
-    except signing.BadSignature:
+    shown_at = _shown_at(token)
+    if shown_at is None:
         return str(
             _("The form was not loaded from this site or has been altered: reload the page.")
         )
-    elapsed = now - int(shown_at)
+    elapsed = now - shown_at
     if elapsed < _setting("OPENCOOP_SUGGESTIONS_MIN_SECONDS", 3):
         return str(_("The form was sent too quickly: read your message again and send it."))
     if elapsed > _setting("OPENCOOP_SUGGESTIONS_MAX_AGE", 24 * 60 * 60):
         return str(_("The form has been open too long: reload the page and send it again."))
+    if _used(token):
+        return str(REUSED_MESSAGE)
     return ""
+
+
+REUSED_MESSAGE = _(
+    "This form has already been sent once, so it was not sent again: to send another "
+    "suggestion, reload the page and write it in the new form."
+)
+
+
+def claim_form_token(token: str, now: float | None = None) -> bool:
+    """Mark a valid stamp as used; say whether this call was the first to use it.
+
+    The insert is what decides, so two submissions of one stamp at the same moment cannot both
+    pass. Expired stamps are pruned here: they would be refused for their age anyway.
+    """
+    from .models import UsedFormToken
+
+    now = now if now is not None else time.time()
+    shown_at = _shown_at(token)
+    if shown_at is None:
+        return False
+    max_age = _setting("OPENCOOP_SUGGESTIONS_MAX_AGE", 24 * 60 * 60)
+    expires_at = datetime.datetime.fromtimestamp(shown_at + max_age + 60, tz=datetime.UTC)
+    current = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
+    UsedFormToken.objects.filter(expires_at__lt=current).delete()
+    try:
+        with transaction.atomic():
+            UsedFormToken.objects.create(digest=_token_digest(token), expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _origin_of(url: str) -> str:

@@ -22,7 +22,8 @@ logger = logging.getLogger("opencoop.suggestions")
 
 def render_refusal(page, request: HttpRequest, message: str, status: int) -> TemplateResponse:
     """Show the page again, the visitor's text kept, with ``message`` in its error summary."""
-    form = SuggestionForm(request.POST)
+    # The stamp is not used up: the form was not accepted, the visitor may send it again.
+    form = SuggestionForm(request.POST, claim_token=False)
     form.is_valid()
     # On the message, so that the page's error summary lists it beside its field.
     form.add_error("message", message)

@@ -204,3 +204,24 @@ def test_unknown_organisation_or_year(client, reporting_org):
     assert client.get(f"/opendata/crs/{REPORTING_ORG_IDENTIFIER}/1800.csv").status_code == 404
     with pytest.raises(CommandError, match="No reporting organisation"):
         call_command("crs_export", "--org", "XX-NOPE", "--year", "2024", stdout=io.StringIO())
+
+
+def test_formula_like_texts_are_neutralised_and_figures_stay_numbers(reporting_org, client):
+    hyperlink = '=HYPERLINK("http://evil.example","Click")'
+    activity = make_activity(
+        reporting_org,
+        "FORMULA",
+        title={"en": hyperlink, "it": "@SUM(1+1)"},
+        description={"en": "-2+3", "it": "+cmd"},
+    )
+    pay(activity, "2", datetime.date(YEAR, 2, 1), "-30000")  # a decommitment
+    pay(activity, "3", datetime.date(YEAR, 3, 1), "1500.5")
+    [row] = crs()
+    assert (row["project_title"], row["description"]) == ("'" + hyperlink, "'-2+3")
+    assert (row["commitments"], row["disbursements"]) == ("-30000.00", "1500.50")
+    assert (row["year"], row["share_percent"]) == (str(YEAR), "100")
+    [italian] = crs("--lang", "it")
+    assert (italian["project_title"], italian["description"]) == ("'@SUM(1+1)", "'+cmd")
+    response = client.get(f"/opendata/crs/{REPORTING_ORG_IDENTIFIER}/{YEAR}.csv")
+    served = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert served == [row]

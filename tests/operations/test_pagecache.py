@@ -309,3 +309,60 @@ def test_head_is_answered_from_the_page_a_get_cached(client):
     assert response.status_code == 200
     assert response["X-Cache"] == "hit"
     assert response.content == b""
+
+
+# Parameters a page does not read ---------------------------------------------------------------
+
+
+def cache_entries(prefix: str = "") -> int:
+    """Count the keys in the test settings' LocMemCache (those of ``prefix`` when given)."""
+    from django.core.cache import cache
+
+    return sum(1 for key in cache._cache if prefix in key)
+
+
+@pytest.mark.parametrize(
+    "url", [CATALOGUE_EN, PROJECT_EN, SECTION_EN + "projects/", "/api/v1/activities"]
+)
+def test_unknown_parameters_create_no_entries_and_get_the_same_page(client, url):
+    plain = get(client, url)
+    entries = cache_entries()
+    for number in range(300):
+        response = get(client, f"{url}?utm={number}")
+        assert response.content == plain.content
+    assert cache_entries() == entries
+
+
+def test_unknown_parameters_are_served_from_the_page_without_them(client):
+    get(client, CATALOGUE_BR)
+    junk = get(client, CATALOGUE_BR + "&utm_source=newsletter")
+    assert junk["X-Cache"] == "hit"
+    assert junk.content == get(client, CATALOGUE_BR).content
+
+
+def test_the_catalogue_still_caches_each_filter_and_page(client):
+    entries = cache_entries("opencoop:page:")
+    assert get(client, CATALOGUE_EN + "?country=BR")["X-Cache"] == "miss"
+    assert get(client, CATALOGUE_EN + "?country=BR")["X-Cache"] == "hit"
+    other = get(client, CATALOGUE_EN + "?country=PS")
+    assert other["X-Cache"] == "miss"
+    assert get(client, CATALOGUE_EN + "?country=PS")["X-Cache"] == "hit"
+    first, second = get(client, CATALOGUE_EN), get(client, CATALOGUE_EN + "?page=2")
+    assert second["X-Cache"] == "miss"
+    assert first.content != second.content
+    assert cache_entries("opencoop:page:") == entries + 4
+
+
+def test_a_list_page_keys_on_its_page_number(client):
+    first = get(client, "/api/v1/activities?page_size=2")
+    second = get(client, "/api/v1/activities?page_size=2&page=2")
+    assert second["X-Cache"] == "miss"
+    assert first.content != second.content
+    assert get(client, "/api/v1/activities?page=2&page_size=2&utm=1")["X-Cache"] == "hit"
+
+
+def test_a_search_word_holding_a_parameter_is_not_taken_for_it(client):
+    filtered = get(client, CATALOGUE_EN + "?q=a&country=BR")
+    searched = get(client, CATALOGUE_EN + "?q=a%26country%3DBR")
+    assert searched["X-Cache"] == "miss"
+    assert searched.content != filtered.content

@@ -27,6 +27,11 @@ def shown_form(client):
     return soup, fields
 
 
+def fresh_stamp() -> str:
+    """Return the stamp of a form shown 10 s ago (each showing has its own, used once)."""
+    return issue_form_token(now=time.time() - 10)
+
+
 def errors_of(response) -> str:
     summary = BeautifulSoup(response.content, "html.parser").find(id="error-summary")
     return summary.get_text(" ", strip=True) if summary else ""
@@ -83,11 +88,10 @@ def test_a_filled_honeypot_looks_accepted_but_stores_nothing(client):
 
 @override_settings(OPENCOOP_SUGGESTIONS_PER_HOUR=3)
 def test_one_address_may_send_only_so_many_per_hour(client):
-    stamp = issue_form_token(now=time.time() - 10)
     for n in range(3):
-        response = client.post(URL, {"message": f"Idea {n}", TOKEN_FIELD: stamp})
+        response = client.post(URL, {"message": f"Idea {n}", TOKEN_FIELD: fresh_stamp()})
         assert response.status_code == 302
-    response = client.post(URL, {"message": "One more idea", TOKEN_FIELD: stamp})
+    response = client.post(URL, {"message": "One more idea", TOKEN_FIELD: fresh_stamp()})
     assert response.status_code == 429
     assert "try again later" in errors_of(response)
     soup = BeautifulSoup(response.content, "html.parser")
@@ -95,7 +99,7 @@ def test_one_address_may_send_only_so_many_per_hour(client):
     assert Suggestion.objects.count() == 3
     # Another address is not affected.
     other = client.post(
-        URL, {"message": "From elsewhere", TOKEN_FIELD: stamp}, REMOTE_ADDR="203.0.113.9"
+        URL, {"message": "From elsewhere", TOKEN_FIELD: fresh_stamp()}, REMOTE_ADDR="203.0.113.9"
     )
     assert other.status_code == 302
     assert Suggestion.objects.count() == 4
@@ -103,8 +107,58 @@ def test_one_address_may_send_only_so_many_per_hour(client):
 
 @override_settings(OPENCOOP_CLIENT_IP_HEADER="HTTP_X_REAL_IP", OPENCOOP_SUGGESTIONS_PER_HOUR=1)
 def test_behind_a_proxy_the_limit_follows_the_forwarded_address(client):
-    stamp = issue_form_token(now=time.time() - 10)
-    first = client.post(URL, {"message": "a", TOKEN_FIELD: stamp}, HTTP_X_REAL_IP="198.51.100.1")
-    second = client.post(URL, {"message": "b", TOKEN_FIELD: stamp}, HTTP_X_REAL_IP="198.51.100.2")
-    third = client.post(URL, {"message": "c", TOKEN_FIELD: stamp}, HTTP_X_REAL_IP="198.51.100.1")
+    first = client.post(
+        URL, {"message": "a", TOKEN_FIELD: fresh_stamp()}, HTTP_X_REAL_IP="198.51.100.1"
+    )
+    second = client.post(
+        URL, {"message": "b", TOKEN_FIELD: fresh_stamp()}, HTTP_X_REAL_IP="198.51.100.2"
+    )
+    third = client.post(
+        URL, {"message": "c", TOKEN_FIELD: fresh_stamp()}, HTTP_X_REAL_IP="198.51.100.1"
+    )
     assert (first.status_code, second.status_code, third.status_code) == (302, 302, 429)
+
+
+@override_settings(OPENCOOP_SUGGESTIONS_PER_HOUR=100)
+def test_a_stamp_is_accepted_once_and_a_replay_is_refused_and_not_stored(client):
+    stamp = fresh_stamp()
+    first = client.post(URL, {"message": "A real suggestion.", TOKEN_FIELD: stamp})
+    assert first.status_code == 302
+    for _attempt in range(9):
+        again = client.post(URL, {"message": "A real suggestion.", TOKEN_FIELD: stamp})
+        assert again.status_code == 200
+        assert "already been sent once" in errors_of(again)
+    assert Suggestion.objects.count() == 1
+    # The page that refused the replay carries a new stamp, which goes through.
+    form = BeautifulSoup(again.content, "html.parser").find("form", method="post")
+    renewed = form.find("input", attrs={"name": TOKEN_FIELD})["value"]
+    assert renewed != stamp
+    assert form_token_problem(renewed, now=time.time() + 10) == ""
+
+
+def test_two_forms_shown_in_the_same_second_have_different_stamps():
+    now = time.time() - 10
+    assert issue_form_token(now=now) != issue_form_token(now=now)
+
+
+def test_a_form_refused_for_another_reason_keeps_its_stamp_usable(client):
+    stamp = fresh_stamp()
+    empty = client.post(URL, {"message": "  ", TOKEN_FIELD: stamp})
+    assert "message is empty" in errors_of(empty)
+    assert client.post(URL, {"message": "Now written.", TOKEN_FIELD: stamp}).status_code == 302
+
+
+@override_settings(OPENCOOP_SUGGESTIONS_MAX_AGE=60)
+def test_used_stamps_are_kept_only_while_they_could_be_accepted(client):
+    from opencoop.suggestions.models import UsedFormToken
+    from opencoop.suggestions.protection import claim_form_token
+
+    old = issue_form_token(now=time.time() - 3600)
+    assert claim_form_token(old, now=time.time() - 3590)
+    assert UsedFormToken.objects.count() == 1
+    new = fresh_stamp()
+    assert claim_form_token(new)
+    assert not claim_form_token(new)
+    # The hour-old stamp's row was pruned; only a hash of the new one is kept.
+    assert [row.digest for row in UsedFormToken.objects.all()] != [new]
+    assert UsedFormToken.objects.count() == 1
