@@ -17,7 +17,6 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from opencoop.access import policy
-
 from opencoop.operations.pagecache import reads_query
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion

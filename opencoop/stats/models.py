@@ -12,7 +12,6 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from opencoop.access import policy
-
 from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
