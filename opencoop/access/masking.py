@@ -18,14 +18,16 @@ MASKED_ORGANISATIONS = "_masked_organisation_fields"
 
 
 def sees_hidden(user, record: models.Model) -> bool:
-    """Say whether ``user`` may read ``record``'s hidden partner names and exact coordinates."""
+    """Say whether ``user`` may read ``record``'s hidden partner names and exact coordinates.
+
+    The policy's rule (``works_for``), the same that ``policy.may_see_field`` applies.
+    """
+    from opencoop.access.policy import works_for
     from opencoop.editorial import scope
 
-    if user is None or not user.is_authenticated:
-        return False
     if not scope.is_record_model(type(record)):
-        return True
-    return scope.access(user, record) == scope.FULL
+        return user is not None and user.is_authenticated
+    return works_for(user, getattr(record, "reporting_org_id", None))
 
 
 def _participations(record: models.Model) -> list:

@@ -195,7 +195,7 @@ def _attachments_cached() -> list[tuple[type[models.Model], str]]:
     return _ATTACHMENTS
 
 
-def _staff_of(user, reporting_org_id: int | None) -> bool:
+def works_for(user, reporting_org_id: int | None) -> bool:
     """Say whether ``user`` works for the authority ``reporting_org_id`` (or for every one)."""
     from opencoop.editorial.models import EditorialMembership
     from opencoop.editorial.roles import sees_everything
@@ -229,7 +229,7 @@ def may_download(user, document, today: datetime.date | None = None) -> bool:
         authorities = model.objects.filter(document=document).values_list(
             f"{field}__reporting_org_id", flat=True
         )
-        if any(_staff_of(user, org_id) for org_id in authorities):
+        if any(works_for(user, org_id) for org_id in authorities):
             return True
     return False
 
@@ -253,7 +253,7 @@ def may_see_field(user, obj: models.Model, field: str, today: datetime.date | No
             return False
     elif not may_see(user, record, today):
         return False
-    if _staff_of(user, getattr(record, "reporting_org_id", None)):
+    if works_for(user, getattr(record, "reporting_org_id", None)):
         return True
     return not disclosure.is_hidden_field(obj, field)
 
