@@ -140,11 +140,12 @@ class ReviewTask(AbstractGroupApprovalTask):
         verbose_name_plural = _("reviews by the authority's reviewers")
 
     def _may_review(self, obj, user) -> bool:
-        from .scope import can_reach
+        from opencoop.access.policy import in_scope
 
         if user.is_superuser:
             return True
-        return self._user_in_groups(user) and can_reach(user, obj, "publish")
+        # The access policy's scope, not only the records': the workflow also covers pages.
+        return self._user_in_groups(user) and in_scope(user, obj, "publish")
 
     def user_can_access_editor(self, obj, user) -> bool:
         return self._may_review(obj, user)
