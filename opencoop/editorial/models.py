@@ -194,6 +194,15 @@ class ReviewTask(AbstractGroupApprovalTask):
                 workflow_state__base_content_type_id=content_type_id,
                 workflow_state__object_id__in=ids,
             )
+        # Pages: those the page policy lets the user publish (their authorities' sections).
+        from wagtail.models import Page
+        from wagtail.permissions import policy_registry
+
+        pages = policy_registry.get_by_type(Page).instances_user_has_permission_for(user, "publish")
+        allowed |= models.Q(
+            workflow_state__base_content_type_id=ContentType.objects.get_for_model(Page).pk,
+            workflow_state__object_id__in=[str(pk) for pk in pages.values_list("pk", flat=True)],
+        )
         return states.filter(allowed)
 
     @classmethod

@@ -239,6 +239,19 @@ class ScopedPagePermissionPolicy(PagePermissionPolicy):
             user.is_superuser or any(policy.in_scope(user, instance, a) for a in actions)
         )
 
+    def users_with_any_permission_for_instance(self, actions, instance, include_superusers=True):
+        # Who is told about a page (submitted for review, published): its authority's staff
+        # and the administrators, not every authority's reviewers.
+        users = super().users_with_any_permission_for_instance(
+            actions, instance, include_superusers
+        )
+        in_scope = models.Q(is_superuser=True) | models.Q(groups__name=ADMINISTRATOR)
+        in_scope |= models.Q(
+            editorial_memberships__organisation_id__in=policy.authorities_of(instance),
+            editorial_memberships__relation=EditorialMembership.STAFF,
+        )
+        return users.filter(pk__in=get_user_model().objects.filter(in_scope).values("pk"))
+
 
 def register_policies() -> None:
     """Register every scoped policy (before any viewset asks for one: Wagtail would create a

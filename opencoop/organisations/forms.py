@@ -13,8 +13,8 @@ REPORTING_FIELD = "is_reporting"
 class OrganisationForm(WagtailAdminModelForm):
     """Disable "reporting authority" for users who may not set it, and refuse a posted change.
 
-    A disabled field is already ignored by Django; the explicit error says why, instead of
-    silently keeping the old value, when a crafted request tries anyway.
+    Django keeps the stored value of a disabled field whatever is posted, so neither ticking nor
+    unticking it takes effect; a crafted request that ticks it is also told why, by name.
     """
 
     def __init__(self, *args, **kwargs):
@@ -30,15 +30,17 @@ class OrganisationForm(WagtailAdminModelForm):
         cleaned_data = super().clean()
         field = self.fields.get(REPORTING_FIELD)
         if field is not None and field.disabled and self.is_bound:
+            # Browsers do not send a disabled field, and an unticked box is not sent either: only
+            # a ticked box that was not ticked can be told apart from the form as shown.
             posted = field.widget.value_from_datadict(
                 self.data, self.files, self.add_prefix(REPORTING_FIELD)
             )
-            if bool(posted) != bool(self.get_initial_for_field(field, REPORTING_FIELD)):
+            if posted and not self.get_initial_for_field(field, REPORTING_FIELD):
                 self.add_error(
                     REPORTING_FIELD,
                     _(
-                        "reporting authority: only administrators may change whether an "
-                        "organisation is a reporting authority."
+                        "reporting authority: only administrators may make an organisation "
+                        "a reporting authority."
                     ),
                 )
         return cleaned_data
