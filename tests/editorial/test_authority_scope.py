@@ -259,3 +259,33 @@ def test_pages_outside_every_section_are_the_administrators(login, florence_edit
         login(administrator).get(reverse("wagtailadmin_pages:edit", args=[home.pk])).status_code
         == 200
     )
+
+
+def test_existing_files_move_into_the_collection_of_the_authority_using_them(other_authority):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from opencoop.activities.models import DocumentLink
+
+    migration = import_module(
+        "opencoop.organisations.migrations.0005_files_into_authority_collections"
+    )
+    root = Collection.get_first_root_node()
+    own = get_document_model()(title="Solo nostro", collection=root)
+    own.file.save("solo.pdf", io.BytesIO(b"%PDF-1.4\n"), save=False)
+    own.save()
+    shared = get_document_model()(title="Di tutti", collection=root)
+    shared.file.save("tutti.pdf", io.BytesIO(b"%PDF-1.4\n"), save=False)
+    shared.save()
+    florence = Organisation.objects.get(slug="florence")
+    for authority, number in ((other_authority, 1), (florence, 2)):
+        activity = make_activity(authority, f"MIG{number}")
+        DocumentLink.objects.create(activity=activity, title={"it": "Doc"}, document=shared)
+        if authority == other_authority:
+            DocumentLink.objects.create(activity=activity, title={"it": "Doc"}, document=own)
+    migration.file_by_authority(apps, None)
+    own.refresh_from_db()
+    shared.refresh_from_db()
+    assert own.collection_id == other_authority.collection_id
+    assert shared.collection_id == root.pk  # used by two authorities: the administrators file it
