@@ -289,3 +289,21 @@ def test_existing_files_move_into_the_collection_of_the_authority_using_them(oth
     shared.refresh_from_db()
     assert own.collection_id == other_authority.collection_id
     assert shared.collection_id == root.pk  # used by two authorities: the administrators file it
+
+
+def test_an_editor_cannot_hand_her_section_to_another_authority(
+    login, florence_editor, florence, other_authority
+):
+    section = section_of(florence)
+    edit = reverse("wagtailadmin_pages:edit", args=[section.pk])
+    client = login(florence_editor)
+    page = client.get(edit)
+    assert page.status_code == 200
+    data = form_data(page, "form#page-edit-form")
+    assert data["reporting_org"] == str(florence.pk)
+    data["reporting_org"] = str(other_authority.pk)
+    response = client.post(edit, data)
+    assert response.status_code == 200  # the form again, with the choice refused
+    assert field_errors(response, "reporting_org"), "no error on the reporting organisation"
+    section.refresh_from_db()
+    assert section.get_latest_revision_as_object().reporting_org_id == florence.pk
