@@ -105,7 +105,8 @@ def test_only_an_administrator_makes_an_organisation_a_reporting_authority(
     data["action-publish"] = "action-publish"
     response = client.post(url(partner, "edit"), data)
     assert response.status_code == 200
-    assert "only administrators may make an organisation a reporting authority" in " ".join(
+    # The admin speaks Italian to a new user.
+    assert "solo gli amministratori possono rendere un'organizzazione un ente" in " ".join(
         field_errors(response, "is_reporting")
     )
     partner.refresh_from_db()
