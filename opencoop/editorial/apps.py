@@ -9,8 +9,8 @@ class EditorialConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals
-        from .permissions import register_record_policies
+        from .permissions import register_policies
 
         # Before any viewset asks for a policy (Wagtail would create a fallback one).
-        register_record_policies()
+        register_policies()
         signals.connect()

@@ -140,11 +140,12 @@ class ReviewTask(AbstractGroupApprovalTask):
         verbose_name_plural = _("reviews by the authority's reviewers")
 
     def _may_review(self, obj, user) -> bool:
-        from .scope import can_reach
+        from opencoop.access.policy import in_scope
 
         if user.is_superuser:
             return True
-        return self._user_in_groups(user) and can_reach(user, obj, "publish")
+        # The access policy's scope, not only the records': the workflow also covers pages.
+        return self._user_in_groups(user) and in_scope(user, obj, "publish")
 
     def user_can_access_editor(self, obj, user) -> bool:
         return self._may_review(obj, user)
@@ -193,6 +194,15 @@ class ReviewTask(AbstractGroupApprovalTask):
                 workflow_state__base_content_type_id=content_type_id,
                 workflow_state__object_id__in=ids,
             )
+        # Pages: those the page policy lets the user publish (their authorities' sections).
+        from wagtail.models import Page
+        from wagtail.permissions import policy_registry
+
+        pages = policy_registry.get_by_type(Page).instances_user_has_permission_for(user, "publish")
+        allowed |= models.Q(
+            workflow_state__base_content_type_id=ContentType.objects.get_for_model(Page).pk,
+            workflow_state__object_id__in=[str(pk) for pk in pages.values_list("pk", flat=True)],
+        )
         return states.filter(allowed)
 
     @classmethod

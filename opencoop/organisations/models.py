@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, PublishingPanel
+from wagtail.models import DraftStateMixin, RevisionMixin
 from wagtail.search import index
 
 from opencoop.codelists.fields import CodelistField
@@ -19,8 +21,13 @@ class OrganisationQuerySet(models.QuerySet):
         return self.filter(is_reporting=True)
 
 
-class Organisation(index.Indexed, OfficeContact):
-    """An organisation named in IATI data: a reporting authority, a partner city, an NGO."""
+class Organisation(DraftStateMixin, RevisionMixin, index.Indexed, OfficeContact):
+    """An organisation named in IATI data: a reporting authority, a partner city, an NGO.
+
+    Drafts and revisions let a change wait for review: an editor of one authority who edits a
+    partner shared with other authorities saves a draft, and a reviewer or administrator
+    publishes it (``opencoop.access.policy`` says who may publish which organisation).
+    """
 
     name = MultilingualField(_("name"), max_length=500)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -38,6 +45,17 @@ class Organisation(index.Indexed, OfficeContact):
         default=False,
         help_text=_("Publishes its own activities on this portal."),
     )
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        verbose_name=_("collection of documents and images"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="authority",
+        help_text=_("Where the authority's documents and images are kept (created with it)."),
+    )
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="organisation")
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -50,6 +68,7 @@ class Organisation(index.Indexed, OfficeContact):
         FieldPanel("website"),
         FieldPanel("is_reporting"),
         OfficeContact.contact_panel,
+        PublishingPanel(),
     ]
     search_fields = [index.SearchField("name"), index.SearchField("identifier")]
 
@@ -68,7 +87,14 @@ class Organisation(index.Indexed, OfficeContact):
     def __str__(self) -> str:
         return text(self.name) or self.identifier or self.slug
 
+    @property
+    def revisions(self):
+        return self._revisions
+
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(text(self.name, "en") or self.identifier)[:100]
         super().save(*args, **kwargs)
+        from .services import ensure_collection
+
+        ensure_collection(self)

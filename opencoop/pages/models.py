@@ -21,6 +21,7 @@ from opencoop.operations.pagecache import reads_query
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
+from .forms import SectionPageForm
 from .navigation import page_context
 from .published import remember, request_generation
 from .records import KINDS
@@ -100,6 +101,7 @@ class SectionPage(PortalPage):
         help_text=_("Whose activities this section shows."),
     )
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("reporting_org")]
+    base_form_class = SectionPageForm
 
     # A city's section lists everything, as its original page does; a region's stays readable.
     landing_limit = 50

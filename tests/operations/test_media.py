@@ -76,7 +76,8 @@ def test_an_unchanged_image_answers_304(client, image):
 def test_missing_files_folders_and_paths_outside_media_answer_404(client, image, url):
     # A folder's URL may first be redirected to the language-prefixed site, which has no page.
     response = client.get(url, follow=True)
-    assert response.status_code == 404
+    # A NUL byte is refused before routing (400, RequestHygieneMiddleware); the rest find nothing.
+    assert response.status_code == (400 if "%00" in url else 404)
     assert b"root:" not in response.content
 
 
