@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
-from wagtail.documents import get_document_model
 
 from opencoop.activities.models import (
     Activity,
@@ -111,9 +110,9 @@ FLORENCE = Secrets(
     allocation="876543.21",
     disbursement="765432.19",
     embargoed_file="fi-canary-vetrofumo-report.pdf",
-    embargoed_document_title="Rapporto Vetrofumo riservato",
+    embargoed_document_title="Rapporto Vetrofumo",
     draft_file="fi-canary-mielospino-notes.pdf",
-    draft_document_title="Appunti Mielospino in bozza",
+    draft_document_title="Appunti Mielospino",
     # Florence's sensitive activity is the one the open data tests use.
     hidden_name=sensitive.HIDDEN_NAME,
     hidden_identifier=sensitive.HIDDEN_IDENTIFIER,
@@ -148,9 +147,9 @@ EXAMPLE = Secrets(
     allocation="827364.51",
     disbursement="736451.82",
     embargoed_file="ex-canary-sabbiargento-report.pdf",
-    embargoed_document_title="Rapporto Sabbiargento riservato",
+    embargoed_document_title="Rapporto Sabbiargento",
     draft_file="ex-canary-corteccina-notes.pdf",
-    draft_document_title="Appunti Corteccina in bozza",
+    draft_document_title="Appunti Corteccina",
     hidden_name={"it": "Circolo Ombrafonda Onlus", "en": "Deepshade Circle Trust"},
     hidden_identifier="XM-OCHIDDEN-EX-9",
     hidden_slug="deepshade-circle-trust",

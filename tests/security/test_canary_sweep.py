@@ -17,6 +17,7 @@ names the canary and lists the addresses where it appeared.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -69,6 +70,7 @@ class Sweep:
     canaries: dict[str, AuthorityCanaries]
     crawlers: dict[str, Crawler]  # "public" and each of ROLES
     explicit: dict[str, list[str]]  # addresses each audience fetched on purpose
+    seconds: dict[str, float]  # how long each audience's sweep took (to read when tuning)
 
 
 # --- Who may follow what --------------------------------------------------------------------------
@@ -345,15 +347,19 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory) -> Sweep:
         canaries = make_canaries()
         crawlers: dict[str, Crawler] = {}
         explicit: dict[str, list[str]] = {}
+        seconds: dict[str, float] = {}
 
+        started = time.perf_counter()
         public = Crawler(Client(raise_request_exception=False), follow_public, PUBLIC_LIMIT)
         explicit["public"] = public_seeds(canaries)
         public.crawl(explicit["public"])
         crawlers["public"] = public
+        seconds["public"] = time.perf_counter() - started
 
         users = make_users(canaries)
         seeds = admin_seeds(canaries)
         for role in ROLES:
+            started = time.perf_counter()
             crawler = Crawler(signed_in_client(users[role]), AdminFollow(), ADMIN_LIMIT)
             explicit[role] = seeds
             # The explicit addresses first, so that the crawl's bound never leaves them out.
@@ -361,10 +367,11 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory) -> Sweep:
                 crawler.get(url)
             crawler.crawl(seeds)
             crawlers[role] = crawler
+            seconds[role] = time.perf_counter() - started
         transaction.set_rollback(True)
     forget()
     cache.clear()
-    return Sweep(canaries, crawlers, explicit)
+    return Sweep(canaries, crawlers, explicit, seconds)
 
 
 # --- What the tests read -------------------------------------------------------------------------
