@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Fetched:
     text: str = ""
     links: list[str] = field(default_factory=list)
     location: str = ""
+    seconds: float = 0.0
 
 
 def canonical(url: str) -> str | None:
@@ -141,8 +143,10 @@ class Crawler:
         """Fetch ``url`` (once: later calls return the first answer)."""
         key = canonical(url) or url
         if key not in self.fetched:
+            started = time.perf_counter()
             response = self.client.get(key, **self.headers)
             self.fetched[key] = read(key, response)
+            self.fetched[key].seconds = time.perf_counter() - started
         return self.fetched[key]
 
     def crawl(self, seeds: Iterable[str]) -> None:

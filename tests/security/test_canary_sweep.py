@@ -60,9 +60,17 @@ ADMIN_PER_SHAPE = 1
 ADMIN_NEVER = re.compile(
     r"^/admin/(logout|login|two-factor|failwhale|test404|editing-sessions|jsi18n|sprite)"
     r"|/(lock|unlock|machine_translate|disable|convert_to_alias)/"
+    # Page creation and usage reports and copies of records hold nothing the edit views do not.
+    r"|^/admin/pages/(add|usage)/|/copy/"
     r"|/workflow/action/"
 )
 ROLES = ("partner", "florence editor", "florence reviewer")
+# The authorities whose non-public records each user has no business seeing.
+OUTSIDERS = {
+    "partner": ("florence", "example"),
+    "florence editor": ("example",),
+    "florence reviewer": ("example",),
+}
 
 
 @dataclass
@@ -216,10 +224,10 @@ def record_admin_urls(record, every_view: bool = True) -> list[str]:
     return urls
 
 
-def admin_seeds(canaries: dict[str, AuthorityCanaries]) -> list[str]:
+def admin_seeds(canaries: dict[str, AuthorityCanaries], outsiders: tuple[str, ...]) -> list[str]:
     """The admin's home, listings, choosers, reports and APIs (searched for the canaries' words),
-    the organisation filter, bulk actions, and the pages about the canaries and about every
-    activity of the other authority."""
+    the organisation filter, bulk actions, and the pages about the canaries of the authorities
+    the user is an outsider to (``outsiders``) and about every activity of the other authority."""
     seeds = [
         "/admin/",
         "/admin/documents/",
@@ -254,7 +262,8 @@ def admin_seeds(canaries: dict[str, AuthorityCanaries]) -> list[str]:
             f"/admin/documents/chooser/results/?{query}",
             f"/admin/api/main/documents/?search={word}",
         ]
-    canary_records = [record for made in canaries.values() for record in _canary_records(made)]
+    # A user's own authority's records are theirs to see: only the outsiders' are fetched.
+    canary_records = [record for key in outsiders for record in _canary_records(canaries[key])]
     for record in canary_records:
         hidden = any(
             record in (m.embargoed, m.draft, m.sensitive, m.plan) for m in canaries.values()
@@ -357,8 +366,9 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory) -> Sweep:
         seconds["public"] = time.perf_counter() - started
 
         users = make_users(canaries)
-        seeds = admin_seeds(canaries)
         for role in ROLES:
+            seeds = admin_seeds(canaries, OUTSIDERS[role])
+            seeds += [url for _what, url, _forms in expected_sightings(canaries, role)]
             started = time.perf_counter()
             crawler = Crawler(signed_in_client(users[role]), AdminFollow(), ADMIN_LIMIT)
             explicit[role] = seeds
@@ -530,15 +540,43 @@ def test_admin_users_never_see(sweep, role, authority, kind):
 
 
 # What each user must see, so that the silence of the tests above means something.
-def _expected_sightings(sweep: Sweep, role: str) -> list[tuple[str, tuple[str, ...]]]:
-    florence = sweep.canaries["florence"]
-    sensitive_title = tuple(florence.secrets.sensitive_title.values())
+def expected_sightings(
+    canaries: dict[str, AuthorityCanaries], role: str
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Return (what, address, forms): pages each user may read and what they must show there."""
+    florence = canaries["florence"]
+    s = florence.secrets
+    history = "/admin/snippets/activities/activity/history/{}/"
     if role == "partner":
-        return [("the title of the activity his organisation joins", sensitive_title)]
+        return [
+            (
+                "the history of the activity his organisation joins",
+                history.format(florence.sensitive.pk),
+                tuple(s.sensitive_title.values()),
+            )
+        ]
+    newer, older = latest_revisions(florence.sensitive)
+    compare = (
+        f"/admin/snippets/activities/activity/history/{florence.sensitive.pk}"
+        f"/revisions/compare/{older.pk}...{newer.pk}/"
+    )
     return [
-        ("Florence's embargoed activity", tuple(florence.secrets.embargoed_title.values())),
-        ("Florence's draft", tuple(florence.secrets.draft_title.values())),
-        ("Florence's hidden partner", tuple(florence.secrets.hidden_name.values())),
+        (
+            "the history of Florence's embargoed activity",
+            history.format(florence.embargoed.pk),
+            tuple(s.embargoed_title.values()),
+        ),
+        (
+            "the history of Florence's draft",
+            history.format(florence.draft.pk),
+            tuple(s.draft_title.values()),
+        ),
+        (
+            "the hidden partner in the comparison of Florence's sensitive activity",
+            compare,
+            tuple(s.hidden_name.values()),
+        ),
+        ("its exact places in the same comparison", compare, (s.latitude,)),
     ]
 
 
@@ -547,9 +585,9 @@ def test_admin_sweeps_see_what_each_user_may_see(sweep, role):
     crawler = sweep.crawlers[role]
     signed_in = crawler.fetched[canonical("/admin/")]
     assert signed_in.status == 200, f"the {role} does not reach the admin: {signed_in.status}"
-    missing = [
-        what
-        for what, forms in _expected_sightings(sweep, role)
-        if not any(appearances(fetched, forms) for fetched in crawler.fetched.values())
-    ]
-    assert not missing, f"the {role}'s sweep never met: {', '.join(missing)}"
+    missing = []
+    for what, url, forms in expected_sightings(sweep.canaries, role):
+        fetched = crawler.fetched[canonical(url)]
+        if fetched.status != 200 or not appearances(fetched, forms):
+            missing.append(f"  {what}: {fetched.status} {url}")
+    assert not missing, f"the {role}'s sweep does not show:\n" + "\n".join(missing)
