@@ -79,6 +79,8 @@ class Sweep:
     crawlers: dict[str, Crawler]  # "public" and each of ROLES
     explicit: dict[str, list[str]]  # addresses each audience fetched on purpose
     seconds: dict[str, float]  # how long each audience's sweep took (to read when tuning)
+    # Per user: (what, address, forms) that user may read and must be shown (see below).
+    sightings: dict[str, list[tuple[str, str, tuple[str, ...]]]]
 
 
 # --- Who may follow what --------------------------------------------------------------------------
@@ -357,6 +359,7 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory) -> Sweep:
         crawlers: dict[str, Crawler] = {}
         explicit: dict[str, list[str]] = {}
         seconds: dict[str, float] = {}
+        sightings: dict[str, list] = {}
 
         started = time.perf_counter()
         public = Crawler(Client(raise_request_exception=False), follow_public, PUBLIC_LIMIT)
@@ -368,7 +371,8 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory) -> Sweep:
         users = make_users(canaries)
         for role in ROLES:
             seeds = admin_seeds(canaries, OUTSIDERS[role])
-            seeds += [url for _what, url, _forms in expected_sightings(canaries, role)]
+            sightings[role] = expected_sightings(canaries, role)
+            seeds += [url for _what, url, _forms in sightings[role]]
             started = time.perf_counter()
             crawler = Crawler(signed_in_client(users[role]), AdminFollow(), ADMIN_LIMIT)
             explicit[role] = seeds
@@ -381,7 +385,7 @@ def sweep(django_db_setup, django_db_blocker, tmp_path_factory) -> Sweep:
         transaction.set_rollback(True)
     forget()
     cache.clear()
-    return Sweep(canaries, crawlers, explicit, seconds)
+    return Sweep(canaries, crawlers, explicit, seconds, sightings)
 
 
 # --- What the tests read -------------------------------------------------------------------------
@@ -586,7 +590,7 @@ def test_admin_sweeps_see_what_each_user_may_see(sweep, role):
     signed_in = crawler.fetched[canonical("/admin/")]
     assert signed_in.status == 200, f"the {role} does not reach the admin: {signed_in.status}"
     missing = []
-    for what, url, forms in expected_sightings(sweep.canaries, role):
+    for what, url, forms in sweep.sightings[role]:
         fetched = crawler.fetched[canonical(url)]
         if fetched.status != 200 or not appearances(fetched, forms):
             missing.append(f"  {what}: {fetched.status} {url}")
