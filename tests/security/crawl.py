@@ -12,7 +12,7 @@ import io
 import json
 import re
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit
@@ -171,9 +171,6 @@ class Crawler:
     def errors(self) -> list[str]:
         """Return the addresses that answered with a server error."""
         return [f"{f.status} {url}" for url, f in self.fetched.items() if f.status >= 500]
-
-    def shapes(self) -> Counter:
-        return Counter(re.sub(r"\d+", "N", urlsplit(url).path) for url in self.fetched)
 
 
 def appearances(fetched: Fetched, forms: Iterable[str]) -> list[str]:
