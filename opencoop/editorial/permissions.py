@@ -46,12 +46,8 @@ from .models import EditorialMembership
 from .roles import ADMINISTRATOR, PARTNER, sees_everything
 
 
-class RecordPermissionPolicy(ModelPermissionPolicy):
-    """Grant an action on a record when the user's groups allow it and the record is in scope.
-
-    Model-level checks (menus, the add view) stay those of Django's groups; every check on an
-    instance, and every list of instances, is narrowed by ``opencoop.editorial.scope``.
-    """
+class InScopePermissionMixin:
+    """An instance check: the group's permission, and ``policy.in_scope`` for the object."""
 
     def user_has_permission_for_instance(self, user, action: str, instance) -> bool:
         return self.user_has_permission(user, action) and policy.in_scope(user, instance, action)
@@ -60,6 +56,14 @@ class RecordPermissionPolicy(ModelPermissionPolicy):
         return any(
             self.user_has_permission_for_instance(user, action, instance) for action in actions
         )
+
+
+class RecordPermissionPolicy(InScopePermissionMixin, ModelPermissionPolicy):
+    """Grant an action on a record when the user's groups allow it and the record is in scope.
+
+    Model-level checks (menus, the add view) stay those of Django's groups; every check on an
+    instance, and every list of instances, is narrowed by ``opencoop.editorial.scope``.
+    """
 
     def instances_user_has_any_permission_for(self, user, actions) -> models.QuerySet:
         actions = [a for a in actions if self.user_has_permission(user, a)]
@@ -93,16 +97,8 @@ class RecordPermissionPolicy(ModelPermissionPolicy):
         return users.filter(pk__in=ids)
 
 
-class OrganisationPermissionPolicy(ModelPermissionPolicy):
+class OrganisationPermissionPolicy(InScopePermissionMixin, ModelPermissionPolicy):
     """Organisations: the group's permission, on the organisations ``policy.in_scope`` allows."""
-
-    def user_has_permission_for_instance(self, user, action: str, instance) -> bool:
-        return self.user_has_permission(user, action) and policy.in_scope(user, instance, action)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance) -> bool:
-        return any(
-            self.user_has_permission_for_instance(user, action, instance) for action in actions
-        )
 
     def instances_user_has_any_permission_for(self, user, actions) -> models.QuerySet:
         queryset = super().instances_user_has_any_permission_for(user, actions)
