@@ -39,6 +39,7 @@ from opencoop.access import policy
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import portal_languages, text
+from opencoop.opendata.streams import marked
 
 from .csvfiles import line_writer
 from .records import (
@@ -531,7 +532,7 @@ def catalogue_csv(request: HttpRequest) -> HttpResponse:
     except FilterError as error:
         return bad_request(error, as_json=False)
     response = StreamingHttpResponse(
-        iter_csv(selection, _context(request, lang)), content_type=CSV_CONTENT_TYPE
+        marked(iter_csv(selection, _context(request, lang)), "csv"), content_type=CSV_CONTENT_TYPE
     )
     _file_headers(response, request, filters, lang, f"activities-{lang}.csv")
     return response
@@ -546,7 +547,8 @@ def catalogue_json(request: HttpRequest) -> HttpResponse:
         return bad_request(error, as_json=True)
     described = metadata(request, filters, lang, selection.count())
     response = StreamingHttpResponse(
-        iter_json(selection, _context(request, lang), described), content_type=JSON_CONTENT_TYPE
+        marked(iter_json(selection, _context(request, lang), described), "json"),
+        content_type=JSON_CONTENT_TYPE,
     )
     _file_headers(response, request, filters, lang, f"activities-{lang}.json")
     return response

@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from opencoop.activities.disclosure import public_activities
+from opencoop.opendata.streams import marked
 from opencoop.organisations.models import Organisation
 
 from .crs import iter_crs_csv
@@ -28,7 +29,7 @@ CRS_YEARS = range(1973, 2100)
 
 def xml_response(chunks: Iterator[bytes], filename: str) -> StreamingHttpResponse:
     """Stream an XML document with a file name for those who save it."""
-    response = StreamingHttpResponse(chunks, content_type=XML_CONTENT_TYPE)
+    response = StreamingHttpResponse(marked(chunks, "xml"), content_type=XML_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(False, filename)
     return response
 
@@ -79,7 +80,7 @@ def crs_csv(request: HttpRequest, identifier: str, year: int) -> StreamingHttpRe
     if year not in CRS_YEARS:
         raise Http404("No CRS table for this year.")
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in iter_crs_csv(organisation, year)),
+        marked((line.encode("utf-8") for line in iter_crs_csv(organisation, year)), "csv"),
         content_type=CSV_CONTENT_TYPE,
     )
     response["Content-Disposition"] = content_disposition_header(
