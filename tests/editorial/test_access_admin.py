@@ -400,9 +400,14 @@ def test_the_localize_snippet_api_hides_other_authorities_hidden_partners(
     ):
         client.force_login(user)
         response = client.get(listing, {"limit": 20})
-        assert leaks(response) == [] and response.status_code == 200, user
-        assert gone(client, f"{listing}{sensitive.hidden.pk}/"), user
-        assert sensitive.visible.name["it"] in api_titles(response)
+        detail = client.get(f"{listing}{sensitive.hidden.pk}/", follow=True)
+        assert leaks(response) == [] and leaks(detail) == [], user
+        # A partner's contact works on no organisation: refused; an editor: the visible ones.
+        if user == sensitive_partner:
+            assert response.status_code == detail.status_code == 403
+        else:
+            assert sensitive.visible.name["it"] in api_titles(response)
+            assert detail.status_code == 404
     client.force_login(make_user("florence-editor", EDITOR, organisation=sensitive.florence))
     assert HIDDEN_NAME["it"] in api_titles(client.get(listing, {"limit": 20}))
 
@@ -469,3 +474,42 @@ def test_the_image_api_lists_only_the_users_collections(client, florence, other_
     assert gone(client, f"/admin/api/main/images/{image.pk}/")
     client.force_login(make_user("other-editor", EDITOR, organisation=other_authority))
     assert "Ambersleet" in api_titles(client.get("/admin/api/main/images/?limit=20"))
+
+
+def test_the_localize_snippet_api_lists_no_model_the_user_may_not_work_on(
+    client, florence, sensitive_partner
+):
+    """Memberships (who works for which authority) are the administrators' business."""
+    make_user("florence-editor", EDITOR, organisation=florence)
+    client.force_login(sensitive_partner)
+    response = client.get(f"{LOCALIZE_API}/editorial/editorialmembership/")
+    assert response.status_code == 403
+    assert "florence-editor" not in response.content.decode()
+
+
+def test_the_translations_report_lists_only_translations_of_pages_the_user_may_see(
+    client, other_authority, florence
+):
+    from wagtail.models import Locale
+    from wagtail_localize.models import Translation, TranslationSource
+
+    from opencoop.pages.models import HomePage, SectionPage, StandardPage
+
+    section = SectionPage(title="Sezione di Prova", slug="prova", reporting_org=other_authority)
+    HomePage.objects.filter(locale__language_code="it").first().add_child(instance=section)
+    draft = StandardPage(title="Pagina Brinacorvo", slug="brinacorvo", live=False)
+    section.add_child(instance=draft)
+    source, _ = TranslationSource.get_or_create_from_instance(draft)
+    Translation.objects.create(source=source, target_locale=Locale.objects.get(language_code="en"))
+    report = "/admin/localize/reports/translations/"
+    client.force_login(make_user("florence-editor", EDITOR, organisation=florence))
+    response = client.get(report)
+    assert response.status_code == 200
+    assert "Brinacorvo" not in response.content.decode()
+    # Nor does the admin's page API (the explorer's menus) name the draft.
+    pages = client.get("/admin/api/main/pages/", {"child_of": section.pk})
+    assert "Brinacorvo" not in pages.content.decode()
+    assert gone(client, f"/admin/api/main/pages/{draft.pk}/")
+    client.force_login(make_user("other-editor", EDITOR, organisation=other_authority))
+    assert "Brinacorvo" in client.get(report).content.decode()
+    assert "Brinacorvo" in client.get(f"/admin/api/main/pages/{draft.pk}/").content.decode()
