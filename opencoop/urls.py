@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from opencoop.editorial import admin_api as editorial_admin_api
 from opencoop.editorial import reports as editorial_reports
 from opencoop.opendata import sitemaps as opendata_sitemaps
 from opencoop.opendata.api import api as opendata_api
@@ -15,6 +16,8 @@ from opencoop.operations.media import serve_media
 urlpatterns = [
     # Before Wagtail's admin: its reports narrowed to what the access policy lets the user see.
     path("admin/reports/", include(editorial_reports)),
+    # Before Wagtail's admin: wagtail-localize's snippet API narrowed the same way.
+    path("admin/localize/", include(editorial_admin_api)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("opendata/", include("opencoop.opendata.urls")),

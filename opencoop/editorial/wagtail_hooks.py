@@ -1,4 +1,5 @@
-"""Admin of the editorial app: memberships, the translation list and the dashboard panel."""
+"""Admin of the editorial app: memberships, the translation list, the dashboard panel and the
+admin API's scoped endpoints."""
 
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_urls
+from .admin_api import register_scoped_endpoints
 from .bulk_actions import scoped_bulk_actions
 from .dashboard import EditorialStatusPanel
 from .models import EditorialMembership
@@ -30,6 +32,10 @@ register_snippet(EditorialMembershipViewSet)
 # After Wagtail's own (order 0): for each model and action, the last registered class wins.
 for action_class in scoped_bulk_actions():
     hooks.register("register_bulk_action", action_class, order=100)
+
+
+# After Wagtail's own (order 0): its document and image endpoints are replaced by scoped ones.
+hooks.register("construct_admin_api", register_scoped_endpoints, order=100)
 
 
 @hooks.register("register_admin_urls")

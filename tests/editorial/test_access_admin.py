@@ -350,3 +350,166 @@ def test_the_policy_tells_each_role_which_organisations_and_records_it_sees(
     assert masking.sees_hidden(florence_editor, activity)
     assert masking.sees_hidden(administrator, activity)
     assert not masking.sees_hidden(sensitive_partner, activity)
+
+
+# 6. The admin's JSON APIs ---------------------------------------------------------------------
+LOCALIZE_API = "/admin/localize/api/snippets"
+
+
+def gone(client, address: str) -> bool:
+    """Say whether ``address`` answers 404 (Django's locale middleware first redirects an
+    unknown address to its language-prefixed form, which is not found either)."""
+    return client.get(address, follow=True).status_code == 404
+
+
+def api_titles(response) -> str:
+    assert response.status_code == 200, response.content[:300]
+    return response.content.decode()
+
+
+def test_the_localize_snippet_api_lists_only_reachable_records(
+    client, florence, other_authority, sensitive, sensitive_partner
+):
+    theirs = draft_of(other_authority, "LOCALIZE")
+    ours = draft_of(florence, "OURS")
+    listing = f"{LOCALIZE_API}/activities/activity/"
+    for user in (
+        sensitive_partner,
+        make_user("florence-editor", EDITOR, organisation=florence),
+        make_user("florence-reviewer", "Reviewer", organisation=florence),
+    ):
+        client.force_login(user)
+        content = api_titles(client.get(listing, {"limit": 20}))
+        assert "LOCALIZE" not in content, user
+        assert gone(client, f"{listing}{theirs.pk}/"), user
+    # Florence's own staff still find their draft, by list and by address.
+    assert "Bozza riservata OURS" in api_titles(client.get(listing, {"limit": 20}))
+    assert client.get(f"{listing}{ours.pk}/").status_code == 200
+    client.force_login(sensitive_partner)
+    assert "OURS" not in api_titles(client.get(listing, {"limit": 20}))
+    assert sensitive.activity.title["it"] in api_titles(client.get(listing, {"limit": 20}))
+
+
+def test_the_localize_snippet_api_hides_other_authorities_hidden_partners(
+    client, sensitive, sensitive_partner, other_authority
+):
+    listing = f"{LOCALIZE_API}/organisations/organisation/"
+    for user in (
+        sensitive_partner,
+        make_user("other-editor", EDITOR, organisation=other_authority),
+    ):
+        client.force_login(user)
+        response = client.get(listing, {"limit": 20})
+        detail = client.get(f"{listing}{sensitive.hidden.pk}/", follow=True)
+        assert leaks(response) == [] and leaks(detail) == [], user
+        # A partner's contact works on no organisation: refused; an editor: the visible ones.
+        if user == sensitive_partner:
+            assert response.status_code == detail.status_code == 403
+        else:
+            assert sensitive.visible.name["it"] in api_titles(response)
+            assert detail.status_code == 404
+    client.force_login(make_user("florence-editor", EDITOR, organisation=sensitive.florence))
+    assert HIDDEN_NAME["it"] in api_titles(client.get(listing, {"limit": 20}))
+
+
+def attached_document(activity, title: str):
+    from opencoop.activities.models import DocumentLink
+    from tests.opendata.factories import make_document
+
+    document = make_document(f"{title.lower()}.pdf")
+    document.title = title
+    document.collection = activity.reporting_org.collection
+    document.save()
+    DocumentLink.objects.create(
+        activity=activity, title={"it": title, "en": title}, document=document, category="A07"
+    )
+    return document
+
+
+@pytest.mark.parametrize("role", [EDITOR, "Reviewer", PARTNER])
+def test_the_document_api_lists_only_the_users_collections(
+    client, florence, other_authority, sensitive, role
+):
+    from opencoop.editorial.roles import ADMINISTRATOR
+
+    theirs = attached_document(draft_of(other_authority, "DOCS"), "Quartzwillow")
+    if role == PARTNER:
+        user = make_user(
+            "visible-partner",
+            PARTNER,
+            organisation=sensitive.visible,
+            relation=EditorialMembership.PARTNER,
+        )
+    else:
+        user = make_user("florence-staff", role, organisation=florence)
+    client.force_login(user)
+    for address in (
+        "/admin/api/main/documents/?search=Quartzwillow",
+        "/admin/api/main/documents/?limit=20",
+    ):
+        assert "Quartzwillow" not in api_titles(client.get(address)), address
+    assert gone(client, f"/admin/api/main/documents/{theirs.pk}/")
+    # Their own authority's staff and administrators find it.
+    for own in (
+        make_user("other-editor", EDITOR, organisation=other_authority),
+        make_user("administrator", ADMINISTRATOR),
+    ):
+        client.force_login(own)
+        assert "Quartzwillow" in api_titles(
+            client.get("/admin/api/main/documents/?search=Quartzwillow")
+        )
+        assert client.get(f"/admin/api/main/documents/{theirs.pk}/").status_code == 200
+
+
+def test_the_image_api_lists_only_the_users_collections(client, florence, other_authority):
+    from wagtail.images import get_image_model
+
+    from .test_permission_matrix import png
+
+    image = get_image_model().objects.create(
+        title="Ambersleet", file=png("ambersleet.png"), collection=other_authority.collection
+    )
+    client.force_login(make_user("florence-editor", EDITOR, organisation=florence))
+    assert "Ambersleet" not in api_titles(client.get("/admin/api/main/images/?limit=20"))
+    assert gone(client, f"/admin/api/main/images/{image.pk}/")
+    client.force_login(make_user("other-editor", EDITOR, organisation=other_authority))
+    assert "Ambersleet" in api_titles(client.get("/admin/api/main/images/?limit=20"))
+
+
+def test_the_localize_snippet_api_lists_no_model_the_user_may_not_work_on(
+    client, florence, sensitive_partner
+):
+    """Memberships (who works for which authority) are the administrators' business."""
+    make_user("florence-editor", EDITOR, organisation=florence)
+    client.force_login(sensitive_partner)
+    response = client.get(f"{LOCALIZE_API}/editorial/editorialmembership/")
+    assert response.status_code == 403
+    assert "florence-editor" not in response.content.decode()
+
+
+def test_the_translations_report_lists_only_translations_of_pages_the_user_may_see(
+    client, other_authority, florence
+):
+    from wagtail.models import Locale
+    from wagtail_localize.models import Translation, TranslationSource
+
+    from opencoop.pages.models import HomePage, SectionPage, StandardPage
+
+    section = SectionPage(title="Sezione di Prova", slug="prova", reporting_org=other_authority)
+    HomePage.objects.filter(locale__language_code="it").first().add_child(instance=section)
+    draft = StandardPage(title="Pagina Brinacorvo", slug="brinacorvo", live=False)
+    section.add_child(instance=draft)
+    source, _ = TranslationSource.get_or_create_from_instance(draft)
+    Translation.objects.create(source=source, target_locale=Locale.objects.get(language_code="en"))
+    report = "/admin/localize/reports/translations/"
+    client.force_login(make_user("florence-editor", EDITOR, organisation=florence))
+    response = client.get(report)
+    assert response.status_code == 200
+    assert "Brinacorvo" not in response.content.decode()
+    # Nor does the admin's page API (the explorer's menus) name the draft.
+    pages = client.get("/admin/api/main/pages/", {"child_of": section.pk})
+    assert "Brinacorvo" not in pages.content.decode()
+    assert gone(client, f"/admin/api/main/pages/{draft.pk}/")
+    client.force_login(make_user("other-editor", EDITOR, organisation=other_authority))
+    assert "Brinacorvo" in client.get(report).content.decode()
+    assert "Brinacorvo" in client.get(f"/admin/api/main/pages/{draft.pk}/").content.decode()

@@ -6,6 +6,7 @@ its own cooperation section) gets:
 - an embargoed activity (live, embargo in the future) with a budget, a disbursement, an
   allocation in the authority's latest annual plan and a document attached only to it;
 - a never-published draft, with a document attached only to it;
+- a control: a document attached to a public activity, which everyone may find and download;
 - a public parent listing both among its children, and public children of each of them;
 - a live sensitive activity with a hidden partner (``hide_name``) and hidden exact locations,
   whose visible partner's contact is the Partner user of the admin sweep.
@@ -13,7 +14,8 @@ its own cooperation section) gets:
 Every canary string is fictional and distinctive (invented words, odd amounts and coordinates),
 so finding one anywhere it must not be is a leak, never a coincidence. Each title holds two
 invented words: a search for one of them still shows the other if the record leaks. Documents
-have words of their own, so that a document's leak is told apart from its activity's.
+have words of their own, so that a document's leak is told apart from its activity's. Every
+document is filed in its authority's collection, as editors' uploads are.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class Secrets:
     embargoed_document_title: str
     draft_file: str
     draft_document_title: str
+    public_file: str
+    public_document_title: str
     hidden_name: dict[str, str]
     hidden_identifier: str
     hidden_slug: str
@@ -113,6 +117,8 @@ FLORENCE = Secrets(
     embargoed_document_title="Rapporto Vetrofumo",
     draft_file="fi-canary-mielospino-notes.pdf",
     draft_document_title="Appunti Mielospino",
+    public_file="fi-control-public-report.pdf",
+    public_document_title="Relazione pubblica di Firenze",
     # Florence's sensitive activity is the one the open data tests use.
     hidden_name=sensitive.HIDDEN_NAME,
     hidden_identifier=sensitive.HIDDEN_IDENTIFIER,
@@ -150,6 +156,8 @@ EXAMPLE = Secrets(
     embargoed_document_title="Rapporto Sabbiargento",
     draft_file="ex-canary-corteccina-notes.pdf",
     draft_document_title="Appunti Corteccina",
+    public_file="ex-control-public-report.pdf",
+    public_document_title="Relazione pubblica di Esempio",
     hidden_name={"it": "Circolo Ombrafonda Onlus", "en": "Deepshade Circle Trust"},
     hidden_identifier="XM-OCHIDDEN-EX-9",
     hidden_slug="deepshade-circle-trust",
@@ -188,6 +196,7 @@ class AuthorityCanaries:
     child_of_draft: Activity
     plan: AnnualPlan
     documents: list  # attached only to the embargoed activity and to the draft
+    public_document: object  # the control: attached to the public parent, downloads with 200
     hidden_partner: Organisation
     visible_partner: Organisation
 
@@ -259,8 +268,12 @@ def _publish(activity: Activity) -> Activity:
 
 
 def _attach(activity: Activity, filename: str, title: str):
+    """Attach a new document, filed in the collection of the activity's authority."""
     document = make_document(filename)
     document.title = title
+    collection = activity.reporting_org.collection
+    assert collection is not None, f"{activity.reporting_org} has no collection of documents"
+    document.collection = collection
     document.save()
     DocumentLink.objects.create(
         activity=activity, title={"it": title, "en": title}, document=document, category="A07"
@@ -306,7 +319,9 @@ def _hidden_records(canaries: Secrets, authority: Organisation, prefix: str) -> 
     draft.description = {**draft.description, "en": "A second draft, never published."}
     draft.save_revision(log_action=False)
 
-    parent = _publish(make_activity(authority, f"{prefix}-CANARY-PARENT"))
+    parent = make_activity(authority, f"{prefix}-CANARY-PARENT")
+    public_document = _attach(parent, canaries.public_file, canaries.public_document_title)
+    parent = _publish(parent)
     for record in (embargoed, draft):
         record.parent = parent
         record.save(update_fields=["parent"])
@@ -334,6 +349,7 @@ def _hidden_records(canaries: Secrets, authority: Organisation, prefix: str) -> 
         "child_of_draft": child_of_draft,
         "plan": plan,
         "documents": [embargoed_document, draft_document],
+        "public_document": public_document,
     }
 
 

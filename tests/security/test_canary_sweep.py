@@ -185,7 +185,7 @@ def public_seeds(canaries: dict[str, AuthorityCanaries]) -> list[str]:
             *(f"/opendata/crs/{identifier}/{year}.csv" for year in (2024, 2025, 2026)),
         ]
         seeds += hidden_public_addresses(made)
-        seeds += [document.url for document in made.documents]
+        seeds += [document.url for document in (*made.documents, made.public_document)]
     from opencoop.catalogue.models import CataloguePage, SearchPage
 
     for word in search_words(canaries):
@@ -518,6 +518,15 @@ def test_documents_of_hidden_records_do_not_download(sweep, authority):
         if not _refused(fetched):
             served.append(f"  {fetched.status} {document.url}")
     assert not served, "the public downloads:\n" + "\n".join(served)
+
+
+@pytest.mark.parametrize("authority", AUTHORITIES)
+def test_a_document_of_a_public_record_still_downloads(sweep, authority):
+    """The control: the rule that keeps the canaries' documents back lets a public one through."""
+    document = sweep.canaries[authority].public_document
+    assert document.collection == sweep.canaries[authority].authority.collection
+    fetched = sweep.crawlers["public"].fetched.get(canonical(document.url))
+    assert fetched is not None and fetched.status == 200, document.url
 
 
 # What each signed-in user must never see (every canary kind not listed is allowed to them).
