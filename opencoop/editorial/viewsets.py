@@ -40,7 +40,7 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
 
-from . import quality, scope, translations
+from . import quality, scope, search, translations
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
 from .models import RecordCheck, TranslationState
 from .services import unique_slug
@@ -128,12 +128,16 @@ def _within(scoped: models.QuerySet, results) -> models.QuerySet:
     return scoped.filter(pk__in=[obj.pk for obj in results[:SEARCH_LIMIT]])
 
 
-class RecordIndexView(snippet_views.IndexView):
+class SearchFilterMixin:
+    """Search a listing with ``opencoop.editorial.search``: a filter on its (scoped) queryset."""
+
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        return _within(queryset, super().search_queryset(self.model._default_manager.all()))
+        return search.search(queryset, self.search_query, self.request.user)
 
+
+class RecordIndexView(SearchFilterMixin, snippet_views.IndexView):
     @cached_property
     def filters(self):
         """Offer, in each filter on an organisation, only those that the user may see and that
