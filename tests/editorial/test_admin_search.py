@@ -156,6 +156,33 @@ def test_organisations_are_found_by_name_and_identifier(administrator):
         assert found(client, Organisation, query) == {organisation.pk}, query
 
 
+def chosen_from(client: Client, model, query: str) -> set[int]:
+    """Search ``model``'s chooser for ``query``; return the ids of the records offered."""
+    opts = model._meta
+    address = f"/admin/snippets/choose/{opts.app_label}/{opts.model_name}/results/"
+    response = client.get(address, {"q": query})
+    assert response.status_code == 200, response.status_code
+    offered = set()
+    for link in soup(response).select("a[href]"):
+        parts = link["href"].rstrip("/").split("/")
+        if "chosen" in parts and parts[-1].isdigit():
+            offered.add(int(parts[-1]))
+    return offered
+
+
+def test_choosers_search_like_the_lists(
+    florence_editor, editor, other_authority, kolda, partner_org
+):
+    theirs = make_activity(
+        other_authority, "WELLS", title={"it": "Pozzi di Tambacounda", "en": "Tambacounda wells"}
+    )
+    client = signed_in(florence_editor)
+    assert chosen_from(client, Activity, "Kolda") == {kolda.pk}
+    assert chosen_from(client, Activity, "Tambacounda") == set()
+    assert chosen_from(signed_in(editor), Activity, "Tambacounda") == {theirs.pk}
+    assert chosen_from(client, Organisation, "Ponte") == {partner_org.pk}
+
+
 # Outage or programming error ---------------------------------------------------------------
 def _connection_failure() -> OperationalError:
     """Return the error Django raises when the database cannot be reached (a real attempt)."""
