@@ -181,6 +181,11 @@ def test_choosers_search_like_the_lists(
     assert chosen_from(client, Activity, "Tambacounda") == set()
     assert chosen_from(signed_in(editor), Activity, "Tambacounda") == {theirs.pk}
     assert chosen_from(client, Organisation, "Ponte") == {partner_org.pk}
+    # The index holds only what the public reads: the authority's staff find their records by a
+    # hidden partner's name in the chooser too, as in the list.
+    secret = make_organisation(name={"it": "Gruppo Segreto", "en": "Secret Group"})
+    ParticipatingOrg.objects.create(activity=kolda, organisation=secret, role="4", hide_name=True)
+    assert chosen_from(client, Activity, "Segreto") == {kolda.pk}
 
 
 # Outage or programming error ---------------------------------------------------------------
