@@ -57,7 +57,7 @@ def kolda(florence, partner_org):
     """A Florence activity with Italian and English titles, a place and a partner."""
     activity = make_activity(
         florence,
-        "KOLDA-SCHOOLS",
+        "SN-SCHOOLS",
         title={"it": "Nuove scuole rurali", "en": "New rural classrooms"},
         description={"it": "Aule per i villaggi.", "en": "Classrooms for the villages."},
     )
@@ -78,7 +78,7 @@ def test_searching_activities_answers_and_finds_the_project(florence_editor, sal
         "VILLAGGI",  # of the description, in another case
         "Kolda",  # a place
         "Ponte",  # a partner's name (partner_org: "Associazione Ponte")
-        "KOLDA-SCHOOLS",  # the IATI identifier
+        "SN-SCHOOLS",  # the IATI identifier
         "rurali Kolda",  # every word, each found somewhere
     ],
 )
@@ -98,7 +98,9 @@ def test_another_authoritys_records_are_not_found(florence_editor, editor, other
     assert found(signed_in(editor), Activity, "Tambacounda") == {theirs.pk}
 
 
-def test_a_hidden_partner_is_searched_only_by_who_may_read_it(florence, florence_editor, kolda):
+def test_hidden_partners_and_places_are_searched_only_by_who_may_read_them(
+    florence, florence_editor, kolda
+):
     secret = make_organisation(name={"it": "Gruppo Segreto", "en": "Secret Group"})
     ParticipatingOrg.objects.create(activity=kolda, organisation=secret, role="4", hide_name=True)
     contact_org = ParticipatingOrg.objects.filter(activity=kolda, role="4").first().organisation
@@ -109,6 +111,11 @@ def test_a_hidden_partner_is_searched_only_by_who_may_read_it(florence, florence
     assert found(signed_in(contact), Activity, "Ponte") == {kolda.pk}
     assert found(signed_in(contact), Activity, "Segreto") == set()
     assert found(signed_in(florence_editor), Activity, "Segreto") == {kolda.pk}
+    # Places published by country only: the same rule.
+    assert found(signed_in(contact), Activity, "Kolda") == {kolda.pk}
+    Activity.objects.filter(pk=kolda.pk).update(hide_exact_locations=True)
+    assert found(signed_in(contact), Activity, "Kolda") == set()
+    assert found(signed_in(florence_editor), Activity, "Kolda") == {kolda.pk}
 
 
 def _first_of_florence(model, florence):
