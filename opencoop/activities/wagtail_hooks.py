@@ -16,7 +16,6 @@ class ActivityViewSet(EditorialSnippetViewSet):
     add_to_admin_menu = True
     list_display = ["__str__", "iati_identifier", "reporting_org", "status"]
     list_filter = ["reporting_org", "live", "status"]
-    search_fields = ["iati_identifier"]
 
 
 register_snippet(ActivityViewSet)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin import messages
 from wagtail.admin.compare import ForeignObjectComparison, register_comparison_class
+from wagtail.admin.forms.choosers import SearchFilterMixin
 from wagtail.admin.panels import (
     FieldPanel,
     MultiFieldPanel,
@@ -40,7 +41,7 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
 
-from . import quality, scope, translations
+from . import quality, scope, search, translations
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
 from .models import RecordCheck, TranslationState
 from .services import unique_slug
@@ -117,23 +118,16 @@ def partner_panel(model) -> ObjectList:
 
 
 # Views -----------------------------------------------------------------------------------------
-# Wagtail's search backends cannot filter on the scope's subquery, so the search runs over all
-# records and its first results are intersected with the user's records.
-SEARCH_LIMIT = 1000
+class ListingSearchMixin:
+    """Search a listing with ``opencoop.editorial.search``: a filter on its (scoped) queryset."""
 
-
-def _within(scoped: models.QuerySet, results) -> models.QuerySet:
-    if isinstance(results, models.QuerySet):
-        return scoped.filter(pk__in=results.values("pk"))
-    return scoped.filter(pk__in=[obj.pk for obj in results[:SEARCH_LIMIT]])
-
-
-class RecordIndexView(snippet_views.IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        return _within(queryset, super().search_queryset(self.model._default_manager.all()))
+        return search.search(queryset, self.search_query, self.request.user)
 
+
+class RecordIndexView(ListingSearchMixin, snippet_views.IndexView):
     @cached_property
     def filters(self):
         """Offer, in each filter on an organisation, only those that the user may see and that
@@ -365,10 +359,42 @@ class RecordPreviewRevisionView(snippet_views.PreviewRevisionView):
         return version
 
 
-class ScopedChooseMixin:
+class ChooserSearchForm(SearchFilterMixin):
+    """The chooser's search box, searched like the listings (``opencoop.editorial.search``)."""
+
+    user = None
+
+    def filter(self, objects):
+        objects = super(SearchFilterMixin, self).filter(objects)  # not the search index
+        query = self.cleaned_data.get("q")
+        if query:
+            objects = search.search(objects, query, self.user)
+            self.is_searching = True
+            self.search_query = query
+        return objects
+
+
+class ChooserSearchMixin:
+    """Search a chooser with ``opencoop.editorial.search`` rather than the search index."""
+
+    def get_filter_form_class(self):
+        form_class = super().get_filter_form_class()
+        bases = tuple(
+            ChooserSearchForm if base is SearchFilterMixin else base
+            for base in form_class.__bases__
+        )
+        return type(form_class.__name__, bases, {})
+
+    def get_filter_form(self):
+        form = super().get_filter_form()
+        form.user = self.request.user
+        return form
+
+
+class ScopedChooseMixin(ChooserSearchMixin):
     def filter_object_list(self, objects):
         scoped = scope.reachable(self.model_class, self.request.user)
-        return _within(scoped, super().filter_object_list(objects))
+        return super().filter_object_list(objects.filter(pk__in=scoped.values("pk")))
 
 
 class RecordChooseView(ScopedChooseMixin, snippet_chooser.ChooseView):
@@ -393,12 +419,11 @@ class RecordChooserViewSet(snippet_chooser.SnippetChooserViewSet):
     chosen_view_class = RecordChosenView
 
 
-class VisibleChooseMixin:
+class VisibleChooseMixin(ChooserSearchMixin):
     """Offer only the objects the access policy lets the user see (``policy.visible_to``)."""
 
     def filter_object_list(self, objects):
-        visible = policy.visible_to(self.request.user, self.model_class._default_manager.all())
-        return _within(visible, super().filter_object_list(objects))
+        return super().filter_object_list(policy.visible_to(self.request.user, objects))
 
 
 class OrganisationChooseView(VisibleChooseMixin, snippet_chooser.ChooseView):

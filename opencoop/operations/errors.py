@@ -14,12 +14,40 @@ from django.utils.translation import gettext_lazy as _
 RETRY_AFTER_SECONDS = 30
 
 
+# SQLite's result code for an SQL error (no such column or table, a syntax error): the query is
+# wrong, the database is there. Its other codes (CANTOPEN, BUSY, IOERR, FULL…) are outages.
+SQLITE_QUERY_ERROR = "SQLITE_ERROR"
+# PostgreSQL's SQLSTATE classes of a database that cannot serve: connection exceptions (08),
+# insufficient resources (53: too many connections, disk full), shutdown or starting up (57P).
+# An error without a SQLSTATE never got an answer from the server (refused, timed out, closed).
+POSTGRESQL_OUTAGE_STATES = ("08", "53", "57P")
+
+
+def _is_outage(driver_error: BaseException) -> bool:
+    """Say whether the database driver's error means the database cannot be reached."""
+    sqlite_name = getattr(driver_error, "sqlite_errorname", None)
+    if sqlite_name is not None:
+        return sqlite_name != SQLITE_QUERY_ERROR
+    if hasattr(driver_error, "sqlstate") or hasattr(driver_error, "pgcode"):
+        state = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
+        return state is None or state.startswith(POSTGRESQL_OUTAGE_STATES)
+    return True
+
+
 def is_database_unavailable(exc: BaseException | None) -> bool:
-    """Say whether ``exc`` (or what caused it) means the database cannot be reached."""
+    """Say whether ``exc`` (or what caused it) means the database cannot be reached.
+
+    Django raises ``OperationalError`` for an outage, but SQLite raises it for a wrong query too
+    ("no such column"), a programming error that must be a 500 and be logged as one, not a 503
+    that says "try again later". The driver's error (the ``__cause__`` Django keeps) tells them
+    apart by its code; an ``OperationalError`` without one is taken as an outage.
+    """
     seen = 0
     while exc is not None and seen < 5:
-        if isinstance(exc, OperationalError | InterfaceError):
+        if isinstance(exc, InterfaceError):
             return True
+        if isinstance(exc, OperationalError):
+            return exc.__cause__ is None or _is_outage(exc.__cause__)
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False

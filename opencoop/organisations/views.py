@@ -12,6 +12,11 @@ from django.core.exceptions import PermissionDenied
 from wagtail.snippets.views import snippets as snippet_views
 
 from opencoop.access.policy import may_publish
+from opencoop.editorial.viewsets import ListingSearchMixin
+
+
+class OrganisationIndexView(ListingSearchMixin, snippet_views.IndexView):
+    """The list of organisations, searched by name (any language) and identifier."""
 
 
 class OrganisationEditView(snippet_views.EditView):

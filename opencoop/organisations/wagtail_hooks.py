@@ -21,7 +21,12 @@ from opencoop.editorial.viewsets import OrganisationChooserViewSet
 
 from .forms import OrganisationForm
 from .models import Organisation
-from .views import OrganisationEditView, OrganisationUnpublishView, hide_publish_button
+from .views import (
+    OrganisationEditView,
+    OrganisationIndexView,
+    OrganisationUnpublishView,
+    hide_publish_button,
+)
 
 
 class OrganisationViewSet(SnippetViewSet):
@@ -30,6 +35,7 @@ class OrganisationViewSet(SnippetViewSet):
     chooser_viewset_class = OrganisationChooserViewSet
 
     edit_handler = ObjectList(Organisation.panels, base_form_class=OrganisationForm)
+    index_view_class = OrganisationIndexView
     edit_view_class = OrganisationEditView
     unpublish_view_class = OrganisationUnpublishView
 
