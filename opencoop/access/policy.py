@@ -195,17 +195,25 @@ def _attachments_cached() -> list[tuple[type[models.Model], str]]:
     return _ATTACHMENTS
 
 
-def works_for(user, reporting_org_id: int | None) -> bool:
-    """Say whether ``user`` works for the authority ``reporting_org_id`` (or for every one)."""
-    from opencoop.editorial.models import EditorialMembership
+def authorities_read_in_full(user) -> frozenset[int] | None:
+    """Return the authorities whose records ``user`` reads in full (hidden partners, exact
+    places), or None for every authority (administrators, superusers).
+
+    The query form of ``works_for``: selectors filter with it, single objects ask ``works_for``.
+    """
     from opencoop.editorial.roles import sees_everything
-    from opencoop.editorial.scope import organisation_ids
 
     if user is None or not user.is_authenticated:
-        return False
+        return frozenset()
     if sees_everything(user):
-        return True
-    return reporting_org_id in organisation_ids(user, EditorialMembership.STAFF)
+        return None
+    return staff_authorities(user)
+
+
+def works_for(user, reporting_org_id: int | None) -> bool:
+    """Say whether ``user`` works for the authority ``reporting_org_id`` (or for every one)."""
+    authorities = authorities_read_in_full(user)
+    return authorities is None or reporting_org_id in authorities
 
 
 def may_download(user, document, today: datetime.date | None = None) -> bool:

@@ -21,7 +21,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models.expressions import Func
 
-from opencoop.editorial.models import EditorialMembership
+from opencoop.access import policy
 
 # More words than this add nothing an editor needs and only lengthen the SQL.
 MAX_WORDS = 8
@@ -78,27 +78,10 @@ class Searched:
     related: tuple[Related, ...] = field(default=())
 
 
-def _full_readers(user) -> frozenset[int] | None:
-    """Return the authorities whose records ``user`` reads in full, or None for all of them.
-
-    The SQL form of ``opencoop.access.policy.works_for``: staff of the record's authority and
-    administrators read hidden partners and exact places; everyone else reads what the public
-    does.
-    """
-    from opencoop.editorial.roles import sees_everything
-    from opencoop.editorial.scope import organisation_ids
-
-    if user is None or not user.is_authenticated:
-        return frozenset()
-    if sees_everything(user):
-        return None
-    return organisation_ids(user, EditorialMembership.STAFF)
-
-
 def _readable_partners(user) -> models.Q | None:
     from opencoop.activities.disclosure import named_participations
 
-    authorities = _full_readers(user)
+    authorities = policy.authorities_read_in_full(user)
     if authorities is None:
         return None
     return models.Q(activity__reporting_org_id__in=authorities) | models.Q(
@@ -110,7 +93,7 @@ def _readable_places(user) -> models.Q | None:
     from opencoop.activities.disclosure import with_exact_places
     from opencoop.activities.models import Activity
 
-    authorities = _full_readers(user)
+    authorities = policy.authorities_read_in_full(user)
     if authorities is None:
         return None
     return models.Q(activity__reporting_org_id__in=authorities) | models.Q(
