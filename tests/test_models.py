@@ -78,7 +78,8 @@ def test_end_before_start_is_rejected(activity):
     assert "planned end" in errors["planned_end"][0]
 
 
-def test_budget_period_over_a_year_is_rejected(activity):
+def test_budget_period_over_a_year_is_allowed_but_not_a_negative_amount(activity):
+    # IATI only warns about periods over a year (publication checks); amounts must be positive.
     activity.save()
     budget = Budget(
         activity=activity,
@@ -86,7 +87,9 @@ def test_budget_period_over_a_year_is_rejected(activity):
         period_end=datetime.date(2013, 6, 30),
         value=1000,
     )
-    assert "one year" in errors_of(budget)["period_end"][0]
+    budget.full_clean()
+    budget.value = -1000
+    assert errors_of(budget) == {"value": ["amount: a budget must be more than zero."]}
 
 
 def test_multilingual_text_keeps_other_languages_and_rejects_bad_keys(activity):

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
@@ -27,6 +29,45 @@ from opencoop.core.models import AttachedDocument, EditorialRecord
 from opencoop.core.multilingual import MultilingualField, text
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+# IATI transaction types: 2 outgoing commitment, 3 disbursement, 4 expenditure.
+COMMITMENT = "2"
+REVERSIBLE_TYPES = ("3", "4")
+
+
+def budget_amount_problem(value) -> str | None:
+    """Return the (untranslated) reason a budget amount is refused, or None.
+
+    IATI: a budget is the money planned for its period, so it is positive (the standard's
+    guidance and validator refuse negative and zero budgets).
+    """
+    if value is not None and value <= 0:
+        return N_("a budget must be more than zero")
+    return None
+
+
+def transaction_amount_problem(kind: str, value, description: dict | None) -> str | None:
+    """Return the (untranslated) reason a transaction amount is refused, or None.
+
+    A commitment is money promised: positive. A disbursement or expenditure may be negative only
+    to reverse an earlier one (money returned, a payment cancelled), said in its description;
+    no other transaction is negative.
+    """
+    if value is None:
+        return None
+    if kind == COMMITMENT and value <= 0:
+        return N_("a commitment must be more than zero")
+    if value < 0:
+        if kind not in REVERSIBLE_TYPES:
+            return N_(
+                "only a disbursement or an expenditure may be negative (as a reversal); "
+                "this amount must not be negative"
+            )
+        if not any(str(item or "").strip() for item in (description or {}).values()):
+            return N_(
+                "a negative amount reverses an earlier payment: say in the description "
+                "what it reverses (for example “money returned by the partner”)"
+            )
+    return None
 
 
 def check_code(codelist: str, code: str, label: str, field: str) -> None:
@@ -446,13 +487,16 @@ class Budget(ActivityChild):
         verbose_name_plural = _("budgets")
 
     def clean(self) -> None:
-        if self.period_start and self.period_end:
-            if self.period_end < self.period_start:
-                raise ValidationError({"period_end": _("period end: before the period start.")})
-            if (self.period_end - self.period_start).days > 366:
-                raise ValidationError(
-                    {"period_end": _("period end: a budget period may not exceed one year.")}
-                )
+        errors = {}
+        # A period longer than a year is only warned about (IATI's rule is a "should"), in the
+        # publication checks: a draft may hold it.
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("period end: before the period start.")
+        problem = budget_amount_problem(self.value)
+        if problem:
+            errors["value"] = gettext("amount: %(problem)s.") % {"problem": gettext(problem)}
+        if errors:
+            raise ValidationError(errors)
 
 
 class Transaction(ActivityChild):
@@ -490,6 +534,13 @@ class Transaction(ActivityChild):
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
         indexes = [models.Index(fields=["type", "date"])]
+
+    def clean(self) -> None:
+        problem = transaction_amount_problem(self.type, self.value, self.description)
+        if problem:
+            raise ValidationError(
+                {"value": gettext("amount: %(problem)s.") % {"problem": gettext(problem)}}
+            )
 
     @property
     def currency_or_default(self) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop as N_
 from wagtail.admin.panels import FieldPanel, InlinePanel, Panel
 
 from opencoop.opendata.iati.mapping import ACTIVITY_DATES
-from opencoop.opendata.iati.rules import ERROR, check_activity
+from opencoop.opendata.iati.rules import ERROR, WARNING, check_activity
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +96,7 @@ ACTIVITY_ELEMENTS: dict[str, tuple[str, dict[str, str]]] = {
             "period-end": "period_end",
             "@type": "type",
             "@status": "status",
+            "value": "value",
             "value/@currency": "currency",
         },
     ),
@@ -104,6 +105,7 @@ ACTIVITY_ELEMENTS: dict[str, tuple[str, dict[str, str]]] = {
         {
             "transaction-date": "date",
             "transaction-type": "type",
+            "value": "value",
             "value/@currency": "currency",
         },
     ),
@@ -152,7 +154,7 @@ def _activity_problem(path: str, message: str) -> Problem:
     )
 
 
-def _activity_problems(activity) -> list[Problem]:
+def _activity_breaches(activity, level: str) -> list[Problem]:
     return [
         dataclasses.replace(
             _activity_problem(breach.path, breach.translated()),
@@ -160,8 +162,16 @@ def _activity_problems(activity) -> list[Problem]:
             params=_storable(breach.params),
         )
         for breach in check_activity(activity)
-        if breach.level == ERROR
+        if breach.level == level
     ]
+
+
+def _activity_problems(activity) -> list[Problem]:
+    return _activity_breaches(activity, ERROR)
+
+
+def _activity_warnings(activity) -> list[Problem]:
+    return _activity_breaches(activity, WARNING)
 
 
 def _image_problems(record) -> list[Problem]:
@@ -197,12 +207,26 @@ CHECKS: dict[str, list[Callable]] = {
 }
 
 
+# What may be published but should be looked at (IATI's "should" rules).
+WARNING_CHECKS: dict[str, list[Callable]] = {
+    "activities.activity": [_activity_warnings],
+}
+
+
 def publication_problems(record: models.Model) -> list[Problem]:
     """Return what keeps ``record`` (as it would be published) from being published."""
     problems = []
     for check in CHECKS.get(record._meta.label_lower, []):
         problems.extend(check(record))
     return [_labelled(type(record), problem) for problem in problems]
+
+
+def publication_warnings(record: models.Model) -> list[Problem]:
+    """Return what does not keep ``record`` from being published but should be checked."""
+    warnings = []
+    for check in WARNING_CHECKS.get(record._meta.label_lower, []):
+        warnings.extend(check(record))
+    return [_labelled(type(record), warning) for warning in warnings]
 
 
 # Labels ----------------------------------------------------------------------------------------

@@ -279,6 +279,13 @@ class RecordFormMixin:
                     _("Saved. Before it can be published, fix: %(problems)s")
                     % {"problems": "; ".join(str(p) for p in problems)},
                 )
+            warnings = quality.publication_warnings(self.object)
+            if warnings:
+                messages.warning(
+                    self.request,
+                    _("Saved. Please check: %(warnings)s")
+                    % {"warnings": "; ".join(str(w) for w in warnings)},
+                )
         return response
 
 

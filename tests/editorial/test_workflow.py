@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from wagtail.models import ModelLogEntry, Revision, TaskState, WorkflowState
 
 from opencoop.activities.models import Activity
@@ -182,33 +180,6 @@ def test_data_quality_problems_are_named_and_block_only_publishing(login, review
     assert "sommano a 90, non a 100" in messages_text(draft)
     latest = Activity.objects.get(pk=activity.pk).get_latest_revision_as_object()
     assert [s.percentage for s in latest.sectors.all()] == [60, 30]
-
-
-def test_a_budget_period_over_a_year_is_refused_even_in_a_draft(login, editor, activity):
-    client = login(editor)
-    data = form_data(client.get(url(activity, "edit")))
-    add_rows(
-        data,
-        "budgets",
-        [
-            {
-                "type": "1",
-                "status": "1",
-                "period_start": "2024-01-01",
-                "period_end": "2025-06-30",
-                "value": "5000",
-            }
-        ],
-    )
-    response = client.post(url(activity, "edit"), data)
-    assert response.status_code == 200
-    errors = [
-        e.get_text(" ", strip=True)
-        for e in soup(response).select('[data-contentpath="period_end"] .error-message')
-    ]
-    with translation.override(settings.LANGUAGE_CODE):
-        expected = gettext("period end: a budget period may not exceed one year.")
-    assert errors == [expected]
 
 
 def test_approval_is_not_offered_for_a_record_that_would_not_validate(

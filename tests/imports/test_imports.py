@@ -143,7 +143,7 @@ def test_one_bad_row_changes_nothing_and_is_reported_by_sheet_row_and_column(
             "budgets": [
                 BUDGET_HEADERS,
                 ["SCHOOLS", "2025-01-01", "2025-12-31", 30000, "EUR"],
-                ["SCHOOLS", "2025-01-01", "2026-12-31", 60000, "EUR"],
+                ["SCHOOLS", "2026-12-31", "2026-01-01", 60000, "EUR"],
             ],
         }
     )
@@ -159,6 +159,45 @@ def test_one_bad_row_changes_nothing_and_is_reported_by_sheet_row_and_column(
     login_admin.post(reverse("imports:detail", args=[run.pk]))
     assert Activity.objects.count() == before
     assert ImportRun.objects.get(pk=run.pk).status == ImportRun.REFUSED
+
+
+def test_a_negative_budget_row_is_refused_by_row_and_column_and_nothing_saved(
+    login_admin, authority
+):
+    content = workbook(
+        {
+            "activities": [
+                ACTIVITY_HEADERS,
+                [
+                    "SCHOOLS",
+                    "Scuole",
+                    "Schools",
+                    "Aule.",
+                    "Classrooms.",
+                    "2",
+                    "2025-01-01",
+                    "2026-12-31",
+                    "BF",
+                    "11120",
+                    "4",
+                ],
+            ],
+            "budgets": [
+                BUDGET_HEADERS,
+                ["SCHOOLS", "2025-01-01", "2025-12-31", 30000, "EUR"],
+                ["SCHOOLS", "2026-01-01", "2026-12-31", -30000, "EUR"],
+            ],
+        }
+    )
+    before = Activity.objects.count()
+    run, page = upload(login_admin, authority, [xlsx(content)])
+    assert run.status == ImportRun.REFUSED
+    assert errors_shown(page) == [("budgets", "3", "amount")]
+    assert "un budget deve essere maggiore di zero" in soup(page).select_one(
+        "[data-import-errors] tbody"
+    ).get_text(" ", strip=True)
+    login_admin.post(reverse("imports:detail", args=[run.pk]))
+    assert Activity.objects.count() == before
 
 
 def test_unreadable_cells_and_unknown_references_name_their_place(login_admin, authority):

@@ -19,7 +19,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as N_
 
 from opencoop.activities.disclosure import public_participants
-from opencoop.activities.models import Activity
+from opencoop.activities.models import (
+    COMMITMENT,
+    Activity,
+    budget_amount_problem,
+    transaction_amount_problem,
+)
 from opencoop.codelists import registry
 
 from .mapping import (
@@ -385,11 +390,16 @@ def _budgets(c: _Checker) -> None:
                 {"end": budget.period_end, "start": budget.period_start},
             )
         elif (budget.period_end - budget.period_start).days > MAX_BUDGET_DAYS:
+            # IATI: a budget period "should not be longer than one year" — a warning.
             c.add(
                 f"{path}/period-end",
                 N_("the period %(start)s – %(end)s is longer than a year"),
                 {"start": budget.period_start, "end": budget.period_end},
+                level=WARNING,
             )
+        problem = budget_amount_problem(budget.value)
+        if problem:
+            c.add(f"{path}/value", problem)
 
 
 def _transactions(c: _Checker) -> None:
@@ -403,8 +413,15 @@ def _transactions(c: _Checker) -> None:
             N_("the type is missing"),
         )
         c.code("Currency", transaction.currency, f"{path}/value/@currency")
+        problem = transaction_amount_problem(
+            transaction.type, transaction.value, transaction.description
+        )
+        if problem:
+            c.add(f"{path}/value", problem)
         when = transaction.date
-        if start and end and not (start <= when <= end):
+        # An agreement is usually signed (committed) before the work starts.
+        too_early = start and when < start and transaction.type != COMMITMENT
+        if start and end and (too_early or when > end):
             c.add(
                 f"{path}/transaction-date",
                 N_("%(date)s is outside the activity's dates (%(start)s – %(end)s)"),
