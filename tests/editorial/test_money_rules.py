@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from opencoop.activities.models import Activity, Budget, Transaction
-from opencoop.editorial.quality import publication_problems, publication_warnings
+from opencoop.editorial import quality
 
 from .helpers import field_errors, form_data, messages_text, url
 from .test_workflow import add_rows
@@ -49,7 +49,7 @@ def test_a_negative_budget_saved_around_the_form_is_refused_at_publication(activ
         period_end=datetime.date(2024, 12, 31),
         value=Decimal("-30000"),
     )
-    problems = publication_problems(Activity.objects.get(pk=activity.pk))
+    problems = quality.publication_problems(Activity.objects.get(pk=activity.pk))
     assert [(p.field, p.row, p.child_field) for p in problems] == [("budgets", 1, "value")]
     assert "un budget deve essere maggiore di zero" in problems[0].message
 
@@ -63,8 +63,8 @@ def test_a_budget_of_fourteen_months_saves_as_a_draft_with_a_warning(login, edit
     latest = Activity.objects.get(pk=activity.pk).get_latest_revision_as_object()
     assert [budget.value for budget in latest.budgets.all()] == [Decimal("5000")]
     assert "il periodo 2024-01-01 – 2025-02-28 è più lungo di un anno" in messages_text(response)
-    assert publication_problems(latest) == []
-    assert [w.child_field for w in publication_warnings(latest)] == ["period_end"]
+    assert quality.publication_problems(latest) == []
+    assert [w.child_field for w in quality.publication_warnings(latest)] == ["period_end"]
 
 
 def test_a_commitment_dated_before_the_start_is_published(login, reviewer, activity):
