@@ -94,3 +94,15 @@ def test_the_workflow_buttons_and_messages_read_well_in_italian(client, editor, 
     for wrong in ("Questo attività", "Il attività", "è stato inviato"):
         assert wrong not in text, wrong
     assert "Questo elemento (attività) è in attesa di revisione." in text
+
+
+def test_the_live_filter_of_activities_reads_in_italian(client, editor, activity):
+    from opencoop.activities.models import Activity
+
+    client.force_login(in_italian(editor))
+    page = client.get(url(Activity, "list") + "?live=1")
+    html = soup(page)
+    pills = [" ".join(p.get_text().split()) for p in html.select("[data-w-active-filter-id]")]
+    assert pills == ["Online: Sì"], pills
+    assert "Project WELLS" in page_text(page) or "Progetto WELLS" in page_text(page)
+    assert "Progetto WELLS" not in page_text(client.get(url(Activity, "list") + "?live=0"))
