@@ -106,3 +106,18 @@ def test_the_live_filter_of_activities_reads_in_italian(client, editor, activity
     assert pills == ["Online: Sì"], pills
     assert "Project WELLS" in page_text(page) or "Progetto WELLS" in page_text(page)
     assert "Progetto WELLS" not in page_text(client.get(url(Activity, "list") + "?live=0"))
+
+
+def test_the_dashboard_names_the_stage_that_asked_for_changes(client, editor, reviewer, activity):
+    client.force_login(editor)
+    data = form_data(client.get(url(activity, "edit")))
+    data["action-submit"] = "action-submit"
+    assert client.post(url(activity, "edit"), data).status_code == 302
+    task_state = activity.current_workflow_task_state
+    client.force_login(reviewer)
+    action = url(activity, "workflow_action", activity.pk, "reject", task_state.pk)
+    assert client.post(action, {"comment": "Quanti pozzi?"}).status_code == 302
+    client.force_login(in_italian(editor))
+    text = page_text(client.get(reverse("wagtailadmin_home")))
+    assert "Modifiche richieste il" not in text
+    assert "Modifiche richieste nella fase Review" in text
