@@ -46,6 +46,10 @@ class TranslationListView(TranslatorMixin, WagtailAdminTemplateMixin, TemplateVi
     page_title = gettext_lazy("Texts to translate")
     header_icon = "globe"
 
+    def get_breadcrumbs_items(self) -> list[dict[str, str]]:
+        # The slim header shows only the breadcrumbs: without this it reads "Home".
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         lang = self.chosen_language()

@@ -37,6 +37,10 @@ def runs_for(user):
 
 
 class ImporterMixin:
+    def get_breadcrumbs_items(self) -> list[dict[str, str]]:
+        # The slim header shows only the breadcrumbs: without this it reads "Home".
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
     def dispatch(self, request, *args, **kwargs):
         if not may_import(request.user):
             raise PermissionDenied
