@@ -106,6 +106,22 @@ def test_the_templates_follow_the_column_mapping(login_admin):
     assert first_line.split(",") == [column.header for column in COLUMNS["budgets"]]
 
 
+# A valid new activity, the neighbour of the bad rows below.
+SCHOOLS_ROW = [
+    "SCHOOLS",
+    "Scuole",
+    "Schools",
+    "Aule.",
+    "Classrooms.",
+    "2",
+    "2025-01-01",
+    "2026-12-31",
+    "BF",
+    "11120",
+    "4",
+]
+
+
 def test_one_bad_row_changes_nothing_and_is_reported_by_sheet_row_and_column(
     login_admin, authority, existing
 ):
@@ -113,19 +129,7 @@ def test_one_bad_row_changes_nothing_and_is_reported_by_sheet_row_and_column(
         {
             "activities": [
                 ACTIVITY_HEADERS,
-                [
-                    "SCHOOLS",
-                    "Scuole",
-                    "Schools",
-                    "Aule.",
-                    "Classrooms.",
-                    "2",
-                    "2025-01-01",
-                    "2026-12-31",
-                    "BF",
-                    "11120",
-                    "4",
-                ],
+                SCHOOLS_ROW,
                 [
                     "WELLS",
                     "Progetto WELLS",
@@ -168,19 +172,7 @@ def test_a_negative_budget_row_is_refused_by_row_and_column_and_nothing_saved(
         {
             "activities": [
                 ACTIVITY_HEADERS,
-                [
-                    "SCHOOLS",
-                    "Scuole",
-                    "Schools",
-                    "Aule.",
-                    "Classrooms.",
-                    "2",
-                    "2025-01-01",
-                    "2026-12-31",
-                    "BF",
-                    "11120",
-                    "4",
-                ],
+                SCHOOLS_ROW,
             ],
             "budgets": [
                 BUDGET_HEADERS,
