@@ -41,15 +41,24 @@ def hidden_organisation_ids(*versions: models.Model) -> set[int]:
     Hidden in one version means hidden in all: comparing an old revision must not name a partner
     that the current one hides, nor the other way round.
     """
+    from opencoop.activities import disclosure
+    from opencoop.activities.models import Activity
+
     hidden: set[int] = set()
     for version in versions:
-        hidden |= {p.organisation_id for p in _participations(version) if p.hide_name}
+        if isinstance(version, Activity):
+            hidden |= disclosure.hidden_organisation_ids(version)
     return hidden
 
 
 def hides_locations(*versions: models.Model) -> bool:
     """Say whether any of ``versions`` keeps its exact places from the public."""
-    return any(getattr(version, "hide_exact_locations", False) for version in versions)
+    from opencoop.activities import disclosure
+    from opencoop.activities.models import Activity
+
+    return any(
+        disclosure.places_hidden(version) for version in versions if isinstance(version, Activity)
+    )
 
 
 def mask_version(version: models.Model, hidden_ids: set[int], hide_locations: bool) -> None:
