@@ -88,7 +88,7 @@ def step_generate(args) -> dict:
 def step_export(args) -> dict:
     django_setup(args.database_url)
     from opencoop.activities.disclosure import public_activities
-    from opencoop.opendata.iati.export import iter_activities_xml, reporting_org_activities
+    from opencoop.iati.export import iter_activities_xml, reporting_org_activities
     from opencoop.organisations.models import Organisation
 
     if args.all_authorities:
@@ -159,7 +159,7 @@ def step_parse(args) -> dict:
 def step_import(args) -> dict:
     django_setup(args.target_url)
     from opencoop.activities.models import Activity
-    from opencoop.opendata.iati.importer import import_activity_file
+    from opencoop.iati.importer import import_activity_file
 
     started = time.perf_counter()
     with open(args.file, "rb") as stream:

@@ -1,6 +1,6 @@
 """What keeps a record from being published, said in the officer's words and tied to a field.
 
-Activities are checked by the IATI rules of ``opencoop.opendata.iati.rules`` (the one place
+Activities are checked by the IATI rules of ``opencoop.iati.rules`` (the one place
 those rules live); this module only maps each breach's IATI path to the form field or the row
 of a repeated part where the officer fixes it. Other records get the few checks they need.
 """
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from wagtail.admin.panels import FieldPanel, InlinePanel, Panel
 
-from opencoop.opendata.iati.mapping import ACTIVITY_DATES
-from opencoop.opendata.iati.rules import ERROR, WARNING, check_activity
+from opencoop.iati.rules import ERROR, WARNING, check_activity
+from opencoop.iati.writer import ACTIVITY_DATES
 
 
 @dataclasses.dataclass(frozen=True)

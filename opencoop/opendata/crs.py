@@ -26,10 +26,10 @@ from opencoop.activities.disclosure import public_activities, public_participant
 from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.iati.writer import DAC_REGIONS, TAG_CODELISTS, decimal_text
 from opencoop.organisations.models import Organisation
 
 from .csvfiles import line_writer
-from .iati.mapping import DAC_REGIONS, TAG_CODELISTS, decimal_text
 
 CHUNK_SIZE = 500
 CENT = Decimal("0.01")

@@ -18,12 +18,12 @@ from opencoop.access import policy
 from opencoop.activities.models import Budget, Transaction
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.multilingual import text
+from opencoop.iati.export import activities_file_available, reporting_org_activities
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import PortalPage
 from opencoop.plans.models import AnnualPlan
 
 from .downloads import COLUMNS, download_urls, licence
-from .iati.export import activities_file_available, reporting_org_activities
 
 # Whether an authority's IATI activity file has any activity takes a pass over all of them:
 # the answer is kept a few minutes rather than recomputed on every visit of the page.

@@ -64,8 +64,8 @@ from opencoop.catalogue.selectors import (
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.exchanges.models import Exchange
+from opencoop.iati.export import current_budgets, iati_file_available
 from opencoop.initiatives.models import Initiative, InitiativePartner
-from opencoop.opendata.iati.export import current_budgets, iati_file_available
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 

@@ -1,4 +1,4 @@
-"""Open data addresses: thin views that stream what ``opencoop.opendata.iati`` writes."""
+"""Open data addresses: thin views that stream what ``opencoop.iati`` writes."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from opencoop.activities.disclosure import public_activities
-from opencoop.opendata.streams import marked
-from opencoop.organisations.models import Organisation
-
-from .crs import iter_crs_csv
-from .iati.export import (
+from opencoop.iati.export import (
     NothingToPublish,
     iter_activities_xml,
     iter_organisation_xml,
     reporting_org_activities,
 )
+from opencoop.opendata.streams import marked
+from opencoop.organisations.models import Organisation
+
+from .crs import iter_crs_csv
 
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "opencoop.plans",
     "opencoop.pages",
     "opencoop.suggestions",
+    "opencoop.iati",
     "opencoop.opendata",
     "opencoop.catalogue",
     "opencoop.stats",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from opencoop.opendata.iati.xsd import SCHEMA_DIR, validate_xml
+from opencoop.iati.xsd import SCHEMA_DIR, validate_xml
 
 from .factories import make_reporting_org
 

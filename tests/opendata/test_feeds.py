@@ -13,8 +13,8 @@ from lxml import etree
 from opencoop.activities.models import Activity
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import catalogue
+from opencoop.iati.export import iati_file_available
 from opencoop.initiatives.models import Initiative
-from opencoop.opendata.iati.export import iati_file_available
 
 from ..conftest import SECTION_EN, SECTION_IT
 from .sensitive import SENSITIVE_TITLE, VISIBLE_NAME, assert_no_secret, make_sensitive_activity

@@ -17,7 +17,7 @@ from opencoop.activities.models import (
     RecipientCountry,
     Transaction,
 )
-from opencoop.opendata.iati.export import (
+from opencoop.iati.export import (
     iter_activities_xml,
     iter_organisation_xml,
     reporting_org_activities,

@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from opencoop.opendata.iati.export import activities_file_available, iati_file_available
+from opencoop.iati.export import activities_file_available, iati_file_available
 
 from .conftest import parse, schema_errors
 from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
@@ -26,10 +26,7 @@ def test_urls():
         reverse("opendata:iati-organisation", args=[REPORTING_ORG_IDENTIFIER])
         == f"/opendata/iati/{REPORTING_ORG_IDENTIFIER}/organisation.xml"
     )
-    assert (
-        reverse("opendata:iati-activity", args=["IT-CF-1-A"])
-        == "/opendata/iati/activity/IT-CF-1-A.xml"
-    )
+    assert reverse("opendata:iati-activity", args=["IT-CF-1-A"]) == "/opendata/iati/activity/IT-CF-1-A.xml"
 
 
 def test_activities_file_streams_every_public_activity(reporting_org, client):

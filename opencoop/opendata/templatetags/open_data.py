@@ -9,9 +9,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from opencoop.activities.models import Activity
+from opencoop.iati.export import iati_file_available
 from opencoop.initiatives.models import Initiative
 
-from ..iati.export import iati_file_available
 from ..records import activity_schema_org, initiative_schema_org
 
 register = template.Library()

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from opencoop.activities.models import Activity
 from opencoop.demo.loader import load_demo
-from opencoop.opendata.iati import export
-from opencoop.opendata.iati.export import (
+from opencoop.iati import export
+from opencoop.iati.export import (
     NothingToPublish,
     activities_for_export,
     activity_document,
@@ -23,13 +23,12 @@ from opencoop.opendata.iati.export import (
     iter_organisation_xml,
     reporting_org_activities,
 )
-from opencoop.opendata.iati.mapping import activity_element
-from opencoop.opendata.iati.rules import ERROR, WARNING, check_activity, missing_mandatory
-from opencoop.opendata.iati.xsd import SCHEMA_DIR
+from opencoop.iati.rules import ERROR, WARNING, check_activity, missing_mandatory
+from opencoop.iati.writer import activity_element
+from opencoop.iati.xsd import SCHEMA_DIR
 from opencoop.organisations.models import Organisation
-
-from .conftest import OFFICIAL_SCHEMA_DIR, parse, schema_errors
-from .factories import (
+from tests.opendata.conftest import OFFICIAL_SCHEMA_DIR, parse, schema_errors
+from tests.opendata.factories import (
     PARTNER_IDENTIFIER,
     REPORTING_ORG_IDENTIFIER,
     make_activity,

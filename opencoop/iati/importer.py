@@ -51,16 +51,6 @@ from opencoop.operations.pagecache import content_changed
 from opencoop.organisations.models import Organisation
 
 from .export import site_base_url
-from .mapping import (
-    ACTIVITY_CODES,
-    ACTIVITY_DATES,
-    CONTACT_VALUES,
-    DESCRIPTIONS,
-    absolute_url,
-    budget_value_date,
-    stored_value_date,
-    transaction_value_date,
-)
 from .reader import (
     ERROR,
     WARNING,
@@ -70,6 +60,16 @@ from .reader import (
     Issue,
     OrgRecord,
     Row,
+)
+from .writer import (
+    ACTIVITY_CODES,
+    ACTIVITY_DATES,
+    CONTACT_VALUES,
+    DESCRIPTIONS,
+    absolute_url,
+    budget_value_date,
+    stored_value_date,
+    transaction_value_date,
 )
 
 # The activity fields an IATI file sets; the others (slug, image, sensitive-context switches,

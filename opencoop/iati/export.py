@@ -40,14 +40,14 @@ from opencoop.activities.models import (
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanDocument
 
-from .mapping import (
+from .rules import Breach, missing_mandatory
+from .writer import (
     IATI_VERSION,
     YearBudget,
     activity_element,
     iso_datetime,
     organisation_root_element,
 )
-from .rules import Breach, missing_mandatory
 
 CHUNK_SIZE = 500
 CENT = Decimal("0.01")

@@ -15,8 +15,7 @@ from opencoop.activities.models import Activity
 from opencoop.editorial.roles import EDITOR
 from opencoop.organisations.models import Organisation
 from tests.editorial.helpers import make_user
-
-from .factories import make_reporting_org
+from tests.opendata.factories import make_reporting_org
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,7 @@ def counts() -> tuple[int, int, int]:
 
 
 def test_the_screen_is_in_the_admin_menu(admin_client):
-    assert reverse("opendata_iati_import") == URL
+    assert reverse("iati_import") == URL
     response = admin_client.get(URL)
     assert response.status_code == 200
     form = page(response).select_one("form[enctype='multipart/form-data']")

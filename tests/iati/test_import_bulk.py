@@ -10,8 +10,8 @@ from wagtail.models import ModelLogEntry, Revision
 
 from opencoop.activities.models import Activity, Transaction
 from opencoop.editorial.models import RecordCheck, TranslationState
-from opencoop.opendata.iati import importer
-from opencoop.opendata.iati.importer import import_activity_file
+from opencoop.iati import importer
+from opencoop.iati.importer import import_activity_file
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,10 @@ import pytest
 
 from opencoop.activities.models import Budget, RecipientCountry, RecipientRegion
 from opencoop.demo.loader import load_demo
-from opencoop.opendata.iati.export import iter_organisation_xml
+from opencoop.iati.export import iter_organisation_xml
 from opencoop.organisations.models import Organisation
-
-from .conftest import parse, schema_errors
-from .factories import (
+from tests.opendata.conftest import parse, schema_errors
+from tests.opendata.factories import (
     REPORTING_ORG_IDENTIFIER,
     add_plan_document,
     make_activity,

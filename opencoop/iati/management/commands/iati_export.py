@@ -6,7 +6,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opencoop.opendata.iati.export import (
+from opencoop.iati.export import (
     NothingToPublish,
     iter_activities_xml,
     iter_organisation_xml,

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from wagtail.models import Revision
 
 from opencoop.activities.models import Activity, ParticipatingOrg, Sector
-from opencoop.opendata.iati import reader
-from opencoop.opendata.iati.importer import import_activity_file
+from opencoop.iati import reader
+from opencoop.iati.importer import import_activity_file
 from opencoop.organisations.models import Organisation
 
 pytestmark = pytest.mark.django_db

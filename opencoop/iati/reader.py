@@ -29,7 +29,7 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.codelists import registry
 from opencoop.core.multilingual import LANGUAGE_CODE_RE
 
-from .mapping import (
+from .writer import (
     ACTIVITY_CODES,
     ACTIVITY_DATES,
     BENEFICIARIES_MEASURE,

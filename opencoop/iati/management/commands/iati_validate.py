@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opencoop.opendata.iati.export import (
+from opencoop.iati.export import (
     activity_document,
     iter_activity_elements,
     iter_organisation_xml,
     left_out_message,
     reporting_org_activities,
 )
-from opencoop.opendata.iati.rules import ERROR, check_activity
-from opencoop.opendata.iati.xsd import validate_xml
+from opencoop.iati.rules import ERROR, check_activity
+from opencoop.iati.xsd import validate_xml
 from opencoop.organisations.models import Organisation
 
 

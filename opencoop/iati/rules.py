@@ -27,7 +27,7 @@ from opencoop.activities.models import (
 )
 from opencoop.codelists import registry
 
-from .mapping import (
+from .writer import (
     ACTIVITY_CODES,
     ACTIVITY_DATES,
     DAC_REGIONS,

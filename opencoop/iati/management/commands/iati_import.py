@@ -8,7 +8,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from opencoop.opendata.iati.importer import ImportReport, import_activity_file
+from opencoop.iati.importer import ImportReport, import_activity_file
 
 BAR_WIDTH = 30
 # Redraw the bar at most this often (seconds): drawing is slower than reading.

@@ -30,13 +30,13 @@ from opencoop.editorial.scope import filing_organisations
 
 from .importer import ImportReport, import_activity_file
 
-SESSION_KEY = "opendata_iati_import"
+SESSION_KEY = "iati_import"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 # Uploads waiting to be applied are removed after this many seconds.
 KEEP_UPLOADS = 24 * 3600
 LISTED = 200
-TEMPLATE = "opendata/admin/iati_import.html"
+TEMPLATE = "iati/admin/iati_import.html"
 
 
 def upload_dir() -> Path:
@@ -156,7 +156,7 @@ def _apply(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(
             request, _("This upload is no longer waiting to be applied: upload it again.")
         )
-        return redirect("opendata_iati_import")
+        return redirect("iati_import")
     try:
         report = _run(request, path, pending, dry_run=False)
     finally:

@@ -26,11 +26,15 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.opendata.iati.importer import import_activity_file
+from opencoop.iati.importer import import_activity_file
 from opencoop.organisations.models import Organisation
-
-from .conftest import parse, schema_errors
-from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_dataset, make_organisation
+from tests.opendata.conftest import parse, schema_errors
+from tests.opendata.factories import (
+    REPORTING_ORG_IDENTIFIER,
+    make_activity,
+    make_dataset,
+    make_organisation,
+)
 
 pytestmark = pytest.mark.django_db
 

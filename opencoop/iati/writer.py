@@ -3,7 +3,7 @@
 Each ``*_element`` function builds (or appends to a parent) the lxml elements for one part of a
 record. What the public may see comes only from ``opencoop.activities.disclosure``. The
 constants say which element and code a field maps to; the rules and the import
-(``opencoop.opendata.iati.reader``) read them too, so each fact is written once.
+(``opencoop.iati.reader``) read them too, so each fact is written once.
 """
 
 from __future__ import annotations

@@ -16,9 +16,8 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.opendata.iati.rules import Breach, check_activity, missing_mandatory
-
-from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_full_activity
+from opencoop.iati.rules import Breach, check_activity, missing_mandatory
+from tests.opendata.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_full_activity
 
 pytestmark = pytest.mark.django_db
 

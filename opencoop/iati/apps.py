@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IatiConfig(AppConfig):
+    name = "opencoop.iati"
+    label = "iati"
