@@ -30,19 +30,10 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from opencoop.activities.models import (
     Activity,
-    Beneficiaries,
-    Budget,
     DocumentLink,
-    Location,
     ParticipatingOrg,
-    PolicyMarker,
-    RecipientCountry,
-    RecipientRegion,
-    Result,
-    SdgTag,
-    Sector,
-    Transaction,
 )
+from opencoop.activities.parts import PARTS, part, prefetches
 from opencoop.catalogue.indexing import add_to_search_index
 from opencoop.core.multilingual import text
 from opencoop.core.queries import among_ids
@@ -85,54 +76,7 @@ ACTIVITY_FIELDS = (
     "default_currency",
     *(name for _tag, name, _codelist in ACTIVITY_CODES),
 )
-# Each repeated part: model, and the fields that say what it holds (compared before writing).
-CHILDREN: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
-    "participating_orgs": (ParticipatingOrg, ("organisation_id", "role", "hide_name")),
-    "recipient_countries": (RecipientCountry, ("code", "percentage")),
-    "recipient_regions": (RecipientRegion, ("vocabulary", "code", "percentage")),
-    "locations": (
-        Location,
-        ("name", "description", "country", "latitude", "longitude", "exactness", "reach"),
-    ),
-    "sectors": (Sector, ("vocabulary", "code", "percentage")),
-    "sdg_tags": (SdgTag, ("vocabulary", "code")),
-    "policy_markers": (PolicyMarker, ("code", "significance")),
-    # Value dates are compared as the export writes them (see ``activity_state``).
-    "budgets": (Budget, ("type", "status", "period_start", "period_end", "value", "currency")),
-    "transactions": (
-        Transaction,
-        (
-            "type",
-            "date",
-            "value",
-            "currency",
-            "description",
-            "provider_org_id",
-            "receiver_org_id",
-        ),
-    ),
-    "documents": (DocumentLink, ("title", "category", "language", "date")),
-    "results": (
-        Result,
-        (
-            "type",
-            "title",
-            "indicator",
-            "measure",
-            "ascending",
-            "baseline_year",
-            "baseline_value",
-            "period_start",
-            "period_end",
-            "target_value",
-            "actual_value",
-        ),
-    ),
-    "beneficiaries": (Beneficiaries, ("group", "year", "total", "women", "men")),
-}
 ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
-# Fields a file may leave blank although the editing form requires them (no assumption made).
-MAY_BE_BLANK = {Location: {"exactness", "reach"}}
 # Parts whose value date, when omitted, is written as another of their dates.
 IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
 MAX_ERRORS = 200
@@ -321,7 +265,7 @@ def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None
         if publish:
             activity.first_published_at = activity.last_published_at = now
     Activity.objects.bulk_create(activities)
-    for relation, (model, _names) in CHILDREN.items():
+    for relation, model in ((p.relation, p.model) for p in PARTS):
         rows = []
         for item in new:
             for instance in item.parts.get(relation, []):
@@ -428,7 +372,7 @@ def activity_state(activity: Activity, base_url: str) -> dict[str, object]:
         name: _comparable(getattr(activity, name)) for name in ACTIVITY_FIELDS
     }
     state["reporting_org"] = activity.reporting_org_id
-    for relation, (_model, names) in CHILDREN.items():
+    for relation, names in ((p.relation, p.content) for p in PARTS):
         rows = getattr(activity, relation).all()
         state[relation] = [tuple(_comparable(getattr(row, name)) for name in names) for row in rows]
     # A document is the same when its address is (a file of the portal by its full address).
@@ -636,7 +580,7 @@ class _Importer:
                 iati_identifier__in=[record.identifier for record in records]
             )
             .select_related("reporting_org")
-            .prefetch_related(*PREFETCH)
+            .prefetch_related(*prefetches())
         }
         new: list[NewActivity] = []
         for record in records:
@@ -780,7 +724,7 @@ class _Importer:
                 elif not document.href:
                     untitled.append(document)
         parts: dict[str, list[models.Model]] = {}
-        for relation, (model, _names) in CHILDREN.items():
+        for relation, model in ((p.relation, p.model) for p in PARTS):
             rows = record.children.get(relation, [])
             if relation == "locations" and activity.hide_exact_locations and not rows:
                 continue  # the public file never shows hidden places: keep those known here
@@ -848,7 +792,7 @@ class _Importer:
                 exc, Activity, record.line, record.identifier, "iati-activity", WARNING
             )
         for relation, instances in parts.items():
-            model = CHILDREN[relation][0]
+            model = part(relation).model
             rows = record.children.get(relation, [])
             # Parts the portal keeps beyond the file's rows (documents known only by title)
             # come after them and were checked when they were entered.
@@ -856,7 +800,7 @@ class _Importer:
                 keep = set(row.fields) - ORGANISATION_FIELDS
                 exclude = [f.name for f in model._meta.fields if f.name not in keep]
                 exclude += [
-                    name for name in MAY_BE_BLANK.get(model, ()) if not getattr(instance, name)
+                    name for name in part(relation).may_be_blank if not getattr(instance, name)
                 ]
                 try:
                     instance.clean_fields(exclude=exclude)
@@ -918,24 +862,6 @@ class _Importer:
                     self.report.unchanged.remove(child)
                 changed[child] = ["parent"]
                 self.report.changed.append((child, changed[child]))
-
-
-PREFETCH = (
-    "recipient_countries",
-    "recipient_regions",
-    "locations",
-    "sectors",
-    "sdg_tags",
-    "policy_markers",
-    Prefetch(
-        "participating_orgs", queryset=ParticipatingOrg.objects.select_related("organisation")
-    ),
-    "budgets",
-    "transactions",
-    Prefetch("documents", queryset=DocumentLink.objects.select_related("document")),
-    "results",
-    "beneficiaries",
-)
 
 
 def current_version(activity: Activity) -> Activity:
