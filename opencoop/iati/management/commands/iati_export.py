@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opencoop.core.outputs import output_path, write_atomically
 from opencoop.iati.export import (
     NothingToPublish,
     iter_activities_xml,
@@ -24,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="IATI identifier of the reporting org")
-        parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument(
+            "--output", type=output_path, help="file to write (default: standard output)"
+        )
         parser.add_argument(
             "--organisation", action="store_true", help="write the organisation file instead"
         )
@@ -54,17 +55,7 @@ class Command(BaseCommand):
                     "requires, so there is no valid activity file; nothing written."
                 ) from exc
         if options["output"]:
-            # Write beside the target and rename at the end: a failure leaves no half file.
-            partial = options["output"] + ".part"
-            try:
-                with open(partial, "wb") as handle:
-                    for chunk in chunks:
-                        handle.write(chunk)
-            except BaseException:
-                if os.path.exists(partial):
-                    os.remove(partial)
-                raise
-            os.replace(partial, options["output"])
+            write_atomically(options["output"], chunks)
         else:
             for chunk in chunks:
                 self.stdout.write(chunk.decode("utf-8"), ending="")

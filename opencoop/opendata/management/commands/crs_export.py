@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opencoop.core.outputs import output_path, reporting_year, write_atomically
 from opencoop.opendata.crs import iter_crs_csv
 from opencoop.organisations.models import Organisation
 
@@ -18,8 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", required=True, help="IATI identifier of the reporting org")
-        parser.add_argument("--year", required=True, type=int, help="the reporting year")
-        parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument("--year", required=True, type=reporting_year, help="the reporting year")
+        parser.add_argument(
+            "--output", type=output_path, help="file to write (default: standard output)"
+        )
         parser.add_argument(
             "--lang", default="en", help="language of titles and descriptions (default: en)"
         )
@@ -33,13 +34,4 @@ class Command(BaseCommand):
             for line in lines:
                 self.stdout.write(line, ending="")
             return
-        partial = options["output"] + ".part"
-        try:
-            with open(partial, "w", encoding="utf-8", newline="") as handle:
-                for line in lines:
-                    handle.write(line)
-        except BaseException:
-            if os.path.exists(partial):
-                os.remove(partial)
-            raise
-        os.replace(partial, options["output"])
+        write_atomically(options["output"], lines)
