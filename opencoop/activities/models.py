@@ -27,6 +27,7 @@ from wagtail.search import index
 from opencoop.codelists.fields import CodelistField, validate_code
 from opencoop.core.models import AttachedDocument, EditorialRecord
 from opencoop.core.multilingual import MultilingualField, text
+from opencoop.organisations.identifiers import validate_identifier
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # IATI transaction types: 2 outgoing commitment, 3 disbursement, 4 expenditure.
@@ -106,6 +107,7 @@ class Activity(index.Indexed, EditorialRecord):
         max_length=200,
         unique=True,
         help_text=_("The reporting organisation's identifier, a hyphen, then the project code."),
+        validators=[validate_identifier],
     )
     slug = models.SlugField(_("slug"), max_length=120)
     title = MultilingualField(_("title"), max_length=500)

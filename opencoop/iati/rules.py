@@ -26,6 +26,7 @@ from opencoop.activities.models import (
     transaction_amount_problem,
 )
 from opencoop.codelists import registry
+from opencoop.organisations.identifiers import identifier_problem
 
 from .writer import (
     ACTIVITY_CODES,
@@ -233,6 +234,17 @@ _MANDATORY = (
 # The rules beyond the schema ---------------------------------------------------------------------
 def _identification(c: _Checker) -> None:
     org = c.activity.reporting_org
+    for path, value in (
+        ("iati-identifier", c.activity.iati_identifier),
+        ("reporting-org/@ref", org.identifier),
+        *(
+            (f"participating-org[{position}]/@ref", participant.identifier)
+            for position, participant in enumerate(public_participants(c.activity), start=1)
+        ),
+    ):
+        problem = identifier_problem(value)
+        if problem:
+            c.add(path, *problem)
     if org.identifier and not c.activity.iati_identifier.startswith(org.identifier + "-"):
         c.add(
             "iati-identifier",

@@ -14,6 +14,8 @@ from opencoop.codelists.fields import CodelistField
 from opencoop.core.models import OfficeContact
 from opencoop.core.multilingual import MultilingualField, text
 
+from .identifiers import validate_identifier
+
 
 class OrganisationQuerySet(models.QuerySet):
     def reporting(self) -> OrganisationQuerySet:
@@ -36,6 +38,7 @@ class Organisation(DraftStateMixin, RevisionMixin, index.Indexed, OfficeContact)
         max_length=150,
         blank=True,
         help_text=_("For example IT-CF-01307110484: registration agency prefix and number."),
+        validators=[validate_identifier],
     )
     type = CodelistField("OrganisationType", verbose_name=_("organisation type"), blank=True)
     country = CodelistField("Country", verbose_name=_("country"), blank=True)
