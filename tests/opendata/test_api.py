@@ -106,10 +106,25 @@ def test_docs_load_nothing_from_third_parties(client):
     assert addresses
     for address in addresses:
         assert not urlsplit(address).netloc, address
-        assert address.startswith("/static/")
+        # Files of the portal itself, or the empty inline favicon every page of the site has.
+        assert address.startswith(("/static/", "/opendata/feeds/")) or address == "data:,", address
     settings_block = soup.find("script", id="swagger-settings")
     assert json.loads(settings_block.string)["validatorUrl"] is None
     assert all(tag.get("src") or tag.get("type") == "application/json" for tag in soup("script"))
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("it", "Documentazione dell'API"), ("en", "API documentation")]
+)
+def test_docs_sit_in_the_site_s_frame(client, language, heading):
+    response = client.get(f"{API}/docs", HTTP_ACCEPT_LANGUAGE=language)
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.html["lang"] == language
+    assert soup.find("h1").get_text(strip=True) == heading
+    main = soup.find("main", id="main")
+    assert main is not None and main.find(id="swagger-ui") is not None
+    assert soup.select_one(".skiplinks a")["href"] == "#main"
+    assert soup.find("footer") is not None
 
 
 def test_pagination(client):
