@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 from decimal import Decimal
@@ -346,3 +347,22 @@ def test_the_command_records_the_user_it_is_told(django_user_model):
     assert activity.latest_revision.user == user
     with pytest.raises(CommandError, match="No user is called"):
         run_import(DATA / "foreign-2.02.xml", "--user", "nobody-here")
+
+
+def test_the_report_file_holds_every_issue_and_the_summary_counts_them_by_kind(tmp_path):
+    target = tmp_path / "report.csv"
+    out, _err = run_import(DATA / "foreign-2.01.xml", "--dry-run", "--report", str(target))
+    report = import_activity_file(stream=(DATA / "foreign-2.01.xml").open("rb"), dry_run=True)
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows[0] == ["level", "line", "activity", "element", "message"]
+    issues = [*report.errors, *report.warnings]
+    assert len(issues) > 1
+    assert [row[4] for row in rows[1:]] == [issue.message for issue in issues]
+    assert [row[1] for row in rows[1:]] == [str(issue.line or "") for issue in issues]
+    assert f"Report of {len(report.errors)} error(s) and {len(report.warnings)} warning(s)" in out
+    counted = sum(
+        int(line.rsplit(": ", 1)[1])
+        for line in out.splitlines()
+        if line.startswith(("errors at ", "warnings at "))
+    )
+    assert counted == len(issues)

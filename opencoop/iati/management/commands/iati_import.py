@@ -8,7 +8,9 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
+from opencoop.core.outputs import output_path, write_atomically
 from opencoop.iati.importer import ImportReport, import_activity_file
+from opencoop.iati.report_files import counts_by_kind, report_lines
 
 BAR_WIDTH = 30
 # Redraw the bar at most this often (seconds): drawing is slower than reading.
@@ -80,6 +82,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="do not draw the progress bar"
         )
+        parser.add_argument(
+            "--report",
+            type=output_path,
+            metavar="FILE",
+            help="write every error and warning to FILE as CSV (level, line, activity, element, "
+            "message)",
+        )
 
     def handle(self, *args, **options) -> None:
         path = options["file"]
@@ -112,6 +121,12 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
         self.print_report(report)
+        if options["report"]:
+            write_atomically(options["report"], report_lines(report))
+            self.stdout.write(
+                f"Report of {len(report.errors)} error(s) and {len(report.warnings)} warning(s) "
+                f"written to {options['report']}"
+            )
         if report.errors:
             raise CommandError(f"{path}: {report.summary()}")
 
@@ -141,5 +156,7 @@ class Command(BaseCommand):
             self.stderr.write(f"error: {error}")
         if report.stopped_early:
             self.stderr.write("error: stopped reading after too many errors")
+        for level, element, count in counts_by_kind(report):
+            self.stdout.write(f"{level}s at {element}: {count}")
         if not report.errors:
             self.stdout.write(self.style.SUCCESS(report.summary()))

@@ -1,0 +1,47 @@
+"""The full report of an IATI import: every error and warning, as CSV, and counts by kind.
+
+The console and the admin show the first issues only; this file holds all of them, so that
+nothing the import refused or did not keep goes unsaid (``iati_import --report FILE``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from opencoop.opendata.csvfiles import line_writer
+
+if TYPE_CHECKING:
+    from .importer import ImportReport
+
+COLUMNS = ("level", "line", "activity", "element", "message")
+_POSITION = re.compile(r"\[\d+\]")
+
+
+def issue_rows(report: ImportReport) -> Iterator[tuple]:
+    """Yield one row per issue: the errors first, then the warnings, each in file order."""
+    for issue in [*report.errors, *report.warnings]:
+        yield (issue.level, issue.line or "", issue.identifier, issue.element, issue.message)
+
+
+def report_lines(report: ImportReport) -> Iterator[str]:
+    """Yield the report as CSV lines, the header first (text cells made formula-safe)."""
+    writer = line_writer()
+    yield writer.writerow(COLUMNS)
+    for row in issue_rows(report):
+        yield writer.writerow(row)
+
+
+def kind(element: str) -> str:
+    """Return the kind of an element path: the path without positions ("budget/value")."""
+    return _POSITION.sub("", element) or "iati-activity"
+
+
+def counts_by_kind(report: ImportReport) -> list[tuple[str, str, int]]:
+    """Count the issues by level and element kind, most frequent first."""
+    counter = Counter(
+        (issue.level, kind(issue.element)) for issue in [*report.errors, *report.warnings]
+    )
+    return [(level, element, count) for (level, element), count in counter.most_common()]
