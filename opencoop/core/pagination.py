@@ -40,3 +40,13 @@ def pagination_context(page: Page, url_for: Callable[[int], str]) -> dict:
         "previous_url": url_for(page.number - 1) if page.has_previous() else "",
         "next_url": url_for(page.number + 1) if page.has_next() else "",
     }
+
+
+def page_url(base_url: str, number: int) -> str:
+    """Return the address of page ``number`` of a list at ``base_url`` (page 1 has no parameter)."""
+    return base_url if number == 1 else f"{base_url}?page={number}"
+
+
+def page_links(page: Page, base_url: str) -> dict:
+    """Return ``pagination_context`` for a list whose only parameter is ``page``."""
+    return pagination_context(page, lambda number: page_url(base_url, number))
