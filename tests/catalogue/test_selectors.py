@@ -280,3 +280,20 @@ def test_sector_groups_are_the_same_in_the_catalogue_and_the_statistics(prova):
     table = by_sector_group(Scope(prova))
     assert {v.value: v.count for v in facet.values} == {"311": 1}
     assert {row.code: row.values[activities] for row in table.rows} == {"311": 1}
+
+
+def test_every_sector_group_and_goal_counts_the_same_in_the_catalogue_and_the_statistics():
+    from opencoop.organisations.models import Organisation
+    from opencoop.stats.selectors import by_sdg
+
+    florence = Organisation.objects.get(identifier="IT-CF-01307110484")
+    filters = CatalogueFilters.from_querydict(QueryDict(f"org={florence.slug}"))
+    facets = {f.param: f for f in catalogue_facets(filters, lang="en")}
+    for param, table in (
+        ("sector_group", by_sector_group(Scope(florence))),
+        ("sdg", by_sdg(Scope(florence))),
+    ):
+        keys = [c.key for c in table.columns]
+        figures = {row.code: row.values[keys.index("activities")] for row in table.rows if row.code}
+        assert figures, param
+        assert {v.value: v.count for v in facets[param].values} == figures, param
