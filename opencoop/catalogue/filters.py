@@ -190,10 +190,7 @@ class Problem:
 
 
 class FilterError(Exception):
-    """A query the downloads, feeds and API refuse, with one problem per value not understood.
-
-    Not a ValueError, so that pydantic lets it through to the API's own handler unchanged.
-    """
+    """A query the downloads, feeds and API refuse, with one problem per value not understood."""
 
     def __init__(self, problems: list[Problem], lang: str) -> None:
         super().__init__("; ".join(p.message for p in problems))
