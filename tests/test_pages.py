@@ -176,3 +176,23 @@ def test_pages_offer_text_size_print_share_and_licence(client):
     licence = soup.find("a", rel="license")
     assert licence["href"] == "https://creativecommons.org/licenses/by/4.0/"
     assert "01307110484" in soup.find("footer").get_text()
+
+
+def test_record_lists_use_the_shared_pagination(client, monkeypatch):
+    from opencoop.pages.models import RecordIndexPage
+
+    index = RecordIndexPage.objects.live().get(
+        record_type="initiatives", url_path__contains="/decentralized-cooperation/"
+    )
+    monkeypatch.setattr(RecordIndexPage, "page_size", 1)
+    count = index.kind.published(index.reporting_org).count()
+    assert count >= 3
+    first = soup_of(client, index.url).select_one("nav.pagination-wrapper")
+    assert first["aria-label"] == "Pages"
+    assert not first.select("a:not([href])")
+    assert first.select_one("li.disabled span.page-link[aria-disabled=true]")
+    assert first.select_one('a[aria-current="page"]').get_text(strip=True) == "1"
+    second = soup_of(client, index.url + "?page=2").select_one("nav.pagination-wrapper")
+    assert second.select_one('a[aria-current="page"]').get_text(strip=True) == "2"
+    assert second.select("a.page-link")[0]["href"] == index.url
+    assert second.select("a.page-link")[-1]["href"] == index.url + "?page=3"

@@ -1,98 +1,395 @@
-"""What a visitor asked the catalogue for: parsed from the address, checked, and written back."""
+"""What a visitor asked the catalogue for: parsed from the address, checked, and written back.
+
+Every catalogue parameter is declared once (``PARAMETERS``): the page, the downloads, the feeds
+and the API read a query with ``parse_query`` alone and differ only in what they do with a value
+not understood. The page leaves it out and says so beside the results; a file, a feed or an API
+answer has nowhere to say it, so those refuse the query (``FilterError``).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from opencoop.codelists import registry
+from opencoop.core.multilingual import portal_languages
 
 from .regions import continents
 
 MAX_QUERY_LENGTH = 200
 MAX_VALUES = 50
 YEARS = range(1950, 2101)
-SLUG_RE = re.compile(r"^[-a-z0-9_]{1,100}$")
+MAX_ID = 2**63 - 1
+SLUG_PATTERN = r"^[-a-z0-9_]{1,100}$"
+SLUG_RE = re.compile(SLUG_PATTERN)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"  # the same rule, as a pattern for the API
 
-KINDS = {"activity": _("Projects")}
-
-# The facets in the order the page shows them; their GET names are part of the public address
-# (the map links to ?country=XX; the downloads and the API take the same names).
-FACET_LABELS: dict[str, Promise] = {
-    "kind": _("Kind"),
-    "status": _("Status"),
-    "year": _("Active in"),
-    "region": _("Continent"),
-    "country": _("Country"),
-    "sector_group": _("Sector group"),
-    "sector": _("Sector"),
-    "sdg": _("Sustainable Development Goal"),
-    "sdg_target": _("SDG target"),
-    "marker": _("Policy marker"),
-    "partner": _("Partner organisation"),
-    "partnership": _("Partnership"),
-    "org": _("Reporting authority"),
-}
+KINDS = {"activity": gettext_lazy("Projects")}
 
 SORTS: dict[str, Promise] = {
-    "relevance": _("Relevance"),
-    "title": _("Title"),
-    "-start": _("Start date, newest first"),
-    "start": _("Start date, oldest first"),
-    "-end": _("End date, latest first"),
-    "end": _("End date, earliest first"),
+    "relevance": gettext_lazy("Relevance"),
+    "title": gettext_lazy("Title"),
+    "-start": gettext_lazy("Start date, newest first"),
+    "start": gettext_lazy("Start date, oldest first"),
+    "-end": gettext_lazy("End date, latest first"),
+    "end": gettext_lazy("End date, earliest first"),
 }
 
 
-def _in_codelist(name: str):
-    return lambda value: value if registry.get(name).is_valid(value) else None
+# The declaration -------------------------------------------------------------------------------
 
 
-def _upper_in_codelist(name: str):
-    return lambda value: value.upper() if registry.get(name).is_valid(value.upper()) else None
+@dataclass(frozen=True)
+class Filter:
+    """One multi-valued catalogue parameter (a facet): its name, label and accepted values.
+
+    ``parse`` gives the clean value of one raw value, or None when it is not valid; ``item``
+    gives the JSON schema of one value, for the API's description.
+    """
+
+    name: str
+    label: Promise
+    description: str
+    parse: Callable[[str], object | None]
+    item: Callable[[], dict]
 
 
-def _year(value: str) -> int | None:
-    return int(value) if value.isdigit() and int(value) in YEARS else None
+def _codelist(name: str, *, upper: bool = False) -> tuple[Callable, Callable]:
+    def parse(value: str) -> str | None:
+        value = value.upper() if upper else value
+        return value if registry.get(name).is_valid(value) else None
+
+    return parse, lambda: {"type": "string", "enum": list(registry.get(name).items)}
 
 
-def _positive_int(value: str) -> int | None:
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+def _choices(choices: Callable[[], Iterable[str]]) -> tuple[Callable, Callable]:
+    return (
+        lambda value: value if value in choices() else None,
+        lambda: {"type": "string", "enum": list(choices())},
+    )
 
 
-def _slug(value: str) -> str | None:
-    return value if SLUG_RE.match(value) else None
+def _integers(values: range) -> tuple[Callable, Callable]:
+    return (
+        lambda value: int(value) if value.isdigit() and int(value) in values else None,
+        lambda: {"type": "integer", "minimum": values.start, "maximum": values.stop - 1},
+    )
 
 
-# Each facet's parser: the clean value, or None when the value is not valid.
-PARSERS = {
-    "kind": lambda value: value if value in KINDS else None,
-    "status": _in_codelist("ActivityStatus"),
-    "year": _year,
-    "region": lambda value: value if value in continents() else None,
-    "country": _upper_in_codelist("Country"),
-    "sector_group": _in_codelist("SectorCategory"),
-    "sector": _in_codelist("Sector"),
-    "sdg": _in_codelist("UNSDG-Goals"),
-    "sdg_target": _in_codelist("UNSDG-Targets"),
-    "marker": _in_codelist("PolicyMarker"),
-    "partner": _slug,
-    "partnership": _positive_int,
-    "org": _slug,
+_SLUG = (
+    lambda value: value if SLUG_RE.match(value) else None,
+    lambda: {"type": "string", "pattern": SLUG_PATTERN},
+)
+
+
+def _filter(name: str, label: Promise, description: str, rule: tuple[Callable, Callable]) -> Filter:
+    return Filter(name, label, description, *rule)
+
+
+# The facets in the order the page shows them; their GET names are part of the public address
+# (the map links to ?country=XX; the downloads, the feeds and the API take the same names).
+FILTERS: dict[str, Filter] = {
+    f.name: f
+    for f in (
+        _filter("kind", gettext_lazy("Kind"), "Kind of record.", _choices(lambda: KINDS)),
+        _filter(
+            "status", gettext_lazy("Status"), "ActivityStatus code.", _codelist("ActivityStatus")
+        ),
+        _filter(
+            "year", gettext_lazy("Active in"), "Active in this calendar year.", _integers(YEARS)
+        ),
+        _filter(
+            "region",
+            gettext_lazy("Continent"),
+            "Continent (UN M49 code) of a recipient country.",
+            _choices(continents),
+        ),
+        _filter(
+            "country",
+            gettext_lazy("Country"),
+            "Recipient country (ISO 3166-1 alpha-2).",
+            _codelist("Country", upper=True),
+        ),
+        _filter(
+            "sector_group",
+            gettext_lazy("Sector group"),
+            "OECD DAC sector category (3 digits).",
+            _codelist("SectorCategory"),
+        ),
+        _filter(
+            "sector",
+            gettext_lazy("Sector"),
+            "OECD DAC purpose code (5 digits).",
+            _codelist("Sector"),
+        ),
+        _filter(
+            "sdg",
+            gettext_lazy("Sustainable Development Goal"),
+            "Sustainable Development Goal.",
+            _codelist("UNSDG-Goals"),
+        ),
+        _filter(
+            "sdg_target", gettext_lazy("SDG target"), "SDG target.", _codelist("UNSDG-Targets")
+        ),
+        _filter(
+            "marker",
+            gettext_lazy("Policy marker"),
+            "Policy marker with a significance other than 0.",
+            _codelist("PolicyMarker"),
+        ),
+        _filter(
+            "partner",
+            gettext_lazy("Partner organisation"),
+            "Slug of a partner organisation named in the activity.",
+            _SLUG,
+        ),
+        _filter(
+            "partnership",
+            gettext_lazy("Partnership"),
+            "Id of a partnership.",
+            _integers(range(1, MAX_ID)),
+        ),
+        _filter(
+            "org", gettext_lazy("Reporting authority"), "Slug of the reporting authority.", _SLUG
+        ),
+    )
 }
+FACET_LABELS: dict[str, Promise] = {name: f.label for name, f in FILTERS.items()}
+
+# The single-valued parameters beside the facets (documented in the API's description too).
+SINGLE_PARAMETERS: dict[str, str] = {
+    "q": "Search words, as in the catalogue's search box.",
+    "sort": "Order: relevance (with q), title, start, -start (default), end or -end.",
+    "page": "Page number, from 1.",
+}
+
+# The GET parameters the catalogue page reads (the page cache keys on these only).
+QUERY_PARAMETERS: tuple[str, ...] = ("q", *FILTERS, "sort", "page")
+
+
+# Problems --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A value not understood: the parameter, the value, what is wrong, and what the page did."""
+
+    param: str
+    value: str
+    message: str  # for outputs that refuse the query
+    page_message: str  # for the page, which leaves the value out and goes on
+
+
+class FilterError(Exception):
+    """A query the downloads, feeds and API refuse, with one problem per value not understood."""
+
+    def __init__(self, problems: list[Problem], lang: str) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+        self.lang = lang  # the language of the messages
+
+    @property
+    def messages(self) -> list[str]:
+        return [problem.message for problem in self.problems]
+
+
+def _unknown(param: str, raw: str) -> Problem:
+    values = {"filter": FACET_LABELS[param], "param": param, "value": raw[:60]}
+    return Problem(
+        param,
+        raw,
+        _("Filter “%(filter)s” (%(param)s): “%(value)s” is not a known value.") % values,
+        _("Filter “%(filter)s” (%(param)s): “%(value)s” is not a known value, so it was ignored.")
+        % values,
+    )
 
 
 def invalid_value_message(param: str, value: str) -> str:
-    """Say which filter value was not understood and that it was left out."""
-    return str(
-        _("Filter “%(filter)s” (%(param)s): “%(value)s” is not a known value, so it was ignored.")
-        % {"filter": FACET_LABELS[param], "param": param, "value": value[:60]}
+    """Say which filter value was not understood and that the page left it out."""
+    return _unknown(param, value).page_message
+
+
+# The parser ------------------------------------------------------------------------------------
+
+
+def _getlist(data: Mapping) -> Callable[[str], list[str]]:
+    if hasattr(data, "getlist"):
+        return data.getlist
+
+    def getlist(key: str) -> list[str]:
+        value = data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, list | tuple):
+            return [str(item) for item in value]
+        return [str(value)]
+
+    return getlist
+
+
+def _last(getlist: Callable[[str], list[str]], key: str) -> str:
+    return ((getlist(key) or [""])[-1] or "").strip()
+
+
+def parse_language(data: Mapping) -> tuple[str, list[Problem]]:
+    """Return the language asked with ``lang`` (the default one when absent or not valid)."""
+    lang = _last(_getlist(data), "lang") or settings.LANGUAGE_CODE
+    languages = portal_languages()
+    if lang in languages:
+        return lang, []
+    values = {"value": lang[:20], "languages": ", ".join(languages)}
+    message = str(
+        _("Language “%(value)s” (lang): not a language of the portal; use one of: %(languages)s.")
+        % values
     )
+    return settings.LANGUAGE_CODE, [Problem("lang", lang, message, message)]
+
+
+def _parse_q(getlist) -> tuple[str, list[Problem]]:
+    q = " ".join(((getlist("q") or [""])[-1] or "").split())
+    problems = []
+    if CONTROL_CHARACTERS.search(q):
+        # PostgreSQL cannot take a NUL in a query, and no word holds control characters.
+        message = str(_("Search words (q): control characters are not allowed."))
+        page_message = str(_("Search words (q): control characters were left out."))
+        problems.append(Problem("q", q, message, page_message))
+        q = " ".join(CONTROL_CHARACTERS.sub(" ", q).split())
+    if len(q) > MAX_QUERY_LENGTH:
+        limit = {"max": MAX_QUERY_LENGTH}
+        problems.append(
+            Problem(
+                "q",
+                q,
+                str(_("Search words (q): at most %(max)d characters.") % limit),
+                str(_("Search words: only the first %(max)d characters were used.") % limit),
+            )
+        )
+        q = q[:MAX_QUERY_LENGTH]
+    return q, problems
+
+
+def _parse_values(spec: Filter, getlist) -> tuple[tuple, list[Problem]]:
+    clean: list = []
+    problems = []
+    for raw in getlist(spec.name):
+        raw = (raw or "").strip()
+        if not raw:
+            continue
+        value = spec.parse(raw)
+        if value is None:
+            problems.append(_unknown(spec.name, raw))
+        elif value not in clean:
+            clean.append(value)
+    if len(clean) > MAX_VALUES:
+        problems.append(
+            Problem(
+                spec.name,
+                "",
+                str(
+                    _("Filter “%(filter)s” (%(param)s): at most %(max)d values.")
+                    % {"filter": spec.label, "param": spec.name, "max": MAX_VALUES}
+                ),
+                str(
+                    _("Filter “%(filter)s”: at most %(max)d values; the rest were ignored.")
+                    % {"filter": spec.label, "max": MAX_VALUES}
+                ),
+            )
+        )
+        clean = clean[:MAX_VALUES]
+    return tuple(clean), problems
+
+
+def _parse_sort(getlist, q: str) -> tuple[str, list[Problem]]:
+    sort = _last(getlist, "sort")
+    if not sort or sort in SORTS:
+        # Relevance without words is the default order: nothing to say.
+        return ("" if sort == "relevance" and not q else sort), []
+    return "", [
+        Problem(
+            "sort",
+            sort,
+            str(
+                _("Sort order (sort): “%(value)s” is not known; use one of: %(sorts)s.")
+                % {"value": sort[:60], "sorts": ", ".join(SORTS)}
+            ),
+            str(
+                _("Sort order “%(value)s” is not known: the default order was used.")
+                % {"value": sort[:60]}
+            ),
+        )
+    ]
+
+
+def _parse_page(getlist) -> tuple[int, list[Problem]]:
+    raw = _last(getlist, "page") or "1"
+    if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        return int(raw), []
+    return 1, [
+        Problem(
+            "page",
+            raw,
+            str(_("Page (page): “%(value)s” is not a page number.") % {"value": raw[:20]}),
+            str(
+                _("Page “%(value)s” is not a page number: the first page is shown.")
+                % {"value": raw[:20]}
+            ),
+        )
+    ]
+
+
+def parse_query(data: Mapping, *, paged: bool = True) -> tuple[CatalogueFilters, list[Problem]]:
+    """Read the catalogue's parameters from ``data``: the filters that are valid, and problems.
+
+    ``data`` is a QueryDict or a mapping of names to a value or a list of values. Without
+    ``paged`` (files and feeds hold every page) ``page`` is not read.
+    """
+    getlist = _getlist(data)
+    q, problems = _parse_q(getlist)
+    values: dict = {"q": q}
+    for name, spec in FILTERS.items():
+        values[name], found = _parse_values(spec, getlist)
+        problems += found
+    values["sort"], found = _parse_sort(getlist, q)
+    problems += found
+    if paged:
+        values["page"], found = _parse_page(getlist)
+        problems += found
+    filters = CatalogueFilters(**values, messages=tuple(p.page_message for p in problems))
+    return filters, problems
+
+
+@dataclass(frozen=True)
+class OutputQuery:
+    """What a download, feed or API request asks: its language and its filters."""
+
+    lang: str
+    filters: CatalogueFilters
+
+
+def parse_output_query(data: Mapping, *, paged: bool = False) -> OutputQuery:
+    """Read ``lang`` and the filters for an output that refuses what it does not understand.
+
+    Messages are in the language asked, else in the default language; raise FilterError naming
+    every parameter and value not understood.
+    """
+    lang, problems = parse_language(data)
+    with translation.override(lang):
+        filters, found = parse_query(data, paged=paged)
+    if problems or found:
+        raise FilterError(problems + found, lang)
+    return OutputQuery(lang, filters)
+
+
+# The state -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -119,59 +416,8 @@ class CatalogueFilters:
 
     @classmethod
     def from_querydict(cls, data: Mapping) -> CatalogueFilters:
-        """Parse GET parameters; drop what is not valid with a message saying what and where."""
-        getlist = data.getlist if hasattr(data, "getlist") else lambda key: _as_list(data.get(key))
-        messages: list[str] = []
-        values: dict = {}
-        q = " ".join((getlist("q") or [""])[-1].split())
-        if len(q) > MAX_QUERY_LENGTH:
-            messages.append(
-                str(
-                    _("Search words: only the first %(max)d characters were used.")
-                    % {"max": MAX_QUERY_LENGTH}
-                )
-            )
-            q = q[:MAX_QUERY_LENGTH]
-        values["q"] = q
-        for param, parse in PARSERS.items():
-            clean: list = []
-            for raw in getlist(param):
-                raw = raw.strip()
-                if not raw:
-                    continue
-                value = parse(raw)
-                if value is None:
-                    messages.append(invalid_value_message(param, raw))
-                elif value not in clean:
-                    clean.append(value)
-            if len(clean) > MAX_VALUES:
-                messages.append(
-                    str(
-                        _("Filter “%(filter)s”: at most %(max)d values; the rest were ignored.")
-                        % {"filter": FACET_LABELS[param], "max": MAX_VALUES}
-                    )
-                )
-                clean = clean[:MAX_VALUES]
-            values[param] = tuple(clean)
-        sort = (getlist("sort") or [""])[-1].strip()
-        if sort and (sort not in SORTS or (sort == "relevance" and not q)):
-            if sort != "relevance":
-                messages.append(
-                    str(_("Sort order “%(value)s” is not known: the default order was used."))
-                    % {"value": sort[:60]}
-                )
-            sort = ""
-        values["sort"] = sort
-        raw_page = (getlist("page") or ["1"])[-1].strip() or "1"
-        page = _positive_int(raw_page)
-        if page is None:
-            messages.append(
-                str(_("Page “%(value)s” is not a page number: the first page is shown."))
-                % {"value": raw_page[:20]}
-            )
-            page = 1
-        values["page"] = page
-        return cls(**values, messages=tuple(messages))
+        """Parse GET parameters as the page does: what is not valid is left out, with a message."""
+        return parse_query(data)[0]
 
     @property
     def effective_sort(self) -> str:
@@ -185,7 +431,7 @@ class CatalogueFilters:
     def active(self) -> list[tuple[str, str]]:
         """Return the active filters as (parameter, value) pairs, search words first."""
         pairs = [("q", self.q)] if self.q else []
-        for param in FACET_LABELS:
+        for param in FILTERS:
             pairs.extend((param, str(value)) for value in self.values(param))
         return pairs
 
@@ -211,17 +457,3 @@ class CatalogueFilters:
     def querystring(self) -> str:
         """Return "?…" for these filters ("?" alone when there is none)."""
         return "?" + urlencode(self.query_pairs())
-
-
-# The GET parameters the catalogue reads, one per field (the page cache keys on these only).
-QUERY_PARAMETERS: tuple[str, ...] = tuple(
-    f.name for f in fields(CatalogueFilters) if f.name != "messages"
-)
-
-
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value]
-    return [str(value)]

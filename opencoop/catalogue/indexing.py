@@ -18,6 +18,7 @@ from django.conf import settings
 from wagtail.search.query import Or, PlainText, SearchQuery
 
 from opencoop.access import policy
+from opencoop.activities.derived import sector_group
 from opencoop.codelists import registry
 from opencoop.core.multilingual import portal_languages
 
@@ -132,7 +133,7 @@ def activity_search_text(activity) -> str:
     for sector in activity.sectors.all():
         if sector.vocabulary == "1":
             text.add_label("Sector", sector.code)
-            text.add_label("SectorCategory", sector.code[:3])
+            text.add_label("SectorCategory", sector_group(sector.code))
         elif sector.vocabulary == "2":
             text.add_label("SectorCategory", sector.code)
     for tag in activity.sdg_tags.all():

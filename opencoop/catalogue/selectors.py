@@ -33,16 +33,14 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     ExtractYear,
-    Left,
     Lower,
-    StrIndex,
-    Substr,
 )
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Site
 from wagtail.search.backends import get_search_backend
 
 from opencoop.access import policy
+from opencoop.activities.derived import with_sdg_goals, with_sector_groups
 from opencoop.activities.disclosure import named_participations, public_activities
 from opencoop.activities.models import (
     Activity,
@@ -88,12 +86,6 @@ def search_ids(model_queryset: QuerySet, q: str, limit: int = SEARCH_LIMIT) -> l
 # Filters -------------------------------------------------------------------------------------
 
 
-def _any_prefix(field_name: str, prefixes: Iterable[str]) -> Q:
-    return functools.reduce(
-        operator.or_, (Q(**{f"{field_name}__startswith": p}) for p in prefixes), Q(pk__in=[])
-    )
-
-
 def _exists(model, condition: Q) -> Exists:
     return Exists(model.objects.filter(condition, activity=OuterRef("pk")))
 
@@ -129,17 +121,18 @@ FILTERS: dict[str, Callable[[QuerySet, tuple], QuerySet]] = {
     ),
     "country": lambda qs, values: qs.filter(_exists(RecipientCountry, Q(code__in=values))),
     "sector_group": lambda qs, values: qs.filter(
-        _exists(
-            Sector,
-            Q(vocabulary="2", code__in=values) | (Q(vocabulary="1") & _any_prefix("code", values)),
+        Exists(
+            with_sector_groups(Sector.objects.filter(activity=OuterRef("pk"))).filter(
+                sector_group__in=values
+            )
         )
     ),
     "sector": lambda qs, values: qs.filter(_exists(Sector, Q(vocabulary="1", code__in=values))),
     "sdg": lambda qs, values: qs.filter(
-        _exists(
-            SdgTag,
-            Q(vocabulary="2", code__in=values)
-            | (Q(vocabulary="3") & _any_prefix("code", [f"{goal}." for goal in values])),
+        Exists(
+            with_sdg_goals(SdgTag.objects.filter(activity=OuterRef("pk"))).filter(
+                sdg_goal__in=values
+            )
         )
     ),
     "sdg_target": lambda qs, values: qs.filter(_exists(SdgTag, Q(vocabulary="3", code__in=values))),
@@ -206,12 +199,12 @@ def _sql(query: QuerySet | str) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _children(model, key, condition: Q | None = None) -> Callable[[str], tuple[str, list]]:
-    """Count distinct activities per value of ``key`` on a child table."""
+def _children(children: Callable[[], QuerySet], key: str | Case = "code") -> Callable[[str], tuple]:
+    """Count distinct activities per value of ``key`` among the rows of a child table."""
 
     def rows(cte: str) -> tuple[str, list]:
-        qs = model.objects.all() if condition is None else model.objects.filter(condition)
-        sql, params = _sql(qs.order_by().values("activity_id", facet_key=key))
+        facet_key = F(key) if isinstance(key, str) else key
+        sql, params = _sql(children().order_by().values("activity_id", facet_key=facet_key))
         # Distinct (activity, value) pairs counted by value: two hash aggregates, no sort.
         return (
             "SELECT facet_key, '' AS facet_extra, COUNT(*) AS n FROM (SELECT DISTINCT "
@@ -324,34 +317,25 @@ FACETS: dict[str, FacetSpec] = {
     "kind": FacetSpec(_kind, lambda v, lang: str(KINDS.get(v, v))),
     "status": FacetSpec(_status, _codelist_label("ActivityStatus"), order="numeric"),
     "year": FacetSpec(_year_spans, lambda v, lang: v, order="value-desc"),
-    "region": FacetSpec(_children(RecipientCountry, _continent_key()), continent_label),
-    "country": FacetSpec(_children(RecipientCountry, F("code")), _codelist_label("Country")),
+    "region": FacetSpec(_children(RecipientCountry.objects.all, _continent_key()), continent_label),
+    "country": FacetSpec(_children(RecipientCountry.objects.all), _codelist_label("Country")),
     "sector_group": FacetSpec(
-        _children(
-            Sector,
-            Case(When(vocabulary="2", then=F("code")), default=Substr("code", 1, 3)),
-            Q(vocabulary__in=["1", "2"]),
-        ),
+        _children(lambda: with_sector_groups(Sector.objects.all()), "sector_group"),
         _with_code("SectorCategory"),
     ),
-    "sector": FacetSpec(_children(Sector, F("code"), Q(vocabulary="1")), _with_code("Sector")),
+    "sector": FacetSpec(
+        _children(lambda: Sector.objects.filter(vocabulary="1")), _with_code("Sector")
+    ),
     "sdg": FacetSpec(
-        _children(
-            SdgTag,
-            Case(
-                When(vocabulary="2", then=F("code")),
-                When(code__contains=".", then=Left("code", StrIndex("code", Value(".")) - 1)),
-                default=Value(""),
-            ),
-        ),
+        _children(lambda: with_sdg_goals(SdgTag.objects.all()), "sdg_goal"),
         _codelist_label("UNSDG-Goals"),
         order="numeric",
     ),
     "sdg_target": FacetSpec(
-        _children(SdgTag, F("code"), Q(vocabulary="3")), _with_code("UNSDG-Targets")
+        _children(lambda: SdgTag.objects.filter(vocabulary="3")), _with_code("UNSDG-Targets")
     ),
     "marker": FacetSpec(
-        _children(PolicyMarker, F("code"), ~Q(significance="0")),
+        _children(lambda: PolicyMarker.objects.exclude(significance="0")),
         _codelist_label("PolicyMarker"),
     ),
     # Partner, partnership and authority names come with the counts (facet_extra).

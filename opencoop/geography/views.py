@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from opencoop.core.multilingual import portal_languages
+from opencoop.catalogue.filters import parse_language
 from opencoop.operations.pagecache import reads_query
 from opencoop.organisations.models import Organisation
 from opencoop.stats.selectors import Scope, by_country
@@ -19,13 +19,9 @@ from .selectors import map_data, map_points
 def map_json(request: HttpRequest, scope: str) -> JsonResponse:
     """Return countries (activities and amounts by currency) and places of one scope."""
     reads_query(request, ["lang"])
-    lang = request.GET.get("lang") or portal_languages()[0]
-    if lang not in portal_languages():
-        message = _("lang: “%(value)s” is not a language of this portal (%(choices)s).") % {
-            "value": lang[:20],
-            "choices": ", ".join(portal_languages()),
-        }
-        return JsonResponse({"error": message}, status=400)
+    lang, problems = parse_language(request.GET)
+    if problems:
+        return JsonResponse({"error": problems[0].message}, status=400)
     organisation = None
     if scope != "all":
         organisation = Organisation.objects.reporting().filter(slug=scope).first()

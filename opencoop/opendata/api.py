@@ -1,6 +1,7 @@
 """The read-only JSON API (django-ninja), mounted at /api/v1/ with its OpenAPI description.
 
-Thin handlers: the filters are the catalogue's (``records.parse_filters``), the data is
+Thin handlers: the filters and ``lang`` are read by the catalogue's parser
+(``catalogue.filters.parse_output_query``), as by the downloads and the feeds; the data is
 ``records``' plain data, and the shapes are ``schemas``. Only what the public may see is served.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,19 +20,17 @@ from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
 from opencoop.activities.disclosure import public_activities
-from opencoop.core.multilingual import portal_languages
+from opencoop.catalogue.filters import FilterError, parse_language, parse_output_query
 from opencoop.operations.pagecache import reads_query
 
-from .downloads import licence
+from .downloads import error_data, licence
 from .records import (
     Context,
-    FilterError,
     activity_data,
     exchange_data,
     initiative_data,
     load_public_data,
     organisation_data,
-    parse_filters,
     plan_data,
     public_organisations,
     published_exchanges,
@@ -91,6 +89,7 @@ ERRORS = {400: Error, 404: Error}
 
 
 def _error(request: HttpRequest, status: int, detail: str, errors: list[str]) -> HttpResponse:
+    """Answer in the open data outputs' one error shape: {"detail": …, "errors": […]}."""
     if status == 404:
         # LocaleMiddleware would redirect a 404 of an address without a language prefix to
         # /it/… (the page tree's catch-all matches it); the API's own addresses, without
@@ -105,8 +104,7 @@ def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpRespon
 
     In the language asked when ``lang`` itself is valid; pydantic's own messages are English.
     """
-    lang = request.GET.get("lang", "")
-    with translation.override(lang if lang in portal_languages() else settings.LANGUAGE_CODE):
+    with translation.override(parse_language(request.GET)[0]):
         errors = []
         for error in exc.errors:
             loc = [part for part in error.get("loc", ()) if part not in ("query", "path")]
@@ -135,7 +133,7 @@ def _sent(request: HttpRequest, loc: list) -> str:
 
 @api.exception_handler(FilterError)
 def invalid_filters(request: HttpRequest, exc: FilterError) -> HttpResponse:
-    return _error(request, 400, _("Some filters are not valid."), exc.messages)
+    return api.create_response(request, error_data(exc), status=400)
 
 
 @api.exception_handler(HttpError)
@@ -149,6 +147,14 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 # Helpers -----------------------------------------------------------------------------------------
+
+
+def _language(lang: str) -> str:
+    """Return ``lang`` if the portal has it; raise FilterError (a 400) if not."""
+    checked, problems = parse_language({"lang": lang})
+    if problems:
+        raise FilterError(problems, checked)
+    return checked
 
 
 def _context(request: HttpRequest, lang: str) -> Context:
@@ -195,7 +201,7 @@ def _listing(request: HttpRequest, page: Page, query: PageQuery, to_data: Callab
 
 
 def _paged(request: HttpRequest, qs: QuerySet, query: PageQuery, to_data: Callable) -> dict:
-    with translation.override(query.lang):
+    with translation.override(_language(query.lang)):
         return _listing(request, _page(Paginator(qs, query.page_size), query.page), query, to_data)
 
 
@@ -206,6 +212,7 @@ def _with_children(to_data: Callable) -> Callable:
 
 def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **lookup) -> dict:
     reads_query(request, ["lang"])
+    lang = _language(lang)
     obj = qs.filter(**lookup).first()
     if obj is None:
         raise Http404(_("Nothing public has this address."))
@@ -223,15 +230,16 @@ def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **loo
     tags=["activities"],
     summary="List activities with the catalogue's filters",
 )
-def list_activities(request: HttpRequest, query: Query[ActivityQuery]):
+def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type: ignore[valid-type]
     """List the public activities passing the catalogue's filters, in the catalogue's order."""
-    with translation.override(query.lang):
-        filters = parse_filters(request.GET, keep_page=True)
-        selection = select_catalogue(filters, lang=query.lang)
+    asked = parse_output_query(query.dict(), paged=True)
+    filters = asked.filters
+    with translation.override(asked.lang):
+        selection = select_catalogue(filters, lang=asked.lang)
         try:
-            page = selection.page(query.page, query.page_size)
+            page = selection.page(filters.page, query.page_size)
         except EmptyPage:
-            raise _no_page(query.page, selection.count(), query.page_size) from None
+            raise _no_page(filters.page, selection.count(), query.page_size) from None
         return _listing(request, page, query, activity_data)
 
 

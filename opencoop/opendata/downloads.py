@@ -36,18 +36,16 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from wagtail.models import Site
 
 from opencoop.access import policy
-from opencoop.catalogue.filters import CatalogueFilters
+from opencoop.catalogue.filters import CatalogueFilters, FilterError, parse_output_query
 from opencoop.core.models import PortalSettings
-from opencoop.core.multilingual import portal_languages, text
+from opencoop.core.multilingual import text
 from opencoop.opendata.streams import marked
 
 from .csvfiles import line_writer
 from .records import (
     CatalogueSelection,
     Context,
-    FilterError,
     activity_data,
-    parse_filters,
     partner_names,
     select_catalogue,
 )
@@ -474,38 +472,27 @@ def _about_rows(described: dict) -> list[tuple[str, str]]:
 # Views -------------------------------------------------------------------------------------------
 
 
-def read_language(request: HttpRequest) -> str:
-    """Return the language asked with ``lang`` (the default language when absent)."""
-    lang = request.GET.get("lang", "").strip() or settings.LANGUAGE_CODE
-    languages = portal_languages()
-    if lang not in languages:
-        raise FilterError(
-            [
-                str(
-                    _(
-                        "Language “%(value)s” (lang): not a language of the portal; use one of: "
-                        "%(languages)s."
-                    )
-                    % {"value": lang[:20], "languages": ", ".join(languages)}
-                )
-            ]
-        )
-    return lang
+def error_data(error: FilterError) -> dict:
+    """Return the open data outputs' one JSON shape of a 400, the API's: a summary and a list."""
+    with translation.override(error.lang):
+        return {"detail": str(_("Some parameters are not valid.")), "errors": error.messages}
 
 
 def bad_request(error: FilterError, *, as_json: bool) -> HttpResponse:
     """Answer 400 with one line per value not understood (JSON or plain text)."""
     if as_json:
-        return JsonResponse({"errors": error.messages}, status=400)
-    body = "\n".join([str(_("The request was not understood:")), *error.messages]) + "\n"
+        return JsonResponse(
+            error_data(error), status=400, json_dumps_params={"ensure_ascii": False}
+        )
+    with translation.override(error.lang):
+        heading = str(_("The request was not understood:"))
+    body = "\n".join([heading, *error.messages]) + "\n"
     return HttpResponse(body, status=400, content_type="text/plain; charset=utf-8")
 
 
 def _selection(request: HttpRequest) -> tuple[CatalogueFilters, str, CatalogueSelection]:
-    lang = read_language(request)
-    with translation.override(lang):
-        filters = parse_filters(request.GET)
-    return filters, lang, select_catalogue(filters, lang=lang)
+    query = parse_output_query(request.GET)
+    return query.filters, query.lang, select_catalogue(query.filters, lang=query.lang)
 
 
 def _file_headers(response: HttpResponse, request: HttpRequest, filters, lang, filename) -> None:

@@ -21,20 +21,15 @@ from pydantic import ValidationError
 
 from opencoop.access import policy
 from opencoop.activities.models import Activity
+from opencoop.catalogue.filters import FilterError, Problem, parse_language, parse_output_query
 from opencoop.catalogue.selectors import RecordLinks
 from opencoop.codelists import registry
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
 from opencoop.initiatives.models import Initiative
 
-from .downloads import bad_request, read_language
-from .records import (
-    FilterError,
-    language_locale,
-    parse_filters,
-    published_initiatives,
-    select_catalogue,
-)
+from .downloads import bad_request
+from .records import language_locale, published_initiatives, select_catalogue
 from .schemas import InitiativeQuery
 
 MAX_ITEMS = 50
@@ -71,15 +66,13 @@ class RecordFeed(Feed):
 
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
-            lang = read_language(request)
-            with translation.override(lang):
-                request.feed_query = self.read_query(request, lang)
+            request.feed_query = self.read_query(request)
         except FilterError as error:
             return bad_request(error, as_json=False)
-        with translation.override(lang):
+        with translation.override(request.feed_query.lang):
             return super().__call__(request, *args, **kwargs)
 
-    def read_query(self, request: HttpRequest, lang: str) -> FeedQuery:
+    def read_query(self, request: HttpRequest) -> FeedQuery:
         raise NotImplementedError
 
     def get_object(self, request: HttpRequest, *args, **kwargs) -> FeedQuery:
@@ -116,11 +109,11 @@ def _newest_first(qs: QuerySet) -> QuerySet:
 class ActivityFeed(RecordFeed):
     """New and updated activities passing the catalogue's filters, newest first."""
 
-    def read_query(self, request: HttpRequest, lang: str) -> FeedQuery:
-        filters = parse_filters(request.GET)
-        pairs = [pair for pair in filters.query_pairs() if pair[0] != "page"]
-        query = _query(request, lang, pairs)
-        query.filters = filters
+    def read_query(self, request: HttpRequest) -> FeedQuery:
+        asked = parse_output_query(request.GET)
+        pairs = [pair for pair in asked.filters.query_pairs() if pair[0] != "page"]
+        query = _query(request, asked.lang, pairs)
+        query.filters = asked.filters
         return query
 
     def title(self, obj: FeedQuery) -> str:
@@ -177,18 +170,19 @@ class InitiativeFeed(RecordFeed):
     """Initiatives, the newest or last updated first; ``org``, ``country``, ``kind``, ``year``
     filter them as in the API."""
 
-    def read_query(self, request: HttpRequest, lang: str) -> FeedQuery:
+    def read_query(self, request: HttpRequest) -> FeedQuery:
+        lang, problems = parse_language(request.GET)
         try:
             params = InitiativeQuery.model_validate(
                 {name: request.GET.getlist(name) for name in INITIATIVE_FILTERS}
             )
         except ValidationError as exc:
-            raise FilterError(
-                [
-                    f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-                    for error in exc.errors()
-                ]
-            ) from None
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error["loc"])
+                message = f"{where}: {error['msg']}"
+                problems.append(Problem(where, "", message, message))
+        if problems:
+            raise FilterError(problems, lang)
         chosen = {name: tuple(getattr(params, name)) for name in INITIATIVE_FILTERS}
         pairs = [(name, str(value)) for name, values in chosen.items() for value in values]
         query = _query(request, lang, pairs)

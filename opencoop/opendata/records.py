@@ -8,17 +8,14 @@ and which activities match a query by ``opencoop.catalogue.selectors``, as on th
 from __future__ import annotations
 
 import datetime
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
-from django.http import QueryDict
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
 from opencoop.access import policy
@@ -47,14 +44,7 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.catalogue.filters import (
-    FACET_LABELS,
-    MAX_QUERY_LENGTH,
-    MAX_VALUES,
-    PARSERS,
-    SORTS,
-    CatalogueFilters,
-)
+from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import (
     ORDERINGS,
     RecordLinks,
@@ -70,17 +60,8 @@ from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 
 CHUNK_SIZE = 500
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # IATI TransactionType codes added up in the catalogue's money columns.
 COMMITMENT, DISBURSEMENT, EXPENDITURE = "2", "3", "4"
-
-
-class FilterError(ValueError):
-    """A query the open data outputs refuse, with one message per value not understood."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("; ".join(messages))
-        self.messages = messages
 
 
 # Catalogue selection ---------------------------------------------------------------------------
@@ -130,62 +111,6 @@ class CatalogueSelection:
         ordered = self._ordered_ids()
         for start in range(0, len(ordered), chunk_size):
             yield from self._by_ids(ordered[start : start + chunk_size], detail=detail)
-
-
-def parse_filters(data: Mapping, *, keep_page: bool = False) -> CatalogueFilters:
-    """Read catalogue filters from GET parameters; raise FilterError on any value not understood.
-
-    The catalogue page drops such values and says so beside the results; a file or an API answer
-    has nowhere to say it, so the open data outputs refuse the query instead. What is valid is
-    the catalogue's own parsers. A partner, partnership or authority that the public cannot see
-    is not an error: it matches nothing, as a hidden partner must (the catalogue page drops it
-    and lists everything, saying so).
-    """
-    if not keep_page and isinstance(data, QueryDict) and "page" in data:
-        data = data.copy()
-        del data["page"]
-    messages = filter_errors(data)
-    if messages:
-        raise FilterError(messages)
-    return CatalogueFilters.from_querydict(data)
-
-
-def filter_errors(data: Mapping) -> list[str]:
-    """Say what is wrong with each catalogue parameter of ``data``, and where."""
-    getlist = data.getlist if hasattr(data, "getlist") else lambda key: list(data.get(key) or [])
-    messages = []
-    q = " ".join((getlist("q") or [""])[-1].split())
-    if len(q) > MAX_QUERY_LENGTH:
-        messages.append(
-            _("Search words (q): at most %(max)d characters.") % {"max": MAX_QUERY_LENGTH}
-        )
-    if CONTROL_CHARACTERS.search(q):
-        # PostgreSQL cannot take a NUL in a query, and no word holds control characters.
-        messages.append(_("Search words (q): control characters are not allowed."))
-    for param, parse in PARSERS.items():
-        values = [raw.strip() for raw in getlist(param) if raw.strip()]
-        label = FACET_LABELS[param]
-        for raw in values:
-            if parse(raw) is None:
-                messages.append(
-                    _("Filter “%(filter)s” (%(param)s): “%(value)s” is not a known value.")
-                    % {"filter": label, "param": param, "value": raw[:60]}
-                )
-        if len(set(values)) > MAX_VALUES:
-            messages.append(
-                _("Filter “%(filter)s” (%(param)s): at most %(max)d values.")
-                % {"filter": label, "param": param, "max": MAX_VALUES}
-            )
-    sort = (getlist("sort") or [""])[-1].strip()
-    if sort and sort not in SORTS:
-        messages.append(
-            _("Sort order (sort): “%(value)s” is not known; use one of: %(sorts)s.")
-            % {"value": sort[:60], "sorts": ", ".join(SORTS)}
-        )
-    page = (getlist("page") or ["1"])[-1].strip() or "1"
-    if not (page.isdigit() and 0 < int(page) < 2**63):
-        messages.append(_("Page (page): “%(value)s” is not a page number.") % {"value": page[:20]})
-    return [str(message) for message in messages]
 
 
 def select_catalogue(

@@ -1,8 +1,8 @@
 """The shapes of the API's answers and of its query parameters (they make the OpenAPI file).
 
-The query parameters of ``/activities`` are the catalogue page's GET parameters, with the values
-the catalogue accepts written into the schema (codelist codes, years, slugs), so that what the
-description promises and what ``CatalogueFilters`` accepts are the same.
+The query parameters of ``/activities`` are the catalogue page's GET parameters, generated from
+their one declaration (``catalogue.filters.FILTERS``) with the values it accepts written into the
+description (codelist codes, years, slugs); the catalogue's parser checks them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,19 @@ from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import StringConstraints, create_model
 
-from opencoop.catalogue.filters import KINDS, MAX_QUERY_LENGTH, SORTS, YEARS
-from opencoop.catalogue.regions import continents
+from opencoop.catalogue.filters import (
+    FILTERS,
+    MAX_ID,
+    MAX_QUERY_LENGTH,
+    MAX_VALUES,
+    NO_CONTROL_CHARACTERS,
+    SINGLE_PARAMETERS,
+    SLUG_PATTERN,
+    SORTS,
+    YEARS,
+)
 from opencoop.codelists import registry
 from opencoop.exchanges.models import KINDS as EXCHANGE_KINDS
 from opencoop.initiatives.models import KINDS as INITIATIVE_KINDS
@@ -34,24 +43,21 @@ def _codes(name: str) -> type:
     return Literal[tuple(registry.get(name).items)]  # type: ignore[return-value]
 
 
-Language = Literal[tuple(code for code, _name in settings.LANGUAGES)]  # type: ignore[valid-type]
 CountryCode = _codes("Country")
-Slug = Annotated[str, StringConstraints(pattern=r"^[-a-z0-9_]{1,100}$")]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Year = Annotated[int, Field(ge=YEARS.start, le=YEARS.stop - 1)]
-RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-# Search words: no control characters (they cannot be stored or searched).
-SearchWords = Annotated[
-    str, StringConstraints(max_length=MAX_QUERY_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*$")
-]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # Query parameters --------------------------------------------------------------------------------
 
 
 class LangQuery(Schema):
-    lang: Language = Field(  # type: ignore[valid-type]
+    # Checked by the catalogue's one language check (``parse_language``), not here.
+    lang: str = Field(
         settings.LANGUAGE_CODE,
         description="Language of the names of codes (countries, sectors, …).",
+        json_schema_extra={"enum": [code for code, _name in settings.LANGUAGES]},
     )
 
 
@@ -60,35 +66,64 @@ class PageQuery(LangQuery):
     page_size: int = Field(20, ge=1, le=100, description="Results per page (at most 100).")
 
 
-class ActivityQuery(PageQuery):
-    """The catalogue's filters: values of one parameter combine with OR, parameters with AND."""
+def _activity_query() -> type[Schema]:
+    """Return the query schema of ``/activities``, generated from the catalogue's declaration.
 
-    q: SearchWords = Field("", description="Search words, as in the catalogue's search box.")
-    kind: list[Literal[tuple(KINDS)]] = Field([], description="Kind of record.")  # type: ignore[valid-type]
-    status: list[_codes("ActivityStatus")] = Field([], description="ActivityStatus code.")  # type: ignore[valid-type]
-    year: list[Year] = Field([], description="Active in this calendar year.")
-    region: list[Literal[tuple(continents())]] = Field(  # type: ignore[valid-type]
-        [], description="Continent (UN M49 code) of a recipient country."
+    The fields only collect the values (as text): ``parse_output_query`` checks them, so the
+    API refuses exactly what the downloads and feeds refuse, in the same words.
+    """
+    fields: dict = {
+        "q": (
+            str,
+            Field(
+                "",
+                description=SINGLE_PARAMETERS["q"],
+                json_schema_extra={"maxLength": MAX_QUERY_LENGTH, "pattern": NO_CONTROL_CHARACTERS},
+            ),
+        ),
+        "page": (
+            str,
+            Field(
+                "1",
+                description=SINGLE_PARAMETERS["page"],
+                json_schema_extra={
+                    "type": "integer",
+                    "default": 1,
+                    "minimum": 1,
+                    "maximum": MAX_ID,
+                },
+            ),
+        ),
+        "sort": (
+            str | None,
+            Field(
+                None,
+                description=SINGLE_PARAMETERS["sort"],
+                json_schema_extra={
+                    "anyOf": [{"type": "string", "enum": [*SORTS]}, {"type": "null"}]
+                },
+            ),
+        ),
+    }
+    for name, spec in FILTERS.items():
+        fields[name] = (
+            list[str],
+            Field(
+                [],
+                description=spec.description,
+                json_schema_extra={"items": spec.item(), "maxItems": MAX_VALUES},
+            ),
+        )
+    return create_model(
+        "ActivityQuery",
+        __base__=PageQuery,
+        __doc__="The catalogue's filters: values of one parameter combine with OR, "
+        "parameters with AND.",
+        **fields,
     )
-    country: list[CountryCode] = Field([], description="Recipient country (ISO 3166-1 alpha-2).")  # type: ignore[valid-type]
-    sector_group: list[_codes("SectorCategory")] = Field(  # type: ignore[valid-type]
-        [], description="OECD DAC sector category (3 digits)."
-    )
-    sector: list[_codes("Sector")] = Field([], description="OECD DAC purpose code (5 digits).")  # type: ignore[valid-type]
-    sdg: list[_codes("UNSDG-Goals")] = Field([], description="Sustainable Development Goal.")  # type: ignore[valid-type]
-    sdg_target: list[_codes("UNSDG-Targets")] = Field([], description="SDG target.")  # type: ignore[valid-type]
-    marker: list[_codes("PolicyMarker")] = Field(  # type: ignore[valid-type]
-        [], description="Policy marker with a significance other than 0."
-    )
-    partner: list[Slug] = Field(
-        [], description="Slug of a partner organisation named in the activity."
-    )
-    partnership: list[RecordId] = Field([], description="Id of a partnership.")
-    org: list[Slug] = Field([], description="Slug of the reporting authority.")
-    sort: Literal[tuple(SORTS)] | None = Field(  # type: ignore[valid-type]
-        None,
-        description="Order: relevance (with q), title, start, -start (default), end or -end.",
-    )
+
+
+ActivityQuery = _activity_query()
 
 
 class OrganisationQuery(PageQuery):

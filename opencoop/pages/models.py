@@ -17,6 +17,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from opencoop.access import policy
+from opencoop.core.pagination import page_links
 from opencoop.operations.pagecache import reads_query
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
@@ -168,7 +169,14 @@ class RecordIndexPage(RoutablePageMixin, PortalPage):
             page_number = 1
         if page_number < 1 or page_number > paginator.num_pages:
             raise Http404
-        return self.render(request, context_overrides={"records": paginator.page(page_number)})
+        records = paginator.page(page_number)
+        return self.render(
+            request,
+            context_overrides={
+                "records": records,
+                **page_links(records, self.get_url(request) or ""),
+            },
+        )
 
     @re_path(r"^(?P<slug>[-\w]+)/$", name="record")
     def record(self, request, slug: str):

@@ -12,12 +12,13 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from opencoop.access import policy
+from opencoop.core.pagination import page_links
 from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
 from .links import CatalogueLinks
-from .presentation import csv_response, page_links, present
+from .presentation import csv_response, present
 from .selectors import TABLES, Scope, plans_in_order, plans_overview, plans_table
 
 

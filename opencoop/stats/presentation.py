@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Page
 from django.http import HttpResponse
 from django.utils.safestring import SafeString
-
-from opencoop.core.pagination import pagination_context
 
 from .charts import chart_for
 from .links import CatalogueLinks
@@ -56,13 +53,3 @@ def csv_response(table: FigureTable, filename: str) -> HttpResponse:
     response = HttpResponse(table.csv_text(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def page_links(page: Page, base_url: str) -> dict:
-    """Return the links of ``core/components/pagination.html``: previous, pages, next."""
-    return pagination_context(page, lambda number: page_url(base_url, number))
-
-
-def page_url(base_url: str, number: int) -> str:
-    """Return the address of page ``number`` (the first page has no parameter)."""
-    return base_url if number == 1 else f"{base_url}?page={number}"

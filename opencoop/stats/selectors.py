@@ -37,10 +37,11 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, ExtractYear, Left, NullIf, RowNumber, StrIndex
+from django.db.models.functions import Coalesce, ExtractYear, NullIf, RowNumber
 from django.utils.translation import gettext as _
 
 from opencoop.access import policy
+from opencoop.activities.derived import with_sdg_goals, with_sector_groups
 from opencoop.activities.disclosure import hiding_participations, public_activities
 from opencoop.activities.models import (
     ActivityQuerySet,
@@ -373,33 +374,11 @@ def _sectors(scope: Scope) -> QuerySet[Sector]:
     return Sector.objects.filter(activity_id__in=scope.activities().values("id"))
 
 
-def _sector_group():
-    """Return the SQL of a 5-digit sector's DAC 3-digit category (its first digits, mostly)."""
-    sectors = registry.get("Sector")
-    others = [
-        When(code=code, then=Value(category))
-        for code in sectors.items
-        if (category := sectors.category(code)) and category != code[:3]
-    ]
-    first_digits = Left("code", 3, output_field=CharField())
-    return Case(*others, default=first_digits) if others else first_digits
-
-
 def by_sector_group(scope: Scope) -> FigureTable:
     """Return activities and amounts by DAC 3-digit sector group."""
-    five_digit = Sector.objects.filter(activity=OuterRef("activity_id"), vocabulary="1")
-    # An activity's 5-digit sectors, when it has any, say more than its 3-digit ones.
-    parts = (
-        _sectors(scope)
-        .filter(Q(vocabulary="1") | Q(vocabulary="2") & ~Exists(five_digit))
-        .annotate(
-            sector_group=Case(
-                When(vocabulary="1", then=_sector_group()),
-                default=F("code"),
-                output_field=CharField(),
-            ),
-        )
-        .values_list("activity_id", "sector_group", "percentage")
+    # One vocabulary per activity, as the catalogue groups it (``activities.derived``).
+    parts = with_sector_groups(_sectors(scope)).values_list(
+        "activity_id", "sector_group", "percentage"
     )
     groups = registry.get("SectorCategory")
     return _table(
@@ -415,17 +394,10 @@ def by_sector_group(scope: Scope) -> FigureTable:
 
 def by_sdg(scope: Scope) -> FigureTable:
     """Return activities and amounts by Sustainable Development Goal."""
-    # A target ("4.1") counts under its goal ("4").
-    goal = Case(
-        When(vocabulary="2", then=F("code")),
-        When(code__contains=".", then=Left("code", StrIndex("code", Value(".")) - 1)),
-        default=F("code"),
-        output_field=CharField(),
-    )
+    # A target ("4.1") counts under its goal ("4"), as in the catalogue (``activities.derived``).
     parts = (
-        SdgTag.objects.filter(activity_id__in=scope.activities().values("id"))
-        .annotate(goal=goal)
-        .values_list("activity_id", "goal")
+        with_sdg_goals(SdgTag.objects.filter(activity_id__in=scope.activities().values("id")))
+        .values_list("activity_id", "sdg_goal")
         .distinct()
     )
     goals = registry.get("UNSDG-Goals")

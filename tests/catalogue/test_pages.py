@@ -211,3 +211,29 @@ def test_header_links_to_the_search_of_the_current_language(client):
         link = soup.select_one(".it-search-wrapper a.search-link")
         assert link is not None and link["href"].endswith(search)
         assert link["aria-label"]
+
+
+def test_pagination_elides_far_pages_and_never_links_nowhere(client, catalogue_data, monkeypatch):
+    monkeypatch.setattr(CataloguePage, "page_size", 1)
+    last = public_activities().count()
+    assert last >= 12, "enough activities for gaps on both sides"
+
+    def items(url: str) -> list:
+        nav = soup_of(client, url).select_one("nav.pagination-wrapper")
+        assert not nav.select("a:not([href])"), "a disabled link is a span, not an <a>"
+        return nav.select("li.page-item")
+
+    middle = items(CATALOGUE_EN + "?page=6")
+    numbers = [li.get_text(strip=True) for li in middle[1:-1]]
+    assert numbers == ["1", "…", "4", "5", "6", "7", "8", "…", str(last)]
+    assert middle[1:-1][4].a["aria-current"] == "page"
+    # A gap never stands for a single page: page 2 is linked rather than elided.
+    fifth = [li.get_text(strip=True) for li in items(CATALOGUE_EN + "?page=5")[1:-1]]
+    assert fifth == ["1", "2", "3", "4", "5", "6", "7", "…", str(last)]
+    first = items(CATALOGUE_EN)
+    assert "disabled" in first[0]["class"]
+    assert first[0].select_one("span.page-link[aria-disabled=true] .visually-hidden")
+    assert [li.get_text(strip=True) for li in first[1:-1]] == ["1", "2", "3", "…", str(last)]
+    assert first[-1].a["href"].endswith("?page=2")
+    final = items(CATALOGUE_EN + f"?page={last}")
+    assert "disabled" in final[-1]["class"] and final[-1].select_one("span[aria-disabled=true]")

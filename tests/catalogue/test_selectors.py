@@ -6,6 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from opencoop.activities.disclosure import public_activities
+from opencoop.activities.models import Sector
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.regions import continent_of_country
 from opencoop.catalogue.selectors import (
@@ -16,6 +17,9 @@ from opencoop.catalogue.selectors import (
     filter_activities,
 )
 from opencoop.codelists import registry
+from opencoop.stats.selectors import Scope, by_sector_group
+
+from .factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +40,9 @@ def facet_values(activity) -> dict[str, set[str]]:
         "year": years,
         "region": {continent_of_country()[c] for c in countries if c in continent_of_country()},
         "country": countries,
+        # One vocabulary per activity: its 5-digit codes' groups, else its 3-digit codes.
         "sector_group": {s.code[:3] for s in sectors if s.vocabulary == "1"}
-        | {s.code for s in sectors if s.vocabulary == "2"},
+        or {s.code for s in sectors if s.vocabulary == "2"},
         "sector": {s.code for s in sectors if s.vocabulary == "1"},
         "sdg": {t.code for t in tags if t.vocabulary == "2"}
         | {t.code.split(".")[0] for t in tags if t.vocabulary == "3"},
@@ -173,7 +178,7 @@ def test_sort_orders(catalogue_data):
 
 
 def test_sector_groups_are_the_first_three_digits():
-    # The facet groups DAC codes by their first three digits in SQL: check that the codelist agrees.
+    # The oracle above groups DAC codes by their first three digits: the codelist must agree.
     sectors = registry.get("Sector")
     assert all(sectors.category(code) == code[:3] for code in sectors.items)
 
@@ -250,3 +255,45 @@ def test_values_with_the_same_count_and_name_keep_one_order(catalogue_data):
         keys = [(-v.count, v.label.casefold(), v.value) for v in facet.values]
         if facet.param not in ("status", "year", "sdg"):
             assert keys == sorted(keys), facet.param
+
+
+def test_sector_groups_are_the_same_in_the_catalogue_and_the_statistics(prova):
+    # IATI: each vocabulary describes the whole activity, so its groups come from one of them,
+    # the 5-digit codes' when it has any: 15110 gives 151, and 311 (3-digit) is not added.
+    activity = make_activity(prova, sectors=("15110",))
+    Sector.objects.create(activity=activity, vocabulary="2", code="311", percentage=100)
+    filters = CatalogueFilters.from_querydict(QueryDict(f"org={prova.slug}"))
+    facet = next(f for f in catalogue_facets(filters, lang="en") if f.param == "sector_group")
+    table = by_sector_group(Scope(prova))
+    activities = table.columns.index(next(c for c in table.columns if c.key == "activities"))
+    assert {v.value: v.count for v in facet.values} == {"151": 1}
+    assert {row.code: row.values[activities] for row in table.rows} == {"151": 1}
+
+    def total(query: str) -> int:
+        return catalogue(CatalogueFilters.from_querydict(QueryDict(query)), lang="en").total
+
+    assert total(f"org={prova.slug}&sector_group=151") == 1
+    assert total(f"org={prova.slug}&sector_group=311") == 0
+    # Without 5-digit codes, the 3-digit ones are the groups.
+    Sector.objects.filter(activity=activity, vocabulary="1").delete()
+    facet = next(f for f in catalogue_facets(filters, lang="en") if f.param == "sector_group")
+    table = by_sector_group(Scope(prova))
+    assert {v.value: v.count for v in facet.values} == {"311": 1}
+    assert {row.code: row.values[activities] for row in table.rows} == {"311": 1}
+
+
+def test_every_sector_group_and_goal_counts_the_same_in_the_catalogue_and_the_statistics():
+    from opencoop.organisations.models import Organisation
+    from opencoop.stats.selectors import by_sdg
+
+    florence = Organisation.objects.get(identifier="IT-CF-01307110484")
+    filters = CatalogueFilters.from_querydict(QueryDict(f"org={florence.slug}"))
+    facets = {f.param: f for f in catalogue_facets(filters, lang="en")}
+    for param, table in (
+        ("sector_group", by_sector_group(Scope(florence))),
+        ("sdg", by_sdg(Scope(florence))),
+    ):
+        keys = [c.key for c in table.columns]
+        figures = {row.code: row.values[keys.index("activities")] for row in table.rows if row.code}
+        assert figures, param
+        assert {v.value: v.count for v in facets[param].values} == figures, param
