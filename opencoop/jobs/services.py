@@ -7,6 +7,7 @@ one transaction, and the row would show nothing new to the web process before th
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 # Errors listed while a job runs; the report keeps them all.
 ERRORS_LISTED = 50
 PROGRESS_SECONDS = 24 * 3600
+# A checked file not applied within this time is removed; "Apply" then asks for it again.
+KEEP_INPUTS = datetime.timedelta(days=1)
 
 
 def _progress_key(job_id: int) -> str:
@@ -39,6 +42,7 @@ def start_job(
     file_name: str = "",
 ) -> Job:
     """Record a job, keep its uploads in storage and queue it for the worker; return it."""
+    remove_stale_inputs()
     job = Job(
         kind=kind, user=user, authority=authority, params=params or {}, file_name=file_name[:255]
     )
@@ -130,3 +134,10 @@ def remove_inputs(job: Job) -> None:
         default_storage.delete(name)
     job.inputs = []
     job.save(update_fields=["inputs"])
+
+
+def remove_stale_inputs() -> None:
+    """Remove the uploads of jobs over for longer than ``KEEP_INPUTS`` (checked, never applied)."""
+    stale = Job.objects.filter(finished_at__lt=timezone.now() - KEEP_INPUTS).exclude(inputs=[])
+    for job in stale:
+        remove_inputs(job)

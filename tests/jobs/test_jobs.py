@@ -297,3 +297,24 @@ def test_the_job_page_speaks_italian(superuser_client, authority):
     assert "Questa pagina si ricarica da sola" in text
     for english in ("Rows done", "Errors so far", "This page reloads"):
         assert english not in text
+
+
+def test_a_checked_file_never_applied_is_removed_after_a_day(superuser_client, authority):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    name = default_storage.save("jobs/old.xml", ContentFile(b"<iati-activities/>"))
+    old = Job.objects.create(
+        kind=Job.IATI_IMPORT,
+        user=superuser_client.user,
+        status=Job.DONE,
+        params={"dry_run": True},
+        inputs=[name],
+        finished_at=timezone.now() - timezone.timedelta(days=2),
+    )
+    start_job(kind=Job.REINDEX, user=superuser_client.user, authority=authority)
+    old.refresh_from_db()
+    assert old.inputs == [] and not default_storage.exists(name)
+    response = superuser_client.post(reverse("jobs:apply", args=[old.pk]), follow=True)
+    assert "no longer waiting to be applied" in words(page(response))
+    assert Job.objects.filter(kind=Job.IATI_IMPORT).count() == 1
