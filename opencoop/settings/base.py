@@ -141,6 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Random reads cost little on SSD or from memory: with the default cost (4) the planner
     # hashes whole child tables to count the facets of a few hundred matches (208 ms, not 93).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves the admin while the jobs worker imports in one long transaction: with
+    # write-ahead logging the web process still reads (a write of its own waits for the import).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
