@@ -21,11 +21,14 @@ env: $(STAMP) ## Create the virtual environment with the pinned dependencies
 assets: ## Build the Bootstrap Italia front end from the npm registry
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
-run: env assets ## Migrate, load the Florence demo and the fictional Comune di Esempio, serve on http://127.0.0.1:8000
+run: env assets ## Migrate, load the Florence demo and the fictional Comune di Esempio, serve on http://127.0.0.1:8000 with the jobs worker beside it
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py generate_authority --revisions
 	$(PY) manage.py demo_admin
+	@# The worker of background jobs (large imports, exports, re-indexing) stops with the server.
+	$(PY) manage.py db_worker --backend jobs --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 BROWSER_NODE := tests/browser/node

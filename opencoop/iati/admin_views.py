@@ -2,7 +2,9 @@
 
 The screen is a thin layer over ``importer.import_activity_file``: the upload is checked with a
 dry run (the same code path, rolled back) and kept aside under a random token remembered in the
-user's session; "Apply" imports that same file for real.
+user's session; "Apply" imports that same file for real. An upload over
+``OPENCOOP_JOB_THRESHOLD_MB`` is checked, and then applied, by a background job instead
+(``opencoop.jobs``): the request only stores it, and the job's page shows the progress.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,12 +28,15 @@ from django.views.decorators.http import require_http_methods
 from opencoop.core.multilingual import text
 from opencoop.editorial.roles import sees_everything
 from opencoop.editorial.scope import filing_organisations
+from opencoop.jobs.models import Job
+from opencoop.jobs.services import start_job
+from opencoop.operations.uploads import check_upload_size, upload_limit_attrs
+from opencoop.organisations.models import Organisation
 
 from .importer import ImportReport, import_activity_file
 
 SESSION_KEY = "iati_import"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 # Uploads waiting to be applied are removed after this many seconds.
 KEEP_UPLOADS = 24 * 3600
 LISTED = 200
@@ -79,14 +83,11 @@ class IatiImportForm(forms.Form):
                 "organisations of the file are found by identifier or created."
             )
         field.choices = choices
+        self.fields["file"].widget.attrs.update(upload_limit_attrs())
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_SIZE:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s: import it with the iati_import command.")
-                % {"size": filesizeformat(MAX_UPLOAD_SIZE)}
-            )
+        check_upload_size([upload])
         return upload
 
 
@@ -136,8 +137,11 @@ def iati_import(request: HttpRequest) -> HttpResponse:
     context = _context(request, form)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = _store(upload)
         pending = {"name": upload.name, "reporting_org": form.cleaned_data["reporting_org"] or ""}
+        if upload.size > settings.OPENCOOP_JOB_THRESHOLD_MB * 1024 * 1024:
+            job = start_iati_job(request, upload=upload, reporting_org=pending["reporting_org"])
+            return redirect("jobs:detail", job.pk)
+        token = _store(upload)
         report = _run(request, upload_dir() / f"{token}.xml", pending, dry_run=True)
         if report.ok:
             request.session.setdefault(SESSION_KEY, {})[token] = pending
@@ -147,6 +151,25 @@ def iati_import(request: HttpRequest) -> HttpResponse:
             (upload_dir() / f"{token}.xml").unlink(missing_ok=True)
         context["report"] = report
     return TemplateResponse(request, TEMPLATE, context)
+
+
+def start_iati_job(request: HttpRequest, *, upload, reporting_org: str) -> Job:
+    """Queue the check (dry run) of a large upload as a background job."""
+    return start_job(
+        kind=Job.IATI_IMPORT,
+        user=request.user,
+        authority=Organisation.objects.reporting().filter(identifier=reporting_org).first()
+        if reporting_org
+        else None,
+        params={
+            "dry_run": True,
+            "reporting_org": reporting_org,
+            "publish": may_publish(request.user),
+            "base_url": request.build_absolute_uri("/"),
+        },
+        uploads=[upload],
+        file_name=upload.name,
+    )
 
 
 def _apply(request: HttpRequest, token: str) -> HttpResponse:

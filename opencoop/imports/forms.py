@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from wagtail.permissions import policy_registry
 
 from opencoop.activities.models import Activity
 from opencoop.editorial.scope import filing_organisations
+from opencoop.operations.uploads import check_upload_size, upload_limit_attrs
 
 from .models import ImportRun
-
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -34,13 +34,7 @@ class UploadForm(forms.Form):
     reporting_org = forms.ModelChoiceField(
         label=_("Reporting authority"), queryset=ImportRun.objects.none(), empty_label=None
     )
-    files = MultipleFileField(
-        label=_("Spreadsheet"),
-        help_text=_(
-            "The filled-in XLSX template, or CSV files named activities.csv, budgets.csv, "
-            "transactions.csv (10 MB at most each)."
-        ),
-    )
+    files = MultipleFileField(label=_("Spreadsheet"))
     outcome = forms.ChoiceField(label=_("What to do with the activities"))
 
     def __init__(self, *args, user, **kwargs):
@@ -53,14 +47,17 @@ class UploadForm(forms.Form):
             if value != ImportRun.PUBLISH or may_publish
         ]
         self.fields["outcome"].initial = ImportRun.REVIEW
+        files = self.fields["files"]
+        files.help_text = _(
+            "The filled-in XLSX template, or CSV files named activities.csv, budgets.csv, "
+            "transactions.csv (%(limit)d MB at most in all)."
+        ) % {"limit": settings.OPENCOOP_MAX_UPLOAD_MB}
+        files.widget.attrs.update(upload_limit_attrs())
 
     def clean_files(self):
         files = self.cleaned_data["files"]
+        check_upload_size(files)
         for upload in files:
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(
-                    _("%(name)s is larger than 10 MB.") % {"name": upload.name}
-                )
             if not upload.name.lower().endswith((".xlsx", ".csv")):
                 raise forms.ValidationError(
                     _("%(name)s: upload an .xlsx workbook or .csv files.") % {"name": upload.name}

@@ -1,7 +1,13 @@
-"""Admin views of spreadsheet imports: templates, upload and check, preview, apply."""
+"""Admin views of spreadsheet imports: templates, upload and check, preview, apply.
+
+An upload over ``OPENCOOP_JOB_THRESHOLD_MB`` is checked by a background job, and a run of more
+than ``OPENCOOP_JOB_THRESHOLD_ROWS`` rows applied by one (``opencoop.jobs``); smaller ones are
+done in the request.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -14,6 +20,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from opencoop.editorial import scope
 from opencoop.editorial.models import EditorialMembership
 from opencoop.editorial.roles import sees_everything
+from opencoop.jobs.models import Job
+from opencoop.jobs.services import start_job
 
 from . import template
 from .forms import UploadForm
@@ -66,13 +74,24 @@ class ImportIndexView(ImporterMixin, WagtailAdminTemplateMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         uploads = form.cleaned_data["files"]
+        file_name = ", ".join(f.name for f in uploads)
+        if sum(f.size for f in uploads) > settings.OPENCOOP_JOB_THRESHOLD_MB * 1024 * 1024:
+            job = start_job(
+                kind=Job.SPREADSHEET_CHECK,
+                user=request.user,
+                authority=form.cleaned_data["reporting_org"],
+                params={"outcome": form.cleaned_data["outcome"]},
+                uploads=uploads,
+                file_name=file_name,
+            )
+            return redirect("jobs:detail", job.pk)
         book = read_upload([(f.name, f.read()) for f in uploads])
         run, _plan = check_upload(
             rows=book.rows,
             read_errors=book.errors,
             reporting_org=form.cleaned_data["reporting_org"],
             user=request.user,
-            file_name=", ".join(f.name for f in uploads),
+            file_name=file_name,
             outcome=form.cleaned_data["outcome"],
         )
         return redirect("imports:detail", run.pk)
@@ -106,6 +125,15 @@ class ImportDetailView(ImporterMixin, WagtailAdminTemplateMixin, TemplateView):
         if run.status != ImportRun.CHECKED:
             messages.error(request, _("This import cannot be applied: upload the file again."))
             return redirect("imports:detail", run.pk)
+        if len(run.records) > settings.OPENCOOP_JOB_THRESHOLD_ROWS:
+            job = start_job(
+                kind=Job.SPREADSHEET_APPLY,
+                user=request.user,
+                authority=run.reporting_org,
+                params={"run": run.pk},
+                file_name=run.file_name,
+            )
+            return redirect("jobs:detail", job.pk)
         try:
             plan = apply_import(run=run, user=request.user)
         except ImportRefused:

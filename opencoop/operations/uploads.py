@@ -1,4 +1,12 @@
-"""Uploaded documents and images: type checked by content, size capped, SVG and HTML refused.
+"""Uploads: the portal's size limit, and documents and images checked by content.
+
+Every request body is capped at ``OPENCOOP_MAX_UPLOAD_MB`` (the figure nginx's
+``client_max_body_size`` repeats in docs/deploy.md): ``UploadLimitMiddleware`` refuses a larger
+request by its Content-Length before reading it; the admin import forms refuse a larger file,
+in the browser before it is sent (``static/operations/upload-limit.js``, reading the attributes
+``upload_limit_attrs`` puts on the input) and again on the server (``check_upload_size``).
+
+Documents and images: type checked by content, size capped, SVG and HTML refused.
 
 Wagtail checks the extension only; a file named ``report.pdf`` may hold a web page with scripts.
 These checks read the bytes, and the forms below plug them into Wagtail through
@@ -22,8 +30,11 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from wagtail.documents.forms import BaseDocumentForm
@@ -60,6 +71,62 @@ FORMAT_NAMES = {
 
 def extension_of(name: str) -> str:
     return os.path.splitext(name)[1].lstrip(".").lower()
+
+
+def max_upload_bytes() -> int:
+    return settings.OPENCOOP_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def too_large_message() -> str:
+    """Say, in the active language, how large an upload may be."""
+    return gettext(
+        "The file is larger than %(limit)d MB, the most the portal accepts: nothing was sent. "
+        "Split it, or ask an administrator to import it with the command."
+    ) % {"limit": settings.OPENCOOP_MAX_UPLOAD_MB}
+
+
+def upload_limit_attrs() -> dict[str, str]:
+    """Return the attributes with which the browser refuses an upload over the limit."""
+    return {"data-max-bytes": str(max_upload_bytes()), "data-too-large": too_large_message()}
+
+
+def check_upload_size(files: list[UploadedFile]) -> None:
+    """Raise ``ValidationError`` when ``files`` together are over the portal's upload limit."""
+    size = sum(upload.size for upload in files)
+    if size > max_upload_bytes():
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; uploads may be at most %(limit)d MB."),
+            code="upload_too_large",
+            params={
+                "name": ", ".join(upload.name for upload in files),
+                "size": filesizeformat(size),
+                "limit": settings.OPENCOOP_MAX_UPLOAD_MB,
+            },
+        )
+
+
+class UploadLimitMiddleware:
+    """Refuse a request whose body is announced larger than the limit, without reading it."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > max_upload_bytes():
+            return HttpResponse(
+                format_html(
+                    '<!doctype html><html lang="{}"><meta charset="utf-8"><title>413</title>'
+                    "<p>{}</p></html>",
+                    request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else "en",
+                    too_large_message(),
+                ),
+                status=413,
+            )
+        return self.get_response(request)
 
 
 def _refuse(name: str, extension: str, reason: str) -> ValidationError:

@@ -39,7 +39,10 @@ INSTALLED_APPS = [
     "opencoop.operations",
     "opencoop.editorial",
     "opencoop.imports",
+    "opencoop.jobs",
     "opencoop.demo",
+    "django_tasks",
+    "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -83,6 +86,9 @@ MIDDLEWARE = [
     "opencoop.operations.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Once the language is known and before anything reads the body: an upload over the limit
+    # is refused in the user's language without being read.
+    "opencoop.operations.uploads.UploadLimitMiddleware",
     # After the language is known, before CSRF, sign-in and messages: see its docstring.
     "opencoop.operations.pagecache.PageCacheMiddleware",
     # Pages the cache did not answer: their Wagtail site, remembered until content changes.
@@ -135,6 +141,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Random reads cost little on SSD or from memory: with the default cost (4) the planner
     # hashes whole child tables to count the facets of a few hundred matches (208 ms, not 93).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves the admin while the jobs worker imports in one long transaction: with
+    # write-ahead logging the web process still reads (a write of its own waits for the import).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -156,6 +168,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The progress of background jobs, written by the worker while its transaction is still open
+# (the job's own row cannot show it before the commit): shared by the web and worker processes.
+CACHES["jobs"] = (
+    {**CACHES["default"], "KEY_PREFIX": "jobs"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "job-progress"),
+    }
+)
 # Public pages served to anonymous visitors from the cache (opencoop.operations.pagecache): an
 # entry lives this many seconds unless a publication empties the cache first; 0 turns it off.
 # The local-memory cache belongs to one process: with several workers use Redis (REDIS_URL).
@@ -251,6 +273,24 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "opencoop.operations.uploads.DocumentForm"
 WAGTAILIMAGES_IMAGE_FORM_BASE = "opencoop.operations.uploads.ImageForm"
 OPENCOOP_MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
+# The largest request body the portal accepts, in MB: the admin upload forms (IATI and
+# spreadsheet imports) refuse a larger file, in the browser before it is sent and on the server;
+# UploadLimitMiddleware refuses a larger request by its Content-Length. docs/deploy.md gives
+# nginx the same client_max_body_size (a test compares them).
+OPENCOOP_MAX_UPLOAD_MB = 64
+# Imports of larger uploads run as background jobs (opencoop.jobs); smaller ones in the request.
+OPENCOOP_JOB_THRESHOLD_MB = 2
+# Spreadsheet imports of more rows are applied by a background job.
+OPENCOOP_JOB_THRESHOLD_ROWS = 500
+# Larger uploads are written to a temporary file instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = OPENCOOP_JOB_THRESHOLD_MB * 1024 * 1024
+# Long work (large imports, exports of a whole authority, re-indexing) is queued in the database
+# and run by ``manage.py db_worker --backend jobs``; no broker. Wagtail's own small tasks
+# (search and reference index updates on save) stay in the request, as before.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
 # OECD DAC CRS export: the donor (country) and agency codes the national agency assigns.
 OPENCOOP_CRS_DONOR_CODE = os.environ.get("OPENCOOP_CRS_DONOR_CODE", "")
 OPENCOOP_CRS_AGENCY_CODE = os.environ.get("OPENCOOP_CRS_AGENCY_CODE", "")

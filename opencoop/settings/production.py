@@ -57,6 +57,8 @@ CACHES = {
         "OPTIONS": CACHE_OPTIONS,
     }
 }
+# The progress of background jobs (see base.py), in the same Redis under its own prefix.
+CACHES["jobs"] = {**CACHES["default"], "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + "-jobs"}
 
 # Media on local disk (MEDIA_ROOT) by default; OPENCOOP_MEDIA_STORAGE=s3 puts it in an
 # S3-compatible bucket through django-storages. Documents are still served by Django

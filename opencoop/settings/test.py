@@ -12,3 +12,6 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # The page cache is off, so that a test reading a page after a change needs no cache handling;
 # tests/operations/test_pagecache.py turns it on.
 OPENCOOP_PAGE_CACHE_SECONDS = 0
+# The progress of jobs in this process's memory; the jobs themselves still go through the
+# database backend, and tests run the worker (tests/jobs).
+CACHES["jobs"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jobs"}
