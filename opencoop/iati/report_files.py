@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from opencoop.opendata.csvfiles import line_writer
+
+from .reader import Issue
 
 if TYPE_CHECKING:
     from .importer import ImportReport
@@ -20,18 +22,24 @@ COLUMNS = ("level", "line", "activity", "element", "message")
 _POSITION = re.compile(r"\[\d+\]")
 
 
-def issue_rows(report: ImportReport) -> Iterator[tuple]:
-    """Yield one row per issue: the errors first, then the warnings, each in file order."""
-    for issue in [*report.errors, *report.warnings]:
-        yield (issue.level, issue.line or "", issue.identifier, issue.element, issue.message)
+def issue_lines(issues: Iterable[Issue]) -> Iterator[str]:
+    """Yield CSV lines, the header first, one row per issue (text cells made formula-safe)."""
+    writer = line_writer()
+    yield writer.writerow(COLUMNS)
+    for issue in issues:
+        yield writer.writerow(
+            (issue.level, issue.line or "", issue.identifier, issue.element, issue.message)
+        )
 
 
 def report_lines(report: ImportReport) -> Iterator[str]:
-    """Yield the report as CSV lines, the header first (text cells made formula-safe)."""
-    writer = line_writer()
-    yield writer.writerow(COLUMNS)
-    for row in issue_rows(report):
-        yield writer.writerow(row)
+    """Yield the report as CSV: the errors first, then the warnings, each in file order."""
+    return issue_lines([*report.errors, *report.warnings])
+
+
+def issues_from_json(report: dict) -> list[Issue]:
+    """Return the errors, then the warnings, of a report kept as JSON (a background job's)."""
+    return [Issue(**item) for item in [*report.get("errors", []), *report.get("warnings", [])]]
 
 
 def kind(element: str) -> str:

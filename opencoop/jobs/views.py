@@ -4,7 +4,14 @@ progress as JSON, its result file, and "Apply" after an IATI file was checked by
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -12,6 +19,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
 from opencoop.iati.admin_views import LISTED, may_import, may_publish
+from opencoop.iati.report_files import issue_lines, issues_from_json
 
 from .forms import ExportForm, ReindexForm
 from .models import Job
@@ -112,6 +120,18 @@ def job_output(request: HttpRequest, pk: int) -> HttpResponse:
     return FileResponse(
         job.output.open("rb"), as_attachment=True, filename=job.output.name.rsplit("/", 1)[-1]
     )
+
+
+def job_issues_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download every error and warning of an IATI import job as CSV (the page lists the first)."""
+    job = _job(request, pk)
+    if job.kind != Job.IATI_IMPORT or not isinstance(job.report, dict):
+        raise Http404
+    response = StreamingHttpResponse(
+        issue_lines(issues_from_json(job.report)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="iati-import-{job.pk}-report.csv"'
+    return response
 
 
 def _may_apply(request: HttpRequest, job: Job) -> bool:

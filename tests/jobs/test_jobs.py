@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from lxml import etree
 from wagtail.users.models import UserProfile
 
 from opencoop.activities.models import Activity
+from opencoop.iati.importer import import_activity_file
 from opencoop.imports.models import ImportRun
 from opencoop.jobs import tasks
 from opencoop.jobs.models import Job
@@ -160,7 +163,7 @@ def test_the_page_shows_the_live_progress_and_errors_so_far(superuser_client, au
 def test_a_user_of_another_authority_cannot_see_the_job(client, editor, other_editor, authority):
     job = Job.objects.create(kind=Job.CRS_EXPORT, user=editor, authority=authority)
     client.force_login(other_editor)
-    for name in ("detail", "progress", "output"):
+    for name in ("detail", "progress", "output", "issues-csv"):
         assert refused(client.get(reverse(f"jobs:{name}", args=[job.pk]))), name
     assert refused(client.post(reverse("jobs:apply", args=[job.pk])))
     assert page(client.get(reverse("jobs:index"))).select("[data-jobs] tbody tr") == []
@@ -318,3 +321,22 @@ def test_a_checked_file_never_applied_is_removed_after_a_day(superuser_client, a
     response = superuser_client.post(reverse("jobs:apply", args=[old.pk]), follow=True)
     assert "no longer waiting to be applied" in words(page(response))
     assert Job.objects.filter(kind=Job.IATI_IMPORT).count() == 1
+
+
+def test_the_full_report_of_an_import_job_downloads_as_csv(superuser_client):
+    report = import_activity_file(stream=(DATA / "foreign-2.01.xml").open("rb"), dry_run=True)
+    issues = [*report.errors, *report.warnings]
+    assert len(issues) > 1
+    job = Job.objects.create(
+        kind=Job.IATI_IMPORT, status=Job.DONE, report=tasks.iati_report_json(report)
+    )
+    html = page(superuser_client.get(reverse("jobs:detail", args=[job.pk])))
+    link = html.select_one(f"a[href='{reverse('jobs:issues-csv', args=[job.pk])}']")
+    assert link is not None
+    response = superuser_client.get(link["href"])
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    assert rows[0] == ["level", "line", "activity", "element", "message"]
+    assert [(row[0], row[2], row[4]) for row in rows[1:]] == [
+        (issue.level, issue.identifier, issue.message) for issue in issues
+    ]
