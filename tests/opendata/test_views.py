@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opencoop.iati.export import activities_file_available, iati_file_available
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 from .conftest import parse, schema_errors
-from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,10 @@ def test_urls():
         reverse("opendata:iati-organisation", args=[REPORTING_ORG_IDENTIFIER])
         == f"/opendata/iati/{REPORTING_ORG_IDENTIFIER}/organisation.xml"
     )
-    assert reverse("opendata:iati-activity", args=["IT-CF-1-A"]) == "/opendata/iati/activity/IT-CF-1-A.xml"
+    assert (
+        reverse("opendata:iati-activity", args=["IT-CF-1-A"])
+        == "/opendata/iati/activity/IT-CF-1-A.xml"
+    )
 
 
 def test_activities_file_streams_every_public_activity(reporting_org, client):
