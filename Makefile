@@ -58,6 +58,7 @@ page-budget: env assets browser-tools ## Measure each public page type: bytes, r
 test: env assets browser-tools ## Lint, check migrations, run the whole suite with the browser tests (PostgreSQL when DATABASE_URL is set)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py check
 	$(VENV)/bin/pytest
@@ -73,8 +74,8 @@ bench: env ## Measure pages, throughput and IATI at 1k/10k/100k activities on Po
 test-browser: env assets browser-tools ## Run only the browser tests (axe-core, Nu checker, privacy, keyboard, print)
 	$(VENV)/bin/pytest -m browser
 
-lint: env ## Lint and check formatting
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+lint: env ## Lint, check formatting and the import boundaries (pyproject.toml)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
 
 format: env ## Format the code and apply safe lint fixes
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

@@ -21,10 +21,9 @@ from opencoop.editorial.roles import EDITOR, PARTNER
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import StandardPage
 from opencoop.plans.models import AnnualPlan, PlanAllocation, PlanDocument
+from tests.factories import BareActivityFactory, make_document, make_user
 
 from .conftest import SECTION_EN, SECTION_IT
-from .editorial.helpers import make_user
-from .opendata.factories import make_document
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +54,8 @@ def publish(record):
 
 
 def make_activity(florence: Organisation, slug: str, title: dict, **fields) -> Activity:
-    activity = Activity(
-        reporting_org=florence,
-        iati_identifier=f"{florence.identifier}-{slug.upper()}",
-        slug=slug,
-        title=title,
-        **fields,
+    activity = BareActivityFactory(
+        reporting_org=florence, suffix=slug.upper(), slug=slug, title=title, **fields
     )
     return publish(activity)
 

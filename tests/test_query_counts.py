@@ -5,6 +5,7 @@ The page cache is off in the test settings, so every request below renders its p
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,15 @@ from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import RecordIndexPage
+from tests.factories import (
+    BudgetFactory,
+    LocationFactory,
+    OrganisationFactory,
+    ParticipatingOrgFactory,
+    RecipientCountryFactory,
+    SectorFactory,
+    TransactionFactory,
+)
 
 from .conftest import SECTION_IT
 
@@ -171,11 +181,10 @@ def test_api_queries_do_not_grow_with_its_page_size(client, authority):
 
 def make_partners(count: int) -> list[Organisation]:
     return [
-        Organisation.objects.create(
+        OrganisationFactory(
             name={"it": f"Partner di prova {n}", "en": f"Test partner {n}"},
             slug=f"query-count-partner-{n}",
             identifier=f"XM-QC-{n}",
-            type="22",
             country="IT",
         )
         for n in range(count)
@@ -184,44 +193,25 @@ def make_partners(count: int) -> list[Organisation]:
 
 def add_parts(activity, authority: Organisation, count: int) -> None:
     """Give ``activity`` ``count`` more countries, sectors, places, partners, budgets, payments."""
-    import datetime
-
-    from opencoop.activities.models import (
-        Budget,
-        Location,
-        ParticipatingOrg,
-        RecipientCountry,
-        Sector,
-        Transaction,
-    )
-
     countries = ["SN", "ML", "BF", "NE", "GH", "KE", "TZ", "UG", "ET", "MZ", "BO", "PE"]
     sectors = ["11220", "12220", "14030", "15170", "16015", "31120", "32130", "43040"]
     for n, partner in enumerate(make_partners(count)):
-        RecipientCountry.objects.create(activity=activity, code=countries[n % len(countries)])
-        Sector.objects.create(activity=activity, code=sectors[n % len(sectors)])
-        Location.objects.create(
+        RecipientCountryFactory(activity=activity, code=countries[n % len(countries)])
+        SectorFactory(activity=activity, code=sectors[n % len(sectors)])
+        LocationFactory(
             activity=activity,
             name={"it": f"Luogo {n}"},
             country="SN",
             latitude=14 + n / 10,
             longitude=-17 + n / 10,
         )
-        ParticipatingOrg.objects.create(
+        ParticipatingOrgFactory(
             activity=activity, organisation=partner, role="2", hide_name=n % 3 == 0
         )
-        year = 2015 + n
-        Budget.objects.create(
+        BudgetFactory(activity=activity, year=2015 + n, value=1000 + n, currency="EUR")
+        TransactionFactory(
             activity=activity,
-            period_start=datetime.date(year, 1, 1),
-            period_end=datetime.date(year, 12, 31),
-            value=1000 + n,
-            currency="EUR",
-        )
-        Transaction.objects.create(
-            activity=activity,
-            type="3",
-            date=datetime.date(year, 6, 1),
+            date=datetime.date(2015 + n, 6, 1),
             value=500 + n,
             currency="EUR",
             provider_org=authority,

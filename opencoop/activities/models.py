@@ -187,6 +187,8 @@ class Activity(index.Indexed, EditorialRecord):
         index.SearchField("title", boost=2),
         index.SearchField("description"),
         index.SearchField("iati_identifier"),
+        # The method is the catalogue's, set when it starts (catalogue/apps.py): records never
+        # import the catalogue.
         index.SearchField("search_text"),
         index.FilterField("live"),
         index.FilterField("reporting_org_id"),
@@ -303,12 +305,6 @@ class Activity(index.Indexed, EditorialRecord):
                 }
         if errors:
             raise ValidationError(errors)
-
-    def search_text(self) -> str:
-        """Return the public words and stems the search index holds besides title and description."""
-        from opencoop.catalogue.indexing import activity_search_text
-
-        return activity_search_text(self)
 
     @property
     def start_date(self) -> datetime.date | None:

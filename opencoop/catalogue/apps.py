@@ -10,6 +10,10 @@ class CatalogueConfig(AppConfig):
 
         from opencoop.activities.models import Activity
 
+        from .indexing import activity_search_text
         from .signals import reindex_published
 
+        # What the search index holds about an activity besides its title and description is
+        # the catalogue's to decide; activities are searched through it without importing it.
+        Activity.search_text = activity_search_text
         published.connect(reindex_published, sender=Activity, dispatch_uid="catalogue-reindex")

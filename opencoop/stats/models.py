@@ -56,13 +56,12 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
 
         Remembered until the next publication: the siblings are read once, not on each request.
         """
-        from opencoop.geography.models import MapPage
-
-        kinds = (StatisticsPage, PlansOverviewPage, MapPage)
 
         def find() -> list[Page]:
             siblings = policy.public_pages(self.get_siblings(inclusive=False))
-            return [page for page in siblings.specific() if isinstance(page, kinds)]
+            # Every figure page (statistics, plans, the map) is a ScopedFiguresPage: the map's
+            # app builds on this one, so this one does not name it.
+            return [page for page in siblings.specific() if isinstance(page, ScopedFiguresPage)]
 
         number = request_generation(request) if request is not None else None
         return remember(("figure pages beside", self.pk), find, number=number)

@@ -7,8 +7,9 @@ import datetime
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.factories import make_association, make_municipality, make_published_activity
+
 from ..conftest import SECTION_EN, SECTION_IT
-from .factories import make_activity, make_organisation, make_reporting_org
 
 CATALOGUE_IT = SECTION_IT + "catalogo/"
 CATALOGUE_EN = SECTION_EN + "catalogue/"
@@ -24,17 +25,17 @@ def soup_of(client, url: str) -> BeautifulSoup:
 
 @pytest.fixture
 def prova():
-    return make_reporting_org()
+    return make_municipality()
 
 
 @pytest.fixture
 def partners():
     return {
-        "visible": make_organisation(
+        "visible": make_association(
             name={"it": "Cooperativa Sole Nascente", "en": "Rising Sun Cooperative"},
             slug="rising-sun-cooperative",
         ),
-        "hidden": make_organisation(
+        "hidden": make_association(
             name={"it": "Rifugio Segreto Onlus", "en": "Secret Shelter"},
             slug="secret-shelter",
         ),
@@ -46,7 +47,7 @@ def catalogue_data(prova, partners):
     """Activities that differ on every facet (with the Florence demo beside them)."""
     d = datetime.date
     return [
-        make_activity(
+        make_published_activity(
             prova,
             title={
                 "it": "Cooperazione tra le donne artigiane di Dakar",
@@ -63,7 +64,7 @@ def catalogue_data(prova, partners):
             start=d(2015, 3, 1),
             end=d(2018, 6, 30),
         ),
-        make_activity(
+        make_published_activity(
             prova,
             title={"it": "Acqua potabile a Thiès", "en": "Drinking water in Thiès"},
             description={"en": "Wells run by a woman's committee."},
@@ -76,7 +77,7 @@ def catalogue_data(prova, partners):
             start=d(2019, 1, 1),
             end=d(2021, 12, 31),
         ),
-        make_activity(
+        make_published_activity(
             prova,
             title={"it": "Scuole a Betlemme", "en": "Schools in Bethlehem"},
             countries=("PS",),
@@ -86,7 +87,7 @@ def catalogue_data(prova, partners):
             status="2",
             start=d(2021, 9, 1),
         ),
-        make_activity(
+        make_published_activity(
             prova,
             title={"it": "Formazione in Bolivia", "en": "Training in Bolivia"},
             countries=("BO",),
@@ -96,8 +97,8 @@ def catalogue_data(prova, partners):
             end=d(2012, 5, 31),
         ),
         # Never counted: a draft and an activity under embargo.
-        make_activity(prova, title={"it": "Bozza"}, countries=("SN",), publish=False),
-        make_activity(
+        make_published_activity(prova, title={"it": "Bozza"}, countries=("SN",), publish=False),
+        make_published_activity(
             prova,
             title={"it": "Sotto embargo"},
             countries=("SN",),

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from opencoop.activities.disclosure import public_activities
 from opencoop.catalogue.models import CataloguePage
+from tests.factories import make_published_activity
 
 from .conftest import CATALOGUE_EN, CATALOGUE_IT, SEARCH_EN, SEARCH_IT, soup_of
-from .factories import make_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_query_count_does_not_grow_with_the_page_size(
     client, catalogue_data, prova, monkeypatch, state
 ):
     for number in range(22):
-        make_activity(
+        make_published_activity(
             prova,
             countries=("SN",),
             sdgs=("5",),

@@ -12,8 +12,7 @@ from django.db import connection
 from opencoop.activities.models import Activity, Location, ParticipatingOrg
 from opencoop.catalogue.indexing import query_readings, stem
 from opencoop.catalogue.selectors import search_ids
-
-from .factories import make_organisation
+from tests.factories import make_association
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +91,7 @@ def test_hidden_partners_and_places_cannot_be_searched(catalogue_data, partners)
 def test_publishing_indexes_the_parts_saved_with_the_activity(catalogue_data):
     """Wagtail indexes on post_save, before the parts are saved: publication indexes again."""
     activity = catalogue_data[3]
-    newcomer = make_organisation(name={"it": "Fondazione Quercia Antica"}, slug="quercia")
+    newcomer = make_association(name={"it": "Fondazione Quercia Antica"}, slug="quercia")
     assert activity.slug not in found("Quercia")
     activity.participating_orgs.add(
         ParticipatingOrg(organisation=newcomer, role="4", hide_name=False)

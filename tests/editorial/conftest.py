@@ -7,9 +7,7 @@ import pytest
 from opencoop.editorial.models import EditorialMembership
 from opencoop.editorial.roles import ADMINISTRATOR, EDITOR, PARTNER, REVIEWER
 from opencoop.organisations.models import Organisation
-from tests.opendata.factories import make_activity, make_organisation, make_reporting_org
-
-from .helpers import make_user
+from tests.factories import make_activity, make_organisation, make_reporting_org, make_user
 
 
 @pytest.fixture(autouse=True)

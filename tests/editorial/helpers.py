@@ -1,26 +1,9 @@
-"""Build users in each role and submit admin forms the way a browser would."""
+"""Find admin addresses and submit admin forms the way a browser would."""
 
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
-
-from opencoop.editorial.models import EditorialMembership
-
-PASSWORD = "x-long-password-1"
-
-
-def make_user(
-    username: str, *roles: str, organisation=None, relation: str = EditorialMembership.STAFF
-):
-    """Create a user in ``roles`` (group names) working for ``organisation``."""
-    user = get_user_model().objects.create_user(username, f"{username}@example.org", PASSWORD)
-    user.groups.add(*Group.objects.filter(name__in=roles))
-    if organisation is not None:
-        EditorialMembership.objects.create(user=user, organisation=organisation, relation=relation)
-    return user
 
 
 def url(record_or_model, view: str, *args) -> str:

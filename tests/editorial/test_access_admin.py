@@ -13,9 +13,10 @@ import pytest
 from opencoop.activities.models import Location, ParticipatingOrg
 from opencoop.editorial.models import EditorialMembership
 from opencoop.editorial.roles import EDITOR, PARTNER
+from tests.factories import make_user
 from tests.opendata.sensitive import HIDDEN_NAME, SECRETS, make_sensitive_activity
 
-from .helpers import make_user, refused, soup, url
+from .helpers import refused, soup, url
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def bulk_url(model, action: str, *records) -> str:
 
 
 def draft_of(authority, code: str):
-    from tests.opendata.factories import make_activity
+    from tests.factories import make_activity
 
     record = make_activity(authority, code)
     record.title = {"it": f"Bozza riservata {code}", "en": f"Confidential draft {code}"}
@@ -253,7 +254,7 @@ def canary_in_review(florence):
 
     from wagtail.models import Workflow
 
-    from tests.opendata.factories import make_activity
+    from tests.factories import make_activity
 
     author = make_user("florence-author", EDITOR, organisation=florence)
     record = make_activity(florence, "CANARY")
@@ -414,7 +415,7 @@ def test_the_localize_snippet_api_hides_other_authorities_hidden_partners(
 
 def attached_document(activity, title: str):
     from opencoop.activities.models import DocumentLink
-    from tests.opendata.factories import make_document
+    from tests.factories import make_document
 
     document = make_document(f"{title.lower()}.pdf")
     document.title = title

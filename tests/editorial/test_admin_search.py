@@ -22,9 +22,9 @@ from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
 from opencoop.plans.models import AnnualPlan
 from tests.conftest import SECTION_EN
-from tests.opendata.factories import make_activity, make_organisation
+from tests.factories import make_activity, make_organisation, make_user
 
-from .helpers import make_user, soup, url
+from .helpers import soup, url
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from opencoop.access import policy
 from opencoop.activities.models import ParticipatingOrg
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import HomePage, SectionPage, StandardPage
-from tests.opendata.factories import make_activity, make_organisation
+from tests.factories import make_activity, make_organisation
 
 from .helpers import field_errors, form_data, refused, soup, url
 from .test_permission_matrix import png

@@ -10,7 +10,7 @@ from wagtail.users.models import UserProfile
 
 from opencoop.activities.models import Activity
 from opencoop.imports.models import ImportRun
-from tests.opendata.factories import make_activity
+from tests.factories import make_activity
 
 from .helpers import soup, url
 

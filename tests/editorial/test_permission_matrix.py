@@ -25,15 +25,22 @@ from wagtail.models import Page
 from opencoop.access import policy
 from opencoop.activities.models import ParticipatingOrg
 from opencoop.editorial.models import EditorialMembership
-from opencoop.exchanges.models import Exchange
-from opencoop.initiatives.models import Initiative
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import HomePage, SectionPage, StandardPage
-from opencoop.partnerships.models import Partnership
-from tests.opendata.factories import make_activity, make_organisation, make_plan
+from tests.factories import (
+    DocumentFactory,
+    ExchangeFactory,
+    InitiativeFactory,
+    ParticipatingOrgFactory,
+    PartnershipFactory,
+    make_activity,
+    make_organisation,
+    make_plan,
+    make_user,
+)
 
 from . import permission_table as table
-from .helpers import form_data, make_user, refused, soup
+from .helpers import form_data, refused, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -62,31 +69,29 @@ def make_object(kind: str, authority: Organisation, third: Organisation):
     if kind in ("activity", "organisation", "shared organisation"):
         activity = make_activity(authority, f"M{tag}")
         single = make_organisation(name={"it": f"Solo {tag}", "en": f"Only {tag}"})
-        ParticipatingOrg.objects.create(activity=activity, organisation=single, role="4")
+        ParticipatingOrgFactory(activity=activity, organisation=single)
         if kind == "shared organisation":
             # Also named by a third authority's activity.
             third_activity = make_activity(third, f"T{tag}")
-            ParticipatingOrg.objects.create(activity=third_activity, organisation=single, role="4")
+            ParticipatingOrgFactory(activity=third_activity, organisation=single)
         return published(activity) if kind == "activity" else single
     if kind == "initiative":
-        return published(Initiative.objects.create(reporting_org=authority, slug=slug, title=title))
+        return published(InitiativeFactory(reporting_org=authority, slug=slug, title=title))
     if kind == "exchange":
-        return published(Exchange.objects.create(reporting_org=authority, slug=slug, title=title))
+        return published(ExchangeFactory(reporting_org=authority, slug=slug, title=title))
     if kind == "partnership":
-        return published(
-            Partnership.objects.create(
-                reporting_org=authority, slug=slug, title=title, partner=make_organisation()
-            )
-        )
+        return published(PartnershipFactory(reporting_org=authority, slug=slug, title=title))
     if kind == "plan":
         return published(make_plan(authority, 2031, slug=slug))
     if kind == "reporting authority":
         return authority
     if kind == "document":
-        document = get_document_model()(title=f"Document {tag}", collection=authority.collection)
-        document.file.save(f"{slug}.pdf", io.BytesIO(b"%PDF-1.4\n"), save=False)
-        document.save()
-        return document
+        return DocumentFactory(
+            title=f"Document {tag}",
+            collection=authority.collection,
+            file__filename=f"{slug}.pdf",
+            file__data=b"%PDF-1.4\n",
+        )
     if kind == "image":
         return get_image_model().objects.create(
             title=f"Image {tag}",

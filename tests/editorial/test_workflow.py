@@ -13,8 +13,9 @@ from wagtail.models import ModelLogEntry, Revision, TaskState, WorkflowState
 from opencoop.activities.models import Activity
 from opencoop.editorial.roles import EDITOR, REVIEWER
 from opencoop.initiatives.models import Initiative
+from tests.factories import make_user
 
-from .helpers import field_errors, form_data, make_user, messages_text, refused, soup, url
+from .helpers import field_errors, form_data, messages_text, refused, soup, url
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from opencoop.geography.projection import Frame
 from opencoop.geography.selectors import map_points
 from opencoop.geography.shapes import world
 from opencoop.stats.selectors import Scope, by_country
-from tests.stats.factories import add_location, make_activity, make_authority
+from tests.factories import add_location, make_authority, make_bare_activity
 from tests.stats.fixtures import page_tables, parse_csv, parse_number
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +92,9 @@ def test_a_bad_measure_gets_a_message_and_the_default_map(client, fictional):
 
 def test_hidden_locations_never_become_points(client):
     authority = make_authority()
-    shown = make_activity(authority, countries={"SN": 100})
+    shown = make_bare_activity(authority, countries={"SN": 100})
     add_location(shown, "Kaolack", "14.151", "-16.073", "SN")
-    hidden = make_activity(authority, countries={"PS": 100}, hide_exact_locations=True)
+    hidden = make_bare_activity(authority, countries={"PS": 100}, hide_exact_locations=True)
     add_location(hidden, "Nablus", "32.221", "35.254", "PS")
     points = map_points(Scope(authority))
     assert [(p.latitude, p.longitude) for p in points] == [(Decimal("14.15"), Decimal("-16.07"))]

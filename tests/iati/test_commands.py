@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity
 from tests.opendata.conftest import parse, schema_errors
-from tests.opendata.factories import REPORTING_ORG_IDENTIFIER, make_activity
 
 pytestmark = pytest.mark.django_db
 

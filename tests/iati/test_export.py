@@ -27,13 +27,13 @@ from opencoop.iati.rules import ERROR, WARNING, check_activity, missing_mandator
 from opencoop.iati.writer import activity_element
 from opencoop.iati.xsd import SCHEMA_DIR
 from opencoop.organisations.models import Organisation
-from tests.opendata.conftest import OFFICIAL_SCHEMA_DIR, parse, schema_errors
-from tests.opendata.factories import (
+from tests.factories import (
     PARTNER_IDENTIFIER,
     REPORTING_ORG_IDENTIFIER,
     make_activity,
     make_full_activity,
 )
+from tests.opendata.conftest import OFFICIAL_SCHEMA_DIR, parse, schema_errors
 
 pytestmark = pytest.mark.django_db
 

@@ -29,13 +29,13 @@ from opencoop.activities.models import (
 )
 from opencoop.iati.importer import import_activity_file
 from opencoop.organisations.models import Organisation
-from tests.opendata.conftest import parse, schema_errors
-from tests.opendata.factories import (
+from tests.factories import (
     REPORTING_ORG_IDENTIFIER,
     make_activity,
     make_dataset,
     make_organisation,
 )
+from tests.opendata.conftest import parse, schema_errors
 
 pytestmark = pytest.mark.django_db
 

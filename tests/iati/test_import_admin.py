@@ -14,8 +14,7 @@ from wagtail.models import Revision
 from opencoop.activities.models import Activity
 from opencoop.editorial.roles import EDITOR
 from opencoop.organisations.models import Organisation
-from tests.editorial.helpers import make_user
-from tests.opendata.factories import make_reporting_org
+from tests.factories import make_reporting_org, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,14 @@ from opencoop.activities.models import Budget, RecipientCountry, RecipientRegion
 from opencoop.demo.loader import load_demo
 from opencoop.iati.export import iter_organisation_xml
 from opencoop.organisations.models import Organisation
-from tests.opendata.conftest import parse, schema_errors
-from tests.opendata.factories import (
+from tests.factories import (
     REPORTING_ORG_IDENTIFIER,
     add_plan_document,
     make_activity,
     make_document,
     make_plan,
 )
+from tests.opendata.conftest import parse, schema_errors
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from opencoop.activities.models import (
     Transaction,
 )
 from opencoop.iati.rules import Breach, check_activity, missing_mandatory
-from tests.opendata.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_full_activity
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_full_activity
 
 pytestmark = pytest.mark.django_db
 

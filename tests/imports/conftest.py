@@ -8,8 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from opencoop.editorial.roles import ADMINISTRATOR, EDITOR
-from tests.editorial.helpers import make_user
-from tests.opendata.factories import make_activity, make_reporting_org
+from tests.factories import make_activity, make_reporting_org, make_user
 
 
 @pytest.fixture(autouse=True)

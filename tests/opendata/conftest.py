@@ -8,8 +8,7 @@ import pytest
 from lxml import etree
 
 from opencoop.iati.xsd import SCHEMA_DIR, validate_xml
-
-from .factories import make_reporting_org
+from tests.factories import make_reporting_org
 
 # The official schemas (present in CI); elsewhere the copy shipped with the portal.
 OFFICIAL_SCHEMA_DIR = Path("/work/shared/iati/schema")

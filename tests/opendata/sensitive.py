@@ -10,16 +10,18 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from opencoop.activities.models import (
-    Activity,
-    Budget,
-    Location,
-    ParticipatingOrg,
-    RecipientCountry,
-    Sector,
-    Transaction,
-)
+from opencoop.activities.models import Activity
 from opencoop.organisations.models import Organisation
+from tests.factories import (
+    ActivityFactory,
+    BudgetFactory,
+    LocationFactory,
+    OrganisationFactory,
+    ParticipatingOrgFactory,
+    RecipientCountryFactory,
+    SectorFactory,
+    TransactionFactory,
+)
 
 HIDDEN_NAME = {"it": "Rifugio Nascosto Onlus", "en": "Hidden Refuge Trust"}
 HIDDEN_SLUG = "hidden-refuge-trust"
@@ -47,52 +49,47 @@ class Sensitive:
 def make_sensitive_activity() -> Sensitive:
     """Create and publish the activity (with a revision, as editors do)."""
     florence = Organisation.objects.get(slug="florence")
-    hidden = Organisation.objects.create(
-        name=HIDDEN_NAME, slug=HIDDEN_SLUG, identifier=HIDDEN_IDENTIFIER, type="22", country="SY"
+    hidden = OrganisationFactory(
+        name=HIDDEN_NAME, slug=HIDDEN_SLUG, identifier=HIDDEN_IDENTIFIER, country="SY"
     )
-    visible = Organisation.objects.create(
-        name=VISIBLE_NAME, slug=VISIBLE_SLUG, identifier="XM-OCVISIBLE-8", type="22", country="LB"
+    visible = OrganisationFactory(
+        name=VISIBLE_NAME, slug=VISIBLE_SLUG, identifier="XM-OCVISIBLE-8", country="LB"
     )
-    activity = Activity.objects.create(
+    activity = ActivityFactory(
         reporting_org=florence,
-        iati_identifier=f"{florence.identifier}-OC-SENSITIVE",
+        suffix="OC-SENSITIVE",
         slug="oc-sensitive-support",
         title=SENSITIVE_TITLE,
         description={
             "it": "Ascolto e accompagnamento per famiglie in fuga.",
             "en": "Listening and accompaniment for families on the move.",
         },
-        status="2",
         planned_start=datetime.date(2024, 3, 1),
         planned_end=datetime.date(2026, 2, 28),
         hide_exact_locations=True,
     )
-    ParticipatingOrg.objects.create(activity=activity, organisation=florence, role="1")
-    ParticipatingOrg.objects.create(
-        activity=activity, organisation=hidden, role="4", hide_name=True
-    )
+    ParticipatingOrgFactory(activity=activity, organisation=hidden, hide_name=True)
     # Hidden in one role means hidden in all: this unhidden second role must not name it.
-    ParticipatingOrg.objects.create(activity=activity, organisation=hidden, role="3")
-    ParticipatingOrg.objects.create(activity=activity, organisation=visible, role="4")
-    RecipientCountry.objects.create(activity=activity, code="SY", percentage=Decimal(70))
-    RecipientCountry.objects.create(activity=activity, code="LB", percentage=Decimal(30))
-    Sector.objects.create(activity=activity, vocabulary="1", code="15160", percentage=100)
-    Location.objects.create(
+    ParticipatingOrgFactory(activity=activity, organisation=hidden, role="3")
+    ParticipatingOrgFactory(activity=activity, organisation=visible)
+    RecipientCountryFactory(activity=activity, code="SY", percentage=Decimal(70))
+    RecipientCountryFactory(activity=activity, code="LB", percentage=Decimal(30))
+    SectorFactory(activity=activity, code="15160", percentage=100)
+    LocationFactory(
         activity=activity,
         name=HIDDEN_PLACE,
         country="SY",
         latitude=Decimal("36.202100"),
         longitude=Decimal("37.134300"),
     )
-    Budget.objects.create(
+    BudgetFactory(
         activity=activity,
         period_start=datetime.date(2024, 3, 1),
         period_end=datetime.date(2025, 2, 28),
         value=Decimal("25000.00"),
     )
-    Transaction.objects.create(
+    TransactionFactory(
         activity=activity,
-        type="3",
         date=datetime.date(2024, 4, 1),
         value=Decimal("12000.00"),
         provider_org=florence,

@@ -20,8 +20,8 @@ from opencoop.catalogue.selectors import catalogue
 from opencoop.opendata.api import api
 from opencoop.plans.models import PlanAllocation
 from opencoop.wsgi import application
+from tests.factories import make_activity, make_plan, make_reporting_org
 
-from .factories import make_activity, make_plan, make_reporting_org
 from .sensitive import (
     HIDDEN_IDENTIFIER,
     HIDDEN_SLUG,

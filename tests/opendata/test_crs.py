@@ -26,8 +26,7 @@ from opencoop.activities.models import (
     Transaction,
 )
 from opencoop.opendata.crs import HEADER
-
-from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 pytestmark = pytest.mark.django_db
 

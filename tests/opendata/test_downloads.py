@@ -15,8 +15,8 @@ from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import catalogue
 from opencoop.core.models import LICENCES
 from opencoop.opendata.downloads import COLUMN_KEYS
+from tests.factories import make_activity, make_full_activity, make_reporting_org
 
-from .factories import make_activity, make_full_activity, make_reporting_org
 from .sensitive import SENSITIVE_TITLE, assert_no_secret, make_sensitive_activity
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from opencoop.core.models import LICENCES
 from opencoop.opendata.downloads import COLUMNS
 from opencoop.opendata.models import OpenDataPage, crs_years
+from tests.factories import make_activity, make_full_activity, make_reporting_org
 
 from ..conftest import SECTION_EN, SECTION_IT
-from .factories import make_activity, make_full_activity, make_reporting_org
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,9 @@ from opencoop.iati.export import (
     iter_organisation_xml,
     reporting_org_activities,
 )
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 from .conftest import parse, schema_errors
-from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opencoop.iati.export import activities_file_available, iati_file_available
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 from .conftest import parse, schema_errors
-from .factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
 pytestmark = pytest.mark.django_db
 

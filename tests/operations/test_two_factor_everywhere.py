@@ -26,7 +26,7 @@ from wagtail.models import (
 from opencoop.editorial.roles import ADMINISTRATOR, EDITOR
 from opencoop.operations.models import EnrolmentLink
 from opencoop.organisations.models import Organisation
-from tests.editorial.helpers import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -27,20 +27,22 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from opencoop.activities.models import (
-    Activity,
-    Budget,
-    DocumentLink,
-    Location,
-    ParticipatingOrg,
-    RecipientCountry,
-    Transaction,
-)
+from opencoop.activities.models import Activity, Location, ParticipatingOrg
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
+from tests.factories import (
+    BudgetFactory,
+    DocumentLinkFactory,
+    LocationFactory,
+    OrganisationFactory,
+    ParticipatingOrgFactory,
+    RecipientCountryFactory,
+    TransactionFactory,
+    make_activity,
+    make_document,
+)
 from tests.opendata import sensitive
-from tests.opendata.factories import make_activity, make_document
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def _attach(activity: Activity, filename: str, title: str):
     assert collection is not None, f"{activity.reporting_org} has no collection of documents"
     document.collection = collection
     document.save()
-    DocumentLink.objects.create(
+    DocumentLinkFactory(
         activity=activity, title={"it": title, "en": title}, document=document, category="A07"
     )
     return document
@@ -291,20 +293,20 @@ def _hidden_records(canaries: Secrets, authority: Organisation, prefix: str) -> 
         planned_start=datetime.date(2025, 1, 1),
         planned_end=datetime.date(2026, 12, 31),
     )
-    Budget.objects.create(
+    BudgetFactory(
         activity=embargoed,
         period_start=datetime.date(2025, 1, 1),
         period_end=datetime.date(2025, 12, 31),
         value=Decimal(canaries.budget),
     )
-    Transaction.objects.create(
+    TransactionFactory(
         activity=embargoed,
         type="3",
         date=datetime.date(2025, 3, 1),
         value=Decimal(canaries.disbursement),
         provider_org=authority,
     )
-    RecipientCountry.objects.create(activity=embargoed, code="SN", percentage=Decimal(100))
+    RecipientCountryFactory(activity=embargoed, code="SN", percentage=Decimal(100))
     embargoed_document = _attach(
         embargoed, canaries.embargoed_file, canaries.embargoed_document_title
     )
@@ -313,7 +315,7 @@ def _hidden_records(canaries: Secrets, authority: Organisation, prefix: str) -> 
     draft = make_activity(
         authority, f"{prefix}-CANARY-DRAFT", title=canaries.draft_title, live=False
     )
-    RecipientCountry.objects.create(activity=draft, code="SN", percentage=Decimal(100))
+    RecipientCountryFactory(activity=draft, code="SN", percentage=Decimal(100))
     draft_document = _attach(draft, canaries.draft_file, canaries.draft_document_title)
     draft.save_revision(log_action=False)
     draft.description = {**draft.description, "en": "A second draft, never published."}
@@ -356,29 +358,27 @@ def _hidden_records(canaries: Secrets, authority: Organisation, prefix: str) -> 
 def _example_sensitive(authority: Organisation) -> sensitive.Sensitive:
     """The second authority's sensitive activity, shaped like ``sensitive.make_sensitive_activity``."""
     s = EXAMPLE
-    hidden = Organisation.objects.create(
-        name=s.hidden_name, slug=s.hidden_slug, identifier=s.hidden_identifier, type="22"
+    hidden = OrganisationFactory(
+        name=s.hidden_name, slug=s.hidden_slug, identifier=s.hidden_identifier, country=""
     )
-    visible = Organisation.objects.create(
-        name=s.visible_name, slug="open-sun-cooperative", identifier="XM-OCVISIBLE-EX-3", type="22"
+    visible = OrganisationFactory(
+        name=s.visible_name, slug="open-sun-cooperative", identifier="XM-OCVISIBLE-EX-3", country=""
     )
     activity = make_activity(
         authority, "EX-CANARY-SENSITIVE", title=s.sensitive_title, hide_exact_locations=True
     )
-    ParticipatingOrg.objects.create(
-        activity=activity, organisation=hidden, role="4", hide_name=True
-    )
-    ParticipatingOrg.objects.create(activity=activity, organisation=hidden, role="3")
-    ParticipatingOrg.objects.create(activity=activity, organisation=visible, role="4")
-    RecipientCountry.objects.create(activity=activity, code="ZM", percentage=Decimal(100))
-    Location.objects.create(
+    ParticipatingOrgFactory(activity=activity, organisation=hidden, hide_name=True)
+    ParticipatingOrgFactory(activity=activity, organisation=hidden, role="3")
+    ParticipatingOrgFactory(activity=activity, organisation=visible)
+    RecipientCountryFactory(activity=activity, code="ZM", percentage=Decimal(100))
+    LocationFactory(
         activity=activity,
         name=s.hidden_place,
         country="ZM",
         latitude=Decimal(s.latitude),
         longitude=Decimal(s.longitude),
     )
-    Transaction.objects.create(
+    TransactionFactory(
         activity=activity,
         type="3",
         date=datetime.date(2024, 5, 1),

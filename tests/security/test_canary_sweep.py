@@ -39,7 +39,7 @@ from opencoop.initiatives.models import Initiative
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import forget
 from opencoop.plans.models import AnnualPlan
-from tests.editorial.helpers import make_user
+from tests.factories import make_user
 
 from .canaries import AUTHORITIES, KINDS, AuthorityCanaries, Canary, make_canaries
 from .crawl import Crawler, Fetched, appearances, canonical

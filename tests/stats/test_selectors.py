@@ -23,8 +23,7 @@ from opencoop.stats.selectors import (
     plans_overview,
     plans_table,
 )
-
-from .factories import add_budget, add_partner, add_sector, make_activity, make_authority
+from tests.factories import add_budget, add_partner, add_sector, make_authority, make_bare_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -77,12 +76,12 @@ def test_by_country_counts_and_amounts_equal_direct_queries(fictional):
 
 def test_country_split_follows_percentages():
     authority = make_authority()
-    make_activity(
+    make_bare_activity(
         authority,
         countries={"SN": 75, "BF": 25},
         transactions=[("3", "2020-03-01", "1000.00")],
     )
-    make_activity(
+    make_bare_activity(
         authority,
         countries={"SN": None, "ML": None},
         transactions=[("3", "2020-03-01", "300.00")],
@@ -96,12 +95,12 @@ def test_country_split_follows_percentages():
 
 def test_other_currencies_are_never_added_to_euros():
     authority = make_authority()
-    make_activity(
+    make_bare_activity(
         authority,
         countries={"SN": 100},
         transactions=[("2", "2019-01-10", "1000.00"), ("3", "2019-06-01", "800.00")],
     )
-    make_activity(
+    make_bare_activity(
         authority,
         countries={"SN": 100},
         currency="USD",
@@ -140,7 +139,7 @@ def test_by_year_equals_direct_aggregates(fictional):
 
 def test_revised_budget_replaces_the_original_of_its_period():
     authority = make_authority()
-    activity = make_activity(authority, countries={"SN": 100})
+    activity = make_bare_activity(authority, countries={"SN": 100})
     add_budget(activity, 2021, "1000.00", kind="1")
     add_budget(activity, 2021, "1200.00", kind="2")
     add_budget(activity, 2022, "700.00", kind="1")
@@ -151,11 +150,13 @@ def test_revised_budget_replaces_the_original_of_its_period():
 
 def test_only_public_activities_count():
     authority = make_authority()
-    make_activity(authority, countries={"SN": 100}, transactions=[("3", "2020-01-01", "10.00")])
-    make_activity(
+    make_bare_activity(
+        authority, countries={"SN": 100}, transactions=[("3", "2020-01-01", "10.00")]
+    )
+    make_bare_activity(
         authority, countries={"BF": 100}, live=False, transactions=[("3", "2020-01-01", "20.00")]
     )
-    make_activity(
+    make_bare_activity(
         authority,
         countries={"ML": 100},
         embargo_until=datetime.date.today() + datetime.timedelta(days=30),
@@ -171,9 +172,9 @@ def test_only_public_activities_count():
 
 def test_unnamed_partners_keep_their_type_undisclosed():
     authority = make_authority()
-    visible = make_activity(authority, transactions=[("3", "2020-01-01", "100.00")])
+    visible = make_bare_activity(authority, transactions=[("3", "2020-01-01", "100.00")])
     add_partner(visible, "22")
-    hidden = make_activity(authority, transactions=[("3", "2020-01-01", "50.00")])
+    hidden = make_bare_activity(authority, transactions=[("3", "2020-01-01", "50.00")])
     add_partner(hidden, "24", hide_name=True)
     table = rows(by_partner_type(Scope(authority)))
     assert table["22"]["disbursed_EUR"] == Decimal("100.00")
@@ -197,7 +198,7 @@ def test_sectors_split_and_goals_count_whole(fictional):
         assert goals[goal]["activities"] >= count
 
     authority = make_authority()
-    activity = make_activity(authority, transactions=[("3", "2020-01-01", "1000.00")])
+    activity = make_bare_activity(authority, transactions=[("3", "2020-01-01", "1000.00")])
     add_sector(activity, "14030", 70)
     add_sector(activity, "12220", 30)
     sectors = rows(by_sector(Scope(authority)))
