@@ -18,8 +18,7 @@ from opencoop.catalogue.selectors import (
 )
 from opencoop.codelists import registry
 from opencoop.stats.selectors import Scope, by_sector_group
-
-from .factories import make_activity
+from tests.factories import make_published_activity as make_activity
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from opencoop.activities.models import Activity
 from opencoop.iati.importer import import_activity_file
 from opencoop.iati.rules import check_activity
 from opencoop.organisations.identifiers import validate_identifier
-from tests.opendata.factories import REPORTING_ORG_IDENTIFIER, make_activity
+from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).resolve().parent.parent / "data" / "iati"

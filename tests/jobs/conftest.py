@@ -11,8 +11,7 @@ from django.core.management import call_command
 from wagtail.users.models import UserProfile
 
 from opencoop.editorial.roles import EDITOR
-from tests.editorial.helpers import make_user
-from tests.opendata.factories import make_reporting_org
+from tests.factories import make_reporting_org, make_user
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "iati"
 

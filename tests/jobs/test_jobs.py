@@ -21,7 +21,7 @@ from opencoop.jobs import tasks
 from opencoop.jobs.models import Job
 from opencoop.jobs.services import progress_of, record_progress, start_job
 from tests.editorial.helpers import refused
-from tests.opendata.factories import make_full_activity
+from tests.factories import make_full_activity
 
 from .conftest import many_activities, page, run_worker, words
 
@@ -201,7 +201,7 @@ def test_an_export_of_a_whole_authority_is_a_file_to_download(
 def test_an_authority_with_nothing_to_publish_gets_the_reasons(
     superuser_client, authority, django_capture_on_commit_callbacks
 ):
-    from tests.opendata.factories import make_activity
+    from tests.factories import make_activity
 
     make_activity(authority, "BARE", description={})
     with django_capture_on_commit_callbacks(execute=True):
@@ -240,10 +240,9 @@ def test_a_large_spreadsheet_is_checked_and_applied_by_jobs(
     client, every_upload_a_job, django_capture_on_commit_callbacks
 ):
     from opencoop.editorial.roles import ADMINISTRATOR
-    from tests.editorial.helpers import make_user
+    from tests.factories import make_activity, make_reporting_org, make_user
     from tests.imports.conftest import authority as _authority  # noqa: F401
     from tests.imports.test_imports import good_workbook, xlsx
-    from tests.opendata.factories import make_activity, make_reporting_org
 
     authority = make_reporting_org()
     make_activity(authority, "WELLS").save_revision().publish()
