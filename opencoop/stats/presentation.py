@@ -8,11 +8,12 @@ from django.core.paginator import Page
 from django.http import HttpResponse
 from django.utils.safestring import SafeString
 
+from opencoop.core.formatting import display_number
 from opencoop.core.pagination import pagination_context
 
 from .charts import chart_for
 from .links import CatalogueLinks
-from .tables import FigureRow, FigureTable, display_number
+from .tables import FigureRow, FigureTable
 
 
 @dataclass(frozen=True)
