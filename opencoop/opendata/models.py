@@ -99,8 +99,16 @@ def left_out_of_activity_file(organisation: Organisation, lang: str) -> list[Lef
 
 
 def crs_years(organisation: Organisation) -> list[int]:
-    """Return the years whose CRS file has rows, newest first (no file of headers only)."""
-    return years_with_rows(organisation)
+    """Return the years whose CRS file has rows, newest first (no file of headers only).
+
+    Finding them reads each candidate year's rows: kept as long as the IATI file check.
+    """
+    key = f"opendata:crs-years:{organisation.pk}"
+    years = cache.get(key)
+    if years is None:
+        years = years_with_rows(organisation)
+        cache.set(key, years, FILE_CHECK_SECONDS)
+    return years
 
 
 def crs_url(organisation: Organisation, year: int) -> str:
