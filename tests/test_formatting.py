@@ -146,3 +146,15 @@ def test_catalogue_counts_agree_with_their_noun(db, client, base, one, two):
     # Florence's demo has one project in Niger and two in Israel.
     assert one in page_text(client, base + "?country=NE")
     assert two in page_text(client, base + "?country=IL")
+
+
+def test_italian_plural_of_the_search_link_reads_right_for_any_number():
+    # "Vedi tutti i 8 progetti" was wrong Italian (gli 8, gli 11): the count now follows the noun.
+    with translation.override("it"):
+        for count in (8, 11, 20):
+            line = translation.ngettext(
+                "See the %(counter)s project in the catalogue, with filters",
+                "See all %(counter)s projects in the catalogue, with filters",
+                count,
+            ) % {"counter": count}
+            assert line == f"Vedi nel catalogo tutti i progetti trovati ({count}), con i filtri"
