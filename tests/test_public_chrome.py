@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
 from opencoop.core.models import PortalSettings
-from opencoop.pages.models import SectionPage, StandardPage
+from opencoop.pages.models import NoticePage, SectionPage, StandardPage
 
 from .conftest import SECTION_IT
 
@@ -99,7 +99,7 @@ def test_a_renamed_privacy_page_shows_in_the_footer(client, page_cache):
         return [a.get_text(strip=True) for a in soup(client, SECTION_IT).select("footer a")]
 
     assert "Privacy" in footer_links()
-    privacy = StandardPage.objects.get(slug="privacy", locale__language_code="it")
+    privacy = NoticePage.objects.get(notice="privacy", locale__language_code="it")
     publish(privacy, title="Informativa sulla privacy")
     assert "Informativa sulla privacy" in footer_links()
 

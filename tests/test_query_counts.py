@@ -102,7 +102,7 @@ def authority_activity(authority: Organisation):
 # publication (opencoop.pages.published): the second read of a page counts only Wagtail's
 # site, language and view-restriction lookups of it.
 CEILINGS = {
-    "home": 9,
+    "home": 16,  # each section's numbers (one count per kind) and latest projects (one each)
     "section landing": 15,
     "record index": 11,
     "activity page": 21,

@@ -94,9 +94,16 @@ class SearchText:
             self.add(text, lang)
 
     def add_label(self, codelist: str, code: str) -> None:
-        """Add a code's label in each portal language (countries, sectors, goals)."""
+        """Add a code's label in each portal language (countries, sectors, goals).
+
+        A country's official IATI name is added too: it is how the name is written in documents
+        ("Palestine, State of") while pages show CLDR's everyday one.
+        """
         for lang in portal_languages():
             self.add(registry.get(codelist).label(code, lang), lang)
+        official = registry.get(codelist).official_name(code)
+        if official and official != registry.get(codelist).label(code, "en"):
+            self.add(official, "en")
 
     def render(self) -> str:
         # Stems that equal a plain word add nothing: keep the index small.

@@ -3,7 +3,9 @@
 The XML files shipped in ``data/iati/`` are parsed lazily, once per process. Italian labels
 come from CLDR (through Babel) for Country, Language and Currency, and from
 ``data/labels_it.json`` for the other codelists; a label missing in Italian falls back to
-English, and a code without any name is labelled with the code itself.
+English, and a code without any name is labelled with the code itself. Countries are named by
+CLDR in every language ("Palestinian Territories", "Niger", "Bolivia"), as readers say them;
+IATI's official English name ("Palestine, State of") is kept for search.
 """
 
 from __future__ import annotations
@@ -34,6 +36,19 @@ _CLDR_SOURCES: dict[str, tuple[str, bool]] = {
 # CLDR writes Italian language and currency names in lower case ("inglese", "euro"); in a
 # list or a label they start with a capital letter.
 _CAPITALISE_CLDR = frozenset({"Language", "Currency"})
+# Codelists named by CLDR in every language, not only in Italian: IATI's English country names
+# are ISO's formal ones ("Niger (the)", "Bolivia (Plurinational State of)").
+_CLDR_EVERY_LANGUAGE = frozenset({"Country"})
+# CLDR's English names that read as codes or as a status, written as ``labels_it.json`` writes
+# them in Italian.
+_ENGLISH_OVERRIDES: dict[str, dict[str, str]] = {
+    "Country": {
+        "CD": "Congo (Democratic Republic of the)",
+        "CG": "Congo (Republic of the)",
+        "HK": "Hong Kong",
+        "MO": "Macao",
+    }
+}
 # Codelists offered in alphabetical order of their labels; the others are ordered by code.
 SORTED_BY_LABEL = frozenset({"Country", "Language", "Currency"})
 
@@ -47,6 +62,7 @@ class CodelistItem:
     description: str = ""
     category: str | None = None
     withdrawn: bool = False
+    official_name: str = ""
 
 
 @dataclass(eq=False)
@@ -97,6 +113,11 @@ class Codelist:
     def label(self, code: str, lang: str | None = None) -> str:
         """Return the label of ``code`` in ``lang`` (default: active language) or English."""
         return self.label_with_lang(code, lang)[0]
+
+    def official_name(self, code: str) -> str:
+        """Return the English name the IATI codelist gives ``code`` ("" if none or unknown)."""
+        item = self.items.get(str(code))
+        return item.official_name if item is not None else ""
 
     def category(self, code: str) -> str | None:
         """Return the category code of ``code``, or None if it has none or is unknown."""
@@ -203,6 +224,21 @@ def _cldr_italian(name: str) -> dict[str, str]:
     return result
 
 
+@functools.cache
+def _cldr_other_languages(name: str) -> dict[str, dict[str, str]]:
+    """Return CLDR's names for ``name`` in English and the portal's other languages but Italian."""
+    from django.conf import settings
+
+    languages = {FALLBACK_LANGUAGE, *(code.split("-")[0] for code, _ in settings.LANGUAGES)}
+    attribute, upper = _CLDR_SOURCES[name]
+    result: dict[str, dict[str, str]] = {}
+    for lang in sorted(languages - {"it"}):
+        names_by_key: dict[str, str] = getattr(babel.Locale.parse(lang), attribute)
+        result[lang] = {(k.upper() if upper else k.lower()): v for k, v in names_by_key.items()}
+    result[FALLBACK_LANGUAGE].update(_ENGLISH_OVERRIDES.get(name, {}))
+    return result
+
+
 def italian_labels(name: str) -> dict[str, str]:
     """Return the Italian labels known for codelist ``name`` (project file over CLDR)."""
     labels = dict(_cldr_italian(name)) if name in _CLDR_SOURCES else {}
@@ -241,6 +277,11 @@ def _parse(name: str, path: Path) -> Codelist:
         if not code or code in items:
             continue
         names_by_lang = _narratives(element.find("name"), default_lang)
+        official_name = names_by_lang.get(FALLBACK_LANGUAGE, "")
+        if name in _CLDR_EVERY_LANGUAGE:
+            for lang, cldr in _cldr_other_languages(name).items():
+                if code in cldr:
+                    names_by_lang[lang] = cldr[code]
         if code in italian:
             names_by_lang["it"] = italian[code]
         descriptions = _narratives(element.find("description"), default_lang)
@@ -251,6 +292,7 @@ def _parse(name: str, path: Path) -> Codelist:
             description=descriptions.get(FALLBACK_LANGUAGE, ""),
             category=category,
             withdrawn=element.get("status") == "withdrawn",
+            official_name=official_name,
         )
     title = _narratives(root.find("metadata/name"), default_lang).get(FALLBACK_LANGUAGE, "")
     return Codelist(

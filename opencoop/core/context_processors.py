@@ -120,16 +120,25 @@ class PortalChrome:
             lambda: self._live_in_locale(policy.public_pages(SuggestionPage.objects.all())),
         )
 
+    def _notices(self) -> list[Page]:
+        from opencoop.pages.models import NOTICES, NoticePage
+
+        pages = policy.public_pages(NoticePage.objects.all())
+        if self.locale is not None:
+            pages = pages.filter(locale=self.locale)
+        by_kind = {}
+        for page in pages.order_by("path"):
+            by_kind.setdefault(page.notice, page)
+        return [by_kind[kind] for kind in NOTICES if kind in by_kind]
+
+    @cached_property
+    def notice_pages(self) -> list[Page]:
+        """Return the accessibility statement, legal notes and privacy notice in the footer."""
+        return self._remember(("notices", self.language), self._notices)
+
     @cached_property
     def privacy_page(self) -> Page | None:
-        from opencoop.pages.models import StandardPage
-
-        return self._remember(
-            ("privacy", self.language),
-            lambda: self._live_in_locale(
-                policy.public_pages(StandardPage.objects.filter(slug="privacy"))
-            ),
-        )
+        return next((page for page in self.notice_pages if page.notice == "privacy"), None)
 
 
 def portal(request: HttpRequest) -> dict:

@@ -32,6 +32,13 @@ LICENCES = {
     ),
 }
 
+# The conformity statuses of AgID's model of accessibility statement.
+CONFORMITY = {
+    "compliant": _("compliant"),
+    "partially": _("partially compliant"),
+    "not": _("not compliant"),
+}
+
 
 class EditorialRecord(
     WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel
@@ -96,10 +103,43 @@ class PortalSettings(BaseSiteSetting):
         default="cc-by-4.0",
     )
     suggestions_email = models.EmailField(_("e-mail for suggestions"), blank=True)
+    authority_url = models.URLField(
+        _("authority's website"),
+        blank=True,
+        help_text=_("The header's authority name links here."),
+    )
     twitter_url = models.URLField(_("X / Twitter address"), blank=True)
     facebook_url = models.URLField(_("Facebook address"), blank=True)
     youtube_url = models.URLField(_("YouTube address"), blank=True)
     mastodon_url = models.URLField(_("Mastodon address"), blank=True)
+
+    # The privacy notice (GDPR arts. 13–14): what the authority states; blank parts are shown as
+    # still to be completed, never filled with a guess.
+    privacy_controller = MultilingualField(_("data controller"), blank=True, multiline=True)
+    privacy_dpo = MultilingualField(_("data protection officer"), blank=True, multiline=True)
+    privacy_purposes = MultilingualField(_("purposes of processing"), blank=True, multiline=True)
+    privacy_legal_basis = MultilingualField(_("legal basis"), blank=True, multiline=True)
+    privacy_retention = MultilingualField(_("retention"), blank=True, multiline=True)
+    privacy_rights = MultilingualField(
+        _("rights and how to exercise them"), blank=True, multiline=True
+    )
+
+    # The accessibility statement, in the structure of AgID's model.
+    accessibility_conformity = models.CharField(
+        _("conformity status"),
+        max_length=20,
+        blank=True,
+        choices=[(k, v) for k, v in CONFORMITY.items()],
+    )
+    accessibility_not_accessible = MultilingualField(
+        _("content that is not accessible"), blank=True, multiline=True
+    )
+    accessibility_statement_date = models.DateField(
+        _("date of the statement"), null=True, blank=True
+    )
+    accessibility_checked_on = models.DateField(_("date of the last check"), null=True, blank=True)
+
+    legal_notes = MultilingualField(_("legal notes"), blank=True, multiline=True)
 
     panels = [
         FieldPanel("site_title"),
@@ -116,6 +156,32 @@ class PortalSettings(BaseSiteSetting):
             ],
             heading=_("Follow us"),
         ),
+        FieldPanel("authority_url"),
+        MultiFieldPanel(
+            [
+                FieldPanel("privacy_controller"),
+                FieldPanel("privacy_dpo"),
+                FieldPanel("privacy_purposes"),
+                FieldPanel("privacy_legal_basis"),
+                FieldPanel("privacy_retention"),
+                FieldPanel("privacy_rights"),
+            ],
+            heading=_("Privacy notice"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("accessibility_conformity"),
+                FieldPanel("accessibility_not_accessible"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("accessibility_statement_date"),
+                        FieldPanel("accessibility_checked_on"),
+                    ]
+                ),
+            ],
+            heading=_("Accessibility statement"),
+        ),
+        FieldPanel("legal_notes"),
     ]
 
     class Meta:
@@ -128,6 +194,20 @@ class PortalSettings(BaseSiteSetting):
     @property
     def licence_url(self) -> str:
         return LICENCES[self.licence][1]
+
+    def privacy_parts(self) -> list[dict]:
+        """Return the parts of the privacy notice in order, each with its heading and value."""
+        return [
+            {"key": key, "heading": heading, "value": getattr(self, f"privacy_{key}")}
+            for key, heading in (
+                ("controller", _("Data controller")),
+                ("dpo", _("Data protection officer")),
+                ("purposes", _("Purposes of processing")),
+                ("legal_basis", _("Legal basis")),
+                ("retention", _("How long data are kept")),
+                ("rights", _("Your rights")),
+            )
+        ]
 
     def follow_links(self) -> list[dict[str, str]]:
         """Return the configured follow links (label, url, icon name)."""

@@ -38,6 +38,7 @@ from opencoop.opendata.models import OpenDataPage
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import (
     HomePage,
+    NoticePage,
     RecordIndexPage,
     SectionPage,
     StandardPage,
@@ -516,16 +517,17 @@ class DemoLoader:
             },
             "search",
         )
-        self._pair(
-            (home_it, home_en),
-            StandardPage,
-            {
-                "title": {"it": "Privacy", "en": "Privacy"},
-                "slug": {"it": "privacy", "en": "privacy"},
-            },
-            "privacy",
-            intro=PRIVACY_TEXT,
-        )
+        # The privacy page was a plain page before the notices had their own type.
+        StandardPage.objects.child_of(home_it).filter(slug="privacy").delete()
+        StandardPage.objects.child_of(home_en).filter(slug="privacy").delete()
+        for key, title, slug in NOTICE_PAGES:
+            self._pair(
+                (home_it, home_en),
+                NoticePage,
+                {"title": title, "slug": slug},
+                key,
+                notice=key,
+            )
 
     def load_settings(self) -> None:
         site = Site.objects.get(is_default_site=True)
@@ -541,6 +543,8 @@ class DemoLoader:
                 },
                 "footer_text": site_data.get("footer", {}),
                 "licence": self.data.get("licence", "cc-by-4.0"),
+                "authority_url": self.data["reporting_org"].get("website", ""),
+                **site_data.get("follow", {}),
             },
         )
         if changed or portal.pk is None:
@@ -548,19 +552,19 @@ class DemoLoader:
             self.report.count("settings", False)
 
 
-PRIVACY_TEXT = {
-    "it": (
-        "Questo portale non usa cookie per chi lo visita senza accedere all'area riservata, non "
-        "carica risorse da altri siti e non traccia i visitatori: per questo non serve un banner "
-        "sui cookie. I messaggi inviati con il modulo dei suggerimenti sono conservati per "
-        "rispondere e migliorare il portale."
+NOTICE_PAGES = (
+    (
+        "accessibility",
+        {"it": "Dichiarazione di accessibilità", "en": "Accessibility statement"},
+        {"it": "dichiarazione-di-accessibilita", "en": "accessibility-statement"},
     ),
-    "en": (
-        "This portal sets no cookie for visitors who do not sign in to the editors' area, loads "
-        "nothing from other sites and does not track visitors: that is why no cookie banner is "
-        "needed. Messages sent with the suggestions form are kept to reply and improve the portal."
+    (
+        "legal",
+        {"it": "Note legali", "en": "Legal notes"},
+        {"it": "note-legali", "en": "legal-notes"},
     ),
-}
+    ("privacy", {"it": "Privacy", "en": "Privacy"}, {"it": "privacy", "en": "privacy"}),
+)
 
 OPEN_DATA_INTRO = {
     "it": (

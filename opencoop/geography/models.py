@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from wagtail.contrib.routable_page.models import path
 
 from opencoop.codelists import registry
+from opencoop.core.formatting import display_number
 from opencoop.core.multilingual import text
 from opencoop.operations.pagecache import reads_query
 from opencoop.stats.links import CatalogueLinks
 from opencoop.stats.models import ScopedFiguresPage
 from opencoop.stats.presentation import csv_response, present
 from opencoop.stats.selectors import by_country
-from opencoop.stats.tables import EUR, FigureTable, display_number
+from opencoop.stats.tables import EUR, FigureTable
 
 from .drawing import CountryMark, PointMark, classify, world_map
 from .selectors import MapPoint, map_points

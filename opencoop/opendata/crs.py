@@ -215,6 +215,20 @@ def crs_activities(organisation: Organisation, year: int) -> QuerySet[Activity]:
     )
 
 
+def years_with_rows(organisation: Organisation) -> list[int]:
+    """Return the years whose CRS file of ``organisation`` has rows, newest first.
+
+    Budgets and plans make no row: only commitments and payments do, so a year with only those
+    would be a file of headers.
+    """
+    dated = Transaction.objects.filter(
+        activity__in=public_activities().for_reporting_org(organisation).values("pk"),
+        type__in=COMMITMENTS + DISBURSEMENTS,
+    ).dates("date", "year")
+    candidates = sorted({day.year for day in dated}, reverse=True)
+    return [year for year in candidates if next(crs_rows(organisation, year), None) is not None]
+
+
 def _money(value: Decimal) -> str:
     return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}"
 

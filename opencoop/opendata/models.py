@@ -7,22 +7,24 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
-from opencoop.access import policy
-from opencoop.activities.models import Budget, Transaction
+from opencoop.activities.models import ParticipatingOrg
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.multilingual import text
 from opencoop.iati.export import activities_file_available, reporting_org_activities
+from opencoop.iati.rules import missing_mandatory
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import PortalPage
-from opencoop.plans.models import AnnualPlan
 
+from .crs import years_with_rows
 from .downloads import COLUMNS, download_urls, licence
 
 # Whether an authority's IATI activity file has any activity takes a pass over all of them:
@@ -46,6 +48,16 @@ class AuthorityFiles:
     activities: Link | None
     organisation: Link
     crs: list[Link] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A public activity the IATI activity file leaves out, and what it lacks."""
+
+    identifier: str
+    title: str
+    reasons: tuple[str, ...]
 
 
 def _has_activity_file(organisation: Organisation) -> bool:
@@ -57,19 +69,46 @@ def _has_activity_file(organisation: Organisation) -> bool:
     return available
 
 
+def left_out_of_activity_file(organisation: Organisation, lang: str) -> list[LeftOut]:
+    """Return the public activities of ``organisation`` missing what IATI requires, and why.
+
+    The IATI rules decide (``missing_mandatory``): the file leaves these activities out rather
+    than invent the missing facts, and the page says so. Kept as long as the file check.
+    """
+    key = f"opendata:left-out:{organisation.pk}:{lang}"
+    left_out = cache.get(key)
+    if left_out is None:
+        left_out = []
+        selection = reporting_org_activities(organisation).prefetch_related(
+            Prefetch(
+                "participating_orgs",
+                queryset=ParticipatingOrg.objects.select_related("organisation"),
+            ),
+            "results",
+        )
+        with translation.override(lang):
+            for activity in selection.order_by("iati_identifier"):
+                breaches = missing_mandatory(activity)
+                if breaches:
+                    reasons = tuple(dict.fromkeys(b.translated() for b in breaches))
+                    left_out.append(
+                        LeftOut(activity.iati_identifier, text(activity.title, lang), reasons)
+                    )
+        cache.set(key, left_out, FILE_CHECK_SECONDS)
+    return left_out
+
+
 def crs_years(organisation: Organisation) -> list[int]:
-    """Return the years with commitments, payments, budgets or a plan, newest first."""
-    activities = reporting_org_activities(organisation).values("pk")
-    years = {
-        d.year for d in Transaction.objects.filter(activity__in=activities).dates("date", "year")
-    }
-    years |= {
-        d.year for d in Budget.objects.filter(activity__in=activities).dates("period_start", "year")
-    }
-    years |= set(
-        policy.public(AnnualPlan).filter(reporting_org=organisation).values_list("year", flat=True)
-    )
-    return sorted(years, reverse=True)
+    """Return the years whose CRS file has rows, newest first (no file of headers only).
+
+    Finding them reads each candidate year's rows: kept as long as the IATI file check.
+    """
+    key = f"opendata:crs-years:{organisation.pk}"
+    years = cache.get(key)
+    if years is None:
+        years = years_with_rows(organisation)
+        cache.set(key, years, FILE_CHECK_SECONDS)
+    return years
 
 
 def crs_url(organisation: Organisation, year: int) -> str:
@@ -109,6 +148,7 @@ def authority_files(lang: str) -> list[AuthorityFiles]:
                     Link(str(year), crs_url(organisation, year), "CSV")
                     for year in crs_years(organisation)
                 ],
+                left_out=left_out_of_activity_file(organisation, lang),
             )
         )
     return result

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,11 +21,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_otp import login as otp_login
 from django_otp import match_token
+from wagtail.models import Site
 
+from opencoop.core.multilingual import text
 from opencoop.editorial.roles import ADMINISTRATOR, role_names
 
 from . import twofactor
-from .errors import is_database_unavailable, render_error_page, unavailable_response
+from .errors import (
+    is_database_unavailable,
+    page_languages,
+    render_error_page,
+    unavailable_response,
+)
 from .health import health_report
 
 logger = logging.getLogger("opencoop.operations")
@@ -44,9 +52,33 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report, status=503 if report["status"] == "unavailable" else 200)
 
 
+def not_found_context(request: HttpRequest) -> dict:
+    """Return the portal's name and its search page in each language, for the 404 page.
+
+    A missing page is the moment a visitor needs the search box. Unlike the other error pages,
+    the 404 page may read the database; if it cannot, the page goes without both.
+    """
+    from opencoop.access import policy
+    from opencoop.catalogue.models import SearchPage
+    from opencoop.core.models import PortalSettings
+
+    try:
+        site = Site.objects.filter(is_default_site=True).first()
+        titles = PortalSettings.for_site(site).site_title if site else {}
+        pages = policy.public_pages(SearchPage.objects.select_related("locale"))
+        searches = [{"lang": page.locale.language_code, "url": page.url} for page in pages]
+    except DatabaseError:
+        return {}
+    context: dict = {"searches": [search for search in searches if search["url"]]}
+    name = text(titles, page_languages(request)[0])
+    if name:
+        context["site_name"] = name
+    return context
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Render the 404 page in the language of the URL."""
-    return render_error_page(request, "404.html", 404)
+    """Render the 404 page in the language of the URL, with the site's search box."""
+    return render_error_page(request, "404.html", 404, not_found_context(request))
 
 
 def login_locked_out(

@@ -6,6 +6,7 @@ import copy
 
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -76,9 +77,15 @@ class HomePage(MenuChildrenMixin, PortalPage):
     intro = RichTextField(_("introduction"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     max_count_per_parent = 1
+    latest_count = 3
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = home_sections(self, self.latest_count)
+        return context
 
 
 class StandardPage(MenuChildrenMixin, PortalPage):
@@ -221,3 +228,90 @@ class SuggestionPage(PortalPage):
         # The form carries the time it was shown (a spam check): never served from a cache.
         add_never_cache_headers(response)
         return response
+
+
+# What the home page counts for each section.
+HOME_KINDS = ("activities", "initiatives", "exchanges")
+
+
+def home_sections(home: Page, latest_count: int) -> list[dict]:
+    """Return each public cooperation section under ``home``: its latest projects and numbers.
+
+    The home page shows what each section does (its introduction), what it published last and
+    how much, counted by the same selectors as the section's own lists so that they agree. The
+    numbers of every section take one query per kind of record, whatever the sections.
+    """
+    sections = list(
+        policy.public_pages(SectionPage.objects.descendant_of(home))
+        .select_related("reporting_org")
+        .order_by("path")
+    )
+    if not sections:
+        return []
+    index_pages: dict[tuple[str, str], RecordIndexPage] = {}
+    for index_page in policy.public_pages(RecordIndexPage.objects.descendant_of(home)):
+        parent_path = index_page.path[: -Page.steplen]
+        index_pages.setdefault((parent_path, index_page.record_type), index_page)
+    orgs = {section.reporting_org_id for section in sections}
+    counts = {
+        key: dict(
+            KINDS[key]
+            .published(None)
+            .filter(reporting_org__in=orgs)
+            .order_by()
+            .values_list("reporting_org")
+            .annotate(n=Count("pk"))
+        )
+        for key in HOME_KINDS
+    }
+    result = []
+    for section in sections:
+        latest = (
+            KINDS["activities"]
+            .published(section.reporting_org_id)
+            .order_by(F("last_published_at").desc(nulls_last=True), "-pk")
+        )
+        result.append(
+            {
+                "page": section,
+                "latest": list(latest[:latest_count]),
+                "projects_page": index_pages.get((section.path, "activities")),
+                "numbers": [
+                    {
+                        "label": KINDS[key].label,
+                        "count": counts[key].get(section.reporting_org_id, 0),
+                        "page": index_pages.get((section.path, key)),
+                    }
+                    for key in HOME_KINDS
+                ],
+                "contact": section.reporting_org,
+            }
+        )
+    return result
+
+
+NOTICES = {
+    "accessibility": _("Accessibility statement"),
+    "legal": _("Legal notes"),
+    "privacy": _("Privacy notice"),
+}
+
+
+class NoticePage(PortalPage):
+    """A notice every Italian public site carries: accessibility, legal notes or privacy.
+
+    What it states comes from the portal's settings (one place for the authority's facts); the
+    page gives it an address in each language and a place in the footer.
+    """
+
+    notice = models.CharField(_("notice"), max_length=20, choices=list(NOTICES.items()))
+    intro = models.TextField(_("introduction"), blank=True)
+    content_panels = Page.content_panels + [FieldPanel("notice"), FieldPanel("intro")]
+    parent_page_types = ["pages.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("notice")
+
+    def get_template(self, request, *args, **kwargs) -> str:
+        return f"pages/notices/{self.notice}.html"

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from django.http import HttpResponse
 from django.utils.safestring import SafeString
 
+from opencoop.core.formatting import display_number
+
 from .charts import chart_for
 from .links import CatalogueLinks
-from .tables import FigureRow, FigureTable, display_number
+from .tables import FigureRow, FigureTable
 
 
 @dataclass(frozen=True)

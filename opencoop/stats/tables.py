@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from opencoop.opendata.csvfiles import csv_writer
@@ -133,13 +132,6 @@ def plain_number(value: Decimal | int) -> str:
     if isinstance(value, Decimal):
         return str(value.quantize(CENT))
     return str(value)
-
-
-def display_number(value: Decimal | int) -> str:
-    """Write a figure for a page in the active language: grouped thousands, cents for amounts."""
-    if isinstance(value, Decimal):
-        return number_format(value.quantize(CENT), 2, force_grouping=True)
-    return number_format(value, 0, force_grouping=True)
 
 
 def order_columns(columns: Iterable[Column]) -> tuple[Column, ...]:

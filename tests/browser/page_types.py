@@ -138,6 +138,11 @@ PAGE_TYPES: list[PageType] = [
     ),
     PageType("privacy", fixed(it="/it/privacy/", en="/en/privacy/")),
     PageType(
+        "accessibility-statement",
+        fixed(it="/it/dichiarazione-di-accessibilita/", en="/en/accessibility-statement/"),
+    ),
+    PageType("legal-notes", fixed(it="/it/note-legali/", en="/en/legal-notes/")),
+    PageType(
         "not-found",
         fixed(it="/it/pagina-che-non-esiste/", en="/en/no-such-page/"),
         status=404,

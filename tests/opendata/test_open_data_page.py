@@ -98,10 +98,9 @@ def test_iati_and_crs_files_of_each_reporting_authority(client):
     for url in files:
         assert client.get(url).status_code == 200, url
     crs = hrefs(row, "td:nth-of-type(2) a")
-    assert [urlsplit(url).path for url in crs] == [
-        f"/opendata/crs/{prova.identifier}/{year}.csv" for year in (2025, 2024)
-    ]
-    assert crs_years(prova) == [2025, 2024]
+    # 2025 has only a budget: its CRS file would hold no row, so it is not linked.
+    assert [urlsplit(url).path for url in crs] == [f"/opendata/crs/{prova.identifier}/2024.csv"]
+    assert crs_years(prova) == [2024]
 
     # The demo's activities lack what IATI requires: no activity file, only the organisation's.
     florence = hrefs(by_identifier[FLORENCE], "td:nth-of-type(1) a")
@@ -148,3 +147,39 @@ def test_page_loads_nothing_from_other_sites(client):
     assert not soup.find_all("script", src=False)
     assert not soup.select("[style]")
     assert "Set-Cookie" not in response
+
+
+def test_no_crs_link_leads_to_a_file_of_headers_only(client):
+    # Florence's plans name 2009–2013 but no commitment or payment: no CRS file has rows.
+    soup = soup_of(client, PAGE_EN)
+    for link in soup.select(".oc-authority-files td:nth-of-type(2) a"):
+        lines = client.get(link["href"]).content.decode("utf-8-sig").strip().splitlines()
+        assert len(lines) > 1, link["href"]
+    florence = next(
+        row for row in soup.select(".oc-authority-files tbody tr") if FLORENCE in row.get_text()
+    )
+    assert florence.select("td:nth-of-type(2) a") == []
+
+
+@pytest.mark.parametrize(
+    "url, heading, reason",
+    [
+        (
+            PAGE_EN,
+            "Municipality of Florence: 13 projects left out of the IATI activity file",
+            "the activity status is missing",
+        ),
+        (
+            PAGE_IT,
+            "Comune di Firenze: 13 progetti esclusi dal file IATI delle attività",
+            "manca lo stato dell'attività",
+        ),
+    ],
+)
+def test_page_names_the_projects_left_out_of_the_iati_file_and_why(client, url, heading, reason):
+    section = soup_of(client, url).select_one(".oc-left-out")
+    assert " ".join(section.find("h3").get_text().split()) == heading
+    items = section.select("li")
+    assert len(items) == 13
+    agata = next(item.get_text() for item in items if "AGATA-SMERALDA" in item.get_text())
+    assert reason in agata

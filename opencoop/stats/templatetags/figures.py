@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from ..tables import display_number
+from opencoop.core.formatting import display_number
 
 register = template.Library()
 
