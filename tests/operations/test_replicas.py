@@ -337,7 +337,7 @@ def test_an_editor_reads_their_save_before_the_replica_has_it(paused):
     assert SAVED_TITLE in theirs
 
 
-def test_a_visitor_who_posted_reads_the_primary_until_the_cookie_expires(replica):
+def test_a_visitor_who_posted_reads_the_primary_while_the_cookie_lasts(replica):
     visitor = Client()
     response = visitor.post("/en/suggestions/", {"message": ""})
     cookie = response.cookies[READ_YOUR_WRITES_COOKIE]
