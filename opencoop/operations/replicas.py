@@ -78,6 +78,11 @@ def reading_alias() -> str:
     return state.replica
 
 
+def reads_replica() -> bool:
+    """Say whether the current request's model reads go to a replica."""
+    return reading_alias() != DEFAULT_DB_ALIAS
+
+
 def read_connection() -> BaseDatabaseWrapper:
     """Return the connection for raw SQL that only reads (what the router picks for models)."""
     return connections[reading_alias()]

@@ -14,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
 from opencoop.activities.models import Activity
+from opencoop.operations.pagecache import bump_generation, may_predate_the_last_change
 from opencoop.operations.replicas import (
     READ_YOUR_WRITES_COOKIE,
     PublicRead,
@@ -135,3 +136,22 @@ def test_a_public_read_moves_to_the_primary_once_it_writes(sql, wrote):
     state = PublicRead(replica="replica")
     _noting_writes(state)(lambda *args: None, sql, (), False, {})
     assert state.wrote is wrote
+
+
+def _predates(request) -> bool:
+    seen = {}
+
+    def view(request):
+        seen["predates"] = may_predate_the_last_change()
+        return HttpResponse("ok")
+
+    ReplicaReadMiddleware(view)(request)
+    return seen["predates"]
+
+
+def test_a_page_read_on_a_replica_just_after_a_change_is_not_kept(with_replica):
+    assert not _predates(RequestFactory().get("/en/"))
+    bump_generation()
+    assert _predates(RequestFactory().get("/en/"))
+    # The primary has every change: what it serves may be kept.
+    assert not _predates(RequestFactory().get("/admin/"))

@@ -303,7 +303,9 @@ def test_public_pages_and_the_api_are_read_from_the_replica(replica):
     assert (page_on_primary, api_on_primary) == (0, 0)
 
 
-def test_an_editor_reads_their_save_before_the_replica_has_it(paused):
+def test_an_editor_reads_their_save_before_the_replica_has_it(paused, settings):
+    # With the page cache on: a page rendered from the lagging replica must not be kept.
+    settings.OPENCOOP_PAGE_CACHE_SECONDS = 600
     activity = Activity.objects.get(slug=SLUG)
     before = activity.title["en"]
     editor = get_user_model().objects.create_superuser(
