@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Site, WorkflowMixin
 from wagtail.search import index
 
 from opencoop.codelists.fields import CodelistField
@@ -218,6 +218,19 @@ class PortalSettings(BaseSiteSetting):
             ("Mastodon", self.mastodon_url, "it-mastodon"),
         ]
         return [{"label": label, "url": url, "icon": icon} for label, url, icon in links if url]
+
+    @classmethod
+    def for_site(cls, site: Site | None) -> "PortalSettings":
+        """Return the site's settings, created only when missing.
+
+        A plain read first: Wagtail's get_or_create() counts as a write for Django's router,
+        which would read the settings of every public page from the primary, not a replica.
+        """
+        if site is not None:
+            found = cls.base_queryset().filter(site=site).first()
+            if found is not None:
+                return found
+        return super().for_site(site)
 
 
 class AttachedDocument(models.Model):

@@ -48,9 +48,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import cc_delim_re, patch_vary_headers
 from django.utils.translation import get_language, get_language_from_path
 
+from .replicas import reads_replica
+
 logger = logging.getLogger("opencoop.operations")
 
 GENERATION_KEY = "opencoop:pagecache:generation"
+# When the generation was last bumped (a Unix time): a replica may not have replayed that change.
+CHANGED_AT_KEY = "opencoop:pagecache:changed-at"
 # Remembered for an address whose page declared no parameters: its query is not understood.
 UNDECLARED = "undeclared"
 CACHE_HEADER = "X-Cache"
@@ -106,8 +110,23 @@ def bump_generation() -> None:
             cache.incr(GENERATION_KEY)
         except ValueError:
             cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        cache.set(CHANGED_AT_KEY, time.time(), timeout=None)
     except Exception:  # A cache outage must not stop an editor from saving.
         logger.warning("Could not bump the page cache generation", exc_info=True)
+
+
+def may_predate_the_last_change() -> bool:
+    """Say whether what this request read may be older than the last change of public content.
+
+    True for a read on a replica less than ``OPENCOOP_READ_YOUR_WRITES_SECONDS`` after the last
+    change, which the replica may not have replayed yet: such a page is shown but not kept, so
+    that it cannot outlive the lag in the page cache or in the remembered chrome.
+    """
+    if not reads_replica():
+        return False
+    changed_at = cache.get(CHANGED_AT_KEY)
+    window = settings.OPENCOOP_READ_YOUR_WRITES_SECONDS
+    return changed_at is not None and time.time() - float(changed_at) < window
 
 
 def content_changed(**kwargs) -> None:
@@ -270,7 +289,11 @@ class PageCacheMiddleware:
             response[CACHE_HEADER] = "hit"
         else:
             response = self.get_response(request)
-            if request.method == "GET" and is_cacheable_response(request, response):
+            if (
+                request.method == "GET"
+                and is_cacheable_response(request, response)
+                and not may_predate_the_last_change()
+            ):
                 self._store(request, response, current, sent, seconds)
             response[CACHE_HEADER] = "miss"
         # Shared caches downstream must not hand an anonymous answer to a signed-in editor.

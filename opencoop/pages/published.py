@@ -8,6 +8,9 @@ after a change finds a new generation and reads afresh, so a publication shows i
 values of an older generation are dropped as a whole, so the memory held stays that of one
 generation's chrome.
 
+With read replicas, a value read on a replica just after a change is used but not kept: the
+replica may not have replayed the change yet (``pagecache.may_predate_the_last_change``).
+
 Only values that every visitor sees alike are kept (live pages, portal settings, locales, the
 Wagtail site of a host), never a draft, a visitor's data or anything that depends on the request
 beyond its language and host.
@@ -18,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from opencoop.operations.pagecache import generation
+from opencoop.operations.pagecache import generation, may_predate_the_last_change
 
 T = TypeVar("T")
 
@@ -66,7 +69,8 @@ def remember(key: Hashable, compute: Callable[[], T], *, number: int | None = No
         return store.values[key]
     except KeyError:
         value = compute()
-        store.values[key] = value
+        if not may_predate_the_last_change():
+            store.values[key] = value
         return value
 
 

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_DIR = BASE_DIR / "opencoop"
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "opencoop.operations.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "opencoop.operations.middleware.DatabaseUnavailableMiddleware",
+    # Before anything reads the database: public reads go to a replica when there is one.
+    "opencoop.operations.replicas.ReplicaReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Once the language is known and before anything reads the body: an upload over the limit
@@ -147,6 +150,40 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"init_command": "PRAGMA journal_mode=WAL", "timeout": 20}
     )
+
+
+def replica_databases(primary: dict) -> dict[str, dict]:
+    """Return DATABASE_REPLICA_URL's streaming replicas of ``primary``: "replica", "replica_2"…
+
+    Each is connected as the primary is (options, timeouts) and, in tests, mirrors it.
+    """
+    urls = [u.strip() for u in os.environ.get("DATABASE_REPLICA_URL", "").split(",") if u.strip()]
+    if urls and "postgresql" not in primary["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is set but DATABASE_URL is not PostgreSQL: replicas are "
+            "PostgreSQL streaming replicas of a PostgreSQL primary."
+        )
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        replica = dj_database_url.parse(url)
+        if "postgresql" not in replica["ENGINE"]:
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URL: URL {number} of {len(urls)} ({url.split(':', 1)[0]}:…) "
+                "is not PostgreSQL; each replica is a postgres://… streaming replica."
+            )
+        for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+            replica[key] = primary.get(key, replica[key])
+        replica["OPTIONS"] = dict(primary.get("OPTIONS", {}))
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas["replica" if number == 1 else f"replica_{number}"] = replica
+    return replicas
+
+
+# Public reads go to the replicas, everything else to the primary (docs/deploy.md, "Read replicas").
+DATABASES.update(replica_databases(DATABASES["default"]))
+DATABASE_ROUTERS = ["opencoop.operations.replicas.ReplicaRouter"]
+# How long a client that wrote keeps reading from the primary: longer than any replica lags.
+OPENCOOP_READ_YOUR_WRITES_SECONDS = int(os.environ.get("OPENCOOP_READ_YOUR_WRITES_SECONDS", "30"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -44,6 +44,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
     os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
 )
+DATABASES.update(replica_databases(DATABASES["default"]))
 
 # A cache shared by every app server (sessions stay in the database); the site works without
 # it, slower (docs/deploy.md, “Faults”).

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -54,6 +53,7 @@ from opencoop.activities.models import (
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.operations.replicas import read_connection
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 
@@ -260,7 +260,8 @@ def _allocate(scope: Scope, parts: QuerySet, *, split: bool) -> dict[str, Cells]
     )
     params = [*public_params, *rows_params, *money_params, *money_params]
     cells: dict[str, Cells] = defaultdict(dict)
-    with connection.cursor() as cursor:
+    # Raw SQL follows the router only when it asks: a public read runs it on its replica.
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     for kind, code, n, stated, total, percentage, tx_type, currency, value in found:
