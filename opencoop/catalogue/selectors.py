@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -52,6 +51,7 @@ from opencoop.activities.models import (
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.queries import among_ids
+from opencoop.operations.replicas import read_connection
 from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
 
@@ -413,7 +413,7 @@ def _count_all(
     if not parts:
         return 0, rows, matching_ids
     total = 0
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
         for param, key, extra, n in cursor.fetchall():
             if not param:
