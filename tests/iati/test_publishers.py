@@ -39,6 +39,7 @@ SCHEMA_PROBLEMS: dict[str, list[tuple[int, str, str, str]]] = {
         (613, "GB-1-109636-101", "capital-spend", MISSING_PERCENTAGE),
         (827, "GB-1-109636-102", "capital-spend", MISSING_PERCENTAGE),
     ],
+    "usaid-bo.xml": [],
     "es-maec-indonesia.xml": [],
     "worldbank-679.xml": [],
     "caf-activities.xml": [],
