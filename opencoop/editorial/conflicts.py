@@ -105,22 +105,29 @@ def _drop_stale_row_ids(record, data: QueryDict) -> tuple[QueryDict, bool]:
     return copy, stale
 
 
-def detect(record, data: QueryDict, panel: Panel) -> Conflict | None:
-    """Return the conflict if ``data`` was edited from an older version of ``record``."""
+def detect(record, data: QueryDict, panel: Panel, user) -> Conflict | None:
+    """Return the conflict if ``data`` was edited from an older version of ``record``.
+
+    Versions saved since by ``user`` themselves are no conflict (their own earlier save from
+    the same form); rows that no longer exist always are, since saving would bring them back.
+    """
     latest = record.latest_revision
     loaded_id = data.get("loaded_revision_id", "")
     cleaned, stale = _drop_stale_row_ids(record, data)
-    newer = latest is not None and loaded_id.isdigit() and int(loaded_id) != latest.pk
-    if not (newer or stale):
+    newer = None
+    if latest is not None and loaded_id.isdigit() and int(loaded_id) != latest.pk:
+        newer = record.revisions.filter(pk__gt=int(loaded_id)).exclude(user=user).last()
+    if newer is None and not stale:
         return None
     where = places(panel)
     changes: list[str] = []
-    if newer:
+    if newer is not None:
         loaded = Revision.objects.filter(pk=int(loaded_id)).first()
         if loaded is not None:
             changes = describe_changes(type(record), loaded.content, latest.content, where)
+    saved_by = newer or latest
     by = ""
-    if latest is not None and latest.user is not None:
-        by = latest.user.get_full_name() or latest.user.get_username()
-    at = date_format(localtime(latest.created_at), "DATETIME_FORMAT") if latest else ""
+    if saved_by is not None and saved_by.user is not None:
+        by = saved_by.user.get_full_name() or saved_by.user.get_username()
+    at = date_format(localtime(saved_by.created_at), "DATETIME_FORMAT") if saved_by else ""
     return Conflict(by=by or _("another user"), at=at, changes=changes, data=cleaned)

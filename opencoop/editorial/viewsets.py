@@ -328,7 +328,9 @@ class RecordEditView(RecordFormMixin, snippet_views.EditView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if kwargs.get("data") is not None and self.revision_enabled and not self.partner_only:
-            self.conflict = conflicts.detect(self.object, kwargs["data"], self.panel)
+            self.conflict = conflicts.detect(
+                self.object, kwargs["data"], self.panel, self.request.user
+            )
             if self.conflict is not None:
                 kwargs["data"] = self.conflict.data
         return kwargs
