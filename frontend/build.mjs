@@ -3,6 +3,7 @@
 //   scss/opencoop.scss  --sass-->  ../opencoop/static/dist/opencoop.css
 //   js/opencoop.js      --esbuild-> ../opencoop/static/dist/opencoop.js
 //   js/opencoop-early.js --esbuild-> ../opencoop/static/dist/opencoop-early.js
+//   js/admin-codelist-picker.js --esbuild-> ../opencoop/static/dist/admin-codelist-picker.{js,css}
 //   bootstrap-italia fonts (only the .woff2 the CSS references), each split in two
 //     by unicode-range (Latin, Latin Extended) with subset-font  -> dist/fonts/
 //   bootstrap-italia dist/svg/sprites.svg                     -> dist/svg/
@@ -216,6 +217,7 @@ await esbuild.build({
   entryPoints: {
     opencoop: join(here, 'js', 'opencoop.js'),
     'opencoop-early': join(here, 'js', 'opencoop-early.js'),
+    'admin-codelist-picker': join(here, 'js', 'admin-codelist-picker.js'),
   },
   outdir: out,
   bundle: true,

@@ -25,6 +25,7 @@ from wagtail.admin.panels import (
 from wagtail.search import index
 
 from opencoop.codelists.fields import CodelistField, validate_code
+from opencoop.codelists.widgets import CodelistPicker
 from opencoop.core.models import AttachedDocument, EditorialRecord
 from opencoop.core.multilingual import MultilingualField, text
 from opencoop.organisations.identifiers import validate_identifier
@@ -348,7 +349,14 @@ class RecipientRegion(ActivityChild):
         _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
     )
     panels = [
-        FieldRowPanel([FieldPanel("vocabulary"), FieldPanel("code"), FieldPanel("percentage")])
+        FieldRowPanel(
+            [
+                FieldPanel("vocabulary"),
+                # Vocabulary 1 takes 5-digit codes, 2 the 3-digit categories: one picker for both.
+                FieldPanel("code", widget=CodelistPicker(["Sector", "SectorCategory"])),
+                FieldPanel("percentage"),
+            ]
+        )
     ]
 
     class Meta(ActivityChild.Meta):
@@ -402,7 +410,14 @@ class Sector(ActivityChild):
         _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
     )
     panels = [
-        FieldRowPanel([FieldPanel("vocabulary"), FieldPanel("code"), FieldPanel("percentage")])
+        FieldRowPanel(
+            [
+                FieldPanel("vocabulary"),
+                # Vocabulary 1 takes 5-digit codes, 2 the 3-digit categories: one picker for both.
+                FieldPanel("code", widget=CodelistPicker(["Sector", "SectorCategory"])),
+                FieldPanel("percentage"),
+            ]
+        )
     ]
 
     class Meta(ActivityChild.Meta):
@@ -424,7 +439,15 @@ class SdgTag(ActivityChild):
         _("kind"), max_length=1, choices=[("2", _("SDG goal")), ("3", _("SDG target"))], default="2"
     )
     code = models.CharField(_("goal or target"), max_length=10)
-    panels = [FieldRowPanel([FieldPanel("vocabulary"), FieldPanel("code")])]
+    panels = [
+        FieldRowPanel(
+            [
+                FieldPanel("vocabulary"),
+                # Goals ("6") and targets ("6.1") never share a code: one picker for both.
+                FieldPanel("code", widget=CodelistPicker(["UNSDG-Goals", "UNSDG-Targets"])),
+            ]
+        )
+    ]
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("SDG goal or target")

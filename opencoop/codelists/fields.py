@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import registry
 
@@ -38,6 +39,18 @@ _CHOICE_FIELD_KWARGS = frozenset(
 )
 
 
+# Lists longer than this get the searchable picker in the admin; shorter ones a select.
+PICKER_MIN_CODES = 11
+
+
+def codelist_label(codelist_name: str) -> str:
+    """Return the name of a codelist in the active language (IATI's own name in English).
+
+    Lazy, like the messages that name it: rendered in the language active when shown.
+    """
+    return pgettext_lazy("IATI codelist", codelist_name)
+
+
 def validate_code(codelist_name: str, code: str, field_label: str | None = None) -> None:
     """Raise ValidationError (code "invalid_code") if ``code`` is not in the codelist.
 
@@ -46,7 +59,7 @@ def validate_code(codelist_name: str, code: str, field_label: str | None = None)
     """
     if registry.get(codelist_name).is_valid(code):
         return
-    params = {"field": field_label, "code": code, "codelist": codelist_name}
+    params = {"field": field_label, "code": code, "codelist": codelist_label(codelist_name)}
     message = INVALID_CODE_MESSAGE if field_label else INVALID_CODE_MESSAGE_NO_FIELD
     raise ValidationError(message, code="invalid_code", params=params)
 
@@ -59,6 +72,19 @@ def codelist_choices(
     if include_blank:
         choices.insert(0, ("", "---------"))
     return choices
+
+
+class CodelistFormField(forms.CharField):
+    """A code typed or picked in a ``CodelistPicker``, checked against its codelist."""
+
+    def __init__(self, *, codelist: str, **kwargs: Any) -> None:
+        self.codelist = codelist
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value not in self.empty_values:
+            validate_code(self.codelist, value, str(self.label or ""))
 
 
 class CodelistField(models.CharField):
@@ -146,12 +172,32 @@ class CodelistField(models.CharField):
                 defaults["show_hidden_initial"] = True
             else:
                 defaults["initial"] = self.get_default()
+        from .widgets import CodelistPicker
+
+        if kwargs.get("widget") is CodelistPicker:  # asked for by the admin's forms
+            kwargs.pop("widget")
+            if len(registry.get(self.codelist)) >= PICKER_MIN_CODES:
+                return self._picker_formfield(defaults, kwargs)
+            defaults["choices"] = functools.partial(
+                codelist_choices, self.codelist, include_blank, True
+            )
         form_class = kwargs.pop("choices_form_class", None) or forms.TypedChoiceField
         kwargs.pop("form_class", None)
         defaults.update(
             {key: value for key, value in kwargs.items() if key in _CHOICE_FIELD_KWARGS}
         )
         return form_class(**defaults)
+
+    def _picker_formfield(self, defaults: dict[str, Any], kwargs: dict[str, Any]) -> forms.Field:
+        from .widgets import CodelistPicker
+
+        defaults.update(
+            {key: value for key, value in kwargs.items() if key in _CHOICE_FIELD_KWARGS}
+        )
+        for key in ("choices", "coerce", "choices_form_class", "form_class"):
+            defaults.pop(key, None)
+        defaults["widget"] = CodelistPicker([self.codelist])
+        return CodelistFormField(codelist=self.codelist, max_length=self.max_length, **defaults)
 
 
 def _get_label_display(instance: models.Model, *, field: CodelistField) -> str:

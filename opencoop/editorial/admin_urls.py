@@ -8,4 +8,5 @@ app_name = "editorial"
 urlpatterns = [
     path("translations/", views.TranslationListView.as_view(), name="translations"),
     path("translations/export/", views.export_translations, name="translations_export"),
+    path("guide/", views.EditorsGuideView.as_view(), name="guide"),
 ]

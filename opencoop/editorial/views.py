@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -15,6 +15,7 @@ from opencoop.core.multilingual import portal_languages
 
 from . import translations
 from .forms import TranslationFileForm
+from .guide import render_guide
 from .roles import ADMINISTRATOR, EDITOR, REVIEWER, role_names
 from .selectors import edit_url
 
@@ -117,3 +118,19 @@ def export_translations(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(str(po), content_type="text/x-gettext-translation; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="opencoop-{lang}.po"'
     return response
+
+
+class EditorsGuideView(WagtailAdminTemplateMixin, TemplateView):
+    """Show the editors' guide inside the admin (the Help menu links here)."""
+
+    template_name = "editorial/guide.html"
+    page_title = gettext_lazy("Editors' guide")
+    header_icon = "help"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, str]]:
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": self.get_page_title()}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["guide"] = render_guide(get_language() or "")
+        return context

@@ -14,13 +14,16 @@ from __future__ import annotations
 from functools import cache, wraps
 
 from django import forms
+from django.contrib import messages as django_messages
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modelcluster.models import get_all_child_relations
 from wagtail.admin import messages
 from wagtail.admin.compare import ForeignObjectComparison, register_comparison_class
 from wagtail.admin.forms.choosers import SearchFilterMixin
@@ -41,7 +44,7 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
 
-from . import quality, scope, search, translations
+from . import conflicts, form_errors, quality, scope, search, translations
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
 from .models import RecordCheck, TranslationState
 from .services import unique_slug
@@ -198,8 +201,34 @@ def refusal_message(model, problems: list[quality.Problem]) -> str:
     }
 
 
+def has_repeated_parts(model) -> bool:
+    return bool(get_all_child_relations(model))
+
+
 class RecordFormMixin:
     """Shared by the create and edit views of records."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Wagtail's autosave posts the whole form while the editor types; on a record with
+        # repeated parts an autosave finishing after "Save draft" rewrote rows with a stale
+        # half-filled copy. An explicit save, checked for conflicts, is the only save here.
+        if has_repeated_parts(self.model):
+            self.autosave_enabled = False
+
+    def form_invalid(self, form):
+        lines = [] if self.expects_json_response else form_errors.summary(form, self.panel)
+        if lines and getattr(self, "produced_error_message", None) is not None:
+            # Wagtail's own message names no field; this one names tab, row and field.
+            detail = format_html(
+                '<ul class="errorlist" data-error-summary>{}</ul>',
+                format_html_join("\n", "<li>{}</li>", ((line,) for line in lines)),
+            )
+            django_messages.error(
+                self.request, messages.render(self.produced_error_message, None, detail)
+            )
+            self.produced_error_message = None
+        return super().form_invalid(form)
 
     @property
     def partner_only(self) -> bool:
@@ -294,6 +323,26 @@ class RecordCreateView(RecordFormMixin, snippet_views.CreateView):
 
 
 class RecordEditView(RecordFormMixin, snippet_views.EditView):
+    conflict: conflicts.Conflict | None = None
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if kwargs.get("data") is not None and self.revision_enabled and not self.partner_only:
+            self.conflict = conflicts.detect(
+                self.object, kwargs["data"], self.panel, self.request.user
+            )
+            if self.conflict is not None:
+                kwargs["data"] = self.conflict.data
+        return kwargs
+
+    def is_valid(self, form):
+        if self.conflict is None:
+            return super().is_valid(form)
+        form.is_valid()  # so the form also shows its own errors
+        self.produced_error_code = "conflict"
+        self.produced_error_message = self.conflict.message()
+        return False
+
     def dispatch(self, request, *args, **kwargs):
         # Reverting restores every field of an old version: more than a partner may change.
         if self.view_name == "revisions_revert" and self.partner_only:

@@ -55,6 +55,12 @@ def register_translations_menu_item():
     )
 
 
+@hooks.register("register_help_menu_item")
+def register_editors_guide_menu_item():
+    # First in the Help menu, before Wagtail's own (English, external) guide.
+    return MenuItem(_("Editors' guide"), reverse("editorial:guide"), icon_name="help", order=900)
+
+
 @hooks.register("construct_homepage_panels")
 def add_editorial_status_panel(request, panels) -> None:
     if request.user.is_superuser or role_names(request.user):

@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "opencoop.editorial.users_app.UsersAppConfig",  # wagtail.users, roles named in Italian
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

@@ -260,7 +260,10 @@ def test_validate_code_message_is_translated():
         validate_code("Sector", "99999x", "settore")
     with translation.override("it"):
         messages = excinfo.value.messages
-    assert messages == ["settore: «99999x» non è un codice della lista IATI Sector."]
+    # The list is named by its Italian name too, not by IATI's identifier "Sector".
+    assert messages == [
+        "settore: «99999x» non è un codice della lista IATI «Settori DAC a 5 cifre»."
+    ]
 
 
 def test_field_clean_rejects_unknown_code_naming_the_field():

@@ -121,3 +121,114 @@ def test_the_dashboard_names_the_stage_that_asked_for_changes(client, editor, re
     text = page_text(client.get(reverse("wagtailadmin_home")))
     assert "Modifiche richieste il" not in text
     assert "Modifiche richieste nella fase Review" in text
+
+
+@pytest.fixture
+def superuser(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser("root", "root@example.org", "x-long-1")
+
+
+def test_the_editorial_roles_are_named_in_italian(client, superuser, editor):
+    client.force_login(in_italian(superuser))
+    groups = page_text(client.get(reverse("wagtailusers_groups:index")))
+    for name in ("Redattore", "Revisore", "Amministratore"):
+        assert name in groups, name
+    form = soup(client.get(reverse("wagtailusers_users:edit", args=[editor.pk])))
+    labels = [" ".join(label.get_text().split()) for label in form.select("#id_groups label")]
+    assert "Redattore" in labels, labels
+    assert "Editor" not in labels, labels
+
+
+def test_the_help_menu_opens_the_editors_guide_in_the_admin(client, editor):
+    client.force_login(in_italian(editor))
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("editorial:guide") in home
+    assert '"label": "Guida per i redattori"' in home
+    guide = soup(client.get(reverse("editorial:guide")))
+    crumbs = [" ".join(item.get_text().split()) for item in guide.select("header nav li")]
+    assert crumbs[-1] == "Guida per i redattori", crumbs
+    article = guide.select_one("[data-editors-guide]")
+    assert article.select_one("h2#roles") is not None
+    # The guide's own links to its sections land on a heading.
+    assert article.select_one('a[href="#checks-before-publishing"]') is not None
+    assert article.select_one("h2#checks-before-publishing") is not None
+
+
+def project_msgids() -> list[str]:
+    """Return the English texts of the project's messages that Italian translates differently.
+
+    Each text is cut at its placeholders; pieces shorter than 12 characters or of one word are
+    left out ("Partner", "Stato") since they may be Italian too.
+    """
+    import re
+
+    import polib
+    from django.conf import settings
+
+    texts = set()
+    for path in (
+        settings.BASE_DIR / "opencoop/locale/it/LC_MESSAGES/django.po",
+        settings.BASE_DIR / "opencoop/codelists/locale/it/LC_MESSAGES/django.po",
+    ):
+        for entry in polib.pofile(str(path)):
+            if not entry.msgstr or entry.msgstr == entry.msgid or entry.obsolete:
+                continue
+            for piece in re.split(r"%\(\w+\)\w|%\w|\{\w*\}|\{%.*?%\}", entry.msgid):
+                piece = piece.strip(" .:,;()")
+                if len(piece) >= 12 and " " in piece:
+                    texts.add(piece)
+    return sorted(texts)
+
+
+def project_screens(record) -> list[str]:
+    """Return the admin addresses of the project's own screens, with ``record``'s kin filled in."""
+    from django.urls import NoReverseMatch
+    from wagtail.snippets.models import get_snippet_models
+
+    addresses = [
+        reverse("wagtailadmin_home"),
+        reverse("editorial:translations"),
+        reverse("imports:index"),
+        reverse("iati_import"),
+        reverse("two_factor_links"),
+        reverse("wagtailusers_groups:index"),
+    ]
+    for model in get_snippet_models():
+        if not model.__module__.startswith("opencoop."):
+            continue
+        opts = model._meta
+        base = f"wagtailsnippets_{opts.app_label}_{opts.model_name}"
+        addresses += [reverse(f"{base}:list"), reverse(f"{base}:add")]
+        first = record if isinstance(record, model) else model.objects.order_by("pk").first()
+        if first is None:
+            continue
+        for view in ("edit", "history", "usage", "delete"):
+            try:
+                addresses.append(reverse(f"{base}:{view}", args=[first.pk]))
+            except NoReverseMatch:
+                continue
+    return addresses
+
+
+def test_every_admin_screen_of_the_project_speaks_italian(client, superuser, activity):
+    """No English text of the project's messages, nor Wagtail's English words, on any screen."""
+    import re
+
+    client.force_login(in_italian(superuser))
+    english = project_msgids()
+    assert len(english) > 300, len(english)  # the check has something to look for
+    seen = 0
+    leaks: list[str] = []
+    for address in project_screens(activity):
+        response = client.get(address)
+        if response.status_code != 200:
+            continue
+        seen += 1
+        text = page_text(response)
+        leaks += [f"{address}: {piece!r}" for piece in english if piece in text]
+        for word in (r"\b\w+ ago\b", r"\bTrue\b", r"\bFalse\b", r"\bLive\b"):
+            leaks += [f"{address}: {m.group(0)!r}" for m in re.finditer(word, text)]
+    assert seen >= 30, seen
+    assert not leaks, "\n".join(leaks)
