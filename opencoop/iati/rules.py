@@ -25,9 +25,7 @@ from opencoop.activities.models import (
     budget_amount_problem,
     transaction_amount_problem,
 )
-from opencoop.codelists import registry
-
-from .writer import (
+from opencoop.activities.parts import (
     ACTIVITY_CODES,
     ACTIVITY_DATES,
     DAC_REGIONS,
@@ -35,6 +33,10 @@ from .writer import (
     REGION_CODELISTS,
     SECTOR_CODELISTS,
     TAG_CODELISTS,
+)
+from opencoop.codelists import registry
+
+from .writer import (
     beneficiaries_period,
     decimal_text,
     has_text,
