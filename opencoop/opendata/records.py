@@ -34,7 +34,7 @@ from opencoop.activities.disclosure import (
     public_participants,
 )
 from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
-from opencoop.activities.parts import PARTS, codelist_for
+from opencoop.activities.parts import PARTS, PERCENTAGE, codelist_for, element_of
 from opencoop.catalogue.filters import (
     FACET_LABELS,
     MAX_QUERY_LENGTH,
@@ -288,6 +288,31 @@ def _organisation_ref(organisation: Organisation) -> dict:
     }
 
 
+def _coded_items(activity: Activity, relation: str, lang: str) -> list[dict]:
+    """Return the rows of a part of coded items (countries, regions, sectors) as the record shows
+    them: the fields its IATI element declares under their JSON names, and the code's name.
+
+    The name is the label in the codelist of the row's vocabulary, else the code itself.
+    """
+    element = element_of(relation)
+    code = next(a for a in element.fields if a.name == "code")
+    shown = sorted(
+        (a for a in element.fields if a.json),
+        key=lambda a: {"vocabulary": 0, "code": 1}.get(a.name, 2),
+    )
+    items = []
+    for row in getattr(activity, relation).all():
+        item: dict[str, object] = {}
+        for attribute in shown:
+            value = getattr(row, attribute.field)
+            item[attribute.json] = _number(value) if attribute.kind == PERCENTAGE else value
+            if attribute is code:
+                codelist = code.codelist or codelist_for(relation, row.vocabulary)
+                item["name"] = _label(codelist, value, lang) if codelist else value
+        items.append(item)
+    return items
+
+
 def _total(items: list, activity: Activity) -> float | None:
     """Add up amounts all in the activity's currency; None when there are none or currencies
     differ."""
@@ -321,36 +346,9 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
         "planned_end": activity.planned_end,
         "actual_end": activity.actual_end,
         "default_currency": activity.default_currency,
-        "recipient_countries": [
-            {
-                "code": country.code,
-                "name": _label("Country", country.code, lang),
-                "percentage": _number(country.percentage),
-            }
-            for country in activity.recipient_countries.all()
-        ],
-        "recipient_regions": [
-            {
-                "vocabulary": region.vocabulary,
-                "code": region.code,
-                "name": _label(codelist, region.code, lang)
-                if (codelist := codelist_for("recipient_regions", region.vocabulary))
-                else region.code,
-                "percentage": _number(region.percentage),
-            }
-            for region in activity.recipient_regions.all()
-        ],
-        "sectors": [
-            {
-                "vocabulary": sector.vocabulary,
-                "code": sector.code,
-                "name": _label(codelist, sector.code, lang)
-                if (codelist := codelist_for("sectors", sector.vocabulary))
-                else sector.code,
-                "percentage": _number(sector.percentage),
-            }
-            for sector in activity.sectors.all()
-        ],
+        "recipient_countries": _coded_items(activity, "recipient_countries", lang),
+        "recipient_regions": _coded_items(activity, "recipient_regions", lang),
+        "sectors": _coded_items(activity, "sectors", lang),
         "sdgs": [
             {
                 "kind": "goal" if tag.vocabulary == "2" else "target",
