@@ -492,6 +492,15 @@ def elements(path: str) -> tuple[Element, ...]:
     return BY_PATH.get(path, ())
 
 
+def codelist_of(path: str, name: str = "code") -> str:
+    """Return the codelist of attribute ``name`` of the element written at ``path``."""
+    for described in elements(path):
+        for attribute in described.attributes:
+            if attribute.name == name and attribute.codelist:
+                return attribute.codelist
+    raise LookupError(f"{path}/@{name}: the description gives it no codelist")
+
+
 def element_of(relation: str) -> Element | None:
     """Return the element a part's rows are written as, when it holds attributes only."""
     return next((e for e in ELEMENTS if e.relation == relation), None)

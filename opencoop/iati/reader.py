@@ -34,6 +34,7 @@ from opencoop.activities.parts import (
     PERCENTAGE,
     Attribute,
     Element,
+    codelist_of,
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import LANGUAGE_CODE_RE
@@ -69,6 +70,8 @@ DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 DATE_FIELDS = {code: field for field, code in ACTIVITY_DATES}
 DESCRIPTION_FIELDS = {code: field for field, code in DESCRIPTIONS}
 GENERAL_DESCRIPTION = DESCRIPTIONS[0][1]
+DATE_TYPES = codelist_of("activity-date", "type")
+DESCRIPTION_TYPES = codelist_of("description", "type")
 # The children of iati-activity the portal keeps; any other one is reported as not kept.
 ACTIVITY_CHILDREN = frozenset(
     {
@@ -550,9 +553,9 @@ class ActivityReader:
         texts: dict[str, dict[str, str]] = {field: {} for field, _code in DESCRIPTIONS}
         for description in self.element.iterfind("description"):
             kind = self.code(
-                description, "type", "DescriptionType", "description", default=GENERAL_DESCRIPTION
+                description, "type", DESCRIPTION_TYPES, "description", default=GENERAL_DESCRIPTION
             )
-            if not registry.get("DescriptionType").is_valid(kind):
+            if not registry.get(DESCRIPTION_TYPES).is_valid(kind):
                 continue
             target = DESCRIPTION_FIELDS.get(kind)
             if target is None:
@@ -594,7 +597,7 @@ class ActivityReader:
         for _field, _code in ACTIVITY_DATES:
             self.record.fields[_field] = None
         for element in self.element.iterfind("activity-date"):
-            kind = self.code(element, "type", "ActivityDateType", "activity-date", required=True)
+            kind = self.code(element, "type", DATE_TYPES, "activity-date", required=True)
             target = DATE_FIELDS.get(kind)
             if target is None:
                 continue
