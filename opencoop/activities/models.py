@@ -72,6 +72,13 @@ def transaction_amount_problem(kind: str, value, description: dict | None) -> st
     return None
 
 
+def codelist_for(relation: str, vocabulary: str) -> str | None:
+    """Return the codelist of the codes of ``vocabulary`` in part ``relation`` (see ``parts``)."""
+    from .parts import codelist_for as described  # parts describes these models: imported late
+
+    return described(relation, vocabulary)
+
+
 def check_code(codelist: str, code: str, label: str, field: str) -> None:
     """Validate a code whose codelist depends on another field; attach the error to ``field``."""
     try:
@@ -363,9 +370,15 @@ class RecipientRegion(ActivityChild):
         verbose_name = _("recipient region")
         verbose_name_plural = _("recipient regions")
 
+    @property
+    def codelist(self) -> str | None:
+        """Return the codelist of ``code`` under this row's vocabulary (None: not checked)."""
+        return codelist_for("recipient_regions", self.vocabulary)
+
     def clean(self) -> None:
-        if self.vocabulary == "1":
-            check_code("Region", self.code, str(_("recipient region")), "code")
+        codelist = self.codelist
+        if codelist:
+            check_code(codelist, self.code, str(_("recipient region")), "code")
 
 
 class Location(ActivityChild):
@@ -425,8 +438,13 @@ class Sector(ActivityChild):
         verbose_name_plural = _("sectors")
         indexes = [models.Index(fields=["vocabulary", "code"])]
 
+    @property
+    def codelist(self) -> str | None:
+        """Return the codelist of ``code`` under this row's vocabulary (None: not checked)."""
+        return codelist_for("sectors", self.vocabulary)
+
     def clean(self) -> None:
-        codelist = {"1": "Sector", "2": "SectorCategory"}.get(self.vocabulary)
+        codelist = self.codelist
         if codelist:
             check_code(codelist, self.code, str(_("sector")), "code")
 
@@ -453,9 +471,15 @@ class SdgTag(ActivityChild):
         verbose_name = _("SDG goal or target")
         verbose_name_plural = _("SDG goals and targets")
 
+    @property
+    def codelist(self) -> str | None:
+        """Return the codelist of ``code`` under this row's vocabulary (None: not checked)."""
+        return codelist_for("sdg_tags", self.vocabulary)
+
     def clean(self) -> None:
-        codelist = "UNSDG-Goals" if self.vocabulary == "2" else "UNSDG-Targets"
-        check_code(codelist, self.code, str(_("goal or target")), "code")
+        codelist = self.codelist
+        if codelist:
+            check_code(codelist, self.code, str(_("goal or target")), "code")
 
 
 class PolicyMarker(ActivityChild):

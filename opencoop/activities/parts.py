@@ -1,15 +1,23 @@
-"""The parts of an activity, described once.
+"""An activity and its parts, described once.
 
 Every module that walks an activity's repeated parts (the IATI reader and writer, the records and
 downloads, the publication checks, the spreadsheet import, the generator, the write service) reads
 this description instead of keeping its own list, so adding a part is a change here plus a
 migration.
+
+Two tables: ``PARTS``, the repeated parts (child models), and ``ELEMENTS``, the IATI elements
+that hold only attributes (and narratives), each written from one activity field or from one row
+of a part. The IATI writer and reader handle every ``Element`` generically; the structured parts
+(locations, budgets, transactions, documents, results) keep their own code there, and their
+``Part`` says which IATI path holds which field. ``VOCABULARY_CODELISTS`` is the one table of
+which codelist holds the codes of each vocabulary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.db import models
 from django.db.models import Prefetch
@@ -44,6 +52,16 @@ class Part:
     may_be_blank: frozenset[str] = field(default_factory=frozenset)
     # Present on the activity's public page and download row, not only on its detail.
     summary: bool = False
+    # Shown on the activity's public page (fetched with it).
+    page: bool = True
+    # The IATI element each row is written as, and the path below it (``@attribute``,
+    # ``child``, ``child/@attribute``) that holds each field the publication checks point at.
+    element: str = ""
+    paths: Mapping[str, str] = field(default_factory=dict)
+    # What disclosure keeps back of a sensitive activity's rows ("" nothing).
+    sensitive: str = ""
+    # The key of the list in the activity's JSON record (opendata.records; "" not there).
+    json: str = ""
 
     def queryset(self) -> models.QuerySet:
         """Return the rows of this part, with what they refer to, in the editor's order."""
@@ -65,24 +83,82 @@ PARTS: tuple[Part, ...] = (
         ("organisation_id", "role", "hide_name"),
         select_related=("organisation",),
         summary=True,
+        element="participating-org",
+        paths={"@type": "organisation"},
+        sensitive="the name and identifier of a partner whose name is hidden",
+        json="participating_orgs",
     ),
-    Part("recipient_countries", RecipientCountry, ("code", "percentage"), summary=True),
-    Part("recipient_regions", RecipientRegion, ("vocabulary", "code", "percentage"), summary=True),
+    Part(
+        "recipient_countries",
+        RecipientCountry,
+        ("code", "percentage"),
+        summary=True,
+        element="recipient-country",
+        json="recipient_countries",
+    ),
+    Part(
+        "recipient_regions",
+        RecipientRegion,
+        ("vocabulary", "code", "percentage"),
+        summary=True,
+        element="recipient-region",
+        json="recipient_regions",
+    ),
     Part(
         "locations",
         Location,
         ("name", "description", "country", "latitude", "longitude", "exactness", "reach"),
         may_be_blank=frozenset({"exactness", "reach"}),
+        element="location",
+        paths={
+            "administrative": "country",
+            "exactness": "exactness",
+            "location-reach": "reach",
+            "point": "latitude",
+        },
+        sensitive="every place, when the activity hides its exact locations",
+        json="locations",
     ),
-    Part("sectors", Sector, ("vocabulary", "code", "percentage"), summary=True),
-    Part("sdg_tags", SdgTag, ("vocabulary", "code"), summary=True),
-    Part("policy_markers", PolicyMarker, ("code", "significance")),
+    Part(
+        "sectors",
+        Sector,
+        ("vocabulary", "code", "percentage"),
+        summary=True,
+        element="sector",
+        json="sectors",
+    ),
+    Part(
+        "sdg_tags",
+        SdgTag,
+        ("vocabulary", "code"),
+        summary=True,
+        element="tag",
+        json="sdgs",
+    ),
+    Part(
+        "policy_markers",
+        PolicyMarker,
+        ("code", "significance"),
+        page=False,
+        element="policy-marker",
+        json="policy_markers",
+    ),
     # Value dates are compared as the export writes them (see the IATI importer).
     Part(
         "budgets",
         Budget,
         ("type", "status", "period_start", "period_end", "value", "currency"),
         summary=True,
+        element="budget",
+        paths={
+            "period-start": "period_start",
+            "period-end": "period_end",
+            "@type": "type",
+            "@status": "status",
+            "value": "value",
+            "value/@currency": "currency",
+        },
+        json="budgets",
     ),
     Part(
         "transactions",
@@ -90,12 +166,24 @@ PARTS: tuple[Part, ...] = (
         ("type", "date", "value", "currency", "description", "provider_org_id", "receiver_org_id"),
         select_related=("provider_org", "receiver_org"),
         summary=True,
+        element="transaction",
+        paths={
+            "transaction-date": "date",
+            "transaction-type": "type",
+            "value": "value",
+            "value/@currency": "currency",
+        },
+        sensitive="a provider or receiver whose name is hidden",
+        json="transactions",
     ),
     Part(
         "documents",
         DocumentLink,
         ("title", "category", "language", "date"),
         select_related=("document",),
+        element="document-link",
+        paths={"category": "category", "language": "language"},
+        json="documents",
     ),
     Part(
         "results",
@@ -114,10 +202,339 @@ PARTS: tuple[Part, ...] = (
             "actual_value",
         ),
         summary=True,
+        element="result",
+        paths={
+            "@type": "type",
+            "indicator/@measure": "measure",
+            "indicator/baseline": "baseline_year",
+            "indicator/period": "period_start",
+        },
     ),
-    Part("beneficiaries", Beneficiaries, ("group", "year", "total", "women", "men")),
+    # Written as one more result (see the IATI writer), after the results.
+    Part(
+        "beneficiaries",
+        Beneficiaries,
+        ("group", "year", "total", "women", "men"),
+        element="result",
+    ),
 )
 BY_RELATION: dict[str, Part] = {part.relation: part for part in PARTS}
+
+
+# Vocabularies ------------------------------------------------------------------------------------
+# The codelist of the codes of each vocabulary, by part; codes of other vocabularies are kept
+# unchecked (sectors, regions) or not kept at all (tags: see ``ELEMENTS``).
+DAC_REGIONS = "1"  # RegionVocabulary: OECD DAC regions
+DAC_SECTORS = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
+VOCABULARY_CODELISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "sectors": MappingProxyType({DAC_SECTORS: "Sector", "2": "SectorCategory"}),
+        "recipient_regions": MappingProxyType({DAC_REGIONS: "Region"}),
+        "sdg_tags": MappingProxyType({"2": "UNSDG-Goals", "3": "UNSDG-Targets"}),
+    }
+)
+SECTOR_CODELISTS = VOCABULARY_CODELISTS["sectors"]
+REGION_CODELISTS = VOCABULARY_CODELISTS["recipient_regions"]
+TAG_CODELISTS = VOCABULARY_CODELISTS["sdg_tags"]
+# What IATI assumes when @vocabulary is absent: OECD DAC sectors (5-digit) and regions.
+DEFAULT_SECTOR_VOCABULARY = DAC_SECTORS
+DEFAULT_REGION_VOCABULARY = DAC_REGIONS
+# policy-marker/@vocabulary (PolicyMarkerVocabulary): OECD DAC CRS, the only one kept.
+POLICY_MARKER_VOCABULARY = "1"
+
+
+def codelist_for(relation: str, vocabulary: str) -> str | None:
+    """Return the codelist of a code of ``vocabulary`` in part ``relation`` (None: unchecked)."""
+    return VOCABULARY_CODELISTS.get(relation, {}).get(vocabulary)
+
+
+# Elements of attributes --------------------------------------------------------------------------
+CODE, PERCENTAGE, DATE, NARRATIVES = "code", "percentage", "date", "narratives"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of an IATI element and the model field it holds, or a value always written.
+
+    ``kind`` says how the value is written and read: a code, a percentage, an ISO date, or (name
+    ``narrative``) the element's narratives, one per language, from a multilingual field.
+    """
+
+    name: str
+    field: str = ""
+    # Written whatever the data; on reading, only elements with this value (or none) are kept.
+    value: str = ""
+    # The codelist of the value; None for the code of a part with vocabularies (its table says).
+    codelist: str | None = None
+    kind: str = CODE
+    # A missing value is an error (the row is still kept).
+    required: bool = False
+    # What IATI assumes when the attribute is absent.
+    default: str = ""
+    # Codes written in capitals only (countries): the case of a file is forgiven.
+    upper: bool = False
+    # Without a value the element is not kept, for this reason.
+    needed_because: str = ""
+    # Where the activity's JSON record (opendata.records) and the catalogue download show it:
+    # a key of the part's item (dotted for nested: "significance.code") or of the record.
+    json: str = ""
+    csv: str = ""
+
+
+@dataclass(frozen=True)
+class Element:
+    """An IATI element of attributes (and narratives), from an activity field or a part's row."""
+
+    path: str
+    attributes: tuple[Attribute, ...]
+    # The part whose rows it is written from; "" for the activity's own fields (one element).
+    relation: str = ""
+    # Vocabularies other than these are not kept; the note says which are (in the warning).
+    only_vocabularies: tuple[str, ...] = ()
+    only_note: str = ""
+    # Attributes of the element the portal has no place for (reported as not kept).
+    not_kept: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[Attribute, ...]:
+        """Return the attributes that hold a field, in the order written."""
+        return tuple(a for a in self.attributes if a.field)
+
+    @property
+    def main(self) -> Attribute:
+        """Return the attribute without which there is no element: the code, date or text."""
+        for attribute in self.fields:
+            if attribute.name in ("code", "iso-date", "narrative"):
+                return attribute
+        return self.fields[0]
+
+    def fixed(self, name: str) -> str:
+        """Return the value always written in attribute ``name`` ("" when none is)."""
+        return next((a.value for a in self.attributes if a.name == name), "")
+
+    @property
+    def vocabulary(self) -> Attribute | None:
+        return next((a for a in self.attributes if a.name == "vocabulary"), None)
+
+    @property
+    def vocabularies(self) -> Mapping[str, str]:
+        return VOCABULARY_CODELISTS.get(self.relation, {})
+
+    @property
+    def json(self) -> str:
+        return BY_RELATION[self.relation].json if self.relation else ""
+
+
+def _code(element: str, field: str, codelist: str, **extra) -> Element:
+    """Describe an activity code written as ``<element code=…>`` (vocabulary 1, if any, only)."""
+    return Element(
+        element,
+        (Attribute("code", field, codelist=codelist, required=True, **extra),),
+        only_vocabularies=("1",),
+    )
+
+
+def _date(field: str, code: str) -> Element:
+    """Describe an activity date: ``<activity-date type=… iso-date=…>``."""
+    return Element(
+        "activity-date",
+        (
+            Attribute("type", value=code, codelist="ActivityDateType"),
+            Attribute("iso-date", field, kind=DATE, required=True, json=field, csv=field),
+        ),
+    )
+
+
+def _description(field: str, code: str, **extra) -> Element:
+    """Describe a text of the activity: ``<description type=…>`` with its narratives."""
+    return Element(
+        "description",
+        (
+            Attribute("type", value=code, codelist="DescriptionType"),
+            Attribute("narrative", field, kind=NARRATIVES, **extra),
+        ),
+    )
+
+
+# In the order the writer writes them, which is the schema's for each element.
+ELEMENTS: tuple[Element, ...] = (
+    _description("description", "1", json="description", csv="description"),
+    _description("objectives", "2"),
+    _description("target_groups", "3"),
+    Element(
+        "activity-status",
+        (
+            Attribute(
+                "code",
+                "status",
+                codelist="ActivityStatus",
+                required=True,
+                json="status.code",
+                csv="status_code",
+            ),
+        ),
+    ),
+    _date("planned_start", "1"),
+    _date("actual_start", "2"),
+    _date("planned_end", "3"),
+    _date("actual_end", "4"),
+    Element(
+        "recipient-country",
+        (
+            Attribute(
+                "code",
+                "code",
+                codelist="Country",
+                required=True,
+                upper=True,
+                json="code",
+                csv="country_codes",
+            ),
+            Attribute("percentage", "percentage", kind=PERCENTAGE, json="percentage"),
+        ),
+        relation="recipient_countries",
+    ),
+    Element(
+        "recipient-region",
+        (
+            Attribute("code", "code", required=True, json="code"),
+            Attribute(
+                "vocabulary",
+                "vocabulary",
+                codelist="RegionVocabulary",
+                default=DEFAULT_REGION_VOCABULARY,
+                json="vocabulary",
+            ),
+            Attribute("percentage", "percentage", kind=PERCENTAGE, json="percentage"),
+        ),
+        relation="recipient_regions",
+        not_kept=("vocabulary-uri",),
+    ),
+    Element(
+        "sector",
+        (
+            Attribute(
+                "vocabulary",
+                "vocabulary",
+                codelist="SectorVocabulary",
+                default=DEFAULT_SECTOR_VOCABULARY,
+                json="vocabulary",
+            ),
+            Attribute("code", "code", required=True, json="code", csv="sector_codes"),
+            Attribute("percentage", "percentage", kind=PERCENTAGE, json="percentage"),
+        ),
+        relation="sectors",
+        not_kept=("vocabulary-uri",),
+    ),
+    Element(
+        "tag",
+        (
+            Attribute("vocabulary", "vocabulary", codelist="TagVocabulary", required=True),
+            Attribute("code", "code", required=True, json="code"),
+        ),
+        relation="sdg_tags",
+        only_vocabularies=tuple(TAG_CODELISTS),
+        only_note="SDG goals and targets (vocabularies 2 and 3)",
+    ),
+    Element(
+        "policy-marker",
+        (
+            Attribute(
+                "vocabulary",
+                value=POLICY_MARKER_VOCABULARY,
+                codelist="PolicyMarkerVocabulary",
+                default=POLICY_MARKER_VOCABULARY,
+            ),
+            Attribute("code", "code", codelist="PolicyMarker", required=True, json="code"),
+            Attribute(
+                "significance",
+                "significance",
+                codelist="PolicySignificance",
+                needed_because="the marker has no significance",
+                json="significance.code",
+            ),
+        ),
+        relation="policy_markers",
+        only_vocabularies=(POLICY_MARKER_VOCABULARY,),
+        only_note="OECD DAC policy markers (vocabulary 1)",
+    ),
+    _code("collaboration-type", "collaboration_type", "CollaborationType"),
+    _code("default-flow-type", "default_flow_type", "FlowType"),
+    _code("default-finance-type", "default_finance_type", "FinanceType"),
+    _code("default-aid-type", "default_aid_type", "AidType"),
+    _code("default-tied-status", "default_tied_status", "TiedStatus"),
+)
+# The activity's own fields the writer's own code writes (outside ELEMENTS): IATI path → field.
+ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
+    {
+        "iati-identifier": "iati_identifier",
+        "reporting-org": "reporting_org",
+        "@default-currency": "default_currency",
+        "title": "title",
+    }
+)
+# contact-info children holding one plain value each: element, activity field.
+CONTACT_VALUES = (
+    ("telephone", "contact_telephone"),
+    ("email", "contact_email"),
+    ("website", "contact_website"),
+)
+
+
+BY_PATH: dict[str, tuple[Element, ...]] = {
+    path: tuple(e for e in ELEMENTS if e.path == path)
+    for path in dict.fromkeys(e.path for e in ELEMENTS)
+}
+
+
+def elements(path: str) -> tuple[Element, ...]:
+    """Return the elements written at ``path`` ("activity-date": one per date field)."""
+    return BY_PATH.get(path, ())
+
+
+def codelist_of(path: str, name: str = "code") -> str:
+    """Return the codelist of attribute ``name`` of the element written at ``path``."""
+    for described in elements(path):
+        for attribute in described.attributes:
+            if attribute.name == name and attribute.codelist:
+                return attribute.codelist
+    raise LookupError(f"{path}/@{name}: the description gives it no codelist")
+
+
+def element_of(relation: str) -> Element | None:
+    """Return the element a part's rows are written as, when it holds attributes only."""
+    return next((e for e in ELEMENTS if e.relation == relation), None)
+
+
+def field_paths() -> dict[str, tuple[str, dict[str, str]]]:
+    """Map each IATI element of an activity to the field or part holding it, and, for a part,
+    each path below the element (``@code``, ``value/@currency``) to the field of its rows.
+
+    An element written once per field (activity-date, description) maps to its first field.
+    """
+    table: dict[str, tuple[str, dict[str, str]]] = {
+        path: (name, {}) for path, name in ACTIVITY_PATHS.items()
+    }
+    for described in ELEMENTS:
+        if described.relation:
+            below = {f"@{a.name}": a.field for a in described.fields}
+            table.setdefault(described.path, (described.relation, below))
+        else:
+            table.setdefault(described.path, (described.main.field, {}))
+    for p in PARTS:
+        table.setdefault(p.element, (p.relation, dict(p.paths)))
+    return table
+
+
+# The tables earlier modules read, derived: (field, @type) of each date and text, and
+# (element, field, codelist) of each activity code.
+ACTIVITY_DATES = tuple((e.main.field, e.fixed("type")) for e in elements("activity-date"))
+DESCRIPTIONS = tuple((e.main.field, e.fixed("type")) for e in elements("description"))
+ACTIVITY_CODES = tuple(
+    (e.path, e.main.field, e.main.codelist)
+    for e in ELEMENTS
+    if not e.relation and e.only_vocabularies
+)
 
 
 def part(relation: str) -> Part:

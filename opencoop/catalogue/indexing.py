@@ -120,6 +120,7 @@ def activity_search_text(activity) -> str:
     sectors, goals, partners, places, documents).
     """
     from opencoop.activities.disclosure import public_locations, public_participants
+    from opencoop.activities.parts import DAC_SECTORS
 
     text = SearchText()
     for field in ("title", "description", "objectives", "target_groups"):
@@ -138,13 +139,14 @@ def activity_search_text(activity) -> str:
             for lang in portal_languages():
                 text.add(continent_label(continent, lang), lang)
     for sector in activity.sectors.all():
-        if sector.vocabulary == "1":
-            text.add_label("Sector", sector.code)
+        if sector.codelist:
+            text.add_label(sector.codelist, sector.code)
+        if sector.vocabulary == DAC_SECTORS:
+            # A purpose code is found by its category's words too.
             text.add_label("SectorCategory", sector_group(sector.code))
-        elif sector.vocabulary == "2":
-            text.add_label("SectorCategory", sector.code)
     for tag in activity.sdg_tags.all():
-        text.add_label("UNSDG-Goals" if tag.vocabulary == "2" else "UNSDG-Targets", tag.code)
+        if tag.codelist:
+            text.add_label(tag.codelist, tag.code)
     for participant in public_participants(activity):
         if not participant.hidden:
             text.add_multilingual(participant.name)

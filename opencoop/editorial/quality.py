@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from wagtail.admin.panels import FieldPanel, InlinePanel, Panel
 
+from opencoop.activities.parts import ACTIVITY_DATES, field_paths
 from opencoop.iati.rules import ERROR, WARNING, check_activity
-from opencoop.iati.writer import ACTIVITY_DATES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,65 +61,8 @@ def _problem(field: str, template: str, params: dict | None = None) -> Problem:
 
 
 # IATI element of a breach's path → the activity field or repeated part where it is edited,
-# and, for repeated parts, the sub-element → the field of the row.
-ACTIVITY_ELEMENTS: dict[str, tuple[str, dict[str, str]]] = {
-    "iati-identifier": ("iati_identifier", {}),
-    "reporting-org": ("reporting_org", {}),
-    "@default-currency": ("default_currency", {}),
-    "title": ("title", {}),
-    "description": ("description", {}),
-    "participating-org": ("participating_orgs", {"@type": "organisation"}),
-    "activity-status": ("status", {}),
-    "recipient-country": ("recipient_countries", {}),
-    "recipient-region": ("recipient_regions", {"@vocabulary": "vocabulary"}),
-    "location": (
-        "locations",
-        {
-            "administrative": "country",
-            "exactness": "exactness",
-            "location-reach": "reach",
-            "point": "latitude",
-        },
-    ),
-    "sector": ("sectors", {"@vocabulary": "vocabulary"}),
-    "tag": ("sdg_tags", {}),
-    "policy-marker": ("policy_markers", {"@significance": "significance"}),
-    "collaboration-type": ("collaboration_type", {}),
-    "default-flow-type": ("default_flow_type", {}),
-    "default-finance-type": ("default_finance_type", {}),
-    "default-aid-type": ("default_aid_type", {}),
-    "default-tied-status": ("default_tied_status", {}),
-    "budget": (
-        "budgets",
-        {
-            "period-start": "period_start",
-            "period-end": "period_end",
-            "@type": "type",
-            "@status": "status",
-            "value": "value",
-            "value/@currency": "currency",
-        },
-    ),
-    "transaction": (
-        "transactions",
-        {
-            "transaction-date": "date",
-            "transaction-type": "type",
-            "value": "value",
-            "value/@currency": "currency",
-        },
-    ),
-    "document-link": ("documents", {"category": "category", "language": "language"}),
-    "result": (
-        "results",
-        {
-            "@type": "type",
-            "indicator/@measure": "measure",
-            "indicator/baseline": "baseline_year",
-            "indicator/period": "period_start",
-        },
-    ),
-}
+# and, for repeated parts, the sub-element → the field of the row: from the one description.
+ACTIVITY_ELEMENTS: dict[str, tuple[str, dict[str, str]]] = field_paths()
 DATE_FIELDS = {code: field for field, code in ACTIVITY_DATES}
 PATH_RE = re.compile(
     r"^(?P<element>@?[a-z-]+)(?P<predicates>(\[[^\]]*\])*)(/(?P<rest>.*))?$", re.DOTALL

@@ -21,22 +21,9 @@ from lxml import etree
 from wagtail.models import Site
 
 from opencoop.access import policy
+from opencoop.activities import parts
 from opencoop.activities.disclosure import is_public, public_activities
-from opencoop.activities.models import (
-    Activity,
-    Beneficiaries,
-    Budget,
-    DocumentLink,
-    Location,
-    ParticipatingOrg,
-    PolicyMarker,
-    RecipientCountry,
-    RecipientRegion,
-    Result,
-    SdgTag,
-    Sector,
-    Transaction,
-)
+from opencoop.activities.models import Activity, ParticipatingOrg
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanDocument
 
@@ -85,20 +72,10 @@ def export_selection(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     )
 
 
-# The parts of an activity its ``iati-activity`` element shows, each with what its rows refer to.
+# The parts of an activity its ``iati-activity`` element shows, each with what its rows refer to,
+# and the public children its related-activity elements name.
 PARTS: dict[str, QuerySet] = {
-    "recipient_countries": RecipientCountry.objects.all(),
-    "recipient_regions": RecipientRegion.objects.all(),
-    "locations": Location.objects.all(),
-    "sectors": Sector.objects.all(),
-    "sdg_tags": SdgTag.objects.all(),
-    "policy_markers": PolicyMarker.objects.all(),
-    "participating_orgs": ParticipatingOrg.objects.select_related("organisation"),
-    "budgets": Budget.objects.all(),
-    "transactions": Transaction.objects.select_related("provider_org", "receiver_org"),
-    "documents": DocumentLink.objects.select_related("document"),
-    "results": Result.objects.all(),
-    "beneficiaries": Beneficiaries.objects.all(),
+    **{p.relation: p.queryset() for p in parts.PARTS},
     "children": Activity.objects.only(
         "pk", "parent_id", "iati_identifier", "live", "embargo_until"
     ).order_by("iati_identifier"),
@@ -299,7 +276,9 @@ def country_shares(activity: Activity) -> dict[str, Decimal]:
     every country needs a percentage, and an activity where one is missing is left out.
     """
     countries = list(activity.recipient_countries.all())
-    dac_regions = [r for r in activity.recipient_regions.all() if r.vocabulary in ("", "1")]
+    dac_regions = [
+        r for r in activity.recipient_regions.all() if r.vocabulary in ("", parts.DAC_REGIONS)
+    ]
     if len(countries) == 1 and not dac_regions and countries[0].percentage is None:
         return {countries[0].code: Decimal(1)}
     if any(country.percentage is None for country in countries):

@@ -33,7 +33,15 @@ from opencoop.activities.models import (
     DocumentLink,
     ParticipatingOrg,
 )
-from opencoop.activities.parts import PARTS, part, prefetches
+from opencoop.activities.parts import (
+    ACTIVITY_CODES,
+    ACTIVITY_DATES,
+    CONTACT_VALUES,
+    DESCRIPTIONS,
+    PARTS,
+    part,
+    prefetches,
+)
 from opencoop.catalogue.indexing import add_to_search_index
 from opencoop.core.multilingual import text
 from opencoop.core.queries import among_ids
@@ -53,10 +61,6 @@ from .reader import (
     Row,
 )
 from .writer import (
-    ACTIVITY_CODES,
-    ACTIVITY_DATES,
-    CONTACT_VALUES,
-    DESCRIPTIONS,
     absolute_url,
     budget_value_date,
     stored_value_date,

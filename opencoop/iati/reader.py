@@ -26,29 +26,29 @@ from django.core.validators import EmailValidator, URLValidator
 from lxml import etree
 
 from opencoop.activities.disclosure import LOCAL_PARTNER
+from opencoop.activities.parts import (
+    ACTIVITY_DATES,
+    CONTACT_VALUES,
+    DESCRIPTIONS,
+    ELEMENTS,
+    PERCENTAGE,
+    Attribute,
+    Element,
+    codelist_of,
+)
 from opencoop.codelists import registry
 from opencoop.core.multilingual import LANGUAGE_CODE_RE
 
 from .writer import (
-    ACTIVITY_CODES,
-    ACTIVITY_DATES,
     BENEFICIARIES_MEASURE,
     BENEFICIARIES_RESULT_TYPE,
     BENEFICIARIES_TITLE,
-    CONTACT_VALUES,
     COUNTRY_GEOGRAPHIC_VOCABULARY,
-    DEFAULT_REGION_VOCABULARY,
-    DEFAULT_SECTOR_VOCABULARY,
-    DESCRIPTIONS,
     FEMALE,
     MALE,
-    POLICY_MARKER_VOCABULARY,
-    REGION_CODELISTS,
     RELATED_CHILD,
     RELATED_PARENT,
-    SECTOR_CODELISTS,
     SEX_DIMENSION,
-    TAG_CODELISTS,
     XML_LANG,
     document_format,
 )
@@ -70,24 +70,18 @@ DATE_RE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 DATE_FIELDS = {code: field for field, code in ACTIVITY_DATES}
 DESCRIPTION_FIELDS = {code: field for field, code in DESCRIPTIONS}
 GENERAL_DESCRIPTION = DESCRIPTIONS[0][1]
+DATE_TYPES = codelist_of("activity-date", "type")
+DESCRIPTION_TYPES = codelist_of("description", "type")
 # The children of iati-activity the portal keeps; any other one is reported as not kept.
 ACTIVITY_CHILDREN = frozenset(
     {
         "iati-identifier",
         "reporting-org",
         "title",
-        "description",
         "participating-org",
-        "activity-status",
-        "activity-date",
         "contact-info",
-        "recipient-country",
-        "recipient-region",
         "location",
-        "sector",
-        "tag",
-        "policy-marker",
-        *(tag for tag, _field, _codelist in ACTIVITY_CODES),
+        *(described.path for described in ELEMENTS),
         "budget",
         "transaction",
         "document-link",
@@ -275,6 +269,15 @@ def localname(element: etree._Element) -> str:
 
 def attribute(element: etree._Element, name: str) -> str:
     return (element.get(name) or "").strip()
+
+
+def kept_vocabulary(described: Element, vocabulary: str) -> bool:
+    """Say whether codes of ``vocabulary`` are kept (none stated: when the element needs none)."""
+    if not described.only_vocabularies:
+        return True
+    if not vocabulary:
+        return described.vocabulary is None
+    return vocabulary in described.only_vocabularies
 
 
 class ActivityReader:
@@ -515,10 +518,10 @@ class ActivityReader:
                 self.not_kept(reporting, "reporting-org/@secondary-reporter", "not kept")
         self.texts()
         self.participants()
-        self.status_and_dates()
+        self.dates()
         self.contact()
         self.geography()
-        self.classifications()
+        self.attribute_elements()
         self.budgets()
         self.transactions()
         self.documents()
@@ -550,9 +553,9 @@ class ActivityReader:
         texts: dict[str, dict[str, str]] = {field: {} for field, _code in DESCRIPTIONS}
         for description in self.element.iterfind("description"):
             kind = self.code(
-                description, "type", "DescriptionType", "description", default=GENERAL_DESCRIPTION
+                description, "type", DESCRIPTION_TYPES, "description", default=GENERAL_DESCRIPTION
             )
-            if not registry.get("DescriptionType").is_valid(kind):
+            if not registry.get(DESCRIPTION_TYPES).is_valid(kind):
                 continue
             target = DESCRIPTION_FIELDS.get(kind)
             if target is None:
@@ -590,17 +593,11 @@ class ActivityReader:
             )
         self.record.children["participating_orgs"] = rows
 
-    def status_and_dates(self) -> None:
-        status = self.repeated_once("activity-status")
-        self.record.fields["status"] = (
-            self.code(status, "code", "ActivityStatus", "activity-status", required=True)
-            if status is not None
-            else ""
-        )
+    def dates(self) -> None:
         for _field, _code in ACTIVITY_DATES:
             self.record.fields[_field] = None
         for element in self.element.iterfind("activity-date"):
-            kind = self.code(element, "type", "ActivityDateType", "activity-date", required=True)
+            kind = self.code(element, "type", DATE_TYPES, "activity-date", required=True)
             target = DATE_FIELDS.get(kind)
             if target is None:
                 continue
@@ -638,47 +635,12 @@ class ActivityReader:
             fields[name] = value
 
     def geography(self) -> None:
-        countries, regions, locations = [], [], []
-        for element in self.element.iterfind("recipient-country"):
-            path = "recipient-country"
-            code = self.code(element, "code", "Country", path, required=True, upper=True)
-            countries.append(
-                Row(
-                    {"code": code, "percentage": self.percentage(element, path)},
-                    element.sourceline or 0,
-                    path,
-                )
-            )
-        for element in self.element.iterfind("recipient-region"):
-            path = "recipient-region"
-            vocabulary = self.code(
-                element,
-                "vocabulary",
-                "RegionVocabulary",
-                path,
-                default=DEFAULT_REGION_VOCABULARY,
-            )
-            code = self.code(element, "code", REGION_CODELISTS.get(vocabulary), path, required=True)
-            if attribute(element, "vocabulary-uri"):
-                self.not_kept(element, f"{path}/@vocabulary-uri", "not kept: no place for it")
-            regions.append(
-                Row(
-                    {
-                        "vocabulary": vocabulary,
-                        "code": code,
-                        "percentage": self.percentage(element, path),
-                    },
-                    element.sourceline or 0,
-                    path,
-                )
-            )
+        locations = []
         for element in self.element.iterfind("location"):
             row = self.location(element)
             if row is not None:
                 locations.append(row)
-        self.record.children.update(
-            {"recipient_countries": countries, "recipient_regions": regions, "locations": locations}
-        )
+        self.record.children["locations"] = locations
 
     def location(self, element: etree._Element) -> Row | None:
         path = "location"
@@ -735,80 +697,101 @@ class ActivityReader:
             return None
         return Row(fields, element.sourceline or 0, path)
 
-    def classifications(self) -> None:
-        sectors, tags, markers = [], [], []
-        for element in self.element.iterfind("sector"):
-            path = "sector"
-            vocabulary = self.code(
-                element, "vocabulary", "SectorVocabulary", path, default=DEFAULT_SECTOR_VOCABULARY
-            )
-            code = self.code(element, "code", SECTOR_CODELISTS.get(vocabulary), path, required=True)
-            if attribute(element, "vocabulary-uri"):
-                self.not_kept(element, f"{path}/@vocabulary-uri", "not kept: no place for it")
-            sectors.append(
-                Row(
-                    {
-                        "vocabulary": vocabulary,
-                        "code": code,
-                        "percentage": self.percentage(element, path),
-                    },
-                    element.sourceline or 0,
-                    path,
-                )
-            )
-        for element in self.element.iterfind("tag"):
-            path = "tag"
-            vocabulary = self.code(element, "vocabulary", "TagVocabulary", path, required=True)
-            if vocabulary not in TAG_CODELISTS:
-                self.not_kept(
-                    element,
-                    f"{path}[@vocabulary='{vocabulary}']",
-                    "not kept: only SDG goals and targets (vocabularies 2 and 3) are kept",
-                )
+    # Elements of attributes, read from the one description
+    def attribute_elements(self) -> None:
+        """Read every element of ``parts.ELEMENTS`` but the dates and texts (see their methods)."""
+        for described in ELEMENTS:
+            if described.path in ("activity-date", "description"):
                 continue
-            code = self.code(element, "code", TAG_CODELISTS[vocabulary], path, required=True)
-            tags.append(
-                Row({"vocabulary": vocabulary, "code": code}, element.sourceline or 0, path)
-            )
-        for element in self.element.iterfind("policy-marker"):
-            path = "policy-marker"
-            vocabulary = self.code(
+            if described.relation:
+                rows = []
+                for element in self.element.iterfind(described.path):
+                    fields = self.attribute_fields(element, described)
+                    if fields is not None:
+                        rows.append(Row(fields, element.sourceline or 0, described.path))
+                self.record.children[described.relation] = rows
+            else:
+                self.single_element(described)
+
+    def single_element(self, described: Element) -> None:
+        """Read an activity field held by one element; later ones are reported as not kept."""
+        value, seen = "", False
+        for element in self.element.iterfind(described.path):
+            if seen and self.vocabulary_kept(element, described):
+                self.not_kept(element, described.path, "not kept: only the first one is kept")
+                continue
+            fields = self.attribute_fields(element, described)
+            if fields is not None:
+                seen = True
+                value = fields[described.main.field]
+        self.record.fields[described.main.field] = value
+
+    @staticmethod
+    def vocabulary_kept(element: etree._Element, described: Element) -> bool:
+        """Say, without reporting anything, whether the element's vocabulary is one kept."""
+        declared = described.vocabulary
+        stated = attribute(element, "vocabulary") or (declared.default if declared else "")
+        return kept_vocabulary(described, stated)
+
+    def attribute_fields(self, element: etree._Element, described: Element) -> dict | None:
+        """Return the fields ``element`` holds as ``described``; None when it is not kept."""
+        path = described.path
+        fields: dict[str, object] = {}
+        vocabulary_attribute = described.vocabulary
+        if vocabulary_attribute is not None:
+            vocabulary = self.attribute_value(element, described, vocabulary_attribute)
+            if vocabulary_attribute.field:
+                fields[vocabulary_attribute.field] = vocabulary
+        else:
+            vocabulary = attribute(element, "vocabulary")
+        if (
+            described.only_vocabularies
+            and vocabulary
+            and (vocabulary not in described.only_vocabularies)
+        ):
+            note = described.only_note
+            self.not_kept(
                 element,
-                "vocabulary",
-                "PolicyMarkerVocabulary",
-                path,
-                default=POLICY_MARKER_VOCABULARY,
+                f"{path}[@vocabulary='{vocabulary}']",
+                f"not kept: only {note} are kept" if note else "",
             )
-            if vocabulary != POLICY_MARKER_VOCABULARY:
-                self.not_kept(
-                    element,
-                    f"{path}[@vocabulary='{vocabulary}']",
-                    "not kept: only OECD DAC policy markers (vocabulary 1) are kept",
-                )
+            return None
+        for described_attribute in described.attributes:
+            if described_attribute is vocabulary_attribute or not described_attribute.field:
                 continue
-            code = self.code(element, "code", "PolicyMarker", path, required=True)
-            significance = self.code(element, "significance", "PolicySignificance", path)
-            if not significance:
-                self.not_kept(element, path, "not kept: the marker has no significance")
-                continue
-            markers.append(
-                Row({"code": code, "significance": significance}, element.sourceline or 0, path)
-            )
-        self.record.children.update(
-            {"sectors": sectors, "sdg_tags": tags, "policy_markers": markers}
+            value = self.attribute_value(element, described, described_attribute, vocabulary)
+            if described_attribute.needed_because and not value:
+                self.not_kept(element, path, f"not kept: {described_attribute.needed_because}")
+                return None
+            fields[described_attribute.field] = value
+            if described_attribute.name == "code":
+                for name in described.not_kept:
+                    if attribute(element, name):
+                        self.not_kept(element, f"{path}/@{name}", "not kept: no place for it")
+        return fields
+
+    def attribute_value(
+        self,
+        element: etree._Element,
+        described: Element,
+        described_attribute: Attribute,
+        vocabulary: str = "",
+    ) -> object:
+        """Read one described attribute of ``element``: a percentage or a checked code."""
+        if described_attribute.kind == PERCENTAGE:
+            return self.percentage(element, described.path)
+        codelist = described_attribute.codelist
+        if codelist is None and described_attribute.name == "code":
+            codelist = described.vocabularies.get(vocabulary)
+        return self.code(
+            element,
+            described_attribute.name,
+            codelist,
+            described.path,
+            required=described_attribute.required,
+            default=described_attribute.default or described_attribute.value,
+            upper=described_attribute.upper,
         )
-        for tag, name, codelist in ACTIVITY_CODES:
-            elements = self.element.findall(tag)
-            value = ""
-            for element in elements:
-                vocabulary = attribute(element, "vocabulary")
-                if vocabulary and vocabulary != "1":
-                    self.not_kept(element, f"{tag}[@vocabulary='{vocabulary}']")
-                elif value:
-                    self.not_kept(element, tag, "not kept: only the first one is kept")
-                else:
-                    value = self.code(element, "code", codelist, tag, required=True)
-            self.record.fields[name] = value
 
     def budgets(self) -> None:
         rows = []

@@ -25,10 +25,7 @@ from opencoop.activities.models import (
     budget_amount_problem,
     transaction_amount_problem,
 )
-from opencoop.codelists import registry
-from opencoop.organisations.identifiers import identifier_problem
-
-from .writer import (
+from opencoop.activities.parts import (
     ACTIVITY_CODES,
     ACTIVITY_DATES,
     DAC_REGIONS,
@@ -36,6 +33,12 @@ from .writer import (
     REGION_CODELISTS,
     SECTOR_CODELISTS,
     TAG_CODELISTS,
+    codelist_of,
+)
+from opencoop.codelists import registry
+from opencoop.organisations.identifiers import identifier_problem
+
+from .writer import (
     beneficiaries_period,
     decimal_text,
     has_text,
@@ -276,7 +279,7 @@ def _participants(c: _Checker) -> None:
 
 def _status_and_dates(c: _Checker) -> None:
     activity = c.activity
-    c.code("ActivityStatus", activity.status, "activity-status")
+    c.code(codelist_of("activity-status"), activity.status, "activity-status")
     has_date = any(getattr(activity, field) for field, _ in ACTIVITY_DATES)
     if has_date and not (activity.planned_start or activity.actual_start):
         c.add("activity-date", N_("a planned or actual start date is required"))
@@ -332,10 +335,16 @@ def _geography(c: _Checker) -> None:
         path = f"recipient-region[@vocabulary='{vocabulary}']"
         _percentages(c, path, group, "regions", vocabulary)
     for country in countries:
-        c.code("Country", country.code, f"recipient-country[@code='{country.code}']")
+        c.code(
+            codelist_of("recipient-country"),
+            country.code,
+            f"recipient-country[@code='{country.code}']",
+        )
     for region in regions:
         path = f"recipient-region[@code='{region.code}']"
-        c.code("RegionVocabulary", region.vocabulary, f"{path}/@vocabulary")
+        c.code(
+            codelist_of("recipient-region", "vocabulary"), region.vocabulary, f"{path}/@vocabulary"
+        )
         if region.vocabulary in REGION_CODELISTS:
             c.code(REGION_CODELISTS[region.vocabulary], region.code, path)
     for position, location in enumerate(c.activity.locations.all(), start=1):
@@ -353,7 +362,7 @@ def _sectors(c: _Checker) -> None:
         by_vocabulary[sector.vocabulary].append(sector)
     for vocabulary, sectors in by_vocabulary.items():
         path = f"sector[@vocabulary='{vocabulary}']"
-        c.code("SectorVocabulary", vocabulary, f"{path}/@vocabulary")
+        c.code(codelist_of("sector", "vocabulary"), vocabulary, f"{path}/@vocabulary")
         _percentages(c, path, sectors, "sectors", vocabulary)
         if vocabulary in SECTOR_CODELISTS:
             for sector in sectors:
@@ -378,9 +387,9 @@ def _classifications(c: _Checker) -> None:
             c.code(TAG_CODELISTS[tag.vocabulary], tag.code, path)
     for marker in activity.policy_markers.all():
         path = f"policy-marker[@code='{marker.code}']"
-        c.code("PolicyMarker", marker.code, path)
+        c.code(codelist_of("policy-marker"), marker.code, path)
         c.required_code(
-            "PolicySignificance",
+            codelist_of("policy-marker", "significance"),
             marker.significance,
             f"{path}/@significance",
             N_("the significance is missing"),

@@ -1,9 +1,10 @@
-"""The IATI 2.03 mapping: which element each field becomes, written once, in schema order.
+"""Write IATI 2.03: an activity's elements in schema order, from the one description.
 
-Each ``*_element`` function builds (or appends to a parent) the lxml elements for one part of a
-record. What the public may see comes only from ``opencoop.activities.disclosure``. The
-constants say which element and code a field maps to; the rules and the import
-(``opencoop.iati.reader``) read them too, so each fact is written once.
+The elements of attributes (codes, dates, texts, countries, sectors…) are written generically
+from ``opencoop.activities.parts.ELEMENTS``; each ``*_element`` function builds the structured
+ones (locations, transactions, results…). What the public may see comes only from
+``opencoop.activities.disclosure``. The constants below are the structured elements' fixed codes;
+the rules and the import (``opencoop.iati.reader``) read them too, so each fact is written once.
 """
 
 from __future__ import annotations
@@ -30,41 +31,34 @@ from opencoop.activities.disclosure import (
     public_participants,
 )
 from opencoop.activities.models import Activity
+from opencoop.activities.parts import (
+    ACTIVITY_CODES,
+    CONTACT_VALUES,
+    DATE,
+    NARRATIVES,
+    PERCENTAGE,
+    Element,
+    elements,
+)
 from opencoop.codelists import registry
 from opencoop.core.multilingual import portal_languages
 
 if TYPE_CHECKING:
     from wagtail.documents.models import AbstractDocument
 
-    from opencoop.activities.models import (
-        Beneficiaries,
-        Budget,
-        RecipientCountry,
-        RecipientRegion,
-        Sector,
-        Transaction,
-    )
+    from opencoop.activities.models import Beneficiaries, Budget, Transaction
     from opencoop.core.models import AttachedDocument
     from opencoop.organisations.models import Organisation
 
 IATI_VERSION = "2.03"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 POINT_SRS_NAME = "http://www.opengis.net/def/crs/EPSG/0/4326"
+# The activity codes (collaboration-type…), written after the policy markers.
+ACTIVITY_CODE_ELEMENTS = tuple(path for path, _field, _codelist in ACTIVITY_CODES)
 
-# activity-date/@type (ActivityDateType) of each date field, in the order they are written.
-ACTIVITY_DATES = (
-    ("planned_start", "1"),
-    ("actual_start", "2"),
-    ("planned_end", "3"),
-    ("actual_end", "4"),
-)
-# description/@type (DescriptionType) of each text field.
-DESCRIPTIONS = (("description", "1"), ("objectives", "2"), ("target_groups", "3"))
 # related-activity/@type (RelatedActivityType).
 RELATED_PARENT = "1"
 RELATED_CHILD = "2"
-# policy-marker/@vocabulary (PolicyMarkerVocabulary): OECD DAC CRS.
-POLICY_MARKER_VOCABULARY = "1"
 # location/administrative/@vocabulary (GeographicVocabulary) for the country: ISO 3166-1 alpha-2.
 COUNTRY_GEOGRAPHIC_VOCABULARY = "A4"
 # Beneficiaries become one Output result (ResultType 1) counted in units (IndicatorMeasure 1).
@@ -74,28 +68,6 @@ BENEFICIARIES_TITLE = {"it": "Beneficiari", "en": "Beneficiaries"}
 SEX_DIMENSION = "sex"
 FEMALE = "female"
 MALE = "male"
-# Activity fields written as one element with @code, in schema order: element, field, codelist.
-ACTIVITY_CODES = (
-    ("collaboration-type", "collaboration_type", "CollaborationType"),
-    ("default-flow-type", "default_flow_type", "FlowType"),
-    ("default-finance-type", "default_finance_type", "FinanceType"),
-    ("default-aid-type", "default_aid_type", "AidType"),
-    ("default-tied-status", "default_tied_status", "TiedStatus"),
-)
-# contact-info children holding one plain value each: element, activity field.
-CONTACT_VALUES = (
-    ("telephone", "contact_telephone"),
-    ("email", "contact_email"),
-    ("website", "contact_website"),
-)
-# Codelist of the codes of each vocabulary; codes of other vocabularies are not checked.
-SECTOR_CODELISTS = {"1": "Sector", "2": "SectorCategory"}
-DAC_REGIONS = "1"
-REGION_CODELISTS = {DAC_REGIONS: "Region"}
-TAG_CODELISTS = {"2": "UNSDG-Goals", "3": "UNSDG-Targets"}
-# What IATI assumes when @vocabulary is absent: OECD DAC sectors (5-digit) and regions.
-DEFAULT_SECTOR_VOCABULARY = "1"
-DEFAULT_REGION_VOCABULARY = DAC_REGIONS
 # document-link/@format when nothing better is known: a web page.
 WEB_PAGE_FORMAT = "text/html"
 UNKNOWN_FORMAT = "application/octet-stream"
@@ -306,8 +278,7 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
     )
     title = sub(root, "title")
     narratives(title, activity.title, lang)
-    for field, code in DESCRIPTIONS:
-        text_element(root, "description", getattr(activity, field), lang, type=code)
+    attribute_elements(root, "description", activity, lang)
     for participant in public_participants(activity):
         organisation_element(
             root,
@@ -318,44 +289,14 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             lang=lang,
             role=participant.role,
         )
-    if activity.status:
-        sub(root, "activity-status", code=activity.status)
-    for field, code in ACTIVITY_DATES:
-        if getattr(activity, field):
-            sub(root, "activity-date", type=code, iso_date=getattr(activity, field).isoformat())
+    for path in ("activity-status", "activity-date"):
+        attribute_elements(root, path, activity, lang)
     contact_info_element(root, activity, lang)
-    for country in activity.recipient_countries.all():
-        sub(root, "recipient-country", code=country.code, percentage=percentage(country))
-    for region in activity.recipient_regions.all():
-        sub(
-            root,
-            "recipient-region",
-            code=region.code,
-            vocabulary=region.vocabulary,
-            percentage=percentage(region),
-        )
+    for path in ("recipient-country", "recipient-region"):
+        attribute_elements(root, path, activity, lang)
     location_elements(root, activity, lang)
-    for sector in activity.sectors.all():
-        sub(
-            root,
-            "sector",
-            vocabulary=sector.vocabulary,
-            code=sector.code,
-            percentage=percentage(sector),
-        )
-    for tag in activity.sdg_tags.all():
-        sub(root, "tag", vocabulary=tag.vocabulary, code=tag.code)
-    for marker in activity.policy_markers.all():
-        sub(
-            root,
-            "policy-marker",
-            vocabulary=POLICY_MARKER_VOCABULARY,
-            code=marker.code,
-            significance=marker.significance,
-        )
-    for tag, field, _codelist in ACTIVITY_CODES:
-        if getattr(activity, field):
-            sub(root, tag, code=getattr(activity, field))
+    for path in ("sector", "tag", "policy-marker", *ACTIVITY_CODE_ELEMENTS):
+        attribute_elements(root, path, activity, lang)
     for budget in activity.budgets.all():
         element = sub(root, "budget", type=budget.type, status=budget.status)
         period_elements(element, budget.period_start, budget.period_end)
@@ -373,9 +314,57 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
     return root
 
 
-def percentage(item: RecipientCountry | RecipientRegion | Sector) -> str | None:
-    """Return the item's percentage as IATI writes it, or None when not given."""
-    return decimal_text(item.percentage) if item.percentage is not None else None
+def attribute_value(attribute_kind: str, value: object) -> str | None:
+    """Write one field's value as an attribute (None when not given: the attribute is left out)."""
+    if value is None or value == "":
+        return None
+    if attribute_kind == PERCENTAGE:
+        return decimal_text(value)
+    if attribute_kind == DATE:
+        return value.isoformat()
+    return str(value)
+
+
+def attribute_element(
+    parent: etree._Element, element: Element, source: object, lang: str
+) -> etree._Element | None:
+    """Append ``element`` written from ``source`` (the activity or a part's row).
+
+    An element of the activity's own fields is left out when its main field (code, date, text)
+    is empty; a part's row is always written.
+    """
+    if not element.relation and not has_text_or_value(getattr(source, element.main.field)):
+        return None
+    attributes = {
+        attribute.name: attribute.value
+        or attribute_value(attribute.kind, getattr(source, attribute.field))
+        for attribute in element.attributes
+        if attribute.kind != NARRATIVES
+    }
+    written = etree.SubElement(
+        parent,
+        element.path,
+        {name: xml_text(value) for name, value in attributes.items() if value},
+    )
+    for attribute in element.attributes:
+        if attribute.kind == NARRATIVES:
+            narratives(written, getattr(source, attribute.field), lang)
+    return written
+
+
+def has_text_or_value(value: object) -> bool:
+    """Say whether a field holds something to write (a multilingual one: text in a language)."""
+    return has_text(value) if isinstance(value, dict) else bool(value)
+
+
+def attribute_elements(parent: etree._Element, path: str, activity: Activity, lang: str) -> None:
+    """Append every element written at ``path``: one per field, or one per row of its part."""
+    for element in elements(path):
+        if element.relation:
+            for row in getattr(activity, element.relation).all():
+                attribute_element(parent, element, row, lang)
+        else:
+            attribute_element(parent, element, activity, lang)
 
 
 def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:

@@ -24,9 +24,10 @@ from django.db.models import Prefetch, QuerySet
 
 from opencoop.activities.disclosure import public_activities, public_participants
 from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
+from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, TAG_CODELISTS
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
-from opencoop.iati.writer import DAC_REGIONS, TAG_CODELISTS, decimal_text
+from opencoop.iati.writer import decimal_text
 from opencoop.organisations.models import Organisation
 
 from .csvfiles import line_writer
@@ -39,7 +40,6 @@ HUNDRED = Decimal(100)
 COMMITMENTS = ("2",)
 DISBURSEMENTS = ("3", "4")
 IMPLEMENTING = "4"  # OrganisationRole
-DAC_SECTORS = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
 # An organisation identifier made from its DAC channel code (multilateral agencies).
 CHANNEL_IDENTIFIER_RE = re.compile(r"^XM-DAC-(\d{5,6})$")
 # PolicyMarker code → column, in the order of the OECD CRS reporting directives.

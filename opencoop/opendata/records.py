@@ -30,20 +30,8 @@ from opencoop.activities.disclosure import (
     public_parent,
     public_participants,
 )
-from opencoop.activities.models import (
-    Activity,
-    Budget,
-    DocumentLink,
-    Location,
-    ParticipatingOrg,
-    PolicyMarker,
-    RecipientCountry,
-    RecipientRegion,
-    Result,
-    SdgTag,
-    Sector,
-    Transaction,
-)
+from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
+from opencoop.activities.parts import PARTS, PERCENTAGE, codelist_for, element_of
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import (
     ORDERINGS,
@@ -126,21 +114,12 @@ def select_catalogue(
 # The children ``activity_data`` reads, each fetched for a whole batch of activities in one query
 # and handed to the activities as modelcluster's in-memory children: a tenth of the time
 # prefetch_related takes for them (it builds a queryset per activity and relation).
+# The summary parts; the detail adds the other parts the record shows (``Part.json``).
 CORE_CHILDREN: dict[str, Callable[[], QuerySet]] = {
-    "recipient_countries": RecipientCountry.objects.all,
-    "recipient_regions": RecipientRegion.objects.all,
-    "sectors": Sector.objects.all,
-    "sdg_tags": SdgTag.objects.all,
-    "participating_orgs": lambda: ParticipatingOrg.objects.select_related("organisation"),
-    "budgets": Budget.objects.all,
-    "results": Result.objects.all,  # read by iati_file_available
-    "transactions": Transaction.objects.all,
+    p.relation: p.queryset for p in PARTS if p.summary
 }
 DETAIL_CHILDREN: dict[str, Callable[[], QuerySet]] = {
-    "transactions": lambda: Transaction.objects.select_related("provider_org", "receiver_org"),
-    "locations": Location.objects.all,
-    "policy_markers": PolicyMarker.objects.all,
-    "documents": lambda: DocumentLink.objects.select_related("document"),
+    p.relation: p.queryset for p in PARTS if p.json and not p.summary
 }
 
 
@@ -234,8 +213,29 @@ def _organisation_ref(organisation: Organisation) -> dict:
     }
 
 
-def _sector_codelist(vocabulary: str) -> str | None:
-    return {"1": "Sector", "2": "SectorCategory"}.get(vocabulary)
+def _coded_items(activity: Activity, relation: str, lang: str) -> list[dict]:
+    """Return the rows of a part of coded items (countries, regions, sectors) as the record shows
+    them: the fields its IATI element declares under their JSON names, and the code's name.
+
+    The name is the label in the codelist of the row's vocabulary, else the code itself.
+    """
+    element = element_of(relation)
+    code = next(a for a in element.fields if a.name == "code")
+    shown = sorted(
+        (a for a in element.fields if a.json),
+        key=lambda a: {"vocabulary": 0, "code": 1}.get(a.name, 2),
+    )
+    items = []
+    for row in getattr(activity, relation).all():
+        item: dict[str, object] = {}
+        for attribute in shown:
+            value = getattr(row, attribute.field)
+            item[attribute.json] = _number(value) if attribute.kind == PERCENTAGE else value
+            if attribute is code:
+                codelist = code.codelist or codelist_for(relation, row.vocabulary)
+                item["name"] = _label(codelist, value, lang) if codelist else value
+        items.append(item)
+    return items
 
 
 def _total(items: list, activity: Activity) -> float | None:
@@ -271,43 +271,16 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
         "planned_end": activity.planned_end,
         "actual_end": activity.actual_end,
         "default_currency": activity.default_currency,
-        "recipient_countries": [
-            {
-                "code": country.code,
-                "name": _label("Country", country.code, lang),
-                "percentage": _number(country.percentage),
-            }
-            for country in activity.recipient_countries.all()
-        ],
-        "recipient_regions": [
-            {
-                "vocabulary": region.vocabulary,
-                "code": region.code,
-                "name": _label("Region", region.code, lang)
-                if region.vocabulary == "1"
-                else region.code,
-                "percentage": _number(region.percentage),
-            }
-            for region in activity.recipient_regions.all()
-        ],
-        "sectors": [
-            {
-                "vocabulary": sector.vocabulary,
-                "code": sector.code,
-                "name": _label(codelist, sector.code, lang)
-                if (codelist := _sector_codelist(sector.vocabulary))
-                else sector.code,
-                "percentage": _number(sector.percentage),
-            }
-            for sector in activity.sectors.all()
-        ],
+        "recipient_countries": _coded_items(activity, "recipient_countries", lang),
+        "recipient_regions": _coded_items(activity, "recipient_regions", lang),
+        "sectors": _coded_items(activity, "sectors", lang),
         "sdgs": [
             {
                 "kind": "goal" if tag.vocabulary == "2" else "target",
                 "code": tag.code,
-                "name": _label(
-                    "UNSDG-Goals" if tag.vocabulary == "2" else "UNSDG-Targets", tag.code, lang
-                ),
+                "name": _label(codelist, tag.code, lang)
+                if (codelist := codelist_for("sdg_tags", tag.vocabulary))
+                else tag.code,
             }
             for tag in activity.sdg_tags.all()
         ],

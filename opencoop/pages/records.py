@@ -16,7 +16,8 @@ from opencoop.activities.disclosure import (
     public_parent,
     public_participants,
 )
-from opencoop.activities.models import Activity, DocumentLink, ParticipatingOrg
+from opencoop.activities.models import Activity
+from opencoop.activities.parts import PARTS
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeDocument, InitiativePartner
 from opencoop.partnerships.models import Agreement, Partnership
@@ -71,23 +72,7 @@ KINDS: dict[str, RecordKind] = {
                 "children": public_children(activity),
             },
             page_related=("reporting_org", "parent"),
-            page_prefetch=(
-                Prefetch(
-                    "participating_orgs",
-                    queryset=ParticipatingOrg.objects.select_related("organisation"),
-                ),
-                _documents(DocumentLink),
-                "recipient_countries",
-                "recipient_regions",
-                "sectors",
-                "sdg_tags",
-                "locations",
-                "budgets",
-                "transactions",
-                "results",
-                "beneficiaries",
-                "children",
-            ),
+            page_prefetch=(*(p.prefetch() for p in PARTS if p.page), "children"),
         ),
         RecordKind(
             "initiatives",

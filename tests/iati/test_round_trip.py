@@ -1,0 +1,181 @@
+"""Each element and attribute the one description declares survives writer, reader and records.
+
+The cases come from ``opencoop.activities.parts``: adding a field there adds a case here. For
+each attribute of ``ELEMENTS``, an activity holds a value for the field; the IATI writer must put
+it at the declared path, the reader must read it back from there, and the activity's JSON record
+(and the catalogue download, where a column is declared) must show it under the declared name.
+For each part of ``PARTS`` (the structured ones included), an activity with every part is
+exported, deleted and imported again, and the part's content fields must come back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from lxml import etree
+
+from opencoop.activities.models import Activity
+from opencoop.activities.parts import (
+    DATE,
+    ELEMENTS,
+    NARRATIVES,
+    PARTS,
+    PERCENTAGE,
+    Attribute,
+    Element,
+    Part,
+)
+from opencoop.codelists import registry
+from opencoop.core.multilingual import text
+from opencoop.iati.export import activity_document, iter_activities_xml
+from opencoop.iati.importer import activity_state, import_activity_file
+from opencoop.iati.reader import ActivityFileReader
+from opencoop.iati.writer import activity_element
+from opencoop.opendata.downloads import COLUMN_KEYS, row_values
+from opencoop.opendata.records import Context, activity_data, load_public_data
+from tests.opendata.factories import make_activity, make_full_activity
+
+pytestmark = pytest.mark.django_db
+
+LANG = "it"
+BASE_URL = "https://opencoop.example.org/"
+TEXT = {"it": "Testo di prova del campo.", "en": "The field's test text."}
+
+
+def case_id(element: Element, attribute: Attribute) -> str:
+    fixed = "".join(f"[@{a.name}='{a.value}']" for a in element.attributes if a.value)
+    leaf = "narrative" if attribute.kind == NARRATIVES else f"@{attribute.name}"
+    return f"{element.path}{fixed}/{leaf}"
+
+
+CASES = [
+    pytest.param(element, attribute, id=case_id(element, attribute))
+    for element in ELEMENTS
+    for attribute in element.fields
+]
+
+
+def some_code(codelist: str, avoid: str = "") -> str:
+    """Return a code of ``codelist`` in use, other than ``avoid`` (the model's default)."""
+    codes = [code for code, item in registry.get(codelist).items.items() if not item.withdrawn]
+    return next(code for code in reversed(codes) if code != avoid)
+
+
+def sample_values(element: Element) -> dict[str, object]:
+    """Return a value for every field of ``element``, each valid where IATI has a codelist."""
+    values: dict[str, object] = {}
+    vocabulary = ""
+    if element.vocabularies:
+        # The last vocabulary of the table: not the default one where there are several.
+        vocabulary = list(element.vocabularies)[-1]
+    for attribute in element.fields:
+        if attribute.kind == DATE:
+            value: object = datetime.date(2024, 3, 15)
+        elif attribute.kind == PERCENTAGE:
+            value = Decimal("40.50")
+        elif attribute.kind == NARRATIVES:
+            value = TEXT
+        elif attribute.name == "vocabulary":
+            value = vocabulary
+        elif attribute.codelist is not None:
+            value = some_code(attribute.codelist, avoid=attribute.default)
+        else:
+            value = some_code(element.vocabularies[vocabulary])
+        values[attribute.field] = value
+    return values
+
+
+def build_activity(reporting_org, element: Element, values: dict[str, object]) -> Activity:
+    """Create a public activity holding ``values`` in the element's field or part."""
+    if element.relation:
+        activity = make_activity(reporting_org)
+        getattr(activity, element.relation).model.objects.create(activity=activity, **values)
+    else:
+        activity = make_activity(reporting_org, **values)
+    return Activity.objects.get(pk=activity.pk)
+
+
+def written_value(attribute: Attribute, value: object) -> object:
+    """Return ``value`` as the record's item shows it (numbers as floats, texts by language)."""
+    if attribute.kind == PERCENTAGE:
+        return float(value)
+    return value
+
+
+def json_value(data: dict, key: str) -> object:
+    for name in key.split("."):
+        data = data[name]
+    return data
+
+
+@pytest.mark.parametrize(("element", "attribute"), CASES)
+def test_writer_reader_and_record_agree(reporting_org, element, attribute):
+    values = sample_values(element)
+    value = values[attribute.field]
+    activity = build_activity(reporting_org, element, values)
+
+    xml = activity_element(activity, base_url="http://testserver/")
+    fixed = "".join(f"[@{a.name}='{a.value}']" for a in element.attributes if a.value)
+    written = xml.xpath(f"{element.path}{fixed}")
+    assert len(written) == 1, etree.tostring(xml, pretty_print=True).decode()
+    if attribute.kind == NARRATIVES:
+        narratives = {
+            n.get("{http://www.w3.org/XML/1998/namespace}lang"): n.text for n in written[0]
+        }
+        assert narratives == value
+    elif attribute.kind == DATE:
+        assert written[0].get(attribute.name) == value.isoformat()
+    elif attribute.kind == PERCENTAGE:
+        assert Decimal(written[0].get(attribute.name)) == value
+    else:
+        assert written[0].get(attribute.name) == value
+
+    reader = ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG)
+    (record,) = list(reader)
+    assert record.errors == []
+    if element.relation:
+        rows = record.children[element.relation]
+        assert [row.fields[attribute.field] for row in rows] == [value]
+    else:
+        assert record.fields[attribute.field] == value
+
+    if attribute.json or attribute.csv:
+        (loaded,) = load_public_data([activity])
+        data = activity_data(loaded, Context.for_language(LANG, "http://testserver"))
+        if attribute.json:
+            shown = json_value(data[element.json][0] if element.relation else data, attribute.json)
+            assert shown == written_value(attribute, value)
+        if attribute.csv:
+            cell = row_values(data, LANG)[COLUMN_KEYS.index(attribute.csv)]
+            assert cell == (text(value, LANG) if attribute.kind == NARRATIVES else value)
+
+
+def test_every_element_of_attributes_has_a_case():
+    paths = {param.id.split("/")[0].split("[")[0] for param in CASES}
+    assert paths == {element.path for element in ELEMENTS}
+    assert len(CASES) == sum(len(element.fields) for element in ELEMENTS)
+
+
+@pytest.mark.parametrize("part", [pytest.param(p, id=f"{p.element}:{p.relation}") for p in PARTS])
+def test_every_part_comes_back_from_its_own_file(reporting_org, part: Part):
+    activity = make_full_activity(reporting_org)
+    identifier = activity.iati_identifier
+    before = activity_state(activity, BASE_URL)[part.relation]
+    if part.relation == "documents":
+        # IATI needs an address: a document known only by its title is not written.
+        addressed = [document.href for document in activity.documents.all()]
+        before = [row for row, href in zip(before, addressed, strict=True) if href]
+    assert before, f"the full activity has no {part.relation}: nothing would be proven"
+    # The activity, its parent programme and its child: the file names them all.
+    family = Activity.objects.filter(iati_identifier__startswith=identifier)
+    data = b"".join(iter_activities_xml(family, base_url=BASE_URL))
+    family.delete()
+
+    report = import_activity_file(stream=BytesIO(data), base_url=BASE_URL)
+
+    assert report.ok, [str(issue) for issue in report.errors]
+    after = activity_state(Activity.objects.get(iati_identifier=identifier), BASE_URL)
+    assert after[part.relation] == before
