@@ -27,7 +27,7 @@ from opencoop.iati.export import (
 )
 from opencoop.iati.writer import IATI_VERSION, activity_element
 from opencoop.organisations.models import Organisation
-from tests.opendata.factories import make_full_activity
+from tests.factories import make_full_activity
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ from opencoop.iati.reader import ActivityFileReader
 from opencoop.iati.writer import activity_element
 from opencoop.opendata.downloads import COLUMN_KEYS, row_values
 from opencoop.opendata.records import Context, activity_data, load_public_data
-from tests.opendata.factories import make_activity, make_full_activity
+from tests.factories import make_activity, make_full_activity
 
 pytestmark = pytest.mark.django_db
 
