@@ -243,7 +243,5 @@ def test_other_records_and_language(client):
     italian = get_json(client, f"{API}/organisations/florence?lang=it")
     assert english["type"]["name"] == "Local Government"
     assert italian["type"]["name"] != english["type"]["name"]
-    assert english["iati_activities_url"].endswith(
-        "/opendata/iati/IT-CF-01307110484/activities.xml"
-    )
+    assert english["iati_activities_url"].endswith("/opendata/iati/IT-CF-01307110484/activities.xml")
     assert english == get_json(client, f"{API}/organisations?reporting=true&lang=en")["results"][0]

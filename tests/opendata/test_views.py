@@ -26,10 +26,7 @@ def test_urls():
         reverse("opendata:iati-organisation", args=[REPORTING_ORG_IDENTIFIER])
         == f"/opendata/iati/{REPORTING_ORG_IDENTIFIER}/organisation.xml"
     )
-    assert (
-        reverse("opendata:iati-activity", args=["IT-CF-1-A"])
-        == "/opendata/iati/activity/IT-CF-1-A.xml"
-    )
+    assert reverse("opendata:iati-activity", args=["IT-CF-1-A"]) == "/opendata/iati/activity/IT-CF-1-A.xml"
 
 
 def test_activities_file_streams_every_public_activity(reporting_org, client):
