@@ -237,8 +237,9 @@ def _write_batch(
         )
         report.revisions += len(created)
         _refresh_editorial_status([i.record for i in new], [i.record for i in existing], previous)
-    elif written:
-        model.objects.filter(among_ids("pk", [r.pk for r in written])).update(
+    elif rewritten:
+        # Their older revisions no longer hold what the rows hold.
+        model.objects.filter(among_ids("pk", [i.record.pk for i in rewritten])).update(
             latest_revision=None, live_revision=None
         )
     update_reference_index(written)
