@@ -225,7 +225,7 @@ def _write_batch(
         model.objects.filter(among_ids("pk", [i.record.pk for i in drafts_of_live])).update(
             has_unpublished_changes=True
         )
-    _write_parts(model, new + rewritten, replace=[i.record.pk for i in rewritten])
+    _write_parts(model, new + rewritten, replace={i.record.pk for i in rewritten})
     for item in items:
         # In memory, so that each revision and check is built without a query.
         for relation, rows in item.parts.items():
@@ -254,7 +254,7 @@ def _write_batch(
     report.changed += [item.record for item in existing]
 
 
-def _write_parts(model: type[models.Model], items: list[Item], *, replace: list[int]) -> None:
+def _write_parts(model: type[models.Model], items: list[Item], *, replace: set[int]) -> None:
     """Insert the items' parts, replacing the rows the records in ``replace`` had."""
     relations = {relation for item in items for relation in item.parts}
     for relation in sorted(relations):
