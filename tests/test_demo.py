@@ -47,6 +47,21 @@ def test_loading_twice_changes_nothing():
     assert before["activities"] >= 13 and before["plans"] == 5
 
 
+def test_demo_records_are_published_through_one_revision_holding_their_parts():
+    activities = Activity.objects.prefetch_related("participating_orgs", "sectors")
+    assert activities
+    for activity in activities:
+        assert activity.live and not activity.has_unpublished_changes
+        assert activity.live_revision_id == activity.latest_revision_id is not None
+        content = activity.live_revision.content
+        assert [p["organisation"] for p in content["participating_orgs"]] == [
+            p.organisation_id for p in activity.participating_orgs.all()
+        ]
+        assert len(content["sectors"]) == len(activity.sectors.all())
+    for plan in AnnualPlan.objects.all():
+        assert plan.live and plan.live_revision_id == plan.latest_revision_id is not None
+
+
 def test_florence_identifier_comes_from_the_fiscal_number():
     florence = Organisation.objects.get(identifier="IT-CF-01307110484")
     assert florence.is_reporting

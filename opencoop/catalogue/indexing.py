@@ -190,6 +190,18 @@ def build_query(q: str) -> SearchQuery | None:
     return parts[0] if len(parts) == 1 else Or(parts)
 
 
+# What an activity's search text reads besides its own row (``activity_search_text``): fetched
+# with it when activities are indexed in bulk.
+ACTIVITY_INDEX_PREFETCH = (
+    "recipient_countries",
+    "locations",
+    "sectors",
+    "sdg_tags",
+    "documents",
+    "participating_orgs__organisation",
+)
+
+
 def add_to_search_index(activities: list, *, backends=None) -> None:
     """Add activities (parts fetched or in memory) to the search index in one go per backend.
 

@@ -10,9 +10,9 @@ fall where they should on the map.
 The same seed gives the same data. Running again replaces what the previous run generated for
 the same authorities (their records and partners; their pages are updated in place).
 
-Activities and their parts are inserted in bulk: ``live`` is set directly and a published
-revision is written for each record only when asked (``revisions=True``), because creating
-100,000 revisions one by one takes a long time.
+Every record is written published through ``opencoop.core.writes``, in bulk; a revision (and
+its history entries) only when asked (``revisions=True``), because 100,000 revisions take time
+and space a benchmark does not need.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Locale, ReferenceIndex, Revision, Site
+from wagtail.models import Locale, ReferenceIndex, Site
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from opencoop.activities.models import (
@@ -48,7 +47,8 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.catalogue.indexing import add_to_search_index
+from opencoop.activities.parts import PARTS
+from opencoop.core.writes import Item, write_records
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner
 from opencoop.organisations.models import Organisation
@@ -588,7 +588,6 @@ class AuthorityGenerator:
         self.spec = spec
         self.rng = random.Random(f"{seed}-{spec.key}")
         self.activity_count = activities
-        self.now = timezone.now()
 
     # Organisations ---------------------------------------------------------------------------
     def organisations(
@@ -701,10 +700,6 @@ class AuthorityGenerator:
                 default_tied_status="5",
                 contact_organisation=self.spec.name,
                 hide_exact_locations=sensitive,
-                live=True,
-                has_unpublished_changes=False,
-                first_published_at=self.now,
-                last_published_at=self.now,
             )
             children: dict[str, list[models.Model]] = {}
             # Where: one country, sometimes two; now and then only a region.
@@ -916,21 +911,6 @@ class AuthorityGenerator:
 
 # --- Writing ------------------------------------------------------------------------------------
 
-CHILD_MODELS = {
-    "recipient_countries": RecipientCountry,
-    "recipient_regions": RecipientRegion,
-    "locations": Location,
-    "sectors": Sector,
-    "sdg_tags": SdgTag,
-    "policy_markers": PolicyMarker,
-    "participating_orgs": ParticipatingOrg,
-    "budgets": Budget,
-    "transactions": Transaction,
-    "results": Result,
-    "beneficiaries": Beneficiaries,
-    "documents": DocumentLink,
-}
-
 
 def _delete_previous(spec: AuthoritySpec, report: GenerationReport) -> None:
     """Remove what an earlier run generated for this authority (records and partners)."""
@@ -969,82 +949,22 @@ def _delete_previous(spec: AuthoritySpec, report: GenerationReport) -> None:
     report.deleting_seconds += time.perf_counter() - started
 
 
-def _publish_revisions(objects: list[models.Model]) -> int:
-    """Write one published revision per object, in bulk; return how many."""
-    if not objects:
-        return 0
-    model = type(objects[0])
-    content_type = ContentType.objects.get_for_model(model)
-    now = timezone.now()
-    revisions = Revision.objects.bulk_create(
-        [
-            Revision(
-                content_type=content_type,
-                base_content_type=content_type,
-                object_id=str(obj.pk),
-                created_at=now,
-                content=obj.serializable_data(),
-                object_str=str(obj)[:255],
-            )
-            for obj in objects
-        ],
+def _write_activities(
+    planned: list[PlannedActivity], report: GenerationReport, revisions: bool, index: bool
+) -> None:
+    write_records(
+        Activity,
+        [Item(p.activity, p.children) for p in planned],
+        publish=True,
+        revisions=revisions,
+        index=index,
         batch_size=BATCH,
     )
-    for obj, revision in zip(objects, revisions, strict=True):
-        obj.latest_revision = revision
-        obj.live_revision = revision
-    model.objects.bulk_update(objects, ["latest_revision", "live_revision"], batch_size=BATCH)
-    return len(revisions)
-
-
-def _index(activities: list[Activity]) -> None:
-    """Add activities to the search index (bulk inserts skip Django's save signals)."""
-    ids = [a.pk for a in activities]
-    for start in range(0, len(ids), BATCH):
-        batch = list(
-            Activity.objects.filter(pk__in=ids[start : start + BATCH])
-            .select_related("reporting_org", "partnership")
-            .prefetch_related(
-                "recipient_countries",
-                "locations",
-                "sectors",
-                "sdg_tags",
-                "documents",
-                "participating_orgs__organisation",
-            )
-        )
-        add_to_search_index(batch)
-
-
-def _write_activities(
-    planned: list[PlannedActivity], report: GenerationReport, revisions: bool
-) -> None:
-    activities = Activity.objects.bulk_create([p.activity for p in planned], batch_size=BATCH)
-    report.add("activities", len(activities))
-    for relation, model in CHILD_MODELS.items():
-        rows = []
-        for item in planned:
-            for order, child in enumerate(item.children.get(relation, [])):
-                child.activity = item.activity
-                child.sort_order = order
-                rows.append(child)
-        model.objects.bulk_create(rows, batch_size=BATCH)
-        report.add(relation, len(rows))
+    report.add("activities", len(planned))
+    for p in PARTS:
+        report.add(p.relation, sum(len(item.children.get(p.relation, [])) for item in planned))
     if revisions:
-        # Give each activity its parts in memory so its revision is written without queries.
-        for item in planned:
-            for relation in CHILD_MODELS:
-                setattr(item.activity, relation, item.children.get(relation, []))
-        report.add("revisions", _publish_revisions([p.activity for p in planned]))
-
-
-def _save_live(obj) -> None:
-    """Validate and save a record as published (its revision, if any, is written in bulk)."""
-    obj.live = True
-    obj.has_unpublished_changes = False
-    obj.first_published_at = obj.last_published_at = timezone.now()
-    obj.full_clean()
-    obj.save()
+        report.add("revisions", len(planned))
 
 
 def _write_plans(
@@ -1053,9 +973,10 @@ def _write_plans(
     rng: random.Random,
     report: GenerationReport,
     revisions: bool,
+    index: bool,
 ) -> None:
     """Write one annual plan per year: the activities it funds and a planned total above them."""
-    plans = []
+    plans: list[Item] = []
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         funded = [
             (p.activity, p.yearly[year])
@@ -1094,22 +1015,19 @@ def _write_plans(
                 date=datetime.date(year - 1, 12, 15),
             )
         ]
-        _save_live(plan)
-        PlanAllocation.objects.bulk_create(
-            [
-                PlanAllocation(plan=plan, activity=activity, amount=amount, sort_order=order)
-                for order, (activity, amount) in enumerate(funded)
-            ],
-            batch_size=BATCH,
+        allocations = [
+            PlanAllocation(activity=activity, amount=amount, sort_order=order)
+            for order, (activity, amount) in enumerate(funded)
+        ]
+        plans.append(
+            Item(plan, {"documents": list(plan.documents.all()), "allocations": allocations})
         )
-        # The allocations skipped the save signals: record what the plan refers to, once.
-        ReferenceIndex.create_or_update_for_object(plan)
-        plans.append(plan)
         report.add("plans", 1)
         report.add("plan_documents", 1)
         report.add("plan_allocations", len(funded))
+    write_records(AnnualPlan, plans, publish=True, revisions=revisions, index=index)
     if revisions:
-        report.add("revisions", _publish_revisions(plans))
+        report.add("revisions", len(plans))
 
 
 def _write_initiatives_and_exchanges(
@@ -1118,9 +1036,10 @@ def _write_initiatives_and_exchanges(
     rng: random.Random,
     report: GenerationReport,
     revisions: bool,
+    index: bool,
 ) -> None:
-    initiatives: list[Initiative] = []
-    exchanges: list[Exchange] = []
+    initiatives: list[Item] = []
+    exchanges: list[Item] = []
     festival = [
         (
             year,
@@ -1154,8 +1073,15 @@ def _write_initiatives_and_exchanges(
                 role={"it": "co-organizzatore", "en": "co-organiser"},
             )
         ]
-        _save_live(initiative)
-        initiatives.append(initiative)
+        initiatives.append(
+            Item(
+                initiative,
+                {
+                    "countries": list(initiative.countries.all()),
+                    "partners": list(initiative.partners.all()),
+                },
+            )
+        )
         report.add("initiatives", 1)
     for order, code in enumerate(("SN", "BF", "MZ", "AL", "BR")):
         year = FIRST_YEAR + 2 + order * 3
@@ -1175,11 +1101,12 @@ def _write_initiatives_and_exchanges(
             participants=rng.randint(8, 40),
             sort_order=order,
         )
-        _save_live(exchange)
-        exchanges.append(exchange)
+        exchanges.append(Item(exchange))
         report.add("exchanges", 1)
+    write_records(Initiative, initiatives, publish=True, revisions=revisions, index=index)
+    write_records(Exchange, exchanges, publish=True, revisions=revisions, index=index)
     if revisions:
-        report.add("revisions", _publish_revisions(initiatives) + _publish_revisions(exchanges))
+        report.add("revisions", len(initiatives) + len(exchanges))
 
 
 def _write_pages(authority: Organisation, spec: AuthoritySpec) -> None:
@@ -1306,14 +1233,14 @@ def generate(
             for item in generator.activities(authority, home, local):
                 planned.append(item)
                 if len(planned) % BATCH == 0:
-                    _write_activities(planned[-BATCH:], report, revisions)
+                    _write_activities(planned[-BATCH:], report, revisions, index)
             rest = len(planned) % BATCH
             if rest:
-                _write_activities(planned[-rest:], report, revisions)
-            _write_plans(authority, planned, generator.rng, report, revisions)
-            _write_initiatives_and_exchanges(authority, home, generator.rng, report, revisions)
-            if index:
-                _index([p.activity for p in planned])
+                _write_activities(planned[-rest:], report, revisions, index)
+            _write_plans(authority, planned, generator.rng, report, revisions, index)
+            _write_initiatives_and_exchanges(
+                authority, home, generator.rng, report, revisions, index
+            )
             if pages and (page_authorities is None or number < page_authorities):
                 _write_pages(authority, spec)
     _analyze()
@@ -1329,7 +1256,8 @@ def _analyze() -> None:
     """
     if connection.vendor != "postgresql":
         return
-    tables = [model._meta.db_table for model in (Activity, *CHILD_MODELS.values(), PlanAllocation)]
+    models_filled = (Activity, *(p.model for p in PARTS), PlanAllocation)
+    tables = [model._meta.db_table for model in models_filled]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f'ANALYZE "{table}"')

@@ -7,6 +7,7 @@ natural key and written (with a new published revision) only when its content di
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,21 +19,14 @@ from wagtail.models import Locale, Page, Site
 
 from opencoop.activities.models import (
     Activity,
-    DocumentLink,
-    Location,
-    ParticipatingOrg,
-    RecipientCountry,
-    SdgTag,
-    Sector,
 )
+from opencoop.activities.parts import part
 from opencoop.catalogue.models import CataloguePage, SearchPage
 from opencoop.core.models import PortalSettings
+from opencoop.core.writes import Item, write_records
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import (
     Initiative,
-    InitiativeCountry,
-    InitiativeDocument,
-    InitiativePartner,
 )
 from opencoop.opendata.models import OpenDataPage
 from opencoop.organisations.models import Organisation
@@ -44,7 +38,7 @@ from opencoop.pages.models import (
     StandardPage,
     SuggestionPage,
 )
-from opencoop.plans.models import AnnualPlan, PlanDocument
+from opencoop.plans.models import AnnualPlan
 
 logger = logging.getLogger(__name__)
 
@@ -78,27 +72,19 @@ def _set_fields(obj: models.Model, values: dict[str, Any]) -> bool:
     return changed
 
 
-def _children_state(manager, fields: list[str]) -> list[tuple]:
-    return [tuple(getattr(child, f) for f in fields) for child in manager.all()]
+def _replace_children(
+    obj, relation: str, rows: list[dict], fields: Sequence[str], parts: dict[str, list]
+) -> bool:
+    """Put in ``parts`` the rows ``obj.<relation>`` should hold; return whether they differ.
 
-
-def _replace_children(obj, relation: str, model, rows: list[dict], fields: list[str]) -> bool:
-    """Make ``obj.<relation>`` hold exactly ``rows``; return whether it changed."""
-    wanted = [tuple(row[f] for f in fields) for row in rows]
-    if _children_state(getattr(obj, relation), fields) == wanted:
-        return False
-    setattr(obj, relation, [model(**row) for row in rows])
-    return True
-
-
-def _publish(obj, is_new: bool, changed: bool, report: LoadReport, kind: str) -> None:
-    """Validate and publish ``obj`` through a revision when it is new or changed."""
-    if not (is_new or changed):
-        return
-    obj.full_clean()
-    obj.save()
-    obj.save_revision(log_action=False).publish(log_action=False)
-    report.count(kind, is_new)
+    Rows are compared on ``fields``; those that differ replace the record's when it is written.
+    """
+    model = obj._meta.get_field(relation).related_model
+    wanted = [model(**row) for row in rows]
+    parts[relation] = wanted
+    have = getattr(obj, relation).all() if obj.pk else []
+    state = [tuple(getattr(child, f) for f in fields) for child in have]
+    return state != [tuple(getattr(child, f) for f in fields) for child in wanted]
 
 
 class DemoLoader:
@@ -108,6 +94,20 @@ class DemoLoader:
         self.data = data
         self.report = report or LoadReport()
         self.orgs: dict[str, Organisation] = {}
+        # The new and changed records of the kind being loaded, written together.
+        self.pending: list[Item] = []
+
+    def _publish(self, obj, is_new: bool, changed: bool, kind: str, parts=None) -> None:
+        """Keep ``obj`` to be written published (``_write``) when it is new or changed."""
+        if is_new or changed:
+            self.pending.append(Item(obj, parts or {}, name=f"{kind} {obj.slug}"))
+            self.report.count(kind, is_new)
+
+    def _write(self, model) -> None:
+        """Write the records kept by ``_publish``, validated, in one batch of the write service."""
+        items, self.pending = self.pending, []
+        if items:
+            write_records(model, items, publish=True)
 
     def run(self) -> LoadReport:
         with transaction.atomic():
@@ -183,79 +183,54 @@ class DemoLoader:
                     "classified_by_editor": bool(item.get("classified_by_editor")),
                 },
             )
-            children = [
-                (
-                    "recipient_countries",
-                    RecipientCountry,
-                    ["code", "percentage"],
-                    [
-                        {"code": c["code"], "percentage": Decimal(str(c["percentage"]))}
-                        for c in item.get("recipient_countries", [])
-                    ],
-                ),
-                (
-                    "locations",
-                    Location,
-                    ["name", "country", "latitude", "longitude"],
-                    [
-                        {
-                            "name": loc["name"],
-                            "country": loc.get("country", ""),
-                            "latitude": Decimal(str(loc["lat"])) if "lat" in loc else None,
-                            "longitude": Decimal(str(loc["lon"])) if "lon" in loc else None,
-                        }
-                        for loc in item.get("locations", [])
-                    ],
-                ),
-                (
-                    "sectors",
-                    Sector,
-                    ["vocabulary", "code", "percentage"],
-                    [
-                        {
-                            "vocabulary": "1",
-                            "code": s["code"],
-                            "percentage": Decimal(str(s["percentage"])),
-                        }
-                        for s in item.get("sectors", [])
-                    ],
-                ),
-                (
-                    "sdg_tags",
-                    SdgTag,
-                    ["vocabulary", "code"],
-                    [{"vocabulary": "2", "code": str(goal)} for goal in item.get("sdgs", [])],
-                ),
-                (
-                    "participating_orgs",
-                    ParticipatingOrg,
-                    ["organisation_id", "role", "hide_name"],
-                    [
-                        {
-                            "organisation_id": self.orgs[p["org"]].pk,
-                            "role": p["role"],
-                            "hide_name": bool(p.get("hide_name")),
-                        }
-                        for p in item.get("participating_orgs", [])
-                    ],
-                ),
-                (
-                    "documents",
-                    DocumentLink,
-                    ["title", "category", "language"],
-                    [
-                        {
-                            "title": d["title"],
-                            "category": d.get("category", "A01"),
-                            "language": d.get("language", ""),
-                        }
-                        for d in item.get("documents", [])
-                    ],
-                ),
-            ]
-            for relation, model, fields, rows in children:
-                changed = _replace_children(activity, relation, model, rows, fields) or changed
-            _publish(activity, is_new, changed, self.report, "activity")
+            children = {
+                "recipient_countries": [
+                    {"code": c["code"], "percentage": Decimal(str(c["percentage"]))}
+                    for c in item.get("recipient_countries", [])
+                ],
+                "locations": [
+                    {
+                        "name": loc["name"],
+                        "country": loc.get("country", ""),
+                        "latitude": Decimal(str(loc["lat"])) if "lat" in loc else None,
+                        "longitude": Decimal(str(loc["lon"])) if "lon" in loc else None,
+                    }
+                    for loc in item.get("locations", [])
+                ],
+                "sectors": [
+                    {
+                        "vocabulary": "1",
+                        "code": s["code"],
+                        "percentage": Decimal(str(s["percentage"])),
+                    }
+                    for s in item.get("sectors", [])
+                ],
+                "sdg_tags": [
+                    {"vocabulary": "2", "code": str(goal)} for goal in item.get("sdgs", [])
+                ],
+                "participating_orgs": [
+                    {
+                        "organisation_id": self.orgs[p["org"]].pk,
+                        "role": p["role"],
+                        "hide_name": bool(p.get("hide_name")),
+                    }
+                    for p in item.get("participating_orgs", [])
+                ],
+                "documents": [
+                    {
+                        "title": d["title"],
+                        "category": d.get("category", "A01"),
+                        "language": d.get("language", ""),
+                    }
+                    for d in item.get("documents", [])
+                ],
+            }
+            parts: dict[str, list] = {}
+            for relation, rows in children.items():
+                fields = part(relation).content
+                changed = _replace_children(activity, relation, rows, fields, parts) or changed
+            self._publish(activity, is_new, changed, "activity", parts)
+        self._write(Activity)
 
     # Initiatives, exchanges, plans -----------------------------------------------------------
     def _record(self, model, lookup: dict) -> tuple[Any, bool]:
@@ -281,13 +256,11 @@ class DemoLoader:
             children = [
                 (
                     "countries",
-                    InitiativeCountry,
                     ["code"],
                     [{"code": code} for code in item.get("countries", [])],
                 ),
                 (
                     "partners",
-                    InitiativePartner,
                     ["organisation_id", "role"],
                     [
                         {"organisation_id": self.orgs[p["org"]].pk, "role": p.get("role", {})}
@@ -296,7 +269,6 @@ class DemoLoader:
                 ),
                 (
                     "documents",
-                    InitiativeDocument,
                     ["title", "category", "language"],
                     [
                         {
@@ -308,9 +280,11 @@ class DemoLoader:
                     ],
                 ),
             ]
-            for relation, model, fields, rows in children:
-                changed = _replace_children(obj, relation, model, rows, fields) or changed
-            _publish(obj, is_new, changed, self.report, "initiative")
+            parts: dict[str, list] = {}
+            for relation, fields, rows in children:
+                changed = _replace_children(obj, relation, rows, fields, parts) or changed
+            self._publish(obj, is_new, changed, "initiative", parts)
+        self._write(Initiative)
 
     def load_exchanges(self) -> None:
         for order, item in enumerate(self.data.get("exchanges", [])):
@@ -327,7 +301,8 @@ class DemoLoader:
                     "sort_order": order,
                 },
             )
-            _publish(obj, is_new, changed, self.report, "exchange")
+            self._publish(obj, is_new, changed, "exchange")
+        self._write(Exchange)
 
     def load_plans(self) -> None:
         for item in self.data.get("annual_plans", []):
@@ -341,24 +316,19 @@ class DemoLoader:
                 },
             )
             docs = [item["document"]] if item.get("document") else []
-            changed = (
-                _replace_children(
-                    obj,
-                    "documents",
-                    PlanDocument,
-                    [
-                        {
-                            "title": d["title"],
-                            "category": d.get("category", "A01"),
-                            "language": d.get("language", ""),
-                        }
-                        for d in docs
-                    ],
-                    ["title", "category", "language"],
-                )
-                or changed
-            )
-            _publish(obj, is_new, changed, self.report, "plan")
+            rows = [
+                {
+                    "title": d["title"],
+                    "category": d.get("category", "A01"),
+                    "language": d.get("language", ""),
+                }
+                for d in docs
+            ]
+            parts: dict[str, list] = {}
+            fields = ["title", "category", "language"]
+            changed = _replace_children(obj, "documents", rows, fields, parts) or changed
+            self._publish(obj, is_new, changed, "plan", parts)
+        self._write(AnnualPlan)
 
     # Pages -----------------------------------------------------------------------------------
     def _one_page(self, parent: Page, model, spec: dict, lang: str, key: str, **extra) -> Page:

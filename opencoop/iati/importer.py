@@ -9,29 +9,20 @@ dry run, which follows the very same path.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
-from django.db.models import OuterRef, Prefetch, Subquery
-from django.db.models.functions import Cast
-from django.test.utils import override_settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.text import slugify
-from modelsearch.backends import get_search_backends
-from modelsearch.conf import get_app_config
-from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
-from wagtail.signal_handlers import disable_reference_index_auto_update
+from wagtail.models import ReferenceIndex, Revision
 
 from opencoop.activities.models import (
     Activity,
     DocumentLink,
-    ParticipatingOrg,
 )
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
@@ -42,11 +33,8 @@ from opencoop.activities.parts import (
     part,
     prefetches,
 )
-from opencoop.catalogue.indexing import add_to_search_index
 from opencoop.core.multilingual import text
-from opencoop.core.queries import among_ids
-from opencoop.editorial.services import refresh_first_status
-from opencoop.operations.pagecache import content_changed
+from opencoop.core.writes import Item, write_records
 from opencoop.organisations.models import Organisation
 
 from .export import site_base_url
@@ -84,7 +72,6 @@ ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
 # Parts whose value date, when omitted, is written as another of their dates.
 IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
 MAX_ERRORS = 200
-INDEX_CHUNK = 500
 # Activities read before they are written: new ones go to the database in one bulk insert per
 # table, which is what makes a large file fast.
 BATCH = 500
@@ -154,15 +141,11 @@ def import_activity_file(
     identifier) only that organisation's activities are accepted. Nothing is written when the
     file has an error or when ``dry_run`` is set: the same work is done and rolled back.
 
-    ``index_at_end`` adds the activities to the search index once, in bulk, after the import
-    instead of at each save (several per activity). It pauses the index for the whole process,
-    so only a process of its own (the management command) may ask for it.
+    Activities are written through ``opencoop.core.writes``: the search index gets them once
+    per batch, after the commit, whatever ``index_at_end`` says (kept for its callers).
     """
     report = ImportReport(file_name=file_name, dry_run=dry_run, publish=publish)
-    pause = search_index_paused() if index_at_end else contextlib.nullcontext()
-    # Wagtail's reference index is updated at every save of an activity and of each of its parts
-    # (dozens per activity): it is brought up to date once per activity, at the end.
-    with pause, disable_reference_index_auto_update(), transaction.atomic():
+    with transaction.atomic():
         importer = _Importer(
             report=report,
             user=user,
@@ -176,180 +159,16 @@ def import_activity_file(
             transaction.set_rollback(True)
         else:
             report.applied = True
-    if report.applied:
-        # New activities were indexed as they were written (``write_new_activities``).
-        changed = Activity.objects.filter(
-            iati_identifier__in=[identifier for identifier, _parts in report.changed]
-        )
-        update_reference_index(changed)
-        if index_at_end:
-            index_activities(changed)
-            index_organisations(importer.organisations.created)
-        if report.created:
-            content_changed()  # bulk inserts send no signal: tell the page cache once
     return report
 
 
-# Search index ------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def search_index_paused() -> Iterator[None]:
-    """Turn off the search index's updates on save, for the whole process, while in the block."""
-    config = get_app_config()
-    paused = {
-        name: {**params, "AUTO_UPDATE": False}
-        for name, params in config.get_search_backend_config().items()
-    }
-    with override_settings(**{config.backend_setting_name: paused}):
-        yield
-
-
-INDEX_PREFETCH = (
-    "recipient_countries",
-    "locations",
-    "sectors",
-    "sdg_tags",
-    "documents",
-    Prefetch(
-        "participating_orgs", queryset=ParticipatingOrg.objects.select_related("organisation")
-    ),
-)
-
-
-def index_activities(activities: models.QuerySet[Activity]) -> None:
-    """Add ``activities`` to the search index in chunks, their parts fetched in bulk."""
-    ids = list(activities.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), INDEX_CHUNK):
-        chunk = list(
-            Activity.objects.filter(pk__in=ids[start : start + INDEX_CHUNK])
-            .select_related("reporting_org", "partnership")
-            .prefetch_related(*INDEX_PREFETCH)
-        )
-        add_to_search_index(chunk)
-
-
-def update_reference_index(activities: models.QuerySet[Activity]) -> None:
-    """Record in Wagtail's reference index what ``activities`` refer to (documents, images…)."""
-    ids = list(activities.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), INDEX_CHUNK):
-        with transaction.atomic():
-            for activity in Activity.objects.filter(pk__in=ids[start : start + INDEX_CHUNK]):
-                ReferenceIndex.create_or_update_for_object(activity)
-
-
-def index_organisations(organisations: list[Organisation]) -> None:
-    if organisations:
-        for backend in get_search_backends(with_auto_update=True):
-            backend.add_bulk(Organisation, organisations)
-
-
-# New activities, in bulk ------------------------------------------------------------------------
 @dataclass
-class NewActivity:
-    """A new activity built from its record, with its parts, not yet saved."""
+class BuiltActivity:
+    """An activity (new or changed) built from its record, with its parts, not yet written."""
 
     record: ActivityRecord
     activity: Activity
     parts: dict[str, list[models.Model]]
-
-
-def write_new_activities(new: list[NewActivity], *, user, publish: bool) -> None:
-    """Insert new activities, their parts, one revision each and their audit log entries.
-
-    What saving and publishing one by one would leave behind, in a few bulk inserts: the row
-    (live when ``publish``), its parts, a revision holding both (the live one when published), a
-    "created" entry in the history, and a "published" one. Signals are not sent: the caller
-    brings the search index, the reference index, the editorial status and the page cache up to
-    date once for the whole import (``after_bulk_import``).
-    """
-    now = timezone.now()
-    activities = [item.activity for item in new]
-    for activity in activities:
-        activity.live = publish
-        activity.has_unpublished_changes = not publish
-        if publish:
-            activity.first_published_at = activity.last_published_at = now
-    Activity.objects.bulk_create(activities)
-    for relation, model in ((p.relation, p.model) for p in PARTS):
-        rows = []
-        for item in new:
-            for instance in item.parts.get(relation, []):
-                instance.activity = item.activity
-                rows.append(instance)
-        model.objects.bulk_create(rows)
-    for item in new:
-        # In memory, so that each revision's content is built without a query.
-        for relation, instances in item.parts.items():
-            setattr(item.activity, relation, instances)
-    content_type = ContentType.objects.get_for_model(Activity)
-    revisions = Revision.objects.bulk_create(
-        Revision(
-            content_type=content_type,
-            base_content_type=content_type,
-            object_id=str(activity.pk),
-            created_at=now,
-            user=user,
-            content=activity.serializable_data(),
-            object_str=str(activity)[:255],
-        )
-        for activity in activities
-    )
-    entries = []
-    for activity, revision in zip(activities, revisions, strict=True):
-        activity.latest_revision = revision
-        if publish:
-            activity.live_revision = revision
-        for action in ("wagtail.create", "wagtail.publish") if publish else ("wagtail.create",):
-            entries.append(
-                ModelLogEntry(
-                    content_type=content_type,
-                    object_id=str(activity.pk),
-                    label=str(activity)[:255],
-                    action=action,
-                    timestamp=now,
-                    data={},
-                    user=user,
-                    revision=revision,
-                    content_changed=True,
-                )
-            )
-    # One statement (a bulk update writes a CASE of 500 branches per column): each new
-    # activity's only revision, found by its index on (content type, object id).
-    only_revision = Subquery(
-        Revision.objects.filter(
-            content_type=content_type, object_id=Cast(OuterRef("pk"), models.CharField())
-        ).values("pk")[:1]
-    )
-    Activity.objects.filter(among_ids("pk", [activity.pk for activity in activities])).update(
-        latest_revision=only_revision, **({"live_revision": only_revision} if publish else {})
-    )
-    ModelLogEntry.objects.bulk_create(entries)
-    # From the objects in memory, parts included: no need to read back what was just written.
-    add_to_reference_index(activities)
-    refresh_first_status(activities)
-    # Every backend: the command pauses the backends' updates on save while it runs.
-    add_to_search_index(activities, backends=get_search_backends())
-
-
-def add_to_reference_index(activities: list[Activity]) -> None:
-    """Record what new activities refer to (they have no entries yet to compare with)."""
-    content_type = ContentType.objects.get_for_model(Activity)
-    rows = []
-    for activity in activities:
-        references = set(ReferenceIndex._extract_references_from_object(activity))
-        rows += [
-            ReferenceIndex(
-                content_type=content_type,
-                base_content_type=content_type,
-                object_id=activity.pk,
-                to_content_type_id=to_content_type_id,
-                to_object_id=to_object_id,
-                model_path=model_path,
-                content_path=content_path,
-                content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
-            )
-            for to_content_type_id, to_object_id, model_path, content_path in references
-        ]
-    ReferenceIndex.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def link_in_place(child_pk: int, parent_pk: int) -> None:
@@ -574,7 +393,7 @@ class _Importer:
             self.flush()
 
     def flush(self) -> None:
-        """Write the records read since the last flush: updates one by one, new ones in bulk."""
+        """Write the records read since the last flush, new and changed, in bulk."""
         records, self.pending = self.pending, []
         if not records:
             return
@@ -586,10 +405,10 @@ class _Importer:
             .select_related("reporting_org")
             .prefetch_related(*prefetches())
         }
-        new: list[NewActivity] = []
+        built: list[BuiltActivity] = []
         for record in records:
             try:
-                built = self.write(record, existing.get(record.identifier))
+                item = self.write(record, existing.get(record.identifier))
             except _RecordError as exc:
                 self.add(exc.issues)
             except DatabaseError as exc:
@@ -604,15 +423,23 @@ class _Importer:
                 )
                 raise _Stop from exc
             else:
-                if built is not None:
-                    new.append(built)
-        if not new or self.report.errors:
+                if item is not None:
+                    built.append(item)
+        if not built or self.report.errors:
             return  # nothing of a refused file is kept: no need to write what will be undone
+        created = [item for item in built if item.activity.pk is None]
         try:
             with transaction.atomic():
-                write_new_activities(new, user=self.user, publish=self.publish)
+                # Each record was checked as it was read, its problems tied to its line.
+                write_records(
+                    Activity,
+                    [Item(item.activity, item.parts) for item in built],
+                    publish=self.publish,
+                    user=self.user,
+                    validate=False,
+                )
         except DatabaseError as exc:
-            first, last = new[0].record, new[-1].record
+            first, last = built[0].record, built[-1].record
             self.add(
                 [
                     Issue(
@@ -624,7 +451,7 @@ class _Importer:
                 ]
             )
             raise _Stop from exc
-        self.bulk_created.update(built.activity.pk for built in new)
+        self.bulk_created.update(item.activity.pk for item in created)
 
     def reporting_organisation(self, record: ActivityRecord) -> Organisation:
         org_record = record.reporting_org
@@ -643,8 +470,8 @@ class _Importer:
             )
         return self.organisations.get(org_record, record.identifier, reporting=True)
 
-    def write(self, record: ActivityRecord, existing: Activity | None) -> NewActivity | None:
-        """Update ``existing`` from the record (one revision), or build the new activity."""
+    def write(self, record: ActivityRecord, existing: Activity | None) -> BuiltActivity | None:
+        """Build the new activity, or ``existing`` as the record changes it (None: unchanged)."""
         organisation = self.reporting_organisation(record)
         if existing is not None and existing.reporting_org_id != organisation.pk:
             raise _RecordError(
@@ -672,10 +499,9 @@ class _Importer:
             return None
         self.validate(activity, record, parts)
         self.report.changed.append((record.identifier, changed_parts(before, after)))
-        self.save(activity)
-        return None
+        return BuiltActivity(record, activity, parts)
 
-    def build(self, record: ActivityRecord, organisation: Organisation) -> NewActivity:
+    def build(self, record: ActivityRecord, organisation: Organisation) -> BuiltActivity:
         """Build a new activity and its parts in memory, checked; ``flush`` writes them."""
         activity = Activity(iati_identifier=record.identifier, reporting_org=organisation)
         self.set_fields(activity, record)
@@ -689,13 +515,14 @@ class _Importer:
             self.slugs_of(organisation).__contains__,
         )
         self.report.created.append(record.identifier)
-        return NewActivity(record, activity, parts)
+        return BuiltActivity(record, activity, parts)
 
     def save(self, activity: Activity) -> None:
-        """Record a revision with the user; publish it when allowed."""
-        revision = activity.save_revision(user=self.user, clean=False, log_action=True)
-        if self.publish:
-            revision.publish(user=self.user, skip_permission_checks=True)
+        """Write a new version of ``activity`` with the parts it holds (published when allowed)."""
+        parts = {p.relation: list(getattr(activity, p.relation).all()) for p in PARTS}
+        write_records(
+            Activity, [Item(activity, parts)], publish=self.publish, user=self.user, validate=False
+        )
 
     def slugs_of(self, organisation: Organisation) -> set[str]:
         """Return the slugs the organisation's activities hold (read once per import)."""

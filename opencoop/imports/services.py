@@ -26,7 +26,9 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
+from opencoop.activities.parts import PARTS
 from opencoop.core.multilingual import MultilingualField
+from opencoop.core.writes import Item, WriteRefused, write_records
 from opencoop.editorial.quality import publication_problems
 from opencoop.editorial.services import submit_for_review, unique_slug
 from opencoop.organisations.models import Organisation
@@ -425,18 +427,33 @@ class ImportRefused(Exception):
         self.plan = plan
 
 
-def _save(item: ActivityPlan, user, outcome: str) -> None:
-    activity = item.activity
-    if not activity.live:
-        # A record never published keeps its draft in its own row, as Wagtail's editor does.
-        activity.save()
-    revision = activity.save_revision(
-        user=user, log_action="wagtail.create" if item.is_new else True
-    )
-    if outcome == ImportRun.PUBLISH:
-        revision.publish(user=user)
-    elif outcome == ImportRun.REVIEW:
-        submit_for_review(record=Activity.objects.get(pk=activity.pk), user=user)
+def _write(plan: ImportPlan, user, outcome: str) -> None:
+    """Write the plan's new and changed activities in one batch, then start their reviews."""
+    changed = [item for item in plan.activities if item.changed]
+    items = [
+        Item(
+            item.activity,
+            {p.relation: list(getattr(item.activity, p.relation).all()) for p in PARTS},
+            name=item.identifier,
+        )
+        for item in changed
+    ]
+    try:
+        write_records(Activity, items, publish=outcome == ImportRun.PUBLISH, user=user)
+    except WriteRefused as refused:
+        by_identifier = {item.identifier: item for item in changed}
+        for problem in refused.problems:
+            where = _where(
+                by_identifier[problem.record],
+                problem.part or problem.field,
+                problem.row,
+                problem.field,
+            )
+            plan.error(*where, problem.message)
+        raise ImportRefused(plan) from refused
+    if outcome == ImportRun.REVIEW:
+        for activity in Activity.objects.filter(pk__in=[item.activity.pk for item in changed]):
+            submit_for_review(record=activity, user=user)
 
 
 def apply_import(*, run: ImportRun, user, dry_run: bool = False) -> ImportPlan:
@@ -457,9 +474,7 @@ def apply_import(*, run: ImportRun, user, dry_run: bool = False) -> ImportPlan:
             plan = plan_import(rows=rows, reporting_org=run.reporting_org, outcome=run.outcome)
             if plan.errors:
                 raise ImportRefused(plan)
-            for item in plan.activities:
-                if item.changed:
-                    _save(item, user, run.outcome)
+            _write(plan, user, run.outcome)
             if dry_run:
                 transaction.set_rollback(True)
     except ImportRefused as refused:

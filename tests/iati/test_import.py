@@ -331,8 +331,11 @@ def test_the_portal_keeps_what_a_public_file_cannot_show(reporting_org, tmp_path
     assert SdgTag.objects.filter(activity=full).count() == 2
 
 
-def test_the_command_indexes_each_imported_activity_once_at_the_end():
-    run_import(DATA / "foreign-2.02.xml")
+def test_the_command_indexes_each_imported_activity_once_committed(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(DATA / "foreign-2.02.xml")
     activity = Activity.objects.get(iati_identifier="XI-EXAMPLE-NGO2-A")
     found = get_search_backend().search("Schools", Activity.objects.all())
     assert activity in list(found)

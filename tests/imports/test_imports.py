@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
+from wagtail.models import ModelLogEntry, Revision
 
 from opencoop.activities.models import Activity
 from opencoop.imports.mapping import COLUMNS, SHEETS
@@ -294,6 +295,22 @@ def test_publishing_an_import_makes_the_records_live(login_admin, authority):
     login_admin.post(reverse("imports:detail", args=[run.pk]))
     record = Activity.objects.get(iati_identifier=f"{authority.identifier}-CLINIC")
     assert record.live and record.title["en"] == "Schools in Bobo-Dioulasso"
+
+
+def test_a_published_import_leaves_one_revision_and_its_history_per_activity(
+    login_admin, authority
+):
+    run, _page = upload(login_admin, authority, [xlsx(good_workbook("WATER"))], ImportRun.PUBLISH)
+    login_admin.post(reverse("imports:detail", args=[run.pk]))
+    record = Activity.objects.get(iati_identifier=f"{authority.identifier}-WATER")
+    assert record.live and record.live_revision_id == record.latest_revision_id
+    assert (
+        Revision.objects.filter(object_id=str(record.pk), content_type__model="activity").count()
+        == 1
+    )
+    assert [b["value"] for b in record.latest_revision.content["budgets"]] == ["30000", "25000.50"]
+    actions = ModelLogEntry.objects.filter(object_id=str(record.pk), content_type__model="activity")
+    assert sorted(actions.values_list("action", flat=True)) == ["wagtail.create", "wagtail.publish"]
 
 
 def test_only_administrators_import(client, editor):

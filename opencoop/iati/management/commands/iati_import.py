@@ -114,7 +114,6 @@ class Command(BaseCommand):
                 publish=not options["drafts"],
                 base_url=options["base_url"],
                 progress=bar,
-                index_at_end=True,  # a process of its own: the index may pause
             )
         finally:
             stream.close()

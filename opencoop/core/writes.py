@@ -1,0 +1,426 @@
+"""Write many editorial records at once: validated, in bulk, with revisions, published or not.
+
+The one write path of the IATI import, the spreadsheet import, the demo loader and the generator.
+Saving and publishing records one by one costs dozens of queries and signals each (the row, every
+part, the revision, the publication, the log, the reference and search indexes, the page cache);
+``write_records`` leaves the same rows behind in a few statements per batch. The admin's
+single-record save keeps Wagtail's own path.
+
+What a write leaves behind, as Wagtail's save and publish would: the record's row and its parts
+(replacing the parts it had), one revision holding both, the publication state (``live``,
+``has_unpublished_changes``, first and last publication, latest and live revision), the history
+entries, the editorial status (translation states and publication check), Wagtail's reference
+index, and, once the transaction commits, the search index and the page cache. A draft of a
+published record is kept in its revision only: the public row stays as it was.
+
+Not handled: scheduled publication (``go_live_at`` in the future) and workflows, which the
+callers start themselves on the records returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Cast
+from django.utils import timezone, translation
+from modelsearch.backends import get_search_backends
+from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
+from opencoop.core.queries import among_ids
+
+BATCH = 500
+# Fields a write sets itself: the revision pointers come from the revisions it creates.
+REVISION_POINTERS = ("latest_revision", "live_revision")
+
+
+@dataclass
+class Item:
+    """One record to write, new (no primary key) or changed, with the parts it now has.
+
+    ``parts`` maps a child relation (``"budgets"``) to every row it holds from now on; a
+    relation left out keeps its rows. ``name`` is how messages name the record (a line of a
+    file, a project code); its ``str()`` otherwise.
+    """
+
+    record: models.Model
+    parts: dict[str, list[models.Model]] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a record cannot be written: which record, which part and row, which field."""
+
+    record: str
+    field: str
+    message: str
+    part: str = ""
+    row: int | None = None  # 1-based position among the part's rows
+
+    def __str__(self) -> str:
+        where = f"{self.part} row {self.row}, " if self.part else ""
+        return f"{self.record}: {where}{self.field or 'record'}: {self.message}"
+
+
+class WriteRefused(Exception):
+    """Some records do not validate; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems[:10])))
+        self.problems = problems
+
+
+@dataclass
+class WriteReport:
+    """The records written (as objects holding their new primary keys and revisions)."""
+
+    created: list[models.Model] = field(default_factory=list)
+    changed: list[models.Model] = field(default_factory=list)
+    revisions: int = 0
+
+
+# Entry point -------------------------------------------------------------------------------------
+def write_records(
+    model: type[models.Model],
+    items: Sequence[Item],
+    *,
+    publish: bool,
+    user=None,
+    validate: bool = True,
+    clean: bool = True,
+    revisions: bool = True,
+    index: bool = True,
+    batch_size: int = BATCH,
+) -> WriteReport:
+    """Validate ``items`` of ``model``, then write them all in one transaction, or nothing.
+
+    ``publish`` makes the new content live; otherwise it is a draft revision. ``validate``
+    checks every field of the records and of their parts (foreign keys are left to the
+    database: checking them costs a query each) and, with ``clean``, the models' cross-field
+    rules; any problem raises ``WriteRefused`` naming the record, part, row and field before
+    anything is written. ``revisions=False`` writes live rows with no revision or history (the
+    generator's benchmark data). ``index=False`` leaves the search index to the caller.
+    """
+    items = list(items)
+    if validate:
+        problems = validation_problems(model, items, clean=clean)
+        if problems:
+            raise WriteRefused(problems)
+    report = WriteReport()
+    with transaction.atomic(), disable_reference_index_auto_update():
+        for start in range(0, len(items), batch_size):
+            _write_batch(
+                model,
+                items[start : start + batch_size],
+                report,
+                publish=publish,
+                user=user,
+                revisions=revisions,
+                index=index,
+            )
+    return report
+
+
+# Validation --------------------------------------------------------------------------------------
+def validation_problems(
+    model: type[models.Model], items: Iterable[Item], *, clean: bool = True
+) -> list[Problem]:
+    """Return what stops ``items`` from being written (field checks, and model rules if ``clean``)."""
+    problems: list[Problem] = []
+    with translation.override("en"):
+        for position, item in enumerate(items, start=1):
+            name = item.name or str(item.record) or f"record {position}"
+            problems += _check(item.record, name, "", None, clean)
+            for relation, rows in item.parts.items():
+                may_be_blank = _may_be_blank(model, relation)
+                for number, row in enumerate(rows, start=1):
+                    skip = [n for n in may_be_blank if getattr(row, n) in ("", None)]
+                    problems += _check(row, name, relation, number, clean, skip)
+    return problems
+
+
+def _may_be_blank(model: type[models.Model], relation: str) -> frozenset[str]:
+    from opencoop.activities.models import Activity
+    from opencoop.activities.parts import BY_RELATION
+
+    if model is Activity and relation in BY_RELATION:
+        return BY_RELATION[relation].may_be_blank
+    return frozenset()
+
+
+def _check(
+    instance: models.Model,
+    name: str,
+    part: str,
+    row: int | None,
+    clean: bool,
+    skip: Sequence[str] = (),
+) -> list[Problem]:
+    exclude = [*skip, *(f.name for f in instance._meta.fields if f.is_relation)]
+    problems = []
+    checks = [lambda: instance.clean_fields(exclude=exclude)]
+    if clean:
+        checks.append(instance.clean)
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                label = "" if field_name == "__all__" else field_name
+                problems += [Problem(name, label, m, part, row) for m in messages]
+    return problems
+
+
+# Writing -----------------------------------------------------------------------------------------
+def _relation(model: type[models.Model], relation: str) -> tuple[type[models.Model], str]:
+    """Return the model of a child relation and the name of its key to the parent."""
+    rel = model._meta.get_field(relation)
+    return rel.related_model, rel.field.name
+
+
+def _content_fields(model: type[models.Model]) -> list[str]:
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in REVISION_POINTERS
+    ]
+
+
+def _write_batch(
+    model: type[models.Model],
+    items: list[Item],
+    report: WriteReport,
+    *,
+    publish: bool,
+    user,
+    revisions: bool,
+    index: bool,
+) -> None:
+    now = timezone.now()
+    new = [item for item in items if item.record.pk is None]
+    existing = [item for item in items if item.record.pk is not None]
+    previous = _previous_versions([item.record for item in existing]) if revisions else {}
+    # A draft of a published record lives in its revision: the public row keeps its content.
+    drafts_of_live = [i for i in existing if not publish and i.record.live]
+    rewritten = [i for i in existing if publish or not i.record.live]
+    for item in items:
+        record = item.record
+        if publish:
+            record.live, record.has_unpublished_changes = True, False
+            record.first_published_at = record.first_published_at or now
+            record.last_published_at = now
+        else:
+            record.live = False if record.pk is None else record.live
+            record.has_unpublished_changes = True
+    model.objects.bulk_create([item.record for item in new])
+    if rewritten:
+        model.objects.bulk_update([i.record for i in rewritten], _content_fields(model))
+    if drafts_of_live:
+        model.objects.filter(among_ids("pk", [i.record.pk for i in drafts_of_live])).update(
+            has_unpublished_changes=True
+        )
+    _write_parts(model, new + rewritten, replace={i.record.pk for i in rewritten})
+    for item in items:
+        # In memory, so that each revision and check is built without a query.
+        for relation, rows in item.parts.items():
+            setattr(item.record, relation, rows)
+    written = [item.record for item in new + rewritten]
+    if revisions:
+        created = _write_revisions(
+            model, items, new={id(i.record) for i in new}, publish=publish, user=user, now=now
+        )
+        report.revisions += len(created)
+        _refresh_editorial_status([i.record for i in new], [i.record for i in existing], previous)
+    elif rewritten:
+        # Their older revisions no longer hold what the rows hold.
+        model.objects.filter(among_ids("pk", [i.record.pk for i in rewritten])).update(
+            latest_revision=None, live_revision=None
+        )
+    update_reference_index(written)
+    if written:
+        from opencoop.operations.pagecache import content_changed
+
+        content_changed()  # bulk writes send no signal: tell the page cache once per batch
+    if index and written:
+        pks = [record.pk for record in written]
+        transaction.on_commit(lambda: index_records(model, pks))
+    report.created += [item.record for item in new]
+    report.changed += [item.record for item in existing]
+
+
+def _write_parts(model: type[models.Model], items: list[Item], *, replace: set[int]) -> None:
+    """Insert the items' parts, replacing the rows the records in ``replace`` had."""
+    relations = {relation for item in items for relation in item.parts}
+    for relation in sorted(relations):
+        child_model, key = _relation(model, relation)
+        owners = [i.record.pk for i in items if relation in i.parts and i.record.pk in replace]
+        if owners:
+            child_model.objects.filter(among_ids(f"{key}_id", owners)).delete()
+        rows = []
+        order_field = getattr(child_model, "sort_order_field", None)
+        for item in items:
+            for position, row in enumerate(item.parts.get(relation, [])):
+                setattr(row, key, item.record)
+                row.pk = None
+                if order_field and getattr(row, order_field) is None:
+                    setattr(row, order_field, position)
+                rows.append(row)
+        child_model.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _previous_versions(records: list[models.Model]) -> dict[int, models.Model]:
+    """Return each record's latest version before this write, by primary key (one query)."""
+    ids = [r.latest_revision_id for r in records if getattr(r, "latest_revision_id", None)]
+    return {
+        int(revision.object_id): revision.as_object()
+        for revision in Revision.objects.filter(pk__in=ids)
+    }
+
+
+def _write_revisions(
+    model: type[models.Model], items: list[Item], *, new: set[int], publish: bool, user, now
+) -> list[Revision]:
+    """Create one revision per record, point the records at it and record the history.
+
+    ``new`` holds the ``id()`` of the records created by this write (their history starts).
+    """
+    records = [item.record for item in items]
+    content_type = ContentType.objects.get_for_model(model)
+    base_content_type = records[0].get_base_content_type()
+    created = Revision.objects.bulk_create(
+        Revision(
+            content_type=content_type,
+            base_content_type=base_content_type,
+            object_id=str(record.pk),
+            created_at=now,
+            user=user,
+            content=record.serializable_data(),
+            object_str=str(record)[:255],
+        )
+        for record in records
+    )
+    entries = []
+    for record, revision in zip(records, created, strict=True):
+        is_new = id(record) in new
+        record.latest_revision = revision
+        if publish:
+            record.live_revision = revision
+        actions = ["wagtail.create" if is_new else "wagtail.edit"]
+        entries += [
+            ModelLogEntry(
+                content_type=content_type,
+                object_id=str(record.pk),
+                label=str(record)[:255],
+                action=action,
+                timestamp=now,
+                data={},
+                user=user,
+                revision=revision,
+                content_changed=True,
+            )
+            for action in (*actions, *(["wagtail.publish"] if publish else []))
+        ]
+    # One statement (a bulk update would write a CASE of 500 branches per column): each
+    # record's newest revision, the one just created, found by its index on the object.
+    newest = Subquery(
+        Revision.objects.filter(
+            content_type=content_type, object_id=Cast(OuterRef("pk"), models.CharField())
+        )
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    model.objects.filter(among_ids("pk", [r.pk for r in records])).update(
+        latest_revision=newest, **({"live_revision": newest} if publish else {})
+    )
+    ModelLogEntry.objects.bulk_create(entries)
+    return created
+
+
+def _refresh_editorial_status(
+    new: list[models.Model], existing: list[models.Model], previous: dict[int, models.Model]
+) -> None:
+    """Store translation states and publication checks, as saving a revision would."""
+    from opencoop.editorial.scope import is_record_model
+    from opencoop.editorial.services import refresh_first_status, refresh_record_status
+
+    records = new + existing
+    if not records or not is_record_model(type(records[0])):
+        return
+    refresh_first_status(new)
+    for record in existing:
+        refresh_record_status(record=record, previous=previous.get(record.pk))
+
+
+# Indexes -----------------------------------------------------------------------------------------
+def update_reference_index(records: list[models.Model]) -> None:
+    """Bring Wagtail's reference index up to date for ``records`` in two statements."""
+    if not records or not ReferenceIndex.model_is_indexable(type(records[0])):
+        return
+    model = type(records[0])
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    base_content_type = records[0].get_base_content_type()
+    ReferenceIndex.objects.filter(
+        base_content_type=base_content_type, object_id__in=[str(r.pk) for r in records]
+    ).delete()
+    rows = [
+        ReferenceIndex(
+            content_type=content_type,
+            base_content_type=base_content_type,
+            object_id=record.pk,
+            to_content_type_id=to_content_type_id,
+            to_object_id=to_object_id,
+            model_path=model_path,
+            content_path=content_path,
+            content_path_hash=content_path_hash,
+        )
+        for record in records
+        for to_content_type_id, to_object_id, model_path, content_path, content_path_hash in (
+            references_of(record)
+        )
+    ]
+    ReferenceIndex.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+
+
+def references_of(record: models.Model) -> set[tuple]:
+    """Return what ``record`` refers to, as rows of Wagtail's reference index would hold it.
+
+    Wagtail's public ``ReferenceIndex.create_or_update_for_object`` reads and writes the index
+    object by object (three queries each); a batch of records needs only the references, which
+    Wagtail extracts in a private method. This is the one place that calls it, and
+    ``tests/core/test_writes.py`` compares its result with the public method's rows, so that a
+    change in Wagtail fails a test instead of the index. The hash of each content path is Wagtail's
+    (``_get_content_path_hash``) for the same reason.
+    """
+    return {
+        (*reference, ReferenceIndex._get_content_path_hash(reference[3]))
+        for reference in ReferenceIndex._extract_references_from_object(record)
+    }
+
+
+def index_records(model: type[models.Model], pks: list[int]) -> None:
+    """Add the records to the search index, read back in chunks with what the index reads."""
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue.indexing import ACTIVITY_INDEX_PREFETCH, add_to_search_index
+
+    backends = list(get_search_backends(with_auto_update=True))
+    if not backends or not hasattr(model, "search_fields"):
+        return
+    for start in range(0, len(pks), BATCH):
+        queryset = model.objects.filter(among_ids("pk", pks[start : start + BATCH]))
+        if model is Activity:
+            chunk = list(
+                queryset.select_related("reporting_org", "partnership").prefetch_related(
+                    *ACTIVITY_INDEX_PREFETCH
+                )
+            )
+            add_to_search_index(chunk, backends=backends)
+        else:
+            chunk = list(queryset)
+            for backend in backends:
+                backend.add_bulk(model, chunk)

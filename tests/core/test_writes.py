@@ -1,0 +1,170 @@
+"""The write service: records, parts, revisions, publication, history and indexes in bulk."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from wagtail.models import Locale, ModelLogEntry, ReferenceIndex, Revision
+
+from opencoop.activities.models import Activity, Budget, ParticipatingOrg, RecipientCountry
+from opencoop.catalogue.site_search import site_search
+from opencoop.core.writes import Item, WriteRefused, references_of, write_records
+from tests.opendata.factories import make_activity, make_organisation, make_reporting_org
+
+pytestmark = pytest.mark.django_db
+
+
+def new_activity(authority, code: str, word: str = "") -> Item:
+    activity = Activity(
+        reporting_org=authority,
+        iati_identifier=f"{authority.identifier}-{code}",
+        slug=code.lower(),
+        title={"it": f"Progetto {code} {word}", "en": f"Project {code} {word}"},
+        description={"it": "Descrizione.", "en": "Description."},
+        status="2",
+        planned_start=datetime.date(2025, 1, 1),
+        planned_end=datetime.date(2026, 12, 31),
+    )
+    partner = make_organisation()
+    parts = {
+        "participating_orgs": [
+            ParticipatingOrg(organisation=authority, role="1"),
+            ParticipatingOrg(organisation=partner, role="4"),
+        ],
+        "recipient_countries": [RecipientCountry(code="BF", percentage=Decimal(100))],
+        "budgets": [
+            Budget(
+                type="1",
+                status="1",
+                period_start=datetime.date(2025, 1, 1),
+                period_end=datetime.date(2025, 12, 31),
+                value=Decimal(1000),
+                currency="EUR",
+            )
+        ],
+    }
+    return Item(activity, parts, name=code)
+
+
+def index_rows(activity: Activity) -> set[tuple]:
+    return set(
+        ReferenceIndex.objects.filter(object_id=str(activity.pk))
+        .values_list("to_content_type_id", "to_object_id", "model_path", "content_path")
+        .order_by()
+    )
+
+
+@pytest.fixture
+def authority():
+    return make_reporting_org()
+
+
+def test_a_published_write_leaves_rows_revisions_state_history_and_indexes(
+    authority, django_capture_on_commit_callbacks
+):
+    items = [new_activity(authority, "WELLS", "Zanzibarwells"), new_activity(authority, "SCHOOLS")]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = write_records(Activity, items, publish=True)
+    assert len(report.created) == 2 and report.revisions == 2
+    wells = Activity.objects.get(iati_identifier=f"{authority.identifier}-WELLS")
+    assert wells.live and not wells.has_unpublished_changes
+    assert wells.first_published_at and wells.last_published_at
+    revision = Revision.objects.get(object_id=str(wells.pk), content_type__model="activity")
+    assert wells.latest_revision_id == wells.live_revision_id == revision.pk
+    assert [b["value"] for b in revision.content["budgets"]] == ["1000"]
+    assert list(wells.budgets.values_list("value", flat=True)) == [Decimal(1000)]
+    assert sorted(wells.participating_orgs.values_list("role", flat=True)) == ["1", "4"]
+    actions = ModelLogEntry.objects.filter(object_id=str(wells.pk)).values_list("action", flat=True)
+    assert sorted(actions) == ["wagtail.create", "wagtail.publish"]
+    # The reference index knows the two organisations the activity's partners are.
+    organisations = {
+        to_id for _ct, to_id, _m, _c in index_rows(wells) if _m.startswith("participating_orgs")
+    }
+    assert organisations == {
+        str(pk) for pk in wells.participating_orgs.values_list("organisation_id", flat=True)
+    }
+    groups = site_search("Zanzibarwells", locale=Locale.objects.get(language_code="en"), lang="en")
+    hits = [hit.title["en"] for group in groups if group.key == "activities" for hit in group.hits]
+    assert hits == ["Project WELLS Zanzibarwells"]
+
+
+def test_the_bulk_reference_index_rows_are_those_wagtail_writes(authority):
+    item = new_activity(authority, "CLINIC")
+    write_records(Activity, [item], publish=True)
+    activity = Activity.objects.get(pk=item.record.pk)
+    written = index_rows(activity)
+    assert written and {row[:4] for row in references_of(activity)} == written
+    ReferenceIndex.objects.filter(object_id=str(activity.pk)).delete()
+    ReferenceIndex.create_or_update_for_object(activity)
+    assert index_rows(activity) == written
+    hashes = set(
+        ReferenceIndex.objects.filter(object_id=str(activity.pk)).values_list(
+            "content_path_hash", flat=True
+        )
+    )
+    assert {row[4] for row in references_of(activity)} == hashes
+
+
+def test_an_invalid_part_row_refuses_the_batch_naming_record_part_row_and_field(authority):
+    before = (Activity.objects.count(), Revision.objects.count(), Budget.objects.count())
+    good, bad = new_activity(authority, "GOOD"), new_activity(authority, "BAD")
+    bad.parts["recipient_countries"].append(RecipientCountry(code="ZZ", percentage=Decimal(10)))
+    with pytest.raises(WriteRefused) as refused:
+        write_records(Activity, [good, bad], publish=True)
+    [problem] = refused.value.problems
+    assert (problem.record, problem.part, problem.row, problem.field) == (
+        "BAD",
+        "recipient_countries",
+        2,
+        "code",
+    )
+    assert str(problem).startswith("BAD: recipient_countries row 2, code: ")
+    assert (Activity.objects.count(), Revision.objects.count(), Budget.objects.count()) == before
+
+
+def test_a_draft_of_a_published_record_stays_in_its_revision(authority):
+    activity = make_activity(authority, "DRAFTED")
+    activity.save_revision().publish()
+    activity.refresh_from_db()
+    live_revision = activity.live_revision_id
+    activity.title = {"it": "Nuovo titolo", "en": "New title"}
+    write_records(
+        Activity,
+        [Item(activity, {"recipient_countries": [RecipientCountry(code="SN")]})],
+        publish=False,
+    )
+    row = Activity.objects.get(pk=activity.pk)
+    assert row.title["en"] == "Project DRAFTED" and row.live and row.has_unpublished_changes
+    assert not row.recipient_countries.exists()
+    assert row.live_revision_id == live_revision != row.latest_revision_id
+    draft = row.get_latest_revision_as_object()
+    assert draft.title["en"] == "New title"
+    assert [c.code for c in draft.recipient_countries.all()] == ["SN"]
+
+
+def test_publishing_a_change_replaces_the_parts_and_logs_an_edit(authority):
+    activity = make_activity(authority, "CHANGED")
+    activity.save_revision().publish()
+    activity.refresh_from_db()
+    write_records(
+        Activity,
+        [
+            Item(
+                activity,
+                {"participating_orgs": [ParticipatingOrg(organisation=authority, role="2")]},
+            )
+        ],
+        publish=True,
+    )
+    row = Activity.objects.get(pk=activity.pk)
+    assert list(row.participating_orgs.values_list("role", flat=True)) == ["2"]
+    assert row.live_revision_id == row.latest_revision_id
+    assert row.latest_revision.content["participating_orgs"][0]["role"] == "2"
+    actions = list(
+        ModelLogEntry.objects.filter(object_id=str(row.pk), revision=row.latest_revision)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["wagtail.edit", "wagtail.publish"]
