@@ -11,7 +11,7 @@ from wagtail.models import Locale, ModelLogEntry, ReferenceIndex, Revision
 from opencoop.activities.models import Activity, Budget, ParticipatingOrg, RecipientCountry
 from opencoop.catalogue.site_search import site_search
 from opencoop.core.writes import Item, WriteRefused, references_of, write_records
-from tests.opendata.factories import make_activity, make_organisation, make_reporting_org
+from tests.factories import make_activity, make_organisation, make_reporting_org
 
 pytestmark = pytest.mark.django_db
 
