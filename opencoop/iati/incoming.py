@@ -149,7 +149,10 @@ def activity_problems(
 
 def file_problems(data: bytes) -> list[SchemaProblem]:
     """Validate a whole (small) file activity by activity; refuse an unreadable version."""
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, huge_tree=True)
+    # The reader's defences: no network, no entities, no DTD, libxml2's default depth limits.
+    parser = etree.XMLParser(
+        no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False
+    )
     root = etree.fromstring(data, parser)
     version = declared_version(root)
     problems: list[SchemaProblem] = []
