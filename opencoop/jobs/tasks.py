@@ -284,7 +284,7 @@ def run_reindex(job: Job) -> None:
         finish_job(job, report={"output": out.getvalue()[-4000:]}, done=1, total=1, errors=[])
         return
     from opencoop.activities.models import Activity
-    from opencoop.iati.importer import index_activities
+    from opencoop.core.writes import index_records
 
     ids = list(
         Activity.objects.filter(reporting_org=job.authority)
@@ -293,7 +293,7 @@ def run_reindex(job: Job) -> None:
     )
     for start in range(0, len(ids), REINDEX_CHUNK):
         record_progress(job.pk, done=start, total=len(ids))
-        index_activities(Activity.objects.filter(pk__in=ids[start : start + REINDEX_CHUNK]))
+        index_records(Activity, ids[start : start + REINDEX_CHUNK])
     finish_job(job, report={"indexed": len(ids)}, done=len(ids), total=len(ids), errors=[])
 
 
