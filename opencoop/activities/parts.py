@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Prefetch
 
 from .models import (
+    Activity,
     Beneficiaries,
     Budget,
     DocumentLink,
@@ -36,6 +37,21 @@ from .models import (
     Sector,
     Transaction,
 )
+
+
+def field_codelist(model: type[models.Model], name: str, path: str) -> str:
+    """Return the codelist of field ``name`` of ``model``, written at IATI ``path``.
+
+    A foreign key's attribute is the referred row's field of the same name (``@type`` of an
+    organisation is its type): the model fields are the one place that names codelists.
+    """
+    model_field = model._meta.get_field(name)
+    if model_field.is_relation:
+        model_field = model_field.related_model._meta.get_field(path.rsplit("@", 1)[-1])
+    codelist = getattr(model_field, "codelist", None)
+    if codelist is None:
+        raise LookupError(f"{path}: {model.__name__}.{name} holds no code")
+    return codelist
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,19 @@ class Part:
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
 
+    def codelist(self, path: str) -> str:
+        """Return the codelist of the code at ``path`` below the element, as its field declares."""
+        if path not in self.paths:
+            raise LookupError(f"{self.element}/{path}: the description gives it no field")
+        return field_codelist(self.model, self.paths[path], path)
+
+    def codes(self) -> Iterator[tuple[str, str, str]]:
+        """Yield (path, field, codelist) of each path holding a code of the row's own fields."""
+        for path, name in self.paths.items():
+            codelist = getattr(self.model._meta.get_field(name), "codelist", None)
+            if codelist is not None:
+                yield path, name, codelist
+
     def queryset(self) -> models.QuerySet:
         """Return the rows of this part, with what they refer to, in the editor's order."""
         queryset = self.model.objects.all()
@@ -84,7 +113,7 @@ PARTS: tuple[Part, ...] = (
         select_related=("organisation",),
         summary=True,
         element="participating-org",
-        paths={"@type": "organisation"},
+        paths={"@role": "role", "@type": "organisation"},
         sensitive="the name and identifier of a partner whose name is hidden",
         json="participating_orgs",
     ),
@@ -473,6 +502,13 @@ ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
         "title": "title",
     }
 )
+
+
+def activity_codelist(path: str) -> str:
+    """Return the codelist of the activity's own code at ``path`` (a key of ACTIVITY_PATHS)."""
+    return field_codelist(Activity, ACTIVITY_PATHS[path.split("/")[0]], path)
+
+
 # contact-info children holding one plain value each: element, activity field.
 CONTACT_VALUES = (
     ("telephone", "contact_telephone"),
