@@ -255,11 +255,12 @@ BY_RELATION: dict[str, Part] = {part.relation: part for part in PARTS}
 # unchecked (sectors, regions) or not kept at all (tags: see ``ELEMENTS``).
 DAC_REGIONS = "1"  # RegionVocabulary: OECD DAC regions
 DAC_SECTORS = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
+SDG_GOALS, SDG_TARGETS = "2", "3"  # TagVocabulary: UN SDG goals and targets
 VOCABULARY_CODELISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "sectors": MappingProxyType({DAC_SECTORS: "Sector", "2": "SectorCategory"}),
         "recipient_regions": MappingProxyType({DAC_REGIONS: "Region"}),
-        "sdg_tags": MappingProxyType({"2": "UNSDG-Goals", "3": "UNSDG-Targets"}),
+        "sdg_tags": MappingProxyType({SDG_GOALS: "UNSDG-Goals", SDG_TARGETS: "UNSDG-Targets"}),
     }
 )
 SECTOR_CODELISTS = VOCABULARY_CODELISTS["sectors"]
