@@ -9,8 +9,9 @@ Two tables: ``PARTS``, the repeated parts (child models), and ``ELEMENTS``, the 
 that hold only attributes (and narratives), each written from one activity field or from one row
 of a part. The IATI writer and reader handle every ``Element`` generically; the structured parts
 (locations, budgets, transactions, documents, results) keep their own code there, and their
-``Part`` says which IATI path holds which field. ``VOCABULARY_CODELISTS`` is the one table of
-which codelist holds the codes of each vocabulary.
+``Part`` says which IATI path holds which field; the codelist of a path is the one its model
+field names (``Part.codelist``). ``VOCABULARY_CODELISTS`` is the one table of which codelist holds
+the codes of each vocabulary.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class Part:
     # ``child``, ``child/@attribute``) that holds each field the publication checks point at.
     element: str = ""
     paths: Mapping[str, str] = field(default_factory=dict)
-    # What disclosure keeps back of a sensitive activity's rows ("" nothing).
+    # What disclosure keeps back of a sensitive activity's rows ("" nothing); disclosure withholds
+    # something of the parts that say so, and of no other.
     sensitive: str = ""
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
