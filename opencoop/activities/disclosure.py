@@ -10,6 +10,7 @@ response and export asks these functions; none reads the raw fields.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from opencoop.access import policy
 from opencoop.core.multilingual import text
+from opencoop.organisations.models import Organisation
 
-from .models import Activity, ActivityQuerySet, Location, ParticipatingOrg, Transaction
+from .models import Activity, ActivityQuerySet, Location, ParticipatingOrg
+from .parts import PARTS, Part
 
 
 def public_activities(today: datetime.date | None = None) -> ActivityQuerySet:
@@ -39,14 +42,22 @@ def places_hidden(activity: Activity) -> bool:
 
 # Of a place of an activity whose places are hidden, only these fields are public.
 LOCATION_PUBLIC_FIELDS = frozenset({"id", "pk", "activity", "activity_id", "country", "sort_order"})
-# Of a participation or a transaction, the fields that name an organisation.
-PARTICIPANT_NAMING_FIELDS = frozenset({"organisation", "organisation_id"})
-TRANSACTION_NAMING_FIELDS = {
-    "provider_org": "provider_org_id",
-    "provider_org_id": "provider_org_id",
-    "receiver_org": "receiver_org_id",
-    "receiver_org_id": "receiver_org_id",
-}
+
+
+@functools.cache
+def naming_fields(model: type[Model]) -> dict[str, str]:
+    """Map each field of ``model`` that names an organisation (and its ``_id``) to the ``_id``
+    holding it: what a hidden partner withholds. Asked once the models are loaded."""
+    naming: dict[str, str] = {}
+    for model_field in model._meta.fields:
+        if model_field.many_to_one and model_field.related_model is Organisation:
+            naming[model_field.name] = naming[model_field.attname] = model_field.attname
+    return naming
+
+
+# The parts a sensitive activity withholds something of (as each Part's ``sensitive`` says), by
+# model: the places, when hidden, and the fields naming a hidden partner.
+SENSITIVE_PARTS: dict[type[Model], Part] = {p.model: p for p in PARTS if p.sensitive}
 
 
 def record_of(obj: Model) -> Model | None:
@@ -61,16 +72,15 @@ def is_hidden_field(obj: Model, field: str) -> bool:
     """Say whether the public must not read ``field`` of ``obj`` (part of a sensitive activity)."""
     # The activity's own fields are public with it: its pages say themselves that places or a
     # partner are withheld; what is withheld lies in its places, participations and transactions.
+    if type(obj) not in SENSITIVE_PARTS:
+        return False
     if isinstance(obj, Location):
         return places_hidden(obj.activity) and field not in LOCATION_PUBLIC_FIELDS
-    if isinstance(obj, ParticipatingOrg):
-        return field in PARTICIPANT_NAMING_FIELDS and (
-            obj.organisation_id in hidden_organisation_ids(obj.activity)
-        )
-    if isinstance(obj, Transaction) and field in TRANSACTION_NAMING_FIELDS:
-        org_id = getattr(obj, TRANSACTION_NAMING_FIELDS[field])
-        return org_id is not None and org_id in hidden_organisation_ids(obj.activity)
-    return False
+    naming = naming_fields(type(obj))
+    if field not in naming:
+        return False
+    org_id = getattr(obj, naming[field])
+    return org_id is not None and org_id in hidden_organisation_ids(obj.activity)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ Two tables: ``PARTS``, the repeated parts (child models), and ``ELEMENTS``, the 
 that hold only attributes (and narratives), each written from one activity field or from one row
 of a part. The IATI writer and reader handle every ``Element`` generically; the structured parts
 (locations, budgets, transactions, documents, results) keep their own code there, and their
-``Part`` says which IATI path holds which field. ``VOCABULARY_CODELISTS`` is the one table of
-which codelist holds the codes of each vocabulary.
+``Part`` says which IATI path holds which field; the codelist of a path is the one its model
+field names (``Part.codelist``). ``VOCABULARY_CODELISTS`` is the one table of which codelist holds
+the codes of each vocabulary.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db import models
 from django.db.models import Prefetch
 
 from .models import (
+    Activity,
     Beneficiaries,
     Budget,
     DocumentLink,
@@ -36,6 +38,21 @@ from .models import (
     Sector,
     Transaction,
 )
+
+
+def field_codelist(model: type[models.Model], name: str, path: str) -> str:
+    """Return the codelist of field ``name`` of ``model``, written at IATI ``path``.
+
+    A foreign key's attribute is the referred row's field of the same name (``@type`` of an
+    organisation is its type): the model fields are the one place that names codelists.
+    """
+    model_field = model._meta.get_field(name)
+    if model_field.is_relation:
+        model_field = model_field.related_model._meta.get_field(path.rsplit("@", 1)[-1])
+    codelist = getattr(model_field, "codelist", None)
+    if codelist is None:
+        raise LookupError(f"{path}: {model.__name__}.{name} holds no code")
+    return codelist
 
 
 @dataclass(frozen=True)
@@ -58,10 +75,24 @@ class Part:
     # ``child``, ``child/@attribute``) that holds each field the publication checks point at.
     element: str = ""
     paths: Mapping[str, str] = field(default_factory=dict)
-    # What disclosure keeps back of a sensitive activity's rows ("" nothing).
+    # What disclosure keeps back of a sensitive activity's rows ("" nothing); disclosure withholds
+    # something of the parts that say so, and of no other.
     sensitive: str = ""
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
+
+    def codelist(self, path: str) -> str:
+        """Return the codelist of the code at ``path`` below the element, as its field declares."""
+        if path not in self.paths:
+            raise LookupError(f"{self.element}/{path}: the description gives it no field")
+        return field_codelist(self.model, self.paths[path], path)
+
+    def codes(self) -> Iterator[tuple[str, str, str]]:
+        """Yield (path, field, codelist) of each path holding a code of the row's own fields."""
+        for path, name in self.paths.items():
+            codelist = getattr(self.model._meta.get_field(name), "codelist", None)
+            if codelist is not None:
+                yield path, name, codelist
 
     def queryset(self) -> models.QuerySet:
         """Return the rows of this part, with what they refer to, in the editor's order."""
@@ -84,7 +115,7 @@ PARTS: tuple[Part, ...] = (
         select_related=("organisation",),
         summary=True,
         element="participating-org",
-        paths={"@type": "organisation"},
+        paths={"@role": "role", "@type": "organisation"},
         sensitive="the name and identifier of a partner whose name is hidden",
         json="participating_orgs",
     ),
@@ -226,11 +257,12 @@ BY_RELATION: dict[str, Part] = {part.relation: part for part in PARTS}
 # unchecked (sectors, regions) or not kept at all (tags: see ``ELEMENTS``).
 DAC_REGIONS = "1"  # RegionVocabulary: OECD DAC regions
 DAC_SECTORS = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
+SDG_GOALS, SDG_TARGETS = "2", "3"  # TagVocabulary: UN SDG goals and targets
 VOCABULARY_CODELISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "sectors": MappingProxyType({DAC_SECTORS: "Sector", "2": "SectorCategory"}),
         "recipient_regions": MappingProxyType({DAC_REGIONS: "Region"}),
-        "sdg_tags": MappingProxyType({"2": "UNSDG-Goals", "3": "UNSDG-Targets"}),
+        "sdg_tags": MappingProxyType({SDG_GOALS: "UNSDG-Goals", SDG_TARGETS: "UNSDG-Targets"}),
     }
 )
 SECTOR_CODELISTS = VOCABULARY_CODELISTS["sectors"]
@@ -473,6 +505,13 @@ ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
         "title": "title",
     }
 )
+
+
+def activity_codelist(path: str) -> str:
+    """Return the codelist of the activity's own code at ``path`` (a key of ACTIVITY_PATHS)."""
+    return field_codelist(Activity, ACTIVITY_PATHS[path.split("/")[0]], path)
+
+
 # contact-info children holding one plain value each: element, activity field.
 CONTACT_VALUES = (
     ("telephone", "contact_telephone"),

@@ -47,7 +47,7 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.activities.parts import PARTS
+from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, PARTS, SDG_GOALS, SDG_TARGETS
 from opencoop.core.writes import Item, write_records
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner
@@ -707,7 +707,7 @@ class AuthorityGenerator:
             if regional:
                 children["recipient_countries"] = []
                 children["recipient_regions"] = [
-                    RecipientRegion(vocabulary="1", code="289", percentage=Decimal(100))
+                    RecipientRegion(vocabulary=DAC_REGIONS, code="289", percentage=Decimal(100))
                 ]
             elif rng.random() < 0.08:
                 other = _weighted(rng, COUNTRIES, country_weights)
@@ -741,13 +741,13 @@ class AuthorityGenerator:
                     sectors.append(second)
             shares = [100] if len(sectors) == 1 else [70, 30]
             children["sectors"] = [
-                Sector(vocabulary="1", code=s.code, percentage=Decimal(p))
+                Sector(vocabulary=DAC_SECTORS, code=s.code, percentage=Decimal(p))
                 for s, p in zip(sectors, shares, strict=True)
             ]
             goals = list(dict.fromkeys(g for s in sectors for g in s.goals))
-            tags = [SdgTag(vocabulary="2", code=goal) for goal in goals]
+            tags = [SdgTag(vocabulary=SDG_GOALS, code=goal) for goal in goals]
             if rng.random() < 0.3:
-                tags.append(SdgTag(vocabulary="3", code=sector.target))
+                tags.append(SdgTag(vocabulary=SDG_TARGETS, code=sector.target))
             children["sdg_tags"] = tags
             markers = dict(sector.markers)
             if "1" not in markers and rng.random() < 0.4:

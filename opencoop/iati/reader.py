@@ -34,7 +34,10 @@ from opencoop.activities.parts import (
     PERCENTAGE,
     Attribute,
     Element,
+    Part,
+    activity_codelist,
     codelist_of,
+    part,
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import LANGUAGE_CODE_RE
@@ -53,6 +56,17 @@ from .writer import (
     document_format,
 )
 
+PARTICIPANTS, LOCATIONS, BUDGETS, TRANSACTIONS, DOCUMENTS, RESULTS = (
+    part(relation)
+    for relation in (
+        "participating_orgs",
+        "locations",
+        "budgets",
+        "transactions",
+        "documents",
+        "results",
+    )
+)
 ROOT_TAG = "iati-activities"
 ACTIVITY_TAG = "iati-activity"
 VERSIONS = ("2.01", "2.02", "2.03")
@@ -468,19 +482,21 @@ class ActivityReader:
     def organisation(self, element: etree._Element, path: str) -> OrgRecord:
         return OrgRecord(
             ref=attribute(element, "ref"),
-            type=self.code(element, "type", "OrganisationType", path),
+            type=self.code(element, "type", PARTICIPANTS.codelist("@type"), path),
             name=self.narratives(element, path),
             line=element.sourceline or 0,
         )
 
-    def value(self, parent: etree._Element, path: str) -> dict:
+    def value(self, parent: etree._Element, path: str, described: Part) -> dict:
         """Read ``value``: amount, currency and value date (None when missing)."""
         element = parent.find("value")
         if element is None:
             self.issue(parent, f"{path}/value", "the value is missing")
             return {}
         amount = self.number(element, element.text or "", f"{path}/value", MONEY_PLACES)
-        currency = self.code(element, "currency", "Currency", f"{path}/value", upper=True)
+        currency = self.code(
+            element, "currency", described.codelist("value/@currency"), f"{path}/value", upper=True
+        )
         if not currency and not self.record.fields.get("default_currency"):
             self.issue(
                 element,
@@ -496,7 +512,11 @@ class ActivityReader:
         if not record.identifier:
             self.issue(element, "iati-identifier", "the activity has no iati-identifier")
         record.fields["default_currency"] = self.code(
-            element, "default-currency", "Currency", "iati-activity", upper=True
+            element,
+            "default-currency",
+            activity_codelist("@default-currency"),
+            "iati-activity",
+            upper=True,
         )
         for name in ("linked-data-uri", "budget-not-provided"):
             if attribute(element, name):
@@ -570,7 +590,7 @@ class ActivityReader:
         rows = []
         for element in self.element.iterfind("participating-org"):
             path = "participating-org"
-            role = self.code(element, "role", "OrganisationRole", path, required=True)
+            role = self.code(element, "role", PARTICIPANTS.codelist("@role"), path, required=True)
             organisation = self.organisation(element, path)
             for name in ("activity-id", "crs-channel-code"):
                 if attribute(element, name):
@@ -652,10 +672,14 @@ class ActivityReader:
             "name": self.narratives(element.find("name"), f"{path}/name"),
             "description": self.narratives(element.find("description"), f"{path}/description"),
             # Blank when the file does not say: the portal does not assume "exact" or "activity".
-            "reach": self.code(reach, "code", "GeographicLocationReach", f"{path}/location-reach")
+            "reach": self.code(
+                reach, "code", LOCATIONS.codelist("location-reach"), f"{path}/location-reach"
+            )
             if reach is not None
             else "",
-            "exactness": self.code(exactness, "code", "GeographicExactness", f"{path}/exactness")
+            "exactness": self.code(
+                exactness, "code", LOCATIONS.codelist("exactness"), f"{path}/exactness"
+            )
             if exactness is not None
             else "",
             "country": "",
@@ -668,7 +692,11 @@ class ActivityReader:
             )
             if vocabulary == COUNTRY_GEOGRAPHIC_VOCABULARY and not fields["country"]:
                 fields["country"] = self.code(
-                    administrative, "code", "Country", f"{path}/administrative", upper=True
+                    administrative,
+                    "code",
+                    LOCATIONS.codelist("administrative"),
+                    f"{path}/administrative",
+                    upper=True,
                 )
             else:
                 self.not_kept(administrative, f"{path}/administrative[@vocabulary='{vocabulary}']")
@@ -799,11 +827,13 @@ class ActivityReader:
             path = "budget"
             fields = {
                 # IATI: a budget without @type is original (1), without @status indicative (1).
-                "type": self.code(element, "type", "BudgetType", path, default="1"),
-                "status": self.code(element, "status", "BudgetStatus", path, default="1"),
+                "type": self.code(element, "type", BUDGETS.codelist("@type"), path, default="1"),
+                "status": self.code(
+                    element, "status", BUDGETS.codelist("@status"), path, default="1"
+                ),
                 "period_start": self.date(element.find("period-start"), f"{path}/period-start"),
                 "period_end": self.date(element.find("period-end"), f"{path}/period-end"),
-                **self.value(element, path),
+                **self.value(element, path, BUDGETS),
             }
             rows.append(Row(fields, element.sourceline or 0, path))
         self.record.children["budgets"] = rows
@@ -824,12 +854,16 @@ class ActivityReader:
             kind = element.find("transaction-type")
             fields = {
                 "type": self.code(
-                    kind, "code", "TransactionType", f"{path}/transaction-type", required=True
+                    kind,
+                    "code",
+                    TRANSACTIONS.codelist("transaction-type"),
+                    f"{path}/transaction-type",
+                    required=True,
                 )
                 if kind is not None
                 else "",
                 "date": self.date(element.find("transaction-date"), f"{path}/transaction-date"),
-                **self.value(element, path),
+                **self.value(element, path, TRANSACTIONS),
                 "description": self.narratives(element.find("description"), f"{path}/description"),
             }
             if kind is None:
@@ -890,12 +924,16 @@ class ActivityReader:
                         "category": self.code(
                             categories[0],
                             "code",
-                            "DocumentCategory",
+                            DOCUMENTS.codelist("category"),
                             f"{path}/category",
                             required=True,
                         ),
                         "language": self.code(
-                            languages[0], "code", "Language", f"{path}/language", lower=True
+                            languages[0],
+                            "code",
+                            DOCUMENTS.codelist("language"),
+                            f"{path}/language",
+                            lower=True,
                         )
                         if languages
                         else "",
@@ -938,7 +976,7 @@ class ActivityReader:
         path = "result"
         self.extra_children(element, path, {"title", "indicator"})
         base = {
-            "type": self.code(element, "type", "ResultType", path, required=True),
+            "type": self.code(element, "type", RESULTS.codelist("@type"), path, required=True),
             "title": self.narratives(element.find("title"), f"{path}/title"),
         }
         indicators = element.findall("indicator")
@@ -952,7 +990,11 @@ class ActivityReader:
                 **base,
                 "indicator": self.narratives(indicator.find("title"), f"{ipath}/title"),
                 "measure": self.code(
-                    indicator, "measure", "IndicatorMeasure", ipath, required=True
+                    indicator,
+                    "measure",
+                    RESULTS.codelist("indicator/@measure"),
+                    ipath,
+                    required=True,
                 ),
                 # IATI: an indicator without @ascending is ascending.
                 "ascending": attribute(indicator, "ascending") not in ("0", "false"),

@@ -33,7 +33,10 @@ from opencoop.activities.parts import (
     REGION_CODELISTS,
     SECTOR_CODELISTS,
     TAG_CODELISTS,
+    Part,
+    activity_codelist,
     codelist_of,
+    part,
 )
 from opencoop.codelists import registry
 from opencoop.organisations.identifiers import identifier_problem
@@ -44,6 +47,7 @@ from .writer import (
     has_text,
 )
 
+PARTICIPANTS, TRANSACTIONS = part("participating_orgs"), part("transactions")
 HUNDRED = Decimal(100)
 # A budget period may not be longer than a year (366 days allows a leap year).
 MAX_BUDGET_DAYS = 366
@@ -257,9 +261,12 @@ def _identification(c: _Checker) -> None:
             ),
             {"identifier": c.activity.iati_identifier, "prefix": org.identifier},
         )
-    c.code("OrganisationType", org.type, "reporting-org/@type")
+    c.code(activity_codelist("reporting-org/@type"), org.type, "reporting-org/@type")
     c.required_code(
-        "Currency", c.activity.default_currency, "@default-currency", N_("currency is missing")
+        activity_codelist("@default-currency"),
+        c.activity.default_currency,
+        "@default-currency",
+        N_("currency is missing"),
     )
 
 
@@ -273,8 +280,10 @@ def _texts(c: _Checker) -> None:
 def _participants(c: _Checker) -> None:
     for participant in public_participants(c.activity):
         path = f"participating-org[@role='{participant.role}']"
-        c.required_code("OrganisationRole", participant.role, path, N_("the role is missing"))
-        c.code("OrganisationType", participant.organisation_type, f"{path}/@type")
+        c.required_code(
+            PARTICIPANTS.codelist("@role"), participant.role, path, N_("the role is missing")
+        )
+        c.code(PARTICIPANTS.codelist("@type"), participant.organisation_type, f"{path}/@type")
 
 
 def _status_and_dates(c: _Checker) -> None:
@@ -349,9 +358,7 @@ def _geography(c: _Checker) -> None:
             c.code(REGION_CODELISTS[region.vocabulary], region.code, path)
     for position, location in enumerate(c.activity.locations.all(), start=1):
         path = f"location[{position}]"
-        c.code("Country", location.country, f"{path}/administrative")
-        c.code("GeographicExactness", location.exactness, f"{path}/exactness")
-        c.code("GeographicLocationReach", location.reach, f"{path}/location-reach")
+        _codes(c, part("locations"), location, path)
         if (location.latitude is None) != (location.longitude is None):
             c.add(f"{path}/point", N_("a point needs both latitude and longitude"))
 
@@ -398,12 +405,17 @@ def _classifications(c: _Checker) -> None:
         c.code(codelist, getattr(activity, field), tag)
 
 
+def _codes(c: _Checker, described: Part, row, path: str, but: tuple[str, ...] = ()) -> None:
+    """Check each code of ``row`` the part's description points at, in its order."""
+    for below, field, codelist in described.codes():
+        if below not in but:
+            c.code(codelist, getattr(row, field), f"{path}/{below}")
+
+
 def _budgets(c: _Checker) -> None:
     for position, budget in enumerate(c.activity.budgets.all(), start=1):
         path = f"budget[{position}]"
-        c.code("BudgetType", budget.type, f"{path}/@type")
-        c.code("BudgetStatus", budget.status, f"{path}/@status")
-        c.code("Currency", budget.currency, f"{path}/value/@currency")
+        _codes(c, part("budgets"), budget, path)
         if budget.period_end < budget.period_start:
             c.add(
                 f"{path}/period-end",
@@ -428,12 +440,12 @@ def _transactions(c: _Checker) -> None:
     for position, transaction in enumerate(c.activity.transactions.all(), start=1):
         path = f"transaction[{position}]"
         c.required_code(
-            "TransactionType",
+            TRANSACTIONS.codelist("transaction-type"),
             transaction.type,
             f"{path}/transaction-type",
             N_("the type is missing"),
         )
-        c.code("Currency", transaction.currency, f"{path}/value/@currency")
+        _codes(c, TRANSACTIONS, transaction, path, but=("transaction-type",))
         problem = transaction_amount_problem(
             transaction.type, transaction.value, transaction.description
         )
@@ -455,8 +467,7 @@ def _transactions(c: _Checker) -> None:
 def _documents(c: _Checker) -> None:
     for position, document in enumerate(c.activity.documents.all(), start=1):
         path = f"document-link[{position}]"
-        c.code("DocumentCategory", document.category, f"{path}/category")
-        c.code("Language", document.language, f"{path}/language")
+        _codes(c, part("documents"), document, path)
         if not document.href:
             c.add(
                 path,
@@ -471,8 +482,7 @@ def _documents(c: _Checker) -> None:
 def _results(c: _Checker) -> None:
     for position, result in enumerate(c.activity.results.all(), start=1):
         path = f"result[{position}]"
-        c.code("ResultType", result.type, f"{path}/@type")
-        c.code("IndicatorMeasure", result.measure, f"{path}/indicator/@measure")
+        _codes(c, part("results"), result, path)
         if result.baseline_value is not None and not result.baseline_year:
             c.add(f"{path}/indicator/baseline", N_("a baseline value needs its year"))
         has_values = result.target_value is not None or result.actual_value is not None

@@ -15,8 +15,22 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+from opencoop.activities.parts import (
+    DEFAULT_SECTOR_VOCABULARY,
+    SDG_GOALS,
+    SECTOR_CODELISTS,
+    TAG_CODELISTS,
+    activity_codelist,
+    codelist_of,
+)
+from opencoop.activities.parts import (
+    part as described_part,
+)
 from opencoop.codelists import registry
 
+# The codelists come from the one description of an activity (opencoop.activities.parts).
+# The sdgs column takes goals, not targets.
+BUDGET, TRANSACTION = described_part("budgets"), described_part("transactions")
 ACTIVITIES = "activities"
 BUDGETS = "budgets"
 TRANSACTIONS = "transactions"
@@ -198,7 +212,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "status",
             "status",
-            code_reader("ActivityStatus"),
+            code_reader(codelist_of("activity-status")),
             help=_("IATI activity status: 1 pipeline, 2 implementation, 3 finalisation, 4 closed"),
             example="2",
         ),
@@ -221,14 +235,14 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "recipient_countries",
             "recipient_countries",
-            shares_reader("Country"),
+            shares_reader(codelist_of("recipient-country")),
             help=_("Country codes (ISO 3166), with percentages when more than one: BF:60; NE:40"),
             example="BF",
         ),
         Column(
             "sectors",
             "sectors",
-            shares_reader("Sector"),
+            shares_reader(SECTOR_CODELISTS[DEFAULT_SECTOR_VOCABULARY]),
             help=_(
                 "OECD DAC 5-digit sector codes, with percentages when more than one: 14030:60; 31120:40"
             ),
@@ -237,7 +251,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "sdgs",
             "sdg_tags",
-            codes_reader("UNSDG-Goals"),
+            codes_reader(TAG_CODELISTS[SDG_GOALS]),
             help=_("Sustainable Development Goals, numbers 1–17: 6; 5"),
             example="6",
         ),
@@ -252,35 +266,35 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "currency",
             "default_currency",
-            code_reader("Currency"),
+            code_reader(activity_codelist("@default-currency")),
             help=_("Currency of the amounts (ISO 4217); empty means EUR"),
             example="EUR",
         ),
         Column(
             "collaboration_type",
             "collaboration_type",
-            code_reader("CollaborationType"),
+            code_reader(codelist_of("collaboration-type")),
             help=_("IATI collaboration type (optional)"),
             example="2",
         ),
         Column(
             "flow_type",
             "default_flow_type",
-            code_reader("FlowType"),
+            code_reader(codelist_of("default-flow-type")),
             help=_("IATI flow type (optional)"),
             example="10",
         ),
         Column(
             "finance_type",
             "default_finance_type",
-            code_reader("FinanceType"),
+            code_reader(codelist_of("default-finance-type")),
             help=_("IATI finance type (optional)"),
             example="110",
         ),
         Column(
             "aid_type",
             "default_aid_type",
-            code_reader("AidType"),
+            code_reader(codelist_of("default-aid-type")),
             help=_("IATI aid type (optional)"),
             example="C01",
         ),
@@ -307,21 +321,21 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "currency",
             "currency",
-            code_reader("Currency"),
+            code_reader(BUDGET.codelist("value/@currency")),
             help=_("Currency, when different from the activity's"),
             example="",
         ),
         Column(
             "type",
             "type",
-            code_reader("BudgetType"),
+            code_reader(BUDGET.codelist("@type")),
             help=_("1 original, 2 revised; empty means 1"),
             example="1",
         ),
         Column(
             "status",
             "status",
-            code_reader("BudgetStatus"),
+            code_reader(BUDGET.codelist("@status")),
             help=_("1 indicative, 2 committed; empty means 1"),
             example="2",
         ),
@@ -331,7 +345,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "type",
             "type",
-            code_reader("TransactionType"),
+            code_reader(TRANSACTION.codelist("transaction-type")),
             required=True,
             help=_("IATI transaction type: 2 commitment, 3 disbursement, 4 expenditure…"),
             example="3",
@@ -348,7 +362,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column(
             "currency",
             "currency",
-            code_reader("Currency"),
+            code_reader(TRANSACTION.codelist("value/@currency")),
             help=_("Currency, when different from the activity's"),
             example="",
         ),

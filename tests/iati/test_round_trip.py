@@ -179,3 +179,49 @@ def test_every_part_comes_back_from_its_own_file(reporting_org, part: Part):
     assert report.ok, [str(issue) for issue in report.errors]
     after = activity_state(Activity.objects.get(iati_identifier=identifier), BASE_URL)
     assert after[part.relation] == before
+
+
+STRUCTURED_CODES = [
+    pytest.param(p, below, field, codelist, id=f"{p.element}/{below}")
+    for p in PARTS
+    for below, field, codelist in p.codes()
+]
+
+
+def written_codes(xml: etree._Element, element: str, below: str) -> list[str]:
+    """Return the codes written at ``below`` (``@type``, ``category``: its ``@code``)."""
+    xpath = f"{element}/{below}" if "@" in below else f"{element}/{below}/@code"
+    return [str(value) for value in xml.xpath(xpath)]
+
+
+@pytest.mark.parametrize(("part", "below", "field", "codelist"), STRUCTURED_CODES)
+def test_each_code_of_a_structured_part_comes_back(reporting_org, part, below, field, codelist):
+    activity = make_full_activity(reporting_org)
+    rows = list(getattr(activity, part.relation).all())
+    assert rows, f"the full activity has no {part.relation}: nothing would be proven"
+    value = some_code(codelist, avoid=getattr(rows[0], field))
+    if codelist == "Language":
+        value = value.lower()
+    if part.relation == "locations" and below == "administrative":
+        value = value.upper()
+    part.model.objects.filter(pk__in=[row.pk for row in rows]).update(**{field: value})
+    if part.element == "result":
+        # Beneficiaries are written as one more result, with codes of their own.
+        activity.beneficiaries.all().delete()
+    activity = Activity.objects.get(pk=activity.pk)
+
+    xml = activity_element(activity, base_url=BASE_URL)
+    written = written_codes(xml, part.element, below)
+    assert written and set(written) == {value}, etree.tostring(xml, pretty_print=True).decode()
+
+    reader = ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG)
+    (record,) = list(reader)
+    assert record.errors == []
+    read = [row.fields[field] for row in record.children[part.relation]]
+    assert read and set(read) == {value}
+
+
+def test_every_code_of_the_structured_parts_has_a_case():
+    ids = {param.id for param in STRUCTURED_CODES}
+    assert {"budget/@type", "budget/@status", "transaction/transaction-type"} <= ids
+    assert {"location/exactness", "document-link/category", "result/indicator/@measure"} <= ids
