@@ -168,6 +168,11 @@ def test_without_javascript_the_catalogue_is_a_plain_form(site, new_context, aut
         apply.click()
     assert parse_qs(urlsplit(page.url).query)["status"] == [value]
     assert shown_total(page) == published(status=value)
+    # Printed, the page holds the results only.
+    page.emulate_media(media="print")
+    assert not page.locator(".oc-facets").is_visible()
+    assert not page.locator(".oc-active-filters").is_visible()
+    assert page.locator("ul.oc-results").is_visible()
 
 
 def map_table_counts(page, authority: Organisation, lang: str) -> dict[str, int]:
