@@ -14,6 +14,7 @@
  *   (mobile drawer), driven by data-bs-toggle="navbarcollapsible".
  */
 import NavBarCollapsible from 'bootstrap-italia/src/js/plugins/navbar-collapsible.js'
+import { initCatalogue } from './catalogue.js'
 
 const root = document.documentElement
 const STORAGE_KEY = 'oc-text-size'
@@ -61,6 +62,7 @@ function absolutiseLinks() {
 
 function init() {
   applySize(storedSize())
+  initCatalogue()
 
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target : null

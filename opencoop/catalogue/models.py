@@ -39,7 +39,9 @@ class CataloguePage(PortalPage):
         reads_query(request, QUERY_PARAMETERS)
         filters = CatalogueFilters.from_querydict(request.GET)
         result = catalogue(filters, lang=lang, page_size=self.page_size)
-        context.update(catalogue_context(result, RecordLinks(self.locale), base_url=self.url))
+        context.update(
+            catalogue_context(result, RecordLinks(self.locale), base_url=self.url, lang=lang)
+        )
         keep_state_in_alternates(context, result.filters.querystring())
         return context
 

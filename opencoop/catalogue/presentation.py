@@ -8,9 +8,11 @@ from urllib.parse import urlencode
 from django.utils.translation import gettext as _
 
 from opencoop.core.pagination import pagination_context
+from opencoop.opendata.downloads import download_urls
+from opencoop.opendata.records import budget_total
 
 from .filters import FACET_LABELS, SORTS
-from .selectors import CatalogueResult, RecordLinks
+from .selectors import CatalogueResult, Facet, FacetValue, RecordLinks
 from .site_search import SearchGroup
 
 
@@ -53,7 +55,33 @@ def active_filters(result: CatalogueResult, base_url: str) -> list[ActiveFilter]
     return chips
 
 
-def catalogue_context(result: CatalogueResult, links: RecordLinks, *, base_url: str) -> dict:
+# Values a facet shows before "show all"; a facet longer than FILTER_WITHIN gets a text box
+# (with JavaScript) that narrows its values as one types.
+FACET_TOP = 5
+FILTER_WITHIN = 10
+
+
+@dataclass(frozen=True)
+class CollapsedFacet:
+    """A facet split in the values shown at first and the rest, behind "show all"."""
+
+    param: str
+    label: str
+    top: list[FacetValue]
+    rest: list[FacetValue]
+    filterable: bool
+
+
+def collapse(facet: Facet, top: int = FACET_TOP) -> CollapsedFacet:
+    """Show a facet's first ``top`` values, and any selected value, before the rest."""
+    shown = [v for i, v in enumerate(facet.values) if i < top or v.selected]
+    rest = [v for v in facet.values if v not in shown]
+    return CollapsedFacet(facet.param, facet.label, shown, rest, len(facet.values) > FILTER_WITHIN)
+
+
+def catalogue_context(
+    result: CatalogueResult, links: RecordLinks, *, base_url: str, lang: str
+) -> dict:
     """Return the template context of a catalogue page for ``result``."""
     filters = result.filters
     page = result.page
@@ -64,11 +92,16 @@ def catalogue_context(result: CatalogueResult, links: RecordLinks, *, base_url: 
     ]
     return {
         "filters": filters,
-        "facets": [facet for facet in result.facets if facet.values],
+        "facets": [collapse(facet) for facet in result.facets if facet.values],
         "results": [
-            {"activity": activity, "url": links.url(activity, "activities")}
+            {
+                "activity": activity,
+                "url": links.url(activity, "activities"),
+                "budget": budget_total(activity),
+            }
             for activity in page.object_list
         ],
+        "downloads": download_urls(filters, lang),
         "results_page": page,
         "total": result.total,
         "filter_messages": result.messages,

@@ -525,7 +525,9 @@ ORDERINGS: dict[str, Callable[[str], list]] = {
 
 def with_list_data(qs: QuerySet[Activity]) -> QuerySet[Activity]:
     """Fetch what a result line shows in a fixed number of queries, whatever the page size."""
-    return qs.select_related("reporting_org").prefetch_related("recipient_countries", "sectors")
+    return qs.select_related("reporting_org").prefetch_related(
+        "recipient_countries", "sectors", "budgets"
+    )
 
 
 @dataclass

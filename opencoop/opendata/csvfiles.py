@@ -37,23 +37,37 @@ def neutralise(value: Any) -> Any:
     return neutralise(str(value))
 
 
-class SafeWriter:
-    """A ``csv.writer`` whose cells are neutralised (see the module's docstring)."""
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
-    def __init__(self, file: Any, **fmtparams: Any) -> None:
+
+class SafeWriter:
+    """A ``csv.writer`` whose cells are neutralised (see the module's docstring).
+
+    With ``decimal_comma`` numbers are written with a comma as the decimal mark ("1234,5"),
+    for spreadsheets set to Italian; they are numbers still, so they are not neutralised.
+    """
+
+    def __init__(self, file: Any, *, decimal_comma: bool = False, **fmtparams: Any) -> None:
         self._writer = csv.writer(file, **fmtparams)
+        self._decimal_comma = decimal_comma
+
+    def _cell(self, value: Any) -> Any:
+        if self._decimal_comma and _is_number(value):
+            return str(value).replace(".", ",")
+        return neutralise(value)
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([neutralise(value) for value in row])
+        return self._writer.writerow([self._cell(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def csv_writer(file: Any, **fmtparams: Any) -> SafeWriter:
+def csv_writer(file: Any, *, decimal_comma: bool = False, **fmtparams: Any) -> SafeWriter:
     """Return a CSV writer on ``file`` that neutralises formula-like text cells."""
-    return SafeWriter(file, **fmtparams)
+    return SafeWriter(file, decimal_comma=decimal_comma, **fmtparams)
 
 
 class _Line:
@@ -63,6 +77,6 @@ class _Line:
         return value
 
 
-def line_writer(**fmtparams: Any) -> SafeWriter:
+def line_writer(*, decimal_comma: bool = False, **fmtparams: Any) -> SafeWriter:
     """Return a writer whose ``writerow`` returns the CSV line, for streamed downloads."""
-    return SafeWriter(_Line(), **fmtparams)
+    return SafeWriter(_Line(), decimal_comma=decimal_comma, **fmtparams)

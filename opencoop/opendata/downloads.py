@@ -36,7 +36,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from wagtail.models import Site
 
 from opencoop.access import policy
-from opencoop.catalogue.filters import CatalogueFilters, FilterError, parse_output_query
+from opencoop.catalogue.filters import (
+    CatalogueFilters,
+    FilterError,
+    Problem,
+    parse_output_query,
+)
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
 from opencoop.opendata.streams import marked
@@ -311,10 +316,13 @@ def download_querystring(filters: CatalogueFilters, lang: str) -> str:
 def download_urls(filters: CatalogueFilters, lang: str) -> dict[str, str]:
     """Return the address of each download of ``filters`` (for links on pages)."""
     query = download_querystring(filters, lang)
-    return {
+    urls = {
         name: reverse(f"opendata:catalogue-{name}") + query
         for name in ("csv", "xlsx", "json", "metadata")
     }
+    urls["csv_excel_it"] = urls["csv"] + "&" + urlencode({"dialect": EXCEL_IT})
+    urls["atom"] = reverse("opendata:feed-activities-atom") + query
+    return urls
 
 
 def metadata(
@@ -384,12 +392,45 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def iter_csv(selection: CatalogueSelection, ctx: Context) -> Iterator[str]:
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV download writes its fields and numbers, and what it starts with."""
+
+    delimiter: str = ","
+    decimal_comma: bool = False
+    bom: str = ""
+
+
+# Italian Excel reads ";" as the separator and "," as the decimal mark, and takes a file for
+# UTF-8 only when it starts with a byte-order mark.
+EXCEL_IT = "excel-it"
+CSV_DIALECTS: dict[str, CsvDialect] = {
+    "": CsvDialect(),
+    EXCEL_IT: CsvDialect(delimiter=";", decimal_comma=True, bom="\ufeff"),
+}
+
+
+def iter_csv(
+    selection: CatalogueSelection, ctx: Context, dialect: CsvDialect = CSV_DIALECTS[""]
+) -> Iterator[str]:
     """Yield the CSV file line by line: a header of column keys, then one line per activity."""
-    writer = line_writer()
-    yield writer.writerow(COLUMN_KEYS)
+    writer = line_writer(delimiter=dialect.delimiter, decimal_comma=dialect.decimal_comma)
+    yield dialect.bom + writer.writerow(COLUMN_KEYS)
     for row in iter_rows(selection, ctx):
         yield writer.writerow([_csv_value(value) for value in row])
+
+
+def csv_dialect(request: HttpRequest, lang: str) -> CsvDialect:
+    """Return the CSV dialect asked with ``dialect``; raise FilterError naming a bad one."""
+    name = request.GET.get("dialect", "")
+    if name in CSV_DIALECTS:
+        return CSV_DIALECTS[name]
+    with translation.override(lang):
+        message = str(
+            _("CSV dialect (dialect): “%(value)s” is not known; use %(known)s or leave it out.")
+            % {"value": name[:30], "known": EXCEL_IT}
+        )
+    raise FilterError([Problem("dialect", name, message, message)], lang)
 
 
 def _json_value(value: object) -> object:
@@ -516,12 +557,15 @@ def catalogue_csv(request: HttpRequest) -> HttpResponse:
     """Stream the catalogue's activities for the query's filters as CSV."""
     try:
         filters, lang, selection = _selection(request)
+        dialect = csv_dialect(request, lang)
     except FilterError as error:
         return bad_request(error, as_json=False)
     response = StreamingHttpResponse(
-        marked(iter_csv(selection, _context(request, lang)), "csv"), content_type=CSV_CONTENT_TYPE
+        marked(iter_csv(selection, _context(request, lang), dialect), "csv"),
+        content_type=CSV_CONTENT_TYPE,
     )
-    _file_headers(response, request, filters, lang, f"activities-{lang}.csv")
+    suffix = "-excel-it" if dialect.decimal_comma else ""
+    _file_headers(response, request, filters, lang, f"activities-{lang}{suffix}.csv")
     return response
 
 

@@ -250,6 +250,11 @@ def _total(items: list, activity: Activity) -> float | None:
     return _number(sum((item.value for item in items), Decimal(0)))
 
 
+def budget_total(activity: Activity) -> float | None:
+    """Return the total of the activity's current budgets (None: none, or mixed currencies)."""
+    return _total(current_budgets(activity), activity)
+
+
 def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> dict:
     """Return what the public may know of ``activity``, its children loaded by
     ``load_public_data`` with the same ``detail``.
@@ -294,7 +299,7 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
             for participant in public_participants(activity)
         ],
         "totals": {
-            "budget": _total(budgets, activity),
+            "budget": budget_total(activity),
             "commitments": _total([t for t in transactions if t.type == COMMITMENT], activity),
             "disbursements": _total([t for t in transactions if t.type == DISBURSEMENT], activity),
             "expenditure": _total([t for t in transactions if t.type == EXPENDITURE], activity),

@@ -18,8 +18,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.testcases import LiveServerThread
-from django.utils import translation
-from django.utils.translation import gettext
 
 from opencoop.activities.models import Activity
 from opencoop.catalogue.models import CataloguePage
@@ -135,11 +133,12 @@ def test_ticking_a_facet_filters_the_catalogue(site, new_context, authority, lan
         box = facet.locator("input[type=checkbox]").first
         value = box.get_attribute("value")
         badge = int(re.sub(r"\D", "", facet.locator(".oc-count").first.inner_text()))
+        # With JavaScript a ticked box updates the results in place: no full reload (the
+        # marker set on the window survives), the address records the filter.
+        page.evaluate("window.ocSamePage = true")
         facet.locator(f"label[for='{box.get_attribute('id')}']").click()
-        with translation.override(lang):
-            apply = gettext("Apply filters")
-        with page.expect_navigation(wait_until="load"):
-            page.get_by_role("button", name=apply, exact=True).click()
+        page.wait_for_url(lambda url, p=param: p in parse_qs(urlsplit(url).query))
+        assert page.evaluate("window.ocSamePage === true")
 
         assert parse_qs(urlsplit(page.url).query)[param] == [value]
         expected = published(**{lookup: value})
@@ -149,10 +148,31 @@ def test_ticking_a_facet_filters_the_catalogue(site, new_context, authority, lan
         assert chips.count() == 1
         screenshot(page, lang, f"catalogue-{param}")
         # Back to the whole catalogue through the chip that removes the filter.
-        with page.expect_navigation(wait_until="load"):
-            chips.click()
-        assert param not in parse_qs(urlsplit(page.url).query)
+        chips.click()
+        page.wait_for_url(lambda url, p=param: p not in parse_qs(urlsplit(url).query))
+        assert page.evaluate("window.ocSamePage === true")
         assert shown_total(page) == published()
+
+
+def test_without_javascript_the_catalogue_is_a_plain_form(site, new_context, authority):
+    page = new_context(java_script_enabled=False, viewport={"width": 375, "height": 667}).new_page()
+    page.goto(live_url(site, CataloguePage, "en"), wait_until="load")
+    facet = page.locator("#facet-status")
+    box = facet.locator("input[type=checkbox]").first
+    value = box.get_attribute("value")
+    facet.locator(f"label[for='{box.get_attribute('id')}']").click()
+    apply = page.get_by_role("button", name="Apply filters", exact=True).first
+    # The first apply control is within the first screen of a phone.
+    assert apply.bounding_box()["y"] + apply.bounding_box()["height"] <= 667
+    with page.expect_navigation(wait_until="load"):
+        apply.click()
+    assert parse_qs(urlsplit(page.url).query)["status"] == [value]
+    assert shown_total(page) == published(status=value)
+    # Printed, the page holds the results only.
+    page.emulate_media(media="print")
+    assert not page.locator(".oc-facets").is_visible()
+    assert not page.locator(".oc-active-filters").is_visible()
+    assert page.locator("ul.oc-results").is_visible()
 
 
 def map_table_counts(page, authority: Organisation, lang: str) -> dict[str, int]:

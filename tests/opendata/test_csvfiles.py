@@ -39,3 +39,10 @@ def test_both_writers_apply_the_rule_to_every_cell():
         ["'@x", "ok"],
     ]
     assert line_writer().writerow(["+cmd", -3]) == "'+cmd,-3\r\n"
+
+
+def test_decimal_comma_writes_numbers_with_a_comma_and_keeps_them_numbers():
+    writer = line_writer(delimiter=";", decimal_comma=True)
+    line = writer.writerow([Decimal("-30000.00"), 1234.5, 7, "-1+1", "1.5"])
+    # Numbers take the comma and are not quoted as text; typed text is neutralised as ever.
+    assert line == "-30000,00;1234,5;7;'-1+1;1.5\r\n"

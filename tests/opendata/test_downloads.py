@@ -288,3 +288,31 @@ def test_xlsx_keeps_a_formula_like_title_as_a_text_cell(client, formula_activity
     assert (title.value, title.data_type) == (HYPERLINK, "s")
     commitments = sheet.cell(row=2, column=header.index("commitments") + 1)
     assert (commitments.value, commitments.data_type) == (-30000, "n")
+
+
+def test_italian_excel_csv_has_bom_semicolons_and_decimal_commas(client):
+    org = make_reporting_org()
+    activity = make_full_activity(org)
+    response = client.get(CSV_URL + f"?org={org.slug}&country=NE&lang=it&dialect=excel-it")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('activities-it-excel-it.csv"')
+    raw = body(response)
+    assert raw.startswith("\ufeff".encode())
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0] == ";".join(COLUMN_KEYS)
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 1
+    assert rows[0]["iati_identifier"] == activity.iati_identifier
+    assert rows[0]["budget"] == "90000,00"
+    assert rows[0]["disbursements"] == "30000,00"
+    # The ordinary CSV is unchanged: commas, decimal points, no BOM.
+    plain = body(client.get(CSV_URL + f"?org={org.slug}&country=NE&lang=it"))
+    assert not plain.startswith("\ufeff".encode())
+    assert plain.decode("utf-8").splitlines()[0] == ",".join(COLUMN_KEYS)
+
+
+def test_unknown_csv_dialect_is_refused_by_name(client):
+    response = client.get(CSV_URL + "?lang=en&dialect=excel-fr")
+    assert response.status_code == 400
+    text = body(response).decode("utf-8")
+    assert "CSV dialect (dialect): “excel-fr” is not known; use excel-it" in text
