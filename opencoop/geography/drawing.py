@@ -77,12 +77,14 @@ def world_map(
     map_id: str,
     title: str,
     description: str,
+    view_box: tuple[float, float, float, float] | None = None,
 ) -> SafeString:
-    """Return the SVG of the map."""
+    """Return the SVG of the map (of the part ``view_box`` shows: x, y, width, height)."""
     frame = world.frame
     marked = {mark.code for mark in countries}
+    x0, y0, width, height = view_box or (0, 0, frame.width, frame.height)
     parts = [
-        f'<svg class="oc-map" id="{map_id}" viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" '
+        f'<svg class="oc-map" id="{map_id}" viewBox="{x0:.0f} {y0:.0f} {width:.0f} {height:.0f}" '
         f'role="group" aria-labelledby="{map_id}-title {map_id}-desc" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{map_id}-title">{escape(title)}</title>',
