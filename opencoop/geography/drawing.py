@@ -52,6 +52,17 @@ def classify(
     return result, legend
 
 
+def _overlaps(
+    box: tuple[float, float, float, float] | None,
+    view_box: tuple[float, float, float, float] | None,
+) -> bool:
+    """Say whether an outline may show in the part of the map drawn (all of it: always)."""
+    if view_box is None or box is None:
+        return True
+    x, y, width, height = view_box
+    return box[0] <= x + width and box[2] >= x and box[1] <= y + height and box[3] >= y
+
+
 @dataclass(frozen=True)
 class CountryMark:
     code: str
@@ -95,7 +106,7 @@ def world_map(
     parts += [
         f'<path d="{shape.path}"/>'
         for code, shape in world.countries.items()
-        if shape.path and code not in marked
+        if shape.path and code not in marked and _overlaps(shape.box, view_box)
     ]
     parts.append("</g>")
     parts.append(f'<g class="oc-map-countries" stroke="{BORDER}" stroke-width="0.5">')

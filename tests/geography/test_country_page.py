@@ -185,3 +185,31 @@ def test_senegal_is_two_links_from_the_home_page(client, lang):
     assert senegal["href"] == SENEGAL[lang]
     page = soup_of(client, senegal["href"])
     assert listed(page, "initiatives")
+
+
+def test_the_small_map_draws_the_region_only():
+    from opencoop.geography.drawing import CountryMark, ShadeClass, world_map
+    from opencoop.geography.shapes import world
+
+    shapes = world()
+    assert shapes is not None
+    senegal = shapes.countries["SN"]
+    x, y = senegal.point
+    mark = CountryMark("SN", ShadeClass(5, 0, 0, "#3a78b5"), "", "Senegal")
+    whole = world_map(
+        world=shapes, countries=[mark], points=[], map_id="m", title="t", description="d"
+    )
+    region = world_map(
+        world=shapes,
+        countries=[mark],
+        points=[],
+        map_id="m",
+        title="t",
+        description="d",
+        view_box=(x - 50, y - 25, 100, 50),
+    )
+    soup = BeautifulSoup(region, "html.parser")
+    assert soup.svg["viewbox"] == f"{x - 50:.0f} {y - 25:.0f} 100 50"
+    assert soup.select_one("path.oc-map-q5")["d"] == senegal.path
+    assert shapes.countries["JP"].path not in region and shapes.countries["JP"].path in whole
+    assert region.count("<path") < whole.count("<path") / 5
