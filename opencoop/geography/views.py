@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
+from opencoop.access import policy
 from opencoop.catalogue.filters import parse_language
 from opencoop.codelists import registry
 from opencoop.operations.pagecache import reads_query
@@ -16,7 +17,8 @@ from opencoop.organisations.models import Organisation
 from opencoop.pages.published import request_generation
 from opencoop.stats.selectors import Scope, by_country
 
-from .countries import countries_with_records, country_url, index_url, is_country, segment
+from .countries import countries_with_records, country_url, index_url, is_country
+from .countries import segment as segment_of
 from .presentation import country_context
 from .selectors import map_data, map_points
 
@@ -52,7 +54,7 @@ def _country_chrome(request: HttpRequest, home, trail: list[dict], suffix: str, 
 
     context = page_context(request, home)
     for alternate in context["alternates"]:
-        alternate["url"] += f"{segment(alternate['lang'])}/{suffix}"
+        alternate["url"] += f"{segment_of(alternate['lang'])}/{suffix}"
     current = next((a["url"] for a in context["alternates"] if a["is_current"]), "")
     context.update(
         {
@@ -65,8 +67,23 @@ def _country_chrome(request: HttpRequest, home, trail: list[dict], suffix: str, 
     return context
 
 
-def country_index(request: HttpRequest, home) -> TemplateResponse:
+def _home(request: HttpRequest, segment_: str):
+    """Return the public home page of the address's language, or 404 (one address a language)."""
+    from opencoop.pages.models import HomePage
+
+    lang = translation.get_language()[:2]
+    if segment_ != segment_of(lang):
+        raise Http404
+    home = policy.public_pages(HomePage.objects.filter(locale__language_code=lang)).first()
+    if home is None:
+        raise Http404
+    return home
+
+
+@require_GET
+def country_index(request: HttpRequest, segment: str) -> TemplateResponse:
     """List the countries with public records, each linking to its page."""
+    home = _home(request, segment)
     lang = home.locale.language_code
     number = request_generation(request)
     title = _("Partner countries")
@@ -88,8 +105,10 @@ def country_index(request: HttpRequest, home) -> TemplateResponse:
     return TemplateResponse(request, "geography/country_index.html", context)
 
 
-def country_page(request: HttpRequest, home, code: str) -> TemplateResponse:
+@require_GET
+def country_page(request: HttpRequest, segment: str, code: str) -> TemplateResponse:
     """Show one partner country: its records, partners, places, money by year, downloads."""
+    home = _home(request, segment)
     code = code.upper()
     number = request_generation(request)
     if not is_country(code) or code not in countries_with_records(number):

@@ -19,7 +19,6 @@ from wagtail.models import Page
 
 from opencoop.access import policy
 from opencoop.core.pagination import page_links
-from opencoop.geography.addresses import SEGMENT_PATTERN
 from opencoop.operations.pagecache import reads_query
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
@@ -74,9 +73,7 @@ class MenuChildrenMixin:
         return context
 
 
-class HomePage(RoutablePageMixin, MenuChildrenMixin, PortalPage):
-    """The portal's home; the partner countries' pages are its routes (/it/paesi/sn/)."""
-
+class HomePage(MenuChildrenMixin, PortalPage):
     intro = RichTextField(_("introduction"), blank=True)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     max_count_per_parent = 1
@@ -86,37 +83,9 @@ class HomePage(RoutablePageMixin, MenuChildrenMixin, PortalPage):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from opencoop.geography.countries import index_url
-
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = home_sections(self, self.latest_count)
-        context["countries_url"] = index_url(self.locale.language_code, request_generation(request))
         return context
-
-    @path("")
-    def index(self, request):
-        return self.render(request)
-
-    @re_path(rf"^(?P<segment>{SEGMENT_PATTERN})/$", name="countries")
-    def countries(self, request, segment: str):
-        from opencoop.geography.views import country_index
-
-        self._check_segment(segment)
-        return country_index(request, self)
-
-    @re_path(rf"^(?P<segment>{SEGMENT_PATTERN})/(?P<code>[a-z]{{2}})/$", name="country")
-    def country(self, request, segment: str, code: str):
-        from opencoop.geography.views import country_page
-
-        self._check_segment(segment)
-        return country_page(request, self, code)
-
-    def _check_segment(self, segment: str) -> None:
-        # One address per language: /it/paesi/, /en/countries/.
-        from opencoop.geography.countries import segment as language_segment
-
-        if segment != language_segment(self.locale.language_code):
-            raise Http404
 
 
 class StandardPage(MenuChildrenMixin, PortalPage):
