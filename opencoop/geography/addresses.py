@@ -1,6 +1,5 @@
-"""The addresses of the country pages, under each language's home page (no imports: the page
-tree's models read it)."""
+"""The addresses of the country pages in each language (/it/paesi/sn/, /en/countries/sn/)."""
 
 SEGMENTS = {"it": "paesi", "en": "countries"}
-# The regular expressions of the routes: any language's segment, a two-letter code.
+# The routes accept any language's segment; the view answers 404 to another language's.
 SEGMENT_PATTERN = "|".join(SEGMENTS.values())
