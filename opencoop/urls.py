@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from opencoop.editorial import admin_api as editorial_admin_api
 from opencoop.editorial import reports as editorial_reports
+from opencoop.geography.urls import country_patterns
 from opencoop.opendata import sitemaps as opendata_sitemaps
 from opencoop.opendata.api import api as opendata_api
 from opencoop.operations.media import serve_media
@@ -43,7 +44,12 @@ if settings.OPENCOOP_SERVE_MEDIA:
     prefix = settings.MEDIA_URL.strip("/")
     urlpatterns.append(re_path(rf"^{prefix}/(?P<path>.+)$", serve_media, name="media"))
 
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)
+urlpatterns += i18n_patterns(
+    # The partner countries' pages come before the page tree's addresses.
+    path("", include(country_patterns)),
+    path("", include(wagtail_urls)),
+    prefix_default_language=True,
+)
 
 # Error pages that render without the database; a database outage answers 503, not 500.
 handler404 = "opencoop.operations.views.page_not_found"

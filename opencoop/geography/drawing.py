@@ -52,6 +52,17 @@ def classify(
     return result, legend
 
 
+def _overlaps(
+    box: tuple[float, float, float, float] | None,
+    view_box: tuple[float, float, float, float] | None,
+) -> bool:
+    """Say whether an outline may show in the part of the map drawn (all of it: always)."""
+    if view_box is None or box is None:
+        return True
+    x, y, width, height = view_box
+    return box[0] <= x + width and box[2] >= x and box[1] <= y + height and box[3] >= y
+
+
 @dataclass(frozen=True)
 class CountryMark:
     code: str
@@ -77,12 +88,14 @@ def world_map(
     map_id: str,
     title: str,
     description: str,
+    view_box: tuple[float, float, float, float] | None = None,
 ) -> SafeString:
-    """Return the SVG of the map."""
+    """Return the SVG of the map (of the part ``view_box`` shows: x, y, width, height)."""
     frame = world.frame
     marked = {mark.code for mark in countries}
+    x0, y0, width, height = view_box or (0, 0, frame.width, frame.height)
     parts = [
-        f'<svg class="oc-map" id="{map_id}" viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" '
+        f'<svg class="oc-map" id="{map_id}" viewBox="{x0:.0f} {y0:.0f} {width:.0f} {height:.0f}" '
         f'role="group" aria-labelledby="{map_id}-title {map_id}-desc" '
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{map_id}-title">{escape(title)}</title>',
@@ -93,7 +106,7 @@ def world_map(
     parts += [
         f'<path d="{shape.path}"/>'
         for code, shape in world.countries.items()
-        if shape.path and code not in marked
+        if shape.path and code not in marked and _overlaps(shape.box, view_box)
     ]
     parts.append("</g>")
     parts.append(f'<g class="oc-map-countries" stroke="{BORDER}" stroke-width="0.5">')

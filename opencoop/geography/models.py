@@ -13,12 +13,13 @@ from opencoop.codelists import registry
 from opencoop.core.formatting import display_number
 from opencoop.core.multilingual import text
 from opencoop.operations.pagecache import reads_query
-from opencoop.stats.links import CatalogueLinks
+from opencoop.pages.published import request_generation
 from opencoop.stats.models import ScopedFiguresPage
 from opencoop.stats.presentation import csv_response, present
 from opencoop.stats.selectors import by_country
 from opencoop.stats.tables import EUR, FigureTable
 
+from .countries import CountryPageLinks
 from .drawing import CountryMark, PointMark, classify, world_map
 from .selectors import MapPoint, map_points
 from .shapes import world
@@ -79,7 +80,8 @@ class MapPage(ScopedFiguresPage):
         scope = self.scope()
         table = by_country(scope)
         points = map_points(scope)
-        links = CatalogueLinks(request, self.locale, self.reporting_org)
+        # Every country name links to the country's page, in the shapes as in the table.
+        country_links = CountryPageLinks(self.locale.language_code, request_generation(request))
         record_links = RecordLinks(self.locale)
 
         values = {
@@ -94,7 +96,7 @@ class MapPage(ScopedFiguresPage):
             CountryMark(
                 row.code,
                 legend[classes[row.code]],
-                links.url("country", row.code),
+                country_links.url("country", row.code),
                 _country_label(table, row),
             )
             for row in table.rows
@@ -106,7 +108,7 @@ class MapPage(ScopedFiguresPage):
             href = (
                 record_links.url(point.single)
                 if point.single is not None
-                else links.url("country", point.country)
+                else country_links.url("country", point.country)
             )
             point_marks.append(
                 PointMark(
@@ -150,7 +152,10 @@ class MapPage(ScopedFiguresPage):
                     for shade in legend
                 ],
                 "country_figure": present(
-                    table, csv_url=self.csv_url(request, table.slug), links=links, chart=False
+                    table,
+                    csv_url=self.csv_url(request, table.slug),
+                    links=country_links,
+                    chart=False,
                 ),
                 "points": list(zip(points, point_marks, strict=True)),
                 "json_url": reverse("geography:map-json", args=[scope.slug])

@@ -30,6 +30,8 @@ class CountryShape:
     name: str
     path: str  # SVG path data; "" for countries too small for the map's scale
     point: tuple[float, float]  # where to put a marker for the country
+    # The outline's bounds (x0, y0, x1, y1): a map of one region leaves out what lies outside.
+    box: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,22 @@ def world() -> World | None:
         rings = [ring for polygon in geometry.get("coordinates", []) for ring in polygon]
         path_data = "".join(_ring_path(ring, frame) for ring in rings)
         longitude, latitude = feature["properties"]["point"]
+        xy = [frame.point(lon, lat) for ring in rings for lon, lat in _unwrap(ring)]
+        box = (
+            (
+                min(x for x, _ in xy),
+                min(y for _, y in xy),
+                max(x for x, _ in xy),
+                max(y for _, y in xy),
+            )
+            if xy
+            else None
+        )
         countries[feature["id"]] = CountryShape(
             feature["id"],
             feature["properties"]["name"],
             path_data,
             frame.point(longitude, latitude),
+            box,
         )
     return World(frame, countries, data.get("source", "Natural Earth"))

@@ -114,6 +114,20 @@ def page_of(model: str, **queries: str) -> Callable[[str], str]:
     return locate
 
 
+def country_page(code: str) -> Callable[[str], str]:
+    """Locate a partner country's page (or, without a code, the list of countries)."""
+
+    def locate(lang: str) -> str:
+        from opencoop.geography.countries import country_url, index_url
+
+        path = country_url(code, lang) if code else index_url(lang)
+        if not path:
+            raise Absent(f"no page of country {code or 'list'} in {lang}")
+        return path
+
+    return locate
+
+
 def send_empty_form(page) -> None:
     """Send the page's form with nothing filled in, to show its error summary."""
     with page.expect_navigation():
@@ -186,6 +200,8 @@ PAGE_TYPES: list[PageType] = [
         optional=True,
     ),
     PageType("map", page_of("geography.MapPage"), model="geography.MapPage", optional=True),
+    PageType("country-list", country_page(""), model="pages.HomePage"),
+    PageType("country", country_page("SN"), model="pages.HomePage"),
     PageType(
         "open-data",
         page_of("opendata.OpenDataPage"),

@@ -112,7 +112,7 @@ def test_map_page_speaks_italian(client, fictional):
     count, *amounts = country["aria-label"].split(": ", 1)[1].split("; ")
     assert re.fullmatch(r"[\d.]+ attività", count), count
     assert all(re.fullmatch(r"[\d.]+,\d\d [A-Z]{3} erogati", amount) for amount in amounts)
-    assert "Seleziona un paese per vederne le attività nel catalogo." in said
+    assert "Seleziona un paese per vederne la pagina: progetti, partner e luoghi." in said
     assert "Confini dei paesi:" in said
     assert "I dati della mappa in formato JSON" in said
     assert untranslated(said) == []

@@ -1,0 +1,176 @@
+"""A partner country's page: its public records of every kind, partners, places and money.
+
+Every read goes through the same rules as the rest of the portal: records through
+``opencoop.access.policy``, partners and places through ``opencoop.activities.disclosure``,
+money through ``opencoop.stats.selectors.by_year`` on a scope narrowed to the country.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import translation
+
+from opencoop.access import policy
+from opencoop.activities.disclosure import named_participations
+from opencoop.activities.models import ActivityQuerySet
+from opencoop.codelists import registry
+from opencoop.core.multilingual import text
+from opencoop.exchanges.models import Exchange
+from opencoop.geography.addresses import SEGMENTS
+from opencoop.initiatives.models import Initiative
+from opencoop.organisations.models import Organisation
+from opencoop.pages.published import remember
+from opencoop.partnerships.models import Partnership
+from opencoop.plans.models import AnnualPlan
+from opencoop.stats.selectors import Scope
+
+
+def segment(lang: str | None = None) -> str:
+    """Return the part of the address naming the country pages in ``lang`` (the active one)."""
+    lang = (lang or translation.get_language() or "en")[:2]
+    return SEGMENTS.get(lang, SEGMENTS["en"])
+
+
+def is_country(code: str) -> bool:
+    """Say whether ``code`` is a country of the codelist (ISO 3166-1 alpha-2, upper case)."""
+    return code.isupper() and code in registry.get("Country")
+
+
+class CountryScope(Scope):
+    """The public activities of every authority in one recipient country.
+
+    Annual plans are not by country, so the scope has none: its figures by year are the
+    budgets, commitments and payments of the country's activities.
+    """
+
+    def __init__(self, code: str, today: datetime.date | None = None) -> None:
+        super().__init__(None, today)
+        self.code = code
+
+    @property
+    def slug(self) -> str:
+        return f"country-{self.code.lower()}"
+
+    def activities(self) -> ActivityQuerySet:
+        return super().activities().in_country(self.code)
+
+    def plans(self) -> QuerySet[AnnualPlan]:
+        return AnnualPlan.objects.none()
+
+
+@dataclass(frozen=True)
+class CountryRecords:
+    activities: list
+    initiatives: list
+    exchanges: list
+    partnerships: list
+
+    def __bool__(self) -> bool:
+        return bool(self.activities or self.initiatives or self.exchanges or self.partnerships)
+
+
+def country_records(code: str, today: datetime.date | None = None) -> CountryRecords:
+    """Return the public activities, initiatives and exchanges of country ``code``."""
+    return CountryRecords(
+        activities=list(CountryScope(code, today).activities().order_by("pk")),
+        initiatives=list(
+            policy.public(Initiative, today).filter(countries__code=code).distinct().order_by("pk")
+        ),
+        exchanges=list(policy.public(Exchange, today).filter(country=code).order_by("pk")),
+        partnerships=list(
+            policy.public(Partnership, today)
+            .filter(country=code)
+            .select_related("partner")
+            .order_by("sort_order", "pk")
+        ),
+    )
+
+
+def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
+    """Return the organisations named by the country's public records, by name.
+
+    A partner an activity hides is named by none of them (``named_participations``); an
+    initiative's partners are all public. The reporting authorities are left out: they are
+    the portal's own, not partners in the country.
+    """
+    activity_orgs = named_participations().filter(
+        activity_id__in=[a.pk for a in records.activities]
+    )
+    ids = set(activity_orgs.values_list("organisation_id", flat=True))
+    for initiative in records.initiatives:
+        ids.update(p.organisation_id for p in initiative.partners.all())
+    ids.update(p.partner_id for p in records.partnerships)
+    authorities = {r.reporting_org_id for r in [*records.activities, *records.initiatives]}
+    organisations = Organisation.objects.filter(pk__in=ids - authorities)
+    return sorted(organisations, key=lambda org: registry.collation_key(text(org.name)))
+
+
+def countries_with_records(number: int | None = None) -> frozenset[str]:
+    """Return the countries with at least one public record: those that have a page.
+
+    Remembered until the next publication (``number`` is the request's generation).
+    """
+    from opencoop.activities.models import RecipientCountry
+    from opencoop.initiatives.models import InitiativeCountry
+
+    def find() -> frozenset[str]:
+        activities = Scope().activities().values("id")
+        codes = set(
+            RecipientCountry.objects.filter(activity_id__in=activities).values_list(
+                "code", flat=True
+            )
+        )
+        codes.update(
+            InitiativeCountry.objects.filter(
+                initiative_id__in=policy.public(Initiative).values("id")
+            ).values_list("code", flat=True)
+        )
+        for model in (Exchange, Partnership):
+            codes.update(policy.public(model).values_list("country", flat=True))
+        return frozenset(code for code in codes if code)
+
+    return remember(("countries with records",), find, number=number)
+
+
+def home_url(lang: str, number: int | None = None) -> str:
+    """Return the address of the public home page in ``lang`` ("" when there is none)."""
+    from opencoop.pages.models import HomePage
+
+    def find() -> str:
+        page = policy.public_pages(HomePage.objects.filter(locale__language_code=lang)).first()
+        return (page.url or "") if page is not None else ""
+
+    return remember(("home url", lang), find, number=number)
+
+
+def country_url(code: str, lang: str | None = None, number: int | None = None) -> str:
+    """Return the address of country ``code``'s page in ``lang`` ("" when it has none)."""
+    lang = (lang or translation.get_language() or "en")[:2]
+    if not code or code not in countries_with_records(number):
+        return ""
+    base = home_url(lang, number)
+    return f"{base}{segment(lang)}/{code.lower()}/" if base else ""
+
+
+def index_url(lang: str | None = None, number: int | None = None) -> str:
+    """Return the address of the list of countries in ``lang`` ("" without a home page)."""
+    lang = (lang or translation.get_language() or "en")[:2]
+    base = home_url(lang, number)
+    return f"{base}{segment(lang)}/" if base else ""
+
+
+class CountryPageLinks:
+    """Link a figure table's countries to their pages (the shape ``stats.present`` asks for)."""
+
+    def __init__(self, lang: str, number: int | None = None) -> None:
+        self.lang = lang
+        self.number = number
+
+    def __bool__(self) -> bool:
+        return True
+
+    def url(self, param: str, code: str) -> str:
+        return country_url(code, self.lang, self.number) if param == "country" else ""
