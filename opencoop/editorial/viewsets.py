@@ -505,6 +505,10 @@ class OrganisationChooserViewSet(snippet_chooser.SnippetChooserViewSet):
     choose_view_class = OrganisationChooseView
     choose_results_view_class = OrganisationChooseResultsView
     chosen_view_class = OrganisationChosenView
+    # A partner missing from the list is added without leaving the record being edited.
+    creation_form_class = "opencoop.organisations.forms.OrganisationCreationForm"
+    create_action_label = gettext_lazy("Add a new organisation")
+    creation_tab_label = gettext_lazy("New organisation")
 
 
 # The viewset -----------------------------------------------------------------------------------
