@@ -7,8 +7,9 @@ from django.test import Client
 
 from opencoop.activities.models import Activity
 from opencoop.editorial.roles import EDITOR
+from tests.factories import make_user
 
-from .helpers import form_data, make_user, soup, url
+from .helpers import form_data, soup, url
 from .test_admin_italian import in_italian
 
 pytestmark = pytest.mark.django_db
