@@ -104,3 +104,22 @@ def test_the_chooser_finds_every_demo_organisation(client, admin_user):
         if chosen in response.content.decode():
             found.add(organisation.pk)
     assert len(found) == Organisation.objects.count()
+
+
+@pytest.mark.django_db
+def test_generated_partners_are_in_the_search_index(django_capture_on_commit_callbacks):
+    """The generator's partners, created in bulk, are indexed in bulk with the others."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.search.models import IndexEntry
+
+    from opencoop.demo.generator import generate
+
+    with django_capture_on_commit_callbacks(execute=True):
+        generate(activities=5, seed=1, pages=False)
+    content_type = ContentType.objects.get_for_model(Organisation)
+    indexed = set(
+        IndexEntry.objects.filter(content_type=content_type).values_list("object_id", flat=True)
+    )
+    organisations = {str(pk) for pk in Organisation.objects.values_list("pk", flat=True)}
+    assert len(organisations) > 6
+    assert organisations <= indexed, len(organisations - indexed)
