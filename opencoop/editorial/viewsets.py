@@ -36,6 +36,7 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.admin.ui.tables import Column, TitleColumn, UpdatedAtColumn
+from wagtail.log_actions import log
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
@@ -513,12 +514,21 @@ class OrganisationChosenView(snippet_chooser.SnippetChosenView):
         return organisation
 
 
+class OrganisationCreateView(snippet_chooser.SnippetCreateView):
+    def save_form(self, form):
+        # Logged like the admin's own "Add", so the organisation's history says who added it.
+        organisation = super().save_form(form)
+        log(instance=organisation, action="wagtail.create", user=self.request.user)
+        return organisation
+
+
 class OrganisationChooserViewSet(snippet_chooser.SnippetChooserViewSet):
     """The organisation chooser: no other authority's hidden partners (see ``policy``)."""
 
     choose_view_class = OrganisationChooseView
     choose_results_view_class = OrganisationChooseResultsView
     chosen_view_class = OrganisationChosenView
+    create_view_class = OrganisationCreateView
     # A partner missing from the list is added without leaving the record being edited.
     creation_form_class = "opencoop.organisations.forms.OrganisationCreationForm"
     create_action_label = gettext_lazy("Add a new organisation")

@@ -7,6 +7,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 from wagtail.users.models import UserProfile
 
 from opencoop.core.multilingual import portal_languages
@@ -59,6 +60,9 @@ def test_the_chooser_creates_an_organisation_with_a_slug(client, editor):
     assert Organisation.objects.count() == before + 1
     assert created.slug == "fountains-committee"
     assert str(result["result"]["id"]) == str(created.pk)
+    assert ModelLogEntry.objects.filter(
+        object_id=str(created.pk), action="wagtail.create", user=editor
+    ).exists()
 
     # The same name again gets a slug of its own.
     data["identifier"] = "IT-CF-99887766555"
