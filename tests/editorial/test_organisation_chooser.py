@@ -127,3 +127,16 @@ def test_generated_partners_are_in_the_search_index(django_capture_on_commit_cal
     organisations = {str(pk) for pk in Organisation.objects.values_list("pk", flat=True)}
     assert len(organisations) > 6
     assert organisations <= indexed, len(organisations - indexed)
+
+
+@pytest.mark.django_db
+def test_the_organisation_form_makes_the_slug_when_left_empty(client, admin_user):
+    from .helpers import url
+
+    client.force_login(admin_user)
+    data = form_data(client.get(url(Organisation, "add")))
+    data.update({**_names(it="Comitato Pozzi", en="Wells Committee"), "slug": ""})
+    data["identifier"] = "IT-CF-11223344556"
+    response = client.post(url(Organisation, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Organisation.objects.get(identifier="IT-CF-11223344556").slug == "wells-committee"
