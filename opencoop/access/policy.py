@@ -86,6 +86,34 @@ def is_public(obj: models.Model | None, today: datetime.date | None = None) -> b
     return embargo is None or embargo <= _today(today)
 
 
+# A record's publication state, as the back office's lists show and filter it.
+DRAFT, EMBARGOED, LIVE = "draft", "embargoed", "live"
+
+
+def publication_state(obj: models.Model, today: datetime.date | None = None) -> str:
+    """Say whether a record is public (LIVE), published but held by an embargo, or a DRAFT."""
+    if is_public(obj, today):
+        return LIVE
+    return EMBARGOED if getattr(obj, "live", False) else DRAFT
+
+
+def in_publication_state(
+    queryset: models.QuerySet, state: str, today: datetime.date | None = None
+) -> models.QuerySet:
+    """Keep the records of ``queryset`` in ``state`` (the SQL form of ``publication_state``)."""
+    public_ones = public(queryset, today)
+    if state == LIVE:
+        return public_ones
+    held = queryset.exclude(pk__in=public_ones.values("pk"))
+    if state == EMBARGOED:
+        return held.filter(live=True)
+    if state == DRAFT:
+        return held.filter(live=False)
+    raise ValueError(
+        f"Unknown publication state {state!r}: expected {DRAFT}, {EMBARGOED} or {LIVE}"
+    )
+
+
 def public_related(records, today: datetime.date | None = None) -> list:
     """Keep the public ones of related records already fetched (children, allocations' activities).
 

@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from opencoop.access import policy
@@ -157,6 +157,12 @@ def public_participants(activity: Activity) -> list[PublicParticipant]:
 def with_exact_places(activities: ActivityQuerySet) -> ActivityQuerySet:
     """Keep the activities whose exact places are public (SQL form of ``places_hidden``)."""
     return activities.filter(hide_exact_locations=False)
+
+
+def sensitive() -> Q:
+    """Return the condition on activities that hide their exact places or a partner's name."""
+    hiding = ParticipatingOrg.objects.filter(activity=OuterRef("pk"), hide_name=True)
+    return Q(hide_exact_locations=True) | Q(Exists(hiding))
 
 
 def hiding_participations(activity, organisation) -> QuerySet[ParticipatingOrg]:

@@ -48,7 +48,7 @@ from opencoop.activities.models import (
     Transaction,
 )
 from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, PARTS, SDG_GOALS, SDG_TARGETS
-from opencoop.core.writes import Item, write_records
+from opencoop.core.writes import Item, index_records, write_records
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner
 from opencoop.organisations.models import Organisation
@@ -1227,7 +1227,12 @@ def generate(
                 authority = existing
             authority.full_clean()
             authority.save()
-            Organisation.objects.bulk_create([*home.values(), *local.values()])
+            partners = Organisation.objects.bulk_create([*home.values(), *local.values()])
+            if index:
+                # bulk_create sends no post_save: index the partners here, in one batch, so
+                # that searches and the organisation chooser find them as they find the rest.
+                pks = [partner.pk for partner in partners]
+                transaction.on_commit(lambda pks=pks: index_records(Organisation, pks))
             report.add("organisations", 1 + len(home) + len(local))
             planned: list[PlannedActivity] = []
             for item in generator.activities(authority, home, local):

@@ -35,7 +35,8 @@ from wagtail.admin.panels import (
     PublishingPanel,
     TabbedInterface,
 )
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn, UpdatedAtColumn
+from wagtail.log_actions import log
 from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 
@@ -44,7 +45,7 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
 
-from . import conflicts, form_errors, quality, scope, search, translations
+from . import conflicts, form_errors, listing, quality, scope, search, translations
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
 from .models import RecordCheck, TranslationState
 from .services import unique_slug
@@ -148,10 +149,24 @@ class RecordIndexView(ListingSearchMixin, snippet_views.IndexView):
             field.queryset = choices.filter(pk__in=named) if named is not None else choices
         return filterset
 
+    def get_base_queryset(self):
+        return listing.with_states(super().get_base_queryset())
+
     @cached_property
     def columns(self):
+        # Wagtail's "Updated" column (the latest log entry, one subquery), named for editors;
+        # the authority under one name in every list.
+        replaced = {"_updated_at", "reporting_org"}
+        columns = [c for c in super().columns if getattr(c, "name", None) not in replaced]
+        extra = [listing.StateColumn("state", label=gettext_lazy("State"))]
+        if _is_model_field(self.model, "reporting_org"):
+            extra.append(Column("reporting_org", label=gettext_lazy("Authority")))
+        extra.append(UpdatedAtColumn(label=gettext_lazy("Last change")))
+        title = next((i for i, c in enumerate(columns) if isinstance(c, TitleColumn)), 0)
         return [
-            *super().columns,
+            *columns[: title + 1],
+            *extra,
+            *columns[title + 1 :],
             TranslationStatusColumn("translations", label=gettext_lazy("Translations")),
         ]
 
@@ -499,12 +514,25 @@ class OrganisationChosenView(snippet_chooser.SnippetChosenView):
         return organisation
 
 
+class OrganisationCreateView(snippet_chooser.SnippetCreateView):
+    def save_form(self, form):
+        # Logged like the admin's own "Add", so the organisation's history says who added it.
+        organisation = super().save_form(form)
+        log(instance=organisation, action="wagtail.create", user=self.request.user)
+        return organisation
+
+
 class OrganisationChooserViewSet(snippet_chooser.SnippetChooserViewSet):
     """The organisation chooser: no other authority's hidden partners (see ``policy``)."""
 
     choose_view_class = OrganisationChooseView
     choose_results_view_class = OrganisationChooseResultsView
     chosen_view_class = OrganisationChosenView
+    create_view_class = OrganisationCreateView
+    # A partner missing from the list is added without leaving the record being edited.
+    creation_form_class = "opencoop.organisations.forms.OrganisationCreationForm"
+    create_action_label = gettext_lazy("Add a new organisation")
+    creation_tab_label = gettext_lazy("New organisation")
 
 
 # The viewset -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from wagtail.snippets.models import register_snippet
 
+from opencoop.editorial.listing import record_filterset
 from opencoop.editorial.viewsets import EditorialSnippetViewSet
 
 from .models import Exchange
@@ -9,6 +10,7 @@ from .models import Exchange
 
 class ExchangeViewSet(EditorialSnippetViewSet):
     model = Exchange
+    filterset_class = record_filterset(Exchange)
     icon = "group"
 
 

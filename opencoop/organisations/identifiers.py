@@ -38,3 +38,37 @@ def validate_identifier(value: str) -> None:
     if problem:
         template, params = problem
         raise ValidationError(_(template), code="invalid_identifier", params=params)
+
+
+NO_NUMBER = N_(
+    "“%(identifier)s” begins with the registration agency %(prefix)s but has no number after "
+    "it: write the prefix, a hyphen and the organisation's number, e.g. %(prefix)s-12345678"
+)
+
+
+def registration_agency(value: str) -> str | None:
+    """Return the longest registration agency code (IATI's list) that ``value`` begins with."""
+    from opencoop.codelists import registry
+
+    codes = registry.get("OrganisationRegistrationAgency").items
+    matches = [code for code in codes if value.startswith(code)]
+    return max(matches, key=len) if matches else None
+
+
+def validate_organisation_identifier(value: str) -> None:
+    """Refuse what ``validate_identifier`` refuses and, after an agency prefix, no number.
+
+    An organisation identifier is PREFIX-NUMBER (``IT-CF-01307110484``): the agency's code from
+    IATI's OrganisationRegistrationAgency list, a hyphen, the number in that agency's register.
+    """
+    validate_identifier(value)
+    prefix = registration_agency(value or "")
+    if prefix is None:
+        return
+    rest = value[len(prefix) :]
+    if not rest.startswith("-") or not rest[1:]:
+        raise ValidationError(
+            _(NO_NUMBER),
+            code="no_registration_number",
+            params={"identifier": value, "prefix": prefix},
+        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, PublishingPanel
 from wagtail.models import DraftStateMixin, RevisionMixin
@@ -95,9 +94,10 @@ class Organisation(DraftStateMixin, RevisionMixin, index.Indexed, OfficeContact)
         return self._revisions
 
     def save(self, *args, **kwargs):
+        from .services import ensure_collection, unique_slug
+
         if not self.slug:
-            self.slug = slugify(text(self.name, "en") or self.identifier)[:100]
+            self.slug = unique_slug(self)
         super().save(*args, **kwargs)
-        from .services import ensure_collection
 
         ensure_collection(self)

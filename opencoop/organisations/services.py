@@ -25,3 +25,23 @@ def ensure_collection(organisation) -> Collection | None:
         type(organisation).objects.filter(pk=organisation.pk).update(collection=collection)
         organisation.collection = collection
     return collection
+
+
+def unique_slug(organisation) -> str:
+    """Return a slug for ``organisation`` from its English (else any) name or its identifier,
+    unique among organisations (a number is added to a slug already taken)."""
+    from django.utils.text import slugify
+
+    base = slugify(text(organisation.name, "en") or organisation.identifier)[:90]
+    base = base or "organisation"
+    taken = set(
+        type(organisation)
+        ._default_manager.filter(slug__startswith=base)
+        .exclude(pk=organisation.pk)
+        .values_list("slug", flat=True)
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug = f"{base}-{number}"
+        number += 1
+    return slug

@@ -96,16 +96,16 @@ def test_the_workflow_buttons_and_messages_read_well_in_italian(client, editor, 
     assert "Questo elemento (attività) è in attesa di revisione." in text
 
 
-def test_the_live_filter_of_activities_reads_in_italian(client, editor, activity):
+def test_the_state_filter_of_activities_reads_in_italian(client, editor, activity):
     from opencoop.activities.models import Activity
 
     client.force_login(in_italian(editor))
-    page = client.get(url(Activity, "list") + "?live=1")
+    page = client.get(url(Activity, "list") + "?state=live")
     html = soup(page)
     pills = [" ".join(p.get_text().split()) for p in html.select("[data-w-active-filter-id]")]
-    assert pills == ["Online: Sì"], pills
+    assert pills == ["Stato: Online"], pills
     assert "Project WELLS" in page_text(page) or "Progetto WELLS" in page_text(page)
-    assert "Progetto WELLS" not in page_text(client.get(url(Activity, "list") + "?live=0"))
+    assert "Progetto WELLS" not in page_text(client.get(url(Activity, "list") + "?state=draft"))
 
 
 def test_the_dashboard_names_the_stage_that_asked_for_changes(client, editor, reviewer, activity):
