@@ -286,8 +286,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     choose(row.get_by_label(exact(editor.label(5, "Role"))), editor.label(5, "Funding"))
     editor.shot(5, "partners")
 
-    # 6. Save and send for review (autosave is on, as for every officer; when it has run is up
-    # to its timer, so the test does not wait for it).
+    # 6. Save and send for review (no autosave on records with rows: the button is the save).
     editor.button(6, "Save draft").click()
     page.wait_for_load_state()
     project = Activity.objects.get(iati_identifier=identifier)
