@@ -78,6 +78,10 @@ def _has_embargo(model: type[models.Model]) -> bool:
     return any(f.name == "embargo_until" for f in model._meta.get_fields())
 
 
+# The columns ``is_public()`` reads: a query that loads only some fields loads these too.
+PUBLIC_STATE_FIELDS = ("live", "embargo_until")
+
+
 def is_public(obj: models.Model | None, today: datetime.date | None = None) -> bool:
     """Say whether one record may be shown to the public (the Python form of ``public()``)."""
     if obj is None or not getattr(obj, "live", True):

@@ -77,7 +77,7 @@ def export_selection(activities: QuerySet[Activity]) -> QuerySet[Activity]:
 PARTS: dict[str, QuerySet] = {
     **{p.relation: p.queryset() for p in parts.PARTS},
     "children": Activity.objects.only(
-        "pk", "parent_id", "iati_identifier", "live", "embargo_until"
+        "pk", "parent_id", "iati_identifier", *policy.PUBLIC_STATE_FIELDS
     ).order_by("iati_identifier"),
 }
 

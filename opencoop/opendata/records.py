@@ -140,7 +140,7 @@ def load_public_data(activities: list[Activity], *, detail: bool = True) -> list
             getattr(activity, relation).set(grouped.get(activity.pk, []))
     if detail:
         public = public_activities().only(
-            "pk", "parent_id", "slug", "iati_identifier", "live", "embargo_until"
+            "pk", "parent_id", "slug", "iati_identifier", *policy.PUBLIC_STATE_FIELDS
         )
         prefetch_related_objects(
             activities, Prefetch("children", queryset=public.order_by("iati_identifier"))
