@@ -4,6 +4,8 @@
 //   js/opencoop.js      --esbuild-> ../opencoop/static/dist/opencoop.js
 //   js/opencoop-early.js --esbuild-> ../opencoop/static/dist/opencoop-early.js
 //   js/admin-codelist-picker.js --esbuild-> ../opencoop/static/dist/admin-codelist-picker.{js,css}
+//   js/admin-location-picker.js --esbuild-> ../opencoop/static/dist/admin-location-picker.{js,css}
+//   js/admin-inline-rows.js --esbuild-> ../opencoop/static/dist/admin-inline-rows.js
 //   bootstrap-italia fonts (only the .woff2 the CSS references), each split in two
 //     by unicode-range (Latin, Latin Extended) with subset-font  -> dist/fonts/
 //   bootstrap-italia dist/svg/sprites.svg                     -> dist/svg/
@@ -218,6 +220,8 @@ await esbuild.build({
     opencoop: join(here, 'js', 'opencoop.js'),
     'opencoop-early': join(here, 'js', 'opencoop-early.js'),
     'admin-codelist-picker': join(here, 'js', 'admin-codelist-picker.js'),
+    'admin-location-picker': join(here, 'js', 'admin-location-picker.js'),
+    'admin-inline-rows': join(here, 'js', 'admin-inline-rows.js'),
   },
   outdir: out,
   bundle: true,

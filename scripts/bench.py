@@ -17,6 +17,8 @@ and a statistics page, an annual plans page and a map page over every authority.
 - throughput: wrk, bounded in time, on the catalogue, an activity page and a minimal view that
   goes through the same server, middleware and settings but reads no database;
 - queries: how many SQL queries each kind of page makes (Django's test client, same settings);
+- the admin's edit page (once, not per size): scripts/bench_edit_page.py, an activity with 20
+  parts on an in-memory database with the demo: HTML bytes and server time;
 - IATI: scripts/bench_iati.py exports every activity (seconds, peak memory), imports the file
   into ``<database>_import`` (activities/s, peak memory) and times lxml alone reading it.
 
@@ -48,6 +50,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS = "opencoop.settings.bench"
 SIZE_LABELS = {1_000: "1k", 10_000: "10k", 100_000: "100k"}
 DATA_MARK = "<!-- bench-data"
+# The key of the admin's edit page figures among the sizes' in the data block.
+EDIT_PAGE = "edit_page"
 
 # Pages measured, in table order: (key, label).
 PAGES = (
@@ -455,6 +459,58 @@ def run_iati(url: str, size: int, args) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def measure_edit_page(args) -> dict:
+    """Measure the admin's edit page of an activity with 20 parts (scripts/bench_edit_page.py).
+
+    Its own process, on an in-memory SQLite database with the demo: the page's weight and
+    server time do not depend on how many activities the database holds.
+    """
+    command = [sys.executable, str(BASE_DIR / "scripts" / "bench_edit_page.py"), "--json"]
+    command += ["--samples", str(min(args.samples, 10))]
+    before = load_average()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
+    if result.returncode != 0:
+        sys.exit(f"bench_edit_page failed:\n{result.stderr[-4000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    figures["load"] = [before, load_average()]
+    print(edit_page_summary(figures), flush=True)
+    return figures
+
+
+def edit_page_summary(figures: dict) -> str:
+    return (
+        f"edit page, activity of {figures['parts']} parts: {figures['bytes']:,} bytes of HTML, "
+        f"{figures['options']:,} <option>s, server time median {figures['median_ms']:.0f} ms, "
+        f"worst {figures['worst_ms']:.0f} ms, processor time median "
+        f"{figures.get('processor_median_ms', 0):.0f} ms over {figures['samples']} requests"
+    )
+
+
+def edit_page_lines(figures: dict | None) -> list[str]:
+    """Return the Markdown section of the admin's edit page."""
+    lines = ["## Admin edit page, an activity with 20 parts", ""]
+    if not figures:
+        return [*lines, "Not measured yet."]
+    return [
+        *lines,
+        "scripts/bench_edit_page.py: Django's test client, a superuser in Italian, in-memory "
+        "SQLite with the demo; one warm-up request, then the median and worst of "
+        f"{figures['samples']} (measured {figures['date']}, load average "
+        f"{' / '.join(figures['load'])}).",
+        "",
+        "| HTML bytes | `<option>`s | Server time p50 (ms) | Worst (ms) | Processor p50 (ms) |",
+        "|---|---|---|---|---|",
+        f"| {figures['bytes']:,} | {figures['options']:,} | {figures['median_ms']:.0f} | "
+        f"{figures['worst_ms']:.0f} | {figures.get('processor_median_ms', 0):.0f} |",
+        "",
+        f"- HTML ≤ 200 KB: {'met' if figures['bytes'] <= 200_000 else 'missed'}; server time "
+        f"≤ 500 ms: {'met' if figures['median_ms'] <= 500 else 'missed'} (processor time: "
+        f"{'met' if figures.get('processor_median_ms', 1e9) <= 500 else 'missed'}; on a loaded "
+        "machine the wall time counts other processes' turns).",
+    ]
+
+
 def measure_iati(url: str, size: int, args) -> dict:
     """Run the IATI step; keep its date and the load around it (it may run apart from the rest)."""
     before = load_average()
@@ -603,7 +659,9 @@ def ms(value: float) -> str:
 
 
 def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> None:
-    sizes = sorted(results.values(), key=lambda r: r["size"])
+    sizes = sorted(
+        (result for key, result in results.items() if key != EDIT_PAGE), key=lambda r: r["size"]
+    )
     lines = [
         "# Benchmarks",
         "",
@@ -718,6 +776,7 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         )
     lines += ["", "## Targets at 100,000 activities", ""]
     lines += target_lines(results)
+    lines += ["", *edit_page_lines(results.get(EDIT_PAGE))]
     if notes:
         lines += ["", "## Notes", "", notes.strip()]
     lines += ["", DATA_MARK, json.dumps(results, indent=1, sort_keys=True), "-->", ""]
@@ -818,6 +877,8 @@ def main() -> None:
         print(f"wrote {output}")
         return
     print(f"load average at the start: {load_average()} ({os.cpu_count()} processors)")
+    if not args.only_iati:
+        results[EDIT_PAGE] = measure_edit_page(args)
     for size in (int(s) for s in args.sizes.split(",")):
         previous = results.get(str(size), {})
         if args.only_iati:

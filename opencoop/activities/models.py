@@ -30,6 +30,8 @@ from opencoop.core.models import AttachedDocument, EditorialRecord
 from opencoop.core.multilingual import MultilingualField, text
 from opencoop.organisations.identifiers import validate_identifier
 
+from .panels import LocationPickerPanel
+
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # IATI transaction types: 2 outgoing commitment, 3 disbursement, 4 expenditure.
 COMMITMENT = "2"
@@ -407,6 +409,7 @@ class Location(ActivityChild):
     panels = [
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("latitude"), FieldPanel("longitude")]),
+        LocationPickerPanel(),
         FieldRowPanel([FieldPanel("exactness"), FieldPanel("reach")]),
     ]
 

@@ -46,6 +46,7 @@ from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
 
 from . import conflicts, form_errors, listing, quality, scope, search, translations
+from .compact import EMPTY_ROW, compact_response, empty_row_response, lighten
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
 from .models import RecordCheck, TranslationState
 from .services import unique_slug
@@ -252,10 +253,30 @@ class RecordFormMixin:
             return False
         return scope.access(self.request.user, record) == scope.PARTNER_TEXTS
 
+    def get(self, request, *args, **kwargs):
+        relation = request.GET.get(EMPTY_ROW)
+        if relation:
+            # The "add" button of a repeated part asks for its empty row (editorial/compact.py).
+            return empty_row_response(self.get_bound_panel(self.get_form()), relation)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The panel tree again as JSON (~30 KB on an activity), for scripts that read
+        # window.wagtail.editHandler: none of Wagtail's or ours does (compact.py).
+        context["edit_handler_data"] = None
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if hasattr(response, "add_post_render_callback"):
+            response.add_post_render_callback(compact_response)
+        return response
+
     def get_panel(self):
         if self.partner_only:
-            return partner_panel(self.model)
-        return super().get_panel()
+            return lighten(partner_panel(self.model))
+        return lighten(super().get_panel())
 
     def get_form_class(self):
         if self.partner_only:

@@ -1,7 +1,9 @@
 """Admin of the editorial app: memberships, the translation list, the dashboard panel and the
 admin API's scoped endpoints."""
 
+from django.templatetags.static import static
 from django.urls import include, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -65,3 +67,9 @@ def register_editors_guide_menu_item():
 def add_editorial_status_panel(request, panels) -> None:
     if request.user.is_superuser or role_names(request.user):
         panels.append(EditorialStatusPanel())
+
+
+@hooks.register("insert_editor_js")
+def inline_rows_js():
+    # The empty rows of repeated parts, fetched when first added (compact.py).
+    return format_html('<script src="{}" defer></script>', static("dist/admin-inline-rows.js"))

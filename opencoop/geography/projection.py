@@ -38,3 +38,33 @@ class Frame:
         """Return the SVG coordinates of a place (y grows downwards)."""
         x, y = equal_earth(longitude, latitude)
         return (x + self.x_max) * self.scale, (self.top - y) * self.scale
+
+    def location(self, x: float, y: float) -> tuple[float, float]:
+        """Return (longitude, latitude) of SVG coordinates (the inverse of ``point``)."""
+        return equal_earth_inverse(x / self.scale - self.x_max, self.top - y / self.scale)
+
+    def as_data(self) -> dict[str, float]:
+        """Return what a script needs to turn a click on the map into a place and back."""
+        return {"scale": self.scale, "x_max": self.x_max, "top": self.top}
+
+
+def equal_earth_inverse(x: float, y: float) -> tuple[float, float]:
+    """Return (longitude, latitude) of plane units (the inverse of ``equal_earth``).
+
+    The latitude is found by Newton's method on the polynomial of ``equal_earth``.
+    """
+    theta = y
+    for _ in range(20):
+        t2 = theta * theta
+        t6 = t2 * t2 * t2
+        error = theta * (A1 + A2 * t2 + t6 * (A3 + A4 * t2)) - y
+        slope = A1 + 3 * A2 * t2 + t6 * (7 * A3 + 9 * A4 * t2)
+        step = error / slope
+        theta -= step
+        if abs(step) < 1e-12:
+            break
+    t2 = theta * theta
+    t6 = t2 * t2 * t2
+    longitude = M * x * (A1 + 3 * A2 * t2 + t6 * (7 * A3 + 9 * A4 * t2)) / math.cos(theta)
+    latitude = math.asin(max(-1.0, min(1.0, math.sin(theta) / M)))
+    return math.degrees(longitude), math.degrees(latitude)

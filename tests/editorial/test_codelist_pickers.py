@@ -36,7 +36,11 @@ def test_the_sector_picker_shows_the_code_and_its_italian_label(client, editor, 
     )
     # Long lists are not repeated in the page: the options come from the endpoint.
     assert not soup(page).find("option", attrs={"value": "14030"})
-    country = picker(page, "recipient_countries-__prefix__-code")
+    # A row added later gets the picker too (its empty row is fetched when first added).
+    template = soup(page).find("template", id="id_recipient_countries-EMPTY_FORM_TEMPLATE")
+    country = picker(
+        client.get(template["data-empty-row-url"]), "recipient_countries-__prefix__-code"
+    )
     assert country is not None
 
 

@@ -1,0 +1,148 @@
+"""The activity editor in Chromium: a location placed by a click on the portal's own map or by a
+place name, and an edit page with 20 parts that fits 1280 px with amounts of 12 digits.
+
+Writes to the shared test database (the live server must see the rows): it makes its own
+editor and activity and removes them whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+from wagtail.users.models import UserProfile
+
+from opencoop.activities.models import Activity, Location
+from opencoop.editorial.models import EditorialMembership
+from opencoop.editorial.roles import EDITOR
+from opencoop.geography.projection import Frame
+from opencoop.organisations.models import Organisation
+from scripts.bench_edit_page import give_twenty_parts
+from tests.factories import make_activity, make_organisation
+
+pytestmark = pytest.mark.browser
+
+USERNAME = "location-editor"
+PASSWORD = "location-password-1"
+SUFFIX = "MAP-PICKER"
+KOLDA = (12.8939, -14.94125)  # GeoNames
+TIMEOUT_MS = 30_000
+
+
+def remove_everything_made() -> None:
+    Activity.objects.filter(iati_identifier__endswith=f"-{SUFFIX}").delete()
+    Organisation.objects.filter(slug__startswith="map-picker-partner").delete()
+    get_user_model().objects.filter(username=USERNAME).delete()
+
+
+@pytest.fixture
+def project(monkeypatch) -> Iterator[Activity]:
+    """A Florence project in Senegal with 20 parts and one location without coordinates."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls next to Playwright's loop
+    remove_everything_made()
+    florence = Organisation.objects.get(slug="florence")
+    user = get_user_model().objects.create_user(USERNAME, f"{USERNAME}@example.org", PASSWORD)
+    user.groups.add(Group.objects.get(name=EDITOR))
+    EditorialMembership.objects.create(
+        user=user, organisation=florence, relation=EditorialMembership.STAFF
+    )
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "it"
+    profile.save()
+    activity = make_activity(florence, SUFFIX)
+    partners = [make_organisation(slug=f"map-picker-partner-{n}") for n in range(3)]
+    give_twenty_parts(activity, partners)
+    Location.objects.create(activity=activity, name={"it": "Kolda"}, country="SN")
+    activity.save_revision()
+    try:
+        yield activity
+    finally:
+        remove_everything_made()
+
+
+def open_editor(site, new_context, activity, **options):
+    page = new_context(locale="it-IT", **options).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(site.url + "/admin/login/")
+    page.locator("input[name=username]").fill(USERNAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"{site.url}/admin/snippets/activities/activity/edit/{activity.pk}/")
+    return page
+
+
+def test_a_click_on_the_map_places_the_location_and_is_saved(site, new_context, project):
+    page = open_editor(site, new_context, project)
+    page.get_by_role("tab", name="Dove e cosa").click()
+    picker = page.locator('[data-location-picker][data-prefix="locations-0"]')
+    picker.get_by_role("button", name="Scegli sulla mappa").click()
+    svg = picker.locator("svg")
+    expect(svg).to_be_visible()
+    expect(svg.locator("title").first).to_have_text(
+        "Mappa di Senegal: fai clic per collocare il luogo"
+    )
+    # Where Kolda is on the screen: the server's projection, through the SVG's own transform.
+    x, y = Frame().point(KOLDA[1], KOLDA[0])
+    screen = svg.evaluate(
+        """(svg, [x, y]) => {
+            const point = svg.createSVGPoint()
+            point.x = x
+            point.y = y
+            const p = point.matrixTransform(svg.getScreenCTM())
+            return [p.x, p.y]
+        }""",
+        [x, y],
+    )
+    page.mouse.click(*screen)
+    latitude = page.locator("input[name=locations-0-latitude]")
+    longitude = page.locator("input[name=locations-0-longitude]")
+    expect(latitude).not_to_have_value("")
+    # One screen pixel of a country's map is a few kilometres.
+    assert abs(float(latitude.input_value()) - KOLDA[0]) < 0.1
+    assert abs(float(longitude.input_value()) - KOLDA[1]) < 0.1
+    expect(picker.locator("[data-location-marker]")).to_have_count(1)
+    page.get_by_role("button", name=re.compile(r"^\s*Salva bozza\s*$")).click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    # A draft: the coordinates are in the latest revision.
+    saved = Activity.objects.get(pk=project.pk).get_latest_revision_as_object()
+    [location] = saved.locations.all()
+    assert abs(location.latitude - Decimal(str(KOLDA[0]))) < Decimal("0.1")
+    assert abs(location.longitude - Decimal(str(KOLDA[1]))) < Decimal("0.1")
+
+
+def test_a_place_name_typed_at_the_keyboard_sets_the_coordinates(site, new_context, project):
+    page = open_editor(site, new_context, project)
+    page.get_by_role("tab", name="Dove e cosa").click()
+    search = page.get_by_label("Cerca il luogo per nome").first
+    search.press_sequentially("Thi")
+    option = page.locator("#id_locations-0-place-list option[value='Thiès (Senegal)']")
+    expect(option).to_have_count(1)
+    search.fill("Thiès (Senegal)")
+    expect(page.locator("input[name=locations-0-latitude]")).to_have_value("14.789440")
+    expect(page.locator("input[name=locations-0-longitude]")).to_have_value("-16.926020")
+
+
+def test_the_edit_page_of_20_parts_fits_1280_px_with_12_digit_amounts(site, new_context, project):
+    page = open_editor(site, new_context, project, viewport={"width": 1280, "height": 800})
+    for tab in page.get_by_role("tab").all():
+        if not tab.is_visible():
+            continue
+        tab.click()
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"tab “{tab.inner_text().strip()}” overflows by {overflow} px"
+    page.get_by_role("tab", name="Dati finanziari").click()
+    amounts = page.locator("input[name$=-value]:visible")
+    assert amounts.count() >= 6  # 3 budgets, 3 transactions
+    for amount in amounts.all():
+        amount.fill("123456789012.00")
+        fits = amount.evaluate("(input) => input.scrollWidth <= input.clientWidth")
+        assert fits, amount.get_attribute("name")
