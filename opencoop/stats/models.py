@@ -17,9 +17,12 @@ from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
+from .figure_models import FigureState, KeptFigure
 from .links import CatalogueLinks
 from .presentation import csv_response, present
 from .selectors import TABLES, Scope, plans_in_order, plans_overview, plans_table
+
+__all__ = ["FigureState", "KeptFigure", "PlansOverviewPage", "ScopedFiguresPage", "StatisticsPage"]
 
 
 class ScopedFiguresPage(RoutablePageMixin, PortalPage):
