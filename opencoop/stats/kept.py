@@ -6,8 +6,8 @@ authority's rows are kept in ``KeptFigure`` and a page adds the rows of the auth
 
 When they are refreshed (``refresh``), in the transaction of the change:
 - ``write_records`` (imports, harvests, the generator) refreshes the authorities it wrote;
-- Wagtail's publish and unpublish of an activity or an annual plan (the admin's single save),
-  and deleting one, refresh its authority.
+- Wagtail's publish and unpublish of an activity or an annual plan (the admin's single save)
+  refresh its authority.
 Any other change to a row the figures are made from (a part, a transaction, a partner's type…)
 marks its authority's figures *dirty*; so does nothing at all when an embargo ends
 (``valid_until``). Figures that are dirty, past their day or never computed are not used: that

@@ -1,9 +1,9 @@
 """Keep the kept figures (``opencoop.stats.kept``) in step with the admin's saves.
 
-Publishing, unpublishing or deleting an activity or an annual plan refreshes its authority's
-figures at once, in the same transaction. Any other saved or deleted row the figures are made
-from marks its authority's figures dirty (read afresh until refreshed), and a job refreshes them
-once the transaction commits. ``write_records`` needs none of this: it refreshes what it wrote.
+Publishing or unpublishing an activity or an annual plan refreshes its authority's figures at
+once, in the same transaction. Any other saved or deleted row the figures are made from (a
+deleted record too) marks its authority's figures dirty (read afresh until refreshed), and a job
+refreshes them once the transaction commits. ``write_records`` needs none of this: it refreshes what it wrote.
 """
 
 from __future__ import annotations
@@ -103,6 +103,10 @@ def activity_saved(sender, instance, update_fields=None, **kwargs) -> None:
     _mark(("authority", instance.reporting_org_id), [instance.reporting_org_id])
 
 
+def record_deleted(sender, instance, **kwargs) -> None:
+    _mark(("authority", instance.reporting_org_id), [instance.reporting_org_id])
+
+
 def activity_row_changed(sender, instance, **kwargs) -> None:
     _mark(("activity", instance.activity_id), _authorities_of_activity(instance.activity_id))
 
@@ -134,10 +138,13 @@ def connect_signals() -> None:
     from wagtail.signals import published, unpublished
 
     for model in (Activity, AnnualPlan):
-        for signal in (published, unpublished, post_delete):
+        for signal in (published, unpublished):
             signal.connect(
                 refresh_on_publication, sender=model, dispatch_uid=f"kept-{model.__name__}"
             )
+        # Deleting marks, not refreshes: a bulk delete (the generator's, before it writes an
+        # authority again) sends one signal per record, and the write that follows refreshes.
+        post_delete.connect(record_deleted, sender=model, dispatch_uid=f"kept-del-{model.__name__}")
     post_save.connect(activity_saved, sender=Activity, dispatch_uid="kept-activity-saved")
     post_save.connect(plan_saved, sender=AnnualPlan, dispatch_uid="kept-plan-saved")
     for model in (*ACTIVITY_ROWS, PlanAllocation):

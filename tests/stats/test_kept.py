@@ -200,3 +200,41 @@ def test_a_new_authority_without_kept_figures_is_read_afresh(authorities):
     table = TABLES["by-country"](Scope())
     assert "TV" in {row.code for row in table.rows}
     assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_deleting_an_activity_takes_it_out_of_the_next_figures(authorities):
+    authority = authorities[2]
+    make_published_activity(authority, countries=("TV",))
+    Activity.objects.get(reporting_org=authority, recipient_countries__code="TV").delete()
+    assert FigureState.objects.get(authority=authority).dirty
+    assert "TV" not in {row.code for row in TABLES["by-country"](Scope()).rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_the_command_refreshes_every_authority(authorities):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    KeptFigure.objects.all().delete()
+    FigureState.objects.all().delete()
+    out = StringIO()
+    call_command("refresh_figures", "--all", stdout=out)
+    assert f"{FigureState.objects.count()} authorities" in out.getvalue()
+    assert FigureState.objects.count() >= AUTHORITIES
+    all_kept()
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_the_statistics_page_says_when_its_figures_were_computed(authorities, client):
+    from bs4 import BeautifulSoup
+
+    from opencoop.stats.models import StatisticsPage
+
+    page = StatisticsPage.objects.live().filter(locale__language_code="en").first()
+    soup = BeautifulSoup(client.get(page.url).content, "html.parser")
+    stamp = soup.select_one("[data-figures-as-of]")
+    assert stamp is not None and "Figures as of" in stamp.get_text()
+    refreshed = FigureState.objects.get(authority=page.reporting_org).refreshed_at
+    shown = datetime.datetime.fromisoformat(stamp["data-figures-as-of"])
+    assert abs(shown - refreshed) < datetime.timedelta(seconds=1)
