@@ -33,7 +33,11 @@ class KeptFigure(models.Model):
     value = models.DecimalField(max_digits=20, decimal_places=2)
 
     class Meta:
-        indexes = [models.Index(fields=["table", "authority"])]
+        # A page reads one table of some authorities; a country page one country of one table.
+        indexes = [
+            models.Index(fields=["table", "authority"]),
+            models.Index(fields=["table", "country"]),
+        ]
 
 
 class FigureState(models.Model):
