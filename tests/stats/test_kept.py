@@ -238,3 +238,24 @@ def test_the_statistics_page_says_when_its_figures_were_computed(authorities, cl
     refreshed = FigureState.objects.get(authority=page.reporting_org).refreshed_at
     shown = datetime.datetime.fromisoformat(stamp["data-figures-as-of"])
     assert abs(shown - refreshed) < datetime.timedelta(seconds=1)
+
+
+def test_an_iati_import_is_in_the_figures_of_the_next_request(authorities, client):
+    from pathlib import Path
+
+    from opencoop.iati.importer import import_activity_file
+
+    data = Path(__file__).resolve().parent.parent / "data" / "iati" / "foreign-2.02.xml"
+    report = import_activity_file(stream=data.open("rb"))
+    assert report.ok and len(report.created) == 3
+    imported = Activity.objects.get(iati_identifier="XI-EXAMPLE-NGO2-A")
+    all_kept()
+    assert KeptFigure.objects.filter(authority_id=imported.reporting_org_id).exists()
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    data_all = json.loads(client.get("/geography/all/map.json?lang=en").content)
+    counted = sum(row["activities"] for row in data_all["countries"])
+    assert counted == sum(
+        row.values[[c.key for c in table.columns].index("activities")]
+        for table in [afresh(lambda: TABLES["by-country"](Scope()))]
+        for row in table.rows
+    )
