@@ -62,15 +62,23 @@ PAGES = (
     ("statistics", "Statistics, one authority"),
     ("statistics_all", "Statistics, all authorities"),
     ("plans_all", "Annual plans, all authorities"),
+    ("country", "Country page"),
     ("map_data", "Map data (JSON), one authority"),
     ("map_data_all", "Map data (JSON), all"),
     ("api_list", "API list, 20 a page"),
 )
 # Figures over every authority have few addresses: they are asked for this many times at most.
 FEW = {"statistics_all": 3, "plans_all": 3, "map_data_all": 3}
-TARGETS = {
-    "catalogue_text": 150.0,  # ms, p95, uncached, at 100,000 activities
+TARGETS = {  # ms, p95, uncached (page cache off), at 100,000 activities (issue 20)
+    "catalogue": 150.0,
+    "catalogue_facets": 150.0,
+    "catalogue_text": 150.0,
     "activity": 40.0,
+    "statistics_all": 300.0,
+    "map_data_all": 300.0,
+    "plans_all": 150.0,
+    "country": 150.0,
+    "api_list": 100.0,
 }
 
 
@@ -117,6 +125,15 @@ def step_prepare(args) -> dict:
         call_command("load_demo", stdout=io.StringIO())
     generated = Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE").count()
     result: dict = {"generated_now": False}
+    from opencoop.stats import kept
+    from opencoop.stats.figure_models import FigureState
+
+    if not FigureState.objects.exists():
+        # A database made before the figures were kept: compute them once, as
+        # ``manage.py refresh_figures --all`` does after that migration.
+        started = time.perf_counter()
+        result["kept_figures"] = {"authorities": kept.refresh_all()}
+        result["kept_figures"]["seconds"] = time.perf_counter() - started
     if generated != args.size:
         report = generate(
             activities=args.size // args.authorities,
@@ -235,6 +252,10 @@ def step_discover(args) -> dict:
     assert MapPage.objects.live().exists()
     urls["map_data"] = [f"/geography/{org.slug}/map.json?lang=en" for org in authorities[:n]]
     urls["map_data_all"] = ["/geography/all/map.json?lang=en"]
+    from opencoop.geography.countries import countries_with_records, country_url
+
+    codes = sorted(countries_with_records())
+    urls["country"] = [country_url(code, "en") for code in rng.sample(codes, min(n, len(codes)))]
     api_pages = max(1, min(Activity.objects.filter(live=True).count() // 20, 500))
     urls["api_list"] = [
         f"/api/v1/activities?page_size=20&page={p}&lang=en"
@@ -286,8 +307,8 @@ def run_step(name: str, args, url: str, size: int, **extra: str) -> dict:
 class Server:
     """A gunicorn of the portal on loopback, as configured for production, bench settings."""
 
-    def __init__(self, url: str, port: int) -> None:
-        self.url, self.port = url, port
+    def __init__(self, url: str, port: int, page_cache: bool = True) -> None:
+        self.url, self.port, self.page_cache = url, port, page_cache
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
@@ -301,6 +322,8 @@ class Server:
             "LOG_LEVEL": "ERROR",
             "OPENCOOP_LOG_LEVEL": "ERROR",
         }
+        if not self.page_cache:
+            env["OPENCOOP_PAGE_CACHE_SECONDS"] = "0"
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.log = open(BASE_DIR / "var" / f"bench-gunicorn-{self.port}.log", "w")
         self.process = subprocess.Popen(
@@ -350,14 +373,53 @@ class Server:
                 connection.close()
 
 
-def measure_latency(server: Server, urls: dict[str, list[str]], samples: int) -> dict:
-    """Ask for each address once (cold), then each again (warm); return times in ms."""
-    # Each worker loads templates, codelists and shapes on its first requests: do that first,
-    # on addresses not measured.
+def warm_workers(server: Server) -> None:
+    """Let each worker load templates, codelists and shapes, on addresses not measured."""
     warmups = ["/en/", "/it/", "/api/v1/activities?page_size=1&page=1", "/bench/minimal/"]
     for _ in range(server.workers):
         for path in warmups:
             server.get(path)
+
+
+# The headline: every answer rendered afresh (page cache off), each address asked this often.
+UNCACHED_ROUNDS = 2
+
+
+def measure_uncached(server: Server, urls: dict[str, list[str]], samples: int) -> dict:
+    """With the page cache off, ask for each address ``UNCACHED_ROUNDS`` times; times in ms.
+
+    The pages over all authorities have one address: it is asked ``FEW + 1`` times instead.
+    """
+    warm_workers(server)
+    result: dict = {}
+    connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
+    for key, _label in PAGES:
+        addresses = urls[key][:samples]
+        if key in FEW:
+            addresses = addresses[:1] * (FEW[key] + 1)
+        else:
+            addresses = addresses * UNCACHED_ROUNDS
+        values, statuses, hits = [], set(), 0
+        for path in addresses:
+            status, seconds, cache = server.get(path, connection)
+            values.append(seconds)
+            statuses.add(status)
+            hits += cache.lower().startswith("hit")
+        result[key] = {
+            "p50": percentile(values, 0.50) * 1000,
+            "p95": percentile(values, 0.95) * 1000,
+            "p99": percentile(values, 0.99) * 1000,
+            "n": len(values),
+            "statuses": sorted(statuses),
+            "hits": hits,  # must be 0: the page cache is off
+        }
+    connection.close()
+    return result
+
+
+def measure_latency(server: Server, urls: dict[str, list[str]], samples: int) -> dict:
+    """Ask for each address once (cold), then each again (warm); return times in ms."""
+    warm_workers(server)
     result: dict = {}
     connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
     for key, _label in PAGES:
@@ -416,6 +478,8 @@ def run_wrk(port: int, path: str, duration: int, connections: int) -> dict:
 # Throughput rounds, taken in turn: one slow moment of the shared machine then moves one round
 # of each kind, not a whole figure (single runs of the same code varied by a factor of 2).
 THROUGHPUT_ROUNDS = 3
+# Pages whose cached throughput is shown beside their uncached time (besides catalogue, activity).
+CACHED_THROUGHPUT = ("statistics_all", "map_data_all", "plans_all", "country")
 
 
 def measure_throughput(server: Server, urls: dict[str, list[str]], args) -> dict:
@@ -424,6 +488,7 @@ def measure_throughput(server: Server, urls: dict[str, list[str]], args) -> dict
         "minimal": "/bench/minimal/",
         "catalogue": urls["catalogue"][0],
         "activity": urls["activity"][0],
+        **{key: urls[key][0] for key in CACHED_THROUGHPUT},
     }
     for path in paths.values():
         # Each worker has its own local-memory cache: a short run first, so that every worker
@@ -533,17 +598,32 @@ def bench_size(size: int, args) -> dict:
             f"({prepared['rows_per_second']:,.0f} rows/s)",
             flush=True,
         )
+    if "kept_figures" in prepared:
+        print(
+            f"kept figures of {prepared['kept_figures']['authorities']} authorities computed "
+            f"in {prepared['kept_figures']['seconds']:.1f} s",
+            flush=True,
+        )
     urls = run_step("discover", args, url, size)
     urls_file = BASE_DIR / "var" / f"bench-urls-{size_label(size)}.json"
     urls_file.write_text(json.dumps(urls, indent=1))
     queries = run_step("queries", args, url, size, urls_file=str(urls_file))
     loads = [load_average()]
+    with Server(url, args.port, page_cache=False) as server:
+        uncached = measure_uncached(server, urls, args.samples)
+    loads.append(load_average())
     with Server(url, args.port) as server:
         latency = measure_latency(server, urls, args.samples)
         loads.append(load_average())
         throughput = measure_throughput(server, urls, args)
         loads.append(load_average())
-    partial = {"load": loads, "latency": latency, "throughput": throughput, "queries": queries}
+    partial = {
+        "load": loads,
+        "uncached": uncached,
+        "latency": latency,
+        "throughput": throughput,
+        "queries": queries,
+    }
     print_size({**partial, "iati": None})
     iati = measure_iati(url, size, args) if not args.skip_iati else None
     loads.append(load_average())
@@ -556,6 +636,7 @@ def bench_size(size: int, args) -> dict:
         "samples": args.samples,
         "duration": args.duration,
         "connections": args.connections,
+        "uncached": uncached,
         "latency": latency,
         "throughput": throughput,
         "queries": queries,
@@ -586,6 +667,10 @@ def ensure_database(url: str) -> None:
 # Reporting ----------------------------------------------------------------------------------
 def print_size(result: dict) -> None:
     print(f"load average during the run: {' / '.join(result['load'])}", flush=True)
+    print(f"{'page (page cache off)':<32}{'p50/p95/p99 ms':>24}")
+    for key, label in PAGES:
+        row = result["uncached"][key]
+        print(f"{label:<32}{row['p50']:>8.0f}{row['p95']:>8.0f}{row['p99']:>8.0f}")
     print(f"{'page':<32}{'cold p50/p95/p99 ms':>24}{'warm p50/p95/p99 ms':>24}{'queries':>9}")
     for key, label in PAGES:
         row = result["latency"][key]
@@ -707,7 +792,34 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         "during the run.",
         "",
     ]
-    lines += ["## Server time (ms)", ""]
+    lines += ["## Uncached server time (ms, page cache off): the headline", ""]
+    lines += [
+        "Every answer rendered afresh: a gunicorn with `OPENCOOP_PAGE_CACHE_SECONDS=0`, each "
+        f"address asked {UNCACHED_ROUNDS} times (the pages over all authorities, their one "
+        "address 4 times). Beside it, the same page's throughput from the page cache (wrk, "
+        "the server below, page cache on).",
+        "",
+        "| Activities | Page | p50 | p95 | p99 | n | Queries | Cached throughput (req/s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in sizes:
+        uncached = result.get("uncached")
+        if not uncached:
+            continue
+        for key, label in PAGES:
+            row = uncached.get(key)
+            if row is None:
+                continue
+            statuses = row["statuses"]
+            note = "" if statuses == [200] else f" (HTTP {', '.join(map(str, statuses))})"
+            rate = result["throughput"].get(key, {}).get("rps")
+            queries = result["queries"].get(key, {}).get("queries", "")
+            lines.append(
+                f"| {result['size']:,} | {label}{note} | {ms(row['p50'])} | {ms(row['p95'])} | "
+                f"{ms(row['p99'])} | {row['n']} | {queries} | "
+                f"{f'{rate:.0f}' if rate else '–'} |"
+            )
+    lines += ["", "## Server time with the page cache (ms)", ""]
     header = (
         "| Activities | Page | Cold p50 | Cold p95 | Cold p99 | Warm p50 | Warm p95 | Warm p99 "
     )
@@ -715,7 +827,9 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
     lines += [header, "|" + "---|" * 10]
     for result in sizes:
         for key, label in PAGES:
-            row = result["latency"][key]
+            row = result["latency"].get(key)
+            if row is None:
+                continue
             cold, warm = row["cold"], row["warm"]
             statuses = row["statuses"]
             note = "" if statuses == [200] else f" (HTTP {', '.join(map(str, statuses))})"
@@ -796,7 +910,13 @@ def target_lines(results: dict[str, dict]) -> list[str]:
         return f"missed by {abs(value - limit) / limit:.0%}"
 
     for key, limit in TARGETS.items():
-        value = result["latency"][key]["cold"]["p95"]
+        if "uncached" in result:
+            value = result["uncached"][key]["p95"]
+        elif key in result["latency"]:  # runs before the page cache could be turned off
+            value = result["latency"][key]["cold"]["p95"]
+        else:
+            lines.append(f"- {dict(PAGES)[key]}: not measured at 100,000 activities yet.")
+            continue
         label = dict(PAGES)[key]
         # One decimal near a limit: 39.6 ms is under 40, which "40 ms, met" would not show.
         shown = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"

@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Cast
+from django.dispatch import Signal
 from django.utils import timezone, translation
 from modelsearch.backends import get_search_backends
 from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
@@ -35,6 +36,9 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 from opencoop.core.queries import among_ids
 
 BATCH = 500
+# Sent inside the write's transaction, once per call, with ``records`` (every row written):
+# what is derived from records and kept beside them (the kept figures) is brought up to date there.
+records_written = Signal()
 # Fields a write sets itself: the revision pointers come from the revisions it creates.
 REVISION_POINTERS = ("latest_revision", "live_revision")
 
@@ -124,7 +128,15 @@ def write_records(
                 revisions=revisions,
                 index=index,
             )
+        _announce(model, report)
     return report
+
+
+def _announce(model: type[models.Model], report: WriteReport) -> None:
+    """Tell what keeps figures of the records that they were written (``records_written``)."""
+    records = report.created + report.changed
+    if records:
+        records_written.send(sender=model, records=records)
 
 
 # Validation --------------------------------------------------------------------------------------

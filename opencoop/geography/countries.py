@@ -10,12 +10,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.utils import translation
 
 from opencoop.access import policy
 from opencoop.activities.disclosure import named_participations
-from opencoop.activities.models import ActivityQuerySet
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.exchanges.models import Exchange
@@ -24,7 +22,6 @@ from opencoop.initiatives.models import Initiative
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import remember
 from opencoop.partnerships.models import Partnership
-from opencoop.plans.models import AnnualPlan
 from opencoop.stats.selectors import Scope
 
 
@@ -47,18 +44,12 @@ class CountryScope(Scope):
     """
 
     def __init__(self, code: str, today: datetime.date | None = None) -> None:
-        super().__init__(None, today)
+        super().__init__(None, today, country=code)
         self.code = code
 
     @property
     def slug(self) -> str:
         return f"country-{self.code.lower()}"
-
-    def activities(self) -> ActivityQuerySet:
-        return super().activities().in_country(self.code)
-
-    def plans(self) -> QuerySet[AnnualPlan]:
-        return AnnualPlan.objects.none()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from opencoop.operations.pagecache import reads_query
 from opencoop.pages.published import request_generation
 from opencoop.stats.models import ScopedFiguresPage
 from opencoop.stats.presentation import csv_response, present
-from opencoop.stats.selectors import by_country
+from opencoop.stats.selectors import by_country, figures_as_of
 from opencoop.stats.tables import EUR, FigureTable
 
 from .countries import CountryPageLinks
@@ -80,6 +80,7 @@ class MapPage(ScopedFiguresPage):
         scope = self.scope()
         table = by_country(scope)
         points = map_points(scope)
+        context["figures_as_of"] = figures_as_of(scope)
         # Every country name links to the country's page, in the shapes as in the table.
         country_links = CountryPageLinks(self.locale.language_code, request_generation(request))
         record_links = RecordLinks(self.locale)

@@ -9,7 +9,7 @@ from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.stats.presentation import present
-from opencoop.stats.selectors import by_year
+from opencoop.stats.selectors import by_year, figures_as_of
 
 from .countries import CountryScope, country_partners, country_records
 from .drawing import CountryMark, PointMark, ShadeClass, world_map
@@ -87,5 +87,6 @@ def country_context(code: str, locale: Locale, lang: str) -> dict:
         "map_source": map_source,
         "points": points,
         "money": present(by_year(scope), csv_url="", links=None, chart=False),
+        "figures_as_of": figures_as_of(scope),
         "downloads": download_urls(CatalogueFilters(country=(code,)), lang),
     }

@@ -15,7 +15,7 @@ from opencoop.codelists import registry
 from opencoop.operations.pagecache import reads_query
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import request_generation
-from opencoop.stats.selectors import Scope, by_country
+from opencoop.stats.selectors import Scope, by_country, figures_as_of
 
 from .countries import countries_with_records, country_url, index_url, is_country
 from .countries import segment as segment_of
@@ -42,6 +42,7 @@ def map_json(request: HttpRequest, scope: str) -> JsonResponse:
         figures = Scope(organisation)
         data = map_data(figures, by_country(figures), map_points(figures))
     data["lang"] = lang
+    data["figures_as_of"] = figures_as_of(figures).isoformat()
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class StatsConfig(AppConfig):
     name = "opencoop.stats"
     label = "stats"
+
+    def ready(self) -> None:
+        from .signals import connect_signals
+
+        connect_signals()

@@ -17,9 +17,19 @@ from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
+from .figure_models import FigureState, KeptFigure
 from .links import CatalogueLinks
 from .presentation import csv_response, present
-from .selectors import TABLES, Scope, plans_in_order, plans_overview, plans_table
+from .selectors import (
+    TABLES,
+    Scope,
+    figures_as_of,
+    plans_in_order,
+    plans_overview,
+    plans_table,
+)
+
+__all__ = ["FigureState", "KeptFigure", "PlansOverviewPage", "ScopedFiguresPage", "StatisticsPage"]
 
 
 class ScopedFiguresPage(RoutablePageMixin, PortalPage):
@@ -82,6 +92,7 @@ class StatisticsPage(ScopedFiguresPage):
             for slug, build in TABLES.items()
         ]
         context["related_pages"] = self.related_pages(request)
+        context["figures_as_of"] = figures_as_of(scope)
         return context
 
     @path("")
@@ -149,6 +160,7 @@ class PlansOverviewPage(ScopedFiguresPage):
             chart=False,
         )
         context["related_pages"] = self.related_pages(request)
+        context["figures_as_of"] = figures_as_of(scope)
         return context
 
     @path("")

@@ -16,110 +16,46 @@ The rules, in one place:
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import Coalesce, ExtractYear, NullIf, RowNumber
+from django.db.models import F, QuerySet, Sum, Window
+from django.db.models.functions import ExtractYear, RowNumber
 from django.utils.translation import gettext as _
 
-from opencoop.access import policy
-from opencoop.activities.derived import with_sdg_goals, with_sector_groups
-from opencoop.activities.disclosure import hiding_participations, public_activities
-from opencoop.activities.models import (
-    ActivityQuerySet,
-    Budget,
-    ParticipatingOrg,
-    RecipientCountry,
-    SdgTag,
-    Sector,
-    Transaction,
-)
+from opencoop.activities.models import Transaction
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
-from opencoop.operations.replicas import read_connection
-from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 
+from . import kept
+from .figures import (
+    DISBURSEMENTS,
+    UNDISCLOSED,
+    UNSTATED,
+    Scope,
+    money_measure,
+    row_currency,
+)
 from .tables import CENT, EUR, Column, FigureRow, FigureTable, order_columns
 
-COMMITMENT = "2"
-DISBURSEMENTS = ("3", "4")
+__all__ = ["TABLES", "Scope", "by_country", "by_year", "plans_overview", "plans_table"]
+
 ONE = Decimal(1)
 
 Cells = dict[Column, Decimal | int]
 
 
-class Scope:
-    """Whose figures: one reporting authority, or all of them (``organisation=None``).
+def figures_as_of(scope: Scope):
+    """Return when the scope's figures were computed (now, for any part read afresh)."""
+    from django.utils import timezone
 
-    Figures shared by several tables (the activities, their amounts) are read once per scope.
-    """
-
-    def __init__(
-        self, organisation: Organisation | None = None, today: datetime.date | None = None
-    ) -> None:
-        self.organisation = organisation
-        self.today = today
-
-    @property
-    def slug(self) -> str:
-        """Return the scope's name in addresses: the authority's slug, or "all"."""
-        return self.organisation.slug if self.organisation is not None else "all"
-
-    def activities(self) -> ActivityQuerySet:
-        """Return the public activities of the scope."""
-        qs = public_activities(self.today)
-        if self.organisation is not None:
-            qs = qs.filter(reporting_org=self.organisation)
-        return qs
-
-    def plans(self) -> QuerySet[AnnualPlan]:
-        """Return the published annual plans of the scope."""
-        qs = policy.public(AnnualPlan)
-        if self.organisation is not None:
-            qs = qs.filter(reporting_org=self.organisation)
-        return qs
-
-    def money(self) -> QuerySet:
-        """Return the scope's commitments and payments as rows (activity, type, currency, value).
-
-        A SQL form, added up by the database: the scope may hold 100,000 activities.
-        """
-        return (
-            Transaction.objects.filter(
-                activity_id__in=self.activities().values("id"),
-                type__in=(COMMITMENT, *DISBURSEMENTS),
-            )
-            .annotate(cur=_currency())
-            .values_list("activity_id", "type", "cur", "value")
-            .order_by()
-        )
-
-
-def _currency():
-    """Return the currency of a transaction or budget row: its own, else the activity's."""
-    return Coalesce(NullIf(F("currency"), Value("")), F("activity__default_currency"))
-
-
-def _money_measure(transaction_type: str) -> str:
-    return "committed" if transaction_type == COMMITMENT else "disbursed"
+    cover = kept.coverage(scope)
+    if cover.rest is not None or cover.refreshed_at is None:
+        return timezone.now()
+    return cover.refreshed_at
 
 
 # --- Building tables --------------------------------------------------------------------------
@@ -191,40 +127,6 @@ def _position(columns: tuple[Column, ...], measure: str, currency: str = "") -> 
     return None
 
 
-# The database adds up; Python multiplies each group's sum by its share, in Decimal, so that the
-# figures are those of adding the activities one by one, on PostgreSQL and SQLite alike.
-_ALLOCATION_SQL = """
-WITH pub AS ({public}),
-parts{columns} AS ({parts}),
-shares AS ({shares})
-SELECT 'amount', s.code, s.n, s.stated, s.total, s.percentage, m.type, m.cur, SUM(m.value)
-  FROM shares s JOIN ({money}) m ON m.activity_id = s.activity_id
-  GROUP BY s.code, s.n, s.stated, s.total, s.percentage, m.type, m.cur
-UNION ALL
-SELECT 'count', code, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(DISTINCT activity_id)
-  FROM parts GROUP BY code
-UNION ALL
-SELECT 'count', '', NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*)
-  FROM pub WHERE NOT EXISTS (SELECT 1 FROM parts p WHERE p.activity_id = pub.id)
-UNION ALL
-SELECT 'amount', '', NULL, NULL, NULL, NULL, m.type, m.cur, SUM(m.value)
-  FROM ({money}) m WHERE NOT EXISTS (SELECT 1 FROM parts p WHERE p.activity_id = m.activity_id)
-  GROUP BY m.type, m.cur
-"""
-
-# Split: each row's percentage, the activity's number of rows, of stated percentages, their sum.
-_SPLIT_SHARES = """
-SELECT activity_id, code, percentage,
-       COUNT(*) OVER (PARTITION BY activity_id) AS n,
-       COUNT(percentage) OVER (PARTITION BY activity_id) AS stated,
-       SUM(percentage) OVER (PARTITION BY activity_id) AS total
-  FROM parts
-"""
-_WHOLE_SHARES = """
-SELECT activity_id, code, NULL AS percentage, 1 AS n, 1 AS stated, NULL AS total FROM parts
-"""
-
-
 def _decimal(value) -> Decimal | None:
     """Return a sum of two-decimal figures as Decimal (SQLite adds them as floats)."""
     return None if value is None else Decimal(str(value)).quantize(CENT)
@@ -238,41 +140,35 @@ def _share(n: int, stated: int, total, percentage) -> Decimal:
     return percentage / total
 
 
-def _allocate(scope: Scope, parts: QuerySet, *, split: bool) -> dict[str, Cells]:
+def _allocate(scope: Scope, table: str) -> dict[str, Cells]:
     """Count the activities under each code and add up their amounts times their shares.
 
-    ``parts`` gives (activity_id, code, percentage) rows of the scope's activities. With
-    ``split``, an activity's amounts are shared among its rows by percentage (equally when any
-    percentage is missing); without, ``parts`` gives distinct (activity_id, code) rows and each
-    code gets the whole amount. Activities with no row are counted under "" ("not stated").
+    The rows come from ``kept.allocation_rows`` (``figures.allocation_rows``' shape): with a
+    split, an activity's amounts are shared among its codes by percentage (equally when any
+    percentage is missing); without, each code gets the whole amount. Rows of one group from
+    several authorities are added before their share is taken, as one query over all would.
     """
-    # The transactions are a subquery (twice) rather than a CTE, so that the planner knows
-    # their numbers and keeps its estimates, and its plan, modest.
-    public, public_params = scope.activities().order_by().values("id").query.sql_with_params()
-    rows, rows_params = parts.order_by().query.sql_with_params()
-    money, money_params = scope.money().query.sql_with_params()
-    sql = _ALLOCATION_SQL.format(
-        public=public,
-        columns="(activity_id, code, percentage)" if split else "(activity_id, code)",
-        parts=rows,
-        shares=_SPLIT_SHARES if split else _WHOLE_SHARES,
-        money=money,
-    )
-    params = [*public_params, *rows_params, *money_params, *money_params]
-    cells: dict[str, Cells] = defaultdict(dict)
-    # Raw SQL follows the router only when it asks: a public read runs it on its replica.
-    with read_connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    for kind, code, n, stated, total, percentage, tx_type, currency, value in found:
+    groups: dict[tuple, Decimal | int] = {}
+    for kind, code, n, stated, total, percentage, tx_type, cur, value in kept.allocation_rows(
+        scope, table
+    ):
         if kind == "count":
-            if value:
-                cells[code][Column("activities")] = int(value)
+            key = (kind, code)
+            groups[key] = groups.get(key, 0) + int(value)
             continue
-        share = _share(n, stated, total, percentage) if split and n is not None else ONE
-        column = Column(_money_measure(tx_type), currency)
+        key = (kind, code, n, stated, _decimal(total), _decimal(percentage), tx_type, cur)
+        groups[key] = groups.get(key, Decimal(0)) + _decimal(value)
+    cells: dict[str, Cells] = defaultdict(dict)
+    for key, value in groups.items():
+        if key[0] == "count":
+            if value:
+                cells[key[1]][Column("activities")] = value
+            continue
+        _kind, code, n, stated, total, percentage, tx_type, cur = key
+        share = _share(n, stated, total, percentage) if n is not None else ONE
+        column = Column(money_measure(tx_type), cur)
         row = cells[code]
-        row[column] = row.get(column, Decimal(0)) + _decimal(value) * share
+        row[column] = row.get(column, Decimal(0)) + value * share
     return cells
 
 
@@ -290,37 +186,9 @@ def by_year(scope: Scope) -> FigureTable:
         column = Column(measure, currency)
         row[column] = row.get(column, Decimal(0)) + amount
 
-    for row in (
-        scope.plans()
-        .filter(planned_total__isnull=False)
-        .values("year", "currency")
-        .annotate(total=Sum("planned_total"))
-        .order_by()
-    ):
-        add(row["year"], "planned", row["currency"], row["total"])
-    revised = Budget.objects.filter(
-        activity=OuterRef("activity"), period_start=OuterRef("period_start"), type="2"
-    )
-    for row in (
-        Budget.objects.filter(activity_id__in=scope.activities().values("id"))
-        .filter(Q(type="2") | ~Exists(revised))
-        .annotate(year=ExtractYear("period_start"), cur=_currency())
-        .values("year", "cur")
-        .annotate(total=Sum("value"))
-        .order_by()
-    ):
-        add(row["year"], "budget", row["cur"], row["total"])
-    for row in (
-        Transaction.objects.filter(
-            activity_id__in=scope.activities().values("id"),
-            type__in=(COMMITMENT, *DISBURSEMENTS),
-        )
-        .annotate(year=ExtractYear("date"), cur=_currency())
-        .values("year", "type", "cur")
-        .annotate(total=Sum("value"))
-        .order_by()
-    ):
-        add(row["year"], _money_measure(row["type"]), row["cur"], row["total"])
+    rows = kept.country_year_rows(scope) if scope.country else kept.year_rows(scope)
+    for measure, year, cur, total in rows:
+        add(year, measure, cur, total)
     return _table(
         slug="by-year",
         title=_("Planned, committed and disbursed by year"),
@@ -339,14 +207,12 @@ def by_year(scope: Scope) -> FigureTable:
 
 def by_country(scope: Scope) -> FigureTable:
     """Return activities and amounts by recipient country."""
-    rows = RecipientCountry.objects.filter(activity_id__in=scope.activities().values("id"))
-    parts = rows.values_list("activity_id", "code", "percentage")
     countries = registry.get("Country")
     return _table(
         slug="by-country",
         title=_("By country"),
         code_label=_("Country"),
-        cells=_allocate(scope, parts, split=True),
+        cells=_allocate(scope, "by-country"),
         label=lambda code: countries.label(code) if code else _("No country stated"),
         note=_(
             "An activity in several countries is split by their percentages (equally when none "
@@ -358,35 +224,26 @@ def by_country(scope: Scope) -> FigureTable:
 
 def by_sector(scope: Scope) -> FigureTable:
     """Return activities and amounts by DAC 5-digit sector."""
-    parts = _sectors(scope).filter(vocabulary="1").values_list("activity_id", "code", "percentage")
     sectors = registry.get("Sector")
     return _table(
         slug="by-sector",
         title=_("By sector"),
         code_label=_("Sector"),
-        cells=_allocate(scope, parts, split=True),
+        cells=_allocate(scope, "by-sector"),
         label=lambda code: sectors.label(code) if code else _("No DAC sector stated"),
         note=_("An activity in several sectors is split by their percentages."),
         filter_param="sector",
     )
 
 
-def _sectors(scope: Scope) -> QuerySet[Sector]:
-    return Sector.objects.filter(activity_id__in=scope.activities().values("id"))
-
-
 def by_sector_group(scope: Scope) -> FigureTable:
     """Return activities and amounts by DAC 3-digit sector group."""
-    # One vocabulary per activity, as the catalogue groups it (``activities.derived``).
-    parts = with_sector_groups(_sectors(scope)).values_list(
-        "activity_id", "sector_group", "percentage"
-    )
     groups = registry.get("SectorCategory")
     return _table(
         slug="by-sector-group",
         title=_("By sector group"),
         code_label=_("Sector group"),
-        cells=_allocate(scope, parts, split=True),
+        cells=_allocate(scope, "by-sector-group"),
         label=lambda code: groups.label(code) if code else _("No DAC sector stated"),
         note=_("Sectors grouped by their DAC 3-digit category."),
         filter_param="sector_group",
@@ -395,18 +252,12 @@ def by_sector_group(scope: Scope) -> FigureTable:
 
 def by_sdg(scope: Scope) -> FigureTable:
     """Return activities and amounts by Sustainable Development Goal."""
-    # A target ("4.1") counts under its goal ("4"), as in the catalogue (``activities.derived``).
-    parts = (
-        with_sdg_goals(SdgTag.objects.filter(activity_id__in=scope.activities().values("id")))
-        .values_list("activity_id", "sdg_goal")
-        .distinct()
-    )
     goals = registry.get("UNSDG-Goals")
     return _table(
         slug="by-sdg",
         title=_("By Sustainable Development Goal"),
         code_label=_("Goal"),
-        cells=_allocate(scope, parts, split=False),
+        cells=_allocate(scope, "by-sdg"),
         label=lambda code: goals.label(code) if code else _("No goal stated"),
         note=_(
             "An activity counts under each of its goals with its whole amount: the rows overlap "
@@ -416,32 +267,12 @@ def by_sdg(scope: Scope) -> FigureTable:
     )
 
 
-UNDISCLOSED = "undisclosed"
-UNSTATED = "unstated"
-
-
 def by_partner_type(scope: Scope) -> FigureTable:
     """Return activities and amounts by the type of their partner organisations.
 
     The reporting authority itself is not a partner; partners left unnamed for safety are
     counted together, without their type.
     """
-    # As ``public_participants`` describes them: a partner hidden in one role is hidden in all.
-    hidden = hiding_participations(OuterRef("activity_id"), OuterRef("organisation_id"))
-    parts = (
-        ParticipatingOrg.objects.filter(activity_id__in=scope.activities().values("id"))
-        .annotate(hidden=Exists(hidden))
-        .filter(Q(hidden=True) | ~Q(organisation_id=F("activity__reporting_org_id")))
-        .annotate(
-            partner_type=Case(
-                When(hidden=True, then=Value(UNDISCLOSED)),
-                default=Coalesce(NullIf(F("organisation__type"), Value("")), Value(UNSTATED)),
-                output_field=CharField(),
-            )
-        )
-        .values_list("activity_id", "partner_type")
-        .distinct()
-    )
     types = registry.get("OrganisationType")
     labels = {
         "": _("No partner stated"),
@@ -452,7 +283,7 @@ def by_partner_type(scope: Scope) -> FigureTable:
         slug="by-partner-type",
         title=_("By type of partner organisation"),
         code_label=_("Type of partner"),
-        cells=_allocate(scope, parts, split=False),
+        cells=_allocate(scope, "by-partner-type"),
         label=lambda code: labels.get(code) or types.label(code),
         note=_(
             "An activity counts under each type of its partners with its whole amount: the rows "
@@ -527,34 +358,23 @@ def plans_overview(
     """
     if plans is None:
         plans = list(plans_in_order(scope))
-        in_scope = scope.plans()  # a subquery: every plan
+        plan_ids = None  # every plan
     else:
         plans = list(plans)
-        in_scope = [plan.pk for plan in plans]
-    allocations = PlanAllocation.objects.filter(
-        plan__in=in_scope, activity_id__in=scope.activities().values("id")
-    ).order_by()
-    totals = {
-        row["plan_id"]: row
-        for row in allocations.values("plan_id").annotate(
-            count=Count("id"), allocated=Sum("amount")
-        )
-    }
+        plan_ids = [plan.pk for plan in plans]
+    totals: dict[int, dict] = defaultdict(lambda: {"count": 0, "allocated": Decimal(0)})
     paid: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for row in (
-        allocations.filter(activity__transactions__type__in=DISBURSEMENTS)
-        .annotate(
-            year=ExtractYear("activity__transactions__date"),
-            cur=Coalesce(
-                NullIf(F("activity__transactions__currency"), Value("")),
-                F("activity__default_currency"),
-            ),
-        )
-        .filter(year__gte=F("plan__year"))
-        .values("plan_id", "cur")
-        .annotate(total=Sum("activity__transactions__value"))
-    ):
-        paid[row["plan_id"]][row["cur"]] = row["total"]
+    for plan_id, measure, cur, value in kept.plan_rows(scope, plan_ids):
+        if measure == "activities":
+            totals[plan_id]["count"] += int(value)
+        elif measure == "allocated":
+            totals[plan_id]["allocated"] += value
+        else:
+            paid[plan_id][cur] = paid[plan_id].get(cur, Decimal(0)) + value
+    allocations = PlanAllocation.objects.filter(
+        plan__in=plan_ids if plan_ids is not None else scope.plans(),
+        activity_id__in=scope.activities().values("id"),
+    ).order_by()
     listed = _listed_allocations(allocations, shown)
     payments: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
     if listed:
@@ -562,7 +382,7 @@ def plans_overview(
             Transaction.objects.filter(
                 activity_id__in={row[2] for row in listed}, type__in=DISBURSEMENTS
             )
-            .annotate(year=ExtractYear("date"), cur=_currency())
+            .annotate(year=ExtractYear("date"), cur=row_currency())
             .values("activity_id", "year", "cur")
             .annotate(total=Sum("value"))
             .order_by()
@@ -581,13 +401,13 @@ def plans_overview(
                     disbursed[currency] += total
             activity = FundedActivityRef(activity_id, title, slug, reporting_org_id)
             funded.append(FundedActivity(activity, amount, dict(disbursed)))
-        total = totals.get(plan.pk, {})
+        total = totals[plan.pk]
         result.append(
             PlanOverview(
                 plan,
                 tuple(funded),
-                funded_count=total.get("count", 0),
-                allocated=total.get("allocated") or Decimal(0),
+                funded_count=total["count"],
+                allocated=total["allocated"],
                 disbursed=dict(
                     sorted(paid[plan.pk].items(), key=lambda item: (item[0] != EUR, item[0]))
                 ),

@@ -1,0 +1,261 @@
+"""Kept figures: equal to computing them afresh, and right on the next request after a change.
+
+The figures of statistics, map, plans overview and country pages are read from each authority's
+kept rows (``opencoop.stats.kept``). Each test compares them with a recomputation over the same
+data (every kept row ignored), over generated authorities, after the changes that must refresh
+them: publishing, unpublishing, making a partner unnamed (a sensitive activity), an embargo, and
+a bulk write (``write_records``, as imports and harvests write).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from opencoop.activities.models import Activity, Transaction
+from opencoop.demo.generator import authority_spec, generate
+from opencoop.geography.countries import CountryScope
+from opencoop.organisations.models import Organisation
+from opencoop.stats import kept
+from opencoop.stats.figure_models import FigureState, KeptFigure
+from opencoop.stats.selectors import TABLES, Scope, by_year, plans_overview, plans_table
+from tests.factories import make_organisation, make_published_activity, make_reporting_org
+
+pytestmark = pytest.mark.django_db
+
+AUTHORITIES = 3
+
+
+@pytest.fixture
+def authorities() -> list[Organisation]:
+    generate(activities=25, authorities=AUTHORITIES, seed=5, index=False, page_authorities=1)
+    return [
+        Organisation.objects.get(identifier=authority_spec(i).identifier)
+        for i in range(AUTHORITIES)
+    ]
+
+
+def figures_of(make_scope) -> dict:
+    """Return every figure the pages show for a scope: tables, plans, money by country."""
+    result = {slug: build(make_scope()) for slug, build in TABLES.items()}
+    result["plans"] = plans_table(make_scope())
+    result["plans-overview"] = [
+        (item.plan.pk, item.funded_count, item.allocated, item.disbursed)
+        for item in plans_overview(make_scope(), shown=0)
+    ]
+    return result
+
+
+def countries_of(codes) -> dict:
+    return {code: by_year(CountryScope(code)) for code in codes}
+
+
+def afresh(read):
+    """Return ``read()`` with no kept figure used: every authority's rows computed again."""
+    with transaction.atomic():
+        FigureState.objects.all().delete()
+        try:
+            return read()
+        finally:
+            transaction.set_rollback(True)
+
+
+def assert_kept_equal_afresh(read) -> None:
+    """Check that ``read`` is served from kept rows only, and equals a recomputation."""
+    kept_figures = read()
+    assert kept_figures == afresh(read)
+
+
+def all_kept() -> None:
+    cover = kept.coverage(Scope())
+    assert cover.rest is None, "some figures were read afresh"
+    assert cover.kept
+
+
+def countries_in_use() -> list[str]:
+    from opencoop.activities.models import RecipientCountry
+
+    return sorted(set(RecipientCountry.objects.values_list("code", flat=True)))[:6]
+
+
+def test_kept_figures_equal_a_recomputation_over_generated_authorities(authorities):
+    all_kept()
+    assert KeptFigure.objects.filter(table="by-country").exists()
+    for make_scope in (
+        Scope,
+        lambda: Scope(authorities[1]),
+        lambda: Scope(authorities={authorities[0].pk, authorities[2].pk}),
+    ):
+        assert_kept_equal_afresh(lambda make_scope=make_scope: figures_of(make_scope))
+    codes = countries_in_use()
+    assert codes
+    assert_kept_equal_afresh(lambda: countries_of(codes))
+
+
+def test_a_set_of_authorities_adds_up_each_authoritys_rows(authorities):
+    one, two = authorities[0], authorities[1]
+    both = TABLES["by-country"](Scope(authorities={one.pk, two.pk}))
+    column = [c.key for c in both.columns].index("activities")
+    counts = {row.code: row.values[column] for row in both.rows}
+    expected: dict[str, int] = {}
+    for authority in (one, two):
+        table = TABLES["by-country"](Scope(authority))
+        index = [c.key for c in table.columns].index("activities")
+        for row in table.rows:
+            expected[row.code] = expected.get(row.code, 0) + row.values[index]
+    assert counts == expected
+
+
+def test_publishing_a_new_activity_counts_it_on_the_next_request(authorities, client):
+    authority = authorities[0]
+    before = json.loads(client.get("/geography/all/map.json?lang=en").content)
+    activity = make_published_activity(authority, countries=("TV",))
+    all_kept()
+    after = json.loads(client.get("/geography/all/map.json?lang=en").content)
+    by_code = {row["code"]: row for row in after["countries"]}
+    assert "TV" not in {row["code"] for row in before["countries"]}
+    assert by_code["TV"]["activities"] == 1
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    # Unpublished: out of every figure at once.
+    activity.unpublish()
+    all_kept()
+    again = json.loads(client.get("/geography/all/map.json?lang=en").content)
+    assert "TV" not in {row["code"] for row in again["countries"]}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_an_embargoed_activity_is_not_counted_until_its_day(authorities):
+    authority = authorities[0]
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    make_published_activity(authority, countries=("TV",), embargo_until=tomorrow)
+    table = TABLES["by-country"](Scope())
+    assert "TV" not in {row.code for row in table.rows}
+    state = FigureState.objects.get(authority=authority)
+    assert state.valid_until == tomorrow and not state.dirty
+    # On its day the kept rows no longer hold: that authority is read afresh, and counts it.
+    day_after = Scope(today=tomorrow)
+    assert "TV" in {row.code for row in TABLES["by-country"](day_after).rows}
+    state.valid_until = timezone.localdate()
+    state.save()
+    cover = kept.coverage(Scope())
+    assert authority.pk not in cover.kept and cover.rest is not None
+
+
+def test_making_a_partner_unnamed_moves_it_to_the_undisclosed_row(authorities):
+    authority = authorities[0]
+    partner = make_organisation(name={"en": "Partner Z", "it": "Partner Z"}, type="22")
+    activity = make_published_activity(authority, countries=("TV",), partners=((partner, False),))
+    table = TABLES["by-partner-type"](Scope(authority))
+    codes = {row.code for row in table.rows}
+    assert "22" in codes
+    latest = activity.get_latest_revision_as_object()
+    for participation in latest.participating_orgs.all():
+        if participation.organisation_id == partner.pk:
+            participation.hide_name = True
+    latest.save_revision().publish()
+    all_kept()
+    table = TABLES["by-partner-type"](Scope(authority))
+    assert_kept_equal_afresh(lambda: TABLES["by-partner-type"](Scope(authority)))
+    assert "undisclosed" in {row.code for row in table.rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_a_row_changed_outside_the_write_paths_is_read_afresh(authorities):
+    authority = authorities[1]
+    activity = Activity.objects.filter(reporting_org=authority, live=True).first()
+    Transaction.objects.create(
+        activity=activity, type="3", date=datetime.date(2024, 5, 1), value=Decimal("12345.67")
+    )
+    assert FigureState.objects.get(authority=authority).dirty
+    cover = kept.coverage(Scope())
+    assert authority.pk not in cover.kept
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    kept.refresh_outdated()
+    all_kept()
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_a_bulk_write_refreshes_the_authorities_it_wrote(authorities):
+    # The generator writes through write_records, as imports and harvests do: generating the
+    # second authority again with another seed changes every one of its activities.
+    before = TABLES["by-country"](Scope(authorities[1]))
+    generate(activities=10, authorities=2, seed=99, index=False, pages=False)
+    all_kept()
+    after = TABLES["by-country"](Scope(authorities[1]))
+    assert after != before
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    assert_kept_equal_afresh(lambda: countries_of(countries_in_use()))
+
+
+def test_a_new_authority_without_kept_figures_is_read_afresh(authorities):
+    newcomer = make_reporting_org(identifier="XI-TEST-NEW", name={"en": "New", "it": "Nuovo"})
+    make_published_activity(newcomer, countries=("TV",))
+    FigureState.objects.filter(authority=newcomer).delete()
+    KeptFigure.objects.filter(authority=newcomer).delete()
+    table = TABLES["by-country"](Scope())
+    assert "TV" in {row.code for row in table.rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_deleting_an_activity_takes_it_out_of_the_next_figures(authorities):
+    authority = authorities[2]
+    make_published_activity(authority, countries=("TV",))
+    Activity.objects.get(reporting_org=authority, recipient_countries__code="TV").delete()
+    assert FigureState.objects.get(authority=authority).dirty
+    assert "TV" not in {row.code for row in TABLES["by-country"](Scope()).rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_the_command_refreshes_every_authority(authorities):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    KeptFigure.objects.all().delete()
+    FigureState.objects.all().delete()
+    out = StringIO()
+    call_command("refresh_figures", "--all", stdout=out)
+    assert f"{FigureState.objects.count()} authorities" in out.getvalue()
+    assert FigureState.objects.count() >= AUTHORITIES
+    all_kept()
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_the_statistics_page_says_when_its_figures_were_computed(authorities, client):
+    from bs4 import BeautifulSoup
+
+    from opencoop.stats.models import StatisticsPage
+
+    page = StatisticsPage.objects.live().filter(locale__language_code="en").first()
+    soup = BeautifulSoup(client.get(page.url).content, "html.parser")
+    stamp = soup.select_one("[data-figures-as-of]")
+    assert stamp is not None and "Figures as of" in stamp.get_text()
+    refreshed = FigureState.objects.get(authority=page.reporting_org).refreshed_at
+    shown = datetime.datetime.fromisoformat(stamp["data-figures-as-of"])
+    assert abs(shown - refreshed) < datetime.timedelta(seconds=1)
+
+
+def test_an_iati_import_is_in_the_figures_of_the_next_request(authorities, client):
+    from pathlib import Path
+
+    from opencoop.iati.importer import import_activity_file
+
+    data = Path(__file__).resolve().parent.parent / "data" / "iati" / "foreign-2.02.xml"
+    report = import_activity_file(stream=data.open("rb"))
+    assert report.ok and len(report.created) == 3
+    imported = Activity.objects.get(iati_identifier="XI-EXAMPLE-NGO2-A")
+    all_kept()
+    assert KeptFigure.objects.filter(authority_id=imported.reporting_org_id).exists()
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    data_all = json.loads(client.get("/geography/all/map.json?lang=en").content)
+    counted = sum(row["activities"] for row in data_all["countries"])
+    assert counted == sum(
+        row.values[[c.key for c in table.columns].index("activities")]
+        for table in [afresh(lambda: TABLES["by-country"](Scope()))]
+        for row in table.rows
+    )
