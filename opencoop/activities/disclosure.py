@@ -216,6 +216,8 @@ def public_parent(activity: Activity, today: datetime.date | None = None) -> Act
 
 def public_children(activity: Activity, today: datetime.date | None = None) -> list[Activity]:
     """Return the sub-activities the public may see (uses prefetched ``children``)."""
+    if activity.pk is None:  # a new activity being previewed has none yet
+        return []
     return policy.public_related(activity.children.all(), today)
 
 

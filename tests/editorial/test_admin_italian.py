@@ -204,7 +204,7 @@ def project_screens(record) -> list[str]:
         first = record if isinstance(record, model) else model.objects.order_by("pk").first()
         if first is None:
             continue
-        for view in ("edit", "history", "usage", "delete"):
+        for view in ("edit", "history", "usage", "delete", "workflow_history"):
             try:
                 addresses.append(reverse(f"{base}:{view}", args=[first.pk]))
             except NoReverseMatch:
