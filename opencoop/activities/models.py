@@ -30,6 +30,8 @@ from opencoop.core.models import AttachedDocument, EditorialRecord
 from opencoop.core.multilingual import MultilingualField, text
 from opencoop.organisations.identifiers import validate_identifier
 
+from .panels import SensitivePanel
+
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # IATI transaction types: 2 outgoing commitment, 3 disbursement, 4 expenditure.
 COMMITMENT = "2"
@@ -260,6 +262,7 @@ class Activity(index.Indexed, EditorialRecord):
     disclosure_panels = [
         FieldPanel("hide_exact_locations"),
         FieldPanel("embargo_until"),
+        SensitivePanel(heading=_("What the public will not see")),
     ]
     edit_handler = TabbedInterface(
         [
