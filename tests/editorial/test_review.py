@@ -114,3 +114,12 @@ def test_a_record_never_reviewed_has_no_comments(client, editor, activity):
     assert page.select("[data-review-comments] li") == []
     assert page.select_one("textarea[name=review_note]") is not None
     assert reverse("wagtailadmin_home")  # the admin is up
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Comment"), ("it", "Commento")])
+def test_the_reviewers_comment_box_is_labelled_in_the_users_language(language, label):
+    from django.utils import translation
+    from wagtail.forms import TaskStateCommentForm
+
+    with translation.override(language):
+        assert str(TaskStateCommentForm()["comment"].label) == label
