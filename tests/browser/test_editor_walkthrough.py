@@ -364,7 +364,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
     # The comment stays in the admin: in the conversation and in the history.
-    page.goto(page.url)
+    page.goto(f"{site.url}/admin/snippets/activities/activity/edit/{project.pk}/")
     reviewer.tab(7, "Publishing and translations")
     expect(conversation.locator("[data-review-comments] q")).to_have_text([NOTE, COMMENT])
 
