@@ -20,6 +20,7 @@ import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 def _today(today: datetime.date | None) -> datetime.date:
@@ -88,6 +89,17 @@ def is_public(obj: models.Model | None, today: datetime.date | None = None) -> b
         return False
     embargo = getattr(obj, "embargo_until", None)
     return embargo is None or embargo <= _today(today)
+
+
+# Where the public reads records. Each asks this policy (and, for a sensitive activity's fields,
+# ``opencoop.activities.disclosure``), so what one withholds all withhold: the admin's
+# sensitive-activity panel names them from here.
+PUBLIC_OUTLETS: tuple[tuple[str, str], ...] = (
+    ("site", gettext_lazy("the public site")),
+    ("api", gettext_lazy("the API")),
+    ("iati", gettext_lazy("the IATI file")),
+    ("statistics", gettext_lazy("the statistics")),
+)
 
 
 # A record's publication state, as the back office's lists show and filter it.

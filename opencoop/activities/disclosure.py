@@ -13,6 +13,7 @@ import datetime
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -216,7 +217,86 @@ def public_parent(activity: Activity, today: datetime.date | None = None) -> Act
 
 def public_children(activity: Activity, today: datetime.date | None = None) -> list[Activity]:
     """Return the sub-activities the public may see (uses prefetched ``children``)."""
+    if activity.pk is None:  # a new activity being previewed has none yet
+        return []
     return policy.public_related(activity.children.all(), today)
 
 
 HIDDEN_NOTE = _("Exact places are not published to protect the people involved.")
+
+
+# What the editor's switches withhold, before saving ------------------------------------------
+@dataclass(frozen=True)
+class Withholding:
+    """One thing a sensitive or embargoed activity keeps from the public, as the admin says it."""
+
+    # The form field that turns it on: an activity field, or "<relation>.<field>" of rows.
+    switch: str
+    active: bool
+    part: str
+    withheld: str
+    instead: str
+    names: tuple[str, ...] = ()
+
+
+def _switch_on(activity: Activity, switch: str) -> bool:
+    if switch == "hide_exact_locations":
+        return places_hidden(activity)
+    if switch == "participating_orgs.hide_name":
+        return bool(hidden_organisation_ids(activity))
+    raise LookupError(f"disclosure has no rule for the switch {switch!r}")
+
+
+def _kept_fields(part: Part) -> str:
+    """Name the content fields of a hidden place that stay public (its country)."""
+    kept = [
+        str(part.model._meta.get_field(name).verbose_name)
+        for name in part.content
+        if name in LOCATION_PUBLIC_FIELDS
+    ]
+    return ", ".join(kept)
+
+
+def withholdings(activity: Activity, today: datetime.date | None = None) -> list[Withholding]:
+    """Say what the activity as it stands (saved or not) keeps from every public outlet.
+
+    Derived from the policy (an embargo keeps the whole record back) and from the parts that
+    declare something ``sensitive`` in ``parts.PARTS``; ``policy.PUBLIC_OUTLETS`` all apply it.
+    """
+    embargo = getattr(activity, "embargo_until", None)
+    items = [
+        Withholding(
+            "embargo_until",
+            # Would it be held back if published now? The policy's rule, on a published copy.
+            embargo is not None
+            and not policy.is_public(SimpleNamespace(live=True, embargo_until=embargo), today),
+            str(_("the whole activity")),
+            str(_("the whole activity: title, texts, amounts, places and partners")),
+            str(_("nothing at all until %(date)s; then all the rest of this panel applies"))
+            % {"date": embargo.isoformat() if embargo else "…"},
+        )
+    ]
+    hidden = hidden_organisation_ids(activity)
+    names = tuple(
+        text(p.organisation.name)
+        for p in activity.participating_orgs.all()
+        if p.organisation_id in hidden and p.organisation is not None
+    )
+    for part in PARTS:
+        if not part.sensitive:
+            continue
+        if part.model is Location:
+            instead = str(_("of each place, only: %(fields)s")) % {"fields": _kept_fields(part)}
+        else:
+            instead = str(_("“%(name)s”, with no identifier")) % {"name": text(LOCAL_PARTNER)}
+        items.append(
+            Withholding(
+                part.sensitive_switch,
+                _switch_on(activity, part.sensitive_switch),
+                str(part.model._meta.verbose_name_plural),
+                str(part.sensitive),
+                instead,
+                names if part.sensitive_switch.endswith("hide_name") else (),
+            )
+        )
+    return items

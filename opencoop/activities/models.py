@@ -30,7 +30,7 @@ from opencoop.core.models import AttachedDocument, EditorialRecord
 from opencoop.core.multilingual import MultilingualField, text
 from opencoop.organisations.identifiers import validate_identifier
 
-from .panels import LocationPickerPanel
+from .panels import LocationPickerPanel, SensitivePanel
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # IATI transaction types: 2 outgoing commitment, 3 disbursement, 4 expenditure.
@@ -262,6 +262,7 @@ class Activity(index.Indexed, EditorialRecord):
     disclosure_panels = [
         FieldPanel("hide_exact_locations"),
         FieldPanel("embargo_until"),
+        SensitivePanel(heading=_("What the public will not see")),
     ]
     edit_handler = TabbedInterface(
         [

@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 from django.db import models
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Activity,
@@ -78,6 +79,9 @@ class Part:
     # What disclosure keeps back of a sensitive activity's rows ("" nothing); disclosure withholds
     # something of the parts that say so, and of no other.
     sensitive: str = ""
+    # The switch the editor sets for it: a field of the activity ("hide_exact_locations"), or
+    # "<relation>.<field>" of the rows of another part ("participating_orgs.hide_name").
+    sensitive_switch: str = ""
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
 
@@ -116,7 +120,8 @@ PARTS: tuple[Part, ...] = (
         summary=True,
         element="participating-org",
         paths={"@role": "role", "@type": "organisation"},
-        sensitive="the name and identifier of a partner whose name is hidden",
+        sensitive=_("the name and identifier of a partner whose name is hidden"),
+        sensitive_switch="participating_orgs.hide_name",
         json="participating_orgs",
     ),
     Part(
@@ -147,7 +152,8 @@ PARTS: tuple[Part, ...] = (
             "location-reach": "reach",
             "point": "latitude",
         },
-        sensitive="every place, when the activity hides its exact locations",
+        sensitive=_("every place, when the activity hides its exact locations"),
+        sensitive_switch="hide_exact_locations",
         json="locations",
     ),
     Part(
@@ -204,7 +210,8 @@ PARTS: tuple[Part, ...] = (
             "value": "value",
             "value/@currency": "currency",
         },
-        sensitive="a provider or receiver whose name is hidden",
+        sensitive=_("a provider or receiver whose name is hidden"),
+        sensitive_switch="participating_orgs.hide_name",
         json="transactions",
     ),
     Part(

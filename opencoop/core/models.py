@@ -1,12 +1,23 @@
 """Portal-wide settings and the base of every editorial record."""
 
+from collections.abc import Callable
+from typing import ClassVar
+
+from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Site, WorkflowMixin
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    PreviewableMixin,
+    RevisionMixin,
+    Site,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 from opencoop.codelists.fields import CodelistField
@@ -41,16 +52,38 @@ CONFORMITY = {
 
 
 class EditorialRecord(
-    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, ClusterableModel
+    PreviewableMixin,
+    WorkflowMixin,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    ClusterableModel,
 ):
-    """Give a record drafts, revisions, locking and review workflow (Wagtail snippets).
+    """Give a record drafts, revisions, locking, review workflow and a preview (Wagtail snippets).
 
     Records are snippets rather than pages so that a catalogue of 100,000 activities is plain rows
     with indexes, not nodes of the page tree.
     """
 
+    # Draws the record's public page for a preview: set by the pages app when it starts
+    # (pages/apps.py), since how the site shows a record is the site's, and records never
+    # import it. Signature: (record, request, language) -> HttpResponse.
+    public_page_preview: ClassVar[Callable | None] = None
+
     class Meta:
         abstract = True
+
+    @property
+    def preview_modes(self) -> list[tuple[str, str]]:
+        """Offer one preview of the public page per portal language (none without the site)."""
+        return list(settings.LANGUAGES) if self.public_page_preview else []
+
+    @property
+    def default_preview_mode(self) -> str:
+        return settings.LANGUAGE_CODE
+
+    def serve_preview(self, request, mode_name: str):
+        return self.public_page_preview(request, mode_name)
 
 
 class OfficeContact(models.Model):

@@ -14,3 +14,15 @@ class EditorialConfig(AppConfig):
         # Before any viewset asks for a policy (Wagtail would create a fallback one).
         register_policies()
         signals.connect()
+        translate_review_comment_label()
+
+
+def translate_review_comment_label() -> None:
+    """Give the reviewer's comment box a label in each user's language.
+
+    Wagtail 8 translates it with ``gettext`` when its module is imported, so every reviewer saw
+    it in the portal's first language ("Commento" in an English admin).
+    """
+    from wagtail.forms import TaskStateCommentForm
+
+    TaskStateCommentForm.base_fields["comment"].label = _("Comment")

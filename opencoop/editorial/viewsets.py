@@ -19,8 +19,11 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import redirect
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modelcluster.models import get_all_child_relations
@@ -45,7 +48,7 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.organisations.models import Organisation
 
-from . import conflicts, form_errors, listing, quality, scope, search, translations
+from . import conflicts, form_errors, listing, quality, review, scope, search, translations
 from .compact import EMPTY_ROW, compact_response, empty_row_response, lighten
 from .forms import PROPOSAL_LANGUAGE, partner_form_class, proposal_field_name
 from .models import RecordCheck, TranslationState
@@ -101,6 +104,22 @@ class RecordStatusPanel(Panel):
                 context["problems"] = (
                     quality.stored_problems(type(record), check.problems) if check else []
                 )
+            return context
+
+
+class ReviewPanel(Panel):
+    """The review's conversation: a note for the reviewer, and every comment written so far."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "editorial/panels/review.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["comments"] = review.review_comments(self.instance)
+            context["previews"] = review.review_previews(self.instance)
+            context["note_field"] = review.NOTE_FIELD
+            context["note_length"] = review.NOTE_LENGTH
+            context["note"] = self.request.POST.get(review.NOTE_FIELD, "") if self.request else ""
             return context
 
 
@@ -329,6 +348,12 @@ class RecordFormMixin:
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if self.action == "submit" and self.object is not None:
+            review.attach_note(
+                record=self.object,
+                user=self.request.user,
+                note=self.request.POST.get(review.NOTE_FIELD, ""),
+            )
         # A partner's contact only proposes texts: the other fields' problems are not theirs.
         # Autosaves get no message: it would wait in the session and show, stale, on the next page.
         if (
@@ -378,6 +403,21 @@ class RecordEditView(RecordFormMixin, snippet_views.EditView):
         self.produced_error_code = "conflict"
         self.produced_error_message = self.conflict.message()
         return False
+
+    def get(self, request, *args, **kwargs):
+        # The reviewer's comment stays in sight while the changes it asks for are made.
+        asked = review.changes_requested(self.object)
+        if asked is not None:
+            messages.warning(
+                request,
+                _("%(author)s asked for changes on %(date)s: “%(comment)s”")
+                % {
+                    "author": asked.author or _("A reviewer"),
+                    "date": date_format(localtime(asked.when), "DATETIME_FORMAT"),
+                    "comment": asked.comment,
+                },
+            )
+        return super().get(request, *args, **kwargs)
 
     def dispatch(self, request, *args, **kwargs):
         # Reverting restores every field of an old version: more than a partner may change.
@@ -449,6 +489,29 @@ class RecordPreviewRevisionView(snippet_views.PreviewRevisionView):
         version = super().get_revision_object()
         masking.mask_for(self.request.user, self.object, version)
         return version
+
+
+class RecordWorkflowPreviewView(snippet_views.WorkflowPreviewView):
+    """Preview the version in review in the language asked for (``?mode=it``, ``?mode=en``).
+
+    Wagtail's own view always draws the default mode: a reviewer could not see the English page.
+    """
+
+    def get(self, request, *args, **kwargs):
+        if not self.task_state:
+            self.add_error_message()
+            return redirect("wagtailadmin_home")
+        if not self.task.get_actions(self.object, request.user):
+            raise PermissionDenied
+        revision = self.task_state.revision
+        version = revision.as_object()
+        modes = [name for name, _label in version.preview_modes]
+        mode = request.GET.get("mode", version.default_preview_mode)
+        return version.make_preview_request(
+            request,
+            mode if mode in modes else version.default_preview_mode,
+            extra_request_attrs={"revision_id": revision.id},
+        )
 
 
 class ChooserSearchForm(SearchFilterMixin):
@@ -565,6 +628,7 @@ class EditorialSnippetViewSet(snippet_views.SnippetViewSet):
     edit_view_class = RecordEditView
     revisions_compare_view_class = RecordRevisionsCompareView
     revisions_view_class = RecordPreviewRevisionView
+    workflow_preview_view_class = RecordWorkflowPreviewView
     chooser_viewset_class = RecordChooserViewSet
 
     def get_queryset(self, request):
@@ -599,7 +663,7 @@ class EditorialSnippetViewSet(snippet_views.SnippetViewSet):
         else:
             base = ObjectList(getattr(self, "panels", None) or self.model.panels)
         status = ObjectList(
-            [PublishingPanel(), RecordStatusPanel()],
+            [ReviewPanel(), PublishingPanel(), RecordStatusPanel()],
             heading=gettext_lazy("Publishing and translations"),
         )
         if isinstance(base, TabbedInterface):

@@ -51,6 +51,8 @@ PROJECT = {
         "en": "Repair of the water network of the Aida district.",
     },
 }
+NOTE = "Budget e partner confermati dal Comune."
+COMMENT = "Approved: the budget matches the agreement."
 TIMEOUT_MS = 30_000
 
 
@@ -298,6 +300,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         "data-status", "complete"
     )
     editor.shot(6, "saved-draft")
+    editor.field(6, "Note for the reviewer").fill(NOTE)
     editor.button(6, "More actions").click()
     editor.button(6, "Submit to Review").click()
     page.wait_for_load_state()
@@ -322,19 +325,54 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     page.wait_for_load_state()
     reviewer.shot(7, "in-review")
 
-    # 8. The reviewer approves.
-    reviewer.button(8, "More actions").click()
-    reviewer.button(8, "Approve and Publish").click()
+    # The editor's note is on the reviewer's page, in the tab the guide names.
+    reviewer.tab(7, "Publishing and translations")
+    conversation = page.locator("[data-review]").filter(
+        has=page.get_by_role("heading", name=exact(reviewer.label(7, "Review and comments")))
+    )
+    expect(conversation.locator("[data-review-comments] q")).to_have_text([NOTE])
+    reviewer.shot(7, "editors-note")
+
+    # 8. The reviewer previews the public page in each language, in a new window.
+    previews = page.locator("[data-review-previews]")
+    expect(previews).to_contain_text(
+        reviewer.label(8, "Preview the public page of the version in review")
+    )
+    for lang, name in (("it", "Italiano"), ("en", "English")):
+        assert f"*{name}*" in how_to.step(8).text, name
+        with page.context.expect_page() as opened:
+            previews.get_by_role("link", name=exact(name)).click()
+        preview = opened.value
+        preview.wait_for_load_state()
+        expect(preview.get_by_role("heading", level=1)).to_have_text(title[lang])
+        expect(preview.locator("main")).to_contain_text(description[lang])
+        expect(preview.locator("html")).to_have_attribute("lang", lang)
+        preview.screenshot(path=str(SHOTS / f"08-reviewer-preview-{lang}.png"), full_page=True)
+        preview.close()
+    project.refresh_from_db()
+    assert not project.live  # looking publishes nothing
+
+    # 9. The reviewer approves, with a comment.
+    reviewer.button(9, "More actions").click()
+    reviewer.button(9, "Approve with comment and Publish").click()
+    dialog = page.locator(".modal-dialog:visible")
+    dialog.get_by_label(exact(reviewer.label(9, "Comment"))).fill(COMMENT)
+    reviewer.shot(9, "comment")
+    dialog.locator("[type=submit]").first.click()
     page.wait_for_load_state()
-    reviewer.shot(8, "approved")
+    reviewer.shot(9, "approved")
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
+    # The comment stays in the admin: in the conversation and in the history.
+    page.goto(f"{site.url}/admin/snippets/activities/activity/edit/{project.pk}/")
+    reviewer.tab(7, "Publishing and translations")
+    expect(conversation.locator("[data-review-comments] q")).to_have_text([NOTE, COMMENT])
 
-    # 9. See it on the public site, in both languages: the list, its own page, the catalogue.
+    # 10. See it on the public site, in both languages: the list, its own page, the catalogue.
     visitor = new_context().new_page()
-    listings = re.findall(r"`(/\w\w/[^`?]+/)`", how_to.step(9).text)
+    listings = re.findall(r"`(/\w\w/[^`?]+/)`", how_to.step(10).text)
     assert [listing[:4] for listing in listings] == ["/en/", "/it/"], listings
-    searches = re.findall(r"`(/\w\w/[^`]+/\?q=[^`]+)`", how_to.step(9).text)
+    searches = re.findall(r"`(/\w\w/[^`]+/\?q=[^`]+)`", how_to.step(10).text)
     assert [search[:4] for search in searches] == ["/en/", "/it/"], searches
     for lang, listing, search in zip(("en", "it"), listings, searches, strict=True):
         visitor.goto(site.url + listing)

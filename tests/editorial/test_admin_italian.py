@@ -150,10 +150,47 @@ def test_the_help_menu_opens_the_editors_guide_in_the_admin(client, editor):
     crumbs = [" ".join(item.get_text().split()) for item in guide.select("header nav li")]
     assert crumbs[-1] == "Guida per i redattori", crumbs
     article = guide.select_one("[data-editors-guide]")
-    assert article.select_one("h2#roles") is not None
+    # Italian users get the Italian guide (docs/editors.it.md).
+    assert article.select_one("h2#ruoli") is not None
+    assert article.select_one("h2#progetti-sensibili") is not None
     # The guide's own links to its sections land on a heading.
-    assert article.select_one('a[href="#checks-before-publishing"]') is not None
-    assert article.select_one("h2#checks-before-publishing") is not None
+    links = {a["href"] for a in article.select('a[href^="#"]')}
+    assert "#controlli-prima-della-pubblicazione" in links
+    for link in links:
+        assert article.select_one(f"[id='{link[1:]}']") is not None, link
+
+
+def test_english_users_get_the_english_guide(client, editor):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(editor)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(editor)
+    article = soup(client.get(reverse("editorial:guide"))).select_one("[data-editors-guide]")
+    assert article.select_one("h2#roles") is not None
+    assert article.select_one("h2#sensitive-projects") is not None
+    links = {a["href"] for a in article.select('a[href^="#"]')}
+    assert "#checks-before-publishing" in links
+    for link in links:
+        assert article.select_one(f"[id='{link[1:]}']") is not None, link
+
+
+def test_the_italian_guide_has_every_section_and_step_of_the_english_one():
+    """The two guides keep in step: the same sections, sub-sections and numbered steps."""
+    import re
+
+    from django.conf import settings
+
+    def outline(name: str) -> tuple[list[str], int, int]:
+        text = (settings.BASE_DIR / "docs" / name).read_text(encoding="utf-8")
+        headings = re.findall(r"^(#{2,3}) ", text, re.M)
+        steps = re.findall(r"^(\d+)\. \*\*", text, re.M)
+        return headings, len(steps), text.count("`manage.py ")
+
+    english, italian = outline("editors.md"), outline("editors.it.md")
+    assert len(english[0]) >= 15, english
+    assert italian == english
 
 
 def project_msgids() -> list[str]:
@@ -204,7 +241,7 @@ def project_screens(record) -> list[str]:
         first = record if isinstance(record, model) else model.objects.order_by("pk").first()
         if first is None:
             continue
-        for view in ("edit", "history", "usage", "delete"):
+        for view in ("edit", "history", "usage", "delete", "workflow_history"):
             try:
                 addresses.append(reverse(f"{base}:{view}", args=[first.pk]))
             except NoReverseMatch:
