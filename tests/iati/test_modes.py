@@ -408,3 +408,70 @@ def test_the_admin_imports_activity_by_activity_and_offers_the_full_report(admin
         Activity.objects.filter(iati_identifier__in=identifiers("gb-gov-1-dfid-al.xml")).count()
         == 3
     )
+
+
+def test_a_skipped_activity_leaves_no_organisation_behind():
+    # The first partner is new and valid; the second one's name is too long for the portal, so
+    # the activity is refused after the first partner was created: that creation is undone.
+    long_name = "N" * 1043
+    data = (
+        activity_file(8)
+        .getvalue()
+        .replace(
+            b"</participating-org>",
+            b'</participating-org><participating-org role="1" ref="XI-EXAMPLE-LONG">'
+            b'<narrative xml:lang="en">' + long_name.encode() + b"</narrative></participating-org>",
+            1,
+        )
+    )
+    before = Organisation.objects.count()
+    report = import_activity_file(stream=io.BytesIO(data), mode=PER_ACTIVITY)
+    assert report.ok and report.applied
+    assert [activity.identifier for activity in report.skipped] == ["XI-EXAMPLE-1-8"]
+    assert any(issue.element == "organisation" for issue in report.skipped[0].issues)
+    assert not Organisation.objects.filter(identifier__startswith="XI-EXAMPLE").exists()
+    assert Organisation.objects.count() == before and not report.organisations_created
+
+
+BUDGET = (
+    '<budget type="1" status="1"><period-start iso-date="2024-01-01"/>'
+    '<period-end iso-date="2024-12-31"/>{extra}'
+    '<value currency="EUR" value-date="2024-01-01">1000</value>{value}</budget>'
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (
+            "</reporting-org>",
+            '</reporting-org><reporting-org ref="XI-EXAMPLE-3" type="22">'
+            '<narrative xml:lang="en">Other</narrative></reporting-org>',
+            "reporting-org",
+        ),
+        ("<iati-activity >", '<iati-activity hierarchy="string">', "iati-activity"),
+        (
+            '<document-link url="',
+            BUDGET.format(extra="", value='<value currency="EUR" value-date="2024-01-01">5</value>')
+            + '<document-link url="',
+            "budget",
+        ),
+        (
+            '<document-link url="',
+            BUDGET.format(extra='<period-end iso-date="2025-12-31"/>', value="")
+            + '<document-link url="',
+            "budget",
+        ),
+    ],
+    ids=["second-reporting-org", "hierarchy-string", "second-budget-value", "second-period-end"],
+)
+def test_what_the_schema_forbids_is_an_error_never_dropped_silently(old, new, path):
+    data = activity_file(9).getvalue().decode()
+    assert old in data
+    report = import_activity_file(
+        stream=io.BytesIO(data.replace(old, new, 1).encode()), mode=PER_ACTIVITY
+    )
+    [skipped] = report.skipped
+    assert skipped.identifier == "XI-EXAMPLE-1-9"
+    assert any(issue.element.startswith(path) for issue in skipped.issues), skipped.issues
+    assert not Activity.objects.filter(iati_identifier="XI-EXAMPLE-1-9").exists()
