@@ -168,6 +168,7 @@ def step_import(args) -> dict:
             file_name=Path(args.file).name,
             base_url="https://bench.example.org/",
             index_at_end=True,
+            mode=args.mode,
         )
     seconds = time.perf_counter() - started
     return {
@@ -197,6 +198,7 @@ STEPS = {
 def run_step(name: str, args, **extra: str) -> dict:
     command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
     command += ["--activities", str(args.activities), "--seed", str(args.seed)]
+    command += ["--mode", args.mode]
     command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
@@ -267,6 +269,12 @@ def main() -> None:
         "--all-authorities",
         action="store_true",
         help="export every public activity (else the one generated authority's)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("strict", "per-activity"),
+        default="strict",
+        help="the import's mode (see importer.MODES)",
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)

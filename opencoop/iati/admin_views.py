@@ -18,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -33,9 +33,11 @@ from opencoop.jobs.services import start_job
 from opencoop.operations.uploads import check_upload_size, upload_limit_attrs
 from opencoop.organisations.models import Organisation
 
-from .importer import ImportReport, import_activity_file
+from .importer import PER_ACTIVITY, STRICT, ImportReport, import_activity_file
+from .report_files import report_lines
 
 SESSION_KEY = "iati_import"
+REPORTS_KEY = "iati_import_reports"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 # Uploads waiting to be applied are removed after this many seconds.
 KEEP_UPLOADS = 24 * 3600
@@ -66,6 +68,19 @@ class IatiImportForm(forms.Form):
         ),
     )
     reporting_org = forms.ChoiceField(label=gettext_lazy("Reporting organisation"))
+    mode = forms.ChoiceField(
+        label=gettext_lazy("What to do with activities that have errors"),
+        choices=[
+            (STRICT, gettext_lazy("Refuse the whole file (nothing is imported)")),
+            (
+                PER_ACTIVITY,
+                gettext_lazy("Import the valid activities and skip the others, listing why"),
+            ),
+        ],
+        initial=STRICT,
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -96,7 +111,7 @@ def _remove_old_uploads() -> None:
     if not folder.is_dir():
         return
     limit = time.time() - KEEP_UPLOADS
-    for path in folder.glob("*.xml"):
+    for path in [*folder.glob("*.xml"), *folder.glob("*.csv")]:
         if path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
 
@@ -123,7 +138,40 @@ def _run(request: HttpRequest, path: Path, pending: dict, *, dry_run: bool) -> I
             dry_run=dry_run,
             publish=may_publish(request.user),
             base_url=request.build_absolute_uri("/"),
+            mode=pending.get("mode", STRICT),
         )
+
+
+def _keep_report(request: HttpRequest, report: ImportReport) -> str:
+    """Write the full report (every error and warning) as CSV; return its token."""
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    with open(folder / f"{token}.csv", "w", encoding="utf-8", newline="") as handle:
+        handle.writelines(report_lines(report))
+    request.session.setdefault(REPORTS_KEY, []).append(token)
+    request.session.modified = True
+    return token
+
+
+@require_http_methods(["GET"])
+def iati_import_report(request: HttpRequest, token: str) -> HttpResponse:
+    """Download the full report of an import this user checked or applied, as CSV."""
+    if not may_import(request.user):
+        raise PermissionDenied
+    path = upload_dir() / f"{token}.csv"
+    if (
+        not TOKEN_RE.match(token)
+        or token not in request.session.get(REPORTS_KEY, [])
+        or not path.is_file()
+    ):
+        raise Http404
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename="iati-import-report.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,9 +185,18 @@ def iati_import(request: HttpRequest) -> HttpResponse:
     context = _context(request, form)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        pending = {"name": upload.name, "reporting_org": form.cleaned_data["reporting_org"] or ""}
+        pending = {
+            "name": upload.name,
+            "reporting_org": form.cleaned_data["reporting_org"] or "",
+            "mode": form.cleaned_data["mode"] or STRICT,
+        }
         if upload.size > settings.OPENCOOP_JOB_THRESHOLD_MB * 1024 * 1024:
-            job = start_iati_job(request, upload=upload, reporting_org=pending["reporting_org"])
+            job = start_iati_job(
+                request,
+                upload=upload,
+                reporting_org=pending["reporting_org"],
+                mode=pending["mode"],
+            )
             return redirect("jobs:detail", job.pk)
         token = _store(upload)
         report = _run(request, upload_dir() / f"{token}.xml", pending, dry_run=True)
@@ -150,10 +207,11 @@ def iati_import(request: HttpRequest) -> HttpResponse:
         else:
             (upload_dir() / f"{token}.xml").unlink(missing_ok=True)
         context["report"] = report
+        context["report_token"] = _keep_report(request, report)
     return TemplateResponse(request, TEMPLATE, context)
 
 
-def start_iati_job(request: HttpRequest, *, upload, reporting_org: str) -> Job:
+def start_iati_job(request: HttpRequest, *, upload, reporting_org: str, mode: str = STRICT) -> Job:
     """Queue the check (dry run) of a large upload as a background job."""
     return start_job(
         kind=Job.IATI_IMPORT,
@@ -164,6 +222,7 @@ def start_iati_job(request: HttpRequest, *, upload, reporting_org: str) -> Job:
         params={
             "dry_run": True,
             "reporting_org": reporting_org,
+            "mode": mode,
             "publish": may_publish(request.user),
             "base_url": request.build_absolute_uri("/"),
         },
@@ -198,6 +257,7 @@ def _apply(request: HttpRequest, token: str) -> HttpResponse:
         )
     context = _context(request, IatiImportForm(user=request.user))
     context["report"] = report
+    context["report_token"] = _keep_report(request, report)
     return TemplateResponse(request, TEMPLATE, context)
 
 

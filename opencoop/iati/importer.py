@@ -1,15 +1,22 @@
-"""Apply an IATI activity file to the database: all or nothing, idempotent, with a dry run.
+"""Apply an IATI activity file to the database: strict or per activity, idempotent, with a dry run.
 
-``import_activity_file`` reads the file with ``reader`` and, inside one transaction, creates or
-updates each activity by its IATI identifier as a new revision (published, or a draft for those
-who may not publish). An activity whose IATI fields already hold what the file says gets no new
-revision. Any error leaves the database as it was: the transaction is rolled back, and so is a
-dry run, which follows the very same path.
+``import_activity_file`` reads the file with ``incoming.CheckedFileReader`` (each activity
+validated against the schema of the file's version, its recoverable slips mended and reported,
+then read by ``reader``) and, inside one transaction, creates or updates each activity by its IATI
+identifier as a new revision (published, or a draft for those who may not publish). An activity
+whose IATI fields already hold what the file says gets no new revision.
+
+Two modes (``MODES``): ``strict``, all or nothing, where any error leaves the database as it was;
+``per-activity``, where each valid activity is written and each invalid one is skipped, its
+reasons in the report. A file that cannot be read at all is refused in both. A dry run follows the
+very same path and is rolled back. In both modes nothing is dropped silently: what the portal does
+not keep of an activity is a warning (``kept``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -38,10 +45,11 @@ from opencoop.core.writes import Item, write_records
 from opencoop.organisations.models import Organisation
 
 from .export import site_base_url
+from .incoming import CheckedFileReader
+from .kept import not_kept, source_paths
 from .reader import (
     ERROR,
     WARNING,
-    ActivityFileReader,
     ActivityRecord,
     FileRefused,
     Issue,
@@ -50,6 +58,7 @@ from .reader import (
 )
 from .writer import (
     absolute_url,
+    activity_element,
     budget_value_date,
     stored_value_date,
     transaction_value_date,
@@ -71,7 +80,9 @@ ACTIVITY_FIELDS = (
 ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
 # Parts whose value date, when omitted, is written as another of their dates.
 IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
-MAX_ERRORS = 200
+STRICT = "strict"
+PER_ACTIVITY = "per-activity"
+MODES = (STRICT, PER_ACTIVITY)
 # Activities read before they are written: new ones go to the database in one bulk insert per
 # table, which is what makes a large file fast.
 BATCH = 500
@@ -80,36 +91,56 @@ SLUG_LENGTH = {"activity": 120, "organisation": 100}
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True)
+class SkippedActivity:
+    """An activity a per-activity import left out, and why (its errors)."""
+
+    identifier: str
+    line: int
+    issues: tuple[Issue, ...]
+
+
 @dataclass
 class ImportReport:
-    """What an import did, or would do (dry run), and what stopped it."""
+    """What an import did, or would do (dry run), and what stopped it.
+
+    ``errors`` and ``warnings`` hold every issue, however many (the screens show the first ones,
+    the CSV report all); ``file_errors`` those that refuse the whole file in either mode.
+    """
 
     file_name: str = ""
     dry_run: bool = False
     publish: bool = True
+    mode: str = STRICT
     version: str = ""
     read: int = 0
     created: list[str] = field(default_factory=list)
     changed: list[tuple[str, list[str]]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     organisations_created: list[str] = field(default_factory=list)
+    skipped: list[SkippedActivity] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    file_errors: list[Issue] = field(default_factory=list)
     applied: bool = False
     stopped_early: bool = False
 
     @property
     def ok(self) -> bool:
+        """Say whether the import goes ahead: no error (strict), or the file readable."""
+        if self.mode == PER_ACTIVITY:
+            return not self.file_errors and not self.stopped_early
         return not self.errors
 
     def summary(self) -> str:
         """Say in one line what happened."""
         counts = (
             f"{self.read} activities read: {len(self.created)} created, "
-            f"{len(self.changed)} changed, {len(self.unchanged)} unchanged; "
-            f"{len(self.organisations_created)} organisations created"
+            f"{len(self.changed)} changed, {len(self.unchanged)} unchanged"
+            + (f", {len(self.skipped)} skipped" if self.mode == PER_ACTIVITY else "")
+            + f"; {len(self.organisations_created)} organisations created"
         )
-        if self.errors:
+        if not self.ok:
             return f"Refused, nothing changed: {len(self.errors)} error(s). {counts} (not applied)."
         if self.dry_run:
             return f"Dry run, nothing changed. {counts} (would be applied)."
@@ -131,20 +162,26 @@ def import_activity_file(
     publish: bool = True,
     base_url: str | None = None,
     progress: Progress | None = None,
-    max_errors: int = MAX_ERRORS,
+    max_errors: int | None = None,
     index_at_end: bool = False,
+    mode: str = STRICT,
 ) -> ImportReport:
     """Import an IATI activity file (2.01–2.03) in one transaction; return what it did.
 
     Activities are created or updated by IATI identifier, as published revisions (or drafts
     when ``publish`` is false) recorded with ``user``. With ``reporting_org`` (an organisation
-    identifier) only that organisation's activities are accepted. Nothing is written when the
-    file has an error or when ``dry_run`` is set: the same work is done and rolled back.
+    identifier) only that organisation's activities are accepted. ``mode`` is ``"strict"``
+    (nothing is written when the file has an error) or ``"per-activity"`` (activities with
+    errors are skipped, the others written). Nothing is written when ``dry_run`` is set: the
+    same work is done and rolled back. ``max_errors`` stops reading after that many errors
+    (None: read the whole file and report everything).
 
     Activities are written through ``opencoop.core.writes``: the search index gets them once
     per batch, after the commit, whatever ``index_at_end`` says (kept for its callers).
     """
-    report = ImportReport(file_name=file_name, dry_run=dry_run, publish=publish)
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    report = ImportReport(file_name=file_name, dry_run=dry_run, publish=publish, mode=mode)
     with transaction.atomic():
         importer = _Importer(
             report=report,
@@ -155,7 +192,7 @@ def import_activity_file(
             max_errors=max_errors,
         )
         importer.run(stream, progress)
-        if report.errors or dry_run:
+        if not report.ok or dry_run:
             transaction.set_rollback(True)
         else:
             report.applied = True
@@ -230,6 +267,7 @@ class _Organisations:
         self.by_name: dict[tuple[str, str], Organisation] | None = None
         self.slugs: set[str] = set()
         self.created: list[Organisation] = []
+        self.changed: list[Organisation] = []  # names merged or now reporting, in file order
 
     def get(self, record: OrgRecord, identifier: str, *, reporting: bool = False) -> Organisation:
         if record.ref:
@@ -241,11 +279,55 @@ class _Organisations:
                 self.by_ref[record.ref] = organisation
         else:
             organisation = self.find_by_name(record.name) or self.create(record, identifier)
+        self.merge_names(organisation, record, identifier)
         if reporting and not organisation.is_reporting:
             # It reports activities on this portal from now on, so it gets its IATI files.
             organisation.is_reporting = True
             organisation.save(update_fields=["is_reporting"])
+            self.changed.append(organisation)
         return organisation
+
+    def merge_names(self, organisation: Organisation, record: OrgRecord, identifier: str) -> None:
+        """Add the names in languages the organisation has none in (every activity may add some)."""
+        names = _clean_text(organisation.name)
+        new = {lang: name for lang, name in _clean_text(record.name).items() if lang not in names}
+        if not new or organisation.pk is None:
+            return
+        organisation.name = {**(organisation.name or {}), **new}
+        try:
+            organisation.clean_fields(
+                exclude=[f.name for f in Organisation._meta.fields if f.name != "name"]
+            )
+        except ValidationError as exc:
+            raise _RecordError(
+                [
+                    Issue(f"organisation: {message}", record.line, identifier, "organisation")
+                    for message in exc.messages
+                ]
+            ) from exc
+        organisation.save(update_fields=["name"])
+        self.changed.append(organisation)
+        if not organisation.identifier:
+            self._index(organisation)
+
+    def mark(self) -> tuple[int, int]:
+        """Return where the lists of created and changed organisations stand (see ``undo``)."""
+        return len(self.created), len(self.changed)
+
+    def undo(self, mark: tuple[int, int]) -> None:
+        """Forget what was done since ``mark``: its savepoint was rolled back."""
+        count, changes = mark
+        undone = self.created[count:]
+        for organisation in undone:
+            self.by_ref = {ref: org for ref, org in self.by_ref.items() if org is not organisation}
+            if self.by_name is not None:
+                self.by_name = {k: o for k, o in self.by_name.items() if o is not organisation}
+            self.report.organisations_created.remove(str(organisation))
+        del self.created[count:]
+        for organisation in self.changed[changes:]:
+            if not any(organisation is gone for gone in undone):
+                organisation.refresh_from_db(fields=["name", "is_reporting"])
+        del self.changed[changes:]
 
     def _name_index(self) -> dict[tuple[str, str], Organisation]:
         if self.by_name is None:
@@ -320,7 +402,7 @@ class _Importer:
         reporting_org: str,
         publish: bool,
         base_url: str,
-        max_errors: int,
+        max_errors: int | None,
     ) -> None:
         self.report = report
         self.user = user
@@ -336,20 +418,52 @@ class _Importer:
         self.org_slugs: dict[int, set[str]] = {}
         # child identifier → (parent identifier, line, identifier of the activity that says so)
         self.parents: dict[str, tuple[str, int, str]] = {}
+        self.per_activity = report.mode == PER_ACTIVITY
+        self.languages: dict[str, str] = {}
 
     # Issues
     def add(self, issues: Iterable[Issue]) -> None:
         for issue in issues:
             (self.report.errors if issue.level == ERROR else self.report.warnings).append(issue)
-        if len(self.report.errors) >= self.max_errors:
+        if self.max_errors is not None and len(self.report.errors) >= self.max_errors:
             self.report.stopped_early = True
             raise _Stop
 
+    def refuse_file(self, issue: Issue) -> None:
+        """Record an error that refuses the whole file, whatever the mode."""
+        self.report.file_errors.append(issue)
+        self.report.errors.append(issue)
+
+    def skip(self, record: ActivityRecord, issues: list[Issue]) -> None:
+        """Report an activity that cannot be written (per activity: it is left out)."""
+        if self.per_activity:
+            errors = tuple(issue for issue in issues if issue.level == ERROR)
+            self.report.skipped.append(SkippedActivity(record.identifier, record.line, errors))
+        self.add(issues)
+
+    def fallback_language(self, element) -> str:
+        """Return the reporting organisation's default language, for narratives stating none.
+
+        It is the organisation's ``default_language`` setting, or the portal's default language:
+        a setting, not a guess from its names, so that importing a file twice reads it alike.
+        """
+        reporting = element.find("reporting-org")
+        ref = (reporting.get("ref") or "").strip() if reporting is not None else ""
+        if ref not in self.languages:
+            setting = (
+                Organisation.objects.filter(identifier=ref)
+                .values_list("default_language", flat=True)
+                .first()
+                if ref
+                else None
+            )
+            self.languages[ref] = setting or settings.LANGUAGE_CODE.split("-")[0]
+        return self.languages[ref]
+
     def run(self, stream: IO[bytes], progress: Progress | None) -> None:
-        fallback = settings.LANGUAGE_CODE.split("-")[0]
-        reader = ActivityFileReader(
+        reader = CheckedFileReader(
             stream,
-            fallback_lang=fallback,
+            fallback_lang=self.fallback_language,
             on_read=(lambda done: progress(done, self.report.read)) if progress else None,
         )
         try:
@@ -359,31 +473,34 @@ class _Importer:
             self.flush()
             self.report.version = reader.version
             self.add(reader.warnings)
-            if not self.report.errors:
+            if self.report.ok:
                 self.link_parents()
         except FileRefused as exc:
-            self.report.errors.append(exc.issue)
+            self.refuse_file(exc.issue)
         except _Stop:
             pass
 
     def apply(self, record: ActivityRecord) -> None:
-        self.add(record.issues)
         previous = self.seen.get(record.identifier)
         if record.identifier and previous is not None:
-            self.add(
+            self.skip(
+                record,
                 [
+                    *record.issues,
                     Issue(
                         f"the identifier appears twice in the file (first at line {previous})",
                         record.line,
                         record.identifier,
                         "iati-identifier",
-                    )
-                ]
+                    ),
+                ],
             )
             return
         self.seen[record.identifier] = record.line
         if record.errors:
+            self.skip(record, record.issues)
             return
+        self.add(record.issues)
         if record.parent is not None:
             self.parents[record.identifier] = (*record.parent, record.identifier)
         for child, line in record.child_refs:
@@ -407,25 +524,28 @@ class _Importer:
         }
         built: list[BuiltActivity] = []
         for record in records:
+            mark = self.organisations.mark()
             try:
-                item = self.write(record, existing.get(record.identifier))
+                # Per activity, what a skipped activity did (organisations created) is undone.
+                with transaction.atomic() if self.per_activity else nullcontext():
+                    item = self.write(record, existing.get(record.identifier))
             except _RecordError as exc:
-                self.add(exc.issues)
+                if self.per_activity:
+                    self.organisations.undo(mark)
+                self.skip(record, exc.issues)
             except DatabaseError as exc:
-                self.add(
-                    [
-                        Issue(
-                            f"the database refused the activity: {exc}",
-                            record.line,
-                            record.identifier,
-                        )
-                    ]
+                self.refuse_file(
+                    Issue(
+                        f"the database refused the activity: {exc}",
+                        record.line,
+                        record.identifier,
+                    )
                 )
                 raise _Stop from exc
             else:
                 if item is not None:
                     built.append(item)
-        if not built or self.report.errors:
+        if not built or not self.report.ok:
             return  # nothing of a refused file is kept: no need to write what will be undone
         created = [item for item in built if item.activity.pk is None]
         try:
@@ -440,15 +560,13 @@ class _Importer:
                 )
         except DatabaseError as exc:
             first, last = built[0].record, built[-1].record
-            self.add(
-                [
-                    Issue(
-                        f"the database refused the activities of lines {first.line}–{last.line} "
-                        f"({first.identifier} … {last.identifier}): {exc}",
-                        first.line,
-                        first.identifier,
-                    )
-                ]
+            self.refuse_file(
+                Issue(
+                    f"the database refused the activities of lines {first.line}–{last.line} "
+                    f"({first.identifier} … {last.identifier}): {exc}",
+                    first.line,
+                    first.identifier,
+                )
             )
             raise _Stop from exc
         self.bulk_created.update(item.activity.pk for item in created)
@@ -495,9 +613,11 @@ class _Importer:
             setattr(activity, relation, instances)
         after = activity_state(activity, self.base_url)
         if before == after:
+            self.report_not_kept(record, activity)
             self.report.unchanged.append(record.identifier)
             return None
         self.validate(activity, record, parts)
+        self.report_not_kept(record, activity)
         self.report.changed.append((record.identifier, changed_parts(before, after)))
         return BuiltActivity(record, activity, parts)
 
@@ -507,6 +627,9 @@ class _Importer:
         self.set_fields(activity, record)
         parts = self.parts(activity, record)
         self.validate(activity, record, parts)
+        for relation, instances in parts.items():
+            setattr(activity, relation, instances)
+        self.report_not_kept(record, activity)
         base = slugify(text(activity.title, "en")) or slugify(record.identifier)
         activity.slug = unique_slug(
             base[: SLUG_LENGTH["activity"]] or "activity",
@@ -516,6 +639,30 @@ class _Importer:
         )
         self.report.created.append(record.identifier)
         return BuiltActivity(record, activity, parts)
+
+    def report_not_kept(self, record: ActivityRecord, activity: Activity) -> None:
+        """Warn of what the file says and the portal's version of the activity will not."""
+        unsaved = activity.pk is None
+        if unsaved:
+            activity.pk = 0  # no activity has it: the writer finds no sub-activities
+        try:
+            element = activity_element(activity, base_url=self.base_url)
+        finally:
+            if unsaved:
+                activity.pk = None
+        kept = {
+            path: lines
+            for path, lines in source_paths(element).items()
+            if not path.startswith("related-activity")
+        }
+        # Links to parent and sub-activities are made once every activity is in (link_parents).
+        links = [
+            line for _ref, line in [*([record.parent] if record.parent else []), *record.child_refs]
+        ]
+        for path in ("related-activity", "related-activity/@ref", "related-activity/@type"):
+            if links:
+                kept[path] = links
+        self.add(not_kept(record.source, kept, record.issues, record.identifier))
 
     def save(self, activity: Activity) -> None:
         """Write a new version of ``activity`` with the parts it holds (published when allowed)."""

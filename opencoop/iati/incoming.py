@@ -12,13 +12,26 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from lxml import etree
 
+from .kept import source_paths
+from .normalise import normalise_activity
+from .reader import (
+    ERROR,
+    ROOT_TAG,
+    ActivityFileReader,
+    ActivityReader,
+    ActivityRecord,
+    FileRefused,
+    Issue,
+)
 from .xsd import SCHEMA_DIR, load_schema
 
 HERE = Path(__file__).resolve().parent
@@ -159,3 +172,54 @@ def file_problems(data: bytes) -> list[SchemaProblem]:
     for activity in root.iterfind("iati-activity"):
         problems.extend(activity_problems(activity, root, version))
     return problems
+
+
+Fallback = Callable[[etree._Element], str]
+
+
+class CheckedFileReader(ActivityFileReader):
+    """Read an incoming file as the import does: each activity checked against its schema first.
+
+    Before an activity is read, it is validated against the schema of the file's version (each
+    problem an error of that activity), its recoverable slips are mended (``normalise``) and its
+    elements are counted by path, so that the import can tell what it did not keep (``kept``).
+    ``fallback_lang`` may be a function of the activity element: the language of narratives that
+    neither they, the activity nor the file state (the reporting organisation's).
+    """
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        *,
+        fallback_lang: str | Fallback,
+        validate: bool = True,
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(stream, fallback_lang="", on_read=on_read)
+        self.fallback = fallback_lang
+        self.validate = validate
+
+    def check_root(self, root: etree._Element) -> None:
+        if root.tag == ROOT_TAG:
+            try:
+                declared_version(root)
+            except UnsupportedVersion as exc:
+                raise FileRefused(
+                    Issue(str(exc), root.sourceline, element=f"{ROOT_TAG}/@version")
+                ) from exc
+        super().check_root(root)
+
+    def read_activity(
+        self, element: etree._Element, root: etree._Element, default_lang: str
+    ) -> ActivityRecord:
+        identifier = (element.findtext("iati-identifier") or "").strip()
+        issues = [
+            Issue(problem.message, problem.line, problem.identifier, problem.path, ERROR)
+            for problem in (activity_problems(element, root, self.version) if self.validate else [])
+        ]
+        issues += normalise_activity(element, identifier)
+        fallback = self.fallback(element) if callable(self.fallback) else self.fallback
+        record = ActivityReader(element, default_lang, fallback).read()
+        record.source = source_paths(element)
+        record.issues = sorted([*issues, *record.issues], key=lambda issue: issue.line or 0)
+        return record

@@ -181,6 +181,8 @@ class ActivityRecord:
     parent: tuple[str, int] | None = None
     child_refs: list[tuple[str, int]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # Path below the activity → lines of the file's elements and attributes there (``kept``).
+    source: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:
@@ -334,8 +336,11 @@ class ActivityReader:
     # Values
     def language(self, value: str, element: etree._Element) -> str:
         lang = value.strip().lower().replace("_", "-")
-        if not LANGUAGE_CODE_RE.match(lang):
-            self.issue(element, "@xml:lang", f"“{value}” is not a language code")
+        # IATI's Language codelist is ISO 639-1: "eng" is not one of its codes.
+        if not LANGUAGE_CODE_RE.match(lang) or not registry.get("Language").is_valid(
+            lang.split("-")[0]
+        ):
+            self.issue(element, "@xml:lang", f"“{value}” is not a language code of ISO 639-1")
             return ""
         return lang
 
@@ -365,8 +370,8 @@ class ActivityReader:
             self.issue(
                 narrative,
                 f"{path}/narrative",
-                "neither the narrative nor the activity says its language: taken as "
-                f"“{self.fallback_lang}”, the portal's default language",
+                "neither the narrative, the activity nor the file says its language: taken as "
+                f"“{self.fallback_lang}”, the reporting organisation's default language",
                 WARNING,
             )
         return self.fallback_lang
@@ -406,12 +411,29 @@ class ActivityReader:
                 self.issue(element, f"{path}/@{name}", "the code is missing")
             return default
         if codelist and not registry.get(codelist).is_valid(value):
+            value = self.case_folded(element, f"{path}/@{name}", codelist, value)
+        if codelist and not registry.get(codelist).is_valid(value):
             self.issue(
                 element,
                 f"{path}/@{name}",
                 f"“{value}” is not a code of the IATI {codelist} codelist",
             )
         return value
+
+    def case_folded(self, element: etree._Element, path: str, codelist: str, value: str) -> str:
+        """Return the one code of ``codelist`` equal to ``value`` but for case (reported)."""
+        matches = [
+            code for code in registry.get(codelist).items if code.casefold() == value.casefold()
+        ]
+        if len(matches) != 1:
+            return value
+        self.issue(
+            element,
+            path,
+            f"“{value}” written “{matches[0]}”, as the {codelist} codelist has it",
+            WARNING,
+        )
+        return matches[0]
 
     def date(
         self,
@@ -1184,7 +1206,7 @@ class ActivityFileReader:
                 if event != "end" or element.getparent() is not root:
                     continue
                 if localname(element) == ACTIVITY_TAG:
-                    yield ActivityReader(element, default_lang, self.fallback_lang).read()
+                    yield self.read_activity(element, root, default_lang)
                 elif localname(element):
                     self.warnings.append(
                         Issue(
@@ -1202,6 +1224,12 @@ class ActivityFileReader:
             raise FileRefused(Issue(f"not well-formed XML: {exc.msg}", exc.lineno)) from exc
         if root is None:
             raise FileRefused(Issue("the file is empty", 1))
+
+    def read_activity(
+        self, element: etree._Element, root: etree._Element, default_lang: str
+    ) -> ActivityRecord:
+        """Read one ``iati-activity`` of the file (``incoming.CheckedFileReader`` checks it first)."""
+        return ActivityReader(element, default_lang, self.fallback_lang).read()
 
     def check_root(self, root: etree._Element) -> None:
         """Refuse anything but an ``iati-activities`` root of version 2.01–2.03."""

@@ -15,7 +15,14 @@ class IatiImportMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_iati_import_urls():
-    return [path("iati-import/", admin_views.iati_import, name="iati_import")]
+    return [
+        path("iati-import/", admin_views.iati_import, name="iati_import"),
+        path(
+            "iati-import/report/<str:token>/",
+            admin_views.iati_import_report,
+            name="iati_import_report",
+        ),
+    ]
 
 
 @hooks.register("register_admin_menu_item")

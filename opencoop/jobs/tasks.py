@@ -103,6 +103,7 @@ def run_iati_import(job: Job) -> None:
             publish=job.params.get("publish", False),
             base_url=job.params.get("base_url"),
             progress=throttled(job.pk, total),
+            mode=job.params.get("mode", "strict"),
         )
     data = iati_report_json(report)
     finish_job(

@@ -42,6 +42,15 @@ class Organisation(DraftStateMixin, RevisionMixin, index.Indexed, OfficeContact)
     type = CodelistField("OrganisationType", verbose_name=_("organisation type"), blank=True)
     country = CodelistField("Country", verbose_name=_("country"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    default_language = CodelistField(
+        "Language",
+        verbose_name=_("default language of its IATI files"),
+        blank=True,
+        help_text=_(
+            "The language of texts in its imported IATI files that neither the text, the "
+            "activity nor the file states. Empty: the portal's default language."
+        ),
+    )
     is_reporting = models.BooleanField(
         _("reporting authority"),
         default=False,
@@ -68,6 +77,7 @@ class Organisation(DraftStateMixin, RevisionMixin, index.Indexed, OfficeContact)
         FieldPanel("type"),
         FieldPanel("country"),
         FieldPanel("website"),
+        FieldPanel("default_language"),
         FieldPanel("is_reporting"),
         OfficeContact.contact_panel,
         PublishingPanel(),

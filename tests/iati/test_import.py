@@ -238,7 +238,7 @@ def test_a_2_01_file_as_other_publishers_write_it():
     assert "warning: line 46, activity XI-EXAMPLE-NGO1-P1, activity-scope: not kept" in out
     assert "warning: line 84, activity XI-EXAMPLE-NGO1-P1, transaction/sector: not kept" in out
     assert "warning: line 98, activity XI-EXAMPLE-NGO1-P1, related-activity[@type='3']" in out
-    assert "taken as “it”, the portal's default language" in out
+    assert "taken as “it”, the reporting organisation's default language" in out
     assert programme.title == {"it": "Water programme"}
 
 

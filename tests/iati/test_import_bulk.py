@@ -62,7 +62,8 @@ def test_a_bad_activity_in_a_later_batch_undoes_the_earlier_batches(monkeypatch)
     report = import_activity_file(stream=io.BytesIO(broken))
 
     assert not report.ok
-    assert [(e.identifier, e.line) for e in report.errors] == [("XI-EXAMPLE-NGO2-C", 46)]
+    # The schema and the reader each say the date is wrong.
+    assert {(e.identifier, e.line) for e in report.errors} == {("XI-EXAMPLE-NGO2-C", 46)}
     after = (Activity.objects.count(), Revision.objects.count(), ModelLogEntry.objects.count())
     assert after == before
 

@@ -1,4 +1,4 @@
-"""Import an IATI activity file (2.01–2.03): all or nothing, with a dry run."""
+"""Import an IATI activity file (2.01–2.03): all or nothing, or activity by activity, with a dry run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from opencoop.core.outputs import output_path, write_atomically
-from opencoop.iati.importer import ImportReport, import_activity_file
+from opencoop.iati.importer import MODES, STRICT, ImportReport, import_activity_file
 from opencoop.iati.report_files import counts_by_kind, report_lines
 
 BAR_WIDTH = 30
@@ -52,8 +52,10 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Import an IATI activity file (versions 2.01–2.03): create or update activities by IATI "
-        "identifier as published revisions. Any error leaves the database as it was; "
-        "--dry-run shows what would change without changing anything."
+        "identifier as published revisions. In the strict mode (the default) any error leaves "
+        "the database as it was; with --mode per-activity the activities with errors are "
+        "skipped and the others imported. --dry-run shows what would change without changing "
+        "anything."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -66,6 +68,13 @@ class Command(BaseCommand):
             default="",
             metavar="IDENT",
             help="accept only the activities of this reporting organisation",
+        )
+        parser.add_argument(
+            "--mode",
+            choices=MODES,
+            default=STRICT,
+            help="strict: refuse the whole file on any error (default); per-activity: import "
+            "the valid activities and skip those with errors, listing why",
         )
         parser.add_argument(
             "--drafts",
@@ -114,6 +123,7 @@ class Command(BaseCommand):
                 publish=not options["drafts"],
                 base_url=options["base_url"],
                 progress=bar,
+                mode=options["mode"],
             )
         finally:
             stream.close()
@@ -126,12 +136,12 @@ class Command(BaseCommand):
                 f"Report of {len(report.errors)} error(s) and {len(report.warnings)} warning(s) "
                 f"written to {options['report']}"
             )
-        if report.errors:
+        if not report.ok:
             raise CommandError(f"{path}: {report.summary()}")
 
     def print_report(self, report: ImportReport) -> None:
         """List what changed (or would), the warnings on stdout and the errors on stderr."""
-        verb = "would be " if report.dry_run or report.errors else ""
+        verb = "would be " if report.dry_run or not report.ok else ""
         for title, identifiers in (
             (f"created ({verb}new revisions)", report.created),
             (f"changed ({verb}new revisions)", [f"{i}: {', '.join(p)}" for i, p in report.changed]),
@@ -150,12 +160,19 @@ class Command(BaseCommand):
         for warning in report.warnings[:ISSUES_LISTED]:
             self.stdout.write(f"warning: {warning}")
         if len(report.warnings) > ISSUES_LISTED:
-            self.stdout.write(f"… and {len(report.warnings) - ISSUES_LISTED} more warnings")
+            self.stdout.write(
+                f"… and {len(report.warnings) - ISSUES_LISTED} more warnings (--report FILE "
+                "writes them all)"
+            )
         for error in report.errors:
             self.stderr.write(f"error: {error}")
+        if report.skipped:
+            self.stderr.write(f"{len(report.skipped)} activities skipped (they have errors):")
+            for skipped in report.skipped:
+                self.stderr.write(f"  {skipped.identifier or '—'} (line {skipped.line})")
         if report.stopped_early:
             self.stderr.write("error: stopped reading after too many errors")
         for level, element, count in counts_by_kind(report):
             self.stdout.write(f"{level}s at {element}: {count}")
-        if not report.errors:
+        if report.ok:
             self.stdout.write(self.style.SUCCESS(report.summary()))
