@@ -6,17 +6,21 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import Model, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model
 from wagtail.models import Locale, Page
 
 from opencoop.access import policy
 from opencoop.activities.models import Activity
+from opencoop.core.multilingual import portal_languages, text
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
 from opencoop.partnerships.models import Partnership
 from opencoop.plans.models import AnnualPlan
 
+from .indexing import query_readings, stems, words
 from .selectors import RecordLinks, search_ids
 
 GROUP_SIZE = 10
@@ -83,6 +87,49 @@ def _documents(q: str, lang: str) -> SearchGroup:
     return SearchGroup("documents", str(_("Documents")), total, hits)
 
 
+def contact_words(organisation) -> set[str]:
+    """Return the words that find an office's contact: what it says, and what it is.
+
+    The role, person, office, address and numbers as written and stemmed in each language, and
+    the words naming a contact and its parts (contacts, telephone…) in every portal language.
+    """
+    found: set[str] = set()
+    written = [organisation.contact_person, organisation.contact_phone, organisation.contact_fax]
+    written.append(organisation.contact_email)
+    for value in (organisation.contact_role, organisation.contact_office):
+        written += [v for v in (value or {}).values() if v]
+    written += [v for v in (organisation.contact_address or {}).values() if v]
+    for lang in portal_languages():
+        with translation.override(lang):
+            written += [gettext("contacts"), gettext("telephone"), gettext("address")]
+        found.update(stems(" ".join(written), lang))
+    found.update(words(" ".join(written)))
+    return found
+
+
+def _contacts(q: str, locale: Locale) -> SearchGroup:
+    """Return the contact of each public section whose office's words hold the query's."""
+    from opencoop.pages.models import SectionPage
+
+    lang = locale.language_code
+    readings = query_readings(q)
+    sections = policy.public_pages(SectionPage.objects.filter(locale=locale))
+    hits = []
+    for section in sections.select_related("reporting_org"):
+        organisation = section.reporting_org
+        if not organisation.has_contact:
+            continue
+        known = contact_words(organisation)
+        if any(reading and all(word in known for word in reading) for reading in readings):
+            role = text(organisation.contact_role, lang)
+            title = " – ".join(filter(None, [role, organisation.contact_person]))
+            office = text(organisation.contact_office, lang)
+            phone = organisation.contact_phone
+            summary = f"{office}: {gettext('telephone')} {phone}" if office and phone else office
+            hits.append(SearchHit({lang: title}, f"{section.url}#contact-heading", {lang: summary}))
+    return SearchGroup("contacts", str(_("Contacts")), len(hits), hits)
+
+
 def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
     """Return the matches of ``q`` grouped by kind (empty groups left out), best first."""
     from .models import CataloguePage
@@ -107,6 +154,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             f"{catalogue_page.url}?{urlencode({'q': q})}",
         )
     groups = [
+        _contacts(q, locale),
         _pages(q, locale),
         activities,
         _records(
