@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Model, QuerySet
@@ -14,9 +15,12 @@ from wagtail.models import Locale, Page
 
 from opencoop.access import policy
 from opencoop.activities.models import Activity
+from opencoop.codelists import registry
+from opencoop.core.formatting import display_number
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
+from opencoop.opendata.records import budget_total
 from opencoop.partnerships.models import Partnership
 from opencoop.plans.models import AnnualPlan
 
@@ -31,6 +35,46 @@ class SearchHit:
     title: dict
     url: str
     summary: dict | None = None
+    #: What the result card says about the record: (label, value) pairs, where they apply.
+    details: tuple[tuple[str, str], ...] = ()
+
+
+def _years(start, end) -> str:
+    years = sorted({date.year for date in (start, end) if date})
+    return "–".join(str(year) for year in years)
+
+
+def _details(record: Model, lang: str) -> tuple[tuple[str, str], ...]:
+    """Return the authority, countries, years, status and total of a record, where they apply.
+
+    Only what the record's public page shows: the reporting authority, the recipient
+    countries (public even when the exact places are not), the dates and the budget's total.
+    """
+    countries_label = registry.get("Country").label
+    details = [(str(_("Reporting authority")), text(record.reporting_org.name, lang))]
+    if isinstance(record, Activity):
+        codes = [rc.code for rc in record.recipient_countries.all()]
+    elif isinstance(record, Initiative):
+        codes = [country.code for country in record.countries.all()]
+    else:
+        codes = [record.country] if getattr(record, "country", "") else []
+    if codes:
+        details.append((str(_("Countries")), ", ".join(countries_label(c, lang) for c in codes)))
+    if isinstance(record, AnnualPlan):
+        details.append((str(_("Year")), str(record.year)))
+    elif hasattr(record, "start_date"):
+        years = _years(record.start_date, record.end_date)
+        if years:
+            details.append((str(_("Years")), years))
+    if isinstance(record, Activity):
+        if record.status:
+            status = registry.get("ActivityStatus").label(record.status, lang)
+            details.append((str(_("Status")), status))
+        total = budget_total(record)
+        if total is not None:
+            amount = display_number(Decimal(str(total)))
+            details.append((str(_("Total budget")), f"{amount} {record.default_currency}"))
+    return tuple(details)
 
 
 @dataclass(frozen=True)
@@ -58,10 +102,16 @@ def _records(
     public: QuerySet,
     links: RecordLinks,
     summary_field: str,
+    lang: str,
 ) -> SearchGroup:
     total, records = _visible(public, search_ids(model.objects.all(), q) or [])
     hits = [
-        SearchHit(record.title, links.url(record, key), getattr(record, summary_field))
+        SearchHit(
+            record.title,
+            links.url(record, key),
+            getattr(record, summary_field),
+            _details(record, lang),
+        )
         for record in records
     ]
     return SearchGroup(key, str(label), total, hits)
@@ -140,9 +190,12 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
         "activities",
         _("Projects"),
         Activity,
-        policy.public(Activity).select_related("reporting_org"),
+        policy.public(Activity)
+        .select_related("reporting_org")
+        .prefetch_related("recipient_countries", "budgets"),
         links,
         "description",
+        lang,
     )
     catalogue_page = policy.public_pages(CataloguePage.objects.filter(locale=locale)).first()
     if catalogue_page is not None and activities.total:
@@ -162,36 +215,40 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "initiatives",
             _("Initiatives"),
             Initiative,
-            policy.public(Initiative),
+            policy.public(Initiative).select_related("reporting_org").prefetch_related("countries"),
             links,
             "summary",
+            lang,
         ),
         _records(
             q,
             "exchanges",
             _("Seminars and exchanges"),
             Exchange,
-            policy.public(Exchange),
+            policy.public(Exchange).select_related("reporting_org"),
             links,
             "summary",
+            lang,
         ),
         _records(
             q,
             "plans",
             _("Annual plans"),
             AnnualPlan,
-            policy.public(AnnualPlan),
+            policy.public(AnnualPlan).select_related("reporting_org"),
             links,
             "summary",
+            lang,
         ),
         _records(
             q,
             "partnerships",
             _("Partnerships"),
             Partnership,
-            policy.public(Partnership),
+            policy.public(Partnership).select_related("reporting_org"),
             links,
             "summary",
+            lang,
         ),
         _documents(q, lang),
     ]

@@ -182,3 +182,24 @@ def test_the_trigram_index_exists_on_postgresql_only():
             assert cursor.fetchone() is not None
         else:
             assert SearchTerm.objects.exists()  # the same table, searched in Python
+
+
+def test_search_results_say_authority_countries_and_years_of_initiatives_and_exchanges(client):
+    soup = soup_of(client, SEARCH_EN + "?q=Senegal")
+    cards = {
+        group["id"]: group.select(".oc-hit-details") for group in soup.select(".oc-search-group")
+    }
+    assert {"group-exchanges", "group-initiatives"} <= set(cards), list(cards)
+    exchange = soup.select_one("#group-exchanges .oc-hit-details").get_text(" ", strip=True)
+    assert "Reporting authority Municipality of Florence" in exchange
+    assert "Countries Senegal" in exchange
+    italian = soup_of(client, SEARCH_IT + "?q=Senegal")
+    details = italian.select_one("#group-exchanges .oc-hit-details").get_text(" ", strip=True)
+    assert "Ente che pubblica i dati Comune di Firenze" in details
+
+
+def test_search_results_say_a_project_s_authority_and_countries(client):
+    soup = soup_of(client, SEARCH_EN + "?q=Bethlehem")
+    details = soup.select_one("#group-activities .oc-hit-details").get_text(" ", strip=True)
+    assert "Reporting authority Municipality of Florence" in details
+    assert "Countries Palestinian Territories" in details
