@@ -166,16 +166,17 @@ def query_words(q: str) -> list[str]:
     return list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
 
 
-def query_readings(q: str) -> list[list[str]]:
+def query_readings(q: str, *, correct: bool = False) -> list[list[str]]:
     """Return the ways to read a query: its words as typed, then stemmed in each language.
 
     A visitor writes in one language, so each reading stems every word the same way. Besides
-    the words as typed, the query is read with misspelt words corrected and with synonyms and
-    other names of places (``spelling.expand``), each of those stemmed the same way.
+    the words as typed, the query is read with synonyms and other names of places and, with
+    ``correct``, with its misspelt words corrected (``spelling.expand``), each of those stemmed
+    the same way.
     """
     from .spelling import expand
 
-    variants = expand(query_words(q)).variants
+    variants = expand(query_words(q), correct=correct).variants
     languages = [code for code, _name in settings.LANGUAGES]
     unique: list[list[str]] = []
     for variant in variants:
@@ -192,14 +193,14 @@ def did_you_mean(q: str) -> str:
     return expand(query_words(q)).suggestion
 
 
-def build_query(q: str) -> SearchQuery | None:
+def build_query(q: str, *, correct: bool = False) -> SearchQuery | None:
     """Turn what a visitor typed into a query: every word must match, in one of the readings.
 
     One reading is a plain AND of words; readings are joined by OR. (An AND of ORs would be
     simpler, but Wagtail's SQLite backend writes it without parentheses, and FTS5 then reads
     "a OR b AND c OR d" as "a OR (b AND c) OR d".) Return None when ``q`` holds no word.
     """
-    readings = query_readings(q)
+    readings = query_readings(q, correct=correct)
     if not readings:
         return None
     parts = [PlainText(" ".join(reading), operator="and") for reading in readings]

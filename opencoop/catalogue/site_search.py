@@ -162,7 +162,7 @@ def _contacts(q: str, locale: Locale) -> SearchGroup:
     from opencoop.pages.models import SectionPage
 
     lang = locale.language_code
-    readings = query_readings(q)
+    readings = query_readings(q, correct=True)
     sections = policy.public_pages(SectionPage.objects.filter(locale=locale))
     hits = []
     for section in sections.select_related("reporting_org"):

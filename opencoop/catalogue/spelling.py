@@ -314,8 +314,8 @@ class _Segment:
         return self.alternatives[self.best]
 
 
-def _segments(query_words: list[str]) -> list[_Segment]:
-    known = _known(query_words)
+def _segments(query_words: list[str], correct: bool) -> list[_Segment]:
+    known = _known(query_words) if correct else set()
     catalogue = groups()
     segments: list[_Segment] = []
     start = 0
@@ -329,7 +329,12 @@ def _segments(query_words: list[str]) -> list[_Segment]:
             continue
         word = query_words[start]
         segment = _Segment([(word,)])
-        if word not in known and len(word) >= MIN_CORRECTED_LENGTH and not word.isdigit():
+        if (
+            correct
+            and word not in known
+            and len(word) >= MIN_CORRECTED_LENGTH
+            and not word.isdigit()
+        ):
             replacement = nearest(word)
             if replacement and replacement != word:
                 segment = _Segment([(word,), (replacement,)], best=1)
@@ -341,11 +346,12 @@ def _segments(query_words: list[str]) -> list[_Segment]:
     return segments
 
 
-def expand(query_words: list[str]) -> Expansion:
-    """Read ``query_words`` as typed, corrected, and with each synonym or other place name."""
+def expand(query_words: list[str], *, correct: bool = True) -> Expansion:
+    """Read ``query_words`` as typed, with each synonym or other place name, and (``correct``)
+    with their misspelt words corrected."""
     if not query_words:
         return Expansion([])
-    segments = _segments(query_words)
+    segments = _segments(query_words, correct)
     typed = list(query_words)
     best = [w for segment in segments for w in segment.best_reading]
     variants = [typed] if best == typed else [typed, best]
