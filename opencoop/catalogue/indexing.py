@@ -26,6 +26,8 @@ from .regions import continent_label, continent_of_country
 
 WORD_RE = re.compile(r"\w+")
 MAX_QUERY_WORDS = 12
+# Readings of one query joined by OR: the words as typed, corrected, with synonyms, stemmed.
+MAX_READINGS = 60
 
 # Snowball algorithm of each language that records may be written in (IATI narratives).
 SNOWBALL_LANGUAGES = {
@@ -159,31 +161,46 @@ def activity_search_text(activity) -> str:
     return text.render()
 
 
-def query_readings(q: str) -> list[list[str]]:
+def query_words(q: str) -> list[str]:
+    """Return the distinct words of a query, at most ``MAX_QUERY_WORDS``."""
+    return list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
+
+
+def query_readings(q: str, *, correct: bool = False) -> list[list[str]]:
     """Return the ways to read a query: its words as typed, then stemmed in each language.
 
-    A visitor writes in one language, so each reading stems every word the same way.
+    A visitor writes in one language, so each reading stems every word the same way. Besides
+    the words as typed, the query is read with synonyms and other names of places and, with
+    ``correct``, with its misspelt words corrected (``spelling.expand``), each of those stemmed
+    the same way.
     """
-    query_words = list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
-    if not query_words:
-        return []
+    from .spelling import expand
+
+    variants = expand(query_words(q), correct=correct).variants
     languages = [code for code, _name in settings.LANGUAGES]
-    readings = [query_words] + [[stem(word, lang) for word in query_words] for lang in languages]
     unique: list[list[str]] = []
-    for reading in readings:
-        if reading not in unique:
-            unique.append(reading)
-    return unique
+    for variant in variants:
+        for reading in [variant] + [[stem(word, lang) for word in variant] for lang in languages]:
+            if reading not in unique:
+                unique.append(reading)
+    return unique[:MAX_READINGS]
 
 
-def build_query(q: str) -> SearchQuery | None:
+def did_you_mean(q: str) -> str:
+    """Return ``q`` with its misspelt words corrected, or "" when none was."""
+    from .spelling import expand
+
+    return expand(query_words(q)).suggestion
+
+
+def build_query(q: str, *, correct: bool = False) -> SearchQuery | None:
     """Turn what a visitor typed into a query: every word must match, in one of the readings.
 
     One reading is a plain AND of words; readings are joined by OR. (An AND of ORs would be
     simpler, but Wagtail's SQLite backend writes it without parentheses, and FTS5 then reads
     "a OR b AND c OR d" as "a OR (b AND c) OR d".) Return None when ``q`` holds no word.
     """
-    readings = query_readings(q)
+    readings = query_readings(q, correct=correct)
     if not readings:
         return None
     parts = [PlainText(" ".join(reading), operator="and") for reading in readings]
@@ -213,7 +230,10 @@ def add_to_search_index(activities: list, *, backends=None) -> None:
 
     from opencoop.activities.models import Activity
 
+    from .spelling import learn_public_records
+
     for activity in activities:
         activity.search_text = functools.partial(str, activity.search_text())
+    learn_public_records(activities)
     for backend in backends if backends is not None else get_search_backends(with_auto_update=True):
         backend.add_bulk(Activity, activities)

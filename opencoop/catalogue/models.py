@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 
 from .filters import QUERY_PARAMETERS, CatalogueFilters
+from .indexing import did_you_mean
 from .presentation import (
     catalogue_context,
     keep_state_in_alternates,
@@ -43,6 +46,11 @@ class CataloguePage(PortalPage):
             catalogue_context(result, RecordLinks(self.locale), base_url=self.url, lang=lang)
         )
         keep_state_in_alternates(context, result.filters.querystring())
+        if result.filters.q and result.total:
+            context["suggestion"] = suggestion = did_you_mean(result.filters.q)
+            context["suggestion_url"] = (
+                self.url + replace(result.filters, q=suggestion, page=1).querystring()
+            )
         return context
 
 
@@ -63,6 +71,29 @@ class SearchPage(PortalPage):
         reads_query(request, ["q"])
         q = " ".join(request.GET.get("q", "").split())[:200]
         results = site_search(q, locale=self.locale, lang=lang) if q else None
-        context.update(search_context(q, results))
+        # Offered only beside results, which the policy has filtered: never a word of its own.
+        suggestion = did_you_mean(q) if results else ""
+        context.update(search_context(q, results, suggestion))
         keep_state_in_alternates(context, search_querystring(q))
         return context
+
+
+class SearchTerm(models.Model):
+    """A word of what the public may read (or its stem), for correcting a misspelt query.
+
+    Filled by ``spelling.learn`` as records and pages are indexed, and rebuilt from scratch by
+    ``manage.py update_search_terms``. On PostgreSQL a trigram index (pg_trgm) finds the words
+    nearest to a misspelt one; elsewhere the same similarity is computed in Python.
+    """
+
+    term = models.CharField(_("term"), max_length=60)
+    is_stem = models.BooleanField(_("is a stem"), default=False)
+
+    class Meta:
+        verbose_name = _("search term")
+        constraints = [
+            models.UniqueConstraint(fields=["term", "is_stem"], name="catalogue_searchterm_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.term

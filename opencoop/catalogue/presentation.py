@@ -114,10 +114,12 @@ def catalogue_context(
     }
 
 
-def search_context(q: str, groups: list[SearchGroup] | None) -> dict:
+def search_context(q: str, groups: list[SearchGroup] | None, suggestion: str = "") -> dict:
     """Return the template context of the site search page."""
     return {
         "q": q,
+        "suggestion": suggestion,
+        "suggestion_querystring": search_querystring(suggestion),
         "groups": groups or [],
         "total": sum(group.total for group in groups or []),
         "searched": groups is not None,

@@ -56,7 +56,7 @@ from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
 
 from .filters import FACET_LABELS, KINDS, CatalogueFilters
-from .indexing import build_query
+from .indexing import build_query, did_you_mean
 from .regions import continent_label, continents
 
 # Most relevant matches a word search keeps; beyond that, visitors add words or filters.
@@ -69,10 +69,21 @@ END = Coalesce("actual_end", "planned_end", "actual_start", "planned_start")
 
 
 def search_ids(model_queryset: QuerySet, q: str, limit: int = SEARCH_LIMIT) -> list[int] | None:
-    """Return the ids of records matching ``q``, most relevant first (None: no words in ``q``)."""
+    """Return the ids of records matching ``q``, most relevant first (None: no words in ``q``).
+
+    When the words as typed (with synonyms and other names of places) find nothing, they are
+    searched again with their misspelt words corrected (``did_you_mean``).
+    """
     query = build_query(q)
     if query is None:
         return None
+    ids = _matching_ids(model_queryset, query, limit)
+    if not ids and did_you_mean(q):
+        ids = _matching_ids(model_queryset, build_query(q, correct=True), limit)
+    return ids
+
+
+def _matching_ids(model_queryset: QuerySet, query, limit: int) -> list[int]:
     results = get_search_backend().search(
         query, model_queryset.order_by().only("pk"), order_by_relevance=True
     )[:limit]

@@ -1,4 +1,4 @@
-"""Keep the search index in step with what is published."""
+"""Keep the search index and its vocabulary in step with what is published."""
 
 from wagtail.search import index
 
@@ -11,3 +11,10 @@ def reindex_published(sender, instance, **kwargs) -> None:
     behind without this.
     """
     index.insert_or_update_object(instance)
+
+
+def learn_published(sender, instance, **kwargs) -> None:
+    """Add the words of a record or page just published to the vocabulary of "did you mean"."""
+    from .spelling import learn_public_records
+
+    learn_public_records([instance])

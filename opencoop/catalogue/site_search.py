@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Model, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents import get_document_model
 from wagtail.models import Locale, Page
 
 from opencoop.access import policy
 from opencoop.activities.models import Activity
+from opencoop.codelists import registry
+from opencoop.core.formatting import display_number
+from opencoop.core.multilingual import portal_languages, text
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
+from opencoop.opendata.records import budget_total
 from opencoop.partnerships.models import Partnership
 from opencoop.plans.models import AnnualPlan
 
+from .indexing import query_readings, stems, words
 from .selectors import RecordLinks, search_ids
 
 GROUP_SIZE = 10
@@ -27,6 +35,46 @@ class SearchHit:
     title: dict
     url: str
     summary: dict | None = None
+    #: What the result card says about the record: (label, value) pairs, where they apply.
+    details: tuple[tuple[str, str], ...] = ()
+
+
+def _years(start, end) -> str:
+    years = sorted({date.year for date in (start, end) if date})
+    return "–".join(str(year) for year in years)
+
+
+def _details(record: Model, lang: str) -> tuple[tuple[str, str], ...]:
+    """Return the authority, countries, years, status and total of a record, where they apply.
+
+    Only what the record's public page shows: the reporting authority, the recipient
+    countries (public even when the exact places are not), the dates and the budget's total.
+    """
+    countries_label = registry.get("Country").label
+    details = [(str(_("Reporting authority")), text(record.reporting_org.name, lang))]
+    if isinstance(record, Activity):
+        codes = [rc.code for rc in record.recipient_countries.all()]
+    elif isinstance(record, Initiative):
+        codes = [country.code for country in record.countries.all()]
+    else:
+        codes = [record.country] if getattr(record, "country", "") else []
+    if codes:
+        details.append((str(_("Countries")), ", ".join(countries_label(c, lang) for c in codes)))
+    if isinstance(record, AnnualPlan):
+        details.append((str(_("Year")), str(record.year)))
+    elif hasattr(record, "start_date"):
+        years = _years(record.start_date, record.end_date)
+        if years:
+            details.append((str(_("Years")), years))
+    if isinstance(record, Activity):
+        if record.status:
+            status = registry.get("ActivityStatus").label(record.status, lang)
+            details.append((str(_("Status")), status))
+        total = budget_total(record)
+        if total is not None:
+            amount = display_number(Decimal(str(total)))
+            details.append((str(_("Total budget")), f"{amount} {record.default_currency}"))
+    return tuple(details)
 
 
 @dataclass(frozen=True)
@@ -54,10 +102,16 @@ def _records(
     public: QuerySet,
     links: RecordLinks,
     summary_field: str,
+    lang: str,
 ) -> SearchGroup:
     total, records = _visible(public, search_ids(model.objects.all(), q) or [])
     hits = [
-        SearchHit(record.title, links.url(record, key), getattr(record, summary_field))
+        SearchHit(
+            record.title,
+            links.url(record, key),
+            getattr(record, summary_field),
+            _details(record, lang),
+        )
         for record in records
     ]
     return SearchGroup(key, str(label), total, hits)
@@ -83,6 +137,49 @@ def _documents(q: str, lang: str) -> SearchGroup:
     return SearchGroup("documents", str(_("Documents")), total, hits)
 
 
+def contact_words(organisation) -> set[str]:
+    """Return the words that find an office's contact: what it says, and what it is.
+
+    The role, person, office, address and numbers as written and stemmed in each language, and
+    the words naming a contact and its parts (contacts, telephone…) in every portal language.
+    """
+    found: set[str] = set()
+    written = [organisation.contact_person, organisation.contact_phone, organisation.contact_fax]
+    written.append(organisation.contact_email)
+    for value in (organisation.contact_role, organisation.contact_office):
+        written += [v for v in (value or {}).values() if v]
+    written += [v for v in (organisation.contact_address or {}).values() if v]
+    for lang in portal_languages():
+        with translation.override(lang):
+            written += [gettext("contacts"), gettext("telephone"), gettext("address")]
+        found.update(stems(" ".join(written), lang))
+    found.update(words(" ".join(written)))
+    return found
+
+
+def _contacts(q: str, locale: Locale) -> SearchGroup:
+    """Return the contact of each public section whose office's words hold the query's."""
+    from opencoop.pages.models import SectionPage
+
+    lang = locale.language_code
+    readings = query_readings(q, correct=True)
+    sections = policy.public_pages(SectionPage.objects.filter(locale=locale))
+    hits = []
+    for section in sections.select_related("reporting_org"):
+        organisation = section.reporting_org
+        if not organisation.has_contact:
+            continue
+        known = contact_words(organisation)
+        if any(reading and all(word in known for word in reading) for reading in readings):
+            role = text(organisation.contact_role, lang)
+            title = " – ".join(filter(None, [role, organisation.contact_person]))
+            office = text(organisation.contact_office, lang)
+            phone = organisation.contact_phone
+            summary = f"{office}: {gettext('telephone')} {phone}" if office and phone else office
+            hits.append(SearchHit({lang: title}, f"{section.url}#contact-heading", {lang: summary}))
+    return SearchGroup("contacts", str(_("Contacts")), len(hits), hits)
+
+
 def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
     """Return the matches of ``q`` grouped by kind (empty groups left out), best first."""
     from .models import CataloguePage
@@ -93,9 +190,12 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
         "activities",
         _("Projects"),
         Activity,
-        policy.public(Activity).select_related("reporting_org"),
+        policy.public(Activity)
+        .select_related("reporting_org")
+        .prefetch_related("recipient_countries", "budgets"),
         links,
         "description",
+        lang,
     )
     catalogue_page = policy.public_pages(CataloguePage.objects.filter(locale=locale)).first()
     if catalogue_page is not None and activities.total:
@@ -107,6 +207,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             f"{catalogue_page.url}?{urlencode({'q': q})}",
         )
     groups = [
+        _contacts(q, locale),
         _pages(q, locale),
         activities,
         _records(
@@ -114,36 +215,40 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "initiatives",
             _("Initiatives"),
             Initiative,
-            policy.public(Initiative),
+            policy.public(Initiative).select_related("reporting_org").prefetch_related("countries"),
             links,
             "summary",
+            lang,
         ),
         _records(
             q,
             "exchanges",
             _("Seminars and exchanges"),
             Exchange,
-            policy.public(Exchange),
+            policy.public(Exchange).select_related("reporting_org"),
             links,
             "summary",
+            lang,
         ),
         _records(
             q,
             "plans",
             _("Annual plans"),
             AnnualPlan,
-            policy.public(AnnualPlan),
+            policy.public(AnnualPlan).select_related("reporting_org"),
             links,
             "summary",
+            lang,
         ),
         _records(
             q,
             "partnerships",
             _("Partnerships"),
             Partnership,
-            policy.public(Partnership),
+            policy.public(Partnership).select_related("reporting_org"),
             links,
             "summary",
+            lang,
         ),
         _documents(q, lang),
     ]

@@ -419,6 +419,7 @@ def index_records(model: type[models.Model], pks: list[int]) -> None:
     """Add the records to the search index, read back in chunks with what the index reads."""
     from opencoop.activities.models import Activity
     from opencoop.catalogue.indexing import ACTIVITY_INDEX_PREFETCH, add_to_search_index
+    from opencoop.catalogue.spelling import learn_public_records
 
     backends = list(get_search_backends(with_auto_update=True))
     if not backends or not hasattr(model, "search_fields"):
@@ -436,3 +437,4 @@ def index_records(model: type[models.Model], pks: list[int]) -> None:
             chunk = list(queryset)
             for backend in backends:
                 backend.add_bulk(model, chunk)
+            learn_public_records(chunk)  # their words, for "did you mean"

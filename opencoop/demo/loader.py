@@ -567,4 +567,9 @@ def load_demo(path: Path = FLORENCE_FILE) -> LoadReport:
     """Load the demo file at ``path``; return what was created or changed."""
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    return DemoLoader(data).run()
+    report = DemoLoader(data).run()
+    # Pages and records are now public: their words are what "did you mean" may offer.
+    from opencoop.catalogue.spelling import rebuild
+
+    rebuild()
+    return report

@@ -28,7 +28,7 @@ from opencoop.stats.models import StatisticsPage
 from opencoop.stats.selectors import TABLES, Scope, by_country
 from tests.stats.fixtures import page_tables, parse_csv, parse_number
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, describe_violations, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -279,3 +279,45 @@ def test_statistics_show_charts_and_tables_and_a_csv_equal_to_its_table(
     for (code, label, cells), line in zip(table["rows"], lines, strict=True):
         assert (line[0], line[1]) == (code, label)
         assert [parse_number(cell, lang) for cell in cells] == [Decimal(v) for v in line[2:]]
+
+
+WIDTHS = (320, 375, 1280)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_project_with_budget_payments_and_results_tables_reflows_with_large_text(
+    site, new_context, authority, lang
+):
+    """At 320, 375 and 1280 px, large text: no sideways scroll, axe-core finds nothing.
+
+    The tables scroll inside a focusable region named by their caption or heading.
+    """
+    from django.db.models import Count
+    from wagtail.models import Locale
+
+    from opencoop.catalogue.selectors import activity_url
+
+    activity = (
+        Activity.objects.published()
+        .filter(reporting_org=authority)
+        .annotate(n=Count("results", distinct=True) + Count("budgets", distinct=True))
+        .filter(results__isnull=False, budgets__isnull=False)
+        .order_by("-n", "pk")
+        .first()
+    )
+    assert activity is not None, "the generated authority has no project with results"
+    url = site.url + activity_url(activity, Locale.objects.get(language_code=lang))
+    for width in WIDTHS:
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        assert page.goto(url, wait_until="load").status == 200, url
+        page.locator("button[data-oc-text-size=large]").first.click()
+        page.wait_for_function("document.documentElement.classList.contains('oc-text-large')")
+        scroll, client = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, f"{width} px: the page is {scroll} px wide"
+        regions = page.locator("main .table-responsive[role=region][tabindex='0']")
+        assert regions.count() >= 2
+        violations = run_axe(page)
+        assert not violations, f"{width} px:\n" + describe_violations(violations)
+        screenshot(page, lang, f"project-{width}")
