@@ -23,8 +23,8 @@ def insert_rows(
     sends the rows as one stream. The primary keys of new rows are taken from the table's
     sequence first (one query), so that the objects hold them as after ``bulk_create``.
     ``ignore_conflicts`` copies into a temporary table first and inserts from it, skipping
-    rows that break a unique constraint. Other databases and inherited models use
-    ``bulk_create``.
+    rows that break a unique constraint. Other databases, inherited models and columns with
+    database defaults use ``bulk_create``.
     """
     objs = list(objs)
     if not objs:
@@ -32,7 +32,9 @@ def insert_rows(
     alias = router.db_for_write(model)
     connection = connections[alias]
     meta = model._meta
-    if connection.vendor != "postgresql" or meta.parents:
+    # Database defaults and generated columns need the SQL that bulk_create writes for them.
+    special = any(f.generated or f.has_db_default() for f in meta.concrete_fields)
+    if connection.vendor != "postgresql" or meta.parents or special:
         model._default_manager.using(alias).bulk_create(
             objs, batch_size=BATCH, ignore_conflicts=ignore_conflicts
         )
