@@ -142,8 +142,8 @@ class CodelistField(models.CharField):
     def validate(self, value: Any, model_instance: models.Model | None) -> None:
         """Validate like a CharField, then check that the code is in the codelist."""
         super().validate(value, model_instance)
-        if value in self.empty_values:
-            return
+        if value in self.empty_values or registry.get(self.codelist).is_valid(value):
+            return  # the label (a lazy translation) is only worth building for the message
         validate_code(self.codelist, value, str(self.verbose_name or self.name or ""))
 
     def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:

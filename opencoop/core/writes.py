@@ -33,6 +33,7 @@ from modelsearch.backends import get_search_backends
 from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from opencoop.core.bulk import insert_rows
 from opencoop.core.queries import among_ids
 
 BATCH = 500
@@ -230,7 +231,7 @@ def _write_batch(
         else:
             record.live = False if record.pk is None else record.live
             record.has_unpublished_changes = True
-    model.objects.bulk_create([item.record for item in new])
+    insert_rows(model, [item.record for item in new])
     if rewritten:
         model.objects.bulk_update([i.record for i in rewritten], _content_fields(model))
     if drafts_of_live:
@@ -283,7 +284,7 @@ def _write_parts(model: type[models.Model], items: list[Item], *, replace: set[i
                 if order_field and getattr(row, order_field) is None:
                     setattr(row, order_field, position)
                 rows.append(row)
-        child_model.objects.bulk_create(rows, batch_size=BATCH)
+        insert_rows(child_model, rows)
 
 
 def _previous_versions(records: list[models.Model]) -> dict[int, models.Model]:
@@ -305,7 +306,7 @@ def _write_revisions(
     records = [item.record for item in items]
     content_type = ContentType.objects.get_for_model(model)
     base_content_type = records[0].get_base_content_type()
-    created = Revision.objects.bulk_create(
+    created = [
         Revision(
             content_type=content_type,
             base_content_type=base_content_type,
@@ -316,7 +317,8 @@ def _write_revisions(
             object_str=str(record)[:255],
         )
         for record in records
-    )
+    ]
+    insert_rows(Revision, created)
     entries = []
     for record, revision in zip(records, created, strict=True):
         is_new = id(record) in new
@@ -350,7 +352,7 @@ def _write_revisions(
     model.objects.filter(among_ids("pk", [r.pk for r in records])).update(
         latest_revision=newest, **({"live_revision": newest} if publish else {})
     )
-    ModelLogEntry.objects.bulk_create(entries)
+    insert_rows(ModelLogEntry, entries)
     return created
 
 
@@ -396,7 +398,7 @@ def update_reference_index(records: list[models.Model]) -> None:
             references_of(record)
         )
     ]
-    ReferenceIndex.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    insert_rows(ReferenceIndex, rows, ignore_conflicts=True)
 
 
 def references_of(record: models.Model) -> set[tuple]:

@@ -60,6 +60,8 @@ def refresh_first_status(records: list[models.Model]) -> None:
     """
     from django.contrib.contenttypes.models import ContentType
 
+    from opencoop.core.bulk import insert_rows
+
     from .models import RecordCheck, TranslationState
     from .quality import publication_problems
     from .translations import first_translation_states
@@ -77,8 +79,8 @@ def refresh_first_status(records: list[models.Model]) -> None:
                 problems=[problem.as_dict() for problem in problems],
             )
         )
-    TranslationState.objects.bulk_create(states)
-    RecordCheck.objects.bulk_create(checks)
+    insert_rows(TranslationState, states)
+    insert_rows(RecordCheck, checks)
 
 
 def unique_slug(*, record: models.Model, taken: set[str] | None = None) -> str:

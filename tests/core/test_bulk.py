@@ -1,0 +1,101 @@
+"""Rows inserted in bulk (COPY on PostgreSQL) read back as bulk_create would have written them."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opencoop.activities.models import Activity, Budget
+from opencoop.core.bulk import insert_rows
+from opencoop.editorial.models import RecordCheck
+from tests.factories import make_activity, make_reporting_org
+
+pytestmark = pytest.mark.django_db
+
+
+def budget(activity: Activity, day: int, value: str) -> Budget:
+    return Budget(
+        activity=activity,
+        type="1",
+        status="2",
+        period_start=datetime.date(2025, 1, day),
+        period_end=datetime.date(2025, 12, 31),
+        value=Decimal(value),
+        currency="EUR",
+        value_date=None,
+        sort_order=day,
+    )
+
+
+def test_inserted_rows_get_their_keys_and_read_back_unchanged():
+    activity = make_activity(make_reporting_org())
+    rows = [budget(activity, day, f"{day}000.50") for day in (1, 2, 3)]
+
+    insert_rows(Budget, rows)
+
+    assert all(row.pk for row in rows)
+    assert len({row.pk for row in rows}) == 3
+    stored = {b.pk: b for b in Budget.objects.filter(activity=activity)}
+    assert set(stored) == {row.pk for row in rows}
+    for row in rows:
+        back = stored[row.pk]
+        assert (back.period_start, back.value, back.currency, back.status, back.value_date) == (
+            row.period_start,
+            row.value,
+            "EUR",
+            "2",
+            None,
+        )
+        assert not row._state.adding
+
+
+def test_json_text_and_automatic_dates_are_written():
+    activity = make_activity(make_reporting_org())
+    content_type = ContentType.objects.get_for_model(Activity)
+    problems = [{"field": "title", "message": 'Manca il titolo "inglese"\t\\ à'}]
+    check = RecordCheck(
+        content_type=content_type, object_id=str(activity.pk), publishable=False, problems=problems
+    )
+
+    insert_rows(RecordCheck, [check])
+
+    back = RecordCheck.objects.get(pk=check.pk)
+    assert back.problems == problems
+    assert back.publishable is False
+    assert back.checked_at is not None
+
+
+def test_conflicting_rows_are_skipped_when_asked():
+    activity = make_activity(make_reporting_org())
+    content_type = ContentType.objects.get_for_model(Activity)
+    RecordCheck.objects.filter(content_type=content_type, object_id=str(activity.pk)).delete()
+    first = RecordCheck(content_type=content_type, object_id=str(activity.pk), problems=[])
+    insert_rows(RecordCheck, [first])
+    again = RecordCheck(content_type=content_type, object_id=str(activity.pk), problems=["x"])
+    other = RecordCheck(content_type=content_type, object_id="other", problems=["y"])
+
+    insert_rows(RecordCheck, [again, other], ignore_conflicts=True)
+
+    stored = dict(
+        RecordCheck.objects.filter(content_type=content_type).values_list("object_id", "problems")
+    )
+    assert stored[str(activity.pk)] == []
+    assert stored["other"] == ["y"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_postgresql_inserts_by_copy_not_by_insert_statements():
+    activity = make_activity(make_reporting_org())
+    rows = [budget(activity, day, "10") for day in range(1, 29)]
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(Budget, rows)
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) == 1 and "nextval" in statements[0]
+    assert Budget.objects.filter(activity=activity).count() == 28
