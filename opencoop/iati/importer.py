@@ -70,7 +70,11 @@ ACTIVITY_FIELDS = (
 )
 ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
 # Parts whose value date, when omitted, is written as another of their dates.
-IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
+IMPLIED_VALUE_DATE = {
+    "budgets": "period_start",
+    "planned_disbursements": "period_start",
+    "transactions": "date",
+}
 MAX_ERRORS = 200
 # Activities read before they are written: new ones go to the database in one bulk insert per
 # table, which is what makes a large file fast.
