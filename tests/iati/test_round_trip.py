@@ -204,7 +204,14 @@ def test_each_code_of_a_structured_part_comes_back(reporting_org, part, below, f
         value = value.lower()
     if part.relation == "locations" and below == "administrative":
         value = value.upper()
-    part.model.objects.filter(pk__in=[row.pk for row in rows]).update(**{field: value})
+    # A vocabulary is written only with the code it qualifies: every row gets one.
+    companions = {"recipient-region/@vocabulary": {"recipient_region": "289"}}.get(below, {})
+    part.model.objects.filter(pk__in=[row.pk for row in rows]).update(
+        **{field: value}, **companions
+    )
+    if part.relation == "locations" and below == "administrative":
+        # Areas of other vocabularies are written as administrative elements too.
+        part.model.objects.filter(pk__in=[row.pk for row in rows]).update(administrative=[])
     if part.element == "result":
         # Beneficiaries are written as one more result, with codes of their own.
         activity.beneficiaries.all().delete()
