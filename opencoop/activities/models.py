@@ -135,6 +135,18 @@ class Activity(index.Indexed, EditorialRecord):
     default_finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
     default_aid_type = CodelistField("AidType", verbose_name=_("aid type"), blank=True)
     default_tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
+    humanitarian = models.BooleanField(
+        _("humanitarian"),
+        default=False,
+        help_text=_("The activity addresses a humanitarian emergency (IATI @humanitarian)."),
+    )
+    secondary_reporter = models.BooleanField(
+        _("reported by a secondary reporter"),
+        default=False,
+        help_text=_(
+            "The reporting organisation publishes this activity for another that carries it out."
+        ),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent programme"),
@@ -242,6 +254,7 @@ class Activity(index.Indexed, EditorialRecord):
     finance_panels = [
         FieldPanel("default_currency"),
         FieldRowPanel([FieldPanel("collaboration_type"), FieldPanel("default_flow_type")]),
+        FieldRowPanel([FieldPanel("humanitarian"), FieldPanel("secondary_reporter")]),
         FieldRowPanel(
             [
                 FieldPanel("default_finance_type"),

@@ -611,6 +611,15 @@ ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# The activity's yes/no attributes: IATI path → field (written only when true, as "1").
+ACTIVITY_FLAGS: Mapping[str, str] = MappingProxyType(
+    {
+        "@humanitarian": "humanitarian",
+        "reporting-org/@secondary-reporter": "secondary_reporter",
+    }
+)
+
+
 def activity_codelist(path: str) -> str:
     """Return the codelist of the activity's own code at ``path`` (a key of ACTIVITY_PATHS)."""
     return field_codelist(Activity, ACTIVITY_PATHS[path.split("/")[0]], path)
@@ -656,7 +665,7 @@ def field_paths() -> dict[str, tuple[str, dict[str, str]]]:
     An element written once per field (activity-date, description) maps to its first field.
     """
     table: dict[str, tuple[str, dict[str, str]]] = {
-        path: (name, {}) for path, name in ACTIVITY_PATHS.items()
+        path: (name, {}) for path, name in (*ACTIVITY_PATHS.items(), *ACTIVITY_FLAGS.items())
     }
     for described in ELEMENTS:
         if described.relation:

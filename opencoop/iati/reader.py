@@ -28,6 +28,7 @@ from lxml import etree
 from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
+    ACTIVITY_FLAGS,
     CONTACT_VALUES,
     DEFAULT_AID_TYPE_VOCABULARY,
     DEFAULT_REGION_VOCABULARY,
@@ -535,8 +536,8 @@ class ActivityReader:
         for name in ("linked-data-uri", "budget-not-provided"):
             if attribute(element, name):
                 self.not_kept(element, f"iati-activity/@{name}", "not kept: no place for it")
-        if attribute(element, "humanitarian") in ("1", "true"):
-            self.not_kept(element, "iati-activity/@humanitarian", "not kept: no place for it")
+        humanitarian = attribute(element, "humanitarian")
+        record.fields[ACTIVITY_FLAGS["@humanitarian"]] = humanitarian in ("1", "true")
         for child in element:
             name = localname(child)
             if name and name not in ACTIVITY_CHILDREN:
@@ -548,8 +549,9 @@ class ActivityReader:
             record.reporting_org = self.organisation(reporting, "reporting-org")
             if not record.reporting_org.ref:
                 self.issue(reporting, "reporting-org/@ref", "the identifier is missing")
-            if attribute(reporting, "secondary-reporter") in ("1", "true"):
-                self.not_kept(reporting, "reporting-org/@secondary-reporter", "not kept")
+        record.fields[ACTIVITY_FLAGS["reporting-org/@secondary-reporter"]] = (
+            reporting is not None and attribute(reporting, "secondary-reporter") in ("1", "true")
+        )
         self.texts()
         self.participants()
         self.dates()

@@ -274,6 +274,8 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             "hierarchy": "2" if activity.parent_id else "1",
         },
     )
+    if activity.humanitarian:
+        root.set("humanitarian", "1")
     sub(root, "iati-identifier").text = xml_text(activity.iati_identifier)
     org = activity.reporting_org
     organisation_element(
@@ -283,6 +285,7 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
         ref=org.identifier,
         organisation_type=org.type,
         lang=lang,
+        secondary_reporter="1" if activity.secondary_reporter else None,
     )
     title = sub(root, "title")
     narratives(title, activity.title, lang)

@@ -284,6 +284,8 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
         "planned_end": activity.planned_end,
         "actual_end": activity.actual_end,
         "default_currency": activity.default_currency,
+        "humanitarian": activity.humanitarian,
+        "secondary_reporter": activity.secondary_reporter,
         "recipient_countries": _coded_items(activity, "recipient_countries", lang),
         "recipient_regions": _coded_items(activity, "recipient_regions", lang),
         "sectors": _coded_items(activity, "sectors", lang),

@@ -314,6 +314,10 @@ class ActivityOut(Schema):
     default_currency: str
     recipient_countries: list[CountryShare]
     recipient_regions: list[RegionShare]
+    humanitarian: bool = Field(description="The activity addresses a humanitarian emergency.")
+    secondary_reporter: bool = Field(
+        description="The reporting organisation publishes it for another that carries it out."
+    )
     sectors: list[SectorShare]
     sdgs: list[SdgOut]
     policy_markers: list[PolicyMarkerOut]
