@@ -131,3 +131,33 @@ def test_a_relation_to_an_activity_kept_from_the_public_is_not_published(activit
     published = {(item.ref, item.type) for item in public_related_activities(activity)}
     assert (ELSEWHERE, "4") in published
     assert all(ref != sibling.iati_identifier for ref, _type in published)
+
+
+def test_a_version_masked_for_a_partner_hides_gazetteer_places_and_planned_recipients():
+    from opencoop.access import masking
+    from opencoop.activities.models import Activity
+    from tests.factories import make_activity, make_organisation, make_reporting_org
+
+    reporting_org = make_reporting_org()
+    hidden = make_organisation(name={"en": "Hidden partner"}, identifier="XI-IATI-HIDDEN-1")
+    activity = make_activity(reporting_org, hide_exact_locations=True)
+    Location.objects.create(
+        activity=activity,
+        country="SN",
+        location_ids=[{"vocabulary": "G1", "code": "2357048"}],
+        administrative=[{"vocabulary": "G1", "level": "2", "code": "2253354"}],
+    )
+    PlannedDisbursement.objects.create(
+        activity=activity,
+        period_start=datetime.date(2031, 1, 1),
+        value=Decimal("10.00"),
+        receiver_org=hidden,
+    )
+    version = Activity.objects.prefetch_related("locations", "planned_disbursements").get(
+        pk=activity.pk
+    )
+    masking.mask_version(version, {hidden.pk}, True)
+    (place,) = version.locations.all()
+    assert (place.location_ids, place.administrative, place.country) == ([], [], "SN")
+    (planned,) = version.planned_disbursements.all()
+    assert getattr(planned, masking.MASKED_ORGANISATIONS) == {"receiver_org"}
