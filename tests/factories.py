@@ -22,6 +22,7 @@ from opencoop.activities.models import (
     Budget,
     DocumentLink,
     Location,
+    OtherIdentifier,
     ParticipatingOrg,
     PlannedDisbursement,
     PolicyMarker,
@@ -631,6 +632,14 @@ def make_full_activity(
     )
     child = make_activity(reporting_org, f"{suffix}-CHILD", parent=activity)
     ParticipatingOrgFactory(activity=activity, organisation=partner)
+    # The partner's own code for the project (OtherIdentifierType A9: another identifier).
+    OtherIdentifier.objects.create(
+        activity=activity,
+        ref="WP-2024-07",
+        type="A9",
+        owner_ref=PARTNER_IDENTIFIER,
+        owner_name=PARTNER_NAME,
+    )
     RecipientCountryFactory(activity=activity, code="BF", percentage=Decimal("60"))
     RecipientCountryFactory(activity=activity, code="NE", percentage=Decimal("40"))
     # A UN M49 region (vocabulary 2): its percentages add up apart from the countries'.

@@ -17,6 +17,7 @@ from django.db import transaction
 from opencoop.activities.disclosure import public_activities, public_related_activities
 from opencoop.activities.models import (
     Location,
+    OtherIdentifier,
     PlannedDisbursement,
     RelatedActivity,
     Transaction,
@@ -78,6 +79,7 @@ def activity(activities):
     )
     RelatedActivity.objects.create(activity=activity, ref=sibling.iati_identifier, type="3")
     RelatedActivity.objects.create(activity=activity, ref=ELSEWHERE, type="4")
+    OtherIdentifier.objects.create(activity=activity, ref="CRS-2030-0042", type="A2")
     return activity
 
 
@@ -100,6 +102,8 @@ def test_the_page_shows_an_unnamed_place_planned_money_classifications_and_relat
     links = {a["href"]: a.get_text(strip=True) for a in related.select("a")}
     assert record_page(sibling).endswith(next(iter(links)))
     assert ELSEWHERE in related.get_text()
+    others = soup.select_one("p.oc-other-identifiers").get_text(" ", strip=True)
+    assert "CRS-2030-0042" in others and "CRS Activity identifier" in others
 
 
 def test_the_api_carries_them(client, activity):
@@ -117,6 +121,12 @@ def test_the_api_carries_them(client, activity):
     assert classified["sectors"][0]["code"] == "14030"
     assert classified["flow_type"]["code"] == "10"
     assert classified["aid_types"] == [{"vocabulary": None, "code": "C01", "name": None}]
+    (other,) = data["other_identifiers"]
+    assert (other["ref"], other["type"]["code"], other["owner_ref"]) == (
+        "CRS-2030-0042",
+        "A2",
+        None,
+    )
     stated = {item["iati_identifier"]: item for item in data["related_activities"]}
     assert stated[ELSEWHERE]["on_portal"] is False
     assert stated[ELSEWHERE]["type"]["code"] == "4"

@@ -271,6 +271,7 @@ class Activity(index.Indexed, EditorialRecord):
         InlinePanel("beneficiaries", label=_("beneficiaries")),
         InlinePanel("documents", label=_("documents")),
         InlinePanel("related_activities", label=_("related activities")),
+        InlinePanel("other_identifiers", label=_("other identifiers")),
     ]
     disclosure_panels = [
         FieldPanel("hide_exact_locations"),
@@ -592,6 +593,25 @@ class Budget(ActivityChild):
             errors["value"] = gettext("amount: %(problem)s.") % {"problem": gettext(problem)}
         if errors:
             raise ValidationError(errors)
+
+
+class OtherIdentifier(ActivityChild):
+    """Another identifier of the activity (IATI other-identifier): a former IATI identifier, the
+    reporting organisation's own code, or one given by another organisation."""
+
+    activity = ParentalKey(Activity, related_name="other_identifiers", on_delete=models.CASCADE)
+    ref = models.CharField(_("identifier"), max_length=200)
+    type = CodelistField("OtherIdentifierType", verbose_name=_("kind of identifier"))
+    owner_ref = models.CharField(_("owner's identifier"), max_length=200, blank=True)
+    owner_name = MultilingualField(_("owner"), max_length=500, blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("ref"), FieldPanel("type")]),
+        FieldRowPanel([FieldPanel("owner_ref"), FieldPanel("owner_name")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("other identifier")
+        verbose_name_plural = _("other identifiers")
 
 
 class RelatedActivityQuerySet(models.QuerySet):

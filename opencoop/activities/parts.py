@@ -29,6 +29,7 @@ from .models import (
     Budget,
     DocumentLink,
     Location,
+    OtherIdentifier,
     ParticipatingOrg,
     PlannedDisbursement,
     PolicyMarker,
@@ -135,6 +136,19 @@ PARTS: tuple[Part, ...] = (
         paths={"@role": "role", "@type": "organisation"},
         sensitive="the name and identifier of a partner whose name is hidden",
         json="participating_orgs",
+    ),
+    Part(
+        "other_identifiers",
+        OtherIdentifier,
+        ("ref", "type", "owner_ref", "owner_name"),
+        element="other-identifier",
+        paths={
+            "@ref": "ref",
+            "@type": "type",
+            "owner-org/@ref": "owner_ref",
+            "owner-org": "owner_name",
+        },
+        json="other_identifiers",
     ),
     Part(
         "recipient_countries",

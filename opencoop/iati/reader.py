@@ -107,6 +107,7 @@ ACTIVITY_CHILDREN = frozenset(
         "reporting-org",
         "title",
         "participating-org",
+        "other-identifier",
         "contact-info",
         "location",
         *(described.path for described in ELEMENTS),
@@ -554,6 +555,7 @@ class ActivityReader:
         )
         self.texts()
         self.participants()
+        self.other_identifiers()
         self.dates()
         self.contact()
         self.geography()
@@ -629,6 +631,28 @@ class ActivityReader:
                 )
             )
         self.record.children["participating_orgs"] = rows
+
+    def other_identifiers(self) -> None:
+        rows = []
+        described = part("other_identifiers")
+        for element in self.element.iterfind("other-identifier"):
+            path = "other-identifier"
+            self.extra_children(element, path, children_of(described))
+            ref = attribute(element, "ref")
+            if not ref:
+                self.not_kept(element, f"{path}/@ref", "not kept: the identifier is missing")
+                continue
+            owner = element.find("owner-org")
+            fields = {
+                "ref": ref,
+                "type": self.code(
+                    element, "type", described.codelist("@type"), path, required=True
+                ),
+                "owner_ref": attribute(owner, "ref") if owner is not None else "",
+                "owner_name": self.narratives(owner, f"{path}/owner-org"),
+            }
+            rows.append(Row(fields, element.sourceline or 0, path))
+        self.record.children["other_identifiers"] = rows
 
     def dates(self) -> None:
         for _field, _code in ACTIVITY_DATES:

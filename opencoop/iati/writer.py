@@ -300,6 +300,11 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             lang=lang,
             role=participant.role,
         )
+    for other in activity.other_identifiers.all():
+        element = sub(root, "other-identifier", ref=other.ref, type=other.type)
+        if other.owner_ref or has_text(other.owner_name):
+            owner = sub(element, "owner-org", ref=other.owner_ref)
+            narratives(owner, other.owner_name, lang)
     for path in ("activity-status", "activity-date"):
         attribute_elements(root, path, activity, lang)
     contact_info_element(root, activity, lang)

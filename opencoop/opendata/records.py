@@ -399,6 +399,15 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
         "documents": [_document(document, ctx) for document in activity.documents.all()],
         "parent": parent.iati_identifier if parent is not None else None,
         "children": [child.iati_identifier for child in public_children(activity)],
+        "other_identifiers": [
+            {
+                "ref": other.ref,
+                "type": _code("OtherIdentifierType", other.type, lang),
+                "owner_ref": other.owner_ref or None,
+                "owner_name": other.owner_name or None,
+            }
+            for other in activity.other_identifiers.all()
+        ],
         "related_activities": [
             {
                 "iati_identifier": related.ref,

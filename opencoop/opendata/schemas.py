@@ -276,6 +276,13 @@ class PlannedDisbursementOut(Schema):
     receiver_org: Party | None
 
 
+class OtherIdentifierOut(Schema):
+    ref: str
+    type: Code | None
+    owner_ref: str | None
+    owner_name: Multilingual | None
+
+
 class RelatedActivityOut(Schema):
     iati_identifier: str
     type: Code | None
@@ -330,6 +337,9 @@ class ActivityOut(Schema):
     documents: list[DocumentOut]
     parent: str | None = Field(description="IATI identifier of the parent programme.")
     children: list[str] = Field(description="IATI identifiers of the sub-activities.")
+    other_identifiers: list[OtherIdentifierOut] = Field(
+        description="Other identifiers of the activity (former ones, the publisher's own codes)."
+    )
     related_activities: list[RelatedActivityOut] = Field(
         description="Every related activity the activity states, on this portal or elsewhere."
     )

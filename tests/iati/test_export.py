@@ -46,6 +46,7 @@ ACTIVITY_SEQUENCE = [
     "title",
     "description",
     "participating-org",
+    "other-identifier",
     "activity-status",
     "activity-date",
     "contact-info",
@@ -334,6 +335,13 @@ def test_geography(full):
     assert unnamed.xpath("administrative[@vocabulary='G1']/@code") == ["2597261"]
     assert unnamed.xpath("location-class/@code") == ["2"]
     assert unnamed.xpath("feature-designation/@code") == ["PPL"]
+
+
+def test_other_identifiers(full):
+    (other,) = full.xpath("other-identifier")
+    assert (other.get("ref"), other.get("type")) == ("WP-2024-07", "A9")
+    assert other.xpath("owner-org/@ref") == [PARTNER_IDENTIFIER]
+    assert other.xpath("owner-org/narrative[@xml:lang='en']/text()") == ["Wend-Panga Cooperative"]
 
 
 def test_planned_disbursements_and_transaction_classifications(full):

@@ -116,6 +116,7 @@ def _transaction_items(records, field: str) -> int:
     )
 
 
+OTHER_IDENTIFIERS = "iati-activity/other-identifier"
 KEPT_BY_READER = {
     "location": lambda records: sum(len(r.children["locations"]) for r in records),
     "related-activity": lambda records: sum(len(r.children["related_activities"]) for r in records),
@@ -144,6 +145,8 @@ def test_the_reader_keeps_every_location_relation_planned_disbursement_and_class
     records = read_records(name)
     kept = {heading: count(records) for heading, count in KEPT_BY_READER.items()}
     assert kept == stated
+    stated_identifiers = len(parse((PUBLISHERS / name).read_bytes()).findall(OTHER_IDENTIFIERS))
+    assert sum(len(r.children["other_identifiers"]) for r in records) == stated_identifiers
     not_kept = {
         issue.element
         for record in records
@@ -152,6 +155,7 @@ def test_the_reader_keeps_every_location_relation_planned_disbursement_and_class
     }
     # None of these elements (or their children the portal now keeps) is reported as lost.
     for path in (
+        "other-identifier",
         "location",
         "planned-disbursement",
         "transaction/sector",
@@ -170,6 +174,7 @@ def test_the_reader_keeps_every_location_relation_planned_disbursement_and_class
 # outside the codelists: per-activity import is issue 16's item 2).
 IMPORTED = [name for name in FILES if name != "es-maec-indonesia.xml"]
 REEXPORTED = ["location", "related-activity", "transaction/sector", "transaction/recipient-country"]
+REEXPORTED_PATHS = [*(COUNTED[heading] for heading in REEXPORTED), OTHER_IDENTIFIERS]
 
 
 @pytest.mark.django_db
@@ -188,6 +193,5 @@ def test_a_publisher_file_reexported_is_valid_and_keeps_each_counted_element(nam
     exported = b"".join(iter_activities_xml(Activity.objects.all(), base_url="http://testserver/"))
     assert schema_errors(exported) == []
     source, again = parse(data), parse(exported)
-    for heading in REEXPORTED:
-        path = COUNTED[heading]
-        assert len(again.findall(path)) == len(source.findall(path)), heading
+    for path in REEXPORTED_PATHS:
+        assert len(again.findall(path)) == len(source.findall(path)), path
