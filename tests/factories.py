@@ -705,6 +705,7 @@ def make_full_activity(
         value=Decimal("90000.00"),
         provider_org=reporting_org,
         receiver_org=partner,
+        receiver_activity_id=f"{PARTNER_IDENTIFIER}-WELLS",
         disbursement_channel="1",
         sectors=[{"vocabulary": "1", "code": "14030"}],
         recipient_country="BF",

@@ -741,6 +741,8 @@ class Transaction(ActivityChild):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    provider_activity_id = models.CharField(_("provider's activity"), max_length=200, blank=True)
+    receiver_activity_id = models.CharField(_("receiver's activity"), max_length=200, blank=True)
     # What the transaction itself is classified as, where it differs from the activity's.
     disbursement_channel = CodelistField(
         "DisbursementChannel", verbose_name=_("disbursement channel"), blank=True

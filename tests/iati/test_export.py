@@ -369,6 +369,7 @@ def test_planned_disbursements_and_transaction_classifications(full):
         "aid-type",
         "tied-status",
     ]
+    assert first.xpath("receiver-org/@receiver-activity-id") == [f"{PARTNER_IDENTIFIER}-WELLS"]
     assert first.xpath("sector/@code") == ["14030"]
     assert first.xpath("aid-type/@code") == ["C01", "1"]
     assert first.xpath("aid-type/@vocabulary") == ["2"]
