@@ -22,10 +22,13 @@ from opencoop.activities.models import (
     Budget,
     DocumentLink,
     Location,
+    OtherIdentifier,
     ParticipatingOrg,
+    PlannedDisbursement,
     PolicyMarker,
     RecipientCountry,
     RecipientRegion,
+    RelatedActivity,
     Result,
     SdgTag,
     Sector,
@@ -627,8 +630,16 @@ def make_full_activity(
         contact_telephone="+39 055 000000",
         contact_website="https://example.org/cooperazione",
     )
-    make_activity(reporting_org, f"{suffix}-CHILD", parent=activity)
+    child = make_activity(reporting_org, f"{suffix}-CHILD", parent=activity)
     ParticipatingOrgFactory(activity=activity, organisation=partner)
+    # The partner's own code for the project (OtherIdentifierType A9: another identifier).
+    OtherIdentifier.objects.create(
+        activity=activity,
+        ref="WP-2024-07",
+        type="A9",
+        owner_ref=PARTNER_IDENTIFIER,
+        owner_name=PARTNER_NAME,
+    )
     RecipientCountryFactory(activity=activity, code="BF", percentage=Decimal("60"))
     RecipientCountryFactory(activity=activity, code="NE", percentage=Decimal("40"))
     # A UN M49 region (vocabulary 2): its percentages add up apart from the countries'.
@@ -648,6 +659,18 @@ def make_full_activity(
         exactness="2",
         reach="2",
     )
+    # A place without a name, identified by a gazetteer entry and an administrative area.
+    Location.objects.create(
+        activity=activity,
+        name={},
+        country="BF",
+        location_ids=[{"vocabulary": "G1", "code": "2357048"}],
+        administrative=[{"vocabulary": "G1", "level": "1", "code": "2597261"}],
+        exactness="1",
+        reach="1",
+        location_class="2",
+        feature_designation="PPL",
+    )
     SectorFactory(activity=activity, code="14030", percentage=60)
     SectorFactory(activity=activity, code="32161", percentage=40)
     SectorFactory(activity=activity, vocabulary="2", code="140", percentage=100)
@@ -663,6 +686,18 @@ def make_full_activity(
         currency="EUR",
         value_date=datetime.date(2025, 2, 1),
     )
+    PlannedDisbursement.objects.create(
+        activity=activity,
+        type="1",
+        period_start=datetime.date(2024, 4, 1),
+        period_end=datetime.date(2024, 6, 30),
+        value=Decimal("25000.00"),
+        currency="EUR",
+        value_date=datetime.date(2024, 4, 15),
+        provider_org=reporting_org,
+        receiver_org=partner,
+        receiver_activity_id=f"{PARTNER_IDENTIFIER}-WELLS",
+    )
     TransactionFactory(
         activity=activity,
         type="2",
@@ -670,6 +705,14 @@ def make_full_activity(
         value=Decimal("90000.00"),
         provider_org=reporting_org,
         receiver_org=partner,
+        receiver_activity_id=f"{PARTNER_IDENTIFIER}-WELLS",
+        disbursement_channel="1",
+        sectors=[{"vocabulary": "1", "code": "14030"}],
+        recipient_country="BF",
+        flow_type="10",
+        finance_type="110",
+        aid_types=[{"code": "C01"}, {"vocabulary": "2", "code": "1"}],
+        tied_status="5",
     )
     TransactionFactory(
         activity=activity,
@@ -678,6 +721,8 @@ def make_full_activity(
         description={"it": "Prima rata", "en": "First instalment"},
         provider_org=reporting_org,
         receiver_org=partner,
+        recipient_region="289",
+        recipient_region_vocabulary="1",
     )
     DocumentLinkFactory(
         activity=activity,
@@ -708,6 +753,14 @@ def make_full_activity(
         actual_value=Decimal("10"),
     )
     BeneficiariesFactory(activity=activity, year=2024, total=120, women=70, men=50)
+    # Every relation the activity states: its parent and child (linked on the portal too) and
+    # an activity published elsewhere.
+    for ref, kind in (
+        (parent.iati_identifier, "1"),
+        (child.iati_identifier, "2"),
+        (f"{PARTNER_IDENTIFIER}-WELLS", "3"),
+    ):
+        RelatedActivity.objects.create(activity=activity, ref=ref, type=kind)
     return activity
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from opencoop.activities.disclosure import SENSITIVE_PARTS, naming_fields
-from opencoop.activities.models import Location, ParticipatingOrg, Transaction
+from opencoop.activities.models import (
+    Location,
+    ParticipatingOrg,
+    PlannedDisbursement,
+    Transaction,
+)
 from opencoop.activities.parts import PARTS, activity_codelist, part
 
 
@@ -30,7 +35,14 @@ def test_an_undescribed_path_is_named_in_the_error():
 
 def test_sensitive_parts_are_those_the_description_marks():
     assert set(SENSITIVE_PARTS) == {p.model for p in PARTS if p.sensitive}
-    assert set(SENSITIVE_PARTS) == {ParticipatingOrg, Location, Transaction}
+    assert set(SENSITIVE_PARTS) == {
+        ParticipatingOrg,
+        Location,
+        PlannedDisbursement,
+        Transaction,
+    }
+    # A planned disbursement names its provider and receiver as a transaction does.
+    assert naming_fields(PlannedDisbursement) == naming_fields(Transaction)
     assert naming_fields(Transaction) == {
         "provider_org": "provider_org_id",
         "provider_org_id": "provider_org_id",

@@ -66,15 +66,17 @@ def mask_version(version: models.Model, hidden_ids: set[int], hide_locations: bo
     for part in _participations(version):
         if part.organisation_id in hidden_ids:
             setattr(part, MASKED_ORGANISATIONS, {"organisation"})
-    transactions = getattr(version, "transactions", None)
-    for transaction in transactions.all() if transactions is not None else []:
-        fields = {
-            name
-            for name in ("provider_org", "receiver_org")
-            if getattr(transaction, f"{name}_id", None) in hidden_ids
-        }
-        if fields:
-            setattr(transaction, MASKED_ORGANISATIONS, fields)
+    # Transactions and planned disbursements name a provider and a receiver.
+    for relation in ("transactions", "planned_disbursements"):
+        rows = getattr(version, relation, None)
+        for row in rows.all() if rows is not None else []:
+            fields = {
+                name
+                for name in ("provider_org", "receiver_org")
+                if getattr(row, f"{name}_id", None) in hidden_ids
+            }
+            if fields:
+                setattr(row, MASKED_ORGANISATIONS, fields)
     locations = getattr(version, "locations", None)
     if hide_locations and locations is not None:
         for location in locations.all():
@@ -82,6 +84,9 @@ def mask_version(version: models.Model, hidden_ids: set[int], hide_locations: bo
             location.description = {}
             location.latitude = None
             location.longitude = None
+            # A gazetteer entry or an area below the country finds the place as well as a point.
+            location.location_ids = []
+            location.administrative = []
 
 
 def mask_for(user, record: models.Model, *versions: models.Model) -> bool:

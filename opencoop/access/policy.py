@@ -76,7 +76,9 @@ def public(model_or_queryset, today: datetime.date | None = None) -> models.Quer
 
 
 def _has_embargo(model: type[models.Model]) -> bool:
-    return any(f.name == "embargo_until" for f in model._meta.get_fields())
+    # Forward fields only: asked while modules build their querysets, before the app registry
+    # knows the reverse relations.
+    return any(f.name == "embargo_until" for f in model._meta.concrete_fields)
 
 
 # The columns ``is_public()`` reads: a query that loads only some fields loads these too.

@@ -23,7 +23,7 @@ from opencoop.core.multilingual import text
 from opencoop.organisations.models import Organisation
 
 from .models import Activity, ActivityQuerySet, Location, ParticipatingOrg
-from .parts import PARTS, Part
+from .parts import PARTS, RELATED_CHILD, RELATED_PARENT, Part
 
 
 def public_activities(today: datetime.date | None = None) -> ActivityQuerySet:
@@ -94,6 +94,10 @@ class PublicLocation:
     description: dict = field(default_factory=dict)
     exactness: str = ""
     reach: str = ""
+    location_ids: list = field(default_factory=list)
+    administrative: list = field(default_factory=list)
+    location_class: str = ""
+    feature_designation: str = ""
 
 
 def public_locations(activity: Activity) -> list[PublicLocation]:
@@ -110,6 +114,10 @@ def public_locations(activity: Activity) -> list[PublicLocation]:
                 description=loc.description,
                 exactness=loc.exactness,
                 reach=loc.reach,
+                location_ids=loc.location_ids,
+                administrative=loc.administrative,
+                location_class=loc.location_class,
+                feature_designation=loc.feature_designation,
             )
             for loc in locations
         ]
@@ -220,6 +228,38 @@ def public_children(activity: Activity, today: datetime.date | None = None) -> l
     if activity.pk is None:  # a new activity being previewed has none yet
         return []
     return policy.public_related(activity.children.all(), today)
+
+
+@dataclass(frozen=True)
+class PublicRelated:
+    """A related activity as the public sees it, and whether it is a public one of the portal."""
+
+    ref: str
+    type: str
+    on_portal: bool = False
+
+
+def public_related_activities(
+    activity: Activity, today: datetime.date | None = None
+) -> list[PublicRelated]:
+    """Return the relations to publish: the public parent and sub-projects, then every other one
+    the activity states, saying which are public activities of the portal.
+
+    A stated relation to an activity of the portal the public may not see is left out, as its
+    parent or child would be. The stated rows carry their target's state (annotated by
+    ``RelatedActivity.objects``): no query per activity.
+    """
+    parent = public_parent(activity, today)
+    linked = [(parent, RELATED_PARENT)] if parent is not None else []
+    linked += [(child, RELATED_CHILD) for child in public_children(activity, today)]
+    related = [PublicRelated(other.iati_identifier, kind, True) for other, kind in linked]
+    seen = {(item.ref, item.type) for item in related}
+    for row in activity.related_activities.all():
+        if (row.ref, row.type) in seen or (row.target_exists and not row.target_public):
+            continue
+        seen.add((row.ref, row.type))
+        related.append(PublicRelated(row.ref, row.type, bool(row.target_public)))
+    return related
 
 
 HIDDEN_NOTE = _("Exact places are not published to protect the people involved.")

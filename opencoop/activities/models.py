@@ -137,6 +137,18 @@ class Activity(index.Indexed, EditorialRecord):
     default_finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
     default_aid_type = CodelistField("AidType", verbose_name=_("aid type"), blank=True)
     default_tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
+    humanitarian = models.BooleanField(
+        _("humanitarian"),
+        default=False,
+        help_text=_("The activity addresses a humanitarian emergency (IATI @humanitarian)."),
+    )
+    secondary_reporter = models.BooleanField(
+        _("reported by a secondary reporter"),
+        default=False,
+        help_text=_(
+            "The reporting organisation publishes this activity for another that carries it out."
+        ),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent programme"),
@@ -244,6 +256,7 @@ class Activity(index.Indexed, EditorialRecord):
     finance_panels = [
         FieldPanel("default_currency"),
         FieldRowPanel([FieldPanel("collaboration_type"), FieldPanel("default_flow_type")]),
+        FieldRowPanel([FieldPanel("humanitarian"), FieldPanel("secondary_reporter")]),
         FieldRowPanel(
             [
                 FieldPanel("default_finance_type"),
@@ -252,12 +265,15 @@ class Activity(index.Indexed, EditorialRecord):
             ]
         ),
         InlinePanel("budgets", label=_("budgets")),
+        InlinePanel("planned_disbursements", label=_("planned disbursements")),
         InlinePanel("transactions", label=_("transactions")),
     ]
     results_panels = [
         InlinePanel("results", label=_("results")),
         InlinePanel("beneficiaries", label=_("beneficiaries")),
         InlinePanel("documents", label=_("documents")),
+        InlinePanel("related_activities", label=_("related activities")),
+        InlinePanel("other_identifiers", label=_("other identifiers")),
     ]
     disclosure_panels = [
         FieldPanel("hide_exact_locations"),
@@ -385,8 +401,11 @@ class RecipientRegion(ActivityChild):
 
 
 class Location(ActivityChild):
+    """A place of the activity: named, or identified by a gazetteer, administrative codes or a
+    point (IATI lets a location go without a name)."""
+
     activity = ParentalKey(Activity, related_name="locations", on_delete=models.CASCADE)
-    name = MultilingualField(_("place name"), max_length=300)
+    name = MultilingualField(_("place name"), max_length=300, blank=True)
     description = MultilingualField(_("description"), blank=True)
     country = CodelistField("Country", verbose_name=_("country"), blank=True)
     latitude = models.DecimalField(
@@ -407,16 +426,48 @@ class Location(ActivityChild):
     )
     exactness = CodelistField("GeographicExactness", verbose_name=_("exactness"), default="1")
     reach = CodelistField("GeographicLocationReach", verbose_name=_("reach"), default="1")
+    # Gazetteer entries (location-id) and administrative areas other than the country (A4):
+    # lists of {"vocabulary", "code"} and {"vocabulary", "level", "code"}, as the file gives them.
+    location_ids = models.JSONField(_("gazetteer identifiers"), default=list, blank=True)
+    administrative = models.JSONField(_("administrative areas"), default=list, blank=True)
+    location_class = CodelistField(
+        "GeographicLocationClass", verbose_name=_("location class"), blank=True
+    )
+    feature_designation = CodelistField(
+        "LocationType", verbose_name=_("feature designation"), blank=True
+    )
     panels = [
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("latitude"), FieldPanel("longitude")]),
         LocationPickerPanel(),
         FieldRowPanel([FieldPanel("exactness"), FieldPanel("reach")]),
+        FieldRowPanel([FieldPanel("location_class"), FieldPanel("feature_designation")]),
     ]
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("location")
         verbose_name_plural = _("locations")
+
+    @property
+    def identified(self) -> bool:
+        """Say whether the row says where: a name, a gazetteer entry, an area or a point."""
+        return bool(
+            any(str(v or "").strip() for v in (self.name or {}).values())
+            or self.location_ids
+            or self.administrative
+            or self.country
+            or (self.latitude is not None and self.longitude is not None)
+        )
+
+    def clean(self) -> None:
+        if not self.identified:
+            raise ValidationError(
+                {
+                    "name": _(
+                        "place name: give a name, a country or a position (latitude and longitude)."
+                    )
+                }
+            )
 
 
 class Sector(ActivityChild):
@@ -548,6 +599,128 @@ class Budget(ActivityChild):
             raise ValidationError(errors)
 
 
+class OtherIdentifier(ActivityChild):
+    """Another identifier of the activity (IATI other-identifier): a former IATI identifier, the
+    reporting organisation's own code, or one given by another organisation."""
+
+    activity = ParentalKey(Activity, related_name="other_identifiers", on_delete=models.CASCADE)
+    ref = models.CharField(_("identifier"), max_length=200)
+    type = CodelistField("OtherIdentifierType", verbose_name=_("kind of identifier"))
+    owner_ref = models.CharField(_("owner's identifier"), max_length=200, blank=True)
+    owner_name = MultilingualField(_("owner"), max_length=500, blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("ref"), FieldPanel("type")]),
+        FieldRowPanel([FieldPanel("owner_ref"), FieldPanel("owner_name")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("other identifier")
+        verbose_name_plural = _("other identifiers")
+
+
+class RelatedActivityQuerySet(models.QuerySet):
+    """Rows that know, when fetched, whether the activity each names is on the portal
+    (``target_exists``) and public (``target_public``): in the same query as the rows.
+
+    The annotation is added when the rows are fetched, not when the query set is built: parts'
+    query sets are built as modules load, before Django can resolve the subquery.
+    """
+
+    _with_targets = False
+
+    def _clone(self) -> RelatedActivityQuerySet:
+        clone = super()._clone()
+        clone._with_targets = self._with_targets
+        return clone
+
+    def with_targets(self) -> RelatedActivityQuerySet:
+        from opencoop.access import policy  # the policy reads these models: imported late
+
+        named = Activity.objects.filter(iati_identifier=models.OuterRef("ref"))
+        annotated = self.annotate(
+            target_exists=models.Exists(named), target_public=models.Exists(policy.public(named))
+        )
+        annotated._with_targets = True
+        return annotated
+
+    def _fetch_all(self) -> None:
+        if (
+            self._result_cache is None
+            and not self._with_targets
+            and self._iterable_class is models.query.ModelIterable
+        ):
+            annotated = self.with_targets()
+            annotated._prefetch_related_lookups = self._prefetch_related_lookups
+            annotated._fetch_all()
+            self._result_cache = annotated._result_cache
+            self._prefetch_done = annotated._prefetch_done
+            return
+        super()._fetch_all()
+
+
+class RelatedActivity(ActivityChild):
+    """Another activity this one names (IATI related-activity), on this portal or not.
+
+    The parent programme and the sub-projects on the portal are linked by ``Activity.parent``;
+    these rows keep every relation a file states, with targets published elsewhere.
+    """
+
+    activity = ParentalKey(Activity, related_name="related_activities", on_delete=models.CASCADE)
+    ref = models.CharField(_("IATI identifier of the related activity"), max_length=200)
+    type = CodelistField("RelatedActivityType", verbose_name=_("relation"))
+    panels = [FieldRowPanel([FieldPanel("ref"), FieldPanel("type")])]
+
+    objects = RelatedActivityQuerySet.as_manager()
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("related activity")
+        verbose_name_plural = _("related activities")
+
+
+class PlannedDisbursement(ActivityChild):
+    """Money the activity expects to pay out in a period (IATI planned-disbursement)."""
+
+    activity = ParentalKey(Activity, related_name="planned_disbursements", on_delete=models.CASCADE)
+    type = CodelistField("BudgetType", verbose_name=_("budget type"), blank=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    value = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = CodelistField("Currency", verbose_name=_("currency"), blank=True)
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+    provider_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    provider_activity_id = models.CharField(_("provider's activity"), max_length=200, blank=True)
+    receiver_org = models.ForeignKey(
+        "organisations.Organisation",
+        verbose_name=_("receiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    receiver_activity_id = models.CharField(_("receiver's activity"), max_length=200, blank=True)
+    panels = [
+        FieldPanel("type"),
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+        FieldRowPanel([FieldPanel("value"), FieldPanel("currency"), FieldPanel("value_date")]),
+        FieldRowPanel([FieldPanel("provider_org"), FieldPanel("receiver_org")]),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("planned disbursement")
+        verbose_name_plural = _("planned disbursements")
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("period end: before the period start.")})
+
+
 class Transaction(ActivityChild):
     activity = ParentalKey(Activity, related_name="transactions", on_delete=models.CASCADE)
     type = CodelistField("TransactionType", verbose_name=_("transaction type"))
@@ -572,11 +745,36 @@ class Transaction(ActivityChild):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    provider_activity_id = models.CharField(_("provider's activity"), max_length=200, blank=True)
+    receiver_activity_id = models.CharField(_("receiver's activity"), max_length=200, blank=True)
+    # What the transaction itself is classified as, where it differs from the activity's.
+    disbursement_channel = CodelistField(
+        "DisbursementChannel", verbose_name=_("disbursement channel"), blank=True
+    )
+    # Lists of {"vocabulary", "code"}: IATI allows one sector per vocabulary, several aid types.
+    sectors = models.JSONField(_("sectors"), default=list, blank=True)
+    recipient_country = CodelistField("Country", verbose_name=_("recipient country"), blank=True)
+    recipient_region = models.CharField(_("recipient region"), max_length=20, blank=True)
+    recipient_region_vocabulary = CodelistField(
+        "RegionVocabulary", verbose_name=_("region vocabulary"), blank=True
+    )
+    flow_type = CodelistField("FlowType", verbose_name=_("flow type"), blank=True)
+    finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
+    aid_types = models.JSONField(_("aid types"), default=list, blank=True)
+    tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
     panels = [
         FieldRowPanel([FieldPanel("type"), FieldPanel("date")]),
         FieldRowPanel([FieldPanel("value"), FieldPanel("currency"), FieldPanel("value_date")]),
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("provider_org"), FieldPanel("receiver_org")]),
+        FieldRowPanel(
+            [
+                FieldPanel("recipient_country"),
+                FieldPanel("flow_type"),
+                FieldPanel("finance_type"),
+                FieldPanel("tied_status"),
+            ]
+        ),
     ]
 
     class Meta(ActivityChild.Meta):

@@ -30,10 +30,13 @@ from .models import (
     Budget,
     DocumentLink,
     Location,
+    OtherIdentifier,
     ParticipatingOrg,
+    PlannedDisbursement,
     PolicyMarker,
     RecipientCountry,
     RecipientRegion,
+    RelatedActivity,
     Result,
     SdgTag,
     Sector,
@@ -110,6 +113,21 @@ class Part:
         return Prefetch(self.relation, queryset=self.queryset())
 
 
+# related-activity/@type (RelatedActivityType) of a parent programme and of a sub-project.
+RELATED_PARENT = "1"
+RELATED_CHILD = "2"
+# What a transaction may say of itself instead of the activity's defaults (fields of the row).
+TRANSACTION_CLASSIFICATIONS = (
+    "disbursement_channel",
+    "sectors",
+    "recipient_country",
+    "recipient_region",
+    "recipient_region_vocabulary",
+    "flow_type",
+    "finance_type",
+    "aid_types",
+    "tied_status",
+)
 # In the order of the IATI 2.03 schema's iati-activity children.
 PARTS: tuple[Part, ...] = (
     Part(
@@ -123,6 +141,19 @@ PARTS: tuple[Part, ...] = (
         sensitive=_("the name and identifier of a partner whose name is hidden"),
         sensitive_switch="participating_orgs.hide_name",
         json="participating_orgs",
+    ),
+    Part(
+        "other_identifiers",
+        OtherIdentifier,
+        ("ref", "type", "owner_ref", "owner_name"),
+        element="other-identifier",
+        paths={
+            "@ref": "ref",
+            "@type": "type",
+            "owner-org/@ref": "owner_ref",
+            "owner-org": "owner_name",
+        },
+        json="other_identifiers",
     ),
     Part(
         "recipient_countries",
@@ -143,14 +174,34 @@ PARTS: tuple[Part, ...] = (
     Part(
         "locations",
         Location,
-        ("name", "description", "country", "latitude", "longitude", "exactness", "reach"),
+        (
+            "name",
+            "description",
+            "country",
+            "latitude",
+            "longitude",
+            "exactness",
+            "reach",
+            "location_ids",
+            "administrative",
+            "location_class",
+            "feature_designation",
+        ),
         may_be_blank=frozenset({"exactness", "reach"}),
         element="location",
+        # A location is kept when any of name, location-id, administrative or point says where.
         paths={
-            "administrative": "country",
-            "exactness": "exactness",
             "location-reach": "reach",
+            "location-id": "location_ids",
+            "name": "name",
+            "description": "description",
+            "administrative": "country",
+            # Areas of other vocabularies than the country's (A4), kept as the file gives them.
+            "administrative/@vocabulary": "administrative",
             "point": "latitude",
+            "exactness": "exactness",
+            "location-class": "location_class",
+            "feature-designation": "feature_designation",
         },
         sensitive=_("every place, when the activity hides its exact locations"),
         sensitive_switch="hide_exact_locations",
@@ -198,17 +249,73 @@ PARTS: tuple[Part, ...] = (
         json="budgets",
     ),
     Part(
+        "planned_disbursements",
+        PlannedDisbursement,
+        (
+            "type",
+            "period_start",
+            "period_end",
+            "value",
+            "currency",
+            "provider_org_id",
+            "provider_activity_id",
+            "receiver_org_id",
+            "receiver_activity_id",
+        ),
+        select_related=("provider_org", "receiver_org"),
+        element="planned-disbursement",
+        paths={
+            "@type": "type",
+            "period-start": "period_start",
+            "period-end": "period_end",
+            "value": "value",
+            "value/@currency": "currency",
+            "provider-org": "provider_org",
+            "provider-org/@provider-activity-id": "provider_activity_id",
+            "receiver-org": "receiver_org",
+            "receiver-org/@receiver-activity-id": "receiver_activity_id",
+        },
+        sensitive="a provider or receiver whose name is hidden",
+        json="planned_disbursements",
+    ),
+    Part(
         "transactions",
         Transaction,
-        ("type", "date", "value", "currency", "description", "provider_org_id", "receiver_org_id"),
+        (
+            "type",
+            "date",
+            "value",
+            "currency",
+            "description",
+            "provider_org_id",
+            "provider_activity_id",
+            "receiver_org_id",
+            "receiver_activity_id",
+            *TRANSACTION_CLASSIFICATIONS,
+        ),
         select_related=("provider_org", "receiver_org"),
         summary=True,
         element="transaction",
+        # In the schema's order of transaction's children.
         paths={
-            "transaction-date": "date",
             "transaction-type": "type",
+            "transaction-date": "date",
             "value": "value",
             "value/@currency": "currency",
+            "description": "description",
+            "provider-org": "provider_org",
+            "provider-org/@provider-activity-id": "provider_activity_id",
+            "receiver-org": "receiver_org",
+            "receiver-org/@receiver-activity-id": "receiver_activity_id",
+            "disbursement-channel": "disbursement_channel",
+            "sector": "sectors",
+            "recipient-country": "recipient_country",
+            "recipient-region": "recipient_region",
+            "recipient-region/@vocabulary": "recipient_region_vocabulary",
+            "flow-type": "flow_type",
+            "finance-type": "finance_type",
+            "aid-type": "aid_types",
+            "tied-status": "tied_status",
         },
         sensitive=_("a provider or receiver whose name is hidden"),
         sensitive_switch="participating_orgs.hide_name",
@@ -222,6 +329,16 @@ PARTS: tuple[Part, ...] = (
         element="document-link",
         paths={"category": "category", "language": "language"},
         json="documents",
+    ),
+    # Every relation a file states; the parent programme and sub-projects on the portal are
+    # also linked by ``Activity.parent`` (written from there; a row repeating one is not).
+    Part(
+        "related_activities",
+        RelatedActivity,
+        ("ref", "type"),
+        element="related-activity",
+        paths={"@ref": "ref", "@type": "type"},
+        json="related_activities",
     ),
     Part(
         "results",
@@ -270,6 +387,10 @@ VOCABULARY_CODELISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "sectors": MappingProxyType({DAC_SECTORS: "Sector", "2": "SectorCategory"}),
         "recipient_regions": MappingProxyType({DAC_REGIONS: "Region"}),
         "sdg_tags": MappingProxyType({SDG_GOALS: "UNSDG-Goals", SDG_TARGETS: "UNSDG-Targets"}),
+        # A transaction's aid types (AidTypeVocabulary 1: OECD DAC); other vocabularies unchecked.
+        "aid_types": MappingProxyType(
+            {"1": "AidType", "2": "EarmarkingCategory", "4": "CashandVoucherModalities"}
+        ),
     }
 )
 SECTOR_CODELISTS = VOCABULARY_CODELISTS["sectors"]
@@ -278,6 +399,7 @@ TAG_CODELISTS = VOCABULARY_CODELISTS["sdg_tags"]
 # What IATI assumes when @vocabulary is absent: OECD DAC sectors (5-digit) and regions.
 DEFAULT_SECTOR_VOCABULARY = DAC_SECTORS
 DEFAULT_REGION_VOCABULARY = DAC_REGIONS
+DEFAULT_AID_TYPE_VOCABULARY = "1"
 # policy-marker/@vocabulary (PolicyMarkerVocabulary): OECD DAC CRS, the only one kept.
 POLICY_MARKER_VOCABULARY = "1"
 
@@ -514,6 +636,15 @@ ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# The activity's yes/no attributes: IATI path → field (written only when true, as "1").
+ACTIVITY_FLAGS: Mapping[str, str] = MappingProxyType(
+    {
+        "@humanitarian": "humanitarian",
+        "reporting-org/@secondary-reporter": "secondary_reporter",
+    }
+)
+
+
 def activity_codelist(path: str) -> str:
     """Return the codelist of the activity's own code at ``path`` (a key of ACTIVITY_PATHS)."""
     return field_codelist(Activity, ACTIVITY_PATHS[path.split("/")[0]], path)
@@ -559,7 +690,7 @@ def field_paths() -> dict[str, tuple[str, dict[str, str]]]:
     An element written once per field (activity-date, description) maps to its first field.
     """
     table: dict[str, tuple[str, dict[str, str]]] = {
-        path: (name, {}) for path, name in ACTIVITY_PATHS.items()
+        path: (name, {}) for path, name in (*ACTIVITY_PATHS.items(), *ACTIVITY_FLAGS.items())
     }
     for described in ELEMENTS:
         if described.relation:

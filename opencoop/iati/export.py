@@ -77,7 +77,12 @@ def export_selection(activities: QuerySet[Activity]) -> QuerySet[Activity]:
 PARTS: dict[str, QuerySet] = {
     **{p.relation: p.queryset() for p in parts.PARTS},
     "children": Activity.objects.only(
-        "pk", "parent_id", "iati_identifier", *policy.PUBLIC_STATE_FIELDS
+        "pk",
+        "parent_id",
+        "iati_identifier",
+        "slug",
+        "reporting_org_id",
+        *policy.PUBLIC_STATE_FIELDS,
     ).order_by("iati_identifier"),
 }
 

@@ -34,9 +34,12 @@ from opencoop.activities.models import (
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
     ACTIVITY_DATES,
+    ACTIVITY_FLAGS,
     CONTACT_VALUES,
     DESCRIPTIONS,
     PARTS,
+    RELATED_CHILD,
+    RELATED_PARENT,
     part,
     prefetches,
 )
@@ -76,10 +79,15 @@ ACTIVITY_FIELDS = (
     *(name for _tag, name in CONTACT_VALUES),
     "default_currency",
     *(name for _tag, name, _codelist in ACTIVITY_CODES),
+    *ACTIVITY_FLAGS.values(),
 )
 ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
 # Parts whose value date, when omitted, is written as another of their dates.
-IMPLIED_VALUE_DATE = {"budgets": "period_start", "transactions": "date"}
+IMPLIED_VALUE_DATE = {
+    "budgets": "period_start",
+    "planned_disbursements": "period_start",
+    "transactions": "date",
+}
 STRICT = "strict"
 PER_ACTIVITY = "per-activity"
 MODES = (STRICT, PER_ACTIVITY)
@@ -249,7 +257,21 @@ def activity_state(activity: Activity, base_url: str) -> dict[str, object]:
         (*row, transaction_value_date(tx))
         for row, tx in zip(state["transactions"], activity.transactions.all(), strict=True)
     ]
+    state["related_activities"] = related_state(activity, state["related_activities"])
     return state
+
+
+def related_state(activity: Activity, stated: list[tuple]) -> list[tuple]:
+    """Return the activity's relations as its file says them: those it states and its parent
+    and sub-projects linked on the portal (written as related-activity too), once each."""
+    linked = set()
+    if activity.parent_id:
+        parent = Activity.objects.filter(pk=activity.parent_id).values_list("iati_identifier")
+        linked |= {(identifier, RELATED_PARENT) for (identifier,) in parent}
+    if activity.pk:
+        children = Activity.objects.filter(parent_id=activity.pk).values_list("iati_identifier")
+        linked |= {(identifier, RELATED_CHILD) for (identifier,) in children}
+    return sorted(set(stated) | linked)
 
 
 def changed_parts(before: dict[str, object], after: dict[str, object]) -> list[str]:

@@ -28,14 +28,21 @@ from lxml import etree
 from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
+    ACTIVITY_FLAGS,
     CONTACT_VALUES,
+    DEFAULT_AID_TYPE_VOCABULARY,
+    DEFAULT_REGION_VOCABULARY,
+    DEFAULT_SECTOR_VOCABULARY,
     DESCRIPTIONS,
     ELEMENTS,
     PERCENTAGE,
+    RELATED_CHILD,
+    RELATED_PARENT,
     Attribute,
     Element,
     Part,
     activity_codelist,
+    codelist_for,
     codelist_of,
     part,
 )
@@ -49,24 +56,31 @@ from .writer import (
     COUNTRY_GEOGRAPHIC_VOCABULARY,
     FEMALE,
     MALE,
-    RELATED_CHILD,
-    RELATED_PARENT,
     SEX_DIMENSION,
     XML_LANG,
     document_format,
 )
 
-PARTICIPANTS, LOCATIONS, BUDGETS, TRANSACTIONS, DOCUMENTS, RESULTS = (
+PARTICIPANTS, LOCATIONS, BUDGETS, PLANNED, TRANSACTIONS, DOCUMENTS, RELATED, RESULTS = (
     part(relation)
     for relation in (
         "participating_orgs",
         "locations",
         "budgets",
+        "planned_disbursements",
         "transactions",
         "documents",
+        "related_activities",
         "results",
     )
 )
+
+
+def children_of(described: Part) -> set[str]:
+    """Return the child elements the description says a part's element holds."""
+    return {path.split("/")[0] for path in described.paths if not path.startswith("@")}
+
+
 ROOT_TAG = "iati-activities"
 ACTIVITY_TAG = "iati-activity"
 VERSIONS = ("2.01", "2.02", "2.03")
@@ -93,10 +107,12 @@ ACTIVITY_CHILDREN = frozenset(
         "reporting-org",
         "title",
         "participating-org",
+        "other-identifier",
         "contact-info",
         "location",
         *(described.path for described in ELEMENTS),
         "budget",
+        "planned-disbursement",
         "transaction",
         "document-link",
         "related-activity",
@@ -543,8 +559,8 @@ class ActivityReader:
         for name in ("linked-data-uri", "budget-not-provided"):
             if attribute(element, name):
                 self.not_kept(element, f"iati-activity/@{name}", "not kept: no place for it")
-        if attribute(element, "humanitarian") in ("1", "true"):
-            self.not_kept(element, "iati-activity/@humanitarian", "not kept: no place for it")
+        humanitarian = attribute(element, "humanitarian")
+        record.fields[ACTIVITY_FLAGS["@humanitarian"]] = humanitarian in ("1", "true")
         for child in element:
             name = localname(child)
             if name and name not in ACTIVITY_CHILDREN:
@@ -556,15 +572,18 @@ class ActivityReader:
             record.reporting_org = self.organisation(reporting, "reporting-org")
             if not record.reporting_org.ref:
                 self.issue(reporting, "reporting-org/@ref", "the identifier is missing")
-            if attribute(reporting, "secondary-reporter") in ("1", "true"):
-                self.not_kept(reporting, "reporting-org/@secondary-reporter", "not kept")
+        record.fields[ACTIVITY_FLAGS["reporting-org/@secondary-reporter"]] = (
+            reporting is not None and attribute(reporting, "secondary-reporter") in ("1", "true")
+        )
         self.texts()
         self.participants()
+        self.other_identifiers()
         self.dates()
         self.contact()
         self.geography()
         self.attribute_elements()
         self.budgets()
+        self.planned_disbursements()
         self.transactions()
         self.documents()
         self.related()
@@ -635,6 +654,28 @@ class ActivityReader:
             )
         self.record.children["participating_orgs"] = rows
 
+    def other_identifiers(self) -> None:
+        rows = []
+        described = part("other_identifiers")
+        for element in self.element.iterfind("other-identifier"):
+            path = "other-identifier"
+            self.extra_children(element, path, children_of(described))
+            ref = attribute(element, "ref")
+            if not ref:
+                self.not_kept(element, f"{path}/@ref", "not kept: the identifier is missing")
+                continue
+            owner = element.find("owner-org")
+            fields = {
+                "ref": ref,
+                "type": self.code(
+                    element, "type", described.codelist("@type"), path, required=True
+                ),
+                "owner_ref": attribute(owner, "ref") if owner is not None else "",
+                "owner_name": self.narratives(owner, f"{path}/owner-org"),
+            }
+            rows.append(Row(fields, element.sourceline or 0, path))
+        self.record.children["other_identifiers"] = rows
+
     def dates(self) -> None:
         for _field, _code in ACTIVITY_DATES:
             self.record.fields[_field] = None
@@ -686,42 +727,46 @@ class ActivityReader:
 
     def location(self, element: etree._Element) -> Row | None:
         path = "location"
-        known = {"location-reach", "name", "description", "administrative", "point", "exactness"}
-        self.extra_children(element, path, known)
-        reach = element.find("location-reach")
-        exactness = element.find("exactness")
+        self.extra_children(element, path, children_of(LOCATIONS))
         fields: dict[str, object] = {
             "name": self.narratives(element.find("name"), f"{path}/name"),
             "description": self.narratives(element.find("description"), f"{path}/description"),
-            # Blank when the file does not say: the portal does not assume "exact" or "activity".
-            "reach": self.code(
-                reach, "code", LOCATIONS.codelist("location-reach"), f"{path}/location-reach"
-            )
-            if reach is not None
-            else "",
-            "exactness": self.code(
-                exactness, "code", LOCATIONS.codelist("exactness"), f"{path}/exactness"
-            )
-            if exactness is not None
-            else "",
             "country": "",
             "latitude": None,
             "longitude": None,
+            "location_ids": [],
+            "administrative": [],
         }
-        for administrative in element.iterfind("administrative"):
+        # Blank when the file does not say: the portal does not assume "exact" or "activity".
+        for tag in ("location-reach", "exactness", "location-class", "feature-designation"):
+            fields[LOCATIONS.paths[tag]] = self.coded_child(element, tag, LOCATIONS, path)
+        for location_id in element.iterfind("location-id"):
             vocabulary = self.code(
-                administrative, "vocabulary", "GeographicVocabulary", f"{path}/administrative"
+                location_id, "vocabulary", "GeographicVocabulary", f"{path}/location-id"
             )
+            code = attribute(location_id, "code")
+            if vocabulary and code:
+                fields["location_ids"].append({"vocabulary": vocabulary, "code": code})
+            else:
+                self.not_kept(
+                    location_id, f"{path}/location-id", "not kept: it needs a vocabulary and a code"
+                )
+        for administrative in element.iterfind("administrative"):
+            apath = f"{path}/administrative"
+            vocabulary = self.code(administrative, "vocabulary", "GeographicVocabulary", apath)
             if vocabulary == COUNTRY_GEOGRAPHIC_VOCABULARY and not fields["country"]:
                 fields["country"] = self.code(
-                    administrative,
-                    "code",
-                    LOCATIONS.codelist("administrative"),
-                    f"{path}/administrative",
-                    upper=True,
+                    administrative, "code", LOCATIONS.codelist("administrative"), apath, upper=True
                 )
-            else:
-                self.not_kept(administrative, f"{path}/administrative[@vocabulary='{vocabulary}']")
+                continue
+            code = attribute(administrative, "code")
+            if not (vocabulary and code):
+                self.not_kept(administrative, apath, "not kept: it needs a vocabulary and a code")
+                continue
+            area = {"vocabulary": vocabulary, "code": code}
+            if attribute(administrative, "level"):
+                area["level"] = attribute(administrative, "level")
+            fields["administrative"].append(area)
         point = element.find("point")
         if point is not None:
             position = (point.findtext("pos") or "").split()
@@ -742,10 +787,29 @@ class ActivityReader:
                     self.issue(point, f"{path}/point/pos", f"longitude {longitude} is out of range")
                 else:
                     fields["latitude"], fields["longitude"] = latitude, longitude
-        if not fields["name"]:
-            self.not_kept(element, path, "not kept: the location has no name")
+        if not (
+            fields["name"]
+            or fields["location_ids"]
+            or fields["administrative"]
+            or fields["country"]
+            or fields["latitude"] is not None
+        ):
+            self.not_kept(
+                element,
+                path,
+                "not kept: the location has neither name, location-id, administrative area "
+                "nor point",
+            )
             return None
         return Row(fields, element.sourceline or 0, path)
+
+    def coded_child(self, parent: etree._Element, tag: str, described: Part, path: str) -> str:
+        """Return the code of ``<tag code=…>`` below ``parent`` ("" when absent), checked against
+        the codelist of the field the description gives ``tag``."""
+        child = parent.find(tag)
+        if child is None:
+            return ""
+        return self.code(child, "code", described.codelist(tag), f"{path}/{tag}")
 
     # Elements of attributes, read from the one description
     def attribute_elements(self) -> None:
@@ -860,19 +924,48 @@ class ActivityReader:
             rows.append(Row(fields, element.sourceline or 0, path))
         self.record.children["budgets"] = rows
 
+    def planned_disbursements(self) -> None:
+        rows = []
+        for element in self.element.iterfind("planned-disbursement"):
+            path = "planned-disbursement"
+            self.extra_children(element, path, children_of(PLANNED))
+            fields = {
+                "type": self.code(element, "type", PLANNED.codelist("@type"), path),
+                "period_start": self.date(element.find("period-start"), f"{path}/period-start"),
+                "period_end": self.date(
+                    element.find("period-end"), f"{path}/period-end", required=False
+                ),
+                **self.value(element, path, PLANNED),
+                **self.parties(element, path, PLANNED),
+            }
+            rows.append(Row(fields, element.sourceline or 0, path))
+        self.record.children["planned_disbursements"] = rows
+
+    def parties(self, element: etree._Element, path: str, described: Part) -> dict[str, object]:
+        """Read provider-org and receiver-org (and their activity identifiers, when kept)."""
+        fields: dict[str, object] = {}
+        for tag in ("provider-org", "receiver-org"):
+            party = element.find(tag)
+            organisation = self.organisation(party, f"{path}/{tag}") if party is not None else None
+            activity_path = f"{tag}/@{tag.split('-')[0]}-activity-id"
+            activity_field = described.paths.get(activity_path)
+            if party is not None and attribute(party, activity_path.rsplit("@", 1)[1]):
+                if activity_field:
+                    fields[activity_field] = attribute(party, activity_path.rsplit("@", 1)[1])
+                else:
+                    self.not_kept(party, f"{path}/{activity_path}", "not kept: no place for it")
+            elif activity_field:
+                fields[activity_field] = ""
+            if organisation is not None and not organisation.ref and not organisation.name:
+                organisation = None
+            fields[described.paths[tag]] = organisation
+        return fields
+
     def transactions(self) -> None:
         rows = []
-        known = {
-            "transaction-type",
-            "transaction-date",
-            "value",
-            "description",
-            "provider-org",
-            "receiver-org",
-        }
         for element in self.element.iterfind("transaction"):
             path = "transaction"
-            self.extra_children(element, path, known)
+            self.extra_children(element, path, children_of(TRANSACTIONS))
             kind = element.find("transaction-type")
             fields = {
                 "type": self.code(
@@ -887,25 +980,78 @@ class ActivityReader:
                 "date": self.date(element.find("transaction-date"), f"{path}/transaction-date"),
                 **self.value(element, path, TRANSACTIONS),
                 "description": self.narratives(element.find("description"), f"{path}/description"),
+                **self.parties(element, path, TRANSACTIONS),
+                **self.transaction_classifications(element, path),
             }
             if kind is None:
                 self.issue(element, f"{path}/transaction-type", "the transaction type is missing")
-            for tag, name in (("provider-org", "provider_org"), ("receiver-org", "receiver_org")):
-                party = element.find(tag)
-                organisation = (
-                    self.organisation(party, f"{path}/{tag}") if party is not None else None
-                )
-                if party is not None:
-                    for extra in ("provider-activity-id", "receiver-activity-id"):
-                        if attribute(party, extra):
-                            self.not_kept(
-                                party, f"{path}/{tag}/@{extra}", "not kept: no place for it"
-                            )
-                if organisation is not None and not organisation.ref and not organisation.name:
-                    organisation = None
-                fields[name] = organisation
             rows.append(Row(fields, element.sourceline or 0, path))
         self.record.children["transactions"] = rows
+
+    def transaction_classifications(self, element: etree._Element, path: str) -> dict:
+        """Read what a transaction says of itself: sectors, recipient, flow, finance, aid, tied."""
+        paths = TRANSACTIONS.paths
+        fields: dict[str, object] = {
+            paths[tag]: self.coded_child(element, tag, TRANSACTIONS, path)
+            for tag in ("disbursement-channel", "flow-type", "finance-type", "tied-status")
+        }
+        fields[paths["recipient-country"]] = ""
+        country = element.find("recipient-country")
+        if country is not None:
+            fields[paths["recipient-country"]] = self.code(
+                country,
+                "code",
+                TRANSACTIONS.codelist("recipient-country"),
+                f"{path}/recipient-country",
+                upper=True,
+            )
+        fields[paths["recipient-region"]] = ""
+        fields[paths["recipient-region/@vocabulary"]] = ""
+        region = element.find("recipient-region")
+        if region is not None:
+            rpath = f"{path}/recipient-region"
+            vocabulary = self.code(
+                region, "vocabulary", TRANSACTIONS.codelist("recipient-region/@vocabulary"), rpath
+            )
+            fields[paths["recipient-region/@vocabulary"]] = vocabulary
+            fields[paths["recipient-region"]] = self.code(
+                region,
+                "code",
+                codelist_for("recipient_regions", vocabulary or DEFAULT_REGION_VOCABULARY),
+                rpath,
+                required=True,
+            )
+        fields[paths["sector"]] = self.coded_list(
+            element,
+            "sector",
+            path,
+            lambda vocabulary: codelist_for("sectors", vocabulary or DEFAULT_SECTOR_VOCABULARY),
+        )
+        fields[paths["aid-type"]] = self.coded_list(
+            element,
+            "aid-type",
+            path,
+            lambda vocabulary: codelist_for("aid_types", vocabulary or DEFAULT_AID_TYPE_VOCABULARY),
+        )
+        return fields
+
+    def coded_list(
+        self,
+        parent: etree._Element,
+        tag: str,
+        path: str,
+        codelist: Callable[[str], str | None],
+    ) -> list[dict[str, str]]:
+        """Read every ``<tag vocabulary=… code=…>`` as {"vocabulary", "code"} (vocabulary only
+        when stated: IATI's default applies otherwise)."""
+        items = []
+        for child in parent.iterfind(tag):
+            vocabulary = attribute(child, "vocabulary")
+            code = self.code(child, "code", codelist(vocabulary), f"{path}/{tag}", required=True)
+            if not code:
+                continue
+            items.append({"vocabulary": vocabulary, "code": code} if vocabulary else {"code": code})
+        return items
 
     def documents(self) -> None:
         rows = []
@@ -968,19 +1114,22 @@ class ActivityReader:
         self.record.children["documents"] = rows
 
     def related(self) -> None:
+        rows = []
         for element in self.element.iterfind("related-activity"):
             path = "related-activity"
-            kind = self.code(element, "type", "RelatedActivityType", path, required=True)
+            kind = self.code(element, "type", RELATED.codelist("@type"), path, required=True)
             ref = attribute(element, "ref")
             if not ref:
                 self.issue(element, f"{path}/@ref", "the related activity's identifier is missing")
                 continue
+            # The parent and children also link activities of this portal (Activity.parent).
             if kind == RELATED_PARENT and self.record.parent is None:
                 self.record.parent = (ref, element.sourceline or 0)
             elif kind == RELATED_CHILD:
                 self.record.child_refs.append((ref, element.sourceline or 0))
-            else:
-                self.not_kept(element, f"{path}[@type='{kind}']")
+            if kind:
+                rows.append(Row({"ref": ref, "type": kind}, element.sourceline or 0, path))
+        self.record.children["related_activities"] = rows
 
     # Results
     def results(self) -> None:

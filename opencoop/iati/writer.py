@@ -24,11 +24,10 @@ from lxml import etree
 
 from opencoop.activities.disclosure import (
     hidden_organisation_ids,
-    public_children,
     public_locations,
     public_organisation,
-    public_parent,
     public_participants,
+    public_related_activities,
 )
 from opencoop.activities.models import Activity
 from opencoop.activities.parts import (
@@ -38,7 +37,9 @@ from opencoop.activities.parts import (
     NARRATIVES,
     PERCENTAGE,
     Element,
+    Part,
     elements,
+    part,
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import portal_languages
@@ -46,7 +47,12 @@ from opencoop.core.multilingual import portal_languages
 if TYPE_CHECKING:
     from wagtail.documents.models import AbstractDocument
 
-    from opencoop.activities.models import Beneficiaries, Budget, Transaction
+    from opencoop.activities.models import (
+        Beneficiaries,
+        Budget,
+        PlannedDisbursement,
+        Transaction,
+    )
     from opencoop.core.models import AttachedDocument
     from opencoop.organisations.models import Organisation
 
@@ -56,9 +62,6 @@ POINT_SRS_NAME = "http://www.opengis.net/def/crs/EPSG/0/4326"
 # The activity codes (collaboration-type…), written after the policy markers.
 ACTIVITY_CODE_ELEMENTS = tuple(path for path, _field, _codelist in ACTIVITY_CODES)
 
-# related-activity/@type (RelatedActivityType).
-RELATED_PARENT = "1"
-RELATED_CHILD = "2"
 # location/administrative/@vocabulary (GeographicVocabulary) for the country: ISO 3166-1 alpha-2.
 COUNTRY_GEOGRAPHIC_VOCABULARY = "A4"
 # Beneficiaries become one Output result (ResultType 1) counted in units (IndicatorMeasure 1).
@@ -188,6 +191,11 @@ def budget_value_date(budget: Budget) -> datetime.date:
     return budget.value_date or budget.period_start
 
 
+def planned_value_date(planned: PlannedDisbursement) -> datetime.date:
+    """Return the value date written for a planned disbursement: its own, else the period start."""
+    return planned.value_date or planned.period_start
+
+
 def transaction_value_date(transaction: Transaction) -> datetime.date:
     """Return the value date written for a transaction: its own, else the transaction date."""
     return transaction.value_date or transaction.date
@@ -266,6 +274,8 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             "hierarchy": "2" if activity.parent_id else "1",
         },
     )
+    if activity.humanitarian:
+        root.set("humanitarian", "1")
     sub(root, "iati-identifier").text = xml_text(activity.iati_identifier)
     org = activity.reporting_org
     organisation_element(
@@ -275,6 +285,7 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
         ref=org.identifier,
         organisation_type=org.type,
         lang=lang,
+        secondary_reporter="1" if activity.secondary_reporter else None,
     )
     title = sub(root, "title")
     narratives(title, activity.title, lang)
@@ -289,6 +300,11 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             lang=lang,
             role=participant.role,
         )
+    for other in activity.other_identifiers.all():
+        element = sub(root, "other-identifier", ref=other.ref, type=other.type)
+        if other.owner_ref or has_text(other.owner_name):
+            owner = sub(element, "owner-org", ref=other.owner_ref)
+            narratives(owner, other.owner_name, lang)
     for path in ("activity-status", "activity-date"):
         attribute_elements(root, path, activity, lang)
     contact_info_element(root, activity, lang)
@@ -301,14 +317,11 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
         element = sub(root, "budget", type=budget.type, status=budget.status)
         period_elements(element, budget.period_start, budget.period_end)
         value_element(element, budget.value, budget.currency, budget_value_date(budget))
+    planned_disbursement_elements(root, activity, lang)
     transaction_elements(root, activity, lang)
     for document_link in activity.documents.all():
         document_link_element(root, document_link, lang, base_url)
-    parent = public_parent(activity)
-    if parent is not None:
-        sub(root, "related-activity", ref=parent.iati_identifier, type=RELATED_PARENT)
-    for child in public_children(activity):
-        sub(root, "related-activity", ref=child.iati_identifier, type=RELATED_CHILD)
+    related_activity_elements(root, activity)
     result_elements(root, activity, lang)
     beneficiaries_element(root, activity, lang)
     return root
@@ -385,15 +398,42 @@ def contact_info_element(parent: etree._Element, activity: Activity, lang: str) 
             sub(element, tag).text = xml_text(getattr(activity, field))
 
 
+LOCATIONS, PLANNED, TRANSACTIONS = (
+    part(relation) for relation in ("locations", "planned_disbursements", "transactions")
+)
+
+
+def coded_child(parent: etree._Element, row: object, described: Part, tag: str) -> None:
+    """Append ``<tag code=…>`` from the row's field the description gives ``tag``, if set."""
+    code = getattr(row, described.paths[tag])
+    if code:
+        sub(parent, tag, code=code)
+
+
 def location_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append the locations disclosure lets through; those hidden stay country-level only."""
+    """Append the locations disclosure lets through; hidden places (country only) are left out:
+    the activity's recipient countries say as much."""
     for location in public_locations(activity):
         has_point = location.latitude is not None and location.longitude is not None
-        if not has_text(location.name) and not has_point:
+        if not location.exact:
+            continue
+        if not (
+            has_text(location.name)
+            or has_point
+            or location.location_ids
+            or location.administrative
+            or location.country
+        ):
             continue
         element = sub(parent, "location")
-        if location.reach:
-            sub(element, "location-reach", code=location.reach)
+        coded_child(element, location, LOCATIONS, "location-reach")
+        for location_id in location.location_ids:
+            sub(
+                element,
+                "location-id",
+                vocabulary=location_id["vocabulary"],
+                code=location_id["code"],
+            )
         text_element(element, "name", location.name, lang)
         text_element(element, "description", location.description, lang)
         if location.country:
@@ -404,12 +444,61 @@ def location_elements(parent: etree._Element, activity: Activity, lang: str) -> 
                 level="0",
                 code=location.country,
             )
+        for area in location.administrative:
+            sub(
+                element,
+                "administrative",
+                vocabulary=area["vocabulary"],
+                level=area.get("level"),
+                code=area["code"],
+            )
         if has_point:
             point = sub(element, "point", srsName=POINT_SRS_NAME)
             position = f"{decimal_text(location.latitude)} {decimal_text(location.longitude)}"
             sub(point, "pos").text = position  # "latitude longitude", as GML in EPSG:4326
-        if location.exactness:
-            sub(element, "exactness", code=location.exactness)
+        for tag in ("exactness", "location-class", "feature-designation"):
+            coded_child(element, location, LOCATIONS, tag)
+
+
+def party_elements(
+    parent: etree._Element, row: object, described: Part, hidden: set[int], lang: str
+) -> None:
+    """Append provider-org and receiver-org; an organisation hidden here is never named."""
+    for tag in ("provider-org", "receiver-org"):
+        party = public_organisation(getattr(row, described.paths[tag]), hidden)
+        if party is None:
+            continue
+        activity_path = f"{tag}/@{tag.split('-')[0]}-activity-id"
+        extra = {}
+        if activity_path in described.paths and not party.hidden:
+            extra[activity_path.rsplit("@", 1)[1]] = getattr(row, described.paths[activity_path])
+        organisation_element(
+            parent,
+            tag,
+            name=party.name,
+            ref=party.identifier,
+            organisation_type=party.organisation_type,
+            lang=lang,
+            **{name.replace("-", "_"): value for name, value in extra.items()},
+        )
+
+
+def planned_disbursement_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append the planned disbursements, in the schema's order of their children."""
+    hidden = hidden_organisation_ids(activity)
+    for planned in activity.planned_disbursements.all():
+        element = sub(parent, "planned-disbursement", type=planned.type or None)
+        sub(element, "period-start", iso_date=planned.period_start.isoformat())
+        if planned.period_end:
+            sub(element, "period-end", iso_date=planned.period_end.isoformat())
+        value_element(element, planned.value, planned.currency, planned_value_date(planned))
+        party_elements(element, planned, PLANNED, hidden, lang)
+
+
+def related_activity_elements(parent: etree._Element, activity: Activity) -> None:
+    """Append the related activities the public may know of (parent and sub-projects first)."""
+    for related in public_related_activities(activity):
+        sub(parent, "related-activity", ref=related.ref, type=related.type)
 
 
 def transaction_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
@@ -423,20 +512,28 @@ def transaction_elements(parent: etree._Element, activity: Activity, lang: str) 
             element, transaction.value, transaction.currency, transaction_value_date(transaction)
         )
         text_element(element, "description", transaction.description, lang)
-        for tag, organisation in (
-            ("provider-org", transaction.provider_org),
-            ("receiver-org", transaction.receiver_org),
-        ):
-            party = public_organisation(organisation, hidden)
-            if party is not None:
-                organisation_element(
-                    element,
-                    tag,
-                    name=party.name,
-                    ref=party.identifier,
-                    organisation_type=party.organisation_type,
-                    lang=lang,
-                )
+        party_elements(element, transaction, TRANSACTIONS, hidden, lang)
+        transaction_classification_elements(element, transaction)
+
+
+def transaction_classification_elements(element: etree._Element, transaction: Transaction) -> None:
+    """Append what the transaction says of itself, in the schema's order."""
+    coded_child(element, transaction, TRANSACTIONS, "disbursement-channel")
+    for sector in transaction.sectors:
+        sub(element, "sector", vocabulary=sector.get("vocabulary"), code=sector["code"])
+    coded_child(element, transaction, TRANSACTIONS, "recipient-country")
+    if transaction.recipient_region:
+        sub(
+            element,
+            "recipient-region",
+            code=transaction.recipient_region,
+            vocabulary=transaction.recipient_region_vocabulary or None,
+        )
+    for tag in ("flow-type", "finance-type"):
+        coded_child(element, transaction, TRANSACTIONS, tag)
+    for aid_type in transaction.aid_types:
+        sub(element, "aid-type", code=aid_type["code"], vocabulary=aid_type.get("vocabulary"))
+    coded_child(element, transaction, TRANSACTIONS, "tied-status")
 
 
 def result_elements(parent: etree._Element, activity: Activity, lang: str) -> None:

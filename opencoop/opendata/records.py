@@ -29,9 +29,17 @@ from opencoop.activities.disclosure import (
     public_organisation,
     public_parent,
     public_participants,
+    public_related_activities,
 )
 from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
-from opencoop.activities.parts import PARTS, PERCENTAGE, codelist_for, element_of
+from opencoop.activities.parts import (
+    DEFAULT_REGION_VOCABULARY,
+    DEFAULT_SECTOR_VOCABULARY,
+    PARTS,
+    PERCENTAGE,
+    codelist_for,
+    element_of,
+)
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import (
     ORDERINGS,
@@ -276,6 +284,8 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
         "planned_end": activity.planned_end,
         "actual_end": activity.actual_end,
         "default_currency": activity.default_currency,
+        "humanitarian": activity.humanitarian,
+        "secondary_reporter": activity.secondary_reporter,
         "recipient_countries": _coded_items(activity, "recipient_countries", lang),
         "recipient_regions": _coded_items(activity, "recipient_regions", lang),
         "sectors": _coded_items(activity, "sectors", lang),
@@ -344,6 +354,10 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
                 "latitude": _number(location.latitude),
                 "longitude": _number(location.longitude),
                 "exact": location.exact,
+                "location_ids": location.location_ids,
+                "administrative": location.administrative,
+                "location_class": _code("GeographicLocationClass", location.location_class, lang),
+                "feature_designation": _code("LocationType", location.feature_designation, lang),
             }
             for location in public_locations(activity)
         ],
@@ -366,12 +380,80 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
                 "description": transaction.description or {},
                 "provider_org": party(transaction.provider_org),
                 "receiver_org": party(transaction.receiver_org),
+                **_transaction_classifications(transaction, lang),
             }
             for transaction in transactions
+        ],
+        "planned_disbursements": [
+            {
+                "type": _code("BudgetType", planned.type, lang),
+                "period_start": planned.period_start,
+                "period_end": planned.period_end,
+                "value": _number(planned.value),
+                "currency": planned.currency or activity.default_currency,
+                "provider_org": party(planned.provider_org),
+                "receiver_org": party(planned.receiver_org),
+            }
+            for planned in activity.planned_disbursements.all()
         ],
         "documents": [_document(document, ctx) for document in activity.documents.all()],
         "parent": parent.iati_identifier if parent is not None else None,
         "children": [child.iati_identifier for child in public_children(activity)],
+        "other_identifiers": [
+            {
+                "ref": other.ref,
+                "type": _code("OtherIdentifierType", other.type, lang),
+                "owner_ref": other.owner_ref or None,
+                "owner_name": other.owner_name or None,
+            }
+            for other in activity.other_identifiers.all()
+        ],
+        "related_activities": [
+            {
+                "iati_identifier": related.ref,
+                "type": _code("RelatedActivityType", related.type, lang),
+                "on_portal": related.on_portal,
+                "api_url": ctx.absolute(reverse("api-v1:activity", args=[related.ref]))
+                if related.on_portal
+                else None,
+            }
+            for related in public_related_activities(activity)
+        ],
+    }
+
+
+def _transaction_classifications(transaction: Transaction, lang: str) -> dict:
+    """Return what a transaction says of itself (None or [] where it says nothing)."""
+    region_codelist = codelist_for(
+        "recipient_regions", transaction.recipient_region_vocabulary or DEFAULT_REGION_VOCABULARY
+    )
+    return {
+        "disbursement_channel": _code(
+            "DisbursementChannel", transaction.disbursement_channel, lang
+        ),
+        "sectors": [
+            {**item, "name": _label(codelist, item["code"], lang) if codelist else item["code"]}
+            for item in transaction.sectors
+            for codelist in [
+                codelist_for("sectors", item.get("vocabulary") or DEFAULT_SECTOR_VOCABULARY)
+            ]
+        ],
+        "recipient_country": _code("Country", transaction.recipient_country, lang),
+        "recipient_region": (
+            {
+                "code": transaction.recipient_region,
+                "vocabulary": transaction.recipient_region_vocabulary or None,
+                "name": _label(region_codelist, transaction.recipient_region, lang)
+                if region_codelist
+                else transaction.recipient_region,
+            }
+            if transaction.recipient_region
+            else None
+        ),
+        "flow_type": _code("FlowType", transaction.flow_type, lang),
+        "finance_type": _code("FinanceType", transaction.finance_type, lang),
+        "aid_types": transaction.aid_types,
+        "tied_status": _code("TiedStatus", transaction.tied_status, lang),
     }
 
 

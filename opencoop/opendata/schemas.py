@@ -216,12 +216,28 @@ class Party(Schema):
     hidden: bool
 
 
+class VocabularyCode(Schema):
+    vocabulary: str | None = Field(None, description="IATI vocabulary; null: IATI's default.")
+    code: str
+    name: str | None = Field(None, description="The code's name, where the portal knows it.")
+
+
+class AreaOut(Schema):
+    vocabulary: str = Field(description="IATI GeographicVocabulary code.")
+    level: str | None = None
+    code: str
+
+
 class LocationOut(Schema):
     name: Multilingual | None = Field(description="Place name; null where places are hidden.")
     country: Code | None
     latitude: float | None
     longitude: float | None
     exact: bool = Field(description="False where only the country may be published.")
+    location_ids: list[VocabularyCode] = Field(description="Gazetteer entries (location-id).")
+    administrative: list[AreaOut] = Field(description="Administrative areas besides the country.")
+    location_class: Code | None
+    feature_designation: Code | None
 
 
 class BudgetOut(Schema):
@@ -240,6 +256,38 @@ class TransactionOut(Schema):
     description: Multilingual
     provider_org: Party | None
     receiver_org: Party | None
+    disbursement_channel: Code | None
+    sectors: list[VocabularyCode]
+    recipient_country: Code | None
+    recipient_region: VocabularyCode | None
+    flow_type: Code | None
+    finance_type: Code | None
+    aid_types: list[VocabularyCode]
+    tied_status: Code | None
+
+
+class PlannedDisbursementOut(Schema):
+    type: Code | None
+    period_start: datetime.date
+    period_end: datetime.date | None
+    value: float
+    currency: str
+    provider_org: Party | None
+    receiver_org: Party | None
+
+
+class OtherIdentifierOut(Schema):
+    ref: str
+    type: Code | None
+    owner_ref: str | None
+    owner_name: Multilingual | None
+
+
+class RelatedActivityOut(Schema):
+    iati_identifier: str
+    type: Code | None
+    on_portal: bool = Field(description="True when the activity is published on this portal.")
+    api_url: str | None
 
 
 class Totals(Schema):
@@ -273,6 +321,10 @@ class ActivityOut(Schema):
     default_currency: str
     recipient_countries: list[CountryShare]
     recipient_regions: list[RegionShare]
+    humanitarian: bool = Field(description="The activity addresses a humanitarian emergency.")
+    secondary_reporter: bool = Field(
+        description="The reporting organisation publishes it for another that carries it out."
+    )
     sectors: list[SectorShare]
     sdgs: list[SdgOut]
     policy_markers: list[PolicyMarkerOut]
@@ -280,10 +332,17 @@ class ActivityOut(Schema):
     locations: list[LocationOut]
     budgets: list[BudgetOut]
     transactions: list[TransactionOut]
+    planned_disbursements: list[PlannedDisbursementOut]
     totals: Totals
     documents: list[DocumentOut]
     parent: str | None = Field(description="IATI identifier of the parent programme.")
     children: list[str] = Field(description="IATI identifiers of the sub-activities.")
+    other_identifiers: list[OtherIdentifierOut] = Field(
+        description="Other identifiers of the activity (former ones, the publisher's own codes)."
+    )
+    related_activities: list[RelatedActivityOut] = Field(
+        description="Every related activity the activity states, on this portal or elsewhere."
+    )
     first_published_at: datetime.datetime | None
     last_published_at: datetime.datetime | None
     url: str | None = Field(description="The activity's page on the portal.")

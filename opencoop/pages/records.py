@@ -15,9 +15,10 @@ from opencoop.activities.disclosure import (
     public_locations,
     public_parent,
     public_participants,
+    public_related_activities,
 )
 from opencoop.activities.models import Activity
-from opencoop.activities.parts import PARTS
+from opencoop.activities.parts import PARTS, RELATED_CHILD, RELATED_PARENT
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeDocument, InitiativePartner
 from opencoop.partnerships.models import Agreement, Partnership
@@ -51,6 +52,42 @@ class RecordKind:
         )
 
 
+@dataclass(frozen=True)
+class RelatedOnPage:
+    """A related activity on the record's page: linked when public here and of the same section."""
+
+    ref: str
+    type: str
+    target: Activity | None
+
+
+def related_on_page(activity: Activity) -> list[RelatedOnPage]:
+    """Return the relations the activity states besides its parent and sub-projects (the page
+    shows those already), each with its page's activity when it has one in the same section
+    (one query, only when some are on the portal)."""
+    shown = {item.iati_identifier for item in public_children(activity)}
+    parent = public_parent(activity)
+    if parent is not None:
+        shown.add(parent.iati_identifier)
+    related = [
+        item
+        for item in public_related_activities(activity)
+        if not (item.ref in shown and item.type in (RELATED_PARENT, RELATED_CHILD))
+    ]
+    refs = [item.ref for item in related if item.on_portal]
+    targets = (
+        {
+            target.iati_identifier: target
+            for target in policy.public(Activity)
+            .filter(iati_identifier__in=refs, reporting_org_id=activity.reporting_org_id)
+            .only("iati_identifier", "slug", "title", *policy.PUBLIC_STATE_FIELDS)
+        }
+        if refs
+        else {}
+    )
+    return [RelatedOnPage(item.ref, item.type, targets.get(item.ref)) for item in related]
+
+
 def _documents(model: type[Model]) -> Prefetch:
     return Prefetch("documents", queryset=model.objects.select_related("document"))
 
@@ -70,6 +107,7 @@ KINDS: dict[str, RecordKind] = {
                 # Related records go through the policy: no link to an embargoed parent or child.
                 "parent": public_parent(activity),
                 "children": public_children(activity),
+                "related": related_on_page(activity),
             },
             page_related=("reporting_org", "parent"),
             page_prefetch=(*(p.prefetch() for p in PARTS if p.page), "children"),

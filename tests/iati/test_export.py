@@ -46,6 +46,7 @@ ACTIVITY_SEQUENCE = [
     "title",
     "description",
     "participating-org",
+    "other-identifier",
     "activity-status",
     "activity-date",
     "contact-info",
@@ -61,6 +62,7 @@ ACTIVITY_SEQUENCE = [
     "default-aid-type",
     "default-tied-status",
     "budget",
+    "planned-disbursement",
     "transaction",
     "document-link",
     "related-activity",
@@ -305,7 +307,7 @@ def test_geography(full):
         None,
     )
     locations = full.xpath("location")
-    assert len(locations) == 2
+    assert len(locations) == 3
     first = locations[0]
     assert first.xpath("name/narrative[@xml:lang='en']/text()") == ["Ouagadougou"]
     assert first.xpath("description/narrative[@xml:lang='en']/text()") == ["Tanghin district"]
@@ -316,6 +318,63 @@ def test_geography(full):
     assert first.xpath("administrative[@vocabulary='A4']/@code") == ["BF"]
     assert locations[1].xpath("exactness/@code") == ["2"]
     assert locations[1].xpath("name/narrative/@xml:lang") == ["it", "en", "fr"]
+    # A place without a name, known by its gazetteer entry and areas, in the schema's order.
+    unnamed = locations[2]
+    assert [child.tag for child in unnamed] == [
+        "location-reach",
+        "location-id",
+        "administrative",
+        "administrative",
+        "exactness",
+        "location-class",
+        "feature-designation",
+    ]
+    assert unnamed.xpath("location-id/@vocabulary") == ["G1"]
+    assert unnamed.xpath("location-id/@code") == ["2357048"]
+    assert unnamed.xpath("administrative[@vocabulary='G1']/@level") == ["1"]
+    assert unnamed.xpath("administrative[@vocabulary='G1']/@code") == ["2597261"]
+    assert unnamed.xpath("location-class/@code") == ["2"]
+    assert unnamed.xpath("feature-designation/@code") == ["PPL"]
+
+
+def test_other_identifiers(full):
+    (other,) = full.xpath("other-identifier")
+    assert (other.get("ref"), other.get("type")) == ("WP-2024-07", "A9")
+    assert other.xpath("owner-org/@ref") == [PARTNER_IDENTIFIER]
+    assert other.xpath("owner-org/narrative[@xml:lang='en']/text()") == ["Wend-Panga Cooperative"]
+
+
+def test_planned_disbursements_and_transaction_classifications(full):
+    (planned,) = full.xpath("planned-disbursement")
+    assert planned.get("type") == "1"
+    assert [child.tag for child in planned] == [
+        "period-start",
+        "period-end",
+        "value",
+        "provider-org",
+        "receiver-org",
+    ]
+    assert planned.xpath("value/text()") == ["25000"]
+    assert planned.xpath("value/@value-date") == ["2024-04-15"]
+    assert planned.xpath("receiver-org/@ref") == [PARTNER_IDENTIFIER]
+    assert planned.xpath("receiver-org/@receiver-activity-id") == [f"{PARTNER_IDENTIFIER}-WELLS"]
+    first, second = full.xpath("transaction")
+    assert [child.tag for child in first][5:] == [
+        "disbursement-channel",
+        "sector",
+        "recipient-country",
+        "flow-type",
+        "finance-type",
+        "aid-type",
+        "aid-type",
+        "tied-status",
+    ]
+    assert first.xpath("receiver-org/@receiver-activity-id") == [f"{PARTNER_IDENTIFIER}-WELLS"]
+    assert first.xpath("sector/@code") == ["14030"]
+    assert first.xpath("aid-type/@code") == ["C01", "1"]
+    assert first.xpath("aid-type/@vocabulary") == ["2"]
+    assert second.xpath("recipient-region/@code") == ["289"]
+    assert second.xpath("recipient-country") == []
 
 
 def test_classifications(full):
@@ -377,11 +436,14 @@ def test_documents_related_activities_and_results(full, full_activity):
     assert links[1].get("url").endswith("/report.pdf")
     assert links[1].xpath("title/narrative[@xml:lang='en']/text()") == ["Report"]
 
-    related = {r.get("type"): r.get("ref") for r in full.xpath("related-activity")}
-    assert related == {
-        "1": f"{REPORTING_ORG_IDENTIFIER}-FULL-PROGRAMME",
-        "2": f"{REPORTING_ORG_IDENTIFIER}-FULL-CHILD",
-    }
+    # The parent and child come once each though the activity also states them; the sibling
+    # is published elsewhere.
+    related = [(r.get("type"), r.get("ref")) for r in full.xpath("related-activity")]
+    assert related == [
+        ("1", f"{REPORTING_ORG_IDENTIFIER}-FULL-PROGRAMME"),
+        ("2", f"{REPORTING_ORG_IDENTIFIER}-FULL-CHILD"),
+        ("3", f"{PARTNER_IDENTIFIER}-WELLS"),
+    ]
 
     result, beneficiaries = full.xpath("result")
     assert result.get("type") == "1"

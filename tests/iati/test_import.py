@@ -236,8 +236,14 @@ def test_a_2_01_file_as_other_publishers_write_it():
     ]
     # What the portal cannot keep is listed with its line, not silently dropped.
     assert "warning: line 46, activity XI-EXAMPLE-NGO1-P1, activity-scope: not kept" in out
-    assert "warning: line 84, activity XI-EXAMPLE-NGO1-P1, transaction/sector: not kept" in out
-    assert "warning: line 98, activity XI-EXAMPLE-NGO1-P1, related-activity[@type='3']" in out
+    # A transaction's sector and a sibling published elsewhere are kept (issue 16).
+    assert "transaction/sector: not kept" not in out
+    assert "related-activity[@type='3']" not in out
+    assert commitment.sectors == [{"code": "14030"}]
+    assert list(project.related_activities.values_list("ref", "type")) == [
+        ("XI-EXAMPLE-NGO1-PROGRAMME", "1"),
+        ("XI-EXAMPLE-NGO1-P7", "3"),
+    ]
     assert "taken as “it”, the reporting organisation's default language" in out
     assert programme.title == {"it": "Water programme"}
 

@@ -19,6 +19,7 @@ from lxml import etree
 
 from opencoop.activities.models import Activity
 from opencoop.activities.parts import (
+    ACTIVITY_FLAGS,
     DATE,
     ELEMENTS,
     NARRATIVES,
@@ -204,10 +205,21 @@ def test_each_code_of_a_structured_part_comes_back(reporting_org, part, below, f
         value = value.lower()
     if part.relation == "locations" and below == "administrative":
         value = value.upper()
-    part.model.objects.filter(pk__in=[row.pk for row in rows]).update(**{field: value})
+    # A vocabulary is written only with the code it qualifies: every row gets one.
+    companions = {"recipient-region/@vocabulary": {"recipient_region": "289"}}.get(below, {})
+    part.model.objects.filter(pk__in=[row.pk for row in rows]).update(
+        **{field: value}, **companions
+    )
+    if part.relation == "locations" and below == "administrative":
+        # Areas of other vocabularies are written as administrative elements too.
+        part.model.objects.filter(pk__in=[row.pk for row in rows]).update(administrative=[])
     if part.element == "result":
         # Beneficiaries are written as one more result, with codes of their own.
         activity.beneficiaries.all().delete()
+    if part.relation == "related_activities":
+        # The parent and child linked on the portal are written from the links, as types 1, 2.
+        activity.children.update(parent=None)
+        Activity.objects.filter(pk=activity.pk).update(parent=None)
     activity = Activity.objects.get(pk=activity.pk)
 
     xml = activity_element(activity, base_url=BASE_URL)
@@ -225,3 +237,23 @@ def test_every_code_of_the_structured_parts_has_a_case():
     ids = {param.id for param in STRUCTURED_CODES}
     assert {"budget/@type", "budget/@status", "transaction/transaction-type"} <= ids
     assert {"location/exactness", "document-link/category", "result/indicator/@measure"} <= ids
+
+
+@pytest.mark.parametrize(("path", "field"), list(ACTIVITY_FLAGS.items()))
+def test_each_yes_no_attribute_comes_back(reporting_org, path, field):
+    element_path, _at, name = path.rpartition("@")
+    activity = make_activity(reporting_org, **{field: True})
+    xml = activity_element(Activity.objects.get(pk=activity.pk), base_url=BASE_URL)
+    holder = xml.find(element_path.rstrip("/")) if element_path else xml
+    assert holder.get(name) == "1"
+    (record,) = list(ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG))
+    assert record.fields[field] is True
+    (loaded,) = load_public_data([Activity.objects.get(pk=activity.pk)])
+    assert activity_data(loaded, Context.for_language(LANG, "http://testserver"))[field] is True
+
+    Activity.objects.filter(pk=activity.pk).update(**{field: False})
+    xml = activity_element(Activity.objects.get(pk=activity.pk), base_url=BASE_URL)
+    holder = xml.find(element_path.rstrip("/")) if element_path else xml
+    assert holder.get(name) is None
+    (record,) = list(ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG))
+    assert record.fields[field] is False
