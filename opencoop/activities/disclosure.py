@@ -255,11 +255,24 @@ def public_related_activities(
     related = [PublicRelated(other.iati_identifier, kind, True) for other, kind in linked]
     seen = {(item.ref, item.type) for item in related}
     for row in activity.related_activities.all():
-        if (row.ref, row.type) in seen or (row.target_exists and not row.target_public):
+        exists, public = _target_state(row)
+        if (row.ref, row.type) in seen or (exists and not public):
             continue
         seen.add((row.ref, row.type))
-        related.append(PublicRelated(row.ref, row.type, bool(row.target_public)))
+        related.append(PublicRelated(row.ref, row.type, public))
     return related
+
+
+def _target_state(row: Model) -> tuple[bool, bool]:
+    """Say whether the activity a related-activity row names is on the portal, and public.
+
+    Rows fetched from the database carry it (annotated in the same query); rows held in memory
+    (a draft being previewed, an activity being checked before it is written) are asked here.
+    """
+    if hasattr(row, "target_exists"):
+        return bool(row.target_exists), bool(row.target_public)
+    named = Activity.objects.filter(iati_identifier=row.ref)
+    return named.exists(), policy.public(named).exists()
 
 
 HIDDEN_NOTE = _("Exact places are not published to protect the people involved.")
