@@ -30,8 +30,9 @@ PUBLISHERS = Path(__file__).resolve().parent.parent / "data" / "iati" / "publish
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "iati" / "hostile"
 BASE_URL = "https://portal.example.org/"
 # Share of the file's elements and attributes the portal's re-export keeps, at least (per file).
-# g-keep raises what is kept; after its merge this becomes 99.
-KEPT_THRESHOLD = 0
+# Issue 16 asks for 99 %; what is kept today bottoms out at 67.8 % (usaid-bo.xml: results with
+# several indicators and periods are still one row per indicator). Raised as parts are added.
+KEPT_THRESHOLD = 67
 # file → (activities written, activities skipped) in per-activity mode.
 EXPECTED = {
     "acfspain-ml.xml": (1, 0),
