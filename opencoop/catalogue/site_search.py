@@ -12,6 +12,7 @@ from wagtail.models import Locale, Page
 
 from opencoop.access import policy
 from opencoop.activities.models import Activity
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
 from opencoop.partnerships.models import Partnership
@@ -63,8 +64,10 @@ def _records(
     return SearchGroup(key, str(label), total, hits)
 
 
-def _pages(q: str, locale: Locale) -> SearchGroup:
+def _pages(q: str, locale: Locale, home: Page | None) -> SearchGroup:
     public = policy.public_pages().filter(locale=locale, depth__gt=1)
+    if home is not None:  # the site's own pages, not another site's
+        public = public.descendant_of(home, inclusive=True)
     total, pages = _visible(public, search_ids(Page.objects.filter(locale=locale), q) or [])
     lang = locale.language_code
     hits = [
@@ -83,8 +86,19 @@ def _documents(q: str, lang: str) -> SearchGroup:
     return SearchGroup("documents", str(_("Documents")), total, hits)
 
 
-def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
-    """Return the matches of ``q`` grouped by kind (empty groups left out), best first."""
+def site_search(
+    q: str,
+    *,
+    locale: Locale,
+    lang: str,
+    site: SiteScope = EVERY_AUTHORITY,
+    home: Page | None = None,
+) -> list[SearchGroup]:
+    """Return the matches of ``q`` grouped by kind (empty groups left out), best first.
+
+    ``site``: whose records (the site's authorities); ``home``: the site's home page in
+    ``locale``, under which its pages are searched (None: every page).
+    """
     from .models import CataloguePage
 
     links = RecordLinks(locale)
@@ -93,11 +107,14 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
         "activities",
         _("Projects"),
         Activity,
-        policy.public(Activity).select_related("reporting_org"),
+        site.records(Activity).select_related("reporting_org"),
         links,
         "description",
     )
-    catalogue_page = policy.public_pages(CataloguePage.objects.filter(locale=locale)).first()
+    catalogue_pages = CataloguePage.objects.filter(locale=locale)
+    if home is not None:
+        catalogue_pages = catalogue_pages.descendant_of(home)
+    catalogue_page = policy.public_pages(catalogue_pages).first()
     if catalogue_page is not None and activities.total:
         activities = SearchGroup(
             activities.key,
@@ -107,14 +124,14 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             f"{catalogue_page.url}?{urlencode({'q': q})}",
         )
     groups = [
-        _pages(q, locale),
+        _pages(q, locale, home),
         activities,
         _records(
             q,
             "initiatives",
             _("Initiatives"),
             Initiative,
-            policy.public(Initiative),
+            site.records(Initiative),
             links,
             "summary",
         ),
@@ -123,7 +140,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "exchanges",
             _("Seminars and exchanges"),
             Exchange,
-            policy.public(Exchange),
+            site.records(Exchange),
             links,
             "summary",
         ),
@@ -132,7 +149,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "plans",
             _("Annual plans"),
             AnnualPlan,
-            policy.public(AnnualPlan),
+            site.records(AnnualPlan),
             links,
             "summary",
         ),
@@ -141,7 +158,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "partnerships",
             _("Partnerships"),
             Partnership,
-            policy.public(Partnership),
+            site.records(Partnership),
             links,
             "summary",
         ),

@@ -77,7 +77,7 @@ class MapPage(ScopedFiguresPage):
                 "of activities."
             ) % {"value": measure[:40], "choices": ", ".join(MEASURES)}
             measure = "activities"
-        scope = self.scope()
+        scope = self.scope(request)
         table = by_country(scope)
         points = map_points(scope)
         # Every country name links to the country's page, in the shapes as in the table.
@@ -175,4 +175,4 @@ class MapPage(ScopedFiguresPage):
 
         if slug != "by-country":
             raise Http404
-        return csv_response(by_country(self.scope()), self.csv_filename(slug))
+        return csv_response(by_country(self.scope(request)), self.csv_filename(slug, request))

@@ -73,10 +73,16 @@ class Scope:
     """
 
     def __init__(
-        self, organisation: Organisation | None = None, today: datetime.date | None = None
+        self,
+        organisation: Organisation | None = None,
+        today: datetime.date | None = None,
+        *,
+        authorities: frozenset[int] | None = None,
     ) -> None:
         self.organisation = organisation
         self.today = today
+        # Without one organisation: the authorities of the site asked (None: every one).
+        self.authorities = authorities
 
     @property
     def slug(self) -> str:
@@ -88,6 +94,8 @@ class Scope:
         qs = public_activities(self.today)
         if self.organisation is not None:
             qs = qs.filter(reporting_org=self.organisation)
+        elif self.authorities is not None:
+            qs = qs.filter(reporting_org_id__in=self.authorities)
         return qs
 
     def plans(self) -> QuerySet[AnnualPlan]:
@@ -95,6 +103,8 @@ class Scope:
         qs = policy.public(AnnualPlan)
         if self.organisation is not None:
             qs = qs.filter(reporting_org=self.organisation)
+        elif self.authorities is not None:
+            qs = qs.filter(reporting_org_id__in=self.authorities)
         return qs
 
     def money(self) -> QuerySet:
