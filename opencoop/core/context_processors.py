@@ -97,7 +97,9 @@ class PortalChrome:
 
     def _menu(self, section: Page) -> list[tuple[str, str]]:
         items = [section, *policy.public_pages(section.get_children()).in_menu()]
-        return [(item.title, item.url) for item in items]
+        # The path within the site: the menu is the site's own, and ``page.url`` names a host
+        # as soon as the portal has more than one site.
+        return [(item.title, _path(item)) for item in items]
 
     @cached_property
     def menu_items(self) -> list[dict]:
@@ -146,6 +148,11 @@ class PortalChrome:
     @cached_property
     def privacy_page(self) -> Page | None:
         return next((page for page in self.notice_pages if page.notice == "privacy"), None)
+
+
+def _path(page: Page) -> str:
+    parts = page.get_url_parts()
+    return (parts[2] or "") if parts else ""
 
 
 def portal(request: HttpRequest) -> dict:

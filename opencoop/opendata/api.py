@@ -233,9 +233,7 @@ def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **loo
 )
 def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type: ignore[valid-type]
     """List the public activities passing the catalogue's filters, in the catalogue's order."""
-    asked = parse_output_query(
-        query.dict(), paged=True, within=site_scope(request).authorities
-    )
+    asked = parse_output_query(query.dict(), paged=True, within=site_scope(request).authorities)
     filters = asked.filters
     with translation.override(asked.lang):
         selection = select_catalogue(filters, lang=asked.lang)

@@ -565,7 +565,13 @@ def catalogue_csv(request: HttpRequest) -> HttpResponse:
         content_type=CSV_CONTENT_TYPE,
     )
     suffix = "-excel-it" if dialect.decimal_comma else ""
-    _file_headers(response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}{suffix}.csv")
+    _file_headers(
+        response,
+        request,
+        filters,
+        lang,
+        f"{file_name_prefix(request)}-activities-{lang}{suffix}.csv",
+    )
     return response
 
 
@@ -581,7 +587,9 @@ def catalogue_json(request: HttpRequest) -> HttpResponse:
         marked(iter_json(selection, _context(request, lang), described), "json"),
         content_type=JSON_CONTENT_TYPE,
     )
-    _file_headers(response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}.json")
+    _file_headers(
+        response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}.json"
+    )
     return response
 
 
@@ -598,7 +606,9 @@ def catalogue_xlsx(request: HttpRequest) -> HttpResponse:
     write_xlsx(selection, _context(request, lang), described, target)
     target.seek(0)
     response = FileResponse(target, content_type=XLSX_CONTENT_TYPE)
-    _file_headers(response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}.xlsx")
+    _file_headers(
+        response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}.xlsx"
+    )
     return response
 
 
