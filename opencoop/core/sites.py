@@ -125,7 +125,8 @@ def in_site(queryset: models.QuerySet, site: Site | None) -> models.QuerySet:
 
 
 def file_name_prefix(request: HttpRequest | None) -> str:
-    """Return how downloads of this site begin: its authority's slug, else the site's name."""
+    """Return how downloads of this site begin: "<authority's slug>-" on an authority's own site,
+    "<site name>-" on an atlas, nothing on a site of every authority."""
     from django.utils.text import slugify
 
     scope = site_scope(request)
@@ -133,6 +134,8 @@ def file_name_prefix(request: HttpRequest | None) -> str:
         from opencoop.organisations.models import Organisation
 
         slug = Organisation.objects.filter(pk=scope.authority_id).values_list("slug", flat=True)
-        return slug.first() or "opencoop"
+        return f"{slug.first()}-"
     site = Site.find_for_request(request) if request is not None else None
-    return slugify(site.site_name) if site is not None and site.site_name else "opencoop"
+    if scope.atlas and site is not None and site.site_name:
+        return f"{slugify(site.site_name)}-"
+    return ""

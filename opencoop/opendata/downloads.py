@@ -570,7 +570,7 @@ def catalogue_csv(request: HttpRequest) -> HttpResponse:
         request,
         filters,
         lang,
-        f"{file_name_prefix(request)}-activities-{lang}{suffix}.csv",
+        f"{file_name_prefix(request)}activities-{lang}{suffix}.csv",
     )
     return response
 
@@ -588,7 +588,7 @@ def catalogue_json(request: HttpRequest) -> HttpResponse:
         content_type=JSON_CONTENT_TYPE,
     )
     _file_headers(
-        response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}.json"
+        response, request, filters, lang, f"{file_name_prefix(request)}activities-{lang}.json"
     )
     return response
 
@@ -607,7 +607,7 @@ def catalogue_xlsx(request: HttpRequest) -> HttpResponse:
     target.seek(0)
     response = FileResponse(target, content_type=XLSX_CONTENT_TYPE)
     _file_headers(
-        response, request, filters, lang, f"{file_name_prefix(request)}-activities-{lang}.xlsx"
+        response, request, filters, lang, f"{file_name_prefix(request)}activities-{lang}.xlsx"
     )
     return response
 
