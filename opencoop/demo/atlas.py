@@ -48,6 +48,7 @@ ATLAS_INTRO = {
 
 def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
     """Create (or find) the atlas site; return its home pages in Italian and English."""
+    from opencoop.atlas.models import AuthorityComparisonPage
     from opencoop.catalogue.models import CataloguePage, SearchPage
     from opencoop.geography.models import MapPage
     from opencoop.opendata.models import OpenDataPage
@@ -83,6 +84,11 @@ def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
         (CataloguePage, {"it": "Catalogo dei progetti", "en": "Project catalogue"}, "catalogo"),
         (StatisticsPage, {"it": "Statistiche", "en": "Statistics"}, "statistiche"),
         (MapPage, {"it": "Mappa", "en": "Map"}, "mappa"),
+        (
+            AuthorityComparisonPage,
+            {"it": "Confronto tra gli enti", "en": "Authorities compared"},
+            "confronto-enti",
+        ),
         (SearchPage, {"it": "Cerca nel sito", "en": "Search the site"}, "cerca"),
     )
     english_slugs = {
@@ -90,9 +96,11 @@ def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
         "statistiche": "statistics",
         "mappa": "map",
         "cerca": "search",
+        "confronto-enti": "authorities-compared",
     }
     for model, title, slug in pages:
-        extra = {"intro": ATLAS_INTRO} if model in (StatisticsPage, MapPage) else {}
+        figures = (StatisticsPage, MapPage, AuthorityComparisonPage)
+        extra = {"intro": ATLAS_INTRO} if model in figures else {}
         publish_page_pair(
             homes,
             model,

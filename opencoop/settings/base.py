@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "opencoop.catalogue",
     "opencoop.stats",
     "opencoop.geography",
+    "opencoop.atlas",
     "opencoop.operations",
     "opencoop.editorial",
     "opencoop.imports",

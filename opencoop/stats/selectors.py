@@ -472,6 +472,29 @@ def by_partner_type(scope: Scope) -> FigureTable:
 
 
 # The tables of the statistics page, in page order; each has a CSV download by its slug.
+def by_authority(scope: Scope) -> FigureTable:
+    """Return activities and amounts by reporting authority, with their totals (an atlas's).
+
+    Each activity has one reporting authority: it counts whole under it, so the rows add up
+    to the scope's figures.
+    """
+    parts = scope.activities().values_list("id", "reporting_org__slug")
+    names = dict(
+        Organisation.objects.filter(pk__in=scope.activities().values("reporting_org")).values_list(
+            "slug", "name"
+        )
+    )
+    return _table(
+        slug="by-authority",
+        title=_("By reporting authority"),
+        code_label=_("Reporting authority"),
+        cells=_allocate(scope, parts, split=False),
+        label=lambda slug: text(names.get(slug) or {}) or slug,
+        filter_param="org",
+        with_total=True,
+    )
+
+
 TABLES: dict[str, Callable[[Scope], FigureTable]] = {
     "by-year": by_year,
     "by-country": by_country,
