@@ -87,6 +87,9 @@ def page_addresses(site: Site, lang: str) -> Iterator[tuple[str, str]]:
         f"/api/v1/activities?lang={lang}&page_size=100",
         f"/api/v1/initiatives?lang={lang}",
         f"/api/v1/plans?lang={lang}",
+        f"/api/v1/organisations?lang={lang}&page_size=100",
+        f"/sitemap-activities-{lang}.xml",
+        "/sitemap-pages.xml",
     ):
         yield output.split("?")[0], output
 
@@ -162,7 +165,7 @@ def test_no_page_of_the_atlas_wears_florences_header_or_fiscal_number(client, fi
     for kind, address in page_addresses(atlas, lang):
         html = fetch(client, ATLAS, address)
         visited.add(kind)
-        if address.startswith(("/opendata/", "/api/")):
+        if address.startswith(("/opendata/", "/api/", "/sitemap")):
             continue  # no chrome: the data itself may hold Florence's records (an atlas)
         chrome = chrome_of(html)
         assert "<header" in chrome and "<footer" in chrome, f"{kind} {address}"

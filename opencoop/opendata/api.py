@@ -271,7 +271,7 @@ def get_activity(request: HttpRequest, iati_identifier: str, lang: Query[LangQue
 )
 def list_organisations(request: HttpRequest, query: Query[OrganisationQuery]):
     """List reporting authorities and the partners the portal names (never hidden ones)."""
-    qs = public_organisations()
+    qs = public_organisations(site_scope(request))
     if query.reporting is not None:
         qs = qs.filter(is_reporting=query.reporting)
     if query.country:
@@ -288,7 +288,8 @@ def list_organisations(request: HttpRequest, query: Query[OrganisationQuery]):
 )
 def get_organisation(request: HttpRequest, slug: str, lang: Query[LangQuery]):
     """Return one organisation the portal names."""
-    return _one(request, public_organisations(), lang.lang, organisation_data, slug=slug)
+    organisations = public_organisations(site_scope(request))
+    return _one(request, organisations, lang.lang, organisation_data, slug=slug)
 
 
 # Initiatives, exchanges, plans -------------------------------------------------------------------

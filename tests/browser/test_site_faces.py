@@ -65,7 +65,7 @@ def pages_of(two_sites: dict, key: str, lang: str) -> list[tuple[str, str]]:
     return [
         (kind, base + address)
         for kind, address in page_addresses(wagtail_site, lang)
-        if not address.startswith(("/opendata/", "/api/"))  # files: the client tests read them
+        if not address.startswith(("/opendata/", "/api/", "/sitemap"))  # files: client tests
     ]
 
 
