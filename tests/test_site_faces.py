@@ -225,3 +225,22 @@ def test_downloads_and_feeds_are_named_after_the_sites_authority(client, fiction
     assert "<title>Municipality of Florence: new and updated projects</title>" in feed
     feed = fetch(client, ATLAS, "/opendata/feeds/activities.atom?lang=en")
     assert "Atlas of decentralized cooperation (demonstration): new and updated" in feed
+
+
+def test_the_site_settings_show_whose_records_the_site_shows(client, fictional):
+    """The settings form of a site has its authorities (Florence chosen) and the atlas switch."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("site-admin", "a@example.org", "x")
+    client.force_login(admin)
+    florence = Site.objects.get(is_default_site=True)
+    form = client.get(f"/admin/settings/core/portalsettings/{florence.pk}/")
+    assert form.status_code == 200
+    bound = form.context["form"]
+    assert {"authorities", "atlas"} <= set(bound.fields)
+    chosen = {int(pk) for pk in bound["authorities"].value()}
+    assert chosen == scope_of_site(florence).authorities
+    # Only reporting authorities are offered, the fictional one among them.
+    offered = set(bound.fields["authorities"].queryset.values_list("pk", flat=True))
+    assert fictional.pk in offered
+    assert not Organisation.objects.filter(pk__in=offered, is_reporting=False).exists()
