@@ -34,6 +34,7 @@ def _forget_remembered_chrome():
 
     forget()
     Site.clear_site_root_paths_cache()
+    Site.get_site_root_paths()  # read again here, not in the test's first request
 
 
 @pytest.fixture
