@@ -34,7 +34,10 @@ def _forget_remembered_chrome():
 
     forget()
     Site.clear_site_root_paths_cache()
-    Site.get_site_root_paths()  # read again here, not in the test's first request
+    try:
+        Site.get_site_root_paths()  # read again here, not in the test's first request
+    except RuntimeError:  # a test without the database: nothing to read
+        pass
 
 
 @pytest.fixture
