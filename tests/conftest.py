@@ -23,7 +23,35 @@ def client() -> Client:
 
 @pytest.fixture(autouse=True)
 def _forget_remembered_chrome():
-    """Start each test without chrome remembered from pages an earlier test rolled back."""
+    """Start each test without chrome remembered from pages an earlier test rolled back.
+
+    Wagtail's list of sites is cached too, and a rolled-back site (the atlas of a generated
+    authority) sends no signal that clears it.
+    """
+    from wagtail.models import Site
+
     from opencoop.pages.published import forget
 
+    forget()
+    Site.clear_site_root_paths_cache()
+    try:
+        Site.get_site_root_paths()  # read again here, not in the test's first request
+    except RuntimeError:  # a test without the database: nothing to read
+        pass
+
+
+@pytest.fixture
+def every_authority(db) -> None:
+    """Have the demo's site show every authority's records, as an atlas does.
+
+    The demo's site is Florence's own and shows Florence's records only
+    (``opencoop.core.sites``); tests of an outlet with records of several authorities made by
+    the factories ask for this.
+    """
+    from wagtail.models import Site
+
+    from opencoop.core.models import PortalSettings
+    from opencoop.pages.published import forget
+
+    PortalSettings.for_site(Site.objects.get(is_default_site=True)).authorities.clear()
     forget()

@@ -30,7 +30,8 @@ from tests.factories import (
 
 from .conftest import SECTION_IT
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 SEED = 13
 FEW, MANY = 5, 25
@@ -39,7 +40,8 @@ CATALOGUE = SECTION_IT + "catalogo/"
 
 
 def generate_authority(activities: int) -> Organisation:
-    generate(activities=activities, seed=SEED, index=True)
+    # On the demo's site beside Florence (``every_authority``): page costs, not sites, here.
+    generate(activities=activities, seed=SEED, index=True, on_default_site=True)
     return Organisation.objects.get(identifier=authority_spec(0).identifier)
 
 

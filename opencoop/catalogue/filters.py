@@ -375,18 +375,20 @@ class OutputQuery:
     filters: CatalogueFilters
 
 
-def parse_output_query(data: Mapping, *, paged: bool = False) -> OutputQuery:
+def parse_output_query(
+    data: Mapping, *, paged: bool = False, within: frozenset[int] | None = None
+) -> OutputQuery:
     """Read ``lang`` and the filters for an output that refuses what it does not understand.
 
     Messages are in the language asked, else in the default language; raise FilterError naming
-    every parameter and value not understood.
+    every parameter and value not understood. ``within``: the site's authorities (None: all).
     """
     lang, problems = parse_language(data)
     with translation.override(lang):
         filters, found = parse_query(data, paged=paged)
     if problems or found:
         raise FilterError(problems + found, lang)
-    return OutputQuery(lang, filters)
+    return OutputQuery(lang, replace(filters, within=within))
 
 
 # The state -------------------------------------------------------------------------------------
@@ -413,6 +415,9 @@ class CatalogueFilters:
     sort: str = ""
     page: int = 1
     messages: tuple[str, ...] = field(default=(), compare=False)
+    # The authorities of the site asked (``opencoop.core.sites``), None for every one: not a
+    # GET parameter, the site decides it.
+    within: frozenset[int] | None = None
 
     @classmethod
     def from_querydict(cls, data: Mapping) -> CatalogueFilters:

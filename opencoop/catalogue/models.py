@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
+from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 
@@ -40,7 +41,9 @@ class CataloguePage(PortalPage):
         context = super().get_context(request, *args, **kwargs)
         lang = get_language() or self.locale.language_code
         reads_query(request, QUERY_PARAMETERS)
-        filters = CatalogueFilters.from_querydict(request.GET)
+        filters = replace(
+            CatalogueFilters.from_querydict(request.GET), within=site_scope(request).authorities
+        )
         result = catalogue(filters, lang=lang, page_size=self.page_size)
         context.update(
             catalogue_context(result, RecordLinks(self.locale), base_url=self.url, lang=lang)
@@ -70,7 +73,13 @@ class SearchPage(PortalPage):
         lang = get_language() or self.locale.language_code
         reads_query(request, ["q"])
         q = " ".join(request.GET.get("q", "").split())[:200]
-        results = site_search(q, locale=self.locale, lang=lang) if q else None
+        # This site's pages only: those under its home (each site's home sits under the root).
+        home = Page.objects.ancestor_of(self, inclusive=True).filter(depth=2).first()
+        results = (
+            site_search(q, locale=self.locale, lang=lang, site=site_scope(request), home=home)
+            if q
+            else None
+        )
         # Offered only beside results, which the policy has filtered: never a word of its own.
         suggestion = did_you_mean(q) if results else ""
         context.update(search_context(q, results, suggestion))

@@ -170,6 +170,8 @@ def filter_activities(
     ``ids`` are the matches of the search words (``search_ids``), None when there are none.
     """
     qs = public_activities(today).alias(catalogue_start=START, catalogue_end=END)
+    if filters.within is not None:  # the site's authorities
+        qs = qs.filter(reporting_org_id__in=filters.within)
     if ids is not None:
         qs = qs.filter(among_ids("pk", ids))
     for param, apply in FILTERS.items():
@@ -607,6 +609,10 @@ def check_references(
     messages: list[str] = []
     changes: dict[str, tuple] = {}
     public = public_activities(today)
+    authorities = Organisation.objects.filter(is_reporting=True)
+    if filters.within is not None:  # another site's partners and authorities are unknown here
+        public = public.filter(reporting_org_id__in=filters.within)
+        authorities = authorities.filter(pk__in=filters.within)
     checks = {
         "partner": lambda values: (
             named_participations()
@@ -617,9 +623,7 @@ def check_references(
         "partnership": lambda values: (
             policy.public(Partnership).filter(pk__in=values).values_list("pk", flat=True)
         ),
-        "org": lambda values: Organisation.objects.filter(
-            slug__in=values, is_reporting=True
-        ).values_list("slug", flat=True),
+        "org": lambda values: authorities.filter(slug__in=values).values_list("slug", flat=True),
     }
     for param, known_values in checks.items():
         values = filters.values(param)

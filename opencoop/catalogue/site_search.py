@@ -18,6 +18,7 @@ from opencoop.activities.models import Activity
 from opencoop.codelists import registry
 from opencoop.core.formatting import display_number
 from opencoop.core.multilingual import portal_languages, text
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
 from opencoop.opendata.records import budget_total
@@ -117,8 +118,10 @@ def _records(
     return SearchGroup(key, str(label), total, hits)
 
 
-def _pages(q: str, locale: Locale) -> SearchGroup:
+def _pages(q: str, locale: Locale, home: Page | None) -> SearchGroup:
     public = policy.public_pages().filter(locale=locale, depth__gt=1)
+    if home is not None:  # the site's own pages, not another site's
+        public = public.descendant_of(home, inclusive=True)
     total, pages = _visible(public, search_ids(Page.objects.filter(locale=locale), q) or [])
     lang = locale.language_code
     hits = [
@@ -157,13 +160,16 @@ def contact_words(organisation) -> set[str]:
     return found
 
 
-def _contacts(q: str, locale: Locale) -> SearchGroup:
+def _contacts(q: str, locale: Locale, home: Page | None) -> SearchGroup:
     """Return the contact of each public section whose office's words hold the query's."""
     from opencoop.pages.models import SectionPage
 
     lang = locale.language_code
     readings = query_readings(q, correct=True)
-    sections = policy.public_pages(SectionPage.objects.filter(locale=locale))
+    sections = SectionPage.objects.filter(locale=locale)
+    if home is not None:  # this site's sections only
+        sections = sections.descendant_of(home)
+    sections = policy.public_pages(sections)
     hits = []
     for section in sections.select_related("reporting_org"):
         organisation = section.reporting_org
@@ -180,8 +186,19 @@ def _contacts(q: str, locale: Locale) -> SearchGroup:
     return SearchGroup("contacts", str(_("Contacts")), len(hits), hits)
 
 
-def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
-    """Return the matches of ``q`` grouped by kind (empty groups left out), best first."""
+def site_search(
+    q: str,
+    *,
+    locale: Locale,
+    lang: str,
+    site: SiteScope = EVERY_AUTHORITY,
+    home: Page | None = None,
+) -> list[SearchGroup]:
+    """Return the matches of ``q`` grouped by kind (empty groups left out), best first.
+
+    ``site``: whose records (the site's authorities); ``home``: the site's home page in
+    ``locale``, under which its pages are searched (None: every page).
+    """
     from .models import CataloguePage
 
     links = RecordLinks(locale)
@@ -190,14 +207,17 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
         "activities",
         _("Projects"),
         Activity,
-        policy.public(Activity)
+        site.records(Activity)
         .select_related("reporting_org")
         .prefetch_related("recipient_countries", "budgets"),
         links,
         "description",
         lang,
     )
-    catalogue_page = policy.public_pages(CataloguePage.objects.filter(locale=locale)).first()
+    catalogue_pages = CataloguePage.objects.filter(locale=locale)
+    if home is not None:
+        catalogue_pages = catalogue_pages.descendant_of(home)
+    catalogue_page = policy.public_pages(catalogue_pages).first()
     if catalogue_page is not None and activities.total:
         activities = SearchGroup(
             activities.key,
@@ -207,15 +227,15 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             f"{catalogue_page.url}?{urlencode({'q': q})}",
         )
     groups = [
-        _contacts(q, locale),
-        _pages(q, locale),
+        _contacts(q, locale, home),
+        _pages(q, locale, home),
         activities,
         _records(
             q,
             "initiatives",
             _("Initiatives"),
             Initiative,
-            policy.public(Initiative).select_related("reporting_org").prefetch_related("countries"),
+            site.records(Initiative).select_related("reporting_org").prefetch_related("countries"),
             links,
             "summary",
             lang,
@@ -225,7 +245,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "exchanges",
             _("Seminars and exchanges"),
             Exchange,
-            policy.public(Exchange).select_related("reporting_org"),
+            site.records(Exchange).select_related("reporting_org"),
             links,
             "summary",
             lang,
@@ -235,7 +255,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "plans",
             _("Annual plans"),
             AnnualPlan,
-            policy.public(AnnualPlan).select_related("reporting_org"),
+            site.records(AnnualPlan).select_related("reporting_org"),
             links,
             "summary",
             lang,
@@ -245,7 +265,7 @@ def site_search(q: str, *, locale: Locale, lang: str) -> list[SearchGroup]:
             "partnerships",
             _("Partnerships"),
             Partnership,
-            policy.public(Partnership).select_related("reporting_org"),
+            site.records(Partnership).select_related("reporting_org"),
             links,
             "summary",
             lang,

@@ -14,6 +14,7 @@ from wagtail.models import Locale, Page, Site
 from opencoop.access import policy
 
 from .models import PortalSettings
+from .sites import in_site
 
 
 class PortalChrome:
@@ -34,6 +35,10 @@ class PortalChrome:
     @cached_property
     def site(self) -> Site | None:
         return Site.find_for_request(self.request)
+
+    @property
+    def _site_pk(self) -> int | None:
+        return self.site.pk if self.site is not None else None
 
     @cached_property
     def settings(self) -> PortalSettings | None:
@@ -72,7 +77,7 @@ class PortalChrome:
     def _sections(self) -> list[Page]:
         from opencoop.pages.models import SectionPage
 
-        qs = policy.public_pages(SectionPage.objects.order_by("path"))
+        qs = policy.public_pages(in_site(SectionPage.objects.order_by("path"), self.site))
         if self.locale is not None:
             qs = qs.filter(locale=self.locale)
         return list(qs)
@@ -83,7 +88,7 @@ class PortalChrome:
 
         A portal may hold several authorities' sections: inside one, the menu is that one's.
         """
-        sections = self._remember(("sections", self.language), self._sections)
+        sections = self._remember(("sections", self._site_pk, self.language), self._sections)
         for section in sections:
             url = section.get_url(self.request)
             if url and self.request.path.startswith(url):
@@ -92,7 +97,9 @@ class PortalChrome:
 
     def _menu(self, section: Page) -> list[tuple[str, str]]:
         items = [section, *policy.public_pages(section.get_children()).in_menu()]
-        return [(item.title, item.url) for item in items]
+        # The path within the site: the menu is the site's own, and ``page.url`` names a host
+        # as soon as the portal has more than one site.
+        return [(item.title, _path(item)) for item in items]
 
     @cached_property
     def menu_items(self) -> list[dict]:
@@ -116,14 +123,16 @@ class PortalChrome:
         from opencoop.pages.models import SuggestionPage
 
         return self._remember(
-            ("suggestions", self.language),
-            lambda: self._live_in_locale(policy.public_pages(SuggestionPage.objects.all())),
+            ("suggestions", self._site_pk, self.language),
+            lambda: self._live_in_locale(
+                policy.public_pages(in_site(SuggestionPage.objects.all(), self.site))
+            ),
         )
 
     def _notices(self) -> list[Page]:
         from opencoop.pages.models import NOTICES, NoticePage
 
-        pages = policy.public_pages(NoticePage.objects.all())
+        pages = policy.public_pages(in_site(NoticePage.objects.all(), self.site))
         if self.locale is not None:
             pages = pages.filter(locale=self.locale)
         by_kind = {}
@@ -134,11 +143,16 @@ class PortalChrome:
     @cached_property
     def notice_pages(self) -> list[Page]:
         """Return the accessibility statement, legal notes and privacy notice in the footer."""
-        return self._remember(("notices", self.language), self._notices)
+        return self._remember(("notices", self._site_pk, self.language), self._notices)
 
     @cached_property
     def privacy_page(self) -> Page | None:
         return next((page for page in self.notice_pages if page.notice == "privacy"), None)
+
+
+def _path(page: Page) -> str:
+    parts = page.get_url_parts()
+    return (parts[2] or "") if parts else ""
 
 
 def portal(request: HttpRequest) -> dict:

@@ -126,6 +126,27 @@ class PortalSettings(BaseSiteSetting):
     several authorities, and each section shows its own.
     """
 
+    # Whose records this site shows: its authorities, or every one when none is named. An
+    # atlas compares the authorities it covers; an authority's own site shows only its own.
+    authorities = models.ManyToManyField(
+        "organisations.Organisation",
+        verbose_name=_("reporting authorities of this site"),
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_reporting": True},
+        help_text=_(
+            "The site's pages, catalogue, search, map, statistics, feeds and downloads show "
+            "only these authorities' records. None: every authority of the portal."
+        ),
+    )
+    atlas = models.BooleanField(
+        _("atlas"),
+        default=False,
+        help_text=_(
+            "An atlas gathers and compares several authorities; its header and footer are "
+            "its own, not one authority's."
+        ),
+    )
     site_title = MultilingualField(_("site title"), blank=True)
     site_tagline = MultilingualField(_("site tagline"), blank=True)
     footer_text = MultilingualField(_("footer text"), blank=True, multiline=True)
@@ -175,6 +196,10 @@ class PortalSettings(BaseSiteSetting):
     legal_notes = MultilingualField(_("legal notes"), blank=True, multiline=True)
 
     panels = [
+        MultiFieldPanel(
+            [FieldPanel("authorities"), FieldPanel("atlas")],
+            heading=_("Whose records this site shows"),
+        ),
         FieldPanel("site_title"),
         FieldPanel("site_tagline"),
         FieldPanel("footer_text"),

@@ -1109,22 +1109,43 @@ def _write_initiatives_and_exchanges(
         report.add("revisions", len(initiatives) + len(exchanges))
 
 
-def _write_pages(authority: Organisation, spec: AuthoritySpec) -> None:
-    """Give the authority a section (in both languages) with its lists, statistics and map."""
-    from opencoop.demo.loader import publish_page_pair
+def _write_pages(
+    authority: Organisation, spec: AuthoritySpec, atlas_host: str | None, on_default_site: bool
+) -> None:
+    """Give the authority a section (in both languages) with its lists, statistics and map.
+
+    The section is on the atlas's site (``opencoop.demo.atlas``), never on Florence's: a
+    fictional authority must not wear a real one's header and footer. ``on_default_site`` puts
+    it on the default site instead, for a portal of several authorities on one site.
+    """
+    from opencoop.core.sites import in_site
+    from opencoop.demo.atlas import ATLAS_HOST, atlas_homes
+    from opencoop.demo.loader import HostError, publish_page_pair
     from opencoop.geography.models import MapPage
     from opencoop.pages.models import RecordIndexPage, SectionPage
     from opencoop.stats.models import PlansOverviewPage, StatisticsPage
 
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    english = Locale.objects.filter(language_code="en").first()
-    home_it = site.root_page.specific if site else None
-    home_en = home_it.get_translation_or_none(english) if home_it and english else None
-    if home_it is None or home_en is None:
+    if not Locale.objects.filter(language_code="en").exists():
         raise GeneratorError(
-            "No home page in Italian and English to put the fictional authority's pages under: "
-            "run `manage.py load_demo` first, or pass --no-pages."
+            "No English locale to put the fictional authority's pages in: run "
+            "`manage.py load_demo` first, or pass --no-pages."
         )
+    if on_default_site:
+        site = Site.objects.get(is_default_site=True)
+        home_it = site.root_page.specific
+        home_en = home_it.get_translation(Locale.objects.get(language_code="en"))
+    else:
+        try:
+            home_it, home_en = atlas_homes(atlas_host or ATLAS_HOST)
+        except HostError as error:
+            raise GeneratorError(f"--atlas-host: {error}; nothing was changed.") from error
+        site = Site.objects.get(root_page=home_it)
+    # An earlier version put the section on Florence's site: take it away from there.
+    elsewhere = SectionPage.objects.filter(reporting_org=authority).exclude(
+        pk__in=in_site(SectionPage.objects.all(), site).values("pk")
+    )
+    for page in elsewhere:
+        page.delete()
     notice = {
         "it": f"{FICTIONAL['it']} {spec.name['it']} non esiste: i suoi progetti, importi, "
         "partner e piani sono inventati.",
@@ -1199,12 +1220,16 @@ def generate(
     pages: bool = True,
     index: bool = True,
     page_authorities: int | None = None,
+    atlas_host: str | None = None,
+    on_default_site: bool = False,
 ) -> GenerationReport:
     """Generate ``authorities`` fictional authorities with ``activities`` activities each.
 
     All or nothing: one database transaction. Returns the rows written and the time taken.
     ``page_authorities`` limits the pages to the first N authorities: creating an authority's
-    fourteen pages takes longer than its first thousand activities.
+    fourteen pages takes longer than its first thousand activities. The pages go on the
+    atlas's site at ``atlas_host`` ("hostname:port"), created when missing, or with
+    ``on_default_site`` on the default site (one site of several authorities).
     """
     if activities < 1 or authorities < 1:
         raise GeneratorError(
@@ -1247,7 +1272,7 @@ def generate(
                 authority, home, generator.rng, report, revisions, index
             )
             if pages and (page_authorities is None or number < page_authorities):
-                _write_pages(authority, spec)
+                _write_pages(authority, spec, atlas_host, on_default_site)
     _analyze()
     report.seconds = time.perf_counter() - started - report.deleting_seconds
     return report

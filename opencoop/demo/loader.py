@@ -90,8 +90,12 @@ def _replace_children(
 class DemoLoader:
     """Load one authority's demo from parsed YAML data."""
 
-    def __init__(self, data: dict, report: LoadReport | None = None) -> None:
+    def __init__(
+        self, data: dict, report: LoadReport | None = None, host: str | None = None
+    ) -> None:
         self.data = data
+        # "hostname:port" of the authority's own site; None leaves the site's address alone.
+        self.host = parse_host(host) if host else None
         self.report = report or LoadReport()
         self.orgs: dict[str, Organisation] = {}
         # The new and changed records of the kind being loaded, written together.
@@ -401,16 +405,22 @@ class DemoLoader:
         home_en = self._translated(home_it, root, HomePage, home_spec, "home")
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
+            hostname, port = self.host or ("localhost", 80)
             Site.objects.create(
-                hostname="localhost",
-                port=80,
+                hostname=hostname,
+                port=port,
                 root_page=home_it,
                 is_default_site=True,
                 site_name="OpenCoop",
             )
-        elif site.root_page_id != home_it.pk:
+        elif site.root_page_id != home_it.pk or (
+            self.host is not None and (site.hostname, site.port) != self.host
+        ):
             site.root_page = home_it
+            if self.host is not None:
+                site.hostname, site.port = self.host
             site.save()
+            self.report.count("site", False)
         admin = self._pair(
             (home_it, home_en), StandardPage, pages["administration"], "administration"
         )
@@ -520,6 +530,10 @@ class DemoLoader:
         if changed or portal.pk is None:
             portal.save()
             self.report.count("settings", False)
+        # Florence's own site shows Florence's records only (``opencoop.core.sites``).
+        if set(portal.authorities.values_list("pk", flat=True)) != {self.reporting_org.pk}:
+            portal.authorities.set([self.reporting_org])
+            self.report.count("settings", False)
 
 
 NOTICE_PAGES = (
@@ -563,13 +577,30 @@ def publish_page_pair(
     return loader._pair(parents, model, spec, key, **extra)
 
 
-def load_demo(path: Path = FLORENCE_FILE) -> LoadReport:
-    """Load the demo file at ``path``; return what was created or changed."""
+def load_demo(path: Path = FLORENCE_FILE, host: str | None = None) -> LoadReport:
+    """Load the demo file at ``path``; return what was created or changed.
+
+    ``host`` ("hostname:port") is where the authority's site answers, e.g. "127.0.0.1:8000".
+    """
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    report = DemoLoader(data).run()
+    report = DemoLoader(data, host=host).run()
     # Pages and records are now public: their words are what "did you mean" may offer.
     from opencoop.catalogue.spelling import rebuild
 
     rebuild()
     return report
+
+
+class HostError(ValueError):
+    """A site address the demo cannot use; the message says which and why."""
+
+
+def parse_host(host: str) -> tuple[str, int]:
+    """Split "hostname:port" (port 80 when absent); raise HostError saying what is wrong."""
+    hostname, _, port = host.strip().partition(":")
+    if not hostname or any(c in hostname for c in "/ ?#"):
+        raise HostError(f"“{host}” is not a host name: give one like 127.0.0.1:8000")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise HostError(f"“{host}”: the port must be a number from 1 to 65535")
+    return hostname.lower(), int(port or 80)

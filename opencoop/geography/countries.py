@@ -16,6 +16,7 @@ from opencoop.access import policy
 from opencoop.activities.disclosure import named_participations
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.exchanges.models import Exchange
 from opencoop.geography.addresses import SEGMENTS
 from opencoop.initiatives.models import Initiative
@@ -43,8 +44,14 @@ class CountryScope(Scope):
     budgets, commitments and payments of the country's activities.
     """
 
-    def __init__(self, code: str, today: datetime.date | None = None) -> None:
-        super().__init__(None, today, country=code)
+    def __init__(
+        self,
+        code: str,
+        today: datetime.date | None = None,
+        *,
+        authorities: frozenset[int] | None = None,
+    ) -> None:
+        super().__init__(None, today, authorities=authorities, country=code)
         self.code = code
 
     @property
@@ -63,16 +70,26 @@ class CountryRecords:
         return bool(self.activities or self.initiatives or self.exchanges or self.partnerships)
 
 
-def country_records(code: str, today: datetime.date | None = None) -> CountryRecords:
-    """Return the public activities, initiatives and exchanges of country ``code``."""
+def country_records(
+    code: str, today: datetime.date | None = None, *, site: SiteScope = EVERY_AUTHORITY
+) -> CountryRecords:
+    """Return the public activities, initiatives and exchanges of country ``code``.
+
+    ``site``: the site asked, whose authorities' records only are shown.
+    """
     return CountryRecords(
-        activities=list(CountryScope(code, today).activities().order_by("pk")),
-        initiatives=list(
-            policy.public(Initiative, today).filter(countries__code=code).distinct().order_by("pk")
+        activities=list(
+            CountryScope(code, today, authorities=site.authorities).activities().order_by("pk")
         ),
-        exchanges=list(policy.public(Exchange, today).filter(country=code).order_by("pk")),
+        initiatives=list(
+            site.records(Initiative, today=today)
+            .filter(countries__code=code)
+            .distinct()
+            .order_by("pk")
+        ),
+        exchanges=list(site.records(Exchange, today=today).filter(country=code).order_by("pk")),
         partnerships=list(
-            policy.public(Partnership, today)
+            site.records(Partnership, today=today)
             .filter(country=code)
             .select_related("partner")
             .order_by("sort_order", "pk")
@@ -99,8 +116,10 @@ def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
     return sorted(organisations, key=lambda org: registry.collation_key(text(org.name)))
 
 
-def countries_with_records(number: int | None = None) -> frozenset[str]:
-    """Return the countries with at least one public record: those that have a page.
+def countries_with_records(
+    number: int | None = None, site: SiteScope = EVERY_AUTHORITY
+) -> frozenset[str]:
+    """Return the countries with at least one public record of ``site``: those with a page.
 
     Remembered until the next publication (``number`` is the request's generation).
     """
@@ -108,7 +127,7 @@ def countries_with_records(number: int | None = None) -> frozenset[str]:
     from opencoop.initiatives.models import InitiativeCountry
 
     def find() -> frozenset[str]:
-        activities = Scope().activities().values("id")
+        activities = Scope(authorities=site.authorities).activities().values("id")
         codes = set(
             RecipientCountry.objects.filter(activity_id__in=activities).values_list(
                 "code", flat=True
@@ -116,14 +135,14 @@ def countries_with_records(number: int | None = None) -> frozenset[str]:
         )
         codes.update(
             InitiativeCountry.objects.filter(
-                initiative_id__in=policy.public(Initiative).values("id")
+                initiative_id__in=site.records(Initiative).values("id")
             ).values_list("code", flat=True)
         )
         for model in (Exchange, Partnership):
-            codes.update(policy.public(model).values_list("country", flat=True))
+            codes.update(site.records(model).values_list("country", flat=True))
         return frozenset(code for code in codes if code)
 
-    return remember(("countries with records",), find, number=number)
+    return remember(("countries with records", site.authorities), find, number=number)
 
 
 def home_url(lang: str, number: int | None = None) -> str:
@@ -132,7 +151,10 @@ def home_url(lang: str, number: int | None = None) -> str:
 
     def find() -> str:
         page = policy.public_pages(HomePage.objects.filter(locale__language_code=lang)).first()
-        return (page.url or "") if page is not None else ""
+        parts = page.get_url_parts() if page is not None else None
+        # The path within its site ("/it/"): every site's home has it, so the link stays on
+        # the site it is shown on (page.url would name one site's host when there are several).
+        return (parts[2] or "") if parts else ""
 
     return remember(("home url", lang), find, number=number)
 

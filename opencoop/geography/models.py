@@ -77,7 +77,7 @@ class MapPage(ScopedFiguresPage):
                 "of activities."
             ) % {"value": measure[:40], "choices": ", ".join(MEASURES)}
             measure = "activities"
-        scope = self.scope()
+        scope = self.scope(request)
         table = by_country(scope)
         points = map_points(scope)
         context["figures_as_of"] = figures_as_of(scope)
@@ -176,4 +176,4 @@ class MapPage(ScopedFiguresPage):
 
         if slug != "by-country":
             raise Http404
-        return csv_response(by_country(self.scope()), self.csv_filename(slug))
+        return csv_response(by_country(self.scope(request)), self.csv_filename(slug, request))

@@ -8,6 +8,7 @@ from wagtail.models import Locale
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.stats.presentation import present
 from opencoop.stats.selectors import by_year, figures_as_of
 
@@ -64,14 +65,16 @@ def _country_map(code: str, name: str, points, links) -> tuple[str, str]:
     return svg, shapes.source
 
 
-def country_context(code: str, locale: Locale, lang: str) -> dict:
-    """Return the template data of country ``code``'s page in ``lang``."""
+def country_context(
+    code: str, locale: Locale, lang: str, site: SiteScope = EVERY_AUTHORITY
+) -> dict:
+    """Return the template data of country ``code``'s page in ``lang``, on ``site``."""
     from opencoop.catalogue.selectors import RecordLinks
     from opencoop.opendata.downloads import download_urls
 
     name = registry.get("Country").label(code)
-    scope = CountryScope(code)
-    records = country_records(code)
+    scope = CountryScope(code, authorities=site.authorities)
+    records = country_records(code, site=site)
     links = RecordLinks(locale)
     points = map_points(scope)
     map_svg, map_source = _country_map(code, name, points, links)

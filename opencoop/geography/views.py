@@ -7,11 +7,12 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from opencoop.access import policy
 from opencoop.catalogue.filters import parse_language
 from opencoop.codelists import registry
+from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import request_generation
@@ -31,15 +32,16 @@ def map_json(request: HttpRequest, scope: str) -> JsonResponse:
     if problems:
         return JsonResponse({"error": problems[0].message}, status=400)
     organisation = None
+    site = site_scope(request)
     if scope != "all":
         organisation = Organisation.objects.reporting().filter(slug=scope).first()
-        if organisation is None:
+        if organisation is None or not site.covers(organisation.pk):
             message = _(
                 "“%(value)s” is not a reporting authority of this portal: use one's slug, or “all”."
             ) % {"value": scope}
             return JsonResponse({"error": message}, status=404)
     with translation.override(lang):
-        figures = Scope(organisation)
+        figures = Scope(organisation, authorities=site.authorities)
         data = map_data(figures, by_country(figures), map_points(figures))
     data["lang"] = lang
     data["figures_as_of"] = figures_as_of(figures).isoformat()
@@ -75,7 +77,12 @@ def _home(request: HttpRequest, segment_: str):
     lang = translation.get_language()[:2]
     if segment_ != segment_of(lang):
         raise Http404
-    home = policy.public_pages(HomePage.objects.filter(locale__language_code=lang)).first()
+    # The home page of the site asked (each site has its own), in the address's language.
+    site = Site.find_for_request(request)
+    homes = HomePage.objects.filter(locale__language_code=lang)
+    if site is not None:
+        homes = homes.filter(translation_key=site.root_page.translation_key)
+    home = policy.public_pages(homes).first()
     if home is None:
         raise Http404
     return home
@@ -92,7 +99,7 @@ def country_index(request: HttpRequest, segment: str) -> TemplateResponse:
     rows = sorted(
         (
             {"code": code, "label": countries.label(code), "url": country_url(code, lang, number)}
-            for code in countries_with_records(number)
+            for code in countries_with_records(number, site_scope(request))
             if is_country(code)
         ),
         key=lambda row: registry.collation_key(row["label"]),
@@ -112,7 +119,7 @@ def country_page(request: HttpRequest, segment: str, code: str) -> TemplateRespo
     home = _home(request, segment)
     code = code.upper()
     number = request_generation(request)
-    if not is_country(code) or code not in countries_with_records(number):
+    if not is_country(code) or code not in countries_with_records(number, site_scope(request)):
         raise Http404
     lang = home.locale.language_code
     name = registry.get("Country").label(code)
@@ -123,7 +130,7 @@ def country_page(request: HttpRequest, segment: str, code: str) -> TemplateRespo
         {"title": name, "url": ""},
     ]
     context.update(_country_chrome(request, home, trail, f"{code.lower()}/", title))
-    context.update(country_context(code, home.locale, lang))
+    context.update(country_context(code, home.locale, lang, site_scope(request)))
     context["description"] = _(
         "Projects, initiatives, exchanges, partners, places and money of the cooperation with "
         "%(country)s, with downloads."

@@ -21,6 +21,7 @@ from ninja.openapi.docs import Swagger
 
 from opencoop.activities.disclosure import public_activities
 from opencoop.catalogue.filters import FilterError, parse_language, parse_output_query
+from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
 
 from .downloads import error_data, licence
@@ -232,7 +233,7 @@ def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **loo
 )
 def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type: ignore[valid-type]
     """List the public activities passing the catalogue's filters, in the catalogue's order."""
-    asked = parse_output_query(query.dict(), paged=True)
+    asked = parse_output_query(query.dict(), paged=True, within=site_scope(request).authorities)
     filters = asked.filters
     with translation.override(asked.lang):
         selection = select_catalogue(filters, lang=asked.lang)
@@ -252,7 +253,9 @@ def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type:
 )
 def get_activity(request: HttpRequest, iati_identifier: str, lang: Query[LangQuery]):
     """Return one public activity."""
-    activity = with_public_data(public_activities()).filter(iati_identifier=iati_identifier)
+    activity = with_public_data(site_scope(request).restrict(public_activities())).filter(
+        iati_identifier=iati_identifier
+    )
     return _one(request, activity, lang.lang, _with_children(activity_data))
 
 
@@ -268,7 +271,7 @@ def get_activity(request: HttpRequest, iati_identifier: str, lang: Query[LangQue
 )
 def list_organisations(request: HttpRequest, query: Query[OrganisationQuery]):
     """List reporting authorities and the partners the portal names (never hidden ones)."""
-    qs = public_organisations()
+    qs = public_organisations(site_scope(request))
     if query.reporting is not None:
         qs = qs.filter(is_reporting=query.reporting)
     if query.country:
@@ -285,7 +288,8 @@ def list_organisations(request: HttpRequest, query: Query[OrganisationQuery]):
 )
 def get_organisation(request: HttpRequest, slug: str, lang: Query[LangQuery]):
     """Return one organisation the portal names."""
-    return _one(request, public_organisations(), lang.lang, organisation_data, slug=slug)
+    organisations = public_organisations(site_scope(request))
+    return _one(request, organisations, lang.lang, organisation_data, slug=slug)
 
 
 # Initiatives, exchanges, plans -------------------------------------------------------------------
@@ -306,7 +310,7 @@ def list_initiatives(request: HttpRequest, query: Query[InitiativeQuery]):
         kind=tuple(query.kind),
         year=tuple(query.year),
     )
-    return _paged(request, qs, query, initiative_data)
+    return _paged(request, site_scope(request).restrict(qs), query, initiative_data)
 
 
 @api.get(
@@ -318,7 +322,8 @@ def list_initiatives(request: HttpRequest, query: Query[InitiativeQuery]):
 )
 def get_initiative(request: HttpRequest, id: Path[RecordId], lang: Query[LangQuery]):
     """Return one published initiative."""
-    return _one(request, published_initiatives(), lang.lang, initiative_data, pk=id)
+    qs = site_scope(request).restrict(published_initiatives())
+    return _one(request, qs, lang.lang, initiative_data, pk=id)
 
 
 @api.get(
@@ -336,7 +341,7 @@ def list_exchanges(request: HttpRequest, query: Query[ExchangeQuery]):
         kind=tuple(query.kind),
         year=tuple(query.year),
     )
-    return _paged(request, qs, query, exchange_data)
+    return _paged(request, site_scope(request).restrict(qs), query, exchange_data)
 
 
 @api.get(
@@ -348,7 +353,8 @@ def list_exchanges(request: HttpRequest, query: Query[ExchangeQuery]):
 )
 def get_exchange(request: HttpRequest, id: Path[RecordId], lang: Query[LangQuery]):
     """Return one published seminar or exchange."""
-    return _one(request, published_exchanges(), lang.lang, exchange_data, pk=id)
+    qs = site_scope(request).restrict(published_exchanges())
+    return _one(request, qs, lang.lang, exchange_data, pk=id)
 
 
 @api.get(
@@ -361,7 +367,7 @@ def get_exchange(request: HttpRequest, id: Path[RecordId], lang: Query[LangQuery
 def list_plans(request: HttpRequest, query: Query[PlanQuery]):
     """List the published annual plans, newest year first."""
     qs = published_plans(org=tuple(query.org), year=tuple(query.year))
-    return _paged(request, qs, query, plan_data)
+    return _paged(request, site_scope(request).restrict(qs), query, plan_data)
 
 
 @api.get(
@@ -373,4 +379,5 @@ def list_plans(request: HttpRequest, query: Query[PlanQuery]):
 )
 def get_plan(request: HttpRequest, id: Path[RecordId], lang: Query[LangQuery]):
     """Return one published annual plan."""
-    return _one(request, published_plans(), lang.lang, plan_data, pk=id)
+    qs = site_scope(request).restrict(published_plans())
+    return _one(request, qs, lang.lang, plan_data, pk=id)

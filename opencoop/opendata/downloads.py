@@ -44,6 +44,7 @@ from opencoop.catalogue.filters import (
 )
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
+from opencoop.core.sites import file_name_prefix, in_site, site_scope
 from opencoop.opendata.streams import marked
 
 from .csvfiles import line_writer
@@ -333,9 +334,8 @@ def metadata(
 
     with translation.override(lang):
         portal = PortalSettings.for_request(request)
-        catalogue = policy.public_pages(
-            CataloguePage.objects.filter(locale__language_code=lang)
-        ).first()
+        pages = in_site(CataloguePage.objects.all(), Site.find_for_request(request))
+        catalogue = policy.public_pages(pages.filter(locale__language_code=lang)).first()
         source = (
             request.build_absolute_uri(catalogue.url) + filters.querystring()
             if catalogue is not None and catalogue.url
@@ -532,7 +532,7 @@ def bad_request(error: FilterError, *, as_json: bool) -> HttpResponse:
 
 
 def _selection(request: HttpRequest) -> tuple[CatalogueFilters, str, CatalogueSelection]:
-    query = parse_output_query(request.GET)
+    query = parse_output_query(request.GET, within=site_scope(request).authorities)
     return query.filters, query.lang, select_catalogue(query.filters, lang=query.lang)
 
 
@@ -565,7 +565,13 @@ def catalogue_csv(request: HttpRequest) -> HttpResponse:
         content_type=CSV_CONTENT_TYPE,
     )
     suffix = "-excel-it" if dialect.decimal_comma else ""
-    _file_headers(response, request, filters, lang, f"activities-{lang}{suffix}.csv")
+    _file_headers(
+        response,
+        request,
+        filters,
+        lang,
+        f"{file_name_prefix(request)}activities-{lang}{suffix}.csv",
+    )
     return response
 
 
@@ -581,7 +587,9 @@ def catalogue_json(request: HttpRequest) -> HttpResponse:
         marked(iter_json(selection, _context(request, lang), described), "json"),
         content_type=JSON_CONTENT_TYPE,
     )
-    _file_headers(response, request, filters, lang, f"activities-{lang}.json")
+    _file_headers(
+        response, request, filters, lang, f"{file_name_prefix(request)}activities-{lang}.json"
+    )
     return response
 
 
@@ -598,7 +606,9 @@ def catalogue_xlsx(request: HttpRequest) -> HttpResponse:
     write_xlsx(selection, _context(request, lang), described, target)
     target.seek(0)
     response = FileResponse(target, content_type=XLSX_CONTENT_TYPE)
-    _file_headers(response, request, filters, lang, f"activities-{lang}.xlsx")
+    _file_headers(
+        response, request, filters, lang, f"{file_name_prefix(request)}activities-{lang}.xlsx"
+    )
     return response
 
 

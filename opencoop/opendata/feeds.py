@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
+from wagtail.models import Site
 
 from opencoop.access import policy
 from opencoop.activities.models import Activity
@@ -26,6 +27,7 @@ from opencoop.catalogue.selectors import RecordLinks
 from opencoop.codelists import registry
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
+from opencoop.core.sites import in_site, site_scope
 from opencoop.initiatives.models import Initiative
 
 from .downloads import bad_request
@@ -110,7 +112,7 @@ class ActivityFeed(RecordFeed):
     """New and updated activities passing the catalogue's filters, newest first."""
 
     def read_query(self, request: HttpRequest) -> FeedQuery:
-        asked = parse_output_query(request.GET)
+        asked = parse_output_query(request.GET, within=site_scope(request).authorities)
         pairs = [pair for pair in asked.filters.query_pairs() if pair[0] != "page"]
         query = _query(request, asked.lang, pairs)
         query.filters = asked.filters
@@ -129,9 +131,8 @@ class ActivityFeed(RecordFeed):
     def link(self, obj: FeedQuery) -> str:
         from opencoop.catalogue.models import CataloguePage
 
-        page = policy.public_pages(
-            CataloguePage.objects.filter(locale__language_code=obj.lang)
-        ).first()
+        pages = in_site(CataloguePage.objects.all(), Site.find_for_request(obj.request))
+        page = policy.public_pages(pages.filter(locale__language_code=obj.lang)).first()
         return (page.url + obj.querystring) if page is not None and page.url else "/"
 
     def items(self, obj: FeedQuery) -> list[Activity]:
@@ -201,14 +202,17 @@ class InitiativeFeed(RecordFeed):
         from opencoop.pages.models import RecordIndexPage
 
         page = (
-            policy.public_pages(RecordIndexPage.objects.all())
+            policy.public_pages(
+                in_site(RecordIndexPage.objects.all(), Site.find_for_request(obj.request))
+            )
             .filter(locale__language_code=obj.lang, record_type="initiatives")
             .first()
         )
         return page.url if page is not None and page.url else "/"
 
     def items(self, obj: FeedQuery) -> list[Initiative]:
-        items = list(_newest_first(published_initiatives(**obj.filters))[:MAX_ITEMS])
+        initiatives = site_scope(obj.request).restrict(published_initiatives(**obj.filters))
+        items = list(_newest_first(initiatives)[:MAX_ITEMS])
         for item in items:
             item.feed_link = obj.links.url(item, "initiatives") or reverse(
                 "api-v1:initiative", args=[item.pk]

@@ -19,6 +19,7 @@ from wagtail.models import Page
 from opencoop.activities.models import ParticipatingOrg
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.multilingual import text
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope, site_scope
 from opencoop.iati.export import activities_file_available, reporting_org_activities
 from opencoop.iati.rules import missing_mandatory
 from opencoop.organisations.models import Organisation
@@ -120,10 +121,12 @@ def crs_url(organisation: Organisation, year: int) -> str:
         return f"/opendata/crs/{organisation.identifier}/{year}.csv"
 
 
-def authority_files(lang: str) -> list[AuthorityFiles]:
-    """Return the IATI and CRS files of every reporting authority with an IATI identifier."""
+def authority_files(lang: str, site: SiteScope = EVERY_AUTHORITY) -> list[AuthorityFiles]:
+    """Return the IATI and CRS files of each reporting authority of ``site`` with an IATI
+    identifier."""
     result = []
-    for organisation in Organisation.objects.reporting().exclude(identifier="").order_by("slug"):
+    authorities = site.restrict(Organisation.objects.reporting(), "pk")
+    for organisation in authorities.exclude(identifier="").order_by("slug"):
         identifier = organisation.identifier
         activities = (
             Link(
@@ -160,7 +163,7 @@ def open_data_context(request: HttpRequest, lang: str) -> dict:
     query = f"?lang={lang}"
     api_root = reverse("api-v1:api-root")
     return {
-        "authorities": authority_files(lang),
+        "authorities": authority_files(lang, site_scope(request)),
         "downloads": [
             Link(str(_("Activities as CSV")), downloads["csv"], "CSV"),
             Link(str(_("Activities as a spreadsheet")), downloads["xlsx"], "XLSX"),

@@ -49,6 +49,7 @@ from opencoop.catalogue.selectors import (
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.exchanges.models import Exchange
 from opencoop.iati.export import current_budgets, iati_file_available
 from opencoop.initiatives.models import Initiative, InitiativePartner
@@ -483,14 +484,14 @@ def partner_names(data: dict, lang: str) -> list[str]:
 # Organisations -----------------------------------------------------------------------------------
 
 
-def public_organisations() -> QuerySet[Organisation]:
-    """Return the organisations the public may see named somewhere on the portal.
+def public_organisations(site: SiteScope = EVERY_AUTHORITY) -> QuerySet[Organisation]:
+    """Return the organisations the public may see named somewhere on the site.
 
     Reporting authorities, partners named in a public activity (in its participants or
     transactions) and partners of published initiatives; a partner only ever shown as "a local
-    partner" is left out.
+    partner" is left out. ``site``: the records of the site's authorities only.
     """
-    public = public_activities().values("pk")
+    public = site.restrict(public_activities()).values("pk")
     named = named_participations()
     unnamed = ParticipatingOrg.objects.exclude(pk__in=named.values("pk"))
     named_participant = named.filter(activity__in=public, organisation=OuterRef("pk"))
@@ -505,10 +506,11 @@ def public_organisations() -> QuerySet[Organisation]:
         Exists(unnamed.filter(activity=OuterRef("activity"), organisation=OuterRef("receiver_org")))
     )
     initiative_partner = InitiativePartner.objects.filter(
-        initiative__in=policy.public(Initiative).values("pk"), organisation=OuterRef("pk")
+        initiative__in=site.records(Initiative).values("pk"), organisation=OuterRef("pk")
     )
+    authorities = site.restrict(Organisation.objects.filter(is_reporting=True), "pk")
     return Organisation.objects.filter(
-        Q(is_reporting=True)
+        Q(pk__in=authorities.values("pk"))
         | Exists(named_participant)
         | Exists(named_provider)
         | Exists(named_receiver)

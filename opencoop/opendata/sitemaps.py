@@ -17,6 +17,7 @@ from wagtail.models import Page
 
 from opencoop.access import policy
 from opencoop.catalogue.selectors import RecordLinks
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope, site_scope
 from opencoop.pages.records import KINDS
 
 from .records import language_locale
@@ -57,9 +58,10 @@ class RecordSitemap(Sitemap):
 
     limit = 10_000
 
-    def __init__(self, kind: str, lang: str) -> None:
+    def __init__(self, kind: str, lang: str, site: SiteScope = EVERY_AUTHORITY) -> None:
         self.kind = KINDS[kind]
         self.lang = lang
+        self.site = site  # the site asked: its authorities' records only
 
     @functools.cached_property
     def links(self) -> RecordLinks:
@@ -69,7 +71,7 @@ class RecordSitemap(Sitemap):
         # Only authorities with a list page of this kind give their records an address.
         with_pages = [org for org, kind in self.links.index_pages if kind == self.kind.key]
         return (
-            self.kind.published(None)
+            self.site.restrict(self.kind.published(None))
             .filter(reporting_org_id__in=with_pages)
             .only("pk", "reporting_org_id", "slug", "last_published_at")
             .order_by("pk")
@@ -82,12 +84,12 @@ class RecordSitemap(Sitemap):
         return item.last_published_at
 
 
-def sitemaps() -> dict[str, Sitemap | type[Sitemap]]:
+def sitemaps(site: SiteScope = EVERY_AUTHORITY) -> dict[str, Sitemap | type[Sitemap]]:
     """Return the sections of the sitemap: pages, then each kind of record in each language."""
     sections: dict[str, Sitemap | type[Sitemap]] = {"pages": PageSitemap}
     for kind in KINDS:
         for lang, _name in settings.LANGUAGES:
-            sections[f"{kind}-{lang}"] = RecordSitemap(kind, lang)
+            sections[f"{kind}-{lang}"] = RecordSitemap(kind, lang, site)
     return sections
 
 
@@ -95,14 +97,14 @@ def sitemaps() -> dict[str, Sitemap | type[Sitemap]]:
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """List the sections of the sitemap (sitemaps.org index)."""
     return wagtail_sitemap_views.index(
-        request, sitemaps(), sitemap_url_name="opendata-sitemap-section"
+        request, sitemaps(site_scope(request)), sitemap_url_name="opendata-sitemap-section"
     )
 
 
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     """Serve one section of the sitemap (split into pages of ``limit`` addresses)."""
-    return wagtail_sitemap_views.sitemap(request, sitemaps(), section=section)
+    return wagtail_sitemap_views.sitemap(request, sitemaps(site_scope(request)), section=section)
 
 
 @require_safe

@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from opencoop.activities.disclosure import public_activities
+from opencoop.core.sites import site_scope
 from opencoop.iati.export import (
     NothingToPublish,
     iter_activities_xml,
@@ -34,6 +35,11 @@ def xml_response(chunks: Iterator[bytes], filename: str) -> StreamingHttpRespons
     return response
 
 
+def _site_authorities(request: HttpRequest):
+    """Return the reporting authorities of the site asked: another site's files are not here."""
+    return site_scope(request).restrict(Organisation.objects.reporting(), "pk")
+
+
 def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
@@ -41,7 +47,7 @@ def base_url(request: HttpRequest) -> str:
 @require_safe
 def iati_activities(request: HttpRequest, identifier: str) -> StreamingHttpResponse:
     """Stream the IATI activity file of a reporting organisation."""
-    organisation = get_object_or_404(Organisation.objects.reporting(), identifier=identifier)
+    organisation = get_object_or_404(_site_authorities(request), identifier=identifier)
     try:
         chunks = iter_activities_xml(
             reporting_org_activities(organisation), base_url=base_url(request)
@@ -55,7 +61,8 @@ def iati_activities(request: HttpRequest, identifier: str) -> StreamingHttpRespo
 @require_safe
 def iati_activity(request: HttpRequest, identifier: str) -> StreamingHttpResponse:
     """Stream one public activity as an IATI activity file (404 when it lacks required facts)."""
-    activities = public_activities().filter(iati_identifier=identifier)
+    activities = site_scope(request).restrict(public_activities())
+    activities = activities.filter(iati_identifier=identifier)
     if not activities.exists():
         raise Http404("No public activity has this IATI identifier.")
     try:
@@ -68,7 +75,7 @@ def iati_activity(request: HttpRequest, identifier: str) -> StreamingHttpRespons
 @require_safe
 def iati_organisation(request: HttpRequest, identifier: str) -> StreamingHttpResponse:
     """Stream the IATI organisation file of a reporting organisation."""
-    organisation = get_object_or_404(Organisation.objects.reporting(), identifier=identifier)
+    organisation = get_object_or_404(_site_authorities(request), identifier=identifier)
     chunks = iter_organisation_xml(organisation, base_url=base_url(request))
     return xml_response(chunks, f"{identifier}-organisation.xml")
 
@@ -76,7 +83,7 @@ def iati_organisation(request: HttpRequest, identifier: str) -> StreamingHttpRes
 @require_safe
 def crs_csv(request: HttpRequest, identifier: str, year: int) -> StreamingHttpResponse:
     """Stream the OECD DAC CRS table of a reporting organisation for one year."""
-    organisation = get_object_or_404(Organisation.objects.reporting(), identifier=identifier)
+    organisation = get_object_or_404(_site_authorities(request), identifier=identifier)
     if year not in CRS_YEARS:
         raise Http404("No CRS table for this year.")
     response = StreamingHttpResponse(

@@ -18,7 +18,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG")
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,.localhost").split(",") if h
+]
 
 INSTALLED_APPS = [
     "opencoop.core",
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "opencoop.catalogue",
     "opencoop.stats",
     "opencoop.geography",
+    "opencoop.atlas",
     "opencoop.operations",
     "opencoop.editorial",
     "opencoop.imports",

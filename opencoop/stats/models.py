@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -13,7 +13,9 @@ from wagtail.models import Page
 
 from opencoop.access import policy
 from opencoop.core.pagination import page_links
+from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
+from opencoop.organisations.models import Organisation
 from opencoop.pages.models import PortalPage
 from opencoop.pages.published import remember, request_generation
 
@@ -52,14 +54,20 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
     class Meta:
         abstract = True
 
-    def scope(self) -> Scope:
-        return Scope(self.reporting_org)
+    def scope(self, request: HttpRequest | None = None) -> Scope:
+        """Return whose figures: the page's authority, else the site's (``site_scope``)."""
+        if self.reporting_org_id is not None:
+            return Scope(self.reporting_org)
+        site = site_scope(request)
+        if site.authority_id is not None:  # an authority's own site: its figures, its name
+            return Scope(Organisation.objects.get(pk=site.authority_id))
+        return Scope(authorities=site.authorities)
 
     def csv_url(self, request, slug: str) -> str:
         return (self.get_url(request) or "") + self.reverse_subpage("csv", args=[slug])
 
-    def csv_filename(self, slug: str) -> str:
-        return f"{self.scope().slug}-{slug}-{self.locale.language_code}.csv"
+    def csv_filename(self, slug: str, request: HttpRequest | None = None) -> str:
+        return f"{self.scope(request).slug}-{slug}-{self.locale.language_code}.csv"
 
     def related_pages(self, request=None) -> list[Page]:
         """Return the other live figure pages beside this one (map, statistics, plans).
@@ -85,8 +93,8 @@ class StatisticsPage(ScopedFiguresPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        scope = self.scope()
-        links = CatalogueLinks(request, self.locale, self.reporting_org)
+        scope = self.scope(request)
+        links = CatalogueLinks(request, self.locale, scope.organisation)
         context["figures"] = [
             present(build(scope), csv_url=self.csv_url(request, slug), links=links)
             for slug, build in TABLES.items()
@@ -104,7 +112,7 @@ class StatisticsPage(ScopedFiguresPage):
         build = TABLES.get(slug)
         if build is None:
             raise Http404
-        return csv_response(build(self.scope()), self.csv_filename(slug))
+        return csv_response(build(self.scope(request)), self.csv_filename(slug, request))
 
 
 class PlansOverviewPage(ScopedFiguresPage):
@@ -124,7 +132,7 @@ class PlansOverviewPage(ScopedFiguresPage):
 
     def plans_page(self, request) -> PaginatorPage:
         """Return the page of plans the request asks for (``?page=``), or raise Http404."""
-        paginator = Paginator(plans_in_order(self.scope()), self.page_size)
+        paginator = Paginator(plans_in_order(self.scope(request)), self.page_size)
         reads_query(request, ["page"])
         try:
             number = int(request.GET.get("page", "1"))
@@ -138,7 +146,7 @@ class PlansOverviewPage(ScopedFiguresPage):
         from opencoop.catalogue.selectors import RecordLinks
 
         context = super().get_context(request, *args, **kwargs)
-        scope = self.scope()
+        scope = self.scope(request)
         plans_page = self.plans_page(request)
         overview = plans_overview(scope, shown=self.funded_shown, plans=plans_page.object_list)
         record_links = RecordLinks(self.locale)
@@ -171,4 +179,4 @@ class PlansOverviewPage(ScopedFiguresPage):
     def csv(self, request, slug: str):
         if slug != "plans":
             raise Http404
-        return csv_response(plans_table(self.scope()), self.csv_filename(slug))
+        return csv_response(plans_table(self.scope(request)), self.csv_filename(slug, request))

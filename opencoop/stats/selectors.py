@@ -21,17 +21,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, QuerySet, Sum, Window
+from django.db.models import Count, F, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils.translation import gettext as _
 
 from opencoop.activities.models import Transaction
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
+from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 
 from . import kept
 from .figures import (
+    COMMITMENT,
     DISBURSEMENTS,
     UNDISCLOSED,
     UNSTATED,
@@ -293,6 +295,46 @@ def by_partner_type(scope: Scope) -> FigureTable:
 
 
 # The tables of the statistics page, in page order; each has a CSV download by its slug.
+def by_authority(scope: Scope) -> FigureTable:
+    """Return activities and amounts by reporting authority, with their totals (an atlas's).
+
+    Each activity has one reporting authority: it counts whole under it, so the rows add up
+    to the scope's figures. The database counts and adds up, per authority and currency.
+    """
+    activities = scope.activities()
+    cells: dict[str, Cells] = defaultdict(dict)
+    counted = activities.values("reporting_org__slug").annotate(n=Count("id")).order_by()
+    for row in counted:
+        cells[row["reporting_org__slug"]][Column("activities")] = row["n"]
+    money = (
+        Transaction.objects.filter(
+            activity_id__in=activities.values("id"), type__in=(COMMITMENT, *DISBURSEMENTS)
+        )
+        .annotate(cur=row_currency())
+        .values("activity__reporting_org__slug", "type", "cur")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for row in money:
+        column = Column(money_measure(row["type"]), row["cur"])
+        cell = cells[row["activity__reporting_org__slug"]]
+        cell[column] = cell.get(column, Decimal(0)) + _decimal(row["total"])
+    names = dict(
+        Organisation.objects.filter(pk__in=activities.values("reporting_org")).values_list(
+            "slug", "name"
+        )
+    )
+    return _table(
+        slug="by-authority",
+        title=_("By reporting authority"),
+        code_label=_("Reporting authority"),
+        cells=cells,
+        label=lambda slug: text(names.get(slug) or {}) or slug,
+        filter_param="org",
+        with_total=True,
+    )
+
+
 TABLES: dict[str, Callable[[Scope], FigureTable]] = {
     "by-year": by_year,
     "by-country": by_country,

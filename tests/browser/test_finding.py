@@ -18,12 +18,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.testcases import LiveServerThread
+from wagtail.models import Site
 
 from opencoop.activities.models import Activity
 from opencoop.catalogue.models import CataloguePage
+from opencoop.core.sites import in_site
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.geography.models import MapPage
 from opencoop.organisations.models import Organisation
+from opencoop.pages.published import forget
 from opencoop.stats.models import StatisticsPage
 from opencoop.stats.selectors import TABLES, Scope, by_country
 from tests.stats.fixtures import page_tables, parse_csv, parse_number
@@ -74,14 +77,17 @@ def authority(site, django_db_blocker) -> Iterator[Organisation]:
     """Generate the fictional "Comune di Esempio" for this module's tests, then roll it back.
 
     The Florence demo has no amounts, so the map and the statistics show the fictional
-    authority. Its rows stay uncommitted in the connection the live server shares: the other
-    browser tests never see them.
+    authority, on the atlas's site (Florence's own site shows Florence only): the atlas
+    answers at the live server's address meanwhile. Its rows stay uncommitted in the connection
+    the live server shares: the other browser tests never see them.
     """
     FOLDER.mkdir(parents=True, exist_ok=True)
     with shared_connection(site), django_db_blocker.unblock(), transaction.atomic():
-        generate(activities=30, seed=7, index=False)
+        generate(activities=30, seed=7, index=False, atlas_host=site.netloc)
+        forget()
         yield Organisation.objects.get(identifier=authority_spec(0).identifier)
         transaction.set_rollback(True)
+    forget()
 
 
 @pytest.fixture(autouse=True)
@@ -92,9 +98,12 @@ def _through_the_live_server_connection(site, authority) -> Iterator[None]:
 
 
 def live_url(site, model, lang: str, **lookups) -> str:
-    page = model.objects.live().filter(locale__language_code=lang, **lookups).first()
+    """Return the address of the atlas's live page of ``model`` in ``lang``."""
+    atlas = Site.objects.get(hostname=urlsplit(site.url).hostname, port=urlsplit(site.url).port)
+    pages = in_site(model.objects.live(), atlas)
+    page = pages.filter(locale__language_code=lang, **lookups).first()
     assert page is not None, f"no live {model.__name__} in {lang}"
-    return site.url + page.url
+    return site.url + page.get_url_parts()[2]
 
 
 def shown_total(page) -> int:

@@ -19,7 +19,8 @@ from tests.factories import make_full_activity, make_reporting_org
 
 from .conftest import CATALOGUE_EN, CATALOGUE_IT, soup_of
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 PRINT_SCSS = Path(__file__).resolve().parents[2] / "frontend" / "scss" / "_print.scss"
 

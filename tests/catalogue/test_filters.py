@@ -20,7 +20,8 @@ from opencoop.opendata.api import api
 
 from .conftest import CATALOGUE_EN, soup_of
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 CSV_URL = "/opendata/catalogue/activities.csv"
 JSON_URL = "/opendata/catalogue/activities.json"

@@ -16,7 +16,8 @@ from tests.factories import make_published_activity
 
 from .conftest import CATALOGUE_EN, CATALOGUE_IT, SEARCH_EN, SEARCH_IT, soup_of
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 
 def result_titles(soup) -> list[str]:

@@ -16,7 +16,8 @@ from opencoop.stats.selectors import Scope, by_country
 from tests.factories import add_location, make_authority, make_bare_activity
 from tests.stats.fixtures import page_tables, parse_csv, parse_number
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 MAP = {"it": "/it/comune-di-esempio/mappa/", "en": "/en/example-municipality/map/"}
 

@@ -28,7 +28,8 @@ from opencoop.activities.models import (
 from opencoop.opendata.crs import HEADER
 from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organisation
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 YEAR = 2024
 CENT = Decimal("0.01")

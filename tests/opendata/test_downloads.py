@@ -19,7 +19,8 @@ from tests.factories import make_activity, make_full_activity, make_reporting_or
 
 from .sensitive import SENSITIVE_TITLE, assert_no_secret, make_sensitive_activity
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 CSV_URL = "/opendata/catalogue/activities.csv"
 XLSX_URL = "/opendata/catalogue/activities.xlsx"

@@ -19,7 +19,8 @@ from opencoop.initiatives.models import Initiative
 from ..conftest import SECTION_EN, SECTION_IT
 from .sensitive import SENSITIVE_TITLE, VISIBLE_NAME, assert_no_secret, make_sensitive_activity
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

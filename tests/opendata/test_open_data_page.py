@@ -15,7 +15,8 @@ from tests.factories import make_activity, make_full_activity, make_reporting_or
 
 from ..conftest import SECTION_EN, SECTION_IT
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 PAGE_IT = SECTION_IT + "dati-aperti/"
 PAGE_EN = SECTION_EN + "open-data/"

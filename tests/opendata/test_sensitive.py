@@ -26,7 +26,8 @@ from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organi
 
 from .conftest import parse, schema_errors
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 SECRET_NAME = {"it": "Associazione Nur al-Amal", "en": "Nur al-Amal Association"}
 SECRET_IDENTIFIER = "IQ-NGO-4471"

@@ -14,7 +14,8 @@ from tests.factories import REPORTING_ORG_IDENTIFIER, make_activity, make_organi
 
 from .conftest import parse, schema_errors
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 
 def test_urls():

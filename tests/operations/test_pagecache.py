@@ -99,6 +99,7 @@ def public_urls(fictional) -> list[str]:  # noqa: F811
     ]
 
 
+@pytest.mark.usefixtures("every_authority")  # the fictional authority on the demo's site
 def test_a_second_anonymous_read_is_served_from_the_cache_without_a_query(client, fictional):  # noqa: F811
     for url in public_urls(fictional):
         first = get(client, url)

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
+from wagtail.models import Site
 
 from opencoop.activities.models import Activity, Location, ParticipatingOrg
+from opencoop.core.models import PortalSettings
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
@@ -412,7 +414,9 @@ def _revise_adding_hidden_parts(made: sensitive.Sensitive) -> None:
 
 def make_canaries() -> dict[str, AuthorityCanaries]:
     """Create the second authority (with its section) and both authorities' canaries."""
-    generate(activities=4, seed=14, index=True, pages=True)
+    # Both authorities on one site that shows every authority: each outlet holds both sets.
+    generate(activities=4, seed=14, index=True, pages=True, on_default_site=True)
+    PortalSettings.for_site(Site.objects.get(is_default_site=True)).authorities.clear()
     example = Organisation.objects.get(identifier=authority_spec(0).identifier)
     florence = Organisation.objects.get(slug="florence")
     result = {}

@@ -20,9 +20,13 @@ ACTIVITIES = 45
 
 @pytest.fixture(scope="module")
 def fictional(django_db_setup, django_db_blocker) -> Iterator[Organisation]:
-    """Generate "Comune di Esempio" with its pages; roll it back after the module's tests."""
+    """Generate "Comune di Esempio" with its pages; roll it back after the module's tests.
+
+    Its pages are on the demo's site beside Florence's, which the tests using this show every
+    authority (``every_authority``): the figures, not the sites, are tested here.
+    """
     with django_db_blocker.unblock(), transaction.atomic():
-        generate(activities=ACTIVITIES, seed=SEED, index=False)
+        generate(activities=ACTIVITIES, seed=SEED, index=False, on_default_site=True)
         yield Organisation.objects.get(identifier=authority_spec(0).identifier)
         transaction.set_rollback(True)
 

@@ -15,7 +15,8 @@ from opencoop.stats.selectors import TABLES, Scope, by_country
 from ..conftest import SECTION_EN, SECTION_IT
 from .fixtures import page_tables, parse_csv, parse_number
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 STATISTICS = {
     "it": "/it/comune-di-esempio/statistiche/",

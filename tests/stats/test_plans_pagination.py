@@ -16,7 +16,8 @@ from opencoop.stats.models import PlansOverviewPage
 from ..test_query_counts import count_queries
 from .fixtures import parse_csv
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 PLANS = "/it/comune-di-esempio/piani-e-spesa/"
 ALL_PLANS = "/it/tutti-i-piani/"

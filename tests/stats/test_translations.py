@@ -7,7 +7,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-pytestmark = pytest.mark.django_db
+# Records of several authorities on the demo's site, as on an atlas (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 STATISTICS_IT = "/it/comune-di-esempio/statistiche/"
 MAP_IT = "/it/comune-di-esempio/mappa/"

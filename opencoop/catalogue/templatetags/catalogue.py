@@ -17,7 +17,14 @@ def site_search_url(context) -> str:
     cache = getattr(request, "_catalogue_search_urls", None) if request is not None else None
     if cache is not None and lang in cache:
         return cache[lang]
-    page = policy.public_pages(SearchPage.objects.filter(locale__language_code=lang)).first()
+    from wagtail.models import Site
+
+    from opencoop.core.sites import in_site
+
+    pages = SearchPage.objects.filter(locale__language_code=lang)
+    if request is not None:  # the search page of the site asked
+        pages = in_site(pages, Site.find_for_request(request))
+    page = policy.public_pages(pages).first()
     url = (page.get_url(request) or "") if page is not None else ""
     if request is not None:
         request._catalogue_search_urls = {**(cache or {}), lang: url}

@@ -32,6 +32,13 @@ class Command(BaseCommand):
             help="create pages for the first N authorities only (default: every one)",
         )
         parser.add_argument(
+            "--atlas-host",
+            default=None,
+            metavar="HOST:PORT",
+            help="where the atlas site holding the authorities' pages answers "
+            "(default atlas.localhost:8000)",
+        )
+        parser.add_argument(
             "--no-index", action="store_true", help="do not add the activities to the search index"
         )
 
@@ -45,6 +52,7 @@ class Command(BaseCommand):
         no_pages,
         no_index,
         pages_for,
+        atlas_host,
         **options,
     ):
         try:
@@ -56,6 +64,7 @@ class Command(BaseCommand):
                 pages=not no_pages,
                 index=not no_index,
                 page_authorities=pages_for,
+                atlas_host=atlas_host,
             )
         except GeneratorError as exc:
             raise CommandError(str(exc)) from exc

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from opencoop.demo.loader import FLORENCE_FILE, load_demo
+from opencoop.demo.loader import FLORENCE_FILE, HostError, load_demo
 
 
 class Command(BaseCommand):
@@ -12,9 +12,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", type=Path, default=FLORENCE_FILE, help="YAML demo file")
+        parser.add_argument(
+            "--host",
+            default=None,
+            help="where the authority's site answers, hostname:port (e.g. 127.0.0.1:8000)",
+        )
 
-    def handle(self, *args, file: Path, **options):
-        report = load_demo(file)
+    def handle(self, *args, file: Path, host: str | None, **options):
+        try:
+            report = load_demo(file, host=host)
+        except HostError as error:
+            raise CommandError(f"--host: {error}") from error
         if report.is_empty:
             self.stdout.write("Demo already up to date: nothing changed.")
             return

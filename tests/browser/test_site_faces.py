@@ -1,0 +1,110 @@
+"""Each authority its own face, in a real browser: Florence's site and the atlas, by host name.
+
+The live server answers both sites: Florence's at 127.0.0.1:<port>, the atlas at
+atlas.localhost:<port> (Chromium resolves *.localhost to the loopback address). The fictional
+"Comune di Esempio" is generated for this module, on the atlas, then rolled back. Every public
+page type of each site is opened in both languages:
+- no page of Florence's site shows the fictional authority's name, identifier or projects;
+- no page of the atlas shows Florence's name or fiscal number in its header, footer or title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import transaction
+from wagtail.models import Site
+
+from opencoop.demo.generator import authority_spec, generate
+from opencoop.organisations.models import Organisation
+from opencoop.pages.published import forget
+from tests.test_site_faces import (
+    FLORENCE_FISCAL_NUMBER,
+    FLORENCE_NAMES,
+    fictional_words,
+    page_addresses,
+)
+
+from .test_finding import shared_connection
+
+pytestmark = pytest.mark.browser
+
+LANGS = ["it", "en"]
+
+
+@pytest.fixture(scope="module")
+def two_sites(site, django_db_blocker) -> Iterator[dict]:
+    """Generate the fictional authority on the atlas; both sites answer at the live server."""
+    port = int(site.netloc.rsplit(":", 1)[1])
+    with shared_connection(site), django_db_blocker.unblock(), transaction.atomic():
+        florence = Site.objects.get(is_default_site=True)
+        florence.hostname, florence.port = "127.0.0.1", port
+        florence.save()
+        generate(activities=12, seed=5, index=False, atlas_host=f"atlas.localhost:{port}")
+        forget()
+        atlas = Site.objects.get(hostname="atlas.localhost")
+        authority = Organisation.objects.get(identifier=authority_spec(0).identifier)
+        yield {
+            "florence": (florence, f"http://127.0.0.1:{port}"),
+            "atlas": (atlas, f"http://atlas.localhost:{port}"),
+            "words": fictional_words(authority),
+        }
+        transaction.set_rollback(True)
+    forget()
+
+
+@pytest.fixture(autouse=True)
+def _through_the_live_server_connection(site, two_sites) -> Iterator[None]:
+    with shared_connection(site):
+        yield
+
+
+def pages_of(two_sites: dict, key: str, lang: str) -> list[tuple[str, str]]:
+    wagtail_site, base = two_sites[key]
+    return [
+        (kind, base + address)
+        for kind, address in page_addresses(wagtail_site, lang)
+        if not address.startswith(("/opendata/", "/api/", "/sitemap"))  # files: client tests
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_florences_site_shows_no_other_authority(new_context, two_sites, lang):
+    page = new_context().new_page()
+    leaks, kinds = [], set()
+    for kind, url in pages_of(two_sites, "florence", lang):
+        response = page.goto(url, wait_until="load")
+        assert response.status == 200, url
+        shown = page.content()
+        kinds.add(kind)
+        leaks += [f"{kind} {url}: {word}" for word in two_sites["words"] if word in shown]
+    assert not leaks, leaks
+    assert {"HomePage", "SectionPage", "activities", "CataloguePage", "country"} <= kinds
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_atlas_wears_no_florence_chrome(new_context, two_sites, lang):
+    page = new_context().new_page()
+    leaks, kinds = [], set()
+    for kind, url in pages_of(two_sites, "atlas", lang):
+        response = page.goto(url, wait_until="load")
+        assert response.status == 200, url
+        kinds.add(kind)
+        chrome = "\n".join(
+            [
+                page.locator("header").first.inner_text(),
+                page.locator("footer").first.inner_text(),
+                page.title().rsplit(" – ", 1)[-1],
+            ]
+        )
+        asked = url.partition("?q=")[2]
+        if asked:  # a search page repeats the visitor's own words
+            chrome = chrome.replace(asked, "")
+        leaks += [
+            f"{kind} {url}: {word}"
+            for word in (*FLORENCE_NAMES, FLORENCE_FISCAL_NUMBER)
+            if word in chrome
+        ]
+    assert not leaks, leaks
+    assert {"HomePage", "SectionPage", "StatisticsPage", "MapPage", "country"} <= kinds

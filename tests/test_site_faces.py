@@ -1,0 +1,246 @@
+"""Each authority its own face: Florence's site shows Florence only, the atlas wears its own chrome.
+
+The Florence demo is in the test database; each test generates the fictional "Comune di Esempio",
+whose pages go on the atlas site (``opencoop.demo.atlas``). Every public page type of each site
+is fetched with Django's client, by host name, in both languages:
+- no page of Florence's site names the fictional authority, its identifier or its projects;
+- no page of the atlas carries Florence's name or fiscal number in its header, footer or title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from wagtail.models import Page, Site
+
+from opencoop.access import policy
+from opencoop.activities.models import Activity
+from opencoop.core.sites import in_site, scope_of_site
+from opencoop.demo.generator import authority_spec, generate
+from opencoop.geography.countries import countries_with_records, country_url
+from opencoop.organisations.models import Organisation
+from opencoop.pages.models import RecordIndexPage
+
+LANGS = ("it", "en")
+ATLAS = "atlas.localhost"
+FLORENCE_FISCAL_NUMBER = "01307110484"
+FLORENCE_NAMES = ("Comune di Firenze", "Municipality of Florence", "Firenze", "Florence")
+
+
+@pytest.fixture
+def fictional(db) -> Organisation:
+    """Generate the fictional authority (and the atlas site its pages go on)."""
+    generate(activities=12, seed=5, index=False)
+    return Organisation.objects.get(identifier=authority_spec(0).identifier)
+
+
+def path_of(page: Page) -> str:
+    """Return the page's address within its own site."""
+    return page.specific.get_url_parts()[2]
+
+
+def site_of(root_slug: str) -> Site:
+    return Site.objects.get(root_page__slug=root_slug)
+
+
+def page_addresses(site: Site, lang: str) -> Iterator[tuple[str, str]]:
+    """Yield (page type, address) for every public page type of ``site`` in ``lang``."""
+    pages = policy.public_pages(in_site(Page.objects.all(), site)).filter(
+        locale__language_code=lang
+    )
+    seen: set[str] = set()
+    for page in pages.specific().order_by("path"):
+        kind = type(page).__name__
+        yield kind, path_of(page)
+        if isinstance(page, RecordIndexPage) and kind + page.record_type not in seen:
+            seen.add(kind + page.record_type)
+            record = page.kind.published(page.reporting_org).first()
+            if record is not None:
+                yield (
+                    page.record_type,
+                    path_of(page) + page.reverse_subpage("record", args=[record.slug]),
+                )
+        if type(page).__name__ == "CataloguePage":
+            yield "catalogue-filtered", path_of(page) + "?status=2"
+        if type(page).__name__ == "SearchPage":
+            for words in ("Esempio", "Saint-Louis", "Firenze", "Florence"):
+                yield f"search-results {words}", path_of(page) + f"?q={words}"
+    scope = scope_of_site(site)
+    countries = sorted(countries_with_records(None, scope))
+    home = path_of(
+        Page.objects.get(
+            translation_key=site.root_page.translation_key, depth=2, locale__language_code=lang
+        )
+    )
+    segment = country_url(countries[0], lang).rsplit("/", 3)[-3] if countries else ""
+    if countries:
+        yield "country-list", f"{home}{segment}/"
+        yield "country", f"{home}{segment}/{countries[0].lower()}/"
+    for output in (
+        f"/opendata/feeds/activities.atom?lang={lang}",
+        f"/opendata/feeds/initiatives.rss?lang={lang}",
+        f"/opendata/catalogue/activities.csv?lang={lang}",
+        f"/opendata/catalogue/metadata.json?lang={lang}",
+        f"/api/v1/activities?lang={lang}&page_size=100",
+        f"/api/v1/initiatives?lang={lang}",
+        f"/api/v1/plans?lang={lang}",
+        f"/api/v1/organisations?lang={lang}&page_size=100",
+        f"/sitemap-activities-{lang}.xml",
+        "/sitemap-pages.xml",
+    ):
+        yield output.split("?")[0], output
+
+
+def fetch(client: Client, host: str, address: str) -> str:
+    response = client.get(address, HTTP_HOST=host)
+    assert response.status_code == 200, f"{host}{address}: {response.status_code}"
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def fictional_words(authority: Organisation) -> list[str]:
+    """Return what would show the fictional authority: names, identifier, project titles."""
+    words = [authority.identifier, authority.name["it"], authority.name["en"], authority.slug]
+    for activity in Activity.objects.filter(reporting_org=authority):
+        words += [text for text in activity.title.values() if text]
+    return words
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_page_of_florences_site_shows_another_authority(client, fictional, lang):
+    florence = Site.objects.get(is_default_site=True)
+    assert scope_of_site(florence).authorities == frozenset(
+        Organisation.objects.filter(identifier__startswith="IT-CF-01307110484").values_list(
+            "pk", flat=True
+        )
+    )
+    words = fictional_words(fictional)
+    visited, leaks = set(), []
+    for kind, address in page_addresses(florence, lang):
+        html = fetch(client, "localhost", address)
+        visited.add(kind)
+        leaks += [f"{kind} {address}: {word}" for word in words if word in html]
+    assert not leaks, leaks
+    # Every public page type of the site was looked at, not an empty list.
+    assert {
+        "HomePage",
+        "StandardPage",
+        "SectionPage",
+        "RecordIndexPage",
+        "activities",
+        "initiatives",
+        "exchanges",
+        "plans",
+        "CataloguePage",
+        "catalogue-filtered",
+        "SearchPage",
+        "search-results Esempio",
+        "OpenDataPage",
+        "NoticePage",
+        "SuggestionPage",
+        "country-list",
+        "country",
+        "/opendata/feeds/activities.atom",
+        "/api/v1/activities",
+    } <= visited
+
+
+def chrome_of(html: str) -> str:
+    """Return the header, the footer and the <title>'s suffix of a page."""
+    parts = re.findall(r"<header\b.*?</header>|<footer\b.*?</footer>", html, re.S)
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    suffix = title.group(1).rsplit(" – ", 1)[-1] if title else ""
+    return "\n".join([*parts, suffix])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_page_of_the_atlas_wears_florences_header_or_fiscal_number(client, fictional, lang):
+    atlas = site_of("atlante")
+    assert atlas.hostname == ATLAS
+    visited, leaks = set(), []
+    for kind, address in page_addresses(atlas, lang):
+        html = fetch(client, ATLAS, address)
+        visited.add(kind)
+        if address.startswith(("/opendata/", "/api/", "/sitemap")):
+            continue  # no chrome: the data itself may hold Florence's records (an atlas)
+        chrome = chrome_of(html)
+        assert "<header" in chrome and "<footer" in chrome, f"{kind} {address}"
+        # A search page repeats the visitor's own words: those are not Florence's chrome.
+        asked = address.partition("?q=")[2]
+        if asked:
+            chrome = chrome.replace(asked, "")
+        leaks += [
+            f"{kind} {address}: {word}"
+            for word in (*FLORENCE_NAMES, FLORENCE_FISCAL_NUMBER)
+            if word in chrome
+        ]
+    assert not leaks, leaks
+    assert {
+        "HomePage",
+        "SectionPage",
+        "RecordIndexPage",
+        "activities",
+        "CataloguePage",
+        "SearchPage",
+        "StatisticsPage",
+        "PlansOverviewPage",
+        "MapPage",
+        "OpenDataPage",
+        "NoticePage",
+        "country",
+    } <= visited
+
+
+def test_florences_catalogue_counts_florence_only_and_the_atlas_every_authority(client, fictional):
+    florence_id = Site.objects.get(is_default_site=True)
+    assert florence_id
+    public = policy.public(Activity)
+    catalogue = "/it/amministrazione/firenze-internazionale/cooperazione-decentrata/catalogo/"
+    html = fetch(client, "localhost", catalogue)
+    florence_count = public.exclude(reporting_org=fictional).count()
+    assert f">{florence_count} progetti trovati" in html
+    atlas_html = fetch(client, ATLAS, "/it/catalogo/")
+    assert f">{public.count()} progetti trovati" in atlas_html
+
+
+def test_a_fictional_record_is_not_found_on_florences_site(client, fictional):
+    record = policy.public(Activity).filter(reporting_org=fictional).first()
+    api = f"/api/v1/activities/{record.iati_identifier}"
+    assert client.get(api, HTTP_HOST="localhost").status_code == 404
+    assert client.get(api, HTTP_HOST=ATLAS).status_code == 200
+    iati = f"/opendata/iati/{fictional.identifier}/activities.xml"
+    assert client.get(iati, HTTP_HOST="localhost").status_code == 404
+
+
+def test_downloads_and_feeds_are_named_after_the_sites_authority(client, fictional):
+    response = client.get("/opendata/catalogue/activities.csv?lang=en", HTTP_HOST="localhost")
+    assert 'filename="florence-activities-en.csv"' in response["Content-Disposition"]
+    response = client.get("/opendata/catalogue/activities.csv?lang=en", HTTP_HOST=ATLAS)
+    assert 'filename="atlas-activities-en.csv"' in response["Content-Disposition"]
+    feed = fetch(client, "localhost", "/opendata/feeds/activities.atom?lang=en")
+    assert "<title>Municipality of Florence: new and updated projects</title>" in feed
+    feed = fetch(client, ATLAS, "/opendata/feeds/activities.atom?lang=en")
+    assert "Atlas of decentralized cooperation (demonstration): new and updated" in feed
+
+
+def test_the_site_settings_show_whose_records_the_site_shows(client, fictional):
+    """The settings form of a site has its authorities (Florence chosen) and the atlas switch."""
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("site-admin", "a@example.org", "x")
+    client.force_login(admin)
+    florence = Site.objects.get(is_default_site=True)
+    form = client.get(f"/admin/settings/core/portalsettings/{florence.pk}/")
+    assert form.status_code == 200
+    bound = form.context["form"]
+    assert {"authorities", "atlas"} <= set(bound.fields)
+    chosen = {int(pk) for pk in bound["authorities"].value()}
+    assert chosen == scope_of_site(florence).authorities
+    # Only reporting authorities are offered, the fictional one among them.
+    offered = set(bound.fields["authorities"].queryset.values_list("pk", flat=True))
+    assert fictional.pk in offered
+    assert not Organisation.objects.filter(pk__in=offered, is_reporting=False).exists()
