@@ -54,3 +54,11 @@ def test_sensitive_parts_are_those_the_description_marks():
         "organisation_id": "organisation_id",
     }
     assert naming_fields(Location) == {}
+
+
+def test_every_part_a_sensitive_activity_withholds_names_the_switch_that_does_it():
+    from opencoop.activities.parts import PARTS
+
+    withheld = [part for part in PARTS if part.sensitive]
+    assert {part.relation for part in withheld} >= {"participating_orgs", "locations"}
+    assert [part.relation for part in withheld if not part.sensitive_switch] == []

@@ -275,7 +275,8 @@ PARTS: tuple[Part, ...] = (
             "receiver-org": "receiver_org",
             "receiver-org/@receiver-activity-id": "receiver_activity_id",
         },
-        sensitive="a provider or receiver whose name is hidden",
+        sensitive=_("a provider or receiver whose name is hidden"),
+        sensitive_switch="participating_orgs.hide_name",
         json="planned_disbursements",
     ),
     Part(

@@ -18,9 +18,10 @@ pytestmark = pytest.mark.django_db
 
 # The product requirement (issue 17): at most 200 KB of HTML for 20 parts.
 REQUIRED = 200_000
-# What the page weighs now (it was ~665 KB; 270,135 bytes with the review and sensitive panels):
-# no heavier than this, until the requirement is met.
-REACHED = 275_000
+# What the page weighs now (it was ~665 KB; 292,174 bytes with the review and sensitive panels
+# and the parts an IATI file may now hold: planned disbursements, related activities, other
+# identifiers): no heavier than this, until the requirement is met.
+REACHED = 295_000
 
 
 @pytest.fixture
