@@ -32,13 +32,14 @@ def assert_every_table_in_a_named_region(html: str) -> int:
     return len(tables)
 
 
-def test_a_project_s_budget_payments_and_results_tables_scroll_in_named_regions(client):
+def test_a_project_s_budget_payments_planned_and_results_tables_scroll_in_named_regions(client):
     florence = Organisation.objects.get(identifier="IT-CF-01307110484")
     activity = make_full_activity(florence)
     for url in (SECTION_EN + "projects/", SECTION_IT + "progetti/"):
         response = client.get(f"{url}{activity.slug}/")
         assert response.status_code == 200
-        assert assert_every_table_in_a_named_region(response.content.decode()) == 3
+        # Budgets, transactions, planned disbursements and results.
+        assert assert_every_table_in_a_named_region(response.content.decode()) == 4
 
 
 def test_the_open_data_page_s_tables_scroll_in_named_regions(client):

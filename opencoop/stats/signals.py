@@ -97,8 +97,9 @@ def _mark(key: tuple, authorities) -> None:
         refresh_outdated_figures.enqueue()
 
 
-def activity_saved(sender, instance, update_fields=None, **kwargs) -> None:
-    if update_fields and set(update_fields) <= BOOKKEEPING:
+def activity_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    # A fixture or a backup being loaded (raw) brings its own kept figures.
+    if raw or (update_fields and set(update_fields) <= BOOKKEEPING):
         return
     _mark(("authority", instance.reporting_org_id), [instance.reporting_org_id])
 
@@ -107,23 +108,27 @@ def record_deleted(sender, instance, **kwargs) -> None:
     _mark(("authority", instance.reporting_org_id), [instance.reporting_org_id])
 
 
-def activity_row_changed(sender, instance, **kwargs) -> None:
+def activity_row_changed(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
     _mark(("activity", instance.activity_id), _authorities_of_activity(instance.activity_id))
 
 
-def plan_saved(sender, instance, update_fields=None, **kwargs) -> None:
-    if update_fields and set(update_fields) <= BOOKKEEPING:
+def plan_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or (update_fields and set(update_fields) <= BOOKKEEPING):
         return
     _mark(("authority", instance.reporting_org_id), [instance.reporting_org_id])
 
 
-def allocation_changed(sender, instance, **kwargs) -> None:
+def allocation_changed(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
     _mark(("activity", instance.activity_id), _authorities_of_activity(instance.activity_id))
 
 
-def organisation_saved(sender, instance, created=False, **kwargs) -> None:
+def organisation_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
     """A partner's type is part of the figures of every authority it works with."""
-    if created:
+    if created or raw:
         return
     _mark(
         ("partner", instance.pk),

@@ -16,6 +16,8 @@ from opencoop.organisations.models import Organisation
 
 from .test_editor_walkthrough import PASSWORD, make_officer
 
+pytestmark = pytest.mark.browser
+
 NAME = "sensitive-panel-editor"
 
 

@@ -32,8 +32,15 @@ AUTHORITIES = 3
 
 
 @pytest.fixture
-def authorities() -> list[Organisation]:
-    generate(activities=25, authorities=AUTHORITIES, seed=5, index=False, page_authorities=1)
+def authorities(every_authority) -> list[Organisation]:
+    generate(
+        activities=25,
+        authorities=AUTHORITIES,
+        seed=5,
+        index=False,
+        page_authorities=1,
+        on_default_site=True,
+    )
     return [
         Organisation.objects.get(identifier=authority_spec(i).identifier)
         for i in range(AUTHORITIES)
