@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from django.contrib.messages import get_messages
 from bs4 import BeautifulSoup
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -249,3 +250,30 @@ def test_the_status_page_is_refused_to_those_without_the_permission(client, djan
     user = django_user_model.objects.create_user("someone", password="pw")
     client.force_login(user)
     assert client.get(reverse("harvest_status")).status_code in (302, 403)
+
+
+def test_a_harvested_activity_is_read_only_in_the_admin(portal, source, client, django_user_model):
+    harvest_source(source)
+    activity = Activity.objects.get(iati_identifier=FIRST)
+    admin = django_user_model.objects.create_superuser("atlas", "atlas@example.org", "pw")
+    client.force_login(admin)
+    url = reverse("wagtailsnippets_activities_activity:edit", args=[activity.pk])
+    before = revisions_of(FIRST)
+    response = client.post(url, {"title": "changed here"})
+    assert response.status_code == 302 and response["Location"] == url
+    assert revisions_of(FIRST) == before
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("harvested from CAF open data: change it on that portal" in m for m in said)
+
+
+def test_due_sources_are_queued_for_the_worker(portal, source):
+    from django_tasks_db.models import DBTaskResult
+
+    from opencoop.harvest.tasks import enqueue_due
+
+    HarvestSource.objects.create(
+        name="Idle", url=portal.url("/none.xml"), reporting_org="X", active=False
+    )
+    assert enqueue_due() == [source.pk]
+    queued = DBTaskResult.objects.filter(task_path="opencoop.harvest.tasks.harvest_source_task")
+    assert [row.args_kwargs["args"] for row in queued] == [[source.pk]]
