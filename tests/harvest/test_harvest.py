@@ -8,8 +8,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from django.contrib.messages import get_messages
 from bs4 import BeautifulSoup
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from lxml import etree
