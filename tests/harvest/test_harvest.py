@@ -20,7 +20,7 @@ from opencoop.harvest.models import Harvest, HarvestedActivity, HarvestSource
 from opencoop.harvest.services import harvest_source
 from opencoop.iati.export import iter_activities_xml
 from opencoop.organisations.models import Organisation
-from tests.conftest import SECTION_EN
+from tests.conftest import SECTION_EN, SECTION_IT
 from tests.factories import make_full_activity
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +205,10 @@ def test_the_public_page_says_where_a_harvested_activity_is_published(portal, cl
     assert "Published by Regional portal of the example on their portal, updated on" in (
         line.get_text()
     )
+    italian = client.get(SECTION_IT + f"progetti/{activity.slug}/").content.decode()
+    assert "Pubblicato da Regional portal of the example sul proprio portale, aggiornato il" in (
+        italian
+    )
     # Once withdrawn, the page no longer names the source.
     HarvestedActivity.objects.filter(pk=provenance.pk).update(withdrawn_at=run.started_at)
     assert "oc-harvest-provenance" not in client.get(url).content.decode()
@@ -263,7 +267,8 @@ def test_a_harvested_activity_is_read_only_in_the_admin(portal, source, client, 
     assert response.status_code == 302 and response["Location"] == url
     assert revisions_of(FIRST) == before
     said = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any("harvested from CAF open data: change it on that portal" in m for m in said)
+    # The admin speaks Italian by default.
+    assert any("raccolta da CAF open data: modificala su quel portale" in m for m in said), said
 
 
 def test_due_sources_are_queued_for_the_worker(portal, source):
