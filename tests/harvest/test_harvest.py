@@ -4,6 +4,7 @@ failures that keep the last good data, provenance on the public page, command an
 from __future__ import annotations
 
 import datetime
+import re
 import socket
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import etree
 from wagtail.models import Revision
@@ -81,8 +84,16 @@ def test_first_harvest_creates_the_activities_with_their_provenance(portal, sour
 def test_an_unchanged_file_is_one_conditional_request_and_no_write(portal, source):
     harvest_source(source)
     before = (Activity.objects.count(), Revision.objects.count())
-    run = harvest_source(source)
+    with CaptureQueriesContext(connection) as queries:
+        run = harvest_source(source)
     assert run.outcome == Harvest.NOT_MODIFIED and run.http_status == 304
+    # The source's state and the run record are the only writes.
+    written = [
+        re.match(r'(?:INSERT INTO|UPDATE|DELETE FROM) "?(\w+)', q["sql"]).group(1)
+        for q in queries
+        if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert written == ["harvest_harvestsource", "harvest_harvest"]
     assert len(portal.requests) == 2
     assert portal.requests[1]["If-None-Match"] == source.etag
     assert (Activity.objects.count(), Revision.objects.count()) == before
@@ -260,6 +271,8 @@ def test_a_harvested_activity_is_read_only_in_the_admin(portal, source, client, 
     admin = django_user_model.objects.create_superuser("atlas", "atlas@example.org", "pw")
     client.force_login(admin)
     url = reverse("wagtailsnippets_activities_activity:edit", args=[activity.pk])
+    # (The edit form itself answers 500 on main: parts.py's planned disbursements have a
+    # ``sensitive`` text without a switch; reported to the lead.)
     before = revisions_of(FIRST)
     response = client.post(url, {"title": "changed here"})
     assert response.status_code == 302 and response["Location"] == url
