@@ -254,25 +254,29 @@ def public_related_activities(
     linked += [(child, RELATED_CHILD) for child in public_children(activity, today)]
     related = [PublicRelated(other.iati_identifier, kind, True) for other, kind in linked]
     seen = {(item.ref, item.type) for item in related}
-    for row in activity.related_activities.all():
-        exists, public = _target_state(row)
+    rows = list(activity.related_activities.all())
+    states = _target_states([row.ref for row in rows if not hasattr(row, "target_exists")])
+    for row in rows:
+        exists, public = (
+            (row.target_exists, row.target_public)
+            if hasattr(row, "target_exists")
+            else states.get(row.ref, (False, False))
+        )
         if (row.ref, row.type) in seen or (exists and not public):
             continue
         seen.add((row.ref, row.type))
-        related.append(PublicRelated(row.ref, row.type, public))
+        related.append(PublicRelated(row.ref, row.type, bool(public)))
     return related
 
 
-def _target_state(row: Model) -> tuple[bool, bool]:
-    """Say whether the activity a related-activity row names is on the portal, and public.
-
-    Rows fetched from the database carry it (annotated in the same query); rows held in memory
-    (a draft being previewed, an activity being checked before it is written) are asked here.
-    """
-    if hasattr(row, "target_exists"):
-        return bool(row.target_exists), bool(row.target_public)
-    named = Activity.objects.filter(iati_identifier=row.ref)
-    return named.exists(), policy.public(named).exists()
+def _target_states(refs: list[str]) -> dict[str, tuple[bool, bool]]:
+    """Say, for rows built in memory (an import's, not fetched so not annotated), whether each
+    activity they name is on the portal and public: one query, none when every row is fetched."""
+    if not refs:
+        return {}
+    named = Activity.objects.filter(iati_identifier__in=refs)
+    public = set(policy.public(named).values_list("iati_identifier", flat=True))
+    return {ref: (True, ref in public) for ref in named.values_list("iati_identifier", flat=True)}
 
 
 HIDDEN_NOTE = _("Exact places are not published to protect the people involved.")

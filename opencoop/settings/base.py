@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "opencoop.editorial",
     "opencoop.imports",
     "opencoop.jobs",
+    "opencoop.harvest",
     "opencoop.demo",
     "django_tasks",
     "django_tasks_db",
