@@ -107,7 +107,7 @@ CEILINGS = {
     "home": 16,  # each section's numbers (one count per kind) and latest projects (one each)
     "section landing": 15,
     "record index": 11,
-    "activity page": 21,
+    "activity page": 22,  # 21, plus where a harvested record was published (opencoop.harvest)
     "initiative page": 12,
     "exchange page": 9,
     "catalogue": 15,
