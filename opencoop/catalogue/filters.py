@@ -241,8 +241,12 @@ def _last(getlist: Callable[[str], list[str]], key: str) -> str:
 
 
 def parse_language(data: Mapping) -> tuple[str, list[Problem]]:
-    """Return the language asked with ``lang`` (the default one when absent or not valid)."""
-    lang = _last(_getlist(data), "lang") or settings.LANGUAGE_CODE
+    """Return the language asked with ``lang`` (the default one when absent or not valid).
+
+    An empty ``lang=`` is asked and not valid, as the API's description says (an enum).
+    """
+    getlist = _getlist(data)
+    lang = _last(getlist, "lang") if getlist("lang") else settings.LANGUAGE_CODE
     languages = portal_languages()
     if lang in languages:
         return lang, []

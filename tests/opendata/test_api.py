@@ -267,3 +267,9 @@ def test_other_records_and_language(client):
         "/opendata/iati/IT-CF-01307110484/activities.xml"
     )
     assert english == get_json(client, f"{API}/organisations?reporting=true&lang=en")["results"][0]
+
+
+@pytest.mark.parametrize("listing", ["activities", "initiatives", "exchanges", "plans"])
+def test_an_empty_language_is_refused_as_the_description_says(client, listing):
+    errors = get_json(client, f"{API}/{listing}?lang=", 400)["errors"]
+    assert errors == ["Lingua “” (lang): non è una lingua del portale; usarne una tra: it, en."]
