@@ -284,16 +284,18 @@ def _parse_q(getlist) -> tuple[str, list[Problem]]:
 def _parse_values(spec: Filter, getlist) -> tuple[tuple, list[Problem]]:
     clean: list = []
     problems = []
+    given = 0  # values as sent, repeats included: the limit is on what is sent (maxItems)
     for raw in getlist(spec.name):
         raw = (raw or "").strip()
         if not raw:
             continue
+        given += 1
         value = spec.parse(raw)
         if value is None:
             problems.append(_unknown(spec.name, raw))
         elif value not in clean:
             clean.append(value)
-    if len(clean) > MAX_VALUES:
+    if given > MAX_VALUES:
         problems.append(
             Problem(
                 spec.name,

@@ -273,3 +273,9 @@ def test_other_records_and_language(client):
 def test_an_empty_language_is_refused_as_the_description_says(client, listing):
     errors = get_json(client, f"{API}/{listing}?lang=", 400)["errors"]
     assert errors == ["Lingua “” (lang): non è una lingua del portale; usarne una tra: it, en."]
+
+
+def test_a_value_repeated_beyond_the_limit_is_refused_as_the_description_says(client):
+    query = "&".join(["status=2"] * 51)
+    errors = get_json(client, f"{API}/activities?{query}", 400)["errors"]
+    assert len(errors) == 1 and "(status)" in errors[0], errors
