@@ -362,7 +362,8 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     dialog.get_by_label(exact(reviewer.label(9, "Comment"))).fill(COMMENT)
     reviewer.shot(9, "comment")
     dialog.locator("[type=submit]").first.click()
-    page.wait_for_load_state()
+    # Approving sends the reviewer to the list: wait for it, or the next goto races it.
+    page.wait_for_url(re.compile(r"/admin/snippets/activities/activity/(\?.*)?$"))
     reviewer.shot(9, "approved")
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
