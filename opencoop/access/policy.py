@@ -82,6 +82,11 @@ def _has_embargo(model: type[models.Model]) -> bool:
 
 
 # The columns ``is_public()`` reads: a query that loads only some fields loads these too.
+def becoming_public(model_or_queryset, today: datetime.date | None = None) -> models.QuerySet:
+    """Return the published records whose embargo ends after ``today``: public on a later day."""
+    return _queryset(model_or_queryset).filter(live=True, embargo_until__gt=_today(today))
+
+
 PUBLIC_STATE_FIELDS = ("live", "embargo_until")
 
 

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Min, Q, Subquery, Sum
 from django.utils import timezone
 
+from opencoop.access import policy
 from opencoop.activities.models import Activity
 from opencoop.plans.models import AnnualPlan
 
@@ -72,7 +73,8 @@ def refresh(authority_ids: Iterable[int | None]) -> None:
                 kept = []
         KeptFigure.objects.bulk_create(kept, batch_size=BATCH)
         ends = dict(
-            Activity.objects.filter(live=True, embargo_until__gt=today, reporting_org_id__in=ids)
+            policy.becoming_public(Activity, today)
+            .filter(reporting_org_id__in=ids)
             .values("reporting_org_id")
             .annotate(first=Min("embargo_until"))
             .values_list("reporting_org_id", "first")
