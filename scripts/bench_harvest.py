@@ -50,8 +50,11 @@ SETTINGS = "opencoop.settings.bench"
 # Appended to every title by the changed file: what the activity pages must show afterwards.
 MARK = "REV2"
 BUDGET_STEP = Decimal("1000")
-# A nonce or a CSRF token differs between two renderings of the same page.
-VOLATILE = re.compile(rb'(nonce|csrfmiddlewaretoken" value|data-rendered-at)="[^"]*"')
+# What differs between two renderings of the same figures: a nonce, a CSRF token, and when the
+# figures were computed ("Figures as of…", the time of the rendering when computed afresh).
+VOLATILE = re.compile(
+    rb'(nonce|csrfmiddlewaretoken" value)="[^"]*"|<span class="oc-figures-as-of"[^>]*>[^<]*</span>'
+)
 
 
 def peak_rss_mb() -> float:
@@ -209,7 +212,7 @@ def step_measure(args) -> dict:
         parts = urlsplit(url)
         response = client.get(parts.path, HTTP_HOST=parts.netloc or "localhost", **headers)
         assert response.status_code == 200, (url, response.status_code)
-        return VOLATILE.sub(rb'\1=""', response.content)
+        return VOLATILE.sub(b"", response.content)
 
     def harvest() -> tuple[dict, float]:
         started, cpu = time.perf_counter(), cpu_seconds()
