@@ -168,13 +168,13 @@ def step_prepare(args) -> dict:
 
 def _figure_pages_for_all() -> None:
     """Give the portal a statistics, plans and map page over every authority, where missing."""
-    from wagtail.models import Locale, Site
+    from wagtail.models import Locale
 
     from opencoop.demo.loader import publish_page_pair
     from opencoop.geography.models import MapPage
     from opencoop.stats.models import PlansOverviewPage, StatisticsPage
 
-    site = Site.objects.get(is_default_site=True)
+    site = bench_site()
     home_it = site.root_page.specific
     home_en = home_it.get_translation(Locale.objects.get(language_code="en"))
     for model, slug in (
@@ -202,6 +202,7 @@ def step_discover(args) -> dict:
 
     from opencoop.activities.models import Activity
     from opencoop.catalogue.models import CataloguePage
+    from opencoop.core.sites import in_site
     from opencoop.geography.models import MapPage
     from opencoop.organisations.models import Organisation
     from opencoop.pages.models import RecordIndexPage
@@ -209,7 +210,10 @@ def step_discover(args) -> dict:
 
     rng = random.Random(args.seed)
     n = args.samples
-    catalogue = CataloguePage.objects.live().filter(locale__language_code="en").first().url
+    site = bench_site()
+    catalogue = (
+        in_site(CataloguePage.objects.live().filter(locale__language_code="en"), site).first().url
+    )
     authorities = list(
         Organisation.objects.reporting()
         .filter(identifier__startswith="XI-EXAMPLE")
@@ -287,7 +291,28 @@ def step_discover(args) -> dict:
         .filter(Q(reporting_org__isnull=True) | Q(reporting_org__in=authorities[:n]))
         .order_by("pk")
     ]
-    return urls
+    # Addresses without a host are asked for on the site of the generated authorities, whose
+    # scope covers them all (Florence's site shows Florence's records only).
+    origin = "" if site.is_default_site else site.root_url
+    return {
+        key: [url if urlsplit(url).netloc else f"{origin}{url}" for url in addresses]
+        for key, addresses in urls.items()
+    }
+
+
+def bench_site():
+    """Return the site holding the generated authorities' sections (the atlas, or the default)."""
+    from wagtail.models import Site
+
+    from opencoop.pages.models import SectionPage
+
+    section = (
+        SectionPage.objects.filter(reporting_org__identifier__startswith="XI-EXAMPLE")
+        .order_by("pk")
+        .first()
+    )
+    site = section.get_site() if section is not None else None
+    return site or Site.objects.get(is_default_site=True)
 
 
 def step_queries(args) -> dict:
