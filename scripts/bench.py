@@ -758,11 +758,11 @@ def users_lines(sizes: list[dict]) -> list[str]:
     rows = [result for result in sizes if result.get("users")]
     if not rows:
         return [*lines, "Not measured yet."]
-    kinds = ", ".join(label.lower() for _key, label in USERS_PAGES)
+    kinds = "; ".join(label.lower() for _key, label in USERS_PAGES)
     users = rows[0]["users"]
     lines += [
         f"wrk, {users['users']} connections (one per user, each asking as soon as its last "
-        f"answer came), 2 threads, {users['seconds']:.0f} s, rotating over {kinds} (the "
+        f"answer came), 2 threads, {users['seconds']:.0f} s, rotating over: {kinds} (the "
         "addresses of the table above), against the gunicorn with the page cache off: every "
         "answer rendered afresh. Latency is wrk's, from sending the request to the last byte, "
         "waiting for a free worker included. Server processor: the gunicorn processes' user and "
