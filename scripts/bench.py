@@ -713,7 +713,7 @@ def measure_harvest(args) -> dict:
         sys.exit(f"bench_harvest failed:\n{result.stderr[-4000:]}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print(result.stdout.strip().splitlines()[0], flush=True)
+    print(*result.stdout.strip().splitlines()[:-1], sep="\n", flush=True)
     return figures
 
 
