@@ -745,7 +745,7 @@ def harvest_lines(figures: dict | None) -> list[str]:
         f"| {figures['activities']:,} | {figures['file_bytes'] / 1e6:.1f} | "
         f"{first['seconds']:.1f} | {second['seconds']:.1f} | {second['cpu']:.1f} | "
         f"{figures['second_refresh']['seconds']:.1f} | {figures['seconds_to_correct']:.1f} | "
-        f"{second['changed'] / second['seconds']:.0f} | "
+        f"{second['changed'] / second['seconds']:.1f} | "
         f"{figures['activity_pages_checked'] - figures['activity_pages_stale']}/"
         f"{figures['activity_pages_checked']} activity pages and the statistics page "
         f"{'correct' if correct else 'NOT correct'} |",
@@ -769,15 +769,18 @@ def users_lines(sizes: list[dict]) -> list[str]:
         "system time during the run (the database's not included), divided by the answers.",
         "",
         "| Activities | Users | Answers | Answers/s | p50 ms | p95 ms | p99 ms | Max ms | Errors "
-        "| Server processor ms an answer | Load average before / after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Server processor ms an answer | Load average before / after | Target (p95 < "
+        f"{USERS_TARGETS['p95']:.0f} ms, no error) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in rows:
         u = result["users"]
+        met = u["p95"] < USERS_TARGETS["p95"] and u["errors"] <= USERS_TARGETS["errors"]
         lines.append(
             f"| {result['size']:,} | {u['users']} | {u['requests']:,} | {u['rps']:.1f} | "
             f"{ms(u['p50'])} | {ms(u['p95'])} | {ms(u['p99'])} | {ms(u['max'])} | "
-            f"{u['errors']} | {u['cpu_ms_per_request']:.0f} | {' / '.join(u['load'])} |"
+            f"{u['errors']} | {u['cpu_ms_per_request']:.0f} | {' / '.join(u['load'])} | "
+            f"{'met' if met else 'missed'} |"
         )
     return lines
 
