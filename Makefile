@@ -67,7 +67,7 @@ test: env assets browser-tools ## Lint, check migrations, run the whole suite wi
 	@# above, so they run here once more on SQLite.
 	if [ -n "$$DATABASE_URL" ]; then env -u DATABASE_URL $(VENV)/bin/pytest -m browser tests/browser/test_finding.py; fi
 
-bench: env ## Measure pages, throughput and IATI at 1k/10k/100k activities on PostgreSQL; write BENCHMARKS.md
+bench: env ## Measure pages, 20 users, throughput, IATI at 1k/10k/100k and a 10k harvest on PostgreSQL; write BENCHMARKS.md
 	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 

@@ -14,13 +14,20 @@ and a statistics page, an annual plans page and a map page over every authority.
   request for that address since the server started, so no page cache; PostgreSQL's and the
   system's caches are whatever earlier runs left), then the same addresses again ("warm");
   p50/p95/p99 are of those response times (loopback adds well under a millisecond);
+- concurrent users: with the page cache off, wrk keeps ``--users`` connections (20) busy for
+  ``--users-duration`` seconds, rotating over mixed public pages (home, catalogue with and
+  without facets, activity, statistics, map, country page, API list): p50/p95/p99, errors and
+  the server's processor time an answer;
 - throughput: wrk, bounded in time, on the catalogue, an activity page and a minimal view that
   goes through the same server, middleware and settings but reads no database;
 - queries: how many SQL queries each kind of page makes (Django's test client, same settings);
 - the admin's edit page (once, not per size): scripts/bench_edit_page.py, an activity with 20
   parts on an in-memory database with the demo: HTML bytes and server time;
 - IATI: scripts/bench_iati.py exports every activity (seconds, peak memory), imports the file
-  into ``<database>_import`` (activities/s, peak memory) and times lxml alone reading it.
+  into ``<database>_import`` (activities/s, peak memory) and times lxml alone reading it;
+- harvest (once, not per size): scripts/bench_harvest.py harvests ``--harvest-activities``
+  (10,000) activities into a fresh atlas ``<prefix>_harvest``, then the same activities changed,
+  and gives the time until the statistics and activity pages show the new values.
 
 Figures of each size are kept in BENCHMARKS.md (a JSON block at its end), so one size can be
 measured again alone and the file still shows every size. Not part of the tests.
@@ -50,8 +57,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS = "opencoop.settings.bench"
 SIZE_LABELS = {1_000: "1k", 10_000: "10k", 100_000: "100k"}
 DATA_MARK = "<!-- bench-data"
-# The key of the admin's edit page figures among the sizes' in the data block.
+# The keys of the admin's edit page and the harvest figures among the sizes' in the data block.
 EDIT_PAGE = "edit_page"
+HARVEST = "harvest"
 
 # Pages measured, in table order: (key, label).
 PAGES = (
@@ -99,6 +107,12 @@ def percentile(values: list[float], share: float) -> float:
 
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def request_target(url: str) -> tuple[str, str]:
+    """Return the Host header and the path of ``url``: a page of another site is absolute."""
+    parts = urlsplit(url)
+    return parts.netloc or "localhost", urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 # Steps run in a process of their own (Django set up with the bench database) -------------------
@@ -153,16 +167,14 @@ def step_prepare(args) -> dict:
 
 
 def _figure_pages_for_all() -> None:
-    """Give the portal a statistics, plans and map page over every authority (once)."""
-    from wagtail.models import Locale, Site
+    """Give the portal a statistics, plans and map page over every authority, where missing."""
+    from wagtail.models import Locale
 
     from opencoop.demo.loader import publish_page_pair
     from opencoop.geography.models import MapPage
     from opencoop.stats.models import PlansOverviewPage, StatisticsPage
 
-    if StatisticsPage.objects.filter(reporting_org__isnull=True).exists():
-        return
-    site = Site.objects.get(is_default_site=True)
+    site = bench_site()
     home_it = site.root_page.specific
     home_en = home_it.get_translation(Locale.objects.get(language_code="en"))
     for model, slug in (
@@ -170,6 +182,9 @@ def _figure_pages_for_all() -> None:
         (PlansOverviewPage, "bench-plans"),
         (MapPage, "bench-map"),
     ):
+        # The atlas's site (opencoop.demo.atlas) may already have one of them, not all.
+        if model.objects.filter(reporting_org__isnull=True).exists():
+            continue
         publish_page_pair(
             (home_it, home_en),
             model,
@@ -183,8 +198,11 @@ def _figure_pages_for_all() -> None:
 def step_discover(args) -> dict:
     """Return the addresses to ask for, the same ones for a given seed."""
     django_setup(args.url)
+    from django.db.models import Q
+
     from opencoop.activities.models import Activity
     from opencoop.catalogue.models import CataloguePage
+    from opencoop.core.sites import in_site
     from opencoop.geography.models import MapPage
     from opencoop.organisations.models import Organisation
     from opencoop.pages.models import RecordIndexPage
@@ -192,7 +210,10 @@ def step_discover(args) -> dict:
 
     rng = random.Random(args.seed)
     n = args.samples
-    catalogue = CataloguePage.objects.live().filter(locale__language_code="en").first().url
+    site = bench_site()
+    catalogue = (
+        in_site(CataloguePage.objects.live().filter(locale__language_code="en"), site).first().url
+    )
     authorities = list(
         Organisation.objects.reporting()
         .filter(identifier__startswith="XI-EXAMPLE")
@@ -261,7 +282,37 @@ def step_discover(args) -> dict:
         f"/api/v1/activities?page_size=20&page={p}&lang=en"
         for p in rng.sample(range(1, api_pages + 1), min(n, api_pages))
     ]
-    return urls
+    # Visited by the concurrent users only (USERS_PAGES).
+    urls["home"] = ["/en/"]
+    urls["map"] = [
+        page.url
+        for page in MapPage.objects.live()
+        .filter(locale__language_code="en")
+        .filter(Q(reporting_org__isnull=True) | Q(reporting_org__in=authorities[:n]))
+        .order_by("pk")
+    ]
+    # Addresses without a host are asked for on the site of the generated authorities, whose
+    # scope covers them all (Florence's site shows Florence's records only).
+    origin = "" if site.is_default_site else site.root_url
+    return {
+        key: [url if urlsplit(url).netloc else f"{origin}{url}" for url in addresses]
+        for key, addresses in urls.items()
+    }
+
+
+def bench_site():
+    """Return the site holding the generated authorities' sections (the atlas, or the default)."""
+    from wagtail.models import Site
+
+    from opencoop.pages.models import SectionPage
+
+    section = (
+        SectionPage.objects.filter(reporting_org__identifier__startswith="XI-EXAMPLE")
+        .order_by("pk")
+        .first()
+    )
+    site = section.get_site() if section is not None else None
+    return site or Site.objects.get(is_default_site=True)
 
 
 def step_queries(args) -> dict:
@@ -279,7 +330,8 @@ def step_queries(args) -> dict:
     for key, _label in PAGES:
         cache.clear()
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(urls[key][0])
+            host, path = request_target(urls[key][0])
+            response = client.get(path, HTTP_HOST=host)
             if getattr(response, "streaming", False):
                 b"".join(response.streaming_content)
         result[key] = {"queries": len(queries), "status": response.status_code}
@@ -364,7 +416,8 @@ class Server:
         connection = connection or HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
             started = time.perf_counter()
-            connection.request("GET", path, headers={"Host": "localhost"})
+            host, target = request_target(path)
+            connection.request("GET", target, headers={"Host": host})
             response = connection.getresponse()
             response.read()
             return response.status, time.perf_counter() - started, response.getheader("X-Cache", "")
@@ -463,7 +516,8 @@ def measure_latency(server: Server, urls: dict[str, list[str]], samples: int) ->
 def run_wrk(port: int, path: str, duration: int, connections: int) -> dict:
     """Load ``path`` for ``duration`` seconds with wrk; return requests/s and errors."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s"]
-    command += ["-H", "Host: localhost", f"http://127.0.0.1:{port}{path}"]
+    host, target = request_target(path)
+    command += ["-H", f"Host: {host}", f"http://127.0.0.1:{port}{target}"]
     output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -514,6 +568,130 @@ def measure_throughput(server: Server, urls: dict[str, list[str]], args) -> dict
     }
 
 
+# Concurrent users: wrk rotating over mixed public pages, page cache off ----------------------------
+# The kinds of page the users visit, in turn (each kind as often as the others).
+USERS_PAGES = (
+    ("home", "Home"),
+    ("catalogue", "Catalogue, no filter"),
+    ("catalogue_facets", "Catalogue, two facets"),
+    ("activity", "Activity page"),
+    ("statistics", "Statistics, one authority"),
+    ("map", "Map page"),
+    ("country", "Country page"),
+    ("api_list", "API list, 20 a page"),
+)
+USERS_TARGETS = {"p95": 500.0, "errors": 0}  # ms, uncached, 20 users (issue 20)
+USERS_SCRIPT = """
+local targets = {%(targets)s}
+local n = #targets
+local threads = 0
+function setup(thread)
+  thread:set("first", threads * math.floor(n / 2))
+  threads = threads + 1
+end
+function init(args)
+  counter = first
+end
+function request()
+  counter = counter %% n + 1
+  local target = targets[counter]
+  return wrk.format("GET", target[2], {Host = target[1]})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("USERS %%d %%d %%d %%d %%d %%d %%d %%d %%d %%d %%d\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+def users_targets(urls: dict[str, list[str]], samples: int) -> list[tuple[str, str]]:
+    """Return the addresses the users visit in turn: one of each kind, then the next of each."""
+    targets = []
+    for index in range(samples):
+        for key, _label in USERS_PAGES:
+            addresses = urls[key][:samples]
+            targets.append(request_target(addresses[index % len(addresses)]))
+    return targets
+
+
+def process_seconds(pid: int) -> float:
+    """Return the processor seconds (user + system) of ``pid`` and its children, alive or ended."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    except OSError:
+        pass
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the name.
+        total += sum(int(value) for value in fields[11:15]) / ticks
+    return total
+
+
+def measure_users(server: Server, urls: dict[str, list[str]], args) -> dict:
+    """Let ``args.users`` users ask for mixed pages at once (wrk, one connection each, every
+    answer rendered afresh); return the latency percentiles (ms), errors and processor time."""
+    targets = users_targets(urls, args.samples)
+    script = BASE_DIR / "var" / "bench-users.lua"
+    script.write_text(
+        USERS_SCRIPT % {"targets": ", ".join(f'{{"{host}", "{path}"}}' for host, path in targets)}
+    )
+    warm_workers(server)
+    command = ["wrk", "-t2", f"-c{args.users}", f"-d{args.users_duration}s", "--timeout", "30s"]
+    command += ["-s", str(script), f"http://127.0.0.1:{server.port}/"]
+    before, load = process_seconds(server.process.pid), load_average()
+    output = subprocess.run(
+        command, capture_output=True, text=True, timeout=args.users_duration + 120
+    ).stdout
+    cpu = process_seconds(server.process.pid) - before
+    line = next((row for row in output.splitlines() if row.startswith("USERS ")), None)
+    if line is None:
+        sys.exit(f"wrk gave no figures:\n{output}")
+    values = [int(value) for value in line.split()[1:]]
+    requests, duration_us, connect, read, write, status, timeout = values[:7]
+    p50, p95, p99, worst = (value / 1000 for value in values[7:])
+    return {
+        "users": args.users,
+        "seconds": duration_us / 1e6,
+        "requests": requests,
+        "rps": requests / (duration_us / 1e6) if duration_us else 0.0,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "max": worst,
+        "errors": connect + read + write + status + timeout,
+        "error_kinds": {
+            "connect": connect,
+            "read": read,
+            "write": write,
+            "status": status,
+            "timeout": timeout,
+        },
+        "kinds": [key for key, _label in USERS_PAGES],
+        "addresses": len(set(targets)),
+        "server_cpu_seconds": cpu,
+        "cpu_ms_per_request": cpu / requests * 1000 if requests else 0.0,
+        "load": [load, load_average()],
+    }
+
+
+def users_summary(users: dict) -> str:
+    return (
+        f"{users['users']} users, page cache off, {users['seconds']:.0f} s: {users['requests']:,} "
+        f"answers ({users['rps']:.1f}/s), p50 {users['p50']:.0f} ms, p95 {users['p95']:.0f} ms, "
+        f"p99 {users['p99']:.0f} ms, max {users['max']:.0f} ms, {users['errors']} errors; server "
+        f"processor {users['cpu_ms_per_request']:.0f} ms an answer; load {' / '.join(users['load'])}"
+    )
+
+
 def run_iati(url: str, size: int, args) -> dict:
     command = [sys.executable, str(BASE_DIR / "scripts" / "bench_iati.py")]
     command += ["--database-url", url, "--activities", str(size), "--seed", str(args.seed)]
@@ -522,6 +700,89 @@ def run_iati(url: str, size: int, args) -> dict:
     if result.returncode != 0:
         sys.exit(f"bench_iati failed:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure_harvest(args) -> dict:
+    """Measure the harvest of changed activities (scripts/bench_harvest.py), in a database of
+    its own (``<prefix>_harvest``); once, not per size."""
+    command = [sys.executable, str(BASE_DIR / "scripts" / "bench_harvest.py"), "--json"]
+    command += ["--database-url", f"{args.database_prefix}_harvest"]
+    command += ["--activities", str(args.harvest_activities), "--seed", str(args.seed)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
+    if result.returncode != 0:
+        sys.exit(f"bench_harvest failed:\n{result.stderr[-4000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(*result.stdout.strip().splitlines()[:-1], sep="\n", flush=True)
+    return figures
+
+
+def harvest_lines(figures: dict | None) -> list[str]:
+    """Return the Markdown section of the harvest of changed activities."""
+    lines = ["## Harvest of changed activities: time to all pages correct", ""]
+    if not figures:
+        return [*lines, "Not measured yet."]
+    first, second = figures["first"], figures["second"]
+    correct = (
+        figures["statistics_changed"]
+        and figures["statistics_equal_afresh"]
+        and not figures["activity_pages_stale"]
+    )
+    return [
+        *lines,
+        "scripts/bench_harvest.py: a fresh atlas (the demo and the fictional authority's pages, "
+        "none of its activities) harvests the authority's IATI file from a loopback server, "
+        "then the same file with every English title and every first budget changed. *To all "
+        "pages correct* is the second harvest plus the kept figures' refresh the jobs worker "
+        "then runs; after it the statistics page served to visitors (page cache on) differs "
+        "from the one before and equals one computed afresh from the activities, and each "
+        f"checked activity page shows its new title (measured {figures['date']}, load average "
+        f"{' / '.join(figures['load'])}).",
+        "",
+        "| Activities | File MB | First harvest s | Changed harvest s | Processor s | Refresh s "
+        "| To all pages correct s | Activities/s | Pages checked |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {figures['activities']:,} | {figures['file_bytes'] / 1e6:.1f} | "
+        f"{first['seconds']:.1f} | {second['seconds']:.1f} | {second['cpu']:.1f} | "
+        f"{figures['second_refresh']['seconds']:.1f} | {figures['seconds_to_correct']:.1f} | "
+        f"{second['changed'] / second['seconds']:.1f} | "
+        f"{figures['activity_pages_checked'] - figures['activity_pages_stale']}/"
+        f"{figures['activity_pages_checked']} activity pages and the statistics page "
+        f"{'correct' if correct else 'NOT correct'} |",
+    ]
+
+
+def users_lines(sizes: list[dict]) -> list[str]:
+    """Return the Markdown section of the concurrent users."""
+    lines = ["## Concurrent users on uncached mixed pages", ""]
+    rows = [result for result in sizes if result.get("users")]
+    if not rows:
+        return [*lines, "Not measured yet."]
+    kinds = "; ".join(label.lower() for _key, label in USERS_PAGES)
+    users = rows[0]["users"]
+    lines += [
+        f"wrk, {users['users']} connections (one per user, each asking as soon as its last "
+        f"answer came), 2 threads, {users['seconds']:.0f} s, rotating over: {kinds} (the "
+        "addresses of the table above), against the gunicorn with the page cache off: every "
+        "answer rendered afresh. Latency is wrk's, from sending the request to the last byte, "
+        "waiting for a free worker included. Server processor: the gunicorn processes' user and "
+        "system time during the run (the database's not included), divided by the answers.",
+        "",
+        "| Activities | Users | Answers | Answers/s | p50 ms | p95 ms | p99 ms | Max ms | Errors "
+        "| Server processor ms an answer | Load average before / after | Target (p95 < "
+        f"{USERS_TARGETS['p95']:.0f} ms, no error) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in rows:
+        u = result["users"]
+        met = u["p95"] < USERS_TARGETS["p95"] and u["errors"] <= USERS_TARGETS["errors"]
+        lines.append(
+            f"| {result['size']:,} | {u['users']} | {u['requests']:,} | {u['rps']:.1f} | "
+            f"{ms(u['p50'])} | {ms(u['p95'])} | {ms(u['p99'])} | {ms(u['max'])} | "
+            f"{u['errors']} | {u['cpu_ms_per_request']:.0f} | {' / '.join(u['load'])} | "
+            f"{'met' if met else 'missed'} |"
+        )
+    return lines
 
 
 def measure_edit_page(args) -> dict:
@@ -611,6 +872,8 @@ def bench_size(size: int, args) -> dict:
     loads = [load_average()]
     with Server(url, args.port, page_cache=False) as server:
         uncached = measure_uncached(server, urls, args.samples)
+        users = measure_users(server, urls, args)
+    print(users_summary(users), flush=True)
     loads.append(load_average())
     with Server(url, args.port) as server:
         latency = measure_latency(server, urls, args.samples)
@@ -637,6 +900,7 @@ def bench_size(size: int, args) -> dict:
         "duration": args.duration,
         "connections": args.connections,
         "uncached": uncached,
+        "users": users,
         "latency": latency,
         "throughput": throughput,
         "queries": queries,
@@ -648,6 +912,19 @@ def bench_size(size: int, args) -> dict:
             k: prepared[k] for k in ("seconds", "rows", "rows_per_second") if k in prepared
         }
     return result
+
+
+def bench_users(size: int, args) -> dict:
+    """Measure the concurrent users alone at ``size`` (the addresses chosen afresh)."""
+    url = database_url(args.database_prefix, size)
+    ensure_database(url)
+    print(f"\n== Concurrent users at {size:,} activities ({url})", flush=True)
+    run_step("prepare", args, url, size)
+    urls = run_step("discover", args, url, size)
+    with Server(url, args.port, page_cache=False) as server:
+        users = measure_users(server, urls, args)
+    print(users_summary(users), flush=True)
+    return users
 
 
 def ensure_database(url: str) -> None:
@@ -745,7 +1022,8 @@ def ms(value: float) -> str:
 
 def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> None:
     sizes = sorted(
-        (result for key, result in results.items() if key != EDIT_PAGE), key=lambda r: r["size"]
+        (result for key, result in results.items() if key not in (EDIT_PAGE, HARVEST)),
+        key=lambda r: r["size"],
     )
     lines = [
         "# Benchmarks",
@@ -819,6 +1097,7 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
                 f"{ms(row['p99'])} | {row['n']} | {queries} | "
                 f"{f'{rate:.0f}' if rate else '–'} |"
             )
+    lines += ["", *users_lines(sizes)]
     lines += ["", "## Server time with the page cache (ms)", ""]
     header = (
         "| Activities | Page | Cold p50 | Cold p95 | Cold p99 | Warm p50 | Warm p95 | Warm p99 "
@@ -894,6 +1173,7 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         )
     lines += ["", "## Targets at 100,000 activities", ""]
     lines += target_lines(results)
+    lines += ["", *harvest_lines(results.get(HARVEST))]
     lines += ["", *edit_page_lines(results.get(EDIT_PAGE))]
     if notes:
         lines += ["", "## Notes", "", notes.strip()]
@@ -926,6 +1206,14 @@ def target_lines(results: dict[str, dict]) -> list[str]:
         shown = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
         lines.append(
             f"- {label}, p95 uncached < {limit:.0f} ms: {shown} ms, {verdict(value, limit)}."
+        )
+    users = result.get("users")
+    if users:
+        lines.append(
+            f"- {users['users']} concurrent users on uncached mixed pages, p95 < "
+            f"{USERS_TARGETS['p95']:.0f} ms: {users['p95']:,.0f} ms, "
+            f"{verdict(users['p95'], USERS_TARGETS['p95'])}; errors: {users['errors']}, "
+            f"{'met' if users['errors'] <= USERS_TARGETS['errors'] else 'missed'}."
         )
     t = result["throughput"]
     minimal = t["minimal"]["rps"] or 1
@@ -962,6 +1250,19 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30, help="addresses per kind of page")
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--users", type=int, default=20, help="concurrent users (wrk connections)")
+    parser.add_argument(
+        "--users-duration", type=int, default=30, help="seconds of the concurrent users' run"
+    )
+    parser.add_argument(
+        "--harvest-activities",
+        type=int,
+        default=10_000,
+        help="activities of the harvest measure (changed, then harvested again)",
+    )
+    parser.add_argument(
+        "--skip-harvest", action="store_true", help="keep the harvest figures of the previous run"
+    )
     parser.add_argument(
         "--skip-iati", action="store_true", help="keep the IATI figures of the previous run"
     )
@@ -969,6 +1270,16 @@ def main() -> None:
         "--only-iati",
         action="store_true",
         help="measure the IATI export and import only; keep the other figures",
+    )
+    parser.add_argument(
+        "--only-users",
+        action="store_true",
+        help="measure the concurrent users only; keep the other figures",
+    )
+    parser.add_argument(
+        "--only-harvest",
+        action="store_true",
+        help="measure the harvest of changed activities only; keep the other figures",
     )
     parser.add_argument(
         "--report-only",
@@ -1001,11 +1312,23 @@ def main() -> None:
         print(f"wrote {output}")
         return
     print(f"load average at the start: {load_average()} ({os.cpu_count()} processors)")
-    if not args.only_iati:
+    only = args.only_iati or args.only_users or args.only_harvest
+    if not only:
         results[EDIT_PAGE] = measure_edit_page(args)
+    if args.only_harvest or not (only or args.skip_harvest):
+        results[HARVEST] = measure_harvest(args)
+        notes = notes_path.read_text() if notes_path.is_file() else ""
+        write_markdown(output, results, args, notes)
+        if args.only_harvest:
+            print(f"wrote {output}")
+            return
     for size in (int(s) for s in args.sizes.split(",")):
         previous = results.get(str(size), {})
-        if args.only_iati:
+        if args.only_users:
+            if "latency" not in previous:
+                sys.exit(f"--only-users: no page figures yet at {size:,} activities")
+            results[str(size)] = {**previous, "users": bench_users(size, args)}
+        elif args.only_iati:
             if "latency" not in previous:
                 sys.exit(f"--only-iati: no page figures yet at {size:,} activities")
             url = database_url(args.database_prefix, size)

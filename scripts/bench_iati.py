@@ -87,6 +87,8 @@ def step_generate(args) -> dict:
 
 def step_export(args) -> dict:
     django_setup(args.database_url)
+    from django.db import connection
+
     from opencoop.activities.disclosure import public_activities
     from opencoop.iati.export import iter_activities_xml, reporting_org_activities
     from opencoop.organisations.models import Organisation
@@ -97,15 +99,26 @@ def step_export(args) -> dict:
     else:
         organisation = Organisation.objects.reporting().get(identifier__startswith="XI-EXAMPLE")
         activities = reporting_org_activities(organisation)
+    if args.limit:
+        # The first ``limit`` activities of the file: the same code at a smaller size.
+        first = activities.order_by("iati_identifier").values_list("pk", flat=True)[: args.limit]
+        activities = activities.filter(pk__in=list(first))
     left_out = []
-    started = time.perf_counter()
-    chunks = iter_activities_xml(
-        activities,
-        base_url="https://bench.example.org/",
-        left_out=lambda activity, missing: left_out.append(activity.iati_identifier),
-    )
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     size = 0
-    with open(args.file, "wb") as handle:
+    with connection.execute_wrapper(count), open(args.file, "wb") as handle:
+        chunks = iter_activities_xml(
+            activities,
+            base_url="https://bench.example.org/",
+            left_out=lambda activity, missing: left_out.append(activity.iati_identifier),
+        )
         for chunk in chunks:
             handle.write(chunk)
             size += len(chunk)
@@ -118,6 +131,9 @@ def step_export(args) -> dict:
         "bytes": size,
         "peak_mb": peak_rss_mb(),
         "cpu": cpu_seconds(),
+        # The export alone, without starting Django.
+        "export_cpu": cpu_seconds() - cpu_before,
+        "queries": queries,
         "organisation": organisation.identifier if organisation else "every authority",
     }
 
@@ -198,7 +214,7 @@ STEPS = {
 def run_step(name: str, args, **extra: str) -> dict:
     command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
     command += ["--activities", str(args.activities), "--seed", str(args.seed)]
-    command += ["--mode", args.mode]
+    command += ["--mode", args.mode, "--limit", str(args.limit)]
     command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
@@ -253,6 +269,18 @@ def ensure_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def export_line(export: dict, baseline: dict) -> str:
+    return (
+        f"Export: {export['activities']} activities ({export['left_out']} left out), "
+        f"{export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s = "
+        f"{export['activities'] / export['seconds']:.0f} activities/s, peak {export['peak_mb']:.0f} MB "
+        f"(a bare Django process: {baseline['peak_mb']:.0f} MB; processor {export['cpu']:.1f} s, "
+        f"{export['export_cpu']:.1f} s of it exporting), "
+        f"{export['queries']} queries ({export['queries'] / max(export['activities'], 1):.3f} "
+        "an activity)"
+    )
+
+
 def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -276,6 +304,12 @@ def main() -> None:
         default="strict",
         help="the import's mode (see importer.MODES)",
     )
+    parser.add_argument(
+        "--limit", type=int, default=0, help="export the first N activities of the file only"
+    )
+    parser.add_argument(
+        "--export-only", action="store_true", help="measure the export alone (no import)"
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -294,6 +328,11 @@ def main() -> None:
         baseline = run_step("baseline", args)
         export = run_step("export", args, file=path)
         parse = run_step("parse", args, file=path)
+        if args.export_only:
+            print(export_line(export, baseline))
+            if args.json:
+                print(json.dumps({"export": export, "parse": parse, "baseline": baseline}))
+            return
         recreate_database(target)
         first = run_step("import", args, file=path, target_url=target)
         second = run_step("import", args, file=path, target_url=target)
@@ -301,13 +340,7 @@ def main() -> None:
     print(f"Load average at the end: {load_average()} ({os.cpu_count()} processors)")
     print(f"Generated authority {export['organisation']} (fictional), seed {args.seed}", end="")
     print(f" ({'generated now' if generated['generated'] else 'already there'}).")
-    print(f"Bare Django process: peak {baseline['peak_mb']:.0f} MB")
-    print(
-        f"Export: {export['activities']} activities ({export['left_out']} left out), "
-        f"{export['bytes'] / 1e6:.1f} MB in {export['seconds']:.1f} s = "
-        f"{export['activities'] / export['seconds']:.0f} activities/s, peak {export['peak_mb']:.0f} MB "
-        f"(processor {export['cpu']:.1f} s)"
-    )
+    print(export_line(export, baseline))
     print(
         f"lxml alone: {parse['activities']} activities read in {parse['seconds']:.2f} s, "
         f"peak {parse['peak_mb']:.0f} MB"
