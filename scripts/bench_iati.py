@@ -17,6 +17,7 @@ a temporary file.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
@@ -185,7 +186,112 @@ def step_import(args) -> dict:
     }
 
 
+# Stages of an import, each the time spent in some functions (module suffix, function name,
+# and the caller it is counted under, or "" for every caller). "own" counts a function's own time
+# (what lxml does inside the reader's loop is counted there: iterparse is C code, not profiled).
+STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
+    ("parse (lxml iterparse)", (("iati/reader.py", "__iter__", "", "own"),)),
+    (
+        "XSD validation",
+        (
+            ("iati/incoming.py", "activity_problems", "", "cum"),
+            ("iati/incoming.py", "batch_problems", "", "cum"),
+        ),
+    ),
+    ("normalise", (("iati/normalise.py", "normalise_activity", "", "cum"),)),
+    ("read (ActivityReader)", (("iati/reader.py", "read", "", "cum"),)),
+    ("kept: source paths", (("iati/kept.py", "source_paths", "read_activity", "cum"),)),
+    ("kept: compare (export)", (("iati/importer.py", "report_not_kept", "", "cum"),)),
+    ("compare with existing", (("iati/importer.py", "activity_state", "", "cum"),)),
+    (
+        "organisations",
+        (
+            ("iati/importer.py", "reporting_organisation", "", "cum"),
+            ("iati/importer.py", "resolve", "", "cum"),
+        ),
+    ),
+    ("build parts", (("iati/importer.py", "parts", "", "cum"),)),
+    ("validate (clean_fields)", (("iati/importer.py", "validate", "", "cum"),)),
+    (
+        "write rows",
+        (
+            ("core/bulk.py", "insert_rows", "_write_batch", "cum"),
+            ("core/writes.py", "_write_parts", "", "cum"),
+            ("django/db/models/query.py", "bulk_update", "_write_batch", "cum"),
+        ),
+    ),
+    (
+        "revisions and history",
+        (
+            ("core/writes.py", "_write_revisions", "", "cum"),
+            ("core/writes.py", "_previous_versions", "", "cum"),
+        ),
+    ),
+    ("editorial status", (("core/writes.py", "_refresh_editorial_status", "", "cum"),)),
+    ("reference index", (("core/writes.py", "update_reference_index", "", "cum"),)),
+    ("kept figures (records_written)", (("core/writes.py", "_announce", "", "cum"),)),
+    ("page cache", (("operations/pagecache.py", "content_changed", "_write_batch", "cum"),)),
+    ("search index (after commit)", (("core/writes.py", "index_records", "", "cum"),)),
+    ("link parents", (("iati/importer.py", "link_parents", "", "cum"),)),
+)
+
+
+def stage_seconds(profile: cProfile.Profile) -> dict[str, float]:
+    """Return the seconds of each stage of ``STAGES`` in ``profile`` (the rest as "other")."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats
+    figures = {}
+    for stage, functions in STAGES:
+        seconds = 0.0
+        for suffix, name, caller, kind in functions:
+            for (file, _line, function), (_cc, _nc, own, cumulative, callers) in stats.items():
+                if function != name or not file.endswith(suffix):
+                    continue
+                if caller:
+                    seconds += sum(
+                        figures_of[3]
+                        for (_f, _l, caller_name), figures_of in callers.items()
+                        if caller_name == caller
+                    )
+                else:
+                    seconds += own if kind == "own" else cumulative
+        figures[stage] = seconds
+    return figures
+
+
+def step_profile(args) -> dict:
+    """Import the file into an empty database under cProfile; return the seconds by stage."""
+    django_setup(args.target_url)
+    from opencoop.iati.importer import import_activity_file
+
+    profile = cProfile.Profile()
+    started, cpu = time.perf_counter(), cpu_seconds()
+    with open(args.file, "rb") as stream:
+        profile.enable()
+        report = import_activity_file(
+            stream=stream,
+            file_name=Path(args.file).name,
+            base_url="https://bench.example.org/",
+            mode=args.mode,
+        )
+        profile.disable()
+    seconds = time.perf_counter() - started
+    if args.profile_out:
+        profile.dump_stats(args.profile_out)
+    return {
+        "seconds": seconds,
+        "cpu": cpu_seconds() - cpu,
+        "read": report.read,
+        "created": len(report.created),
+        "errors": [str(error) for error in report.errors[:5]],
+        "stages": stage_seconds(profile),
+        "peak_mb": peak_rss_mb(),
+    }
+
+
 STEPS = {
+    "profile": step_profile,
     "baseline": step_baseline,
     "generate": step_generate,
     "export": step_export,
@@ -199,6 +305,8 @@ def run_step(name: str, args, **extra: str) -> dict:
     command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
     command += ["--activities", str(args.activities), "--seed", str(args.seed)]
     command += ["--mode", args.mode]
+    if args.profile_out:
+        command += ["--profile-out", args.profile_out]
     command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
@@ -253,6 +361,21 @@ def ensure_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def print_stages(profiled: dict) -> None:
+    """Print the seconds of each stage of a profiled import (the profiler slows every call)."""
+    total = profiled["seconds"]
+    print(
+        f"Profiled import (cProfile, empty database): {profiled['read']} read, "
+        f"{profiled['created']} created in {total:.1f} s (processor {profiled['cpu']:.1f} s)"
+    )
+    counted = 0.0
+    for stage, seconds in profiled["stages"].items():
+        counted += seconds
+        per = seconds / profiled["read"] * 1000 if profiled["read"] else 0
+        print(f"  {stage:<32} {seconds:7.2f} s {seconds / total:6.1%}  {per:6.2f} ms/activity")
+    print(f"  {'other':<32} {total - counted:7.2f} s {(total - counted) / total:6.1%}")
+
+
 def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -277,6 +400,12 @@ def main() -> None:
         help="the import's mode (see importer.MODES)",
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="import once more into an empty database under cProfile; print seconds by stage",
+    )
+    parser.add_argument("--profile-out", default="", help="write the profile there (pstats)")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--target-url", help=argparse.SUPPRESS)
@@ -297,6 +426,10 @@ def main() -> None:
         recreate_database(target)
         first = run_step("import", args, file=path, target_url=target)
         second = run_step("import", args, file=path, target_url=target)
+        profiled = None
+        if args.profile:
+            recreate_database(target)
+            profiled = run_step("profile", args, file=path, target_url=target)
 
     print(f"Load average at the end: {load_average()} ({os.cpu_count()} processors)")
     print(f"Generated authority {export['organisation']} (fictional), seed {args.seed}", end="")
@@ -323,6 +456,8 @@ def main() -> None:
         )
         if run["errors"]:
             print("  errors:", *run["errors"], sep="\n  ")
+    if profiled:
+        print_stages(profiled)
     if args.json:
         for run in (first, second):
             run["rate"] = run["read"] / run["seconds"] if run["seconds"] else 0
