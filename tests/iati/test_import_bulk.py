@@ -95,3 +95,23 @@ def test_the_status_stored_in_bulk_is_what_a_save_in_the_editor_stores():
     for activity in Activity.objects.all():
         refresh_record_status(record=activity, previous=None)
     assert stored() == in_bulk
+
+
+def test_an_import_of_several_batches_announces_its_records_once(monkeypatch):
+    from opencoop.core.writes import records_written
+
+    monkeypatch.setattr(importer, "BATCH", 1)
+    announced = []
+
+    def receiver(sender, records, **kwargs):
+        announced.append((sender, sorted((r.pk, r.reporting_org_id) for r in records)))
+
+    records_written.connect(receiver, dispatch_uid="test-announced-once")
+    try:
+        report = import_activity_file(stream=(DATA / "foreign-2.02.xml").open("rb"))
+    finally:
+        records_written.disconnect(dispatch_uid="test-announced-once")
+
+    assert report.ok and len(report.created) == 3
+    written = Activity.objects.filter(iati_identifier__in=report.created)
+    assert announced == [(Activity, sorted(written.values_list("pk", "reporting_org_id")))]
