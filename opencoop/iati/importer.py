@@ -483,6 +483,9 @@ class _Importer:
         self.per_activity = report.mode == PER_ACTIVITY
         self.languages: dict[str, str] = {}
         self.family = Family([])
+        # What the not-kept export is told of an activity's sub-activities (read once, empty).
+        self.no_children = Activity.objects.none()
+        len(self.no_children)
 
     # Issues
     def add(self, issues: Iterable[Issue]) -> None:
@@ -714,7 +717,7 @@ class _Importer:
         # writer is told the activity has no sub-activities instead of asking the database.
         cache = activity.__dict__.setdefault("_prefetched_objects_cache", {})
         children = cache.get("children")
-        cache["children"] = Activity.objects.none()
+        cache["children"] = self.no_children
         try:
             element = activity_element(activity, base_url=self.base_url)
         finally:
