@@ -12,6 +12,12 @@ size) is its own; the figure of a bare Django process is printed for comparison.
 alone takes to read the file (``iterparse`` with the reader's settings, elements cleared) gives
 the share of the import spent in parsing. Prints a table; writes nothing but the databases and
 a temporary file.
+
+With ``--profile`` the file is imported once more, into an empty database, under cProfile, and
+the seconds of each stage of the import (``STAGES``: parse, schema, normalise, read, not-kept
+check, checks, rows, revisions, editorial status, reference index, kept figures, search index)
+are printed; ``--profile-out`` keeps the profile for ``python -m pstats``. The profiler slows
+every Python call: compare stages with each other and runs with runs, not with the figures above.
 """
 
 from __future__ import annotations
