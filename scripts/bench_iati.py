@@ -380,7 +380,7 @@ def print_stages(profiled: dict) -> None:
     print(
         f"Profiled import (cProfile, {profiled.get('clock', 'wall')} clock, empty database): "
         f"{profiled['read']} read, "
-        f"{profiled['created']} created in {total:.1f} s (processor {profiled['cpu']:.1f} s)"
+        f"{profiled['created']} created in {profiled['seconds']:.1f} s (processor {profiled['cpu']:.1f} s)"
     )
     counted = 0.0
     for stage, seconds in profiled["stages"].items():
