@@ -12,11 +12,18 @@ size) is its own; the figure of a bare Django process is printed for comparison.
 alone takes to read the file (``iterparse`` with the reader's settings, elements cleared) gives
 the share of the import spent in parsing. Prints a table; writes nothing but the databases and
 a temporary file.
+
+With ``--profile`` the file is imported once more, into an empty database, under cProfile, and
+the seconds of each stage of the import (``STAGES``: parse, schema, normalise, read, not-kept
+check, checks, rows, revisions, editorial status, reference index, kept figures, search index)
+are printed; ``--profile-out`` keeps the profile for ``python -m pstats``. The profiler slows
+every Python call: compare stages with each other and runs with runs, not with the figures above.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
@@ -201,7 +208,117 @@ def step_import(args) -> dict:
     }
 
 
+# Stages of an import, each the time spent in some functions (module suffix, function name,
+# and the caller it is counted under, or "" for every caller). "own" counts a function's own time
+# (what lxml does inside the reader's loop is counted there: iterparse is C code, not profiled).
+STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
+    ("parse (lxml iterparse)", (("iati/reader.py", "__iter__", "", "own"),)),
+    (
+        "XSD validation",
+        (
+            ("iati/incoming.py", "activity_problems", "", "cum"),
+            ("iati/incoming.py", "batch_problems", "", "cum"),
+        ),
+    ),
+    ("normalise", (("iati/normalise.py", "normalise_activity", "", "cum"),)),
+    ("read (ActivityReader)", (("iati/reader.py", "read", "", "cum"),)),
+    ("kept: source paths", (("iati/kept.py", "source_paths", "read_activity", "cum"),)),
+    ("kept: compare (export)", (("iati/importer.py", "report_not_kept", "", "cum"),)),
+    ("compare with existing", (("iati/importer.py", "activity_state", "", "cum"),)),
+    (
+        "organisations",
+        (
+            ("iati/importer.py", "reporting_organisation", "", "cum"),
+            ("iati/importer.py", "resolve", "", "cum"),
+        ),
+    ),
+    ("build parts", (("iati/importer.py", "parts", "", "cum"),)),
+    ("validate (clean_fields)", (("iati/importer.py", "validate", "", "cum"),)),
+    (
+        "write rows",
+        (
+            ("core/bulk.py", "insert_rows", "_write_batch", "cum"),
+            ("core/writes.py", "_write_parts", "", "cum"),
+            ("django/db/models/query.py", "bulk_update", "_write_batch", "cum"),
+        ),
+    ),
+    (
+        "revisions and history",
+        (
+            ("core/writes.py", "_write_revisions", "", "cum"),
+            ("core/writes.py", "_previous_versions", "", "cum"),
+        ),
+    ),
+    ("editorial status", (("core/writes.py", "_refresh_editorial_status", "", "cum"),)),
+    ("reference index", (("core/writes.py", "update_reference_index", "", "cum"),)),
+    ("kept figures (records_written)", (("core/writes.py", "_announce", "", "cum"),)),
+    ("page cache", (("operations/pagecache.py", "content_changed", "_write_batch", "cum"),)),
+    ("search index (after commit)", (("core/writes.py", "index_records", "", "cum"),)),
+    ("link parents", (("iati/importer.py", "link_parents", "", "cum"),)),
+)
+
+
+def stage_seconds(profile: cProfile.Profile) -> dict[str, float]:
+    """Return the seconds of each stage of ``STAGES`` in ``profile`` (the rest as "other")."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats
+    figures = {}
+    for stage, functions in STAGES:
+        seconds = 0.0
+        for suffix, name, caller, kind in functions:
+            for (file, _line, function), (_cc, _nc, own, cumulative, callers) in stats.items():
+                if function != name or not file.endswith(suffix):
+                    continue
+                if caller:
+                    seconds += sum(
+                        figures_of[3]
+                        for (_f, _l, caller_name), figures_of in callers.items()
+                        if caller_name == caller
+                    )
+                else:
+                    seconds += own if kind == "own" else cumulative
+        figures[stage] = seconds
+    return figures
+
+
+def step_profile(args) -> dict:
+    """Import the file into an empty database under cProfile; return the seconds by stage."""
+    django_setup(args.target_url)
+    from opencoop.iati.importer import import_activity_file
+
+    # Processor time is steadier than elapsed time on a shared machine, but leaves out waiting
+    # for PostgreSQL.
+    profile = (
+        cProfile.Profile(time.process_time) if args.profile_clock == "cpu" else cProfile.Profile()
+    )
+    started, cpu = time.perf_counter(), cpu_seconds()
+    with open(args.file, "rb") as stream:
+        profile.enable()
+        report = import_activity_file(
+            stream=stream,
+            file_name=Path(args.file).name,
+            base_url="https://bench.example.org/",
+            mode=args.mode,
+        )
+        profile.disable()
+    seconds = time.perf_counter() - started
+    if args.profile_out:
+        profile.dump_stats(args.profile_out)
+    return {
+        "seconds": seconds,
+        "cpu": cpu_seconds() - cpu,
+        "read": report.read,
+        "created": len(report.created),
+        "errors": [str(error) for error in report.errors[:5]],
+        "stages": stage_seconds(profile),
+        "clock": args.profile_clock,
+        "peak_mb": peak_rss_mb(),
+    }
+
+
 STEPS = {
+    "profile": step_profile,
     "baseline": step_baseline,
     "generate": step_generate,
     "export": step_export,
@@ -215,6 +332,9 @@ def run_step(name: str, args, **extra: str) -> dict:
     command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
     command += ["--activities", str(args.activities), "--seed", str(args.seed)]
     command += ["--mode", args.mode, "--limit", str(args.limit)]
+    if args.profile_out:
+        command += ["--profile-out", args.profile_out]
+    command += ["--profile-clock", args.profile_clock]
     command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
@@ -281,6 +401,23 @@ def export_line(export: dict, baseline: dict) -> str:
     )
 
 
+def print_stages(profiled: dict) -> None:
+    """Print the seconds of each stage of a profiled import (the profiler slows every call)."""
+    # Stages timed by processor time are shares of the process's processor time.
+    total = profiled["cpu"] if profiled.get("clock") == "cpu" else profiled["seconds"]
+    print(
+        f"Profiled import (cProfile, {profiled.get('clock', 'wall')} clock, empty database): "
+        f"{profiled['read']} read, "
+        f"{profiled['created']} created in {profiled['seconds']:.1f} s (processor {profiled['cpu']:.1f} s)"
+    )
+    counted = 0.0
+    for stage, seconds in profiled["stages"].items():
+        counted += seconds
+        per = seconds / profiled["read"] * 1000 if profiled["read"] else 0
+        print(f"  {stage:<32} {seconds:7.2f} s {seconds / total:6.1%}  {per:6.2f} ms/activity")
+    print(f"  {'other':<32} {total - counted:7.2f} s {(total - counted) / total:6.1%}")
+
+
 def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -311,6 +448,18 @@ def main() -> None:
         "--export-only", action="store_true", help="measure the export alone (no import)"
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="import once more into an empty database under cProfile; print seconds by stage",
+    )
+    parser.add_argument("--profile-out", default="", help="write the profile there (pstats)")
+    parser.add_argument(
+        "--profile-clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time the stages by elapsed time (wall) or by this process's processor time (cpu)",
+    )
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--target-url", help=argparse.SUPPRESS)
@@ -336,6 +485,10 @@ def main() -> None:
         recreate_database(target)
         first = run_step("import", args, file=path, target_url=target)
         second = run_step("import", args, file=path, target_url=target)
+        profiled = None
+        if args.profile:
+            recreate_database(target)
+            profiled = run_step("profile", args, file=path, target_url=target)
 
     print(f"Load average at the end: {load_average()} ({os.cpu_count()} processors)")
     print(f"Generated authority {export['organisation']} (fictional), seed {args.seed}", end="")
@@ -356,6 +509,8 @@ def main() -> None:
         )
         if run["errors"]:
             print("  errors:", *run["errors"], sep="\n  ")
+    if profiled:
+        print_stages(profiled)
     if args.json:
         for run in (first, second):
             run["rate"] = run["read"] / run["seconds"] if run["seconds"] else 0

@@ -19,7 +19,9 @@ callers start themselves on the records returned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -40,6 +42,10 @@ BATCH = 500
 # Sent inside the write's transaction, once per call, with ``records`` (every row written):
 # what is derived from records and kept beside them (the kept figures) is brought up to date there.
 records_written = Signal()
+# Inside ``announce_once``: the keys of the records written so far, by model and primary key.
+_collected: ContextVar[dict[type[models.Model], dict[object, models.Model]] | None] = ContextVar(
+    "records_written_collected", default=None
+)
 # Fields a write sets itself: the revision pointers come from the revisions it creates.
 REVISION_POINTERS = ("latest_revision", "live_revision")
 
@@ -136,8 +142,44 @@ def write_records(
 def _announce(model: type[models.Model], report: WriteReport) -> None:
     """Tell what keeps figures of the records that they were written (``records_written``)."""
     records = report.created + report.changed
-    if records:
+    collected = _collected.get()
+    if collected is not None:
+        keys = collected.setdefault(model, {})
+        for record in records:
+            keys[record.pk] = _keys_of(record)
+    elif records:
         records_written.send(sender=model, records=records)
+
+
+@contextmanager
+def announce_once() -> Iterator[None]:
+    """Send ``records_written`` once for every write inside, when it ends without an error.
+
+    An import writes a batch at a time; what is derived from the records (the kept figures of
+    their authority, whose cost grows with what the authority holds) is then brought up to date
+    once rather than after every batch. Call it inside the transaction of the writes. Meanwhile
+    only each record's keys are held (``_keys_of``), so memory does not grow with the records'
+    content. Nested, the outermost one announces.
+    """
+    if _collected.get() is not None:
+        yield
+        return
+    collected: dict[type[models.Model], dict[object, models.Model]] = {}
+    token = _collected.set(collected)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+    for model, records in collected.items():
+        if records:
+            records_written.send(sender=model, records=list(records.values()))
+
+
+def _keys_of(record: models.Model) -> models.Model:
+    """Return ``record`` with only its primary and foreign keys loaded (the others deferred)."""
+    meta = record._meta
+    names = [f.attname for f in meta.concrete_fields if f.primary_key or f.is_relation]
+    return type(record).from_db(record._state.db, names, [getattr(record, n) for n in names])
 
 
 # Validation --------------------------------------------------------------------------------------

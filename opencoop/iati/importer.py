@@ -44,7 +44,8 @@ from opencoop.activities.parts import (
     prefetches,
 )
 from opencoop.core.multilingual import text
-from opencoop.core.writes import Item, write_records
+from opencoop.core.queries import among_ids
+from opencoop.core.writes import Item, announce_once, write_records
 from opencoop.organisations.models import Organisation
 
 from .export import site_base_url
@@ -199,7 +200,9 @@ def import_activity_file(
             base_url=site_base_url() if base_url is None else base_url,
             max_errors=max_errors,
         )
-        importer.run(stream, progress)
+        # The figures kept of the authorities are brought up to date once, not after each batch.
+        with announce_once():
+            importer.run(stream, progress)
         if not report.ok or dry_run:
             transaction.set_rollback(True)
         else:
@@ -234,8 +237,13 @@ def _comparable(value: object) -> object:
     return _clean_text(value) if isinstance(value, dict) else value
 
 
-def activity_state(activity: Activity, base_url: str) -> dict[str, object]:
-    """Return the IATI content of ``activity`` (fields and parts) in comparable form."""
+def activity_state(
+    activity: Activity, base_url: str, family: Family | None = None
+) -> dict[str, object]:
+    """Return the IATI content of ``activity`` (fields and parts) in comparable form.
+
+    ``family`` knows the parents and sub-activities of a batch (else they are looked up).
+    """
     state: dict[str, object] = {
         name: _comparable(getattr(activity, name)) for name in ACTIVITY_FIELDS
     }
@@ -257,20 +265,52 @@ def activity_state(activity: Activity, base_url: str) -> dict[str, object]:
         (*row, transaction_value_date(tx))
         for row, tx in zip(state["transactions"], activity.transactions.all(), strict=True)
     ]
-    state["related_activities"] = related_state(activity, state["related_activities"])
+    state["related_activities"] = related_state(
+        activity, state["related_activities"], family or Family([activity])
+    )
     return state
 
 
-def related_state(activity: Activity, stated: list[tuple]) -> list[tuple]:
+class Family:
+    """The parents and sub-activities of some activities on the portal, read in two queries."""
+
+    def __init__(self, activities: Iterable[Activity]) -> None:
+        activities = list(activities)
+        self.children: dict[int, list[str]] = {}
+        pks = [activity.pk for activity in activities if activity.pk]
+        if pks:
+            for parent_id, identifier in Activity.objects.filter(
+                among_ids("parent_id", pks)
+            ).values_list("parent_id", "iati_identifier"):
+                self.children.setdefault(parent_id, []).append(identifier)
+        self.identifiers: dict[int, str] = {}
+        self.known(activity.parent_id for activity in activities)
+
+    def known(self, pks: Iterable[int | None]) -> None:
+        """Read the identifiers of the activities ``pks`` not read yet."""
+        missing = {pk for pk in pks if pk and pk not in self.identifiers}
+        if missing:
+            self.identifiers.update(
+                Activity.objects.filter(among_ids("pk", missing)).values_list(
+                    "pk", "iati_identifier"
+                )
+            )
+
+    def parent(self, activity: Activity) -> str | None:
+        """Return the identifier of the activity's parent (None: none, or not on the portal)."""
+        self.known([activity.parent_id])
+        return self.identifiers.get(activity.parent_id) if activity.parent_id else None
+
+
+def related_state(activity: Activity, stated: list[tuple], family: Family) -> list[tuple]:
     """Return the activity's relations as its file says them: those it states and its parent
     and sub-projects linked on the portal (written as related-activity too), once each."""
     linked = set()
-    if activity.parent_id:
-        parent = Activity.objects.filter(pk=activity.parent_id).values_list("iati_identifier")
-        linked |= {(identifier, RELATED_PARENT) for (identifier,) in parent}
+    parent = family.parent(activity)
+    if parent is not None:
+        linked.add((parent, RELATED_PARENT))
     if activity.pk:
-        children = Activity.objects.filter(parent_id=activity.pk).values_list("iati_identifier")
-        linked |= {(identifier, RELATED_CHILD) for (identifier,) in children}
+        linked |= {(child, RELATED_CHILD) for child in family.children.get(activity.pk, ())}
     return sorted(set(stated) | linked)
 
 
@@ -442,6 +482,10 @@ class _Importer:
         self.parents: dict[str, tuple[str, int, str]] = {}
         self.per_activity = report.mode == PER_ACTIVITY
         self.languages: dict[str, str] = {}
+        self.family = Family([])
+        # What the not-kept export is told of an activity's sub-activities (read once, empty).
+        self.no_children = Activity.objects.none()
+        len(self.no_children)
 
     # Issues
     def add(self, issues: Iterable[Issue]) -> None:
@@ -544,6 +588,8 @@ class _Importer:
             .select_related("reporting_org")
             .prefetch_related(*prefetches())
         }
+        # Links are made once every activity is in (link_parents): they hold still meanwhile.
+        self.family = Family(existing.values())
         built: list[BuiltActivity] = []
         for record in records:
             mark = self.organisations.mark()
@@ -628,12 +674,12 @@ class _Importer:
         if existing is None:
             return self.build(record, organisation)
         activity = current_version(existing)
-        before = activity_state(activity, self.base_url)
+        before = activity_state(activity, self.base_url, self.family)
         self.set_fields(activity, record)
         parts = self.parts(activity, record)
         for relation, instances in parts.items():
             setattr(activity, relation, instances)
-        after = activity_state(activity, self.base_url)
+        after = activity_state(activity, self.base_url, self.family)
         if before == after:
             self.report_not_kept(record, activity)
             self.report.unchanged.append(record.identifier)
@@ -667,11 +713,20 @@ class _Importer:
         unsaved = activity.pk is None
         if unsaved:
             activity.pk = 0  # no activity has it: the writer finds no sub-activities
+        # Links to other activities are counted from the record below, not from the export: the
+        # writer is told the activity has no sub-activities instead of asking the database.
+        cache = activity.__dict__.setdefault("_prefetched_objects_cache", {})
+        children = cache.get("children")
+        cache["children"] = self.no_children
         try:
             element = activity_element(activity, base_url=self.base_url)
         finally:
             if unsaved:
                 activity.pk = None
+            if children is None:
+                del cache["children"]
+            else:
+                cache["children"] = children
         kept = {
             path: lines
             for path, lines in source_paths(element).items()

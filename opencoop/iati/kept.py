@@ -31,13 +31,13 @@ def source_paths(activity: etree._Element) -> Paths:
     paths: Paths = {}
 
     def walk(element: etree._Element, prefix: str) -> None:
+        line = element.sourceline or 0
         for name in element.attrib:
-            name = attribute_name(name)
+            if name[0] == "{":  # a namespaced attribute ("xml:lang")
+                name = attribute_name(name)
             if name not in IGNORED_ATTRIBUTES:
-                paths.setdefault(f"{prefix}@{name}", []).append(element.sourceline or 0)
-        for child in element:
-            if not isinstance(child.tag, str):
-                continue
+                paths.setdefault(f"{prefix}@{name}", []).append(line)
+        for child in element.iterchildren(etree.Element):
             path = f"{prefix}{child.tag}"
             paths.setdefault(path, []).append(child.sourceline or 0)
             walk(child, f"{path}/")

@@ -71,13 +71,15 @@ def normalise_activity(activity: etree._Element, identifier: str) -> list[Issue]
         if not isinstance(element.tag, str):
             continue
         for name, value in list(element.attrib.items()):
+            trimmed = value.strip()
+            if trimmed == value and trimmed and name not in URL_ATTRIBUTES:
+                continue  # nothing to mend, as for most attributes
             path = f"{element_path(element, activity)}/@{attribute_name(name)}"
             line = element.sourceline
 
             def say(message: str, path: str = path, line: int | None = line) -> None:
                 issues.append(Issue(message, line, identifier, path, WARNING))
 
-            trimmed = value.strip()
             if not trimmed:
                 del element.attrib[name]
                 say(_("the attribute is empty: taken as absent"))

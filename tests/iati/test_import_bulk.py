@@ -95,3 +95,49 @@ def test_the_status_stored_in_bulk_is_what_a_save_in_the_editor_stores():
     for activity in Activity.objects.all():
         refresh_record_status(record=activity, previous=None)
     assert stored() == in_bulk
+
+
+def test_an_import_of_several_batches_announces_its_records_once(monkeypatch):
+    from opencoop.core.writes import records_written
+
+    monkeypatch.setattr(importer, "BATCH", 1)
+    announced = []
+
+    def receiver(sender, records, **kwargs):
+        announced.append((sender, sorted((r.pk, r.reporting_org_id) for r in records)))
+
+    records_written.connect(receiver, dispatch_uid="test-announced-once")
+    try:
+        report = import_activity_file(stream=(DATA / "foreign-2.02.xml").open("rb"))
+    finally:
+        records_written.disconnect(dispatch_uid="test-announced-once")
+
+    assert report.ok and len(report.created) == 3
+    written = Activity.objects.filter(iati_identifier__in=report.created)
+    assert announced == [(Activity, sorted(written.values_list("pk", "reporting_org_id")))]
+
+
+def _copies_of_first_activity(count: int) -> bytes:
+    """Return a file holding ``count`` copies of the first activity, each its own identifier."""
+    data = (DATA / "foreign-2.02.xml").read_text()
+    head, rest = data.split("<iati-activity>", 1)
+    activity = "<iati-activity>" + rest.split("</iati-activity>", 1)[0] + "</iati-activity>"
+    copies = [
+        activity.replace("XI-EXAMPLE-NGO2-A<", f"XI-EXAMPLE-NGO2-A{number}<")
+        for number in range(count)
+    ]
+    return (head + "\n".join(copies) + "\n</iati-activities>\n").encode()
+
+
+def test_re_importing_unchanged_activities_asks_no_query_per_activity():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import_activity_file(stream=io.BytesIO(_copies_of_first_activity(6)))
+    counts = []
+    for count in (2, 6):
+        with CaptureQueriesContext(connection) as queries:
+            report = import_activity_file(stream=io.BytesIO(_copies_of_first_activity(count)))
+        assert report.ok and len(report.unchanged) == count, report.errors
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
