@@ -32,11 +32,10 @@ from opencoop.activities.models import (
     DocumentLink,
 )
 from opencoop.activities.parts import (
-    ACTIVITY_CODES,
-    ACTIVITY_DATES,
     ACTIVITY_FLAGS,
-    CONTACT_VALUES,
-    DESCRIPTIONS,
+    CONTACT_FIELDS,
+    ELEMENT_FIELDS,
+    IATI_OWN_FIELDS,
     PARTS,
     RELATED_CHILD,
     RELATED_PARENT,
@@ -69,17 +68,17 @@ from .writer import (
 
 # The activity fields an IATI file sets; the others (slug, image, sensitive-context switches,
 # partnership) belong to the portal and are left as they are.
-ACTIVITY_FIELDS = (
-    "title",
-    *(name for name, _code in DESCRIPTIONS),
-    "status",
-    *(name for name, _code in ACTIVITY_DATES),
-    "contact_organisation",
-    "contact_person",
-    *(name for _tag, name in CONTACT_VALUES),
-    "default_currency",
-    *(name for _tag, name, _codelist in ACTIVITY_CODES),
-    *ACTIVITY_FLAGS.values(),
+ACTIVITY_FIELDS = tuple(
+    dict.fromkeys(
+        (
+            "title",
+            *ELEMENT_FIELDS,
+            *CONTACT_FIELDS,
+            "default_currency",
+            *ACTIVITY_FLAGS.values(),
+            *IATI_OWN_FIELDS,
+        )
+    )
 )
 ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
 # Parts whose value date, when omitted, is written as another of their dates.

@@ -29,12 +29,15 @@ from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
     ACTIVITY_FLAGS,
+    CONTACT_TEXTS,
     CONTACT_VALUES,
     DEFAULT_AID_TYPE_VOCABULARY,
     DEFAULT_REGION_VOCABULARY,
     DEFAULT_SECTOR_VOCABULARY,
     DESCRIPTIONS,
+    DATE,
     ELEMENTS,
+    NARRATIVES,
     PERCENTAGE,
     RELATED_CHILD,
     RELATED_PARENT,
@@ -44,6 +47,7 @@ from opencoop.activities.parts import (
     activity_codelist,
     codelist_for,
     codelist_of,
+    field_codelist_of,
     part,
 )
 from opencoop.codelists import registry
@@ -74,6 +78,7 @@ PARTICIPANTS, LOCATIONS, BUDGETS, PLANNED, TRANSACTIONS, DOCUMENTS, RELATED, RES
         "results",
     )
 )
+BUDGET_ITEMS, CONDITIONS = part("country_budget_items"), part("conditions")
 
 
 def children_of(described: Part) -> set[str]:
@@ -100,6 +105,9 @@ DESCRIPTION_FIELDS = {code: field for field, code in DESCRIPTIONS}
 GENERAL_DESCRIPTION = DESCRIPTIONS[0][1]
 DATE_TYPES = codelist_of("activity-date", "type")
 DESCRIPTION_TYPES = codelist_of("description", "type")
+# Children of iati-activity kept as the file gives them (``Activity.kept_xml``), besides the
+# elements of other namespaces (extensions), which the schema allows at the end.
+KEPT_AS_PUBLISHED = ("crs-add", "fss")
 # The children of iati-activity the portal keeps; any other one is reported as not kept.
 ACTIVITY_CHILDREN = frozenset(
     {
@@ -114,9 +122,12 @@ ACTIVITY_CHILDREN = frozenset(
         "budget",
         "planned-disbursement",
         "transaction",
+        "country-budget-items",
         "document-link",
         "related-activity",
+        "conditions",
         "result",
+        *KEPT_AS_PUBLISHED,
     }
 )
 
@@ -308,8 +319,20 @@ def kept_vocabulary(described: Element, vocabulary: str) -> bool:
     if not described.only_vocabularies:
         return True
     if not vocabulary:
-        return described.vocabulary is None
+        return described.vocabulary is None or described.vocabulary_optional
     return vocabulary in described.only_vocabularies
+
+
+def is_extension(element: etree._Element) -> bool:
+    """Say whether ``element`` is of another namespace than IATI's (a publisher's extension)."""
+    return isinstance(element.tag, str) and element.tag.startswith("{")
+
+
+def published_xml(elements: list[etree._Element]) -> str:
+    """Return ``elements`` written as the file gives them, one after the other."""
+    return "".join(
+        etree.tostring(element, encoding="unicode", with_tail=False) for element in elements
+    )
 
 
 class ActivityReader:
@@ -342,11 +365,18 @@ class ActivityReader:
             WARNING,
         )
 
-    def extra_children(self, element: etree._Element, path: str, known: set[str]) -> None:
+    def extra_children(
+        self,
+        element: etree._Element,
+        path: str,
+        known: set[str],
+        *,
+        known_extensions: bool = False,
+    ) -> None:
         """Report the children of ``element`` the reader does not keep."""
         for child in element:
             name = localname(child)
-            if name and name not in known:
+            if name and name not in known and not (known_extensions and is_extension(child)):
                 self.not_kept(child, f"{path}/{name}")
 
     # Values
@@ -561,10 +591,14 @@ class ActivityReader:
                 self.not_kept(element, f"iati-activity/@{name}", "not kept: no place for it")
         humanitarian = attribute(element, "humanitarian")
         record.fields[ACTIVITY_FLAGS["@humanitarian"]] = humanitarian in ("1", "true")
+        kept = []
         for child in element:
             name = localname(child)
-            if name and name not in ACTIVITY_CHILDREN:
-                self.not_kept(child, name if "}" not in name else f"extension {name}")
+            if is_extension(child) or name in KEPT_AS_PUBLISHED:
+                kept.append(child)
+            elif name and name not in ACTIVITY_CHILDREN:
+                self.not_kept(child, name)
+        record.fields["kept_xml"] = published_xml(kept)
         reporting = element.find("reporting-org")
         if reporting is None:
             self.issue(element, "reporting-org", "the reporting organisation is missing")
@@ -582,11 +616,13 @@ class ActivityReader:
         self.contact()
         self.geography()
         self.attribute_elements()
+        self.country_budget_items()
         self.budgets()
         self.planned_disbursements()
         self.transactions()
         self.documents()
         self.related()
+        self.conditions()
         self.results()
         if not record.fields["default_currency"]:
             # Every value then states its currency: the first one becomes the default.
@@ -679,6 +715,7 @@ class ActivityReader:
     def dates(self) -> None:
         for _field, _code in ACTIVITY_DATES:
             self.record.fields[_field] = None
+            self.record.fields[f"{_field}_note"] = {}
         for element in self.element.iterfind("activity-date"):
             kind = self.code(element, "type", DATE_TYPES, "activity-date", required=True)
             target = DATE_FIELDS.get(kind)
@@ -689,25 +726,37 @@ class ActivityReader:
                 self.not_kept(element, path, "not kept: a date of this type was given before")
                 continue
             self.record.fields[target] = self.date(element, path)
-            if element.find("narrative") is not None:
-                self.not_kept(element, f"{path}/narrative")
+            self.record.fields[f"{target}_note"] = self.narratives(element, path)
 
     def contact(self) -> None:
         fields = self.record.fields
-        fields.update({"contact_organisation": {}, "contact_person": ""})
+        fields.update({"contact_type": "", "contact_person": ""})
+        fields.update({name: {} for _tag, name in CONTACT_TEXTS})
         fields.update({name: "" for _tag, name in CONTACT_VALUES})
         element = self.repeated_once("contact-info")
         if element is None:
             return
-        known = {"organisation", "person-name", *(tag for tag, _name in CONTACT_VALUES)}
+        known = {
+            "person-name",
+            *(tag for tag, _name in CONTACT_TEXTS),
+            *(tag for tag, _name in CONTACT_VALUES),
+        }
         self.extra_children(element, "contact-info", known)
-        fields["contact_organisation"] = self.narratives(
-            element.find("organisation"), "contact-info/organisation"
+        fields["contact_type"] = self.code(
+            element, "type", field_codelist_of("contact_type"), "contact-info"
         )
+        for tag, name in CONTACT_TEXTS:
+            found = element.findall(tag)
+            for extra in found[1:]:
+                self.not_kept(extra, f"contact-info/{tag}", "not kept: only the first one is kept")
+            fields[name] = self.narratives(found[0] if found else None, f"contact-info/{tag}")
         fields["contact_person"] = self.plain_text(element.find("person-name"))
         validators = {"email": EmailValidator(), "website": URLValidator()}
         for tag, name in CONTACT_VALUES:
-            child = element.find(tag)
+            found = [child for child in element.findall(tag) if "".join(child.itertext()).strip()]
+            for extra in found[1:]:
+                self.not_kept(extra, f"contact-info/{tag}", "not kept: only the first one is kept")
+            child = found[0] if found else None
             value = "".join(child.itertext()).strip() if child is not None else ""
             if value and tag in validators:
                 try:
@@ -828,8 +877,12 @@ class ActivityReader:
                 self.single_element(described)
 
     def single_element(self, described: Element) -> None:
-        """Read an activity field held by one element; later ones are reported as not kept."""
-        value, seen = "", False
+        """Read the activity fields held by one element; later ones are reported as not kept."""
+        values: dict[str, object] = {
+            a.field: None if a.kind in (DATE, PERCENTAGE) else {} if a.kind == NARRATIVES else ""
+            for a in described.fields
+        }
+        seen = False
         for element in self.element.iterfind(described.path):
             if seen and self.vocabulary_kept(element, described):
                 self.not_kept(element, described.path, "not kept: only the first one is kept")
@@ -837,8 +890,8 @@ class ActivityReader:
             fields = self.attribute_fields(element, described)
             if fields is not None:
                 seen = True
-                value = fields[described.main.field]
-        self.record.fields[described.main.field] = value
+                values.update(fields)
+        self.record.fields.update(values)
 
     @staticmethod
     def vocabulary_kept(element: etree._Element, described: Element) -> bool:
@@ -872,6 +925,9 @@ class ActivityReader:
             return None
         for described_attribute in described.attributes:
             if described_attribute is vocabulary_attribute or not described_attribute.field:
+                continue
+            if described_attribute.kind == NARRATIVES:
+                fields[described_attribute.field] = self.narratives(element, path)
                 continue
             value = self.attribute_value(element, described, described_attribute, vocabulary)
             if described_attribute.needed_because and not value:
@@ -924,6 +980,66 @@ class ActivityReader:
             rows.append(Row(fields, element.sourceline or 0, path))
         self.record.children["budgets"] = rows
 
+    def country_budget_items(self) -> None:
+        """Read country-budget-items: its vocabulary (an activity field) and its budget items."""
+        rows: list[Row] = []
+        self.record.fields["country_budget_vocabulary"] = ""
+        self.record.children["country_budget_items"] = rows
+        element = self.repeated_once("country-budget-items")
+        if element is None:
+            return
+        path = "country-budget-items"
+        self.extra_children(element, path, children_of(BUDGET_ITEMS))
+        vocabulary = self.code(
+            element,
+            "vocabulary",
+            field_codelist_of("country_budget_vocabulary"),
+            path,
+            required=True,
+        )
+        self.record.fields["country_budget_vocabulary"] = vocabulary
+        for item in element.iterfind("budget-item"):
+            ipath = f"{path}/budget-item"
+            self.extra_children(item, ipath, {"description"})
+            fields = {
+                "code": self.code(
+                    item,
+                    "code",
+                    codelist_for("country_budget_items", vocabulary),
+                    ipath,
+                    required=True,
+                ),
+                "percentage": self.percentage(item, ipath),
+                "description": self.narratives(item.find("description"), f"{ipath}/description"),
+            }
+            rows.append(Row(fields, item.sourceline or 0, ipath))
+
+    def conditions(self) -> None:
+        """Read conditions: whether any are attached (an activity field) and each condition."""
+        rows: list[Row] = []
+        self.record.fields["conditions_attached"] = None
+        self.record.children["conditions"] = rows
+        element = self.repeated_once("conditions")
+        if element is None:
+            return
+        path = "conditions"
+        self.extra_children(element, path, children_of(CONDITIONS))
+        attached = attribute(element, "attached")
+        if attached in ("1", "true", "0", "false"):
+            self.record.fields["conditions_attached"] = attached in ("1", "true")
+        else:
+            self.issue(element, f"{path}/@attached", f"“{attached}” is not 1 or 0 (yes or no)")
+        for condition in element.iterfind("condition"):
+            cpath = f"{path}/condition"
+            self.extra_children(condition, cpath, {"narrative"})
+            fields = {
+                "type": self.code(
+                    condition, "type", CONDITIONS.codelist("condition/@type"), cpath, required=True
+                ),
+                "text": self.narratives(condition, cpath),
+            }
+            rows.append(Row(fields, condition.sourceline or 0, cpath))
+
     def planned_disbursements(self) -> None:
         rows = []
         for element in self.element.iterfind("planned-disbursement"):
@@ -965,7 +1081,7 @@ class ActivityReader:
         rows = []
         for element in self.element.iterfind("transaction"):
             path = "transaction"
-            self.extra_children(element, path, children_of(TRANSACTIONS))
+            self.extra_children(element, path, children_of(TRANSACTIONS), known_extensions=True)
             kind = element.find("transaction-type")
             fields = {
                 "type": self.code(
@@ -982,6 +1098,9 @@ class ActivityReader:
                 "description": self.narratives(element.find("description"), f"{path}/description"),
                 **self.parties(element, path, TRANSACTIONS),
                 **self.transaction_classifications(element, path),
+                "ref": attribute(element, "ref"),
+                "humanitarian": self.yes_no(element, "humanitarian", path),
+                "kept_xml": published_xml([child for child in element if is_extension(child)]),
             }
             if kind is None:
                 self.issue(element, f"{path}/transaction-type", "the transaction type is missing")
@@ -1035,6 +1154,16 @@ class ActivityReader:
         )
         return fields
 
+    def yes_no(self, element: etree._Element, name: str, path: str) -> bool | None:
+        """Read an xsd:boolean attribute (None when absent)."""
+        value = attribute(element, name)
+        if not value:
+            return None
+        if value not in ("1", "true", "0", "false"):
+            self.issue(element, f"{path}/@{name}", f"“{value}” is not 1 or 0 (yes or no)")
+            return None
+        return value in ("1", "true")
+
     def coded_list(
         self,
         parent: etree._Element,
@@ -1050,7 +1179,11 @@ class ActivityReader:
             code = self.code(child, "code", codelist(vocabulary), f"{path}/{tag}", required=True)
             if not code:
                 continue
-            items.append({"vocabulary": vocabulary, "code": code} if vocabulary else {"code": code})
+            item = {"vocabulary": vocabulary, "code": code} if vocabulary else {"code": code}
+            narrative = self.narratives(child, f"{path}/{tag}")
+            if narrative:
+                item["narrative"] = narrative
+            items.append(item)
         return items
 
     def documents(self) -> None:
@@ -1068,13 +1201,12 @@ class ActivityReader:
             if not categories:
                 self.issue(element, f"{path}/category", "the category is missing")
                 continue
-            for extra in categories[1:]:
-                self.not_kept(extra, f"{path}/category", "not kept: only the first one is kept")
             languages = element.findall("language")
             for extra in languages[1:]:
                 self.not_kept(extra, f"{path}/language", "not kept: only the first one is kept")
-            for extra in element.findall("description"):
-                self.not_kept(extra, f"{path}/description")
+            descriptions = element.findall("description")
+            for extra in descriptions[1:]:
+                self.not_kept(extra, f"{path}/description", "not kept: only the first one is kept")
             stated_format = attribute(element, "format")
             if stated_format and stated_format != document_format(url):
                 self.not_kept(
@@ -1105,6 +1237,19 @@ class ActivityReader:
                         )
                         if languages
                         else "",
+                        "more_categories": [
+                            self.code(
+                                extra,
+                                "code",
+                                DOCUMENTS.codelist("category"),
+                                f"{path}/category",
+                                required=True,
+                            )
+                            for extra in categories[1:]
+                        ],
+                        "description": self.narratives(
+                            descriptions[0] if descriptions else None, f"{path}/description"
+                        ),
                         "date": self.date(document_date, f"{path}/document-date", required=False),
                     },
                     element.sourceline or 0,
