@@ -23,6 +23,7 @@ from types import MappingProxyType
 from django.db import models
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from .models import (
     Activity,
@@ -161,7 +162,7 @@ PARTS: tuple[Part, ...] = (
     Part(
         "recipient_countries",
         RecipientCountry,
-        ("code", "percentage"),
+        ("code", "percentage", "narrative"),
         summary=True,
         element="recipient-country",
         json="recipient_countries",
@@ -169,7 +170,7 @@ PARTS: tuple[Part, ...] = (
     Part(
         "recipient_regions",
         RecipientRegion,
-        ("vocabulary", "code", "percentage"),
+        ("vocabulary", "vocabulary_uri", "code", "percentage", "narrative"),
         summary=True,
         element="recipient-region",
         json="recipient_regions",
@@ -213,7 +214,7 @@ PARTS: tuple[Part, ...] = (
     Part(
         "sectors",
         Sector,
-        ("vocabulary", "code", "percentage"),
+        ("vocabulary", "vocabulary_uri", "code", "percentage", "narrative"),
         summary=True,
         element="sector",
         json="sectors",
@@ -312,6 +313,9 @@ PARTS: tuple[Part, ...] = (
             "receiver_org_id",
             "receiver_activity_id",
             *TRANSACTION_CLASSIFICATIONS,
+            "ref",
+            "humanitarian",
+            "kept_xml",
         ),
         select_related=("provider_org", "receiver_org"),
         summary=True,
@@ -645,7 +649,7 @@ ELEMENTS: tuple[Element, ...] = (
         ),
         relation="sdg_tags",
         only_vocabularies=tuple(TAG_CODELISTS),
-        only_note="SDG goals and targets (vocabularies 2 and 3)",
+        only_note=N_("SDG goals and targets (vocabularies 2 and 3)"),
     ),
     Element(
         "humanitarian-scope",
@@ -683,7 +687,7 @@ ELEMENTS: tuple[Element, ...] = (
         ),
         relation="policy_markers",
         only_vocabularies=(POLICY_MARKER_VOCABULARY,),
-        only_note="OECD DAC policy markers (vocabulary 1)",
+        only_note=N_("OECD DAC policy markers (vocabulary 1)"),
     ),
     _code("collaboration-type", "collaboration_type", "CollaborationType"),
     _code("default-flow-type", "default_flow_type", "FlowType"),
@@ -695,7 +699,7 @@ ELEMENTS: tuple[Element, ...] = (
             Attribute("vocabulary", "default_aid_type_vocabulary", codelist="AidTypeVocabulary"),
         ),
         only_vocabularies=(DEFAULT_AID_TYPE_VOCABULARY,),
-        only_note="OECD DAC aid types (vocabulary 1)",
+        only_note=N_("OECD DAC aid types (vocabulary 1)"),
     ),
     _code("default-tied-status", "default_tied_status", "TiedStatus"),
     Element(

@@ -23,8 +23,8 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
-from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from wagtail.models import ReferenceIndex, Revision
 
 from opencoop.activities.models import (
@@ -322,7 +322,12 @@ class _Organisations:
         except ValidationError as exc:
             raise _RecordError(
                 [
-                    Issue(f"organisation: {message}", record.line, identifier, "organisation")
+                    Issue(
+                        _("organisation: %(message)s") % {"message": message},
+                        record.line,
+                        identifier,
+                        "organisation",
+                    )
                     for message in exc.messages
                 ]
             ) from exc
@@ -376,7 +381,12 @@ class _Organisations:
         except ValidationError as exc:
             raise _RecordError(
                 [
-                    Issue(f"organisation: {message}", record.line, identifier, "organisation")
+                    Issue(
+                        _("organisation: %(message)s") % {"message": message},
+                        record.line,
+                        identifier,
+                        "organisation",
+                    )
                     for message in exc.messages
                 ]
             ) from exc
@@ -509,7 +519,8 @@ class _Importer:
                 [
                     *record.issues,
                     Issue(
-                        f"the identifier appears twice in the file (first at line {previous})",
+                        _("the identifier appears twice in the file (first at line %(line)s)")
+                        % {"line": previous},
                         record.line,
                         record.identifier,
                         "iati-identifier",
@@ -557,7 +568,7 @@ class _Importer:
             except DatabaseError as exc:
                 self.refuse_file(
                     Issue(
-                        f"the database refused the activity: {exc}",
+                        _("the database refused the activity: %(detail)s") % {"detail": exc},
                         record.line,
                         record.identifier,
                     )
@@ -583,8 +594,17 @@ class _Importer:
             first, last = built[0].record, built[-1].record
             self.refuse_file(
                 Issue(
-                    f"the database refused the activities of lines {first.line}–{last.line} "
-                    f"({first.identifier} … {last.identifier}): {exc}",
+                    _(
+                        "the database refused the activities of lines %(first_line)s–%(last_line)s "
+                        "(%(first)s … %(last)s): %(detail)s"
+                    )
+                    % {
+                        "first_line": first.line,
+                        "last_line": last.line,
+                        "first": first.identifier,
+                        "last": last.identifier,
+                        "detail": exc,
+                    },
                     first.line,
                     first.identifier,
                 )
@@ -599,8 +619,11 @@ class _Importer:
             raise _RecordError(
                 [
                     Issue(
-                        f"reported by “{org_record.ref}”, but only activities of "
-                        f"“{self.reporting_org}” are accepted in this import",
+                        _(
+                            "reported by “%(ref)s”, but only activities of “%(accepted)s” are "
+                            "accepted in this import"
+                        )
+                        % {"ref": org_record.ref, "accepted": self.reporting_org},
                         org_record.line,
                         record.identifier,
                         "reporting-org/@ref",
@@ -616,8 +639,11 @@ class _Importer:
             raise _RecordError(
                 [
                     Issue(
-                        f"this activity is reported on the portal by “{existing.reporting_org}”, "
-                        f"not by “{organisation}”",
+                        _(
+                            "this activity is reported on the portal by “%(known)s”, "
+                            "not by “%(stated)s”"
+                        )
+                        % {"known": existing.reporting_org, "stated": organisation},
                         record.line,
                         record.identifier,
                         "reporting-org/@ref",
@@ -832,12 +858,16 @@ class _Importer:
                 self.add(
                     [
                         Issue(
-                            f"“{missing}” is not on this portal: the link between “{child}” and "
-                            f"“{parent}” is not kept",
+                            _(
+                                "“%(missing)s” is not on this portal: the link between "
+                                "“%(child)s” and “%(parent)s” is not kept"
+                            )
+                            % {"missing": missing, "child": child, "parent": parent},
                             line,
                             source,
                             "related-activity",
                             WARNING,
+                            lost=True,
                         )
                     ]
                 )
@@ -878,16 +908,15 @@ def _issues(
     element: str,
     level: str = ERROR,
 ) -> list[Issue]:
-    """Turn a model's ValidationError into issues naming the field (in English, as the rules)."""
+    """Turn a model's ValidationError into issues naming the field (in the user's language)."""
     result = []
-    with translation.override("en"):
-        for name, messages in exc.message_dict.items():
-            try:
-                label = str(model._meta.get_field(name).verbose_name)
-            except FieldDoesNotExist:
-                label = ""
-            for message in messages:
-                if label and not message.lower().startswith(label.lower()):
-                    message = f"{label}: {message}"
-                result.append(Issue(message, line, identifier, element, level))
+    for name, messages in exc.message_dict.items():
+        try:
+            label = str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = ""
+        for message in messages:
+            if label and not message.lower().startswith(label.lower()):
+                message = f"{label}: {message}"
+            result.append(Issue(message, line, identifier, element, level))
     return result
