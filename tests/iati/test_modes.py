@@ -476,3 +476,31 @@ def test_what_the_schema_forbids_is_an_error_never_dropped_silently(old, new, pa
     assert skipped.identifier == "XI-EXAMPLE-1-9"
     assert any(issue.element.startswith(path) for issue in skipped.issues), skipped.issues
     assert not Activity.objects.filter(iati_identifier="XI-EXAMPLE-1-9").exists()
+
+
+def test_the_readers_messages_are_in_the_users_language():
+    kept_out = (
+        activity_file(10)
+        .getvalue()
+        .replace(b"</document-link>", b'</document-link><legacy-data name="a" value="b"/>')
+    )
+    wrong_code = activity_file(11).getvalue().replace(b'code="2"/>', b'code="99"/>', 1)
+    with translation.override("it"):
+        report = import_activity_file(stream=io.BytesIO(kept_out), mode=PER_ACTIVITY)
+        refused = import_activity_file(stream=io.BytesIO(wrong_code), mode=PER_ACTIVITY)
+    assert report.applied and not report.skipped
+    lost = [
+        (issue.element, issue.message)
+        for issue in report.warnings
+        if issue.element.startswith("legacy-data")
+    ]
+    # Said once, by the reader, in Italian: the generic check knows it was said.
+    assert lost == [
+        ("legacy-data", "non conservato: il portale non ha un posto per questo elemento")
+    ]
+    [skipped] = refused.skipped
+    assert [(issue.element, issue.message) for issue in skipped.issues] == [
+        ("activity-status/@code", "«99» non è un codice della lista IATI ActivityStatus")
+    ]
+    with translation.override("it"):
+        assert str(skipped.issues[0]).startswith("riga 9, attività XI-EXAMPLE-1-11: ")

@@ -206,7 +206,7 @@ def written_codes(xml: etree._Element, element: str, below: str) -> list[str]:
 
 @pytest.mark.parametrize(("part", "below", "field", "codelist"), STRUCTURED_CODES)
 def test_each_code_of_a_structured_part_comes_back(reporting_org, part, below, field, codelist):
-    activity = make_full_activity(reporting_org)
+    activity = add_every_iati_element(make_full_activity(reporting_org))
     rows = list(getattr(activity, part.relation).all())
     assert rows, f"the full activity has no {part.relation}: nothing would be proven"
     value = some_code(codelist, avoid=getattr(rows[0], field))
@@ -215,7 +215,10 @@ def test_each_code_of_a_structured_part_comes_back(reporting_org, part, below, f
     if part.relation == "locations" and below == "administrative":
         value = value.upper()
     # A vocabulary is written only with the code it qualifies: every row gets one.
-    companions = {"recipient-region/@vocabulary": {"recipient_region": "289"}}.get(below, {})
+    companions = {
+        "recipient-region/@vocabulary": {"recipient_region": "289"},
+        "category": {"more_categories": []},
+    }.get(below, {})
     part.model.objects.filter(pk__in=[row.pk for row in rows]).update(
         **{field: value}, **companions
     )
