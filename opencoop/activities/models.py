@@ -137,7 +137,8 @@ class Activity(index.Indexed, EditorialRecord):
     default_finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
     default_aid_type = CodelistField("AidType", verbose_name=_("aid type"), blank=True)
     default_tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
-    # Elements of IATI 2.03 kept as a file gives them (see opencoop.activities.parts).
+    # Elements of IATI 2.03 kept as a file gives them (see opencoop.activities.parts); set by
+    # IATI imports, not on the edit page (which stays within its weight budget).
     default_aid_type_vocabulary = CodelistField(
         "AidTypeVocabulary", verbose_name=_("aid type vocabulary"), blank=True
     )
@@ -271,8 +272,6 @@ class Activity(index.Indexed, EditorialRecord):
         InlinePanel("sectors", label=_("sectors")),
         InlinePanel("sdg_tags", label=_("Sustainable Development Goals")),
         InlinePanel("policy_markers", label=_("policy markers")),
-        FieldPanel("scope"),
-        InlinePanel("humanitarian_scopes", label=_("humanitarian scope")),
         FieldPanel("classified_by_editor"),
     ]
     partner_panels = [
@@ -284,10 +283,6 @@ class Activity(index.Indexed, EditorialRecord):
                 FieldPanel("contact_email"),
                 FieldPanel("contact_telephone"),
                 FieldPanel("contact_website"),
-                FieldPanel("contact_type"),
-                FieldPanel("contact_department"),
-                FieldPanel("contact_job_title"),
-                FieldPanel("contact_mailing_address"),
             ],
             heading=_("contact"),
         ),
@@ -303,11 +298,6 @@ class Activity(index.Indexed, EditorialRecord):
                 FieldPanel("default_tied_status"),
             ]
         ),
-        FieldPanel("capital_spend"),
-        FieldPanel("country_budget_vocabulary"),
-        InlinePanel("country_budget_items", label=_("country budget items")),
-        FieldPanel("conditions_attached"),
-        InlinePanel("conditions", label=_("conditions")),
         InlinePanel("budgets", label=_("budgets")),
         InlinePanel("planned_disbursements", label=_("planned disbursements")),
         InlinePanel("transactions", label=_("transactions")),
