@@ -14,6 +14,7 @@ resolution, DTD loading and network access off and its size limits on. The file 
 from __future__ import annotations
 
 import codecs
+import copy
 import datetime
 import re
 from collections.abc import Callable, Iterator
@@ -334,10 +335,18 @@ def is_extension(element: etree._Element) -> bool:
 
 
 def published_xml(elements: list[etree._Element]) -> str:
-    """Return ``elements`` written as the file gives them, one after the other."""
-    return "".join(
-        etree.tostring(element, encoding="unicode", with_tail=False) for element in elements
-    )
+    """Return ``elements`` written as the file gives them, one after the other, without the
+    indentation between their tags (the export indents them its own way)."""
+    written = []
+    for element in elements:
+        copied = copy.deepcopy(element)
+        for inner in copied.iter():
+            if inner.text is not None and not inner.text.strip() and len(inner):
+                inner.text = None
+            if inner.tail is not None and not inner.tail.strip():
+                inner.tail = None
+        written.append(etree.tostring(copied, encoding="unicode", with_tail=False))
+    return "".join(written)
 
 
 class ActivityReader:
