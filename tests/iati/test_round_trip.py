@@ -278,6 +278,11 @@ def test_every_iati_element_comes_back_in_a_valid_file(reporting_org):
     activity = add_every_iati_element(make_full_activity(reporting_org))
     identifier = activity.iati_identifier
     before = activity_state(activity, BASE_URL)
+    # IATI needs an address: a document known only by its title is not written.
+    addressed = [document.href for document in activity.documents.all()]
+    before["documents"] = [
+        row for row, href in zip(before["documents"], addressed, strict=True) if href
+    ]
     family = Activity.objects.filter(iati_identifier__startswith=identifier)
     data = b"".join(iter_activities_xml(family, base_url=BASE_URL))
     assert file_problems(data) == []
