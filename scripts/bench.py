@@ -24,7 +24,9 @@ and a statistics page, an annual plans page and a map page over every authority.
 - the admin's edit page (once, not per size): scripts/bench_edit_page.py, an activity with 20
   parts on an in-memory database with the demo: HTML bytes and server time;
 - IATI: scripts/bench_iati.py exports every activity (seconds, peak memory), imports the file
-  into ``<database>_import`` (activities/s, peak memory) and times lxml alone reading it;
+  into ``<database>_import`` (activities/s, peak memory) and times lxml alone reading it; then
+  imports, in per-activity mode, a real-shaped file of as many activities built from the real
+  publishers' files of the tests (``--source publishers``);
 - harvest (once, not per size): scripts/bench_harvest.py harvests ``--harvest-activities``
   (10,000) activities into a fresh atlas ``<prefix>_harvest``, then the same activities changed,
   and gives the time until the statistics and activity pages show the new values.
@@ -785,6 +787,17 @@ def users_lines(sizes: list[dict]) -> list[str]:
     return lines
 
 
+def run_iati_publishers(url: str, size: int) -> dict:
+    """Import, activity by activity, ``size`` activities repeated from the real publishers."""
+    command = [sys.executable, str(BASE_DIR / "scripts" / "bench_iati.py")]
+    command += ["--database-url", url, "--activities", str(size), "--source", "publishers"]
+    command += ["--mode", "per-activity", "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
+    if result.returncode != 0:
+        sys.exit(f"bench_iati --source publishers failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def measure_edit_page(args) -> dict:
     """Measure the admin's edit page of an activity with 20 parts (scripts/bench_edit_page.py).
 
@@ -841,6 +854,7 @@ def measure_iati(url: str, size: int, args) -> dict:
     """Run the IATI step; keep its date and the load around it (it may run apart from the rest)."""
     before = load_average()
     iati = run_iati(url, size, args)
+    iati["publishers"] = run_iati_publishers(url, size)
     iati["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     iati["load"] = [before, load_average()]
     print(iati_summary(iati), flush=True)
@@ -975,6 +989,17 @@ def iati_summary(iati: dict) -> str:
         f"{export['peak_mb']:.0f} MB; import {first['rate']:.1f} activities/s, peak "
         f"{first['peak_mb']:.0f} MB; lxml alone {parse['seconds']:.2f} s "
         f"(import takes {first['seconds'] / parse['seconds']:.0f}× lxml's time)"
+        + publishers_summary(iati.get("publishers"))
+    )
+
+
+def publishers_summary(publishers: dict | None) -> str:
+    if not publishers:
+        return ""
+    run = publishers["import"]
+    return (
+        f"; real publishers' activities, per activity: {run['read']:,} read, "
+        f"{run['skipped']:,} skipped, {run['rate']:.1f} activities/s, peak {run['peak_mb']:.0f} MB"
     )
 
 
@@ -1150,6 +1175,27 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
             f"| {e['activities']:,} | {e['seconds']:.1f} | {cpu['e']} | {e['peak_mb']:.0f} | "
             f"{e['bytes'] / 1e6:.1f} | {ms(i['rate'])} | {cpu['i']} | {i['peak_mb']:.0f} | "
             f"{p['seconds']:.2f} | {i['seconds'] / p['seconds']:.0f}× |"
+        )
+    lines += [
+        "",
+        "### Import of the real publishers' activities, per activity",
+        "",
+        "The activities of the tests' publishers' files of version 2.03 (tests/data/iati/"
+        "publishers), repeated and renumbered to the size, imported activity by activity "
+        "(`scripts/bench_iati.py --source publishers --mode per-activity`).",
+        "",
+        "| Activities | File MB | Skipped | Import activities/s | Import processor s | "
+        "Import peak MB | Again (unchanged) activities/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in sizes:
+        publishers = (result.get("iati") or {}).get("publishers")
+        if not publishers:
+            continue
+        f, i, again = publishers["file"], publishers["import"], publishers["import_again"]
+        lines.append(
+            f"| {f['activities']:,} | {f['bytes'] / 1e6:.1f} | {i['skipped']:,} | "
+            f"{ms(i['rate'])} | {i['cpu']:.1f} | {i['peak_mb']:.0f} | {ms(again['rate'])} |"
         )
     lines += ["", "## Runs", ""]
     for result in sizes:

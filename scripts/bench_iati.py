@@ -18,6 +18,11 @@ the seconds of each stage of the import (``STAGES``: parse, schema, normalise, r
 check, checks, rows, revisions, editorial status, reference index, kept figures, search index)
 are printed; ``--profile-out`` keeps the profile for ``python -m pstats``. The profiler slows
 every Python call: compare stages with each other and runs with runs, not with the figures above.
+
+With ``--source publishers`` the file is not exported from a generated authority but built from
+the real publishers' files of the tests (``tests/data/iati/publishers``, those of version 2.03):
+their activities repeated, each copy renumbered (``<identifier>-R<n>``), up to ``--activities``;
+it is imported the same way, by default activity by activity (``--mode per-activity``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,48 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+PUBLISHERS = BASE_DIR / "tests" / "data" / "iati" / "publishers"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def publishers_activities() -> list:
+    """Return the activities of the publishers' files of version 2.03, each with its language."""
+    from lxml import etree
+
+    activities = []
+    for path in sorted(PUBLISHERS.glob("*.xml")):
+        root = etree.parse(str(path)).getroot()
+        if root.get("version") != "2.03":
+            continue
+        for activity in root.iterfind("iati-activity"):
+            if activity.get(XML_LANG) is None and root.get(XML_LANG):
+                activity.set(XML_LANG, root.get(XML_LANG))
+            activities.append(activity)
+    return activities
+
+
+def write_publishers_file(path: str, count: int) -> dict:
+    """Write ``count`` activities of the real publishers, repeated and renumbered, to ``path``."""
+    from lxml import etree
+
+    sources = publishers_activities()
+    started = time.perf_counter()
+    with open(path, "wb") as handle:
+        handle.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">\n')
+        for number in range(count):
+            activity = sources[number % len(sources)]
+            identifier = activity.find("iati-identifier")
+            original = identifier.text
+            identifier.text = f"{original.strip()}-R{number // len(sources) + 1}"
+            handle.write(etree.tostring(activity, encoding="utf-8") + b"\n")
+            identifier.text = original
+        handle.write(b"</iati-activities>\n")
+    return {
+        "seconds": time.perf_counter() - started,
+        "activities": count,
+        "sources": len(sources),
+        "bytes": os.path.getsize(path),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -200,6 +247,7 @@ def step_import(args) -> dict:
         "created": len(report.created),
         "changed": len(report.changed),
         "unchanged": len(report.unchanged),
+        "skipped": len(report.skipped),
         "errors": [str(error) for error in report.errors[:5]],
         "applied": report.applied,
         "activities_in_db": Activity.objects.count(),
@@ -334,7 +382,7 @@ def run_step(name: str, args, **extra: str) -> dict:
     command += ["--mode", args.mode, "--limit", str(args.limit)]
     if args.profile_out:
         command += ["--profile-out", args.profile_out]
-    command += ["--profile-clock", args.profile_clock]
+    command += ["--profile-clock", args.profile_clock, "--source", args.source]
     command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
@@ -422,6 +470,39 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
+def bench_publishers(args, target: str) -> None:
+    """Import a file of the real publishers' activities into an empty database, twice."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "publishers.xml")
+        built = write_publishers_file(path, args.activities)
+        parse = run_step("parse", args, file=path)
+        recreate_database(target)
+        first = run_step("import", args, file=path, target_url=target)
+        second = run_step("import", args, file=path, target_url=target)
+    print(f"Load average at the end: {load_average()} ({os.cpu_count()} processors)")
+    print(
+        f"File: {built['activities']} activities repeated from the {built['sources']} of the "
+        f"publishers' 2.03 files, {built['bytes'] / 1e6:.1f} MB; import mode {args.mode}"
+    )
+    print(f"lxml alone: {parse['activities']} activities read in {parse['seconds']:.2f} s")
+    runs = (("Import (empty database)", first), ("Import again (unchanged)", second))
+    for label, run in runs:
+        rate = run["read"] / run["seconds"] if run["seconds"] else 0
+        print(
+            f"{label}: {run['read']} read, {run['created']} created, {run['changed']} changed, "
+            f"{run['unchanged']} unchanged, {run['skipped']} skipped in {run['seconds']:.1f} s "
+            f"= {rate:.0f} activities/s, peak {run['peak_mb']:.0f} MB "
+            f"(processor {run['cpu']:.0f} s)"
+        )
+        if run["errors"]:
+            print("  errors:", *run["errors"], sep="\n  ")
+    if args.json:
+        for _label, run in runs:
+            run["rate"] = run["read"] / run["seconds"] if run["seconds"] else 0
+        figures = {"file": built, "parse": parse, "import": first, "import_again": second}
+        print(json.dumps({**figures, "mode": args.mode, "load": load_average()}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True, help="PostgreSQL database of the source")
@@ -447,6 +528,12 @@ def main() -> None:
     parser.add_argument(
         "--export-only", action="store_true", help="measure the export alone (no import)"
     )
+    parser.add_argument(
+        "--source",
+        choices=("generated", "publishers"),
+        default="generated",
+        help="export a generated authority, or repeat the real publishers' activities",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument(
         "--profile",
@@ -470,6 +557,9 @@ def main() -> None:
 
     parts = urlsplit(args.database_url)
     target = urlunsplit(parts._replace(path=parts.path + "_import"))
+    if args.source == "publishers":
+        bench_publishers(args, target)
+        return
     ensure_database(args.database_url)
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "activities.xml")

@@ -20,7 +20,10 @@ from opencoop.activities.models import (
     Activity,
     Beneficiaries,
     Budget,
+    Condition,
+    CountryBudgetItem,
     DocumentLink,
+    HumanitarianScope,
     Location,
     OtherIdentifier,
     ParticipatingOrg,
@@ -762,6 +765,64 @@ def make_full_activity(
     ):
         RelatedActivity.objects.create(activity=activity, ref=ref, type=kind)
     return activity
+
+
+# An extension of a publisher's own namespace and a CRS addition, as a file gives them.
+KEPT_XML = (
+    '<ext:office xmlns:ext="https://example.org/iati-extension" code="FI-3">'
+    "<ext:note>Sede di Firenze</ext:note></ext:office>"
+)
+TRANSACTION_KEPT_XML = '<ext:account xmlns:ext="https://example.org/iati-extension" code="7"/>'
+
+
+def add_every_iati_element(activity: Activity) -> Activity:
+    """Fill the IATI elements ``make_full_activity`` leaves out (its files stay as they were):
+    scope, humanitarian scope, country budget items, capital spend, conditions, the rest of the
+    contact, date notes, narratives and vocabulary addresses, extensions."""
+    Activity.objects.filter(pk=activity.pk).update(
+        scope="4",
+        capital_spend=Decimal("12.5"),
+        country_budget_vocabulary="1",
+        conditions_attached=True,
+        default_aid_type_vocabulary="1",
+        contact_type="1",
+        contact_department={"it": "Ufficio Pace", "en": "Peace Office"},
+        contact_job_title={"it": "Responsabile", "en": "Head of office"},
+        contact_mailing_address={"it": "Piazza della Signoria 1, Firenze"},
+        planned_start_note={"en": "Agreed with the partner"},
+        kept_xml=KEPT_XML,
+    )
+    HumanitarianScope.objects.create(
+        activity=activity,
+        type="1",
+        vocabulary="1-2",
+        code="EQ-2015-000048-NPL",
+        narrative={"en": "Nepal earthquake, April 2015"},
+    )
+    CountryBudgetItem.objects.create(
+        activity=activity,
+        code="1.1.1",
+        percentage=Decimal("100"),
+        description={"en": "Executive, legislative"},
+    )
+    Condition.objects.create(
+        activity=activity, type="1", text={"it": "Un piano annuale", "en": "A yearly plan"}
+    )
+    activity.sectors.filter(vocabulary="1").update(
+        vocabulary_uri="https://example.org/sectors", narrative={"en": "As the donor names it"}
+    )
+    activity.recipient_countries.update(narrative={"fr": "Nom du pays"})
+    first = activity.transactions.order_by("sort_order", "pk").first()
+    Transaction.objects.filter(pk=first.pk).update(
+        ref="TX-1",
+        humanitarian=False,
+        kept_xml=TRANSACTION_KEPT_XML,
+        sectors=[{"vocabulary": "1", "code": "14030", "narrative": {"en": "Water"}}],
+    )
+    activity.documents.exclude(url="").update(
+        description={"en": "What the document says"}, more_categories=["A02", "A07"]
+    )
+    return Activity.objects.get(pk=activity.pk)
 
 
 def make_dataset(reporting_org: Organisation) -> list[Activity]:

@@ -171,3 +171,64 @@ def test_a_version_masked_for_a_partner_hides_gazetteer_places_and_planned_recip
     assert (place.location_ids, place.administrative, place.country) == ([], [], "SN")
     (planned,) = version.planned_disbursements.all()
     assert getattr(planned, masking.MASKED_ORGANISATIONS) == {"receiver_org"}
+
+
+@pytest.fixture
+def emergency_activity(activities):
+    from opencoop.activities.models import (
+        Activity,
+        Condition,
+        CountryBudgetItem,
+        HumanitarianScope,
+    )
+
+    activity = activities[0]
+    Activity.objects.filter(pk=activity.pk).update(
+        scope="4",
+        capital_spend=Decimal("10"),
+        country_budget_vocabulary="1",
+        conditions_attached=True,
+    )
+    HumanitarianScope.objects.create(
+        activity=activity,
+        type="1",
+        vocabulary="1-2",
+        code="EQ-2030-000001-XX",
+        narrative={"en": "Fictional earthquake of 2030"},
+    )
+    CountryBudgetItem.objects.create(
+        activity=activity, code="1.1.1", percentage=Decimal("100"), description={"en": "Main line"}
+    )
+    Condition.objects.create(
+        activity=activity, type="2", text={"en": "A yearly audit of the accounts"}
+    )
+    return Activity.objects.get(pk=activity.pk)
+
+
+def test_the_page_shows_scope_emergencies_budget_items_and_conditions(client, emergency_activity):
+    response = client.get(record_page(emergency_activity), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.select_one("dd.oc-scope").get_text(strip=True) == "National"
+    emergencies = soup.select_one("dd.oc-humanitarian-scopes").get_text(" ", strip=True)
+    assert emergencies == "Fictional earthquake of 2030 (Emergency)"
+    items = soup.select_one("section.oc-country-budget-items li").get_text(" ", strip=True)
+    assert items.startswith("Executive") and "(100%): Main line" in items
+    condition = soup.select_one("section.oc-conditions li").get_text(" ", strip=True)
+    assert condition == "A yearly audit of the accounts (Performance)"
+
+
+def test_the_api_carries_scope_emergencies_budget_items_and_conditions(client, emergency_activity):
+    response = client.get(f"/api/v1/activities/{emergency_activity.iati_identifier}?lang=en")
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["scope"] == {"code": "4", "name": "National"}
+    assert data["capital_spend"] == 10.0
+    (scope,) = data["humanitarian_scopes"]
+    assert (scope["type"], scope["vocabulary"], scope["code"]) == ("1", "1-2", "EQ-2030-000001-XX")
+    assert scope["narrative"] == {"en": "Fictional earthquake of 2030"}
+    budget = data["country_budget_items"]
+    assert budget["vocabulary"]["code"] == "1"
+    assert [(i["code"], i["percentage"]) for i in budget["items"]] == [("1.1.1", 100.0)]
+    assert data["conditions"]["attached"] is True
+    assert data["conditions"]["items"][0]["type"]["code"] == "2"

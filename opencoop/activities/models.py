@@ -137,6 +137,36 @@ class Activity(index.Indexed, EditorialRecord):
     default_finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
     default_aid_type = CodelistField("AidType", verbose_name=_("aid type"), blank=True)
     default_tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
+    # Elements of IATI 2.03 kept as a file gives them (see opencoop.activities.parts); set by
+    # IATI imports, not on the edit page (which stays within its weight budget).
+    default_aid_type_vocabulary = CodelistField(
+        "AidTypeVocabulary", verbose_name=_("aid type vocabulary"), blank=True
+    )
+    scope = CodelistField("ActivityScope", verbose_name=_("geographical scope"), blank=True)
+    capital_spend = models.DecimalField(
+        _("capital spend (percentage)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+    )
+    country_budget_vocabulary = CodelistField(
+        "BudgetIdentifierVocabulary", verbose_name=_("country budget items vocabulary"), blank=True
+    )
+    conditions_attached = models.BooleanField(
+        _("conditions attached"),
+        null=True,
+        blank=True,
+        help_text=_("Whether the activity's funding comes with conditions (IATI conditions)."),
+    )
+    planned_start_note = MultilingualField(_("planned start: note"), blank=True)
+    actual_start_note = MultilingualField(_("actual start: note"), blank=True)
+    planned_end_note = MultilingualField(_("planned end: note"), blank=True)
+    actual_end_note = MultilingualField(_("actual end: note"), blank=True)
+    # Elements of IATI (crs-add, fss) and of other namespaces (a publisher's extensions) the
+    # portal keeps as the file gives them: written back in place, not shown on the pages.
+    kept_xml = models.TextField(_("other IATI elements, as published"), blank=True)
     humanitarian = models.BooleanField(
         _("humanitarian"),
         default=False,
@@ -178,6 +208,10 @@ class Activity(index.Indexed, EditorialRecord):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_telephone = models.CharField(_("contact telephone"), max_length=100, blank=True)
     contact_website = models.URLField(_("contact website"), blank=True)
+    contact_type = CodelistField("ContactType", verbose_name=_("contact type"), blank=True)
+    contact_department = MultilingualField(_("contact department"), blank=True)
+    contact_job_title = MultilingualField(_("contact job title"), blank=True)
+    contact_mailing_address = MultilingualField(_("contact mailing address"), blank=True)
     # Sensitive contexts: one switch per concern; opencoop.activities.disclosure applies them.
     hide_exact_locations = models.BooleanField(
         _("publish locations only at country or region level"), default=False
@@ -359,6 +393,7 @@ class RecipientCountry(ActivityChild):
     percentage = models.DecimalField(
         _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
     )
+    narrative = MultilingualField(_("note"), blank=True)
     panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("percentage")])]
 
     class Meta(ActivityChild.Meta):
@@ -374,6 +409,8 @@ class RecipientRegion(ActivityChild):
     percentage = models.DecimalField(
         _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
     )
+    vocabulary_uri = models.URLField(_("vocabulary address"), blank=True)
+    narrative = MultilingualField(_("note"), blank=True)
     panels = [
         FieldRowPanel(
             [
@@ -477,6 +514,8 @@ class Sector(ActivityChild):
     percentage = models.DecimalField(
         _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
     )
+    vocabulary_uri = models.URLField(_("vocabulary address"), blank=True)
+    narrative = MultilingualField(_("note"), blank=True)
     panels = [
         FieldRowPanel(
             [
@@ -540,12 +579,63 @@ class SdgTag(ActivityChild):
 class PolicyMarker(ActivityChild):
     activity = ParentalKey(Activity, related_name="policy_markers", on_delete=models.CASCADE)
     code = CodelistField("PolicyMarker", verbose_name=_("policy marker"))
-    significance = CodelistField("PolicySignificance", verbose_name=_("significance"))
+    significance = CodelistField("PolicySignificance", verbose_name=_("significance"), blank=True)
     panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("significance")])]
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("policy marker")
         verbose_name_plural = _("policy markers")
+
+
+class HumanitarianScope(ActivityChild):
+    """An emergency or appeal the activity responds to (IATI humanitarian-scope)."""
+
+    activity = ParentalKey(Activity, related_name="humanitarian_scopes", on_delete=models.CASCADE)
+    type = CodelistField("HumanitarianScopeType", verbose_name=_("emergency or appeal"))
+    vocabulary = CodelistField("HumanitarianScopeVocabulary", verbose_name=_("vocabulary"))
+    vocabulary_uri = models.URLField(_("vocabulary address"), blank=True)
+    code = models.CharField(_("code"), max_length=100)
+    narrative = MultilingualField(_("name"), blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("type"), FieldPanel("vocabulary"), FieldPanel("code")]),
+        FieldPanel("narrative"),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("humanitarian scope")
+        verbose_name_plural = _("humanitarian scopes")
+
+
+class CountryBudgetItem(ActivityChild):
+    """A share of the activity in the recipient country's budget (IATI country-budget-items)."""
+
+    activity = ParentalKey(Activity, related_name="country_budget_items", on_delete=models.CASCADE)
+    code = models.CharField(_("budget identifier"), max_length=50)
+    percentage = models.DecimalField(
+        _("percentage"), max_digits=5, decimal_places=2, null=True, blank=True, validators=PERCENT
+    )
+    description = MultilingualField(_("description"), blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("percentage")]),
+        FieldPanel("description"),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("country budget item")
+        verbose_name_plural = _("country budget items")
+
+
+class Condition(ActivityChild):
+    """A condition attached to the activity's funding (IATI conditions/condition)."""
+
+    activity = ParentalKey(Activity, related_name="conditions", on_delete=models.CASCADE)
+    type = CodelistField("ConditionType", verbose_name=_("kind of condition"))
+    text = MultilingualField(_("condition"), multiline=True)
+    panels = [FieldPanel("type"), FieldPanel("text")]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
 
 
 class ParticipatingOrg(ActivityChild):
@@ -762,6 +852,10 @@ class Transaction(ActivityChild):
     finance_type = CodelistField("FinanceType", verbose_name=_("finance type"), blank=True)
     aid_types = models.JSONField(_("aid types"), default=list, blank=True)
     tied_status = CodelistField("TiedStatus", verbose_name=_("tied status"), blank=True)
+    ref = models.CharField(_("reference"), max_length=200, blank=True)
+    humanitarian = models.BooleanField(_("humanitarian"), null=True, blank=True)
+    # Elements of other namespaces (a publisher's extensions), kept as the file gives them.
+    kept_xml = models.TextField(_("other elements, as published"), blank=True)
     panels = [
         FieldRowPanel([FieldPanel("type"), FieldPanel("date")]),
         FieldRowPanel([FieldPanel("value"), FieldPanel("currency"), FieldPanel("value_date")]),
@@ -796,6 +890,9 @@ class Transaction(ActivityChild):
 
 class DocumentLink(AttachedDocument):
     activity = ParentalKey(Activity, related_name="documents", on_delete=models.CASCADE)
+    description = MultilingualField(_("description"), blank=True)
+    # Categories after the first (IATI allows several): a list of DocumentCategory codes.
+    more_categories = models.JSONField(_("more categories"), default=list, blank=True)
 
     class Meta(AttachedDocument.Meta):
         verbose_name = _("document")

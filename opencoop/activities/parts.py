@@ -23,12 +23,16 @@ from types import MappingProxyType
 from django.db import models
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from .models import (
     Activity,
     Beneficiaries,
     Budget,
+    Condition,
+    CountryBudgetItem,
     DocumentLink,
+    HumanitarianScope,
     Location,
     OtherIdentifier,
     ParticipatingOrg,
@@ -158,7 +162,7 @@ PARTS: tuple[Part, ...] = (
     Part(
         "recipient_countries",
         RecipientCountry,
-        ("code", "percentage"),
+        ("code", "percentage", "narrative"),
         summary=True,
         element="recipient-country",
         json="recipient_countries",
@@ -166,7 +170,7 @@ PARTS: tuple[Part, ...] = (
     Part(
         "recipient_regions",
         RecipientRegion,
-        ("vocabulary", "code", "percentage"),
+        ("vocabulary", "vocabulary_uri", "code", "percentage", "narrative"),
         summary=True,
         element="recipient-region",
         json="recipient_regions",
@@ -210,7 +214,7 @@ PARTS: tuple[Part, ...] = (
     Part(
         "sectors",
         Sector,
-        ("vocabulary", "code", "percentage"),
+        ("vocabulary", "vocabulary_uri", "code", "percentage", "narrative"),
         summary=True,
         element="sector",
         json="sectors",
@@ -222,6 +226,22 @@ PARTS: tuple[Part, ...] = (
         summary=True,
         element="tag",
         json="sdgs",
+    ),
+    # The rows of country-budget-items (one element, its vocabulary an activity field).
+    Part(
+        "country_budget_items",
+        CountryBudgetItem,
+        ("code", "percentage", "description"),
+        element="country-budget-items",
+        paths={"budget-item/@code": "code", "budget-item/description": "description"},
+        json="country_budget_items",
+    ),
+    Part(
+        "humanitarian_scopes",
+        HumanitarianScope,
+        ("type", "vocabulary", "vocabulary_uri", "code", "narrative"),
+        element="humanitarian-scope",
+        json="humanitarian_scopes",
     ),
     Part(
         "policy_markers",
@@ -293,6 +313,9 @@ PARTS: tuple[Part, ...] = (
             "receiver_org_id",
             "receiver_activity_id",
             *TRANSACTION_CLASSIFICATIONS,
+            "ref",
+            "humanitarian",
+            "kept_xml",
         ),
         select_related=("provider_org", "receiver_org"),
         summary=True,
@@ -325,10 +348,10 @@ PARTS: tuple[Part, ...] = (
     Part(
         "documents",
         DocumentLink,
-        ("title", "category", "language", "date"),
+        ("title", "category", "more_categories", "description", "language", "date"),
         select_related=("document",),
         element="document-link",
-        paths={"category": "category", "language": "language"},
+        paths={"category": "category", "description": "description", "language": "language"},
         json="documents",
     ),
     # Every relation a file states; the parent programme and sub-projects on the portal are
@@ -340,6 +363,15 @@ PARTS: tuple[Part, ...] = (
         element="related-activity",
         paths={"@ref": "ref", "@type": "type"},
         json="related_activities",
+    ),
+    # The rows of conditions (one element, whether conditions are attached an activity field).
+    Part(
+        "conditions",
+        Condition,
+        ("type", "text"),
+        element="conditions",
+        paths={"condition/@type": "type", "condition": "text"},
+        json="conditions",
     ),
     Part(
         "results",
@@ -392,6 +424,8 @@ VOCABULARY_CODELISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "aid_types": MappingProxyType(
             {"1": "AidType", "2": "EarmarkingCategory", "4": "CashandVoucherModalities"}
         ),
+        # country-budget-items/@vocabulary 1: IATI's budget identifiers; others unchecked.
+        "country_budget_items": MappingProxyType({"1": "BudgetIdentifier"}),
     }
 )
 SECTOR_CODELISTS = VOCABULARY_CODELISTS["sectors"]
@@ -411,15 +445,16 @@ def codelist_for(relation: str, vocabulary: str) -> str | None:
 
 
 # Elements of attributes --------------------------------------------------------------------------
-CODE, PERCENTAGE, DATE, NARRATIVES = "code", "percentage", "date", "narratives"
+CODE, PERCENTAGE, DATE, NARRATIVES, URI = "code", "percentage", "date", "narratives", "uri"
 
 
 @dataclass(frozen=True)
 class Attribute:
     """One attribute of an IATI element and the model field it holds, or a value always written.
 
-    ``kind`` says how the value is written and read: a code, a percentage, an ISO date, or (name
-    ``narrative``) the element's narratives, one per language, from a multilingual field.
+    ``kind`` says how the value is written and read: a code, a percentage, an ISO date, an address
+    (``vocabulary-uri``), or (name ``narrative``) the element's narratives, one per language, from
+    a multilingual field.
     """
 
     name: str
@@ -456,6 +491,11 @@ class Element:
     only_note: str = ""
     # Attributes of the element the portal has no place for (reported as not kept).
     not_kept: tuple[str, ...] = ()
+
+    @property
+    def vocabulary_optional(self) -> bool:
+        """Say whether the element may leave its vocabulary out (IATI then assumes one)."""
+        return self.vocabulary is not None and not self.vocabulary.required
 
     @property
     def fields(self) -> tuple[Attribute, ...]:
@@ -497,14 +537,20 @@ def _code(element: str, field: str, codelist: str, **extra) -> Element:
 
 
 def _date(field: str, code: str) -> Element:
-    """Describe an activity date: ``<activity-date type=… iso-date=…>``."""
+    """Describe an activity date: ``<activity-date type=… iso-date=…>`` and its note."""
     return Element(
         "activity-date",
         (
             Attribute("type", value=code, codelist="ActivityDateType"),
             Attribute("iso-date", field, kind=DATE, required=True, json=field, csv=field),
+            Attribute("narrative", f"{field}_note", kind=NARRATIVES),
         ),
     )
+
+
+def _narrative(**extra) -> Attribute:
+    """Describe the narratives of a coded element (a sector's or a country's name, as given)."""
+    return Attribute("narrative", "narrative", kind=NARRATIVES, **extra)
 
 
 def _description(field: str, code: str, **extra) -> Element:
@@ -541,6 +587,10 @@ ELEMENTS: tuple[Element, ...] = (
     _date("planned_end", "3"),
     _date("actual_end", "4"),
     Element(
+        "activity-scope",
+        (Attribute("code", "scope", codelist="ActivityScope", required=True, json="scope.code"),),
+    ),
+    Element(
         "recipient-country",
         (
             Attribute(
@@ -553,6 +603,7 @@ ELEMENTS: tuple[Element, ...] = (
                 csv="country_codes",
             ),
             Attribute("percentage", "percentage", kind=PERCENTAGE, json="percentage"),
+            _narrative(),
         ),
         relation="recipient_countries",
     ),
@@ -567,10 +618,11 @@ ELEMENTS: tuple[Element, ...] = (
                 default=DEFAULT_REGION_VOCABULARY,
                 json="vocabulary",
             ),
+            Attribute("vocabulary-uri", "vocabulary_uri", kind=URI),
             Attribute("percentage", "percentage", kind=PERCENTAGE, json="percentage"),
+            _narrative(),
         ),
         relation="recipient_regions",
-        not_kept=("vocabulary-uri",),
     ),
     Element(
         "sector",
@@ -582,11 +634,12 @@ ELEMENTS: tuple[Element, ...] = (
                 default=DEFAULT_SECTOR_VOCABULARY,
                 json="vocabulary",
             ),
+            Attribute("vocabulary-uri", "vocabulary_uri", kind=URI),
             Attribute("code", "code", required=True, json="code", csv="sector_codes"),
             Attribute("percentage", "percentage", kind=PERCENTAGE, json="percentage"),
+            _narrative(),
         ),
         relation="sectors",
-        not_kept=("vocabulary-uri",),
     ),
     Element(
         "tag",
@@ -596,7 +649,24 @@ ELEMENTS: tuple[Element, ...] = (
         ),
         relation="sdg_tags",
         only_vocabularies=tuple(TAG_CODELISTS),
-        only_note="SDG goals and targets (vocabularies 2 and 3)",
+        only_note=N_("SDG goals and targets (vocabularies 2 and 3)"),
+    ),
+    Element(
+        "humanitarian-scope",
+        (
+            Attribute("type", "type", codelist="HumanitarianScopeType", required=True, json="type"),
+            Attribute(
+                "vocabulary",
+                "vocabulary",
+                codelist="HumanitarianScopeVocabulary",
+                required=True,
+                json="vocabulary",
+            ),
+            Attribute("vocabulary-uri", "vocabulary_uri", kind=URI),
+            Attribute("code", "code", required=True, json="code"),
+            _narrative(json="narrative"),
+        ),
+        relation="humanitarian_scopes",
     ),
     Element(
         "policy-marker",
@@ -612,19 +682,34 @@ ELEMENTS: tuple[Element, ...] = (
                 "significance",
                 "significance",
                 codelist="PolicySignificance",
-                needed_because="the marker has no significance",
                 json="significance.code",
             ),
         ),
         relation="policy_markers",
         only_vocabularies=(POLICY_MARKER_VOCABULARY,),
-        only_note="OECD DAC policy markers (vocabulary 1)",
+        only_note=N_("OECD DAC policy markers (vocabulary 1)"),
     ),
     _code("collaboration-type", "collaboration_type", "CollaborationType"),
     _code("default-flow-type", "default_flow_type", "FlowType"),
     _code("default-finance-type", "default_finance_type", "FinanceType"),
-    _code("default-aid-type", "default_aid_type", "AidType"),
+    Element(
+        "default-aid-type",
+        (
+            Attribute("code", "default_aid_type", codelist="AidType", required=True),
+            Attribute("vocabulary", "default_aid_type_vocabulary", codelist="AidTypeVocabulary"),
+        ),
+        only_vocabularies=(DEFAULT_AID_TYPE_VOCABULARY,),
+        only_note=N_("OECD DAC aid types (vocabulary 1)"),
+    ),
     _code("default-tied-status", "default_tied_status", "TiedStatus"),
+    Element(
+        "capital-spend",
+        (
+            Attribute(
+                "percentage", "capital_spend", kind=PERCENTAGE, required=True, json="capital_spend"
+            ),
+        ),
+    ),
 )
 # The activity's own fields the writer's own code writes (outside ELEMENTS): IATI path → field.
 ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
@@ -646,6 +731,11 @@ ACTIVITY_FLAGS: Mapping[str, str] = MappingProxyType(
 )
 
 
+def field_codelist_of(name: str) -> str:
+    """Return the codelist of the activity's field ``name`` (``contact_type``: ContactType)."""
+    return field_codelist(Activity, name, name)
+
+
 def activity_codelist(path: str) -> str:
     """Return the codelist of the activity's own code at ``path`` (a key of ACTIVITY_PATHS)."""
     return field_codelist(Activity, ACTIVITY_PATHS[path.split("/")[0]], path)
@@ -657,6 +747,25 @@ CONTACT_VALUES = (
     ("email", "contact_email"),
     ("website", "contact_website"),
 )
+# contact-info children holding narratives, in the schema's order (person-name, the one not
+# multilingual, comes between department and job-title): element, activity field.
+CONTACT_TEXTS = (
+    ("organisation", "contact_organisation"),
+    ("department", "contact_department"),
+    ("job-title", "contact_job_title"),
+    ("mailing-address", "contact_mailing_address"),
+)
+# The activity's fields an IATI file sets through contact-info.
+CONTACT_FIELDS = (
+    "contact_type",
+    "contact_person",
+    *(name for _tag, name in CONTACT_TEXTS),
+    *(name for _tag, name in CONTACT_VALUES),
+)
+# The activity's fields the elements of ``ELEMENTS`` hold (each once, in the order written).
+ELEMENT_FIELDS = tuple(dict.fromkeys(a.field for e in ELEMENTS if not e.relation for a in e.fields))
+# The activity's fields an IATI file sets outside ``ELEMENTS`` and the parts.
+IATI_OWN_FIELDS = ("country_budget_vocabulary", "conditions_attached", "kept_xml")
 
 
 BY_PATH: dict[str, tuple[Element, ...]] = {

@@ -23,8 +23,8 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
-from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from wagtail.models import ReferenceIndex, Revision
 
 from opencoop.activities.models import (
@@ -32,11 +32,10 @@ from opencoop.activities.models import (
     DocumentLink,
 )
 from opencoop.activities.parts import (
-    ACTIVITY_CODES,
-    ACTIVITY_DATES,
     ACTIVITY_FLAGS,
-    CONTACT_VALUES,
-    DESCRIPTIONS,
+    CONTACT_FIELDS,
+    ELEMENT_FIELDS,
+    IATI_OWN_FIELDS,
     PARTS,
     RELATED_CHILD,
     RELATED_PARENT,
@@ -70,17 +69,17 @@ from .writer import (
 
 # The activity fields an IATI file sets; the others (slug, image, sensitive-context switches,
 # partnership) belong to the portal and are left as they are.
-ACTIVITY_FIELDS = (
-    "title",
-    *(name for name, _code in DESCRIPTIONS),
-    "status",
-    *(name for name, _code in ACTIVITY_DATES),
-    "contact_organisation",
-    "contact_person",
-    *(name for _tag, name in CONTACT_VALUES),
-    "default_currency",
-    *(name for _tag, name, _codelist in ACTIVITY_CODES),
-    *ACTIVITY_FLAGS.values(),
+ACTIVITY_FIELDS = tuple(
+    dict.fromkeys(
+        (
+            "title",
+            *ELEMENT_FIELDS,
+            *CONTACT_FIELDS,
+            "default_currency",
+            *ACTIVITY_FLAGS.values(),
+            *IATI_OWN_FIELDS,
+        )
+    )
 )
 ORGANISATION_FIELDS = {"organisation", "provider_org", "receiver_org"}
 # Parts whose value date, when omitted, is written as another of their dates.
@@ -363,7 +362,12 @@ class _Organisations:
         except ValidationError as exc:
             raise _RecordError(
                 [
-                    Issue(f"organisation: {message}", record.line, identifier, "organisation")
+                    Issue(
+                        _("organisation: %(message)s") % {"message": message},
+                        record.line,
+                        identifier,
+                        "organisation",
+                    )
                     for message in exc.messages
                 ]
             ) from exc
@@ -417,7 +421,12 @@ class _Organisations:
         except ValidationError as exc:
             raise _RecordError(
                 [
-                    Issue(f"organisation: {message}", record.line, identifier, "organisation")
+                    Issue(
+                        _("organisation: %(message)s") % {"message": message},
+                        record.line,
+                        identifier,
+                        "organisation",
+                    )
                     for message in exc.messages
                 ]
             ) from exc
@@ -554,7 +563,8 @@ class _Importer:
                 [
                     *record.issues,
                     Issue(
-                        f"the identifier appears twice in the file (first at line {previous})",
+                        _("the identifier appears twice in the file (first at line %(line)s)")
+                        % {"line": previous},
                         record.line,
                         record.identifier,
                         "iati-identifier",
@@ -604,7 +614,7 @@ class _Importer:
             except DatabaseError as exc:
                 self.refuse_file(
                     Issue(
-                        f"the database refused the activity: {exc}",
+                        _("the database refused the activity: %(detail)s") % {"detail": exc},
                         record.line,
                         record.identifier,
                     )
@@ -630,8 +640,17 @@ class _Importer:
             first, last = built[0].record, built[-1].record
             self.refuse_file(
                 Issue(
-                    f"the database refused the activities of lines {first.line}–{last.line} "
-                    f"({first.identifier} … {last.identifier}): {exc}",
+                    _(
+                        "the database refused the activities of lines %(first_line)s–%(last_line)s "
+                        "(%(first)s … %(last)s): %(detail)s"
+                    )
+                    % {
+                        "first_line": first.line,
+                        "last_line": last.line,
+                        "first": first.identifier,
+                        "last": last.identifier,
+                        "detail": exc,
+                    },
                     first.line,
                     first.identifier,
                 )
@@ -646,8 +665,11 @@ class _Importer:
             raise _RecordError(
                 [
                     Issue(
-                        f"reported by “{org_record.ref}”, but only activities of "
-                        f"“{self.reporting_org}” are accepted in this import",
+                        _(
+                            "reported by “%(ref)s”, but only activities of “%(accepted)s” are "
+                            "accepted in this import"
+                        )
+                        % {"ref": org_record.ref, "accepted": self.reporting_org},
                         org_record.line,
                         record.identifier,
                         "reporting-org/@ref",
@@ -663,8 +685,11 @@ class _Importer:
             raise _RecordError(
                 [
                     Issue(
-                        f"this activity is reported on the portal by “{existing.reporting_org}”, "
-                        f"not by “{organisation}”",
+                        _(
+                            "this activity is reported on the portal by “%(known)s”, "
+                            "not by “%(stated)s”"
+                        )
+                        % {"known": existing.reporting_org, "stated": organisation},
                         record.line,
                         record.identifier,
                         "reporting-org/@ref",
@@ -888,12 +913,16 @@ class _Importer:
                 self.add(
                     [
                         Issue(
-                            f"“{missing}” is not on this portal: the link between “{child}” and "
-                            f"“{parent}” is not kept",
+                            _(
+                                "“%(missing)s” is not on this portal: the link between "
+                                "“%(child)s” and “%(parent)s” is not kept"
+                            )
+                            % {"missing": missing, "child": child, "parent": parent},
                             line,
                             source,
                             "related-activity",
                             WARNING,
+                            lost=True,
                         )
                     ]
                 )
@@ -934,16 +963,15 @@ def _issues(
     element: str,
     level: str = ERROR,
 ) -> list[Issue]:
-    """Turn a model's ValidationError into issues naming the field (in English, as the rules)."""
+    """Turn a model's ValidationError into issues naming the field (in the user's language)."""
     result = []
-    with translation.override("en"):
-        for name, messages in exc.message_dict.items():
-            try:
-                label = str(model._meta.get_field(name).verbose_name)
-            except FieldDoesNotExist:
-                label = ""
-            for message in messages:
-                if label and not message.lower().startswith(label.lower()):
-                    message = f"{label}: {message}"
-                result.append(Issue(message, line, identifier, element, level))
+    for name, messages in exc.message_dict.items():
+        try:
+            label = str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = ""
+        for message in messages:
+            if label and not message.lower().startswith(label.lower()):
+                message = f"{label}: {message}"
+            result.append(Issue(message, line, identifier, element, level))
     return result

@@ -61,11 +61,7 @@ def covered(path: str, said: set[str]) -> bool:
 def not_kept(source: Paths, kept: Paths, issues: Iterable[Issue], identifier: str) -> list[Issue]:
     """Return a warning for each path the portal keeps fewer of than the file has, unless said."""
     # An error, or a warning that says it does not keep something, covers its path.
-    said = {
-        issue_path(issue.element)
-        for issue in issues
-        if issue.level != WARNING or "not kept" in issue.message
-    }
+    said = {issue_path(issue.element) for issue in issues if issue.level != WARNING or issue.lost}
     said.discard("")
     warnings = []
     for path, lines in source.items():
@@ -82,6 +78,7 @@ def not_kept(source: Paths, kept: Paths, issues: Iterable[Issue], identifier: st
                 identifier,
                 path,
                 WARNING,
+                lost=True,
             )
         )
     return warnings

@@ -14,6 +14,7 @@ resolution, DTD loading and network access off and its size limits on. The file 
 from __future__ import annotations
 
 import codecs
+import copy
 import datetime
 import re
 from collections.abc import Callable, Iterator
@@ -23,18 +24,22 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
     ACTIVITY_FLAGS,
+    CONTACT_TEXTS,
     CONTACT_VALUES,
+    DATE,
     DEFAULT_AID_TYPE_VOCABULARY,
     DEFAULT_REGION_VOCABULARY,
     DEFAULT_SECTOR_VOCABULARY,
     DESCRIPTIONS,
     ELEMENTS,
+    NARRATIVES,
     PERCENTAGE,
     RELATED_CHILD,
     RELATED_PARENT,
@@ -44,6 +49,7 @@ from opencoop.activities.parts import (
     activity_codelist,
     codelist_for,
     codelist_of,
+    field_codelist_of,
     part,
 )
 from opencoop.codelists import registry
@@ -74,6 +80,7 @@ PARTICIPANTS, LOCATIONS, BUDGETS, PLANNED, TRANSACTIONS, DOCUMENTS, RELATED, RES
         "results",
     )
 )
+BUDGET_ITEMS, CONDITIONS = part("country_budget_items"), part("conditions")
 
 
 def children_of(described: Part) -> set[str]:
@@ -100,6 +107,9 @@ DESCRIPTION_FIELDS = {code: field for field, code in DESCRIPTIONS}
 GENERAL_DESCRIPTION = DESCRIPTIONS[0][1]
 DATE_TYPES = codelist_of("activity-date", "type")
 DESCRIPTION_TYPES = codelist_of("description", "type")
+# Children of iati-activity kept as the file gives them (``Activity.kept_xml``), besides the
+# elements of other namespaces (extensions), which the schema allows at the end.
+KEPT_AS_PUBLISHED = ("crs-add", "fss")
 # The children of iati-activity the portal keeps; any other one is reported as not kept.
 ACTIVITY_CHILDREN = frozenset(
     {
@@ -114,9 +124,12 @@ ACTIVITY_CHILDREN = frozenset(
         "budget",
         "planned-disbursement",
         "transaction",
+        "country-budget-items",
         "document-link",
         "related-activity",
+        "conditions",
         "result",
+        *KEPT_AS_PUBLISHED,
     }
 )
 
@@ -131,13 +144,15 @@ class Issue:
     identifier: str = ""
     element: str = ""
     level: str = ERROR
+    # A warning that the portal does not keep something of the file (see ``kept``).
+    lost: bool = False
 
     def __str__(self) -> str:
         where = []
         if self.line:
-            where.append(f"line {self.line}")
+            where.append(_("line %(line)s") % {"line": self.line})
         if self.identifier:
-            where.append(f"activity {self.identifier}")
+            where.append(_("activity %(identifier)s") % {"identifier": self.identifier})
         if self.element:
             where.append(self.element)
         return f"{', '.join(where)}: {self.message}" if where else self.message
@@ -275,13 +290,15 @@ def check_prolog(stream: IO[bytes]) -> None:
     if verdict == "doctype":
         raise FileRefused(
             Issue(
-                "the file declares a DOCTYPE (a DTD or entities): IATI files have none, and "
-                "files that define entities are refused for safety (XXE, entity expansion)",
+                _(
+                    "the file declares a DOCTYPE (a DTD or entities): IATI files have none, and "
+                    "files that define entities are refused for safety (XXE, entity expansion)"
+                ),
                 line=1,
             )
         )
     if verdict is None and len(head) >= PROLOG_LIMIT:
-        raise FileRefused(Issue("no root element in the first megabyte of the file", line=1))
+        raise FileRefused(Issue(_("no root element in the first megabyte of the file"), line=1))
 
 
 # Reading values ----------------------------------------------------------------------------------
@@ -308,8 +325,28 @@ def kept_vocabulary(described: Element, vocabulary: str) -> bool:
     if not described.only_vocabularies:
         return True
     if not vocabulary:
-        return described.vocabulary is None
+        return described.vocabulary is None or described.vocabulary_optional
     return vocabulary in described.only_vocabularies
+
+
+def is_extension(element: etree._Element) -> bool:
+    """Say whether ``element`` is of another namespace than IATI's (a publisher's extension)."""
+    return isinstance(element.tag, str) and element.tag.startswith("{")
+
+
+def published_xml(elements: list[etree._Element]) -> str:
+    """Return ``elements`` written as the file gives them, one after the other, without the
+    indentation between their tags (the export indents them its own way)."""
+    written = []
+    for element in elements:
+        copied = copy.deepcopy(element)
+        for inner in copied.iter():
+            if inner.text is not None and not inner.text.strip() and len(inner):
+                inner.text = None
+            if inner.tail is not None and not inner.tail.strip():
+                inner.tail = None
+        written.append(etree.tostring(copied, encoding="unicode", with_tail=False))
+    return "".join(written)
 
 
 class ActivityReader:
@@ -329,24 +366,38 @@ class ActivityReader:
 
     # Issues
     def issue(
-        self, element: etree._Element | None, path: str, message: str, level: str = ERROR
+        self,
+        element: etree._Element | None,
+        path: str,
+        message: str,
+        level: str = ERROR,
+        *,
+        lost: bool = False,
     ) -> None:
         line = element.sourceline if element is not None else self.record.line
-        self.record.issues.append(Issue(message, line, self.record.identifier, path, level))
+        self.record.issues.append(Issue(message, line, self.record.identifier, path, level, lost))
 
     def not_kept(self, element: etree._Element, path: str, why: str = "") -> None:
         self.issue(
             element,
             path,
-            why or "not kept: the portal has no place for this element",
+            why or _("not kept: the portal has no place for this element"),
             WARNING,
+            lost=True,
         )
 
-    def extra_children(self, element: etree._Element, path: str, known: set[str]) -> None:
+    def extra_children(
+        self,
+        element: etree._Element,
+        path: str,
+        known: set[str],
+        *,
+        known_extensions: bool = False,
+    ) -> None:
         """Report the children of ``element`` the reader does not keep."""
         for child in element:
             name = localname(child)
-            if name and name not in known:
+            if name and name not in known and not (known_extensions and is_extension(child)):
                 self.not_kept(child, f"{path}/{name}")
 
     # Values
@@ -356,7 +407,11 @@ class ActivityReader:
         if not LANGUAGE_CODE_RE.match(lang) or not registry.get("Language").is_valid(
             lang.split("-")[0]
         ):
-            self.issue(element, "@xml:lang", f"“{value}” is not a language code of ISO 639-1")
+            self.issue(
+                element,
+                "@xml:lang",
+                _("“%(value)s” is not a language code of ISO 639-1") % {"value": value},
+            )
             return ""
         return lang
 
@@ -386,8 +441,11 @@ class ActivityReader:
             self.issue(
                 narrative,
                 f"{path}/narrative",
-                "neither the narrative, the activity nor the file says its language: taken as "
-                f"“{self.fallback_lang}”, the reporting organisation's default language",
+                _(
+                    "neither the narrative, the activity nor the file says its language: taken "
+                    "as “%(lang)s”, the reporting organisation's default language"
+                )
+                % {"lang": self.fallback_lang},
                 WARNING,
             )
         return self.fallback_lang
@@ -424,7 +482,7 @@ class ActivityReader:
             value = value.lower()
         if not value:
             if required:
-                self.issue(element, f"{path}/@{name}", "the code is missing")
+                self.issue(element, f"{path}/@{name}", _("the code is missing"))
             return default
         if codelist and not registry.get(codelist).is_valid(value):
             value = self.case_folded(element, f"{path}/@{name}", codelist, value)
@@ -432,7 +490,8 @@ class ActivityReader:
             self.issue(
                 element,
                 f"{path}/@{name}",
-                f"“{value}” is not a code of the IATI {codelist} codelist",
+                _("“%(value)s” is not a code of the IATI %(codelist)s codelist")
+                % {"value": value, "codelist": codelist},
             )
         return value
 
@@ -446,7 +505,8 @@ class ActivityReader:
         self.issue(
             element,
             path,
-            f"“{value}” written “{matches[0]}”, as the {codelist} codelist has it",
+            _("“%(value)s” written “%(code)s”, as the %(codelist)s codelist has it")
+            % {"value": value, "code": matches[0], "codelist": codelist},
             WARNING,
         )
         return matches[0]
@@ -462,7 +522,7 @@ class ActivityReader:
         """Return the date in attribute ``name`` (a time after the date is ignored)."""
         if element is None:
             if required:
-                self.issue(None, path, "the date is missing")
+                self.issue(None, path, _("the date is missing"))
             return None
         value = attribute(element, name)
         if value:
@@ -470,7 +530,11 @@ class ActivityReader:
             if date is not None:
                 return date
         if value or required:
-            self.issue(element, f"{path}/@{name}", f"“{value}” is not a date (YYYY-MM-DD)")
+            self.issue(
+                element,
+                f"{path}/@{name}",
+                _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": value},
+            )
         return None
 
     def number(
@@ -487,21 +551,26 @@ class ActivityReader:
         value = value.strip() if value else ""
         if not value:
             if required:
-                self.issue(element, path, "the number is missing")
+                self.issue(element, path, _("the number is missing"))
             return None
         try:
             number = Decimal(value)
         except InvalidOperation:
-            self.issue(element, path, f"“{value}” is not a number")
+            self.issue(element, path, _("“%(value)s” is not a number") % {"value": value})
             return None
         if not number.is_finite():
-            self.issue(element, path, f"“{value}” is not a number")
+            self.issue(element, path, _("“%(value)s” is not a number") % {"value": value})
             return None
         rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         if rounded != number:
-            self.issue(element, path, f"“{value}” rounded to {rounded}", WARNING)
+            self.issue(
+                element,
+                path,
+                _("“%(value)s” rounded to %(rounded)s") % {"value": value, "rounded": rounded},
+                WARNING,
+            )
         if len(rounded.as_tuple().digits) > max_digits:
-            self.issue(element, path, f"“{value}” is too large")
+            self.issue(element, path, _("“%(value)s” is too large") % {"value": value})
             return None
         return rounded
 
@@ -513,7 +582,11 @@ class ActivityReader:
             element, value, f"{path}/@percentage", PERCENT_PLACES, max_digits=5, required=False
         )
         if number is not None and not (0 <= number <= 100):
-            self.issue(element, f"{path}/@percentage", f"“{value}” is not between 0 and 100")
+            self.issue(
+                element,
+                f"{path}/@percentage",
+                _("“%(value)s” is not between 0 and 100") % {"value": value},
+            )
             return None
         return number
 
@@ -529,7 +602,7 @@ class ActivityReader:
         """Read ``value``: amount, currency and value date (None when missing)."""
         element = parent.find("value")
         if element is None:
-            self.issue(parent, f"{path}/value", "the value is missing")
+            self.issue(parent, f"{path}/value", _("the value is missing"))
             return {}
         amount = self.number(element, element.text or "", f"{path}/value", MONEY_PLACES)
         currency = self.code(
@@ -539,7 +612,7 @@ class ActivityReader:
             self.issue(
                 element,
                 f"{path}/value/@currency",
-                "the value has no currency and the activity no default-currency",
+                _("the value has no currency and the activity no default-currency"),
             )
         value_date = self.date(element, f"{path}/value", required=False, name="value-date")
         return {"value": amount, "currency": currency, "value_date": value_date}
@@ -548,7 +621,7 @@ class ActivityReader:
     def read(self) -> ActivityRecord:
         element, record = self.element, self.record
         if not record.identifier:
-            self.issue(element, "iati-identifier", "the activity has no iati-identifier")
+            self.issue(element, "iati-identifier", _("the activity has no iati-identifier"))
         record.fields["default_currency"] = self.code(
             element,
             "default-currency",
@@ -558,20 +631,24 @@ class ActivityReader:
         )
         for name in ("linked-data-uri", "budget-not-provided"):
             if attribute(element, name):
-                self.not_kept(element, f"iati-activity/@{name}", "not kept: no place for it")
+                self.not_kept(element, f"iati-activity/@{name}", _("not kept: no place for it"))
         humanitarian = attribute(element, "humanitarian")
         record.fields[ACTIVITY_FLAGS["@humanitarian"]] = humanitarian in ("1", "true")
+        kept = []
         for child in element:
             name = localname(child)
-            if name and name not in ACTIVITY_CHILDREN:
-                self.not_kept(child, name if "}" not in name else f"extension {name}")
+            if is_extension(child) or name in KEPT_AS_PUBLISHED:
+                kept.append(child)
+            elif name and name not in ACTIVITY_CHILDREN:
+                self.not_kept(child, name)
+        record.fields["kept_xml"] = published_xml(kept)
         reporting = element.find("reporting-org")
         if reporting is None:
-            self.issue(element, "reporting-org", "the reporting organisation is missing")
+            self.issue(element, "reporting-org", _("the reporting organisation is missing"))
         else:
             record.reporting_org = self.organisation(reporting, "reporting-org")
             if not record.reporting_org.ref:
-                self.issue(reporting, "reporting-org/@ref", "the identifier is missing")
+                self.issue(reporting, "reporting-org/@ref", _("the identifier is missing"))
         record.fields[ACTIVITY_FLAGS["reporting-org/@secondary-reporter"]] = (
             reporting is not None and attribute(reporting, "secondary-reporter") in ("1", "true")
         )
@@ -582,11 +659,13 @@ class ActivityReader:
         self.contact()
         self.geography()
         self.attribute_elements()
+        self.country_budget_items()
         self.budgets()
         self.planned_disbursements()
         self.transactions()
         self.documents()
         self.related()
+        self.conditions()
         self.results()
         if not record.fields["default_currency"]:
             # Every value then states its currency: the first one becomes the default.
@@ -603,14 +682,14 @@ class ActivityReader:
     def repeated_once(self, tag: str) -> etree._Element | None:
         elements = self.element.findall(tag)
         for extra in elements[1:]:
-            self.not_kept(extra, tag, "not kept: only the first one is kept")
+            self.not_kept(extra, tag, _("not kept: only the first one is kept"))
         return elements[0] if elements else None
 
     def texts(self) -> None:
         title = self.repeated_once("title")
         self.record.fields["title"] = self.narratives(title, "title")
         if title is None:
-            self.issue(self.element, "title", "the title is missing")
+            self.issue(self.element, "title", _("the title is missing"))
         texts: dict[str, dict[str, str]] = {field: {} for field, _code in DESCRIPTIONS}
         for description in self.element.iterfind("description"):
             kind = self.code(
@@ -635,10 +714,10 @@ class ActivityReader:
             organisation = self.organisation(element, path)
             for name in ("activity-id", "crs-channel-code"):
                 if attribute(element, name):
-                    self.not_kept(element, f"{path}/@{name}", "not kept: no place for it")
+                    self.not_kept(element, f"{path}/@{name}", _("not kept: no place for it"))
             if not organisation.ref and not organisation.name:
                 self.not_kept(
-                    element, path, "not kept: the organisation has neither identifier nor name"
+                    element, path, _("not kept: the organisation has neither identifier nor name")
                 )
                 continue
             rows.append(
@@ -662,7 +741,7 @@ class ActivityReader:
             self.extra_children(element, path, children_of(described))
             ref = attribute(element, "ref")
             if not ref:
-                self.not_kept(element, f"{path}/@ref", "not kept: the identifier is missing")
+                self.not_kept(element, f"{path}/@ref", _("not kept: the identifier is missing"))
                 continue
             owner = element.find("owner-org")
             fields = {
@@ -679,6 +758,7 @@ class ActivityReader:
     def dates(self) -> None:
         for _field, _code in ACTIVITY_DATES:
             self.record.fields[_field] = None
+            self.record.fields[f"{_field}_note"] = {}
         for element in self.element.iterfind("activity-date"):
             kind = self.code(element, "type", DATE_TYPES, "activity-date", required=True)
             target = DATE_FIELDS.get(kind)
@@ -686,34 +766,54 @@ class ActivityReader:
                 continue
             path = f"activity-date[@type='{kind}']"
             if self.record.fields[target] is not None:
-                self.not_kept(element, path, "not kept: a date of this type was given before")
+                self.not_kept(element, path, _("not kept: a date of this type was given before"))
                 continue
             self.record.fields[target] = self.date(element, path)
-            if element.find("narrative") is not None:
-                self.not_kept(element, f"{path}/narrative")
+            self.record.fields[f"{target}_note"] = self.narratives(element, path)
 
     def contact(self) -> None:
         fields = self.record.fields
-        fields.update({"contact_organisation": {}, "contact_person": ""})
+        fields.update({"contact_type": "", "contact_person": ""})
+        fields.update({name: {} for _tag, name in CONTACT_TEXTS})
         fields.update({name: "" for _tag, name in CONTACT_VALUES})
         element = self.repeated_once("contact-info")
         if element is None:
             return
-        known = {"organisation", "person-name", *(tag for tag, _name in CONTACT_VALUES)}
+        known = {
+            "person-name",
+            *(tag for tag, _name in CONTACT_TEXTS),
+            *(tag for tag, _name in CONTACT_VALUES),
+        }
         self.extra_children(element, "contact-info", known)
-        fields["contact_organisation"] = self.narratives(
-            element.find("organisation"), "contact-info/organisation"
+        fields["contact_type"] = self.code(
+            element, "type", field_codelist_of("contact_type"), "contact-info"
         )
+        for tag, name in CONTACT_TEXTS:
+            found = element.findall(tag)
+            for extra in found[1:]:
+                self.not_kept(
+                    extra, f"contact-info/{tag}", _("not kept: only the first one is kept")
+                )
+            fields[name] = self.narratives(found[0] if found else None, f"contact-info/{tag}")
         fields["contact_person"] = self.plain_text(element.find("person-name"))
         validators = {"email": EmailValidator(), "website": URLValidator()}
         for tag, name in CONTACT_VALUES:
-            child = element.find(tag)
+            found = [child for child in element.findall(tag) if "".join(child.itertext()).strip()]
+            for extra in found[1:]:
+                self.not_kept(
+                    extra, f"contact-info/{tag}", _("not kept: only the first one is kept")
+                )
+            child = found[0] if found else None
             value = "".join(child.itertext()).strip() if child is not None else ""
             if value and tag in validators:
                 try:
                     validators[tag](value)
                 except ValidationError:
-                    self.not_kept(child, f"contact-info/{tag}", f"“{value}” is not valid: not kept")
+                    self.not_kept(
+                        child,
+                        f"contact-info/{tag}",
+                        _("“%(value)s” is not valid: not kept") % {"value": value},
+                    )
                     value = ""
             fields[name] = value
 
@@ -749,7 +849,9 @@ class ActivityReader:
                 fields["location_ids"].append({"vocabulary": vocabulary, "code": code})
             else:
                 self.not_kept(
-                    location_id, f"{path}/location-id", "not kept: it needs a vocabulary and a code"
+                    location_id,
+                    f"{path}/location-id",
+                    _("not kept: it needs a vocabulary and a code"),
                 )
         for administrative in element.iterfind("administrative"):
             apath = f"{path}/administrative"
@@ -761,7 +863,9 @@ class ActivityReader:
                 continue
             code = attribute(administrative, "code")
             if not (vocabulary and code):
-                self.not_kept(administrative, apath, "not kept: it needs a vocabulary and a code")
+                self.not_kept(
+                    administrative, apath, _("not kept: it needs a vocabulary and a code")
+                )
                 continue
             area = {"vocabulary": vocabulary, "code": code}
             if attribute(administrative, "level"):
@@ -772,7 +876,7 @@ class ActivityReader:
             position = (point.findtext("pos") or "").split()
             if len(position) != 2:
                 self.issue(
-                    point, f"{path}/point/pos", "a position is two numbers: latitude longitude"
+                    point, f"{path}/point/pos", _("a position is two numbers: latitude longitude")
                 )
             else:
                 latitude = self.number(
@@ -782,9 +886,17 @@ class ActivityReader:
                     point, position[1], f"{path}/point/pos", COORDINATE_PLACES, max_digits=9
                 )
                 if latitude is not None and not -90 <= latitude <= 90:
-                    self.issue(point, f"{path}/point/pos", f"latitude {latitude} is out of range")
+                    self.issue(
+                        point,
+                        f"{path}/point/pos",
+                        _("latitude %(value)s is out of range") % {"value": latitude},
+                    )
                 elif longitude is not None and not -180 <= longitude <= 180:
-                    self.issue(point, f"{path}/point/pos", f"longitude {longitude} is out of range")
+                    self.issue(
+                        point,
+                        f"{path}/point/pos",
+                        _("longitude %(value)s is out of range") % {"value": longitude},
+                    )
                 else:
                     fields["latitude"], fields["longitude"] = latitude, longitude
         if not (
@@ -797,8 +909,10 @@ class ActivityReader:
             self.not_kept(
                 element,
                 path,
-                "not kept: the location has neither name, location-id, administrative area "
-                "nor point",
+                _(
+                    "not kept: the location has neither name, location-id, administrative area "
+                    "nor point"
+                ),
             )
             return None
         return Row(fields, element.sourceline or 0, path)
@@ -828,17 +942,21 @@ class ActivityReader:
                 self.single_element(described)
 
     def single_element(self, described: Element) -> None:
-        """Read an activity field held by one element; later ones are reported as not kept."""
-        value, seen = "", False
+        """Read the activity fields held by one element; later ones are reported as not kept."""
+        values: dict[str, object] = {
+            a.field: None if a.kind in (DATE, PERCENTAGE) else {} if a.kind == NARRATIVES else ""
+            for a in described.fields
+        }
+        seen = False
         for element in self.element.iterfind(described.path):
             if seen and self.vocabulary_kept(element, described):
-                self.not_kept(element, described.path, "not kept: only the first one is kept")
+                self.not_kept(element, described.path, _("not kept: only the first one is kept"))
                 continue
             fields = self.attribute_fields(element, described)
             if fields is not None:
                 seen = True
-                value = fields[described.main.field]
-        self.record.fields[described.main.field] = value
+                values.update(fields)
+        self.record.fields.update(values)
 
     @staticmethod
     def vocabulary_kept(element: etree._Element, described: Element) -> bool:
@@ -867,21 +985,28 @@ class ActivityReader:
             self.not_kept(
                 element,
                 f"{path}[@vocabulary='{vocabulary}']",
-                f"not kept: only {note} are kept" if note else "",
+                _("not kept: only %(note)s are kept") % {"note": _(note)} if note else "",
             )
             return None
         for described_attribute in described.attributes:
             if described_attribute is vocabulary_attribute or not described_attribute.field:
                 continue
+            if described_attribute.kind == NARRATIVES:
+                fields[described_attribute.field] = self.narratives(element, path)
+                continue
             value = self.attribute_value(element, described, described_attribute, vocabulary)
             if described_attribute.needed_because and not value:
-                self.not_kept(element, path, f"not kept: {described_attribute.needed_because}")
+                self.not_kept(
+                    element,
+                    path,
+                    _("not kept: %(reason)s") % {"reason": _(described_attribute.needed_because)},
+                )
                 return None
             fields[described_attribute.field] = value
             if described_attribute.name == "code":
                 for name in described.not_kept:
                     if attribute(element, name):
-                        self.not_kept(element, f"{path}/@{name}", "not kept: no place for it")
+                        self.not_kept(element, f"{path}/@{name}", _("not kept: no place for it"))
         return fields
 
     def attribute_value(
@@ -924,6 +1049,70 @@ class ActivityReader:
             rows.append(Row(fields, element.sourceline or 0, path))
         self.record.children["budgets"] = rows
 
+    def country_budget_items(self) -> None:
+        """Read country-budget-items: its vocabulary (an activity field) and its budget items."""
+        rows: list[Row] = []
+        self.record.fields["country_budget_vocabulary"] = ""
+        self.record.children["country_budget_items"] = rows
+        element = self.repeated_once("country-budget-items")
+        if element is None:
+            return
+        path = "country-budget-items"
+        self.extra_children(element, path, children_of(BUDGET_ITEMS))
+        vocabulary = self.code(
+            element,
+            "vocabulary",
+            field_codelist_of("country_budget_vocabulary"),
+            path,
+            required=True,
+        )
+        self.record.fields["country_budget_vocabulary"] = vocabulary
+        for item in element.iterfind("budget-item"):
+            ipath = f"{path}/budget-item"
+            self.extra_children(item, ipath, {"description"})
+            fields = {
+                "code": self.code(
+                    item,
+                    "code",
+                    codelist_for("country_budget_items", vocabulary),
+                    ipath,
+                    required=True,
+                ),
+                "percentage": self.percentage(item, ipath),
+                "description": self.narratives(item.find("description"), f"{ipath}/description"),
+            }
+            rows.append(Row(fields, item.sourceline or 0, ipath))
+
+    def conditions(self) -> None:
+        """Read conditions: whether any are attached (an activity field) and each condition."""
+        rows: list[Row] = []
+        self.record.fields["conditions_attached"] = None
+        self.record.children["conditions"] = rows
+        element = self.repeated_once("conditions")
+        if element is None:
+            return
+        path = "conditions"
+        self.extra_children(element, path, children_of(CONDITIONS))
+        attached = attribute(element, "attached")
+        if attached in ("1", "true", "0", "false"):
+            self.record.fields["conditions_attached"] = attached in ("1", "true")
+        else:
+            self.issue(
+                element,
+                f"{path}/@attached",
+                _("“%(value)s” is not 1 or 0 (yes or no)") % {"value": attached},
+            )
+        for condition in element.iterfind("condition"):
+            cpath = f"{path}/condition"
+            self.extra_children(condition, cpath, {"narrative"})
+            fields = {
+                "type": self.code(
+                    condition, "type", CONDITIONS.codelist("condition/@type"), cpath, required=True
+                ),
+                "text": self.narratives(condition, cpath),
+            }
+            rows.append(Row(fields, condition.sourceline or 0, cpath))
+
     def planned_disbursements(self) -> None:
         rows = []
         for element in self.element.iterfind("planned-disbursement"):
@@ -953,7 +1142,7 @@ class ActivityReader:
                 if activity_field:
                     fields[activity_field] = attribute(party, activity_path.rsplit("@", 1)[1])
                 else:
-                    self.not_kept(party, f"{path}/{activity_path}", "not kept: no place for it")
+                    self.not_kept(party, f"{path}/{activity_path}", _("not kept: no place for it"))
             elif activity_field:
                 fields[activity_field] = ""
             if organisation is not None and not organisation.ref and not organisation.name:
@@ -965,7 +1154,7 @@ class ActivityReader:
         rows = []
         for element in self.element.iterfind("transaction"):
             path = "transaction"
-            self.extra_children(element, path, children_of(TRANSACTIONS))
+            self.extra_children(element, path, children_of(TRANSACTIONS), known_extensions=True)
             kind = element.find("transaction-type")
             fields = {
                 "type": self.code(
@@ -982,9 +1171,14 @@ class ActivityReader:
                 "description": self.narratives(element.find("description"), f"{path}/description"),
                 **self.parties(element, path, TRANSACTIONS),
                 **self.transaction_classifications(element, path),
+                "ref": attribute(element, "ref"),
+                "humanitarian": self.yes_no(element, "humanitarian", path),
+                "kept_xml": published_xml([child for child in element if is_extension(child)]),
             }
             if kind is None:
-                self.issue(element, f"{path}/transaction-type", "the transaction type is missing")
+                self.issue(
+                    element, f"{path}/transaction-type", _("the transaction type is missing")
+                )
             rows.append(Row(fields, element.sourceline or 0, path))
         self.record.children["transactions"] = rows
 
@@ -1035,6 +1229,20 @@ class ActivityReader:
         )
         return fields
 
+    def yes_no(self, element: etree._Element, name: str, path: str) -> bool | None:
+        """Read an xsd:boolean attribute (None when absent)."""
+        value = attribute(element, name)
+        if not value:
+            return None
+        if value not in ("1", "true", "0", "false"):
+            self.issue(
+                element,
+                f"{path}/@{name}",
+                _("“%(value)s” is not 1 or 0 (yes or no)") % {"value": value},
+            )
+            return None
+        return value in ("1", "true")
+
     def coded_list(
         self,
         parent: etree._Element,
@@ -1050,7 +1258,11 @@ class ActivityReader:
             code = self.code(child, "code", codelist(vocabulary), f"{path}/{tag}", required=True)
             if not code:
                 continue
-            items.append({"vocabulary": vocabulary, "code": code} if vocabulary else {"code": code})
+            item = {"vocabulary": vocabulary, "code": code} if vocabulary else {"code": code}
+            narrative = self.narratives(child, f"{path}/{tag}")
+            if narrative:
+                item["narrative"] = narrative
+            items.append(item)
         return items
 
     def documents(self) -> None:
@@ -1062,26 +1274,30 @@ class ActivityReader:
             )
             url = attribute(element, "url")
             if not url:
-                self.issue(element, f"{path}/@url", "the address is missing")
+                self.issue(element, f"{path}/@url", _("the address is missing"))
                 continue
             categories = element.findall("category")
             if not categories:
-                self.issue(element, f"{path}/category", "the category is missing")
+                self.issue(element, f"{path}/category", _("the category is missing"))
                 continue
-            for extra in categories[1:]:
-                self.not_kept(extra, f"{path}/category", "not kept: only the first one is kept")
             languages = element.findall("language")
             for extra in languages[1:]:
-                self.not_kept(extra, f"{path}/language", "not kept: only the first one is kept")
-            for extra in element.findall("description"):
-                self.not_kept(extra, f"{path}/description")
+                self.not_kept(extra, f"{path}/language", _("not kept: only the first one is kept"))
+            descriptions = element.findall("description")
+            for extra in descriptions[1:]:
+                self.not_kept(
+                    extra, f"{path}/description", _("not kept: only the first one is kept")
+                )
             stated_format = attribute(element, "format")
             if stated_format and stated_format != document_format(url):
                 self.not_kept(
                     element,
                     f"{path}/@format",
-                    f"“{stated_format}” not kept: the portal derives the format from the "
-                    f"address (“{document_format(url)}”)",
+                    _(
+                        "“%(stated)s” not kept: the portal derives the format from the "
+                        "address (“%(derived)s”)"
+                    )
+                    % {"stated": stated_format, "derived": document_format(url)},
                 )
             document_date = element.find("document-date")
             rows.append(
@@ -1105,6 +1321,19 @@ class ActivityReader:
                         )
                         if languages
                         else "",
+                        "more_categories": [
+                            self.code(
+                                extra,
+                                "code",
+                                DOCUMENTS.codelist("category"),
+                                f"{path}/category",
+                                required=True,
+                            )
+                            for extra in categories[1:]
+                        ],
+                        "description": self.narratives(
+                            descriptions[0] if descriptions else None, f"{path}/description"
+                        ),
                         "date": self.date(document_date, f"{path}/document-date", required=False),
                     },
                     element.sourceline or 0,
@@ -1120,7 +1349,9 @@ class ActivityReader:
             kind = self.code(element, "type", RELATED.codelist("@type"), path, required=True)
             ref = attribute(element, "ref")
             if not ref:
-                self.issue(element, f"{path}/@ref", "the related activity's identifier is missing")
+                self.issue(
+                    element, f"{path}/@ref", _("the related activity's identifier is missing")
+                )
                 continue
             # The parent and children also link activities of this portal (Activity.parent).
             if kind == RELATED_PARENT and self.record.parent is None:
@@ -1359,10 +1590,11 @@ class ActivityFileReader:
                 elif localname(element):
                     self.warnings.append(
                         Issue(
-                            "not kept: only iati-activity elements are read",
+                            _("not kept: only iati-activity elements are read"),
                             element.sourceline,
                             element=localname(element),
                             level=WARNING,
+                            lost=True,
                         )
                     )
                 # Free what has been read: memory stays flat however long the file.
@@ -1370,9 +1602,11 @@ class ActivityFileReader:
                 while element.getprevious() is not None:
                     del root[0]
         except etree.XMLSyntaxError as exc:
-            raise FileRefused(Issue(f"not well-formed XML: {exc.msg}", exc.lineno)) from exc
+            raise FileRefused(
+                Issue(_("not well-formed XML: %(detail)s") % {"detail": exc.msg}, exc.lineno)
+            ) from exc
         if root is None:
-            raise FileRefused(Issue("the file is empty", 1))
+            raise FileRefused(Issue(_("the file is empty"), 1))
 
     def read_activity(
         self, element: etree._Element, root: etree._Element, default_lang: str
@@ -1384,40 +1618,52 @@ class ActivityFileReader:
         """Refuse anything but an ``iati-activities`` root of version 2.01–2.03."""
         docinfo = root.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
-            raise FileRefused(Issue("the file declares a DOCTYPE: refused for safety", 1))
+            raise FileRefused(Issue(_("the file declares a DOCTYPE: refused for safety"), 1))
         tag = root.tag if isinstance(root.tag, str) else ""
         line = root.sourceline
         if tag.startswith("{"):
-            namespace, _, name = tag[1:].partition("}")
+            namespace, _brace, name = tag[1:].partition("}")
             raise FileRefused(
                 Issue(
-                    f"the root element <{name}> is in the namespace “{namespace}”: IATI "
-                    f"activity files use <{ROOT_TAG}> without a namespace",
+                    _(
+                        "the root element <%(name)s> is in the namespace “%(namespace)s”: IATI "
+                        "activity files use <%(root)s> without a namespace"
+                    )
+                    % {"name": name, "namespace": namespace, "root": ROOT_TAG},
                     line,
                 )
             )
         if tag == "iati-organisations":
             raise FileRefused(
                 Issue(
-                    "this is an IATI organisation file: only activity files (<iati-activities>) "
-                    "can be imported",
+                    _(
+                        "this is an IATI organisation file: only activity files "
+                        "(<iati-activities>) can be imported"
+                    ),
                     line,
                 )
             )
         if tag != ROOT_TAG:
             raise FileRefused(
                 Issue(
-                    f"the root element is <{tag}>, not <{ROOT_TAG}>: not an IATI activity file",
+                    _("the root element is <%(tag)s>, not <%(root)s>: not an IATI activity file")
+                    % {"tag": tag, "root": ROOT_TAG},
                     line,
                 )
             )
         self.version = attribute(root, "version")
         if self.version not in VERSIONS:
-            stated = f"version “{self.version}”" if self.version else "no version"
+            stated = (
+                _("version “%(version)s”") % {"version": self.version}
+                if self.version
+                else _("no version")
+            )
             raise FileRefused(
                 Issue(
-                    f"the file has {stated}: IATI activity files of versions "
-                    f"{', '.join(VERSIONS)} can be imported",
+                    _(
+                        "the file has %(stated)s: IATI activity files of versions %(versions)s can be imported"
+                    )
+                    % {"stated": stated, "versions": ", ".join(VERSIONS)},
                     line,
                     element=f"{ROOT_TAG}/@version",
                 )

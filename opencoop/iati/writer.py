@@ -32,6 +32,7 @@ from opencoop.activities.disclosure import (
 from opencoop.activities.models import Activity
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
+    CONTACT_TEXTS,
     CONTACT_VALUES,
     DATE,
     NARRATIVES,
@@ -244,7 +245,10 @@ def document_link_element(
     title = sub(element, "title")
     if not narratives(title, document_link.title, lang):
         etree.SubElement(title, "narrative").text = xml_text(href)
+    text_element(element, "description", getattr(document_link, "description", None), lang)
     sub(element, "category", code=document_link.category)
+    for category in getattr(document_link, "more_categories", ()):
+        sub(element, "category", code=category)
     if document_link.language:
         sub(element, "language", code=document_link.language)
     if document_link.date:
@@ -308,22 +312,28 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
     for path in ("activity-status", "activity-date"):
         attribute_elements(root, path, activity, lang)
     contact_info_element(root, activity, lang)
-    for path in ("recipient-country", "recipient-region"):
+    for path in ("activity-scope", "recipient-country", "recipient-region"):
         attribute_elements(root, path, activity, lang)
     location_elements(root, activity, lang)
-    for path in ("sector", "tag", "policy-marker", *ACTIVITY_CODE_ELEMENTS):
+    for path in ("sector", "tag"):
+        attribute_elements(root, path, activity, lang)
+    country_budget_items_element(root, activity, lang)
+    for path in ("humanitarian-scope", "policy-marker", *ACTIVITY_CODE_ELEMENTS):
         attribute_elements(root, path, activity, lang)
     for budget in activity.budgets.all():
         element = sub(root, "budget", type=budget.type, status=budget.status)
         period_elements(element, budget.period_start, budget.period_end)
         value_element(element, budget.value, budget.currency, budget_value_date(budget))
     planned_disbursement_elements(root, activity, lang)
+    attribute_elements(root, "capital-spend", activity, lang)
     transaction_elements(root, activity, lang)
     for document_link in activity.documents.all():
         document_link_element(root, document_link, lang, base_url)
     related_activity_elements(root, activity)
+    conditions_element(root, activity, lang)
     result_elements(root, activity, lang)
     beneficiaries_element(root, activity, lang)
+    append_published(root, activity.kept_xml)
     return root
 
 
@@ -366,8 +376,9 @@ def attribute_element(
 
 
 def has_text_or_value(value: object) -> bool:
-    """Say whether a field holds something to write (a multilingual one: text in a language)."""
-    return has_text(value) if isinstance(value, dict) else bool(value)
+    """Say whether a field holds something to write (a multilingual one: text in a language;
+    a number, zero included)."""
+    return has_text(value) if isinstance(value, dict) else value is not None and value != ""
 
 
 def attribute_elements(parent: etree._Element, path: str, activity: Activity, lang: str) -> None:
@@ -381,21 +392,60 @@ def attribute_elements(parent: etree._Element, path: str, activity: Activity, la
 
 
 def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append contact-info when the activity names any contact."""
+    """Append contact-info when the activity names any contact, children in schema order."""
+    texts = {tag: getattr(activity, field) for tag, field in CONTACT_TEXTS}
     if not (
-        has_text(activity.contact_organisation)
+        any(has_text(value) for value in texts.values())
         or activity.contact_person
-        or activity.contact_telephone
-        or activity.contact_email
-        or activity.contact_website
+        or any(getattr(activity, field) for _tag, field in CONTACT_VALUES)
     ):
         return
-    element = sub(parent, "contact-info")
-    text_element(element, "organisation", activity.contact_organisation, lang)
+    element = sub(parent, "contact-info", type=activity.contact_type or None)
+    for tag in ("organisation", "department"):
+        text_element(element, tag, texts[tag], lang)
     plain_narrative(element, "person-name", activity.contact_person)
+    text_element(element, "job-title", texts["job-title"], lang)
     for tag, field in CONTACT_VALUES:
         if getattr(activity, field):
             sub(element, tag).text = xml_text(getattr(activity, field))
+    text_element(element, "mailing-address", texts["mailing-address"], lang)
+
+
+def country_budget_items_element(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append country-budget-items when the activity has budget items."""
+    items = list(activity.country_budget_items.all())
+    if not items:
+        return
+    element = sub(parent, "country-budget-items", vocabulary=activity.country_budget_vocabulary)
+    for item in items:
+        budget_item = sub(
+            element,
+            "budget-item",
+            code=item.code,
+            percentage=decimal_text(item.percentage) if item.percentage is not None else None,
+        )
+        text_element(budget_item, "description", item.description, lang)
+
+
+def conditions_element(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append conditions when the activity says whether any are attached, or names some."""
+    conditions = list(activity.conditions.all())
+    if activity.conditions_attached is None and not conditions:
+        return
+    attached = activity.conditions_attached if activity.conditions_attached is not None else True
+    element = sub(parent, "conditions", attached="1" if attached else "0")
+    for condition in conditions:
+        narratives(sub(element, "condition", type=condition.type), condition.text, lang)
+
+
+def append_published(parent: etree._Element, kept_xml: str) -> None:
+    """Append the elements kept as the file gave them (extensions, crs-add, fss)."""
+    if not kept_xml:
+        return
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    holder = etree.fromstring(f"<kept>{kept_xml}</kept>", parser)
+    for element in holder:
+        parent.append(element)
 
 
 LOCATIONS, PLANNED, TRANSACTIONS = (
@@ -505,7 +555,13 @@ def transaction_elements(parent: etree._Element, activity: Activity, lang: str) 
     """Append the transactions; an organisation hidden for this activity is never named."""
     hidden = hidden_organisation_ids(activity)
     for transaction in activity.transactions.all():
-        element = sub(parent, "transaction")
+        humanitarian = transaction.humanitarian
+        element = sub(
+            parent,
+            "transaction",
+            ref=transaction.ref,
+            humanitarian=None if humanitarian is None else "1" if humanitarian else "0",
+        )
         sub(element, "transaction-type", code=transaction.type)
         sub(element, "transaction-date", iso_date=transaction.date.isoformat())
         value_element(
@@ -513,14 +569,18 @@ def transaction_elements(parent: etree._Element, activity: Activity, lang: str) 
         )
         text_element(element, "description", transaction.description, lang)
         party_elements(element, transaction, TRANSACTIONS, hidden, lang)
-        transaction_classification_elements(element, transaction)
+        transaction_classification_elements(element, transaction, lang)
+        append_published(element, transaction.kept_xml)
 
 
-def transaction_classification_elements(element: etree._Element, transaction: Transaction) -> None:
+def transaction_classification_elements(
+    element: etree._Element, transaction: Transaction, lang: str
+) -> None:
     """Append what the transaction says of itself, in the schema's order."""
     coded_child(element, transaction, TRANSACTIONS, "disbursement-channel")
     for sector in transaction.sectors:
-        sub(element, "sector", vocabulary=sector.get("vocabulary"), code=sector["code"])
+        written = sub(element, "sector", vocabulary=sector.get("vocabulary"), code=sector["code"])
+        narratives(written, sector.get("narrative"), lang)
     coded_child(element, transaction, TRANSACTIONS, "recipient-country")
     if transaction.recipient_region:
         sub(

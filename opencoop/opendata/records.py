@@ -340,6 +340,7 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
 
     parent = public_parent(activity)
     return {
+        **_kept_iati_elements(activity, lang),
         "policy_markers": [
             {
                 "code": marker.code,
@@ -420,6 +421,40 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
             }
             for related in public_related_activities(activity)
         ],
+    }
+
+
+def _kept_iati_elements(activity: Activity, lang: str) -> dict:
+    """Return the activity's scope, humanitarian scope, capital spend, country budget items and
+    conditions (None or [] where the activity says nothing)."""
+    return {
+        "scope": _code("ActivityScope", activity.scope, lang),
+        "humanitarian_scopes": _coded_items(activity, "humanitarian_scopes", lang),
+        "capital_spend": _number(activity.capital_spend),
+        "country_budget_items": {
+            "vocabulary": _code(
+                "BudgetIdentifierVocabulary", activity.country_budget_vocabulary, lang
+            ),
+            "items": [
+                {
+                    "code": item.code,
+                    "name": _label(codelist, item.code, lang) if codelist else item.code,
+                    "percentage": _number(item.percentage),
+                    "description": item.description or None,
+                }
+                for item in activity.country_budget_items.all()
+                for codelist in [
+                    codelist_for("country_budget_items", activity.country_budget_vocabulary)
+                ]
+            ],
+        },
+        "conditions": {
+            "attached": activity.conditions_attached,
+            "items": [
+                {"type": _code("ConditionType", condition.type, lang), "text": condition.text}
+                for condition in activity.conditions.all()
+            ],
+        },
     }
 
 

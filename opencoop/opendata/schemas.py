@@ -297,6 +297,36 @@ class Totals(Schema):
     expenditure: float | None
 
 
+class HumanitarianScopeOut(Schema):
+    type: str = Field(description="HumanitarianScopeType code (1: emergency, 2: appeal).")
+    vocabulary: str = Field(description="HumanitarianScopeVocabulary code (1-2: GLIDE…).")
+    code: str
+    name: str
+    narrative: Multilingual
+
+
+class BudgetItemOut(Schema):
+    code: str
+    name: str
+    percentage: float | None
+    description: Multilingual | None
+
+
+class CountryBudgetItemsOut(Schema):
+    vocabulary: Code | None = Field(description="BudgetIdentifierVocabulary of the codes.")
+    items: list[BudgetItemOut]
+
+
+class ConditionOut(Schema):
+    type: Code | None
+    text: Multilingual
+
+
+class ConditionsOut(Schema):
+    attached: bool | None = Field(description="Whether the funding comes with conditions.")
+    items: list[ConditionOut]
+
+
 class DocumentOut(Schema):
     title: Multilingual
     url: str | None
@@ -328,6 +358,19 @@ class ActivityOut(Schema):
     sectors: list[SectorShare]
     sdgs: list[SdgOut]
     policy_markers: list[PolicyMarkerOut]
+    scope: Code | None = Field(None, description="The activity's geographical scope.")
+    humanitarian_scopes: list[HumanitarianScopeOut] = Field(
+        default_factory=list, description="The emergencies or appeals the activity responds to."
+    )
+    capital_spend: float | None = Field(
+        None, description="Percentage of the activity's commitment spent on capital."
+    )
+    country_budget_items: CountryBudgetItemsOut | None = Field(
+        None, description="How the activity maps onto the recipient country's budget."
+    )
+    conditions: ConditionsOut | None = Field(
+        None, description="Conditions attached to the activity's funding."
+    )
     participating_orgs: list[Participant]
     locations: list[LocationOut]
     budgets: list[BudgetOut]

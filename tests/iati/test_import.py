@@ -234,8 +234,10 @@ def test_a_2_01_file_as_other_publishers_write_it():
         (datetime.date(2019, 1, 1), Decimal("10.00"), Decimal("8.00")),
         (datetime.date(2020, 1, 1), Decimal("20.00"), None),
     ]
-    # What the portal cannot keep is listed with its line, not silently dropped.
-    assert "warning: line 46, activity XI-EXAMPLE-NGO1-P1, activity-scope: not kept" in out
+    # The activity's scope and its conditions, once listed as not kept, are kept.
+    assert "activity-scope: not kept" not in out and "conditions: not kept" not in out
+    assert project.scope == "4"
+    assert Activity.objects.filter(conditions_attached=False).exists()
     # A transaction's sector and a sibling published elsewhere are kept (issue 16).
     assert "transaction/sector: not kept" not in out
     assert "related-activity[@type='3']" not in out

@@ -29,10 +29,20 @@ pytestmark = pytest.mark.django_db
 PUBLISHERS = Path(__file__).resolve().parent.parent / "data" / "iati" / "publishers"
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "iati" / "hostile"
 BASE_URL = "https://portal.example.org/"
-# Share of the file's elements and attributes the portal's re-export keeps, at least (per file).
-# Issue 16 asks for 99 %; what is kept today bottoms out at 67.8 % (usaid-bo.xml: results with
-# several indicators and periods are still one row per indicator). Raised as parts are added.
-KEPT_THRESHOLD = 67
+# Share (%) of each file's elements and attributes the portal's re-export keeps, at least. The
+# goal is 99 %; what is still lost is mostly in results (several indicators, periods, baselines
+# with comments: acfspain, caf, worldbank), then empty attributes taken as absent (es-maec's
+# policy-marker/@significance="") and reporting-org/@secondary-reporter="0" (caf, dfid).
+KEPT_SHARES = {
+    "acfspain-ml.xml": 78.1,
+    "caf-activities.xml": 97.3,
+    "es-maec-indonesia.xml": 97.0,
+    "gb-gov-1-dfid-al.xml": 98.1,
+    "usaid-bo.xml": 99.4,
+    "who-arg.xml": 99.2,
+    "worldbank-679.xml": 93.9,
+}
+KEPT_THRESHOLD = min(KEPT_SHARES.values())
 # file → (activities written, activities skipped) in per-activity mode.
 EXPECTED = {
     "acfspain-ml.xml": (1, 0),
@@ -185,7 +195,7 @@ def test_every_element_the_re_export_loses_is_in_the_report(name, record_propert
         f"\n{name}: {kept_total[0]} of {kept_total[1]} elements and attributes kept ({share:.1f} %)"
     )
     assert silent == []
-    assert share >= KEPT_THRESHOLD
+    assert round(share, 1) >= KEPT_SHARES[name] >= KEPT_THRESHOLD
 
 
 ACTIVITY = """<?xml version="1.0" encoding="UTF-8"?>
@@ -476,3 +486,33 @@ def test_what_the_schema_forbids_is_an_error_never_dropped_silently(old, new, pa
     assert skipped.identifier == "XI-EXAMPLE-1-9"
     assert any(issue.element.startswith(path) for issue in skipped.issues), skipped.issues
     assert not Activity.objects.filter(iati_identifier="XI-EXAMPLE-1-9").exists()
+
+
+def test_the_readers_messages_are_in_the_users_language():
+    kept_out = (
+        activity_file(10)
+        .getvalue()
+        .replace(b"</document-link>", b'</document-link><legacy-data name="a" value="b"/>')
+    )
+    wrong_code = activity_file(11).getvalue().replace(b'code="2"/>', b'code="99"/>', 1)
+    with translation.override("it"):
+        report = import_activity_file(stream=io.BytesIO(kept_out), mode=PER_ACTIVITY)
+        refused = import_activity_file(stream=io.BytesIO(wrong_code), mode=PER_ACTIVITY)
+    assert report.applied and not report.skipped
+    lost = [
+        (issue.element, issue.message)
+        for issue in report.warnings
+        if issue.element.startswith("legacy-data")
+    ]
+    # Said once, by the reader, in Italian: the generic check knows it was said.
+    assert lost == [
+        ("legacy-data", "non conservato: il portale non ha un posto per questo elemento")
+    ]
+    [skipped] = refused.skipped
+    assert [(issue.element, issue.message) for issue in skipped.issues] == [
+        ("activity-status/@code", "«99» non è un codice della lista IATI ActivityStatus")
+    ]
+    with translation.override("it"):
+        assert str(skipped.issues[0]).startswith(
+            "riga 9, attività XI-EXAMPLE-1-11, activity-status/@code: «99»"
+        )
