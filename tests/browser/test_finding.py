@@ -332,3 +332,74 @@ def test_a_project_with_budget_payments_and_results_tables_reflows_with_large_te
         violations = run_axe(page)
         assert not violations, f"{width} px:\n" + describe_violations(violations)
         screenshot(page, lang, f"project-{width}")
+
+
+CHART_BOXES = """() => [...document.querySelectorAll('svg.oc-chart')].map(svg => {
+    const box = element => {
+        const b = element.getBoundingClientRect();
+        return {left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+    };
+    const scale = svg.getScreenCTM().a;
+    return {
+        id: svg.id,
+        box: box(svg),
+        texts: [...svg.querySelectorAll('text')].map(text => ({
+            text: text.textContent,
+            size: parseFloat(getComputedStyle(text).fontSize) * scale,
+            ...box(text),
+        })),
+        rects: [...svg.querySelectorAll('rect')].map(box),
+    };
+})"""
+
+#: The smallest text on a chart, in CSS pixels, at any width.
+LEGIBLE = 12
+
+
+def overlap(a: dict, b: dict) -> float:
+    """Return the area two boxes share (pixels; 0 when they only touch)."""
+    across = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    down = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return max(across, 0) * max(down, 0)
+
+
+def chart_faults(chart: dict) -> list[str]:
+    """Say which texts of a chart are too small, cut by its edges or overlap another mark."""
+    faults = []
+    svg, texts = chart["box"], chart["texts"]
+    for i, text in enumerate(texts):
+        name = f"{chart['id']}: “{text['text']}”"
+        if text["size"] < LEGIBLE:
+            faults.append(f"{name} is {text['size']:.1f} px")
+        if text["left"] < svg["left"] - 0.5 or text["right"] > svg["right"] + 0.5:
+            faults.append(f"{name} is cut: {text['left']:.0f}-{text['right']:.0f} px")
+        if text["top"] < svg["top"] - 0.5 or text["bottom"] > svg["bottom"] + 0.5:
+            faults.append(f"{name} is cut at the top or bottom")
+        for other in texts[i + 1 :]:
+            if overlap(text, other) > 1:
+                faults.append(f"{name} overlaps “{other['text']}”")
+        for rect in chart["rects"]:
+            if overlap(text, rect) > 1:
+                faults.append(f"{name} overlaps a bar or a key")
+    return faults
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_charts_are_legible_on_a_phone(site, new_context, authority, lang):
+    """At 320, 375 and 1280 px every label keeps its size, inside its chart, over no other mark."""
+    url = live_url(site, StatisticsPage, lang, reporting_org=authority)
+    for width in WIDTHS:
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        assert page.goto(url, wait_until="load").status == 200, url
+        charts = page.evaluate(CHART_BOXES)
+        assert [chart["id"] for chart in charts] == [f"chart-{slug}" for slug in TABLES]
+        faults = [fault for chart in charts for fault in chart_faults(chart)]
+        assert not faults, f"{width} px:\n" + "\n".join(faults)
+        # Every chart has its bars and their values, and none is wider than the page.
+        for chart in charts:
+            assert len(chart["rects"]) > 2 and len(chart["texts"]) > 3, chart["id"]
+        scroll, client = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, f"{width} px: the page is {scroll} px wide"
+        screenshot(page, lang, f"statistics-{width}")
