@@ -30,6 +30,8 @@ POINT = "#1a1a1a"
 COVER = 0.2
 #: The white ring around a dot, in SVG units (counted in what the dot covers).
 POINT_RING = 0.5
+#: The smallest dot drawn (its link stays a target, however small the country).
+MIN_RADIUS = 0.05
 #: The radius of the dot drawn for a country too small for its outline to show.
 SMALL_COUNTRY = 4.0
 
@@ -109,7 +111,12 @@ def fitted_radii(world: World, points: list[PointMark]) -> list[float]:
             continue
         room = COVER * (shape.area or math.pi * SMALL_COUNTRY**2)
         factors[code] = min(1.0, math.sqrt(room / area))
-    return [point.radius * factors[point.country] for point in points]
+    # The dot and its ring shrink together: what they cover is what the share allows.
+    half_ring = POINT_RING / 2
+    return [
+        max((point.radius + half_ring) * factors[point.country] - half_ring, MIN_RADIUS)
+        for point in points
+    ]
 
 
 def world_map(
