@@ -82,7 +82,7 @@ class SearchPage(PortalPage):
         )
         # Offered only beside results, which the policy has filtered: never a word of its own.
         suggestion = did_you_mean(q) if results else ""
-        context.update(search_context(q, results, suggestion))
+        context.update(search_context(q, results, suggestion, lang))
         keep_state_in_alternates(context, search_querystring(q))
         return context
 

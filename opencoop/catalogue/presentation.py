@@ -11,7 +11,7 @@ from opencoop.core.pagination import pagination_context
 from opencoop.opendata.downloads import download_urls
 from opencoop.opendata.records import budget_total
 
-from .filters import FACET_LABELS, SORTS
+from .filters import FACET_LABELS, SORTS, CatalogueFilters
 from .selectors import CatalogueResult, Facet, FacetValue, RecordLinks
 from .site_search import SearchGroup
 
@@ -114,9 +114,17 @@ def catalogue_context(
     }
 
 
-def search_context(q: str, groups: list[SearchGroup] | None, suggestion: str = "") -> dict:
-    """Return the template context of the site search page."""
+def search_context(
+    q: str, groups: list[SearchGroup] | None, suggestion: str = "", lang: str = ""
+) -> dict:
+    """Return the template context of the site search page.
+
+    The projects found can be downloaded: the catalogue's downloads of the same words, the
+    list the group's link to the catalogue shows.
+    """
+    found_projects = any(group.key == "activities" and group.total for group in groups or [])
     return {
+        "downloads": download_urls(CatalogueFilters(q=q), lang) if found_projects else {},
         "q": q,
         "suggestion": suggestion,
         "suggestion_querystring": search_querystring(suggestion),

@@ -2,6 +2,12 @@
 
 No tiles, no script: the page works offline and without JavaScript. Every country with figures
 is a focusable link named by its figures; the table beside the map gives the same figures.
+
+A country is never hidden by what is drawn over it: the places' dots of a country cover at most
+``COVER`` of its area (the dots of a small country shrink; its own page shows them larger), and
+the countries are drawn from the largest to the smallest, so that a small country's outline,
+when focused, lies over its larger neighbours rather than under them. The dots scale with the
+map, so the share they cover is the same at every width.
 """
 
 from __future__ import annotations
@@ -20,6 +26,14 @@ SHADES = ("#d6e6f5", "#a6c8ea", "#6fa3d6", "#3a78b5", "#0b4f8a")
 NO_DATA = "#e9ecef"
 BORDER = "#ffffff"
 POINT = "#1a1a1a"
+#: The largest share of a country's area its places' dots may cover.
+COVER = 0.2
+#: The white ring around a dot, in SVG units (counted in what the dot covers).
+POINT_RING = 0.5
+#: The smallest dot drawn (its link stays a target, however small the country).
+MIN_RADIUS = 0.05
+#: The radius of the dot drawn for a country too small for its outline to show.
+SMALL_COUNTRY = 4.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,31 @@ class PointMark:
     radius: float
     href: str
     label: str
+    #: The country the place is in: its dots may cover only a share of its area.
+    country: str = ""
+
+
+def fitted_radii(world: World, points: list[PointMark]) -> list[float]:
+    """Return each dot's radius, shrunk so that a country's dots cover at most ``COVER`` of it."""
+    covered: dict[str, float] = {}
+    for point in points:
+        covered[point.country] = (
+            covered.get(point.country, 0.0) + math.pi * (point.radius + POINT_RING / 2) ** 2
+        )
+    factors = {}
+    for code, area in covered.items():
+        shape = world.countries.get(code)
+        if shape is None:
+            factors[code] = 1.0
+            continue
+        room = COVER * (shape.area or math.pi * SMALL_COUNTRY**2)
+        factors[code] = min(1.0, math.sqrt(room / area))
+    # The dot and its ring shrink together: what they cover is what the share allows.
+    half_ring = POINT_RING / 2
+    return [
+        max((point.radius + half_ring) * factors[point.country] - half_ring, MIN_RADIUS)
+        for point in points
+    ]
 
 
 def world_map(
@@ -110,10 +149,13 @@ def world_map(
     ]
     parts.append("</g>")
     parts.append(f'<g class="oc-map-countries" stroke="{BORDER}" stroke-width="0.5">')
-    for mark in countries:
-        shape = world.countries.get(mark.code)
-        if shape is None:
-            continue
+    shapes = {mark.code: world.countries.get(mark.code) for mark in countries}
+    largest_first = sorted(
+        (mark for mark in countries if shapes[mark.code] is not None),
+        key=lambda mark: -shapes[mark.code].area,
+    )
+    for mark in largest_first:
+        shape = shapes[mark.code]
         if shape.path:
             drawing = (
                 f'<path class="oc-map-q{mark.shade.number}" d="{shape.path}" '
@@ -123,7 +165,7 @@ def world_map(
             x, y = shape.point
             drawing = (
                 f'<circle class="oc-map-q{mark.shade.number} oc-map-small" cx="{x:.1f}" '
-                f'cy="{y:.1f}" r="4" fill="{mark.shade.fill}" stroke="#1a1a1a"/>'
+                f'cy="{y:.1f}" r="{SMALL_COUNTRY:.0f}" fill="{mark.shade.fill}" stroke="#1a1a1a"/>'
             )
         label = escape(mark.label)
         if mark.href:
@@ -134,10 +176,12 @@ def world_map(
         else:
             parts.append(f"<g><title>{label}</title>{drawing}</g>")
     parts.append("</g>")
-    parts.append(f'<g class="oc-map-points" fill="{POINT}" stroke="#ffffff" stroke-width="1">')
-    for point in points:
+    parts.append(
+        f'<g class="oc-map-points" fill="{POINT}" stroke="#ffffff" stroke-width="{POINT_RING}">'
+    )
+    for point, radius in zip(points, fitted_radii(world, points), strict=True):
         x, y = frame.point(point.longitude, point.latitude)
-        circle = f'<circle class="oc-map-point" cx="{x:.1f}" cy="{y:.1f}" r="{point.radius:.1f}"/>'
+        circle = f'<circle class="oc-map-point" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.2f}"/>'
         label = escape(point.label)
         if point.href:
             parts.append(

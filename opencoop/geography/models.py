@@ -118,6 +118,7 @@ class MapPage(ScopedFiguresPage):
                     min(3 + 1.5 * math.sqrt(count), 10),
                     href,
                     _point_label(point),
+                    point.country,
                 )
             )
         shapes = world()

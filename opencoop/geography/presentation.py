@@ -39,6 +39,7 @@ def _country_map(code: str, name: str, points, links) -> tuple[str, str]:
             2,
             links.url(point.single) if point.single is not None else "",
             text(point.name) or name,
+            point.country,
         )
         for point in points
     ]

@@ -32,6 +32,8 @@ class CountryShape:
     point: tuple[float, float]  # where to put a marker for the country
     # The outline's bounds (x0, y0, x1, y1): a map of one region leaves out what lies outside.
     box: tuple[float, float, float, float] | None = None
+    #: The area inside the outline, in square SVG units (0 for countries drawn as a dot).
+    area: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,21 @@ def _ring_path(ring: list[list[float]], frame: Frame) -> str:
         return ""
     head, *tail = points
     return f"M{head[0]:.1f} {head[1]:.1f}" + "".join(f"L{x:.1f} {y:.1f}" for x, y in tail) + "Z"
+
+
+def _ring_area(ring: list[list[float]], frame: Frame) -> float:
+    """Return the area a ring encloses on the map (shoelace formula), in square SVG units."""
+    points = [frame.point(longitude, latitude) for longitude, latitude in _unwrap(ring)]
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(points))) / 2
+
+
+def _area(polygons: list[list[list[list[float]]]], frame: Frame) -> float:
+    """Return the area of a country's polygons: each outer ring less its holes."""
+    return sum(
+        _ring_area(outer, frame) - sum(_ring_area(hole, frame) for hole in holes)
+        for outer, *holes in polygons
+        if outer
+    )
 
 
 def shapes_path() -> Path | None:
@@ -102,5 +119,6 @@ def world() -> World | None:
             path_data,
             frame.point(longitude, latitude),
             box,
+            _area(geometry.get("coordinates", []), frame) if path_data else 0.0,
         )
     return World(frame, countries, data.get("source", "Natural Earth"))

@@ -3,11 +3,16 @@
 Each chart is an image (``role="img"``) named by its ``<title>`` and described by its ``<desc>``;
 the table printed under it is its text alternative. Colours are presentation attributes (the
 strict CSP allows no ``style``); the stylesheet recolours them from the theme through classes.
+
+The charts have no ``viewBox``: they are never scaled, so their text keeps its size on a phone.
+Lengths across are percentages of the chart's width (bars stretch with the screen), lengths down
+are pixels; labels and the legend are wrapped to the narrowest chart (``NARROWEST`` pixels, a
+320 px screen), so that none overlaps another or is cut at any width.
 """
 
 from __future__ import annotations
 
-import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,11 +24,20 @@ from django.utils.translation import gettext as _
 
 from .tables import EUR, FigureTable
 
-WIDTH = 720
-FONT = 13
-SMALL = 11
+#: The width in pixels of the narrowest chart: what a 320 px screen leaves inside the page.
+NARROWEST = 280
+FONT = 14
+SMALL = 12
+#: A character's width, at most, in ems: how long a text may be to fit a width.
+CHARACTER = 0.6
+#: The step from one line of text to the next: a 14 px line's box is 21 px high.
+LINE = 21
+#: Share of the chart's width (percent) taken by the longest bar: its value is written after it.
+BAR_SHARE = 68
+# A bar's step (20 px) holds its 12 px value's box (19 px).
+BAR, BAR_GAP, GROUP_GAP = 16, 4, 14
+MAX_LINES = 3
 TEXT_COLOUR = "#1a1a1a"
-GRID_COLOUR = "#c5c7c9"
 # Fallback colours by measure; the stylesheet's .oc-fill-<measure> classes override them.
 FILLS = {
     "activities": "#0b4f8a",
@@ -33,7 +47,6 @@ FILLS = {
     "committed": "#7fb2e5",
     "disbursed": "#0b4f8a",
 }
-MAX_LABEL = 70
 
 
 @dataclass(frozen=True)
@@ -50,13 +63,33 @@ def _number(value: Decimal | int | float) -> str:
     return number_format(round(value), 0, force_grouping=True)
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+def text_width(text: str, size: int = FONT) -> float:
+    """Return the most pixels ``text`` takes at ``size`` pixels."""
+    return len(text) * size * CHARACTER
+
+
+def wrap(label: str, width: float = NARROWEST, size: int = FONT) -> list[str]:
+    """Break a label into lines that fit ``width`` pixels; the third line ends the label (…)."""
+    columns = max(int(width // (size * CHARACTER)), 1)
+    lines = textwrap.wrap(label, columns, break_long_words=True, break_on_hyphens=False) or [""]
+    if len(lines) > MAX_LINES:
+        last = lines[MAX_LINES - 1]
+        lines = [*lines[: MAX_LINES - 1], last[: columns - 1].rstrip() + "…"]
+    return lines
+
+
+def _text(x: str, y: float, lines: list[str], size: int = FONT) -> str:
+    """Return one ``<text>`` of one or more lines, the first line's baseline at ``y``."""
+    spans = "".join(
+        f'<tspan x="{x}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text y="{y:.0f}" font-size="{size}">{spans}</text>'
 
 
 def _open_svg(chart_id: str, height: float, title: str, description: str) -> list[str]:
     return [
-        f'<svg class="oc-chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {math.ceil(height)}" '
+        f'<svg class="oc-chart" id="{escape(chart_id)}" width="100%" height="{height:.0f}" '
         f'role="img" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'font-size="{FONT}" fill="{TEXT_COLOUR}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
@@ -64,16 +97,20 @@ def _open_svg(chart_id: str, height: float, title: str, description: str) -> lis
     ]
 
 
-def _legend(series: Sequence[Series], y: float) -> list[str]:
-    parts, x = [], 0.0
+def _legend(series: Sequence[Series]) -> tuple[list[str], float]:
+    """Return the legend's keys, as many to a line as fit the narrowest chart, and its height."""
+    parts, x, y = [], 0.0, 0.0
     for item in series:
+        width = 17 + text_width(item.label)
+        if x and x + width > NARROWEST:
+            x, y = 0.0, y + LINE + 1
         parts.append(
-            f'<rect class="oc-fill-{item.measure}" x="{x:.1f}" y="{y:.1f}" width="12" height="12" '
-            f'fill="{FILLS[item.measure]}"/>'
-            f'<text x="{x + 17:.1f}" y="{y + 11:.1f}">{escape(item.label)}</text>'
+            f'<rect class="oc-fill-{item.measure}" x="{x:.0f}" y="{y + 6:.0f}" width="12" '
+            f'height="12" fill="{FILLS[item.measure]}"/>'
+            f'<text x="{x + 17:.0f}" y="{y + 17:.0f}">{escape(item.label)}</text>'
         )
-        x += 17 + len(item.label) * FONT * 0.55 + 18
-    return parts
+        x += width + 16
+    return parts, y + LINE + 3
 
 
 def bar_chart(
@@ -85,82 +122,26 @@ def bar_chart(
     series: Sequence[Series],
 ) -> SafeString:
     """Draw horizontal bars, one group per category, each category's label above its bars."""
-    bar, gap, label_height, group_gap = 14, 2, 18, 12
-    top = 30
-    group = label_height + len(series) * (bar + gap) + group_gap
-    height = top + group * len(categories)
-    largest = max((v for s in series for v in s.values), default=0) or 1
-    room = WIDTH - 110  # leave space after the longest bar for its value
-    parts = _open_svg(chart_id, height, title, description)
-    parts += _legend(series, 0)
+    largest = float(max((v for s in series for v in s.values), default=0)) or 1.0
+    legend, y = _legend(series)
+    body = []
     for i, category in enumerate(categories):
-        y = top + i * group
-        parts.append(f'<text x="0" y="{y + FONT:.1f}">{escape(_short(category))}</text>')
-        for j, item in enumerate(series):
+        y += GROUP_GAP
+        lines = wrap(category)
+        body.append(_text("0", y + FONT - 2, lines))
+        y += len(lines) * LINE
+        for item in series:
             value = item.values[i]
-            length = float(value) / float(largest) * room
-            by = y + label_height + j * (bar + gap)
-            parts.append(
-                f'<rect class="oc-fill-{item.measure}" x="0" y="{by:.1f}" '
-                f'width="{max(length, 0.5):.1f}" height="{bar}" fill="{FILLS[item.measure]}"/>'
-                f'<text x="{length + 4:.1f}" y="{by + bar - 3:.1f}" font-size="{SMALL}">'
+            share = float(value) / largest * BAR_SHARE
+            body.append(
+                f'<rect class="oc-fill-{item.measure}" x="0" y="{y:.0f}" '
+                f'width="{max(share, 0.1):.2f}%" height="{BAR}" fill="{FILLS[item.measure]}"/>'
+                f'<text x="{share:.2f}%" dx="4" y="{y + BAR - 3:.0f}" font-size="{SMALL}">'
                 f"{escape(_number(value))}</text>"
             )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
-
-
-def _nice_step(largest: float, ticks: int = 4) -> float:
-    raw = largest / ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
-
-
-def column_chart(
-    *,
-    chart_id: str,
-    title: str,
-    description: str,
-    categories: Sequence[str],
-    series: Sequence[Series],
-) -> SafeString:
-    """Draw vertical columns, one group per category (years), with a labelled value axis."""
-    height, top, bottom, left = 360, 34, 24, 92
-    plot_height = height - top - bottom
-    largest = float(max((v for s in series for v in s.values), default=0)) or 1.0
-    step = _nice_step(largest)
-    scale_max = step * math.ceil(largest / step)
-    parts = _open_svg(chart_id, height, title, description)
-    parts += _legend(series, 0)
-    tick = 0.0
-    while tick <= scale_max + step / 2:
-        y = top + plot_height - tick / scale_max * plot_height
-        parts.append(
-            f'<line x1="{left}" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID_COLOUR}" '
-            f'stroke-width="1"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-            f'font-size="{SMALL}">{escape(_number(tick))}</text>'
-        )
-        tick += step
-    group = (WIDTH - left) / max(len(categories), 1)
-    bar = min(16.0, group * 0.8 / max(len(series), 1))
-    for i, category in enumerate(categories):
-        x0 = left + i * group + (group - bar * len(series)) / 2
-        for j, item in enumerate(series):
-            value = float(item.values[i])
-            h = value / scale_max * plot_height
-            parts.append(
-                f'<rect class="oc-fill-{item.measure}" x="{x0 + j * bar:.1f}" '
-                f'y="{top + plot_height - h:.1f}" width="{bar:.1f}" height="{max(h, 0):.1f}" '
-                f'fill="{FILLS[item.measure]}"><title>{escape(category)} – {escape(item.label)}: '
-                f"{escape(_number(value))}</title></rect>"
-            )
-        parts.append(
-            f'<text x="{left + (i + 0.5) * group:.1f}" y="{height - 6}" text-anchor="middle" '
-            f'font-size="{SMALL}">{escape(category)}</text>'
-        )
+            y += BAR + BAR_GAP
+    parts = _open_svg(chart_id, y + 4, title, description)
+    parts += legend + body
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
@@ -185,10 +166,10 @@ def chart_for(table: FigureTable, limit: int = 12) -> SafeString:
             Series(c.measure, c.label, tuple(row.values[i] for row in rows)) for i, c in columns
         ]
         description = _(
-            "Column chart of %(title)s, %(unit)s, from %(first)s to %(last)s. "
+            "Bar chart of %(title)s, %(unit)s, year by year from %(first)s to %(last)s. "
             "The table below gives the figures."
         ) % {"title": table.title, "unit": unit, "first": rows[0].label, "last": rows[-1].label}
-        return column_chart(
+        return bar_chart(
             chart_id=chart_id,
             title=f"{table.title} ({unit})",
             description=description,

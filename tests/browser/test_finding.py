@@ -332,3 +332,184 @@ def test_a_project_with_budget_payments_and_results_tables_reflows_with_large_te
         violations = run_axe(page)
         assert not violations, f"{width} px:\n" + describe_violations(violations)
         screenshot(page, lang, f"project-{width}")
+
+
+CHART_BOXES = """() => [...document.querySelectorAll('svg.oc-chart')].map(svg => {
+    const box = element => {
+        const b = element.getBoundingClientRect();
+        return {left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+    };
+    const scale = svg.getScreenCTM().a;
+    return {
+        id: svg.id,
+        box: box(svg),
+        texts: [...svg.querySelectorAll('text')].map(text => ({
+            text: text.textContent,
+            size: parseFloat(getComputedStyle(text).fontSize) * scale,
+            ...box(text),
+        })),
+        rects: [...svg.querySelectorAll('rect')].map(box),
+    };
+})"""
+
+#: The smallest text on a chart, in CSS pixels, at any width.
+LEGIBLE = 12
+
+
+def overlap(a: dict, b: dict) -> float:
+    """Return the area two boxes share (pixels; 0 when they only touch)."""
+    across = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    down = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return max(across, 0) * max(down, 0)
+
+
+def chart_faults(chart: dict) -> list[str]:
+    """Say which texts of a chart are too small, cut by its edges or overlap another mark."""
+    faults = []
+    svg, texts = chart["box"], chart["texts"]
+    for i, text in enumerate(texts):
+        name = f"{chart['id']}: “{text['text']}”"
+        if text["size"] < LEGIBLE:
+            faults.append(f"{name} is {text['size']:.1f} px")
+        if text["left"] < svg["left"] - 0.5 or text["right"] > svg["right"] + 0.5:
+            faults.append(f"{name} is cut: {text['left']:.0f}-{text['right']:.0f} px")
+        if text["top"] < svg["top"] - 0.5 or text["bottom"] > svg["bottom"] + 0.5:
+            faults.append(f"{name} is cut at the top or bottom")
+        for other in texts[i + 1 :]:
+            if overlap(text, other) > 1:
+                faults.append(f"{name} overlaps “{other['text']}”")
+        for rect in chart["rects"]:
+            if overlap(text, rect) > 1:
+                faults.append(f"{name} overlaps a bar or a key")
+    return faults
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_charts_are_legible_on_a_phone(site, new_context, authority, lang):
+    """At 320, 375 and 1280 px every label keeps its size, inside its chart, over no other mark."""
+    url = live_url(site, StatisticsPage, lang, reporting_org=authority)
+    for width in WIDTHS:
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        assert page.goto(url, wait_until="load").status == 200, url
+        charts = page.evaluate(CHART_BOXES)
+        assert [chart["id"] for chart in charts] == [f"chart-{slug}" for slug in TABLES]
+        faults = [fault for chart in charts for fault in chart_faults(chart)]
+        assert not faults, f"{width} px:\n" + "\n".join(faults)
+        # Every chart has its bars and their values, and none is wider than the page.
+        for chart in charts:
+            assert len(chart["rects"]) > 2 and len(chart["texts"]) > 3, chart["id"]
+        scroll, client = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, f"{width} px: the page is {scroll} px wide"
+        screenshot(page, lang, f"statistics-{width}")
+
+
+COUNTRY_VISIBILITY = """() => {
+    const svg = document.querySelector('svg.oc-map');
+    svg.scrollIntoView({block: 'center', behavior: 'instant'});
+    const toMap = svg.getScreenCTM().inverse();
+    return [...svg.querySelectorAll('g.oc-map-countries a')].map(link => {
+        const shape = link.querySelector('path, circle');
+        const box = shape.getBoundingClientRect();
+        let inside = 0, seen = 0;
+        for (let i = 0; i < 40; i++) {
+            for (let j = 0; j < 40; j++) {
+                const x = box.left + box.width * (i + 0.5) / 40;
+                const y = box.top + box.height * (j + 0.5) / 40;
+                if (!shape.isPointInFill(new DOMPoint(x, y).matrixTransform(toMap))) continue;
+                inside += 1;
+                const hit = document.elementFromPoint(x, y);
+                if (hit && link.contains(hit)) seen += 1;
+            }
+        }
+        return {label: link.getAttribute('aria-label'), inside, seen};
+    });
+}"""
+
+#: The least share of a country's own area left in sight (and under the pointer) by the map.
+IN_SIGHT = 0.5
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_places_dots_leave_every_country_in_sight(site, new_context, authority, lang):
+    """At 375 and 1280 px most of each country's area shows, and answers the pointer, as itself."""
+    url = live_url(site, MapPage, lang, reporting_org=authority)
+    for width in (375, 1280):
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        assert page.goto(url, wait_until="load").status == 200, url
+        assert page.locator("g.oc-map-points circle").count() >= 5
+        countries = page.evaluate(COUNTRY_VISIBILITY)
+        assert len(countries) >= 5
+        hidden = [
+            f"{c['label']}: {c['seen']} of {c['inside']} points in sight"
+            for c in countries
+            if not c["inside"] or c["seen"] / c["inside"] < IN_SIGHT
+        ]
+        assert not hidden, f"{width} px:\n" + "\n".join(hidden)
+
+
+FOCUSED_SHAPE = """() => {
+    const link = document.activeElement;
+    const shape = link.querySelector && link.querySelector('path, circle');
+    if (!link.closest('g.oc-map-countries') || !shape) return null;
+    const style = getComputedStyle(shape), box = shape.getBoundingClientRect();
+    return {
+        href: link.getAttribute('href'), label: link.getAttribute('aria-label'),
+        stroke: style.stroke, strokeWidth: style.strokeWidth, vectorEffect: style.vectorEffect,
+        box: {left: box.left, top: box.top, width: box.width, height: box.height},
+    };
+}"""
+
+
+def changed_pixels(before: bytes, after: bytes, box: dict, margin: int = 6) -> int:
+    """Count the pixels around ``box`` whose colour differs clearly between two screenshots."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    first, second = (Image.open(io.BytesIO(shot)).convert("RGB") for shot in (before, after))
+    area = (
+        max(int(box["left"]) - margin, 0),
+        max(int(box["top"]) - margin, 0),
+        min(int(box["left"] + box["width"]) + margin + 1, first.width),
+        min(int(box["top"] + box["height"]) + margin + 1, first.height),
+    )
+    difference = ImageChops.difference(first.crop(area), second.crop(area)).convert("L")
+    return sum(1 for value in difference.getdata() if value > 40)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_country_of_the_map_takes_a_visible_focus_by_keyboard(
+    site, new_context, authority, lang
+):
+    """At 375 px Tab reaches every country in turn; its focus changes at least a 2 px perimeter."""
+    url = live_url(site, MapPage, lang, reporting_org=authority)
+    page = new_context(viewport={"width": 375, "height": 800}).new_page()
+    assert page.goto(url, wait_until="load").status == 200, url
+    links = page.locator("svg.oc-map g.oc-map-countries a")
+    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+    assert len(hrefs) >= 5
+    page.locator("svg.oc-map").scroll_into_view_if_needed()
+    # Keyboard focus starts on the last control before the map.
+    page.locator(".oc-map-measures a").last.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    unfocused = page.screenshot()
+    reached, faint = [], []
+    for _country in hrefs:
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_SHAPE)
+        assert focused is not None, "Tab left the map's countries before reaching them all"
+        reached.append(focused["href"])
+        assert focused["strokeWidth"] == "3px", focused
+        assert focused["vectorEffect"] == "non-scaling-stroke", focused
+        box = focused["box"]
+        changed = changed_pixels(unfocused, page.screenshot(), box)
+        # WCAG 2.4.13: at least the area of a 2 px thick perimeter of the country's box.
+        least = 2 * 2 * (box["width"] + box["height"])
+        if changed < least:
+            faint.append(f"{focused['label']}: {changed} px changed, {least:.0f} needed")
+    assert set(reached) == hrefs and len(reached) == len(hrefs)
+    assert not faint, "\n".join(faint)
+    screenshot(page, lang, "map-focus-375")

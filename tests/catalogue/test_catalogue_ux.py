@@ -125,7 +125,12 @@ def test_card_shows_authority_countries_years_status_and_total(client):
     assert len(cards) == 1
     card = cards[0]
     assert card.select_one(".oc-authority").get_text(strip=True) == org.name["en"]
-    assert card.select_one(".oc-countries").get_text(strip=True) == "Burkina Faso, Niger"
+    countries = card.select_one(".oc-countries")
+    assert " ".join(countries.get_text().split()) == "Burkina Faso, Niger"
+    assert [a["href"] for a in countries.find_all("a")] == [
+        "/en/countries/bf/",
+        "/en/countries/ne/",
+    ]
     dates = [t["datetime"] for t in card.select("time")]
     assert dates == [str(activity.start_date), str(activity.end_date)]
     assert "Implementation" in card.get_text(" ", strip=True)

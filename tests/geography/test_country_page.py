@@ -18,6 +18,7 @@ from opencoop.geography.countries import CountryScope
 from opencoop.initiatives.models import Initiative
 from opencoop.organisations.models import Organisation
 from opencoop.stats.selectors import by_year
+from tests.conftest import SECTION_EN
 from tests.factories import add_location, make_organisation, make_published_activity
 from tests.stats.fixtures import page_tables, parse_number
 
@@ -149,12 +150,30 @@ def test_money_by_year_equals_the_statistics_selector(client, florence):
 def test_downloads_carry_the_country(client, lang):
     soup = soup_of(client, SENEGAL[lang])
     links = [a["href"] for a in soup.select("#country-downloads a")]
-    assert {urlparse(href).path.rsplit(".", 1)[1] for href in links} == {"csv", "xlsx", "json"}
+    assert [urlparse(href).path.rsplit(".", 1)[1] for href in links] == [
+        "csv",
+        "xlsx",
+        "json",
+        "csv",
+        "atom",
+    ]
     for href in links:
         query = parse_qs(urlparse(href).query)
         assert query["country"] == ["SN"] and query["lang"] == [lang]
-    response = client.get(links[0])
-    assert response.status_code == 200
+        assert client.get(href).status_code == 200, href
+    # The second CSV is the one for Excel in Italian: semicolons, after a byte order mark.
+    assert parse_qs(urlparse(links[3]).query)["dialect"] == ["excel-it"]
+    response = client.get(links[3])
+    italian = b"".join(response.streaming_content) if response.streaming else response.content
+    assert italian.startswith(b"\xef\xbb\xbf") and b";" in italian.splitlines()[0]
+
+
+def test_the_catalogue_links_each_country_of_a_card_to_its_page(client):
+    soup = soup_of(client, SECTION_EN + "catalogue/?country=PS")
+    cards = soup.select("main dd.oc-countries")
+    assert len(cards) == Activity.objects.published().filter(recipient_countries__code="PS").count()
+    for countries in cards:
+        assert "/en/countries/ps/" in [a["href"] for a in countries.find_all("a")]
 
 
 def test_a_record_page_links_its_country_to_the_country_page(client):

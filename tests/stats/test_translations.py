@@ -92,7 +92,7 @@ def test_statistics_page_speaks_italian(client, fictional):
     assert chart.find("title").get_text() == (
         "Previsto, impegnato ed erogato per anno (importi in euro)"
     )
-    assert chart.find("desc").get_text().startswith("Grafico a colonne")
+    assert chart.find("desc").get_text().startswith("Grafico a barre «")
     assert untranslated(said) == []
 
 

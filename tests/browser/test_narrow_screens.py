@@ -1,0 +1,113 @@
+"""Every public page type on a phone (320 and 375 px), in each language: accessible, no sideways scroll.
+
+The desktop width (1280 px) is checked page by page in test_page_types.py; here the same pages
+are opened at the two phone widths, where menus fold, tables scroll in their regions and the
+catalogue's facets stack above its results. The catalogue's results are then reached from the top
+of the page with the keyboard, and the API's documentation is checked for sideways scroll at the
+three widths.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import describe_violations, run_axe
+from .page_types import present
+
+pytestmark = pytest.mark.browser
+
+CASES = present()
+IDS = [f"{page_type.key}-{lang}" for page_type, lang in CASES]
+PHONES = (320, 375)
+WIDTHS = (320, 375, 1280)
+SIDEWAYS = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+
+def faults_at(page, width: int) -> list[str]:
+    """Return what is wrong with the page shown: axe-core's violations and a sideways scroll."""
+    faults = []
+    scroll, client = page.evaluate(SIDEWAYS)
+    if scroll > client:
+        faults.append(f"{width} px: the page is {scroll} px wide")
+    violations = run_axe(page)
+    if violations:
+        faults.append(f"{width} px: axe-core\n" + describe_violations(violations))
+    return faults
+
+
+@pytest.mark.parametrize(("page_type", "lang"), CASES, ids=IDS)
+def test_on_a_phone_axe_finds_nothing_and_nothing_scrolls_sideways(
+    site, new_context, page_type, lang
+):
+    url = site.address(page_type.key, lang)
+    faults = []
+    for width in PHONES:
+        page = new_context(viewport={"width": width, "height": 740}).new_page()
+        response = page.goto(url, wait_until="load")
+        if page_type.action is not None:
+            page_type.action(page)
+            page.wait_for_load_state("load")
+        else:
+            assert response.status == page_type.status, url
+        faults += faults_at(page, width)
+    assert not faults, f"{page_type.key}-{lang} ({url}):\n" + "\n".join(faults)
+
+
+FOCUS = """() => {
+    const element = document.activeElement;
+    return {
+        results: Boolean(element.closest('#catalogue-results')),
+        toResults: element.matches('a[href="#results-heading"]'),
+        text: (element.textContent || '').trim().slice(0, 60),
+    };
+}"""
+
+#: The most Tab presses from the top of the catalogue to its results.
+TABS_TO_RESULTS = 10
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_catalogue_s_results_are_ten_tab_presses_from_the_top_at_most(
+    site, new_context, lang, width
+):
+    """Tab from the top, following a link to the results when one is met (Enter, no Tab)."""
+    page = new_context(viewport={"width": width, "height": 740}).new_page()
+    assert page.goto(site.address("catalogue", lang), wait_until="load").status == 200
+    stops = []
+    for _tab in range(TABS_TO_RESULTS):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS)
+        stops.append(focused["text"])
+        if focused["toResults"]:
+            page.keyboard.press("Enter")
+            focused = page.evaluate(FOCUS)
+        if focused["results"]:
+            break
+    else:
+        pytest.fail(f"{TABS_TO_RESULTS} Tab presses did not reach the results: {stops}")
+    # From there the next Tab stays among the results.
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS)["results"], stops
+    assert len(stops) <= TABS_TO_RESULTS
+
+
+API_HEADING = {"it": "Documentazione dell'API", "en": "API documentation"}
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_api_documentation_fits_every_width_in_the_site_s_frame(site, new_context, lang):
+    """Its language, the site's h1 and main landmark; no sideways scroll at 320, 375 and 1280 px."""
+    wide = []
+    for width in WIDTHS:
+        context = new_context(viewport={"width": width, "height": 740}, locale=lang)
+        page = context.new_page()
+        assert page.goto(f"{site.url}/api/v1/docs", wait_until="load").status == 200
+        page.wait_for_selector("#swagger-ui .info")
+        assert page.evaluate("document.documentElement.lang") == lang
+        assert page.locator("main#main h1").first.inner_text() == API_HEADING[lang]
+        assert page.locator("main#main #swagger-ui").count() == 1
+        scroll, client = page.evaluate(SIDEWAYS)
+        if scroll > client:
+            wide.append(f"{width} px: the page is {scroll} px wide")
+    assert not wide, "\n".join(wide)
