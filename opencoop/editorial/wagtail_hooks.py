@@ -13,6 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from . import admin_urls
 from .admin_api import register_scoped_endpoints
 from .bulk_actions import scoped_bulk_actions
+from .compact import shared_headers
 from .dashboard import EditorialStatusPanel
 from .models import EditorialMembership
 from .roles import role_names
@@ -71,5 +72,8 @@ def add_editorial_status_panel(request, panels) -> None:
 
 @hooks.register("insert_editor_js")
 def inline_rows_js():
-    # The empty rows of repeated parts, fetched when first added (compact.py).
-    return format_html('<script src="{}" defer></script>', static("dist/admin-inline-rows.js"))
+    # The shared headers of sections and rows, and the empty rows of repeated parts, fetched when first added
+    # (compact.py). Not deferred: each part's inline script calls it while the page is read.
+    return format_html(
+        '{}<script src="{}"></script>', shared_headers(), static("dist/admin-inline-rows.js")
+    )
