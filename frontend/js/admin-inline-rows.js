@@ -22,7 +22,7 @@ window.ocSections = (tab) => {
 
 //
 // The rows' headers (toggle, heading, move and delete buttons) differ only by the row's ids and
-// the part's label: the page holds one (template#oc-row-header) and each row gets its copy here,
+// the part's label (the row's section gets its id and name here too): the page holds one (template#oc-row-header) and each row gets its copy here,
 // before Wagtail's InlinePanel binds the buttons.
 window.ocInlinePanel = (options, label) => {
   const header = document.getElementById('oc-row-header')
@@ -32,6 +32,8 @@ window.ocInlinePanel = (options, label) => {
       const section = row.querySelector(':scope > section')
       if (!section || section.querySelector(':scope > .w-panel__header')) continue
       const form = row.id.replace(/^inline_child_/, '')
+      section.id = `${row.id}-panel-section`
+      section.setAttribute('aria-labelledby', `${row.id}-panel-heading`)
       section.insertAdjacentHTML(
         'afterbegin',
         header.innerHTML.replaceAll('OCROW', row.id).replaceAll('OCFORM', form)

@@ -80,7 +80,7 @@ class LightInlinePanel(InlinePanel):
             )
             # A JavaScript object literal, not a string to parse: half the bytes.
             context["options_json"] = mark_safe(
-                json.dumps(self.js_opts()).translate(_SCRIPT_ESCAPES)
+                json.dumps(self.js_opts(), separators=(",", ":")).translate(_SCRIPT_ESCAPES)
             )
             return context
 
