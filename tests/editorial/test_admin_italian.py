@@ -84,6 +84,16 @@ def test_how_long_ago_a_record_was_sent_to_review_reads_in_italian(client, edito
     assert re.search(r"Inviato a \w+ (adesso|(un|\d+) (second|minut)[oi] fa)", text), text
 
 
+def test_the_organisation_chooser_reads_well_in_italian(client, editor, activity):
+    client.force_login(in_italian(editor))
+    html = soup(client.get(url(activity, "edit")))
+    chooser = html.select_one("[id$=-chooser].snippet-chooser")
+    text = " ".join(chooser.get_text().split())
+    assert "un' altro" not in text and "questo organizzazione" not in text, text
+    assert "Cambia organizzazione" in text, text
+    assert "Modifica la voce scelta (organizzazione)" in text, text
+
+
 def test_the_review_request_email_reads_well_in_italian(client, editor, reviewer, activity):
     in_italian(reviewer)
     client.force_login(editor)
