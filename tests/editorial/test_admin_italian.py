@@ -250,9 +250,8 @@ def project_msgids() -> list[str]:
 def project_screens(record) -> list[str]:
     """Return the admin addresses of the project's own screens, with ``record``'s kin filled in."""
     from django.urls import NoReverseMatch
-    from wagtail.snippets.models import get_snippet_models
-
     from wagtail.models import Page
+    from wagtail.snippets.models import get_snippet_models
 
     from opencoop.pages.models import PortalPage
 
