@@ -123,9 +123,12 @@ _TOKEN = re.compile(
 _IN_TAG = re.compile(r"(\"[^\"]*\"|'[^']*')|\s+")
 
 
+# The blank before a tag's own end (never in a value: a value ends with its quote).
+_BEFORE_END = re.compile(r" (/?>)$")
+
+
 def _tag(tag: str) -> str:
-    tag = _IN_TAG.sub(lambda part: part[1] or " ", tag)
-    return tag.replace(" >", ">").replace(" />", "/>")
+    return _BEFORE_END.sub(r"\1", _IN_TAG.sub(lambda part: part[1] or " ", tag))
 
 
 def _squeeze(html: str) -> str:

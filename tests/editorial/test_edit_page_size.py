@@ -77,6 +77,14 @@ def test_the_page_of_20_parts_is_at_most_200_kb(page):
     assert len(page.content) <= REQUIRED, f"{len(page.content):,} bytes"
 
 
+def test_blanks_inside_a_tag_shrink_to_one_never_inside_a_value():
+    html = '<div\n    data-action="a->b"\n   class="x"\n  \n>t</div><input value="a >  b" />'
+    assert (
+        strip_indentation(html)
+        == '<div data-action="a->b" class="x">t</div><input value="a >  b"/>'
+    )
+
+
 def test_only_indentation_between_tags_goes_never_a_value_or_a_text_box():
     html = (
         '<div>\n    <input value="a\n    b">\n   <textarea>\n  x\n   y</textarea>\n'
