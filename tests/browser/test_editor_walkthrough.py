@@ -467,3 +467,14 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     assert activity.find("title/narrative").text in title.values()
     pos = [float(n) for n in activity.findtext("location/point/pos").split()]
     assert abs(pos[0] - BETHLEHEM[0]) < 0.1 and abs(pos[1] - BETHLEHEM[1]) < 0.1, pos
+
+    # The data of the authority's map shows the place.
+    [map_data] = re.findall(r"`(/geography/[^`]+/map\.json)`", how_to.step(10).text)
+    response = visitor.request.get(site.url + map_data)
+    assert response.ok, response.status
+    points = [(p["latitude"], p["longitude"]) for p in response.json()["points"]]
+    assert any(
+        abs(latitude - float(saved_place.latitude)) < 0.01
+        and abs(longitude - float(saved_place.longitude)) < 0.01
+        for latitude, longitude in points
+    ), points
