@@ -307,8 +307,6 @@ class RecordFormMixin:
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        for field in form.fields.values():
-            translate_chooser_texts(field.widget)
         slug = form.fields.get("slug")
         if slug is not None:
             slug.required = False
@@ -379,19 +377,6 @@ class RecordFormMixin:
                     % {"warnings": "; ".join(str(w) for w in warnings)},
                 )
         return response
-
-
-# A chooser widget's button texts; Wagtail's chooser viewsets fix them in English when the admin's
-# URLs load (``gettext`` at import: "Choose another" on the user chooser).
-CHOOSER_TEXTS = ("choose_one_text", "choose_another_text", "link_to_chosen_text")
-
-
-def translate_chooser_texts(widget) -> None:
-    """Give ``widget``'s chooser texts in the active language (Wagtail's own translations)."""
-    for name in CHOOSER_TEXTS:
-        text = getattr(widget, name, None)
-        if isinstance(text, str) and text:
-            setattr(widget, name, _(text))
 
 
 class RecordCreateView(RecordFormMixin, snippet_views.CreateView):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_urls
@@ -20,8 +21,26 @@ from .roles import role_names
 from .views import may_translate
 
 
+class FormInAdminLanguage:
+    """Build the form for each request: the choosers' texts ("Choose another organisation")
+    are fixed when the form class is made, in the language of that moment."""
+
+    def get_form_class(self):
+        return self.panel.get_form_class()
+
+
+class MembershipCreateView(FormInAdminLanguage, snippet_views.CreateView):
+    pass
+
+
+class MembershipEditView(FormInAdminLanguage, snippet_views.EditView):
+    pass
+
+
 class EditorialMembershipViewSet(SnippetViewSet):
     model = EditorialMembership
+    add_view_class = MembershipCreateView
+    edit_view_class = MembershipEditView
     icon = "group"
     menu_label = _("Who works on what")
     add_to_settings_menu = True

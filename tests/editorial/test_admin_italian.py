@@ -94,12 +94,12 @@ def test_the_organisation_chooser_reads_well_in_italian(client, editor, activity
     assert "Modifica la voce scelta (organizzazione)" in text, text
 
 
-def test_the_user_chooser_of_a_membership_reads_in_italian(client, superuser):
+def test_the_organisation_chooser_of_a_membership_reads_in_italian(client, superuser):
     client.force_login(in_italian(superuser))
     html = soup(client.get(reverse("wagtailsnippets_editorial_editorialmembership:add")))
-    text = " ".join(html.select_one("#id_user-chooser").get_text().split())
+    text = " ".join(html.select_one("#id_organisation-chooser").get_text().split())
     assert "Choose" not in text, text
-    assert "Scegli un altro" in text, text
+    assert "Cambia organizzazione" in text, text
 
 
 def test_the_review_request_email_reads_well_in_italian(client, editor, reviewer, activity):
