@@ -1,13 +1,14 @@
 // The admin's codelist pickers (opencoop/codelists/widgets.py): a text input tied to a
-// <datalist> that is filled once per page and codelist, when a picker is first used, from the
-// address in data-codelist-url; the label of the typed or chosen code is shown beside it.
+// <datalist> (named by the input's list attribute) that is filled once per page and codelist,
+// when a picker is first used, from the address in data-codelist-url; the label of the typed or
+// chosen code is shown beside it.
 // Rows added later (Wagtail's inline panels) are handled too: events are caught on the document.
 import './admin-codelist-picker.css'
 
 const loaded = new Map() // datalist id -> Promise of Map(code -> "code – label")
 
 function load(picker) {
-  const id = picker.dataset.codelistList
+  const id = picker.querySelector('input[list]').getAttribute('list')
   if (!loaded.has(id)) {
     const list = document.createElement('datalist')
     list.id = id

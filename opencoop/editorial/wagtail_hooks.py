@@ -8,19 +8,39 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_urls
 from .admin_api import register_scoped_endpoints
 from .bulk_actions import scoped_bulk_actions
+from .compact import shared_headers
 from .dashboard import EditorialStatusPanel
 from .models import EditorialMembership
 from .roles import role_names
 from .views import may_translate
 
 
+class FormInAdminLanguage:
+    """Build the form for each request: the choosers' texts ("Choose another organisation")
+    are fixed when the form class is made, in the language of that moment."""
+
+    def get_form_class(self):
+        return self.panel.get_form_class()
+
+
+class MembershipCreateView(FormInAdminLanguage, snippet_views.CreateView):
+    pass
+
+
+class MembershipEditView(FormInAdminLanguage, snippet_views.EditView):
+    pass
+
+
 class EditorialMembershipViewSet(SnippetViewSet):
     model = EditorialMembership
+    add_view_class = MembershipCreateView
+    edit_view_class = MembershipEditView
     icon = "group"
     menu_label = _("Who works on what")
     add_to_settings_menu = True
@@ -71,5 +91,8 @@ def add_editorial_status_panel(request, panels) -> None:
 
 @hooks.register("insert_editor_js")
 def inline_rows_js():
-    # The empty rows of repeated parts, fetched when first added (compact.py).
-    return format_html('<script src="{}" defer></script>', static("dist/admin-inline-rows.js"))
+    # The shared headers of sections and rows, and the empty rows of repeated parts, fetched when first added
+    # (compact.py). Not deferred: each part's inline script calls it while the page is read.
+    return format_html(
+        '{}<script src="{}"></script>', shared_headers(), static("dist/admin-inline-rows.js")
+    )

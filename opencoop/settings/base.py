@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Wagtail says how long ago with humanize's naturaltime; its Italian ("22 secondi fa") is
+    # loaded only with the app installed.
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ count pages and records of the demo.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from opencoop.activities.models import Activity
 from opencoop.core.multilingual import text as in_language
 from opencoop.editorial.models import EditorialMembership
 from opencoop.editorial.roles import EDITOR, REVIEWER
+from opencoop.geography.projection import Frame
 from opencoop.organisations.models import Organisation
 
 from .conftest import SCREENSHOTS
@@ -52,6 +54,9 @@ PROJECT = {
         "en": "Repair of the water network of the Aida district.",
     },
 }
+# The project's place, picked on the map of the recipient country (GeoNames' coordinates).
+PLACE = {"it": "Betlemme", "en": "Bethlehem"}
+BETHLEHEM = (31.70487, 35.20376)
 NOTE = "Budget e partner confermati dal Comune."
 COMMENT = "Approved: the budget matches the agreement."
 TIMEOUT_MS = 30_000
@@ -124,6 +129,23 @@ def pick_code(page, field, label: str) -> None:
     expect(suggestion).to_have_count(1)
     field.fill(suggestion.get_attribute("value"))
     expect(field.locator("xpath=..").locator("[data-codelist-label]")).to_have_text(label)
+
+
+def click_on_map(page, svg, latitude: float, longitude: float) -> None:
+    """Click the picker's map where the place is: the server's projection, through the SVG's
+    own transform to the screen."""
+    x, y = Frame().point(longitude, latitude)
+    screen = svg.evaluate(
+        """(svg, [x, y]) => {
+            const point = svg.createSVGPoint()
+            point.x = x
+            point.y = y
+            const p = point.matrixTransform(svg.getScreenCTM())
+            return [p.x, p.y]
+        }""",
+        [x, y],
+    )
+    page.mouse.click(*screen)
 
 
 def exact(label: str) -> re.Pattern:
@@ -278,6 +300,23 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     country = page.locator("input[name^=recipient_countries-][name$=-code]:visible").last
     palestine = re.search(r"\*[^*]+\* — \*([^*]+)\*", how_to.step(4).text).group(1)
     pick_code(page, country, palestine)
+    # The place: named, then clicked on the map of the recipient country.
+    editor.button(4, "Add locations").click()
+    place = page.locator("[id^=inline_child_locations-]:visible").last
+    place.get_by_label("Italiano").first.fill(PLACE["it"])
+    picker = place.locator("[data-location-picker]")
+    picker.get_by_role("button", name=exact(editor.label(4, "Pick on the map"))).click()
+    svg = picker.locator("svg")
+    expect(svg).to_be_visible()
+    click_on_map(page, svg, *BETHLEHEM)
+    row = picker.get_attribute("data-prefix")
+    latitude = page.locator(f"input[name={row}-latitude]")
+    longitude = page.locator(f"input[name={row}-longitude]")
+    expect(latitude).not_to_have_value("")
+    # One screen pixel of a country's map is a few kilometres at most.
+    assert abs(float(latitude.input_value()) - BETHLEHEM[0]) < 0.1
+    assert abs(float(longitude.input_value()) - BETHLEHEM[1]) < 0.1
+    expect(picker.locator("[data-location-marker]")).to_have_count(1)
     editor.shot(4, "where-and-what")
 
     # 5. Tab Partners.
@@ -296,6 +335,10 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     page.wait_for_load_state()
     project = Activity.objects.get(iati_identifier=identifier)
     assert not project.live
+    # Nothing typed was lost: the place and its coordinates are in the draft.
+    [saved_place] = project.get_latest_revision_as_object().locations.all()
+    assert saved_place.name["it"] == PLACE["it"]
+    assert abs(float(saved_place.latitude) - BETHLEHEM[0]) < 0.1
     assert project.slug == slugify(title["en"])  # "made from the English title"
     editor.tab(6, "Publishing and translations")
     expect(page.locator("[data-publication-ready]")).to_be_visible()
@@ -376,9 +419,14 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     visitor = new_context().new_page()
     listings = re.findall(r"`(/\w\w/[^`?]+/)`", how_to.step(10).text)
     assert [listing[:4] for listing in listings] == ["/en/", "/it/"], listings
-    searches = re.findall(r"`(/\w\w/[^`]+/\?q=[^`]+)`", how_to.step(10).text)
+    every_search = re.findall(r"`(/\w\w/[^`]+/\?q=[^`]+)`", how_to.step(10).text)
+    searches = [search for search in every_search if "/catalog" in search]
     assert [search[:4] for search in searches] == ["/en/", "/it/"], searches
-    for lang, listing, search in zip(("en", "it"), listings, searches, strict=True):
+    site_searches = [search for search in every_search if "/catalog" not in search]
+    assert [search[:4] for search in site_searches] == ["/en/", "/it/"], site_searches
+    for lang, listing, search, site_search in zip(
+        ("en", "it"), listings, searches, site_searches, strict=True
+    ):
         visitor.goto(site.url + listing)
         link = visitor.get_by_role("link", name=title[lang])
         expect(link.first).to_be_visible()
@@ -403,3 +451,30 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         result.click()
         visitor.wait_for_load_state()
         expect(visitor.get_by_role("heading", level=1)).to_have_text(title[lang])
+        # The site's search finds it too.
+        visitor.goto(site.url + site_search)
+        found = visitor.locator("main").get_by_role("link", name=exact(title[lang]))
+        expect(found.first).to_be_visible()
+        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-search.png"), full_page=True)
+
+    # The authority's IATI file holds it, with its place on the map.
+    [iati_file] = re.findall(r"`(/opendata/iati/[^`]+\.xml)`", how_to.step(10).text)
+    assert florence.identifier in iati_file
+    response = visitor.request.get(site.url + iati_file)
+    assert response.ok, response.status
+    activities = ET.fromstring(response.body()).findall("iati-activity")
+    [activity] = [a for a in activities if a.findtext("iati-identifier") == identifier]
+    assert activity.find("title/narrative").text in title.values()
+    pos = [float(n) for n in activity.findtext("location/point/pos").split()]
+    assert abs(pos[0] - BETHLEHEM[0]) < 0.1 and abs(pos[1] - BETHLEHEM[1]) < 0.1, pos
+
+    # The data of the authority's map shows the place.
+    [map_data] = re.findall(r"`(/geography/[^`]+/map\.json)`", how_to.step(10).text)
+    response = visitor.request.get(site.url + map_data)
+    assert response.ok, response.status
+    points = [(p["latitude"], p["longitude"]) for p in response.json()["points"]]
+    assert any(
+        abs(latitude - float(saved_place.latitude)) < 0.01
+        and abs(longitude - float(saved_place.longitude)) < 0.01
+        for latitude, longitude in points
+    ), points

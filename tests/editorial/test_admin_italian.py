@@ -66,6 +66,42 @@ def test_a_refused_new_organisation_is_announced_in_proper_italian(client, admin
     assert "Impossibile creare organizzazione a causa di errori." in text
 
 
+def submit_for_review(client, user, activity) -> None:
+    client.force_login(user)
+    data = form_data(client.get(url(activity, "edit")))
+    data["action-submit"] = "action-submit"
+    assert client.post(url(activity, "edit"), data).status_code == 302
+
+
+def test_how_long_ago_a_record_was_sent_to_review_reads_in_italian(client, editor, activity):
+    """Wagtail says it with Django's humanize ("22 seconds ago"): in Italian, "22 secondi fa"."""
+    import re
+
+    submit_for_review(client, editor, activity)
+    client.force_login(in_italian(editor))
+    text = page_text(client.get(url(activity, "edit")))
+    assert not re.search(r"\b(second|minute|hour)s? ago\b|\bnow\b", text), text
+    assert re.search(r"Inviato a \w+ (adesso|(un|\d+) (second|minut)[oi] fa)", text), text
+
+
+def test_the_organisation_chooser_reads_well_in_italian(client, editor, activity):
+    client.force_login(in_italian(editor))
+    html = soup(client.get(url(activity, "edit")))
+    chooser = html.select_one("#id_participating_orgs-0-organisation-chooser")
+    text = " ".join(chooser.get_text().split())
+    assert "un' altro" not in text and "questo organizzazione" not in text, text
+    assert "Cambia organizzazione" in text, text
+    assert "Modifica la voce scelta (organizzazione)" in text, text
+
+
+def test_the_organisation_chooser_of_a_membership_reads_in_italian(client, superuser):
+    client.force_login(in_italian(superuser))
+    html = soup(client.get(reverse("wagtailsnippets_editorial_editorialmembership:add")))
+    text = " ".join(html.select_one("#id_organisation-chooser").get_text().split())
+    assert "Choose" not in text, text
+    assert "Cambia organizzazione" in text, text
+
+
 def test_the_review_request_email_reads_well_in_italian(client, editor, reviewer, activity):
     in_italian(reviewer)
     client.force_login(editor)
@@ -222,16 +258,28 @@ def project_msgids() -> list[str]:
 def project_screens(record) -> list[str]:
     """Return the admin addresses of the project's own screens, with ``record``'s kin filled in."""
     from django.urls import NoReverseMatch
+    from wagtail.models import Page
     from wagtail.snippets.models import get_snippet_models
+
+    from opencoop.pages.models import PortalPage
 
     addresses = [
         reverse("wagtailadmin_home"),
         reverse("editorial:translations"),
+        reverse("editorial:guide"),
         reverse("imports:index"),
         reverse("iati_import"),
         reverse("two_factor_links"),
         reverse("wagtailusers_groups:index"),
+        reverse("jobs:index"),
+        reverse("harvest_status"),
+        reverse("geography_admin:picker-map") + "?country=SN",
+        reverse("wagtailadmin_explore_root"),
     ]
+    # The edit page of one page of each of the project's page types (the atlas's among them).
+    for model in {type(p.specific) for p in Page.objects.type(PortalPage).specific()}:
+        page = model.objects.order_by("pk").first()
+        addresses.append(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     for model in get_snippet_models():
         if not model.__module__.startswith("opencoop."):
             continue
@@ -249,10 +297,12 @@ def project_screens(record) -> list[str]:
     return addresses
 
 
-def test_every_admin_screen_of_the_project_speaks_italian(client, superuser, activity):
+def test_every_admin_screen_of_the_project_speaks_italian(client, superuser, editor, activity):
     """No English text of the project's messages, nor Wagtail's English words, on any screen."""
     import re
 
+    # In review: the record's screens say since when, and how it is previewed.
+    submit_for_review(client, editor, activity)
     client.force_login(in_italian(superuser))
     english = project_msgids()
     assert len(english) > 300, len(english)  # the check has something to look for
