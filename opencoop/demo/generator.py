@@ -37,12 +37,14 @@ from opencoop.activities.models import (
     Beneficiaries,
     Budget,
     DocumentLink,
+    IndicatorPeriod,
     Location,
     ParticipatingOrg,
     PolicyMarker,
     RecipientCountry,
     RecipientRegion,
     Result,
+    ResultIndicator,
     SdgTag,
     Sector,
     Transaction,
@@ -839,20 +841,23 @@ class AuthorityGenerator:
                 actual = Decimal(round(target * rng.uniform(0.7, 1.15)))
             elif status == "2":
                 actual = Decimal(round(target * rng.uniform(0.1, 0.6)))
-            children["results"] = [
-                Result(
-                    type="1",
-                    title=sector.result,
-                    indicator=sector.result,
-                    measure="1",
-                    baseline_year=start_year,
-                    baseline_value=Decimal(0),
+            result = Result(type="1", title=sector.result)
+            indicator = ResultIndicator(
+                title=sector.result,
+                measure="1",
+                baseline_year=start_year,
+                baseline_value=Decimal(0),
+            )
+            indicator.periods = [
+                IndicatorPeriod(
                     period_start=planned_start,
                     period_end=planned_end,
                     target_value=Decimal(target),
                     actual_value=actual,
                 )
             ]
+            result.indicators = [indicator]
+            children["results"] = [result]
             if rng.random() < 0.5:
                 people = rng.randint(5, 200) * 10
                 women = int(people * rng.uniform(0.45, 0.6))
