@@ -11,9 +11,11 @@ from opencoop.activities.models import (
     Activity,
     Beneficiaries,
     Budget,
+    IndicatorPeriod,
     Location,
     RecipientCountry,
     Result,
+    ResultIndicator,
     Transaction,
 )
 from opencoop.codelists import registry
@@ -83,13 +85,11 @@ def dated_activity(db):
     activity.transactions = [
         Transaction(type="3", date=datetime.date(2023, 5, 1), value=Decimal("1000.00"))
     ]
-    activity.results = [
-        Result(
-            title={"it": "Persone formate", "en": "People trained"},
-            indicator={"it": "Persone", "en": "People"},
-            target_value=Decimal("320.00"),
-        )
-    ]
+    result = Result(title={"it": "Persone formate", "en": "People trained"})
+    indicator = ResultIndicator(title={"it": "Persone", "en": "People"})
+    indicator.periods = [IndicatorPeriod(target_value=Decimal("320.00"))]
+    result.indicators = [indicator]
+    activity.results = [result]
     activity.beneficiaries = [
         Beneficiaries(group={"it": "Studenti", "en": "Students"}, total=1250, women=600)
     ]

@@ -16,14 +16,13 @@ from .test_translations import TRANSLATIONS, po_file
 
 pytestmark = pytest.mark.django_db
 
-RESULT = {
-    "type": "1",
+RESULT = {"type": "1", "title_0": "Pozzi scavati", "title_1": ""}
+# The indicator of the first new result (its own formset, inside the result's form).
+INDICATOR = {
     "measure": "1",
     "ascending": "on",
-    "title_0": "Pozzi scavati",
-    "title_1": "",
-    "indicator_0": "Numero di pozzi",
-    "indicator_1": "Number of wells",
+    "title_0": "Numero di pozzi",
+    "title_1": "Number of wells",
 }
 
 
@@ -35,7 +34,8 @@ def save_draft(client, record, rows: dict[str, list[dict]] | None = None, **chan
     """Save the record's edit form as a draft, with ``changes`` and new rows of its parts."""
     data = form_data(client.get(url(record, "edit")))
     for prefix, new_rows in (rows or {}).items():
-        start = int(data[f"{prefix}-TOTAL_FORMS"])
+        start = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+        data.setdefault(f"{prefix}-INITIAL_FORMS", "0")
         for offset, row in enumerate(new_rows):
             number = start + offset
             data.update({f"{prefix}-{number}-{key}": value for key, value in row.items()})
@@ -62,7 +62,7 @@ def latest_results(record) -> list[dict]:
 def test_a_result_title_only_in_italian_leaves_english_missing(login, editor, activity):
     assert state(activity).status == "complete"
     client = login(editor)
-    save_draft(client, activity, rows={"results": [RESULT]})
+    save_draft(client, activity, rows={"results": [RESULT], "results-0-indicators": [INDICATOR]})
 
     english = state(activity)
     assert english.status == "missing"
@@ -83,7 +83,11 @@ def test_changing_the_italian_result_title_puts_the_english_one_out_of_date(
     login, editor, activity
 ):
     client = login(editor)
-    save_draft(client, activity, rows={"results": [{**RESULT, "title_1": "Wells dug"}]})
+    save_draft(
+        client,
+        activity,
+        rows={"results": [{**RESULT, "title_1": "Wells dug"}], "results-0-indicators": [INDICATOR]},
+    )
     assert state(activity).status == "complete"
     activity.refresh_from_db()
     activity.get_latest_revision().publish()
@@ -105,7 +109,7 @@ def test_a_result_added_in_a_draft_goes_to_the_translator_and_back(
     login, editor, reviewer, activity
 ):
     client = login(editor)
-    save_draft(client, activity, rows={"results": [RESULT]})
+    save_draft(client, activity, rows={"results": [RESULT], "results-0-indicators": [INDICATOR]})
 
     export = client.get(reverse("editorial:translations_export") + "?language=en")
     po = polib.pofile(export.content.decode("utf-8"))
