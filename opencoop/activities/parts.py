@@ -370,7 +370,6 @@ PARTS: tuple[Part, ...] = (
         "results",
         Result,
         ("type", "aggregation_status", "title", "description"),
-        summary=True,
         element="result",
         paths={
             "@type": "type",
