@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
@@ -802,6 +804,40 @@ class DocumentLink(AttachedDocument):
         verbose_name_plural = _("documents")
 
 
+# IATI's baseline, target and actual values are text: a number, or a word ("yes") where the
+# indicator is qualitative (IndicatorMeasure 5). Kept as given, numbers without trailing zeros.
+QUALITATIVE_MEASURE = "5"
+DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+
+
+def result_value_text(value: object) -> str:
+    """Return a result value as kept: a number written plainly ("12.5", "0"), else the text."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")  # typed the Italian way
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    plain = f"{number:f}"
+    if "." in plain:
+        plain = plain.rstrip("0").rstrip(".")
+    return "0" if plain in ("", "-0") else plain
+
+
+def result_value_number(value: str) -> Decimal | None:
+    """Return a result value as a number, or None when it is a word (or empty)."""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
 class Result(ActivityChild, ClusterableModel):
     """An IATI ``result``: what the activity aims at, measured by its indicators."""
 
@@ -840,9 +876,7 @@ class ResultIndicator(ActivityChild, ClusterableModel):
     references = models.JSONField(_("references"), default=list, blank=True)
     baseline_year = models.PositiveIntegerField(_("baseline year"), null=True, blank=True)
     baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
-    baseline_value = models.DecimalField(
-        _("baseline value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    baseline_value = models.CharField(_("baseline value"), max_length=100, blank=True)
     baseline_comment = MultilingualField(_("baseline comment"), blank=True)
     baseline_dimensions = models.JSONField(_("baseline dimensions"), default=list, blank=True)
     baseline_locations = models.JSONField(_("baseline locations"), default=list, blank=True)
@@ -859,6 +893,9 @@ class ResultIndicator(ActivityChild, ClusterableModel):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
 
+    def clean(self) -> None:
+        self.baseline_value = result_value_text(self.baseline_value)
+
 
 class IndicatorPeriod(ActivityChild):
     """An IATI indicator ``period``: its dates, its target and what was achieved.
@@ -870,15 +907,11 @@ class IndicatorPeriod(ActivityChild):
     indicator = ParentalKey(ResultIndicator, related_name="periods", on_delete=models.CASCADE)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
-    target_value = models.DecimalField(
-        _("target value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    target_value = models.CharField(_("target value"), max_length=100, blank=True)
     target_comment = MultilingualField(_("target comment"), blank=True)
     target_dimensions = models.JSONField(_("target dimensions"), default=list, blank=True)
     target_locations = models.JSONField(_("target locations"), default=list, blank=True)
-    actual_value = models.DecimalField(
-        _("actual value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    actual_value = models.CharField(_("actual value"), max_length=100, blank=True)
     actual_comment = MultilingualField(_("actual comment"), blank=True)
     actual_dimensions = models.JSONField(_("actual dimensions"), default=list, blank=True)
     actual_locations = models.JSONField(_("actual locations"), default=list, blank=True)
@@ -894,6 +927,8 @@ class IndicatorPeriod(ActivityChild):
         verbose_name_plural = _("periods")
 
     def clean(self) -> None:
+        self.target_value = result_value_text(self.target_value)
+        self.actual_value = result_value_text(self.actual_value)
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("period end: before the period start.")})
 

@@ -48,6 +48,7 @@ from opencoop.activities.models import (
     SdgTag,
     Sector,
     Transaction,
+    result_value_text,
 )
 from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, PARTS, SDG_GOALS, SDG_TARGETS
 from opencoop.core.writes import Item, index_records, write_records
@@ -846,14 +847,14 @@ class AuthorityGenerator:
                 title=sector.result,
                 measure="1",
                 baseline_year=start_year,
-                baseline_value=Decimal(0),
+                baseline_value="0",
             )
             indicator.periods = [
                 IndicatorPeriod(
                     period_start=planned_start,
                     period_end=planned_end,
-                    target_value=Decimal(target),
-                    actual_value=actual,
+                    target_value=str(target),
+                    actual_value=result_value_text(actual),
                 )
             ]
             result.indicators = [indicator]

@@ -26,6 +26,7 @@ from django.core.validators import EmailValidator, URLValidator
 from lxml import etree
 
 from opencoop.activities.disclosure import LOCAL_PARTNER
+from opencoop.activities.models import result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
     ACTIVITY_FLAGS,
@@ -76,6 +77,7 @@ PARTICIPANTS, LOCATIONS, BUDGETS, PLANNED, TRANSACTIONS, DOCUMENTS, RELATED, RES
 )
 INDICATORS = RESULTS.nested[0]
 PERIODS = INDICATORS.nested[0]
+RESULT_VALUE_LENGTH = 100
 # What a baseline, target or actual holds besides its value (``location`` by reference).
 RESULT_VALUE_CHILDREN = {"location", "dimension", "comment"}
 
@@ -1188,7 +1190,7 @@ class ActivityReader:
             "references": self.indicator_references(indicator, f"{path}/reference"),
             "baseline_year": None,
             "baseline_date": None,
-            "baseline_value": None,
+            "baseline_value": "",
             "baseline_comment": {},
             "baseline_dimensions": [],
             "baseline_locations": [],
@@ -1244,7 +1246,7 @@ class ActivityReader:
             values = (
                 self.result_value(found[0], f"{path}/{tag}")
                 if found
-                else {"value": None, "comment": {}, "dimensions": [], "locations": []}
+                else {"value": "", "comment": {}, "dimensions": [], "locations": []}
             )
             fields.update({f"{tag}_{name}": value for name, value in values.items()})
         return Row(fields, period.sourceline or 0, path)
@@ -1274,16 +1276,13 @@ class ActivityReader:
             "locations": locations,
         }
 
-    def indicator_value(self, element: etree._Element, path: str) -> Decimal | None:
-        value = attribute(element, "value")
-        if not value:
-            return None
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            self.not_kept(element, f"{path}/@value", f"“{value}” not kept: not a number")
-            return None
-        return self.number(element, value, f"{path}/@value", MONEY_PLACES, required=False)
+    def indicator_value(self, element: etree._Element, path: str) -> str:
+        """Return a baseline, target or actual value as kept: a number or, qualitative, a word."""
+        value = result_value_text(attribute(element, "value"))
+        if len(value) > RESULT_VALUE_LENGTH:
+            self.not_kept(element, f"{path}/@value", "not kept: longer than 100 characters")
+            return ""
+        return value
 
     def beneficiaries(self, element: etree._Element) -> list[Row] | None:
         """Read the result the portal writes for people reached; None when it is another one."""

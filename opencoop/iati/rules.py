@@ -21,8 +21,10 @@ from django.utils.translation import gettext_noop as N_
 from opencoop.activities.disclosure import public_participants
 from opencoop.activities.models import (
     COMMITMENT,
+    QUALITATIVE_MEASURE,
     Activity,
     budget_amount_problem,
+    result_value_number,
     transaction_amount_problem,
 )
 from opencoop.activities.parts import (
@@ -495,8 +497,9 @@ def _results(c: _Checker) -> None:
         for number, indicator in enumerate(result.indicators.all(), start=1):
             ipath = f"{path}/indicator[{number}]"
             _codes(c, indicators, indicator, ipath)
-            if indicator.baseline_value is not None and not indicator.baseline_year:
+            if indicator.baseline_value and not indicator.baseline_year:
                 c.add(f"{ipath}/baseline", N_("a baseline value needs its year"))
+            words = [("baseline", indicator.baseline_value)]
             for order, period in enumerate(indicator.periods.all(), start=1):
                 ppath = f"{ipath}/period[{order}]"
                 if not (period.period_start and period.period_end):
@@ -506,6 +509,20 @@ def _results(c: _Checker) -> None:
                     )
                 elif period.period_end < period.period_start:
                     c.add(ppath, N_("the period ends before it starts"))
+                words += [(f"period[{order}]/target", period.target_value)]
+                words += [(f"period[{order}]/actual", period.actual_value)]
+            if indicator.measure != QUALITATIVE_MEASURE:
+                for below, value in words:
+                    if value and result_value_number(value) is None:
+                        c.add(
+                            f"{ipath}/{below}/@value",
+                            N_(
+                                "“%(value)s” is not a number: only a qualitative indicator's "
+                                "values may be words"
+                            ),
+                            {"value": value},
+                            level=WARNING,
+                        )
     for position, row in enumerate(c.activity.beneficiaries.all(), start=1):
         if beneficiaries_period(row, c.activity) is None:
             c.add(

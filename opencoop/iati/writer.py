@@ -29,7 +29,7 @@ from opencoop.activities.disclosure import (
     public_participants,
     public_related_activities,
 )
-from opencoop.activities.models import Activity
+from opencoop.activities.models import Activity, result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
     CONTACT_VALUES,
@@ -546,7 +546,7 @@ def flag_text(value: bool | None) -> str | None:
 def result_value_element(
     parent: etree._Element,
     tag: str,
-    value: Decimal | None,
+    value: str,
     *,
     comment: dict | None,
     dimensions: list,
@@ -555,9 +555,7 @@ def result_value_element(
     **attributes: object,
 ) -> etree._Element:
     """Append a baseline, target or actual: its locations, dimensions and comment, in order."""
-    element = sub(
-        parent, tag, **attributes, value=decimal_text(value) if value is not None else None
-    )
+    element = sub(parent, tag, **attributes, value=result_value_text(value) or None)
     for ref in locations:
         sub(element, "location", ref=ref)
     for dimension in dimensions:
@@ -570,7 +568,7 @@ def has_period_value(period: IndicatorPeriod, tag: str) -> bool:
     """Say whether the period has a target (or an actual) to write: a value or what goes with it."""
     return any(
         (
-            getattr(period, f"{tag}_value") is not None,
+            getattr(period, f"{tag}_value") not in (None, ""),
             has_text(getattr(period, f"{tag}_comment")),
             getattr(period, f"{tag}_dimensions"),
             getattr(period, f"{tag}_locations"),

@@ -31,7 +31,12 @@ from opencoop.activities.disclosure import (
     public_participants,
     public_related_activities,
 )
-from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
+from opencoop.activities.models import (
+    Activity,
+    ParticipatingOrg,
+    Transaction,
+    result_value_number,
+)
 from opencoop.activities.parts import (
     DEFAULT_REGION_VOCABULARY,
     DEFAULT_SECTOR_VOCABULARY,
@@ -436,8 +441,10 @@ def result_data(result, lang: str) -> dict:
 
 
 def _result_value(value, comment, dimensions, locations) -> dict:
+    number = result_value_number(value)
     return {
-        "value": _number(value),
+        # A number, or a qualitative indicator's word.
+        "value": _number(number) if number is not None else (value or None),
         "comment": comment or {},
         "dimensions": [{"name": d.get("name"), "value": d.get("value")} for d in dimensions],
         "locations": list(locations),
@@ -483,7 +490,7 @@ def _period_data(period) -> dict:
             getattr(period, f"{tag}_{name}")
             for name in ("value", "comment", "dimensions", "locations")
         )
-        has_any = value is not None or any((comment or {}).values()) or dimensions or locations
+        has_any = value or any((comment or {}).values()) or dimensions or locations
         values[tag] = _result_value(value, comment, dimensions, locations) if has_any else None
     return {"period_start": period.period_start, "period_end": period.period_end, **values}
 

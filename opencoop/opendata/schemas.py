@@ -311,7 +311,9 @@ class DimensionOut(Schema):
 
 
 class ResultValueOut(Schema):
-    value: float | None = Field(description="Null for a qualitative measure.")
+    value: float | str | None = Field(
+        description="A number, or a word for a qualitative indicator (measure 5); null: none."
+    )
     comment: Multilingual
     dimensions: list[DimensionOut]
     locations: list[str] = Field(description="References to the activity's locations.")

@@ -289,7 +289,8 @@ def rich_result(activity: Activity) -> None:
             sort_order=number,
             title={"en": f"Households served ({number})"},
             description={"en": "Counted at the well."},
-            measure="1",
+            # The second is qualitative: its values are words.
+            measure="1" if number == 1 else "5",
             ascending=number == 1,
             aggregation_status=False,
             references=[
@@ -297,7 +298,7 @@ def rich_result(activity: Activity) -> None:
             ],
             baseline_year=2023,
             baseline_date=datetime.date(2023, 6, 30),
-            baseline_value=Decimal("10.5"),
+            baseline_value="10.5" if number == 1 else "No",
             baseline_comment={"en": "Survey of June", "it": "Indagine di giugno"},
             baseline_dimensions=[{"name": "sex", "value": "female"}],
             baseline_locations=["LOC-1"],
@@ -308,11 +309,11 @@ def rich_result(activity: Activity) -> None:
                 sort_order=order,
                 period_start=datetime.date(year, 1, 1),
                 period_end=datetime.date(year, 12, 31),
-                target_value=Decimal(100 * number + year - 2000),
+                target_value=str(100 * number + year - 2000) if number == 1 else "Yes",
                 target_comment={"en": f"Target {year}"},
                 target_dimensions=[{"name": "age", "value": "adult"}],
                 target_locations=["LOC-1", "LOC-2"],
-                actual_value=Decimal(90 * number) if year == 2024 else None,
+                actual_value=str(90 * number) if year == 2024 else "",
                 actual_comment={"en": "Reported"} if year == 2024 else {},
                 actual_dimensions=[{"name": "sex", "value": "male"}] if year == 2024 else [],
             )

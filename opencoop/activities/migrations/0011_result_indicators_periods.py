@@ -2,9 +2,13 @@
 
 Each result row becomes one result, one indicator with its baseline and, when it had a period
 or values, one period; the revisions' copies of results are reshaped the same way, so drafts
-keep their results. Reversible: going back keeps each result's first indicator and its first
-period (others are dropped, as the old model cannot hold them).
+keep their results. Values become text (IATI's: a number, or a word for a qualitative
+indicator); numbers lose their trailing zeros. Reversible: going back keeps each result's first
+indicator and its first period, and numeric values (others are dropped, as the old model cannot
+hold them).
 """
+
+from decimal import Decimal, InvalidOperation
 
 import django.db.models.deletion
 import modelcluster.fields
@@ -15,10 +19,38 @@ import opencoop.core.multilingual
 
 INDICATOR_FIELDS = ("measure", "ascending", "baseline_year", "baseline_value")
 PERIOD_FIELDS = ("period_start", "period_end", "target_value", "actual_value")
+# The values: decimals before, text after (a number without trailing zeros, or a word).
+VALUE_FIELDS = ("baseline_value", "target_value", "actual_value")
+
+
+def value_text(value) -> str:
+    """Write an old decimal value as the new text field keeps it ("12.00" → "12")."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(str(value)):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def value_number(value):
+    """Read a new text value back as a decimal for the old field (a word is dropped)."""
+    try:
+        return Decimal(value) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def as_text(values: dict) -> dict:
+    return {k: value_text(v) if k in VALUE_FIELDS else v for k, v in values.items()}
+
+
+def as_number(values: dict) -> dict:
+    return {k: value_number(v) if k in VALUE_FIELDS else v for k, v in values.items()}
 
 
 def has_period(values: dict) -> bool:
-    return any(values.get(name) is not None for name in PERIOD_FIELDS)
+    return any(values.get(name) not in (None, "") for name in PERIOD_FIELDS)
 
 
 def nest_revision_result(result: dict) -> dict:
@@ -27,6 +59,7 @@ def nest_revision_result(result: dict) -> dict:
     title = result.pop("indicator", None) or {}
     if "indicators" in result:
         return result
+    flat = as_text(flat)
     indicator = {
         "pk": None,
         "sort_order": 0,
@@ -56,6 +89,9 @@ def flatten_revision_result(result: dict) -> dict:
         result[name] = indicator.get(name)
     for name in PERIOD_FIELDS:
         result[name] = periods[0].get(name)
+    for name in VALUE_FIELDS:
+        number = value_number(result[name])
+        result[name] = str(number) if number is not None else None
     result.setdefault("measure", "1")
     result["measure"] = result["measure"] or "1"
     result["ascending"] = True if result["ascending"] is None else result["ascending"]
@@ -86,11 +122,11 @@ def nest(apps, schema_editor) -> None:
             result=result,
             sort_order=0,
             title=result.indicator or {},
-            **{name: getattr(result, name) for name in INDICATOR_FIELDS},
+            **as_text({name: getattr(result, name) for name in INDICATOR_FIELDS}),
         )
         values = {name: getattr(result, name) for name in PERIOD_FIELDS}
         if has_period(values):
-            IndicatorPeriod.objects.create(indicator=indicator, sort_order=0, **values)
+            IndicatorPeriod.objects.create(indicator=indicator, sort_order=0, **as_text(values))
     reshape_revisions(apps, nest_revision_result)
 
 
@@ -101,12 +137,16 @@ def flatten(apps, schema_editor) -> None:
         if indicator is None:
             continue
         result.indicator = indicator.title
-        for name in INDICATOR_FIELDS:
-            setattr(result, name, getattr(indicator, name))
+        for name, value in as_number(
+            {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
+        ).items():
+            setattr(result, name, value)
         period = indicator.periods.order_by("sort_order", "pk").first()
         if period is not None:
-            for name in PERIOD_FIELDS:
-                setattr(result, name, getattr(period, name))
+            for name, value in as_number(
+                {name: getattr(period, name) for name in PERIOD_FIELDS}
+            ).items():
+                setattr(result, name, value)
         result.save()
     reshape_revisions(apps, flatten_revision_result)
 
@@ -187,13 +227,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "baseline_value",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=16,
-                        null=True,
-                        verbose_name="baseline value",
-                    ),
+                    models.CharField(blank=True, max_length=100, verbose_name="baseline value"),
                 ),
                 (
                     "baseline_comment",
@@ -242,13 +276,7 @@ class Migration(migrations.Migration):
                 ("period_end", models.DateField(blank=True, null=True, verbose_name="period end")),
                 (
                     "target_value",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=16,
-                        null=True,
-                        verbose_name="target value",
-                    ),
+                    models.CharField(blank=True, max_length=100, verbose_name="target value"),
                 ),
                 (
                     "target_comment",
@@ -266,13 +294,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "actual_value",
-                    models.DecimalField(
-                        blank=True,
-                        decimal_places=2,
-                        max_digits=16,
-                        null=True,
-                        verbose_name="actual value",
-                    ),
+                    models.CharField(blank=True, max_length=100, verbose_name="actual value"),
                 ),
                 (
                     "actual_comment",
