@@ -43,6 +43,8 @@ def test_counts_are_whole_and_measures_keep_only_their_decimals():
         assert formatting.whole_number(Decimal("320.00")) == "320"
         assert formatting.whole_number(1250) == "1.250"
         assert formatting.measured_value(Decimal("12.50")) == "12,5"
+        assert formatting.measured_value("1200.5") == "1.200,5"
+        assert formatting.measured_value("Yes") == "Yes"  # a qualitative indicator's word
     with translation.override("en"):
         assert formatting.whole_number(1250) == "1,250"
 
