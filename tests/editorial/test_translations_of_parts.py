@@ -197,3 +197,20 @@ def test_a_part_removed_since_the_export_is_refused_by_name(login, editor, activ
     assert context in errors[0]
     assert "results.1.colour" in errors[1]
     assert activity.revisions.count() == revisions
+
+
+def test_an_indicator_title_only_in_italian_leaves_english_missing(login, editor, activity):
+    client = login(editor)
+    rows = {
+        "results": [{**RESULT, "title_1": "Wells dug"}],
+        "results-0-indicators": [{**INDICATOR, "title_1": ""}],
+    }
+    save_draft(client, activity, rows=rows)
+
+    english = state(activity)
+    assert english.status == "missing"
+    # A part's own part follows its part's key.
+    assert english.missing_fields == ["results.#1.indicators.#1.title"]
+
+    save_draft(client, activity, **{"results-0-indicators-0-title_1": "Number of wells"})
+    assert state(activity).status == "complete"
