@@ -84,7 +84,8 @@ RESULT_VALUE_CHILDREN = {"location", "dimension", "comment"}
 
 def children_of(described: Part) -> set[str]:
     """Return the child elements the description says a part's element holds."""
-    return {path.split("/")[0] for path in described.paths if not path.startswith("@")}
+    own = {path.split("/")[0] for path in described.paths if not path.startswith("@")}
+    return own | {inner.element for inner in described.nested}
 
 
 ROOT_TAG = "iati-activities"
@@ -1160,7 +1161,7 @@ class ActivityReader:
     def result(self, element: etree._Element) -> list[Row]:
         """Read a result with its indicators, each with its baseline and periods."""
         path = "result"
-        self.extra_children(element, path, children_of(RESULTS) | {"indicator"})
+        self.extra_children(element, path, children_of(RESULTS))
         fields = {
             "type": self.code(element, "type", RESULTS.codelist("@type"), path, required=True),
             "aggregation_status": flag(element, "aggregation-status"),
