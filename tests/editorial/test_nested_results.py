@@ -138,3 +138,24 @@ def test_a_draft_result_without_an_indicator_is_named_by_the_publication_check(
     activity.refresh_from_db()
     draft = activity.get_latest_revision().as_object()
     assert "result[1]/indicator" in [breach.path for breach in missing_mandatory(draft)]
+
+
+def test_an_added_row_inside_a_row_is_fetched_with_the_numbers_the_browser_gave(
+    login, editor, activity
+):
+    make_result(activity, indicator={"title": {"it": "Pozzi scavati"}})
+    activity.save_revision().publish()
+    client = login(editor)
+    page = soup(client.get(url(activity, "edit")))
+    template = page.find("template", id="id_results-0-indicators-EMPTY_FORM_TEMPLATE")
+    assert template["data-empty-row-url"].endswith("?empty_row=results-0-indicators")
+
+    # An indicator of the result on the page.
+    row = soup(client.get(template["data-empty-row-url"]))
+    assert row.find("input", attrs={"name": "results-0-indicators-__prefix__-title_0"})
+    # A period of the first indicator of a result added in the browser (not in the form).
+    row = soup(client.get(url(activity, "edit") + "?empty_row=results-3-indicators-0-periods"))
+    assert row.find(
+        "input", attrs={"name": "results-3-indicators-0-periods-__prefix__-target_value"}
+    )
+    assert client.get(url(activity, "edit") + "?empty_row=results-0-nope").status_code == 404
