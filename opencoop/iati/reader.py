@@ -77,7 +77,7 @@ PARTICIPANTS, LOCATIONS, BUDGETS, PLANNED, TRANSACTIONS, DOCUMENTS, RELATED, RES
 )
 INDICATORS = RESULTS.nested[0]
 PERIODS = INDICATORS.nested[0]
-RESULT_VALUE_LENGTH = 100
+RESULT_VALUE_LENGTH = 500
 # What a baseline, target or actual holds besides its value (``location`` by reference).
 RESULT_VALUE_CHILDREN = {"location", "dimension", "comment"}
 
@@ -1281,7 +1281,7 @@ class ActivityReader:
         """Return a baseline, target or actual value as kept: a number or, qualitative, a word."""
         value = result_value_text(attribute(element, "value"))
         if len(value) > RESULT_VALUE_LENGTH:
-            self.not_kept(element, f"{path}/@value", "not kept: longer than 100 characters")
+            self.not_kept(element, f"{path}/@value", "not kept: longer than 500 characters")
             return ""
         return value
 

@@ -26,6 +26,14 @@ INDICATOR = {
 }
 
 
+# A new result with its indicator, which has no period yet (its formset sent empty).
+NEW_RESULT = {
+    "results": [RESULT],
+    "results-0-indicators": [INDICATOR],
+    "results-0-indicators-0-periods": [],
+}
+
+
 def state(record, lang: str = "en") -> TranslationState:
     return TranslationState.objects.for_record(record).get(language=lang)
 
@@ -62,7 +70,7 @@ def latest_results(record) -> list[dict]:
 def test_a_result_title_only_in_italian_leaves_english_missing(login, editor, activity):
     assert state(activity).status == "complete"
     client = login(editor)
-    save_draft(client, activity, rows={"results": [RESULT], "results-0-indicators": [INDICATOR]})
+    save_draft(client, activity, rows=NEW_RESULT)
 
     english = state(activity)
     assert english.status == "missing"
@@ -86,7 +94,7 @@ def test_changing_the_italian_result_title_puts_the_english_one_out_of_date(
     save_draft(
         client,
         activity,
-        rows={"results": [{**RESULT, "title_1": "Wells dug"}], "results-0-indicators": [INDICATOR]},
+        rows={**NEW_RESULT, "results": [{**RESULT, "title_1": "Wells dug"}]},
     )
     assert state(activity).status == "complete"
     activity.refresh_from_db()
@@ -109,7 +117,7 @@ def test_a_result_added_in_a_draft_goes_to_the_translator_and_back(
     login, editor, reviewer, activity
 ):
     client = login(editor)
-    save_draft(client, activity, rows={"results": [RESULT], "results-0-indicators": [INDICATOR]})
+    save_draft(client, activity, rows=NEW_RESULT)
 
     export = client.get(reverse("editorial:translations_export") + "?language=en")
     po = polib.pofile(export.content.decode("utf-8"))
@@ -202,6 +210,7 @@ def test_a_part_removed_since_the_export_is_refused_by_name(login, editor, activ
 def test_an_indicator_title_only_in_italian_leaves_english_missing(login, editor, activity):
     client = login(editor)
     rows = {
+        **NEW_RESULT,
         "results": [{**RESULT, "title_1": "Wells dug"}],
         "results-0-indicators": [{**INDICATOR, "title_1": ""}],
     }

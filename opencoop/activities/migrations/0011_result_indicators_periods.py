@@ -227,7 +227,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "baseline_value",
-                    models.CharField(blank=True, max_length=100, verbose_name="baseline value"),
+                    models.CharField(blank=True, max_length=500, verbose_name="baseline value"),
                 ),
                 (
                     "baseline_comment",
@@ -276,7 +276,7 @@ class Migration(migrations.Migration):
                 ("period_end", models.DateField(blank=True, null=True, verbose_name="period end")),
                 (
                     "target_value",
-                    models.CharField(blank=True, max_length=100, verbose_name="target value"),
+                    models.CharField(blank=True, max_length=500, verbose_name="target value"),
                 ),
                 (
                     "target_comment",
@@ -294,7 +294,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "actual_value",
-                    models.CharField(blank=True, max_length=100, verbose_name="actual value"),
+                    models.CharField(blank=True, max_length=500, verbose_name="actual value"),
                 ),
                 (
                     "actual_comment",
