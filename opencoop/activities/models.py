@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.fields import GenericRelation
@@ -807,16 +806,14 @@ class DocumentLink(AttachedDocument):
 # IATI's baseline, target and actual values are text: a number, or a word ("yes") where the
 # indicator is qualitative (IndicatorMeasure 5). Kept as given, numbers without trailing zeros.
 QUALITATIVE_MEASURE = "5"
-DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
 def result_value_text(value: object) -> str:
     """Return a result value as kept: a number written plainly ("12.5", "0"), else the text."""
     if value is None:
         return ""
+    # "36,899" stays text: a decimal comma or a thousands separator, only its writer knows.
     text = str(value).strip()
-    if DECIMAL_COMMA.match(text):
-        text = text.replace(",", ".")  # typed the Italian way
     try:
         number = Decimal(text)
     except InvalidOperation:

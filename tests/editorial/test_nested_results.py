@@ -158,4 +158,5 @@ def test_an_added_row_inside_a_row_is_fetched_with_the_numbers_the_browser_gave(
     assert row.find(
         "input", attrs={"name": "results-3-indicators-0-periods-__prefix__-target_value"}
     )
-    assert client.get(url(activity, "edit") + "?empty_row=results-0-nope").status_code == 404
+    missing = client.get(url(activity, "edit") + "?empty_row=results-0-nope", follow=True)
+    assert missing.status_code == 404

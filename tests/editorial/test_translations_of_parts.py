@@ -140,7 +140,8 @@ def test_a_result_added_in_a_draft_goes_to_the_translator_and_back(
     [stored] = latest_results(activity)
     assert stored["pk"] == result.pk
     assert stored["title"] == {"it": "Pozzi scavati", "en": "Wells dug"}
-    assert stored["indicator"] == {"it": "Numero di pozzi", "en": "Number of wells"}
+    (indicator,) = stored["indicators"]
+    assert indicator["title"] == {"it": "Numero di pozzi", "en": "Number of wells"}
     result.refresh_from_db()
     assert result.title == {"it": "Pozzi scavati"}  # a draft: the published row is untouched
     assert state(activity).status == "complete"
