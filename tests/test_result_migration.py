@@ -79,16 +79,9 @@ def migrate(targets) -> MigrationExecutor:
 def test_the_rows_move_forward_and_back():
     executor = migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
-    organisation = old.get_model("organisations", "Organisation").objects.create(
-        name={"it": "Ente"}, slug="ente-migrazione", identifier="XI-MIGRATION"
-    )
-    activity = old.get_model("activities", "Activity").objects.create(
-        reporting_org=organisation,
-        iati_identifier="XI-MIGRATION-1",
-        slug="uno",
-        title={"it": "Uno"},
-    )
+    activity = old.get_model("activities", "Activity").objects.order_by("pk").first()
     Result = old.get_model("activities", "Result")
+    Result.objects.filter(activity=activity).delete()
     Result.objects.create(
         activity=activity,
         title={"it": "Pozzi"},
@@ -106,7 +99,7 @@ def test_the_rows_move_forward_and_back():
     Indicator = new.get_model("activities", "ResultIndicator")
     rows = [
         (i.result.title["it"], i.title["it"], i.baseline_value, list(i.periods.all()))
-        for i in Indicator.objects.order_by("result__pk")
+        for i in Indicator.objects.filter(result__activity_id=activity.pk).order_by("result__pk")
     ]
     assert [row[:3] for row in rows] == [("Pozzi", "Pozzi scavati", "2"), ("Senza", "Nessuno", "")]
     (period,) = rows[0][3]
@@ -115,6 +108,6 @@ def test_the_rows_move_forward_and_back():
 
     executor = migrate(BEFORE)
     back = executor.loader.project_state(BEFORE).apps.get_model("activities", "Result")
-    first = back.objects.order_by("pk").first()
+    first = back.objects.filter(activity_id=activity.pk).order_by("pk").first()
     assert (first.indicator, first.target_value) == ({"it": "Pozzi scavati"}, Decimal("12.50"))
     migrate(executor.loader.graph.leaf_nodes())
