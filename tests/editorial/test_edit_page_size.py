@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 REQUIRED = 200_000
 # What the page weighs now (it was ~665 KB; 292,174 bytes with the review and sensitive panels
 # and the parts an IATI file may now hold: planned disbursements, related activities, other
-# identifiers): no heavier than this, until the requirement is met.
-REACHED = 295_000
+# identifiers; 299,832 once the result's indicator became a row of its own, inside the
+# result's): no heavier than this, until the requirement is met.
+REACHED = 300_000
 
 
 @pytest.fixture
@@ -41,7 +42,10 @@ def page(client, editor, twenty_parts):
 def test_the_page_holds_every_part_without_dead_weight(page):
     html = page.content.decode()
     document = soup(page)
-    assert len(document.select("[data-inline-panel-child]")) == 20
+    rows = [row["id"] for row in document.select("[data-inline-panel-child]")]
+    # The 20 parts, and the result's indicator: a row inside the result's row.
+    assert len([row for row in rows if "-indicators-" not in row]) == 20
+    assert [row for row in rows if "-indicators-" in row] == ["inline_child_results-0-indicators-0"]
     assert document.find("input", attrs={"name": "transactions-2-value"})["value"] == "5000.00"
     assert "data-comment-add" not in html
     assert "w-edit-handler-data" not in html
