@@ -38,6 +38,7 @@ from opencoop.iati.writer import activity_element
 from opencoop.opendata.downloads import COLUMN_KEYS, row_values
 from opencoop.opendata.records import Context, activity_data, load_public_data
 from tests.factories import make_activity, make_full_activity
+from tests.opendata.conftest import schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -330,6 +331,7 @@ def test_a_result_of_two_indicators_of_two_periods_comes_back_whole(reporting_or
     data = b"".join(iter_activities_xml(family, base_url=BASE_URL))
     family.delete()
 
+    assert schema_errors(data) == []
     xml = etree.fromstring(data)
     (written,) = [
         a for a in xml.iterfind("iati-activity") if a.findtext("iati-identifier") == identifier
