@@ -35,6 +35,7 @@ def give_twenty_parts(activity, organisations: list) -> int:
         ParticipatingOrg,
         RecipientCountry,
         Result,
+        ResultIndicator,
         SdgTag,
         Sector,
         Transaction,
@@ -66,7 +67,8 @@ def give_twenty_parts(activity, organisations: list) -> int:
             value=5000,
             value_date=datetime.date(2024, 3, day),
         )
-    Result.objects.create(activity=activity, title={"it": "Pozzi"}, indicator={"it": "Pozzi"})
+    result = Result.objects.create(activity=activity, title={"it": "Pozzi"})
+    ResultIndicator.objects.create(result=result, title={"it": "Pozzi"})
     activity.save_revision()
     return 20
 

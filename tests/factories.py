@@ -24,6 +24,7 @@ from opencoop.activities.models import (
     CountryBudgetItem,
     DocumentLink,
     HumanitarianScope,
+    IndicatorPeriod,
     Location,
     OtherIdentifier,
     ParticipatingOrg,
@@ -33,6 +34,7 @@ from opencoop.activities.models import (
     RecipientRegion,
     RelatedActivity,
     Result,
+    ResultIndicator,
     SdgTag,
     Sector,
     Transaction,
@@ -322,6 +324,39 @@ class ResultFactory(ActivityPartFactory):
 
     type = "1"
     title = {"it": "Pozzi costruiti", "en": "Wells built"}
+
+
+class ResultIndicatorFactory(Factory):
+    class Meta:
+        model = ResultIndicator
+
+    result = factory.SubFactory(ResultFactory)
+    title = {"it": "Numero di pozzi", "en": "Number of wells"}
+    measure = "1"
+
+
+class IndicatorPeriodFactory(Factory):
+    class Meta:
+        model = IndicatorPeriod
+
+    indicator = factory.SubFactory(ResultIndicatorFactory)
+    period_start = datetime.date(2024, 1, 1)
+    period_end = datetime.date(2024, 12, 31)
+
+
+def make_result(
+    activity: Activity,
+    *,
+    indicator: dict,
+    period: dict | None = None,
+    **fields,
+) -> Result:
+    """Create a result with one indicator (``indicator``: its fields) and, if given, one period."""
+    result = ResultFactory(activity=activity, **fields)
+    row = ResultIndicatorFactory(result=result, **indicator)
+    if period is not None:
+        IndicatorPeriodFactory(indicator=row, **period)
+    return result
 
 
 class BeneficiariesFactory(ActivityPartFactory):
@@ -743,17 +778,21 @@ def make_full_activity(
     DocumentLinkFactory(
         activity=activity, title={"it": "Solo titolo", "en": "Title only"}, category="A01"
     )
-    ResultFactory(
-        activity=activity,
-        indicator={"it": "Numero di pozzi", "en": "Number of wells"},
-        measure="1",
-        ascending=True,
-        baseline_year=2023,
-        baseline_value=Decimal("2"),
-        period_start=datetime.date(2024, 1, 1),
-        period_end=datetime.date(2024, 12, 31),
-        target_value=Decimal("12"),
-        actual_value=Decimal("10"),
+    make_result(
+        activity,
+        indicator={
+            "title": {"it": "Numero di pozzi", "en": "Number of wells"},
+            "measure": "1",
+            "ascending": True,
+            "baseline_year": 2023,
+            "baseline_value": Decimal("2"),
+        },
+        period={
+            "period_start": datetime.date(2024, 1, 1),
+            "period_end": datetime.date(2024, 12, 31),
+            "target_value": Decimal("12"),
+            "actual_value": Decimal("10"),
+        },
     )
     BeneficiariesFactory(activity=activity, year=2024, total=120, women=70, men=50)
     # Every relation the activity states: its parent and child (linked on the portal too) and
@@ -869,12 +908,10 @@ def make_dataset(reporting_org: Organisation) -> list[Activity]:
     BeneficiariesFactory(
         activity=sensitive, group={"en": "Students", "it": "Studenti"}, total=40, women=25
     )
-    ResultFactory(
-        activity=sensitive,
+    make_result(
+        sensitive,
         type="2",
         title={"en": "Library reopened"},
-        indicator={"en": "Reading rooms open"},
-        measure="5",
-        ascending=False,
+        indicator={"title": {"en": "Reading rooms open"}, "measure": "5", "ascending": False},
     )
     return [first, second, sensitive]

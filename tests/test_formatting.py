@@ -11,9 +11,11 @@ from opencoop.activities.models import (
     Activity,
     Beneficiaries,
     Budget,
+    IndicatorPeriod,
     Location,
     RecipientCountry,
     Result,
+    ResultIndicator,
     Transaction,
 )
 from opencoop.codelists import registry
@@ -41,6 +43,8 @@ def test_counts_are_whole_and_measures_keep_only_their_decimals():
         assert formatting.whole_number(Decimal("320.00")) == "320"
         assert formatting.whole_number(1250) == "1.250"
         assert formatting.measured_value(Decimal("12.50")) == "12,5"
+        assert formatting.measured_value("1200.5") == "1.200,5"
+        assert formatting.measured_value("Yes") == "Yes"  # a qualitative indicator's word
     with translation.override("en"):
         assert formatting.whole_number(1250) == "1,250"
 
@@ -83,13 +87,11 @@ def dated_activity(db):
     activity.transactions = [
         Transaction(type="3", date=datetime.date(2023, 5, 1), value=Decimal("1000.00"))
     ]
-    activity.results = [
-        Result(
-            title={"it": "Persone formate", "en": "People trained"},
-            indicator={"it": "Persone", "en": "People"},
-            target_value=Decimal("320.00"),
-        )
-    ]
+    result = Result(title={"it": "Persone formate", "en": "People trained"})
+    indicator = ResultIndicator(title={"it": "Persone", "en": "People"})
+    indicator.periods = [IndicatorPeriod(target_value=Decimal("320.00"))]
+    result.indicators = [indicator]
+    activity.results = [result]
     activity.beneficiaries = [
         Beneficiaries(group={"it": "Studenti", "en": "Students"}, total=1250, women=600)
     ]

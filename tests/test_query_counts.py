@@ -107,7 +107,9 @@ CEILINGS = {
     "home": 16,  # each section's numbers (one count per kind) and latest projects (one each)
     "section landing": 15,
     "record index": 11,
-    "activity page": 22,  # 21, plus where a harvested record was published (opencoop.harvest)
+    # 21, plus where a harvested record was published (opencoop.harvest), plus the results'
+    # indicators and their periods (one query each, however many results).
+    "activity page": 24,
     "initiative page": 12,
     "exchange page": 9,
     "catalogue": 15,
@@ -117,7 +119,7 @@ CEILINGS = {
     "plans overview": 23,
     "map page": 20,
     "map data": 6,
-    "API list": 22,
+    "API list": 23,  # 21, plus the results' indicators and their periods (one query each)
     "open data page": 16,
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
@@ -899,39 +900,131 @@ class DocumentLink(AttachedDocument):
         verbose_name_plural = _("documents")
 
 
+# IATI's baseline, target and actual values are text: a number, or a word ("yes") where the
+# indicator is qualitative (IndicatorMeasure 5). Kept as given, numbers without trailing zeros.
+QUALITATIVE_MEASURE = "5"
+
+
+def result_value_text(value: object) -> str:
+    """Return a result value as kept: a number written plainly ("12.5", "0"), else the text."""
+    if value is None:
+        return ""
+    # "36,899" stays text: a decimal comma or a thousands separator, only its writer knows.
+    text = str(value).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    plain = f"{number:f}"
+    if "." in plain:
+        plain = plain.rstrip("0").rstrip(".")
+    return "0" if plain in ("", "-0") else plain
+
+
+def result_value_number(value: str) -> Decimal | None:
+    """Return a result value as a number, or None when it is a word (or empty)."""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
 class Result(ActivityChild, ClusterableModel):
-    """An IATI ``result`` with one indicator and its values (baseline, target, actual)."""
+    """An IATI ``result``: what the activity aims at, measured by its indicators."""
 
     activity = ParentalKey(Activity, related_name="results", on_delete=models.CASCADE)
     type = CodelistField("ResultType", verbose_name=_("result type"), default="1")
+    aggregation_status = models.BooleanField(_("suitable for aggregation"), null=True, blank=True)
     title = MultilingualField(_("result"), max_length=500)
-    indicator = MultilingualField(_("indicator"), max_length=500)
-    measure = CodelistField("IndicatorMeasure", verbose_name=_("measure"), default="1")
-    ascending = models.BooleanField(_("higher is better"), default=True)
-    baseline_year = models.PositiveIntegerField(_("baseline year"), null=True, blank=True)
-    baseline_value = models.DecimalField(
-        _("baseline value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
-    period_start = models.DateField(_("period start"), null=True, blank=True)
-    period_end = models.DateField(_("period end"), null=True, blank=True)
-    target_value = models.DecimalField(
-        _("target value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
-    actual_value = models.DecimalField(
-        _("actual value"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    description = MultilingualField(_("description"), blank=True)
     panels = [
-        FieldRowPanel([FieldPanel("type"), FieldPanel("measure"), FieldPanel("ascending")]),
+        FieldRowPanel([FieldPanel("type"), FieldPanel("aggregation_status")]),
         FieldPanel("title"),
-        FieldPanel("indicator"),
-        FieldRowPanel([FieldPanel("baseline_year"), FieldPanel("baseline_value")]),
-        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
-        FieldRowPanel([FieldPanel("target_value"), FieldPanel("actual_value")]),
+        FieldPanel("description"),
+        InlinePanel("indicators", label=_("indicators"), min_num=1),
     ]
 
     class Meta(ActivityChild.Meta):
         verbose_name = _("result")
         verbose_name_plural = _("results")
+
+
+class ResultIndicator(ActivityChild, ClusterableModel):
+    """An IATI result ``indicator``: what is measured, its baseline and its periods.
+
+    One baseline is kept (the standard allows several; files give one); ``references`` holds the
+    indicator's codes in other frameworks: a list of {"vocabulary", "code", "indicator_uri"}.
+    Dimensions are lists of {"name", "value"}, locations lists of references to the activity's
+    locations (``location/@ref``).
+    """
+
+    result = ParentalKey(Result, related_name="indicators", on_delete=models.CASCADE)
+    title = MultilingualField(_("indicator"), max_length=500)
+    description = MultilingualField(_("description"), blank=True)
+    measure = CodelistField("IndicatorMeasure", verbose_name=_("measure"), default="1")
+    ascending = models.BooleanField(_("higher is better"), default=True)
+    aggregation_status = models.BooleanField(_("suitable for aggregation"), null=True, blank=True)
+    references = models.JSONField(_("references"), default=list, blank=True)
+    baseline_year = models.PositiveIntegerField(_("baseline year"), null=True, blank=True)
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    baseline_value = models.CharField(_("baseline value"), max_length=500, blank=True)
+    baseline_comment = MultilingualField(_("baseline comment"), blank=True)
+    baseline_dimensions = models.JSONField(_("baseline dimensions"), default=list, blank=True)
+    baseline_locations = models.JSONField(_("baseline locations"), default=list, blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("measure"), FieldPanel("ascending")]),
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("baseline_year"), FieldPanel("baseline_value")]),
+        FieldPanel("baseline_comment"),
+        InlinePanel("periods", label=_("periods")),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def clean(self) -> None:
+        self.baseline_value = result_value_text(self.baseline_value)
+
+
+class IndicatorPeriod(ActivityChild):
+    """An IATI indicator ``period``: its dates, its target and what was achieved.
+
+    The first target and the first actual of the period are kept, each with its comment,
+    dimensions ({"name", "value"}) and locations (``location/@ref``).
+    """
+
+    indicator = ParentalKey(ResultIndicator, related_name="periods", on_delete=models.CASCADE)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    target_value = models.CharField(_("target value"), max_length=500, blank=True)
+    target_comment = MultilingualField(_("target comment"), blank=True)
+    target_dimensions = models.JSONField(_("target dimensions"), default=list, blank=True)
+    target_locations = models.JSONField(_("target locations"), default=list, blank=True)
+    actual_value = models.CharField(_("actual value"), max_length=500, blank=True)
+    actual_comment = MultilingualField(_("actual comment"), blank=True)
+    actual_dimensions = models.JSONField(_("actual dimensions"), default=list, blank=True)
+    actual_locations = models.JSONField(_("actual locations"), default=list, blank=True)
+    panels = [
+        FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+        FieldRowPanel([FieldPanel("target_value"), FieldPanel("actual_value")]),
+        FieldPanel("target_comment"),
+        FieldPanel("actual_comment"),
+    ]
+
+    class Meta(ActivityChild.Meta):
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
+
+    def clean(self) -> None:
+        self.target_value = result_value_text(self.target_value)
+        self.actual_value = result_value_text(self.actual_value)
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("period end: before the period start.")})
 
 
 class Beneficiaries(ActivityChild):

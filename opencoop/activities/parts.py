@@ -33,6 +33,7 @@ from .models import (
     CountryBudgetItem,
     DocumentLink,
     HumanitarianScope,
+    IndicatorPeriod,
     Location,
     OtherIdentifier,
     ParticipatingOrg,
@@ -42,6 +43,7 @@ from .models import (
     RecipientRegion,
     RelatedActivity,
     Result,
+    ResultIndicator,
     SdgTag,
     Sector,
     Transaction,
@@ -91,6 +93,9 @@ class Part:
     sensitive_switch: str = ""
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
+    # The rows each row holds in turn (a result's indicators, an indicator's periods), each
+    # described as a part whose ``relation`` is the row's and ``element`` is below this one's.
+    nested: tuple[Part, ...] = ()
 
     def codelist(self, path: str) -> str:
         """Return the codelist of the code at ``path`` below the element, as its field declares."""
@@ -110,7 +115,26 @@ class Part:
         queryset = self.model.objects.all()
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
+        if self.nested:
+            queryset = queryset.prefetch_related(*self.nested_lookups())
         return queryset
+
+    def nested_lookups(self, prefix: str = "") -> list[str]:
+        """Return the lookups that fetch the nested rows ("indicators", "indicators__periods")."""
+        lookups = []
+        for inner in self.nested:
+            lookup = f"{prefix}{inner.relation}"
+            lookups += [lookup, *inner.nested_lookups(f"{lookup}__")]
+        return lookups
+
+    def state(self, row: models.Model, comparable=lambda value: value) -> tuple:
+        """Return what ``row`` holds (its content, then its nested rows') for comparison."""
+        own = tuple(comparable(getattr(row, name)) for name in self.content)
+        inner = tuple(
+            tuple(part.state(child, comparable) for child in getattr(row, part.relation).all())
+            for part in self.nested
+        )
+        return own + inner if inner else own
 
     def prefetch(self) -> Prefetch:
         """Return the Prefetch that loads this part for many activities in one query."""
@@ -373,30 +397,82 @@ PARTS: tuple[Part, ...] = (
         paths={"condition/@type": "type", "condition": "text"},
         json="conditions",
     ),
+    # A result holds indicators, an indicator periods (IATI 2.03: several of each).
     Part(
         "results",
         Result,
-        (
-            "type",
-            "title",
-            "indicator",
-            "measure",
-            "ascending",
-            "baseline_year",
-            "baseline_value",
-            "period_start",
-            "period_end",
-            "target_value",
-            "actual_value",
-        ),
-        summary=True,
+        ("type", "aggregation_status", "title", "description"),
         element="result",
         paths={
             "@type": "type",
-            "indicator/@measure": "measure",
-            "indicator/baseline": "baseline_year",
-            "indicator/period": "period_start",
+            "@aggregation-status": "aggregation_status",
+            "title": "title",
+            "description": "description",
         },
+        json="results",
+        nested=(
+            Part(
+                "indicators",
+                ResultIndicator,
+                (
+                    "title",
+                    "description",
+                    "measure",
+                    "ascending",
+                    "aggregation_status",
+                    "references",
+                    "baseline_year",
+                    "baseline_date",
+                    "baseline_value",
+                    "baseline_comment",
+                    "baseline_dimensions",
+                    "baseline_locations",
+                ),
+                element="indicator",
+                # In the schema's order of indicator's children.
+                paths={
+                    "@measure": "measure",
+                    "@ascending": "ascending",
+                    "@aggregation-status": "aggregation_status",
+                    "title": "title",
+                    "description": "description",
+                    "reference": "references",
+                    "baseline": "baseline_year",
+                    "baseline/@iso-date": "baseline_date",
+                    "baseline/@value": "baseline_value",
+                    "baseline/location": "baseline_locations",
+                    "baseline/dimension": "baseline_dimensions",
+                    "baseline/comment": "baseline_comment",
+                },
+                json="indicators",
+                nested=(
+                    Part(
+                        "periods",
+                        IndicatorPeriod,
+                        (
+                            "period_start",
+                            "period_end",
+                            "target_value",
+                            "target_comment",
+                            "target_dimensions",
+                            "target_locations",
+                            "actual_value",
+                            "actual_comment",
+                            "actual_dimensions",
+                            "actual_locations",
+                        ),
+                        element="period",
+                        paths={
+                            "period-start": "period_start",
+                            "period-end": "period_end",
+                            "target": "target_value",
+                            "actual": "actual_value",
+                        },
+                        json="periods",
+                    ),
+                ),
+            ),
+        ),
     ),
     # Written as one more result (see the IATI writer), after the results.
     Part(

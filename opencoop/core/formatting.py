@@ -9,7 +9,7 @@ figure reads the same on every page. Django's own formats write "01 Settembre 20
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from babel.dates import format_date
 from django.utils.formats import number_format
@@ -73,11 +73,19 @@ def whole_number(value: Decimal | float | int | None) -> str:
     return number_format(round(Decimal(str(value))), 0, force_grouping=True)
 
 
-def measured_value(value: Decimal | float | int | None) -> str:
-    """Write a measured value with the decimals it has and no more: "320", "12,5"."""
+def measured_value(value: Decimal | float | int | str | None) -> str:
+    """Write a measured value with the decimals it has and no more: "320", "12,5".
+
+    A qualitative indicator's value is a word ("Yes"): written as it is.
+    """
     if value is None or value == "":
         return ""
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
     if number == number.to_integral_value():
         return whole_number(number)
     places = -number.normalize().as_tuple().exponent

@@ -31,6 +31,7 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.dispatch import Signal
 from django.utils import timezone, translation
+from modelcluster.models import ClusterableModel, get_all_child_relations
 from modelsearch.backends import get_search_backends
 from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
 from wagtail.signal_handlers import disable_reference_index_auto_update
@@ -197,6 +198,20 @@ def validation_problems(
                 for number, row in enumerate(rows, start=1):
                     skip = [n for n in may_be_blank if getattr(row, n) in ("", None)]
                     problems += _check(row, name, relation, number, clean, skip)
+                    problems += _held_problems(row, name, relation, number, clean)
+    return problems
+
+
+def _held_problems(
+    row: models.Model, name: str, relation: str, number: int, clean: bool
+) -> list[Problem]:
+    """Check the rows a part's row holds (a result's indicators), named by their place."""
+    problems = []
+    for _owner, inner, rows in _held_rows([row]):
+        for position, child in enumerate(rows, start=1):
+            where = f"{relation} row {number}, {inner}"
+            problems += _check(child, name, where, position, clean)
+            problems += _held_problems(child, name, where, position, clean)
     return problems
 
 
@@ -315,18 +330,53 @@ def _write_parts(model: type[models.Model], items: list[Item], *, replace: set[i
     for relation in sorted(relations):
         child_model, key = _relation(model, relation)
         owners = [i.record.pk for i in items if relation in i.parts and i.record.pk in replace]
+        # What the rows hold in turn (a result's indicators), read before the old rows go.
+        held = _held_rows([row for item in items for row in item.parts.get(relation, [])])
         if owners:
             child_model.objects.filter(among_ids(f"{key}_id", owners)).delete()
         rows = []
-        order_field = getattr(child_model, "sort_order_field", None)
         for item in items:
-            for position, row in enumerate(item.parts.get(relation, [])):
-                setattr(row, key, item.record)
-                row.pk = None
-                if order_field and getattr(row, order_field) is None:
-                    setattr(row, order_field, position)
-                rows.append(row)
+            rows += _placed(item.parts.get(relation, []), key, item.record)
         insert_rows(child_model, rows)
+        _write_held(held)
+
+
+def _placed(rows: list[models.Model], key: str, parent: models.Model) -> list[models.Model]:
+    """Point ``rows`` at ``parent`` as new rows, in their order (sort order kept if set)."""
+    for position, row in enumerate(rows):
+        setattr(row, key, parent)
+        row.pk = None
+        order_field = getattr(type(row), "sort_order_field", None)
+        if order_field and getattr(row, order_field) is None:
+            setattr(row, order_field, position)
+    return rows
+
+
+def _held_rows(rows: list[models.Model]) -> list[tuple[models.Model, str, list[models.Model]]]:
+    """Return (row, relation, its rows) of each child relation of clusterable ``rows``."""
+    held = []
+    for row in rows:
+        if isinstance(row, ClusterableModel):
+            for relation in get_all_child_relations(type(row)):
+                name = relation.get_accessor_name()
+                held.append((row, name, list(getattr(row, name).all())))
+    return held
+
+
+def _write_held(held: list[tuple[models.Model, str, list[models.Model]]]) -> None:
+    """Insert the rows the parts hold (written after them, their owners' keys now known)."""
+    by_relation: dict[tuple[type, str], list[tuple[models.Model, list[models.Model]]]] = {}
+    for owner, relation, rows in held:
+        by_relation.setdefault((type(owner), relation), []).append((owner, rows))
+    for (owner_model, relation), groups in by_relation.items():
+        child_model, key = _relation(owner_model, relation)
+        deeper = _held_rows([row for _owner, rows in groups for row in rows])
+        rows = []
+        for owner, owned in groups:
+            rows += _placed(owned, key, owner)
+            setattr(owner, relation, owned)  # in memory, for the revision
+        insert_rows(child_model, rows)
+        _write_held(deeper)
 
 
 def _previous_versions(records: list[models.Model]) -> dict[int, models.Model]:

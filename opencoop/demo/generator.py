@@ -37,15 +37,18 @@ from opencoop.activities.models import (
     Beneficiaries,
     Budget,
     DocumentLink,
+    IndicatorPeriod,
     Location,
     ParticipatingOrg,
     PolicyMarker,
     RecipientCountry,
     RecipientRegion,
     Result,
+    ResultIndicator,
     SdgTag,
     Sector,
     Transaction,
+    result_value_text,
 )
 from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, PARTS, SDG_GOALS, SDG_TARGETS
 from opencoop.core.writes import Item, index_records, write_records
@@ -839,20 +842,23 @@ class AuthorityGenerator:
                 actual = Decimal(round(target * rng.uniform(0.7, 1.15)))
             elif status == "2":
                 actual = Decimal(round(target * rng.uniform(0.1, 0.6)))
-            children["results"] = [
-                Result(
-                    type="1",
-                    title=sector.result,
-                    indicator=sector.result,
-                    measure="1",
-                    baseline_year=start_year,
-                    baseline_value=Decimal(0),
+            result = Result(type="1", title=sector.result)
+            indicator = ResultIndicator(
+                title=sector.result,
+                measure="1",
+                baseline_year=start_year,
+                baseline_value="0",
+            )
+            indicator.periods = [
+                IndicatorPeriod(
                     period_start=planned_start,
                     period_end=planned_end,
-                    target_value=Decimal(target),
-                    actual_value=actual,
+                    target_value=str(target),
+                    actual_value=result_value_text(actual),
                 )
             ]
+            result.indicators = [indicator]
+            children["results"] = [result]
             if rng.random() < 0.5:
                 people = rng.randint(5, 200) * 10
                 women = int(people * rng.uniform(0.45, 0.6))

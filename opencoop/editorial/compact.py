@@ -75,8 +75,10 @@ class LightInlinePanel(InlinePanel):
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
             request = self.request
+            # Asked by the formset's prefix: a part inside a row (a result's indicators,
+            # "results-0-indicators") is found through its row.
             context["empty_row_url"] = (
-                f"{request.path if request else ''}?{EMPTY_ROW}={self.panel.relation_name}"
+                f"{request.path if request else ''}?{EMPTY_ROW}={self.formset.prefix}"
             )
             # A JavaScript object literal, not a string to parse: half the bytes.
             context["options_json"] = mark_safe(
@@ -169,28 +171,47 @@ def compact_response(response):
 
 
 def _inline_panels(bound) -> list:
-    found = [bound] if isinstance(bound.panel, InlinePanel) else []
+    """Return the bound inline panels under ``bound``, those inside their rows included."""
+    if isinstance(bound.panel, InlinePanel):
+        found = [bound]
+        for row in [*bound.children, bound.empty_child]:
+            found += _inline_panels(row)
+        return found
+    found = []
     for child in getattr(bound, "children", ()):
-        if not isinstance(bound.panel, InlinePanel):
-            found += _inline_panels(child)
+        found += _inline_panels(child)
     return found
 
 
-def empty_row_response(bound_panel, relation: str) -> HttpResponse:
-    """Return the empty row of part ``relation`` as the page would have drawn it (404: none)."""
-    for inline in _inline_panels(bound_panel):
-        if inline.panel.relation_name == relation:
-            html = render_to_string(
-                "editorial/panels/inline_panel_child.html",
-                {
-                    "child": inline.empty_child,
-                    "self": inline,
-                    "can_order": inline.formset.can_order,
-                    "with_header": True,
-                },
-                request=inline.request,
-            )
-            return compact_response(HttpResponse(html, content_type="text/html; charset=utf-8"))
+# A row's number in a formset prefix ("results-3-indicators"): a row added in the browser is
+# not in the form, so its parts are drawn from the empty row ("results-__prefix__-indicators").
+_ROW_NUMBER = re.compile(r"-\d+-")
+
+
+def empty_row_response(bound_panel, prefix: str) -> HttpResponse:
+    """Return the empty row of the formset ``prefix`` as the page would have drawn it (404: none).
+
+    ``prefix`` is a part's relation ("locations") or, for a part inside another's row, the
+    nested formset's prefix ("results-0-indicators").
+    """
+    panels = _inline_panels(bound_panel)
+    pattern = _ROW_NUMBER.sub("-__prefix__-", prefix)
+    for wanted in (prefix, pattern):
+        for inline in panels:
+            if inline.formset.prefix == wanted:
+                html = render_to_string(
+                    "editorial/panels/inline_panel_child.html",
+                    {
+                        "child": inline.empty_child,
+                        "self": inline,
+                        "can_order": inline.formset.can_order,
+                        "with_header": True,
+                    },
+                    request=inline.request,
+                )
+                # The row's parts take the number the browser gave the row.
+                html = html.replace(f"{wanted}-", f"{prefix}-")
+                return compact_response(HttpResponse(html, content_type="text/html; charset=utf-8"))
     return HttpResponse(status=404)
 
 

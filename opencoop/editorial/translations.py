@@ -7,7 +7,8 @@ or *out of date* (the source changed after the translation was last written).
 A record's texts are its own multilingual fields and those of its repeated parts (results,
 locations, documents…). A part's text is keyed ``<relation>.<part id>.<field>``, e.g.
 ``results.57.title``; a part added in a draft has no id until it is published, so until then it
-is known by its row: ``results.#2.title``.
+is known by its row: ``results.#2.title``. A part's own parts (a result's indicators) follow
+their part's key: ``results.57.indicators.#1.title``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from .models import TranslationState
 from .services import submit_for_review
 
 FUZZY = "fuzzy"
-PART_KEY_RE = re.compile(r"^(?P<relation>[a-z_]+)\.(?P<part>#?\d+)\.(?P<field>[a-z_]+)$")
+PART_KEY_RE = re.compile(
+    r"^(?P<relation>[a-z_]+)\.(?P<part>#?\d+)\.(?:[a-z_]+\.#?\d+\.)*(?P<field>[a-z_]+)$"
+)
+PART_STEP_RE = re.compile(r"([a-z_]+)\.(#?\d+)\.")
 
 
 def source_language() -> str:
@@ -75,6 +79,9 @@ class RecordText:
     name: str
     relation: str = ""  # the part's relation ("results"); empty for the record's own fields
     position: int = 0  # the part's row, from 1
+    # For a part's own part (an indicator of a result): (relation, id or "#row") of each step
+    # from the record, its own last; empty for the record's own parts and fields.
+    steps: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def texts(self) -> dict:
@@ -86,7 +93,20 @@ class RecordText:
     @property
     def row_key(self) -> str:
         """Return the key of a part's text by its row (how a part without an id is known)."""
+        if self.steps:
+            rows = ".".join(f"{relation}.{names[-1]}" for relation, names in self.steps)
+            return f"{rows}.{self.name}"
         return f"{self.relation}.#{self.position}.{self.name}" if self.relation else self.key
+
+    @property
+    def keys(self) -> set[str]:
+        """Return every key naming this text: each step by its id or by its row."""
+        if not self.steps:
+            return {self.key, self.row_key}
+        keys = {""}
+        for relation, names in self.steps:
+            keys = {f"{key}{relation}.{name}." for key in keys for name in names}
+        return {f"{key}{self.name}" for key in keys}
 
     def label(self) -> str:
         """Name the text for a translator: the field, and for a part its kind and row."""
@@ -112,17 +132,54 @@ def record_texts(record: models.Model) -> dict[str, RecordText]:
             for name in names:
                 key = f"{relation}.{part_id(part, position)}.{name}"
                 result[key] = RecordText(key, part, name, relation, position)
+            steps = ((relation, tuple(dict.fromkeys((part_id(part, position), f"#{position}")))),)
+            _nested_texts(result, part, relation, steps)
     return result
+
+
+def _nested_texts(
+    result: dict[str, RecordText],
+    owner: models.Model,
+    relation: str,
+    steps: tuple[tuple[str, tuple[str, ...]], ...],
+) -> None:
+    """Add the texts of the parts ``owner`` holds (a result's indicators, their periods)."""
+    for inner, names in translatable_parts(type(owner)).items():
+        for position, part in enumerate(getattr(owner, inner).all(), start=1):
+            ids = tuple(dict.fromkeys((part_id(part, position), f"#{position}")))
+            here = (*steps, (inner, ids))
+            prefix = "".join(f"{step}.{step_ids[0]}." for step, step_ids in here)
+            for name in names:
+                key = f"{prefix}{name}"
+                result[key] = RecordText(key, part, name, relation, position, here)
+            _nested_texts(result, part, relation, here)
+
+
+def _part_model(model: type[models.Model], key: str) -> tuple[type[models.Model], str] | None:
+    """Return the model of the part a text key names and the key's field (None: no such part)."""
+    part = PART_KEY_RE.match(key)
+    if not part:
+        return None
+    for relation, _row in PART_STEP_RE.findall(key):
+        try:
+            model = model._meta.get_field(relation).related_model
+        except FieldDoesNotExist:
+            return None
+        if model is None:
+            return None
+    return model, part["field"]
 
 
 def field_label(model: type[models.Model], key: str) -> str:
     """Name the field behind a text key of ``model`` (e.g. "results › indicator")."""
-    part = PART_KEY_RE.match(key)
     try:
-        if not part:
+        if not PART_KEY_RE.match(key):
             return str(model._meta.get_field(key).verbose_name)
-        part_model = model._meta.get_field(part["relation"]).related_model
-        verbose = part_model._meta.get_field(part["field"]).verbose_name
+        found = _part_model(model, key)
+        if found is None:
+            return key
+        part_model, name = found
+        verbose = part_model._meta.get_field(name).verbose_name
     except FieldDoesNotExist:
         return key
     return f"{part_model._meta.verbose_name_plural} › {verbose}"
@@ -170,7 +227,7 @@ def _followed_sources(
     followed = {}
     for key, value in current.items():
         # A part published since the previous version has an id now, and had only its row.
-        old = key if key in previous else texts[key].row_key
+        old = next((k for k in sorted(texts[key].keys) if k in previous), key)
         if old not in previous:
             # A part added in this save: a translation written with it follows its source.
             followed[key] = value
@@ -339,7 +396,7 @@ def export_po(user, lang: str) -> polib.POFile:
         for key, item in record_texts(record).items():
             original = item.text(source)
             # The state may still know a part by its row if it was published since.
-            if not original or not {key, item.row_key} & wanted:
+            if not original or not item.keys & wanted:
                 continue
             translation = str(item.texts.get(lang, ""))
             po.append(
@@ -355,9 +412,9 @@ def export_po(user, lang: str) -> polib.POFile:
 
 
 def _is_text_key(model: type[models.Model], key: str) -> bool:
-    part = PART_KEY_RE.match(key)
-    if part:
-        return part["field"] in translatable_parts(model).get(part["relation"], [])
+    if PART_KEY_RE.match(key):
+        found = _part_model(model, key)
+        return found is not None and found[1] in translatable_fields(found[0])
     return key in translatable_fields(model)
 
 
@@ -365,9 +422,8 @@ def _find_text(texts: dict[str, RecordText], key: str) -> RecordText | None:
     """Return the text ``key`` names; a part named by its row may have been given an id since."""
     if key in texts:
         return texts[key]
-    part = PART_KEY_RE.match(key)
-    if part and part["part"].startswith("#"):
-        return next((item for item in texts.values() if item.row_key == key), None)
+    if PART_KEY_RE.match(key) and "#" in key:
+        return next((item for item in texts.values() if key in item.keys), None)
     return None
 
 
@@ -473,7 +529,11 @@ def apply_translations(*, translation_import: TranslationImport, user) -> int:
         # Parts go into the revision through their relation: give it the (changed) parts held.
         for relation in {texts[key].relation for key in changes} - {""}:
             first = translatable_parts(model)[relation][0]
-            parts = [t.owner for t in texts.values() if t.relation == relation and t.name == first]
+            parts = [
+                t.owner
+                for t in texts.values()
+                if t.relation == relation and not t.steps and t.name == first
+            ]
             setattr(latest, relation, parts)
         latest.save_revision(user=user, log_action=True)
         # The translator has seen the current source, even where the text stayed the same.

@@ -239,7 +239,7 @@ def activities_file_available(organisation: Organisation) -> bool:
                 "participating_orgs",
                 queryset=ParticipatingOrg.objects.select_related("organisation"),
             ),
-            "results",
+            "results__indicators",
         )
     )
     return any(

@@ -39,6 +39,7 @@ from opencoop.activities.parts import (
     PARTS,
     RELATED_CHILD,
     RELATED_PARENT,
+    Part,
     part,
     prefetches,
 )
@@ -247,9 +248,10 @@ def activity_state(
         name: _comparable(getattr(activity, name)) for name in ACTIVITY_FIELDS
     }
     state["reporting_org"] = activity.reporting_org_id
-    for relation, names in ((p.relation, p.content) for p in PARTS):
-        rows = getattr(activity, relation).all()
-        state[relation] = [tuple(_comparable(getattr(row, name)) for name in names) for row in rows]
+    for p in PARTS:
+        state[p.relation] = [
+            p.state(row, _comparable) for row in getattr(activity, p.relation).all()
+        ]
     # A document is the same when its address is (a file of the portal by its full address).
     state["documents"] = [
         (*row, absolute_url(document.href, base_url))
@@ -804,7 +806,8 @@ class _Importer:
                 elif not document.href:
                     untitled.append(document)
         parts: dict[str, list[models.Model]] = {}
-        for relation, model in ((p.relation, p.model) for p in PARTS):
+        for described in PARTS:
+            relation, model = described.relation, described.model
             rows = record.children.get(relation, [])
             if relation == "locations" and activity.hide_exact_locations and not rows:
                 continue  # the public file never shows hidden places: keep those known here
@@ -818,7 +821,9 @@ class _Importer:
                 if relation in IMPLIED_VALUE_DATE and values.get("value_date"):
                     implied = values[IMPLIED_VALUE_DATE[relation]]
                     values["value_date"] = stored_value_date(values["value_date"], implied)
-                instances.append(model(**values, sort_order=position))
+                instance = model(**values, sort_order=position)
+                set_nested(described, instance, row)
+                instances.append(instance)
             if relation == "documents":
                 # Documents known only by their title are not in IATI files: keep them.
                 for position, document in enumerate(untitled, start=len(instances)):
@@ -890,6 +895,7 @@ class _Importer:
                     instance.clean()
                 except ValidationError as exc:
                     issues += _issues(exc, model, row.line, record.identifier, row.element, WARNING)
+                issues += nested_issues(part(relation), instance, row, record.identifier)
         errors = [issue for issue in issues if issue.level == ERROR]
         if errors:
             raise _RecordError(errors)
@@ -953,6 +959,42 @@ def current_version(activity: Activity) -> Activity:
     if activity.has_unpublished_changes and activity.latest_revision_id:
         return activity.get_latest_revision_as_object()
     return activity
+
+
+def set_nested(described: Part, instance: models.Model, row: Row) -> None:
+    """Give ``instance`` the rows it holds, built from the record's (indicators, periods)."""
+    for inner in described.nested:
+        children = []
+        for position, child_row in enumerate(row.nested.get(inner.relation, [])):
+            child = inner.model(**child_row.fields, sort_order=position)
+            set_nested(inner, child, child_row)
+            children.append(child)
+        setattr(instance, inner.relation, children)
+
+
+def nested_issues(
+    described: Part, instance: models.Model, row: Row, identifier: str
+) -> list[Issue]:
+    """Check the rows ``instance`` holds as the models do (cross-field rules only warn)."""
+    issues: list[Issue] = []
+    for inner in described.nested:
+        rows = row.nested.get(inner.relation, [])
+        children = list(getattr(instance, inner.relation).all())
+        for child_row, child in zip(rows, children, strict=True):
+            keep = set(child_row.fields)
+            exclude = [f.name for f in inner.model._meta.fields if f.name not in keep]
+            try:
+                child.clean_fields(exclude=exclude)
+            except ValidationError as exc:
+                issues += _issues(exc, inner.model, child_row.line, identifier, child_row.element)
+            try:
+                child.clean()
+            except ValidationError as exc:
+                issues += _issues(
+                    exc, inner.model, child_row.line, identifier, child_row.element, WARNING
+                )
+            issues += nested_issues(inner, child, child_row, identifier)
+    return issues
 
 
 def _issues(

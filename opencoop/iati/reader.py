@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from opencoop.activities.disclosure import LOCAL_PARTNER
+from opencoop.activities.models import result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
     ACTIVITY_FLAGS,
@@ -82,10 +83,17 @@ PARTICIPANTS, LOCATIONS, BUDGETS, PLANNED, TRANSACTIONS, DOCUMENTS, RELATED, RES
 )
 BUDGET_ITEMS, CONDITIONS = part("country_budget_items"), part("conditions")
 
+INDICATORS = RESULTS.nested[0]
+PERIODS = INDICATORS.nested[0]
+RESULT_VALUE_LENGTH = 500
+# What a baseline, target or actual holds besides its value (``location`` by reference).
+RESULT_VALUE_CHILDREN = {"location", "dimension", "comment"}
+
 
 def children_of(described: Part) -> set[str]:
     """Return the child elements the description says a part's element holds."""
-    return {path.split("/")[0] for path in described.paths if not path.startswith("@")}
+    own = {path.split("/")[0] for path in described.paths if not path.startswith("@")}
+    return own | {inner.element for inner in described.nested}
 
 
 ROOT_TAG = "iati-activities"
@@ -197,6 +205,8 @@ class Row:
     fields: dict[str, object]
     line: int
     element: str
+    # The rows it holds (a result's "indicators", an indicator's "periods"; see ``Part.nested``).
+    nested: dict[str, list[Row]] = field(default_factory=dict)
 
 
 @dataclass
@@ -318,6 +328,12 @@ def localname(element: etree._Element) -> str:
 
 def attribute(element: etree._Element, name: str) -> str:
     return (element.get(name) or "").strip()
+
+
+def flag(element: etree._Element, name: str) -> bool | None:
+    """Return a yes/no attribute (IATI's xsd:boolean: 1, 0, true, false); None when absent."""
+    value = attribute(element, name)
+    return None if value not in ("1", "0", "true", "false") else value in ("1", "true")
 
 
 def kept_vocabulary(described: Element, vocabulary: str) -> bool:
@@ -1375,82 +1391,131 @@ class ActivityReader:
         self.record.children["beneficiaries"] = beneficiaries
 
     def result(self, element: etree._Element) -> list[Row]:
+        """Read a result with its indicators, each with its baseline and periods."""
         path = "result"
-        self.extra_children(element, path, {"title", "indicator"})
-        base = {
+        self.extra_children(element, path, children_of(RESULTS))
+        fields = {
             "type": self.code(element, "type", RESULTS.codelist("@type"), path, required=True),
+            "aggregation_status": flag(element, "aggregation-status"),
             "title": self.narratives(element.find("title"), f"{path}/title"),
+            "description": self.narratives(element.find("description"), f"{path}/description"),
         }
-        indicators = element.findall("indicator")
+        indicators = [
+            self.indicator(indicator, f"{path}/indicator")
+            for indicator in element.iterfind("indicator")
+        ]
         if not indicators:
             self.not_kept(element, path, "not kept: the result has no indicator")
-        rows = []
-        for indicator in indicators:
-            ipath = f"{path}/indicator"
-            self.extra_children(indicator, ipath, {"title", "baseline", "period"})
-            fields = {
-                **base,
-                "indicator": self.narratives(indicator.find("title"), f"{ipath}/title"),
-                "measure": self.code(
-                    indicator,
-                    "measure",
-                    RESULTS.codelist("indicator/@measure"),
-                    ipath,
-                    required=True,
-                ),
-                # IATI: an indicator without @ascending is ascending.
-                "ascending": attribute(indicator, "ascending") not in ("0", "false"),
-                "baseline_year": None,
-                "baseline_value": None,
-            }
-            baselines = indicator.findall("baseline")
-            for extra in baselines[1:]:
-                self.not_kept(extra, f"{ipath}/baseline", "not kept: only the first one is kept")
-            if baselines:
-                baseline = baselines[0]
-                self.extra_children(baseline, f"{ipath}/baseline", set())
-                year = attribute(baseline, "year")
-                if year.isdigit() and 1000 <= int(year) <= 9999:
-                    fields["baseline_year"] = int(year)
-                else:
-                    self.issue(baseline, f"{ipath}/baseline/@year", f"“{year}” is not a year")
-                fields["baseline_value"] = self.indicator_value(baseline, f"{ipath}/baseline")
-            periods = indicator.findall("period")
-            if not periods:
-                rows.append(Row({**fields, **EMPTY_PERIOD}, indicator.sourceline or 0, ipath))
-            for period in periods:
-                ppath = f"{ipath}/period"
-                self.extra_children(
-                    period, ppath, {"period-start", "period-end", "target", "actual"}
-                )
-                values = {
-                    "period_start": self.date(period.find("period-start"), f"{ppath}/period-start"),
-                    "period_end": self.date(period.find("period-end"), f"{ppath}/period-end"),
-                }
-                for tag in ("target", "actual"):
-                    found = period.findall(tag)
-                    for extra in found[1:]:
-                        self.not_kept(
-                            extra, f"{ppath}/{tag}", "not kept: only the first one is kept"
-                        )
-                    if found:
-                        self.extra_children(found[0], f"{ppath}/{tag}", set())
-                    values[f"{tag}_value"] = (
-                        self.indicator_value(found[0], f"{ppath}/{tag}") if found else None
-                    )
-                rows.append(Row({**fields, **values}, period.sourceline or 0, ppath))
-        return rows
+            return []
+        return [Row(fields, element.sourceline or 0, path, {"indicators": indicators})]
 
-    def indicator_value(self, element: etree._Element, path: str) -> Decimal | None:
-        value = attribute(element, "value")
-        if not value:
-            return None
-        try:
-            Decimal(value)
-        except InvalidOperation:
-            self.not_kept(element, f"{path}/@value", f"“{value}” not kept: not a number")
-            return None
-        return self.number(element, value, f"{path}/@value", MONEY_PLACES, required=False)
+    def indicator(self, indicator: etree._Element, path: str) -> Row:
+        self.extra_children(indicator, path, children_of(INDICATORS))
+        fields = {
+            "title": self.narratives(indicator.find("title"), f"{path}/title"),
+            "description": self.narratives(indicator.find("description"), f"{path}/description"),
+            "measure": self.code(
+                indicator, "measure", INDICATORS.codelist("@measure"), path, required=True
+            ),
+            # IATI: an indicator without @ascending is ascending.
+            "ascending": attribute(indicator, "ascending") not in ("0", "false"),
+            "aggregation_status": flag(indicator, "aggregation-status"),
+            "references": self.indicator_references(indicator, f"{path}/reference"),
+            "baseline_year": None,
+            "baseline_date": None,
+            "baseline_value": "",
+            "baseline_comment": {},
+            "baseline_dimensions": [],
+            "baseline_locations": [],
+        }
+        baselines = indicator.findall("baseline")
+        for extra in baselines[1:]:
+            self.not_kept(extra, f"{path}/baseline", "not kept: only the first one is kept")
+        if baselines:
+            baseline, bpath = baselines[0], f"{path}/baseline"
+            year = attribute(baseline, "year")
+            if year.isdigit() and 1000 <= int(year) <= 9999:
+                fields["baseline_year"] = int(year)
+            else:
+                self.issue(baseline, f"{bpath}/@year", f"“{year}” is not a year")
+            iso_date = attribute(baseline, "iso-date")
+            fields["baseline_date"] = parse_date(iso_date) if iso_date else None
+            if iso_date and fields["baseline_date"] is None:
+                self.not_kept(baseline, f"{bpath}/@iso-date", f"“{iso_date}” not kept: not a date")
+            fields.update(
+                {
+                    f"baseline_{name}": value
+                    for name, value in self.result_value(baseline, bpath).items()
+                }
+            )
+        periods = [self.period(period, f"{path}/period") for period in indicator.iterfind("period")]
+        return Row(fields, indicator.sourceline or 0, path, {"periods": periods})
+
+    def indicator_references(self, indicator: etree._Element, path: str) -> list[dict[str, str]]:
+        references = []
+        for reference in indicator.iterfind("reference"):
+            item = {
+                "vocabulary": attribute(reference, "vocabulary"),
+                "code": attribute(reference, "code"),
+            }
+            if not (item["vocabulary"] and item["code"]):
+                self.not_kept(reference, path, "not kept: its vocabulary or code is missing")
+                continue
+            if attribute(reference, "indicator-uri"):
+                item["indicator_uri"] = attribute(reference, "indicator-uri")
+            references.append(item)
+        return references
+
+    def period(self, period: etree._Element, path: str) -> Row:
+        self.extra_children(period, path, children_of(PERIODS))
+        fields: dict[str, object] = {
+            "period_start": self.date(period.find("period-start"), f"{path}/period-start"),
+            "period_end": self.date(period.find("period-end"), f"{path}/period-end"),
+        }
+        for tag in ("target", "actual"):
+            found = period.findall(tag)
+            for extra in found[1:]:
+                self.not_kept(extra, f"{path}/{tag}", "not kept: only the first one is kept")
+            values = (
+                self.result_value(found[0], f"{path}/{tag}")
+                if found
+                else {"value": "", "comment": {}, "dimensions": [], "locations": []}
+            )
+            fields.update({f"{tag}_{name}": value for name, value in values.items()})
+        return Row(fields, period.sourceline or 0, path)
+
+    def result_value(self, element: etree._Element, path: str) -> dict[str, object]:
+        """Read a baseline, target or actual: value, comment, dimensions and locations."""
+        self.extra_children(element, path, RESULT_VALUE_CHILDREN)
+        dimensions = []
+        for dimension in element.iterfind("dimension"):
+            name, value = attribute(dimension, "name"), attribute(dimension, "value")
+            if not (name and value):
+                self.not_kept(
+                    dimension, f"{path}/dimension", "not kept: its name or value is missing"
+                )
+                continue
+            dimensions.append({"name": name, "value": value})
+        locations = []
+        for location in element.iterfind("location"):
+            if not attribute(location, "ref"):
+                self.not_kept(location, f"{path}/location", "not kept: its reference is missing")
+                continue
+            locations.append(attribute(location, "ref"))
+        return {
+            "value": self.indicator_value(element, path),
+            "comment": self.narratives(element.find("comment"), f"{path}/comment"),
+            "dimensions": dimensions,
+            "locations": locations,
+        }
+
+    def indicator_value(self, element: etree._Element, path: str) -> str:
+        """Return a baseline, target or actual value as kept: a number or, qualitative, a word."""
+        value = result_value_text(attribute(element, "value"))
+        if len(value) > RESULT_VALUE_LENGTH:
+            self.not_kept(element, f"{path}/@value", "not kept: longer than 500 characters")
+            return ""
+        return value
 
     def beneficiaries(self, element: etree._Element) -> list[Row] | None:
         """Read the result the portal writes for people reached; None when it is another one."""
@@ -1530,14 +1595,6 @@ class ActivityReader:
     @staticmethod
     def quiet_date(element: etree._Element | None) -> datetime.date | None:
         return parse_date(attribute(element, "iso-date")) if element is not None else None
-
-
-EMPTY_PERIOD = {
-    "period_start": None,
-    "period_end": None,
-    "target_value": None,
-    "actual_value": None,
-}
 
 
 # The file ----------------------------------------------------------------------------------------

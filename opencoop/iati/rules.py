@@ -21,8 +21,10 @@ from django.utils.translation import gettext_noop as N_
 from opencoop.activities.disclosure import public_participants
 from opencoop.activities.models import (
     COMMITMENT,
+    QUALITATIVE_MEASURE,
     Activity,
     budget_amount_problem,
+    result_value_number,
     transaction_amount_problem,
 )
 from opencoop.activities.parts import (
@@ -225,8 +227,15 @@ def _required_result_titles(c: _Checker) -> None:
     for position, result in enumerate(c.activity.results.all(), start=1):
         if not has_text(result.title):
             c.add(f"result[{position}]/title", N_("the result's title is missing"))
-        if not has_text(result.indicator):
-            c.add(f"result[{position}]/indicator/title", N_("the indicator's title is missing"))
+        indicators = list(result.indicators.all())
+        if not indicators:
+            c.add(f"result[{position}]/indicator", N_("the result has no indicator"))
+        for number, indicator in enumerate(indicators, start=1):
+            if not has_text(indicator.title):
+                c.add(
+                    f"result[{position}]/indicator[{number}]/title",
+                    N_("the indicator's title is missing"),
+                )
 
 
 _MANDATORY = (
@@ -480,19 +489,40 @@ def _documents(c: _Checker) -> None:
 
 
 def _results(c: _Checker) -> None:
+    results = part("results")
+    (indicators,) = results.nested
     for position, result in enumerate(c.activity.results.all(), start=1):
         path = f"result[{position}]"
-        _codes(c, part("results"), result, path)
-        if result.baseline_value is not None and not result.baseline_year:
-            c.add(f"{path}/indicator/baseline", N_("a baseline value needs its year"))
-        has_values = result.target_value is not None or result.actual_value is not None
-        if has_values and not (result.period_start and result.period_end):
-            c.add(
-                f"{path}/indicator/period",
-                N_("target and actual values need a period start and end to be published"),
-            )
-        if result.period_start and result.period_end and result.period_end < result.period_start:
-            c.add(f"{path}/indicator/period", N_("the period ends before it starts"))
+        _codes(c, results, result, path)
+        for number, indicator in enumerate(result.indicators.all(), start=1):
+            ipath = f"{path}/indicator[{number}]"
+            _codes(c, indicators, indicator, ipath)
+            if indicator.baseline_value and not indicator.baseline_year:
+                c.add(f"{ipath}/baseline", N_("a baseline value needs its year"))
+            words = [("baseline", indicator.baseline_value)]
+            for order, period in enumerate(indicator.periods.all(), start=1):
+                ppath = f"{ipath}/period[{order}]"
+                if not (period.period_start and period.period_end):
+                    c.add(
+                        ppath,
+                        N_("a period needs its start and end to be published"),
+                    )
+                elif period.period_end < period.period_start:
+                    c.add(ppath, N_("the period ends before it starts"))
+                words += [(f"period[{order}]/target", period.target_value)]
+                words += [(f"period[{order}]/actual", period.actual_value)]
+            if indicator.measure != QUALITATIVE_MEASURE:
+                for below, value in words:
+                    if value and result_value_number(value) is None:
+                        c.add(
+                            f"{ipath}/{below}/@value",
+                            N_(
+                                "“%(value)s” is not a number: only a qualitative indicator's "
+                                "values may be words"
+                            ),
+                            {"value": value},
+                            level=WARNING,
+                        )
     for position, row in enumerate(c.activity.beneficiaries.all(), start=1):
         if beneficiaries_period(row, c.activity) is None:
             c.add(

@@ -29,7 +29,7 @@ from opencoop.activities.disclosure import (
     public_participants,
     public_related_activities,
 )
-from opencoop.activities.models import Activity
+from opencoop.activities.models import Activity, result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
     CONTACT_TEXTS,
@@ -51,7 +51,9 @@ if TYPE_CHECKING:
     from opencoop.activities.models import (
         Beneficiaries,
         Budget,
+        IndicatorPeriod,
         PlannedDisbursement,
+        ResultIndicator,
         Transaction,
     )
     from opencoop.core.models import AttachedDocument
@@ -596,36 +598,112 @@ def transaction_classification_elements(
     coded_child(element, transaction, TRANSACTIONS, "tied-status")
 
 
-def result_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append one result per result row, with its indicator, baseline and period values."""
-    for result in activity.results.all():
-        element = sub(parent, "result", type=result.type)
-        text_element(element, "title", result.title, lang)
-        indicator = sub(
-            element,
-            "indicator",
-            measure=result.measure,
-            ascending="1" if result.ascending else "0",
+def flag_text(value: bool | None) -> str | None:
+    """Write a yes/no attribute the portal may not know ("1", "0", or left out)."""
+    return None if value is None else ("1" if value else "0")
+
+
+def result_value_element(
+    parent: etree._Element,
+    tag: str,
+    value: str,
+    *,
+    comment: dict | None,
+    dimensions: list,
+    locations: list,
+    lang: str,
+    **attributes: object,
+) -> etree._Element:
+    """Append a baseline, target or actual: its locations, dimensions and comment, in order."""
+    element = sub(parent, tag, **attributes, value=result_value_text(value) or None)
+    for ref in locations:
+        sub(element, "location", ref=ref)
+    for dimension in dimensions:
+        sub(element, "dimension", name=dimension.get("name"), value=dimension.get("value"))
+    text_element(element, "comment", comment, lang)
+    return element
+
+
+def has_period_value(period: IndicatorPeriod, tag: str) -> bool:
+    """Say whether the period has a target (or an actual) to write: a value or what goes with it."""
+    return any(
+        (
+            getattr(period, f"{tag}_value") not in (None, ""),
+            has_text(getattr(period, f"{tag}_comment")),
+            getattr(period, f"{tag}_dimensions"),
+            getattr(period, f"{tag}_locations"),
         )
-        text_element(indicator, "title", result.indicator, lang)
-        if result.baseline_year:
-            baseline_value = result.baseline_value
-            sub(
-                indicator,
-                "baseline",
-                year=result.baseline_year,
-                value=decimal_text(baseline_value) if baseline_value is not None else None,
-            )
-        values = [
-            (tag, value)
-            for tag, value in (("target", result.target_value), ("actual", result.actual_value))
-            if value is not None
-        ]
-        if result.period_start and result.period_end and values:
-            period = sub(indicator, "period")
-            period_elements(period, result.period_start, result.period_end)
-            for tag, value in values:
-                sub(period, tag, value=decimal_text(value))
+    )
+
+
+def result_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
+    """Append each result with its indicators, their baseline and periods, in the schema's order.
+
+    A result without an indicator is left out (the schema requires one; the publication checks
+    say so), as is a period without both its dates.
+    """
+    for result in activity.results.all():
+        indicators = list(result.indicators.all())
+        if not indicators:
+            continue
+        element = sub(
+            parent,
+            "result",
+            type=result.type,
+            aggregation_status=flag_text(result.aggregation_status),
+        )
+        text_element(element, "title", result.title, lang)
+        text_element(element, "description", result.description, lang)
+        for indicator in indicators:
+            indicator_element(element, indicator, lang)
+
+
+def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: str) -> None:
+    element = sub(
+        parent,
+        "indicator",
+        measure=indicator.measure,
+        ascending="1" if indicator.ascending else "0",
+        aggregation_status=flag_text(indicator.aggregation_status),
+    )
+    text_element(element, "title", indicator.title, lang)
+    text_element(element, "description", indicator.description, lang)
+    for reference in indicator.references:
+        sub(
+            element,
+            "reference",
+            vocabulary=reference.get("vocabulary"),
+            code=reference.get("code"),
+            indicator_uri=reference.get("indicator_uri"),
+        )
+    if indicator.baseline_year:
+        result_value_element(
+            element,
+            "baseline",
+            indicator.baseline_value,
+            comment=indicator.baseline_comment,
+            dimensions=indicator.baseline_dimensions,
+            locations=indicator.baseline_locations,
+            lang=lang,
+            year=indicator.baseline_year,
+            iso_date=indicator.baseline_date.isoformat() if indicator.baseline_date else None,
+        )
+    for period in indicator.periods.all():
+        if not (period.period_start and period.period_end):
+            continue
+        period_element = sub(element, "period")
+        period_elements(period_element, period.period_start, period.period_end)
+        for tag in ("target", "actual"):
+            if has_period_value(period, tag):
+                result_value_element(
+                    period_element,
+                    tag,
+                    getattr(period, f"{tag}_value"),
+                    comment=getattr(period, f"{tag}_comment"),
+                    dimensions=getattr(period, f"{tag}_dimensions"),
+                    locations=getattr(period, f"{tag}_locations"),
+                    lang=lang,
+                )
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def left_out_of_activity_file(organisation: Organisation, lang: str) -> list[Lef
                 "participating_orgs",
                 queryset=ParticipatingOrg.objects.select_related("organisation"),
             ),
-            "results",
+            "results__indicators",
         )
         with translation.override(lang):
             for activity in selection.order_by("iati_identifier"):

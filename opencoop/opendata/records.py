@@ -31,7 +31,12 @@ from opencoop.activities.disclosure import (
     public_participants,
     public_related_activities,
 )
-from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
+from opencoop.activities.models import (
+    Activity,
+    ParticipatingOrg,
+    Transaction,
+    result_value_number,
+)
 from opencoop.activities.parts import (
     DEFAULT_REGION_VOCABULARY,
     DEFAULT_SECTOR_VOCABULARY,
@@ -399,6 +404,7 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
             for planned in activity.planned_disbursements.all()
         ],
         "documents": [_document(document, ctx) for document in activity.documents.all()],
+        "results": [result_data(result, lang) for result in activity.results.all()],
         "parent": parent.iati_identifier if parent is not None else None,
         "children": [child.iati_identifier for child in public_children(activity)],
         "other_identifiers": [
@@ -456,6 +462,72 @@ def _kept_iati_elements(activity: Activity, lang: str) -> dict:
             ],
         },
     }
+
+
+def result_data(result, lang: str) -> dict:
+    """Return a result with its indicators, each with its baseline and periods."""
+    return {
+        "type": _code("ResultType", result.type, lang),
+        "aggregation_status": result.aggregation_status,
+        "title": result.title or {},
+        "description": result.description or {},
+        "indicators": [_indicator_data(indicator, lang) for indicator in result.indicators.all()],
+    }
+
+
+def _result_value(value, comment, dimensions, locations) -> dict:
+    number = result_value_number(value)
+    return {
+        # A number, or a qualitative indicator's word.
+        "value": _number(number) if number is not None else (value or None),
+        "comment": comment or {},
+        "dimensions": [{"name": d.get("name"), "value": d.get("value")} for d in dimensions],
+        "locations": list(locations),
+    }
+
+
+def _indicator_data(indicator, lang: str) -> dict:
+    baseline = None
+    if indicator.baseline_year:
+        baseline = {
+            "year": indicator.baseline_year,
+            "date": indicator.baseline_date,
+            **_result_value(
+                indicator.baseline_value,
+                indicator.baseline_comment,
+                indicator.baseline_dimensions,
+                indicator.baseline_locations,
+            ),
+        }
+    return {
+        "title": indicator.title or {},
+        "description": indicator.description or {},
+        "measure": _code("IndicatorMeasure", indicator.measure, lang),
+        "ascending": indicator.ascending,
+        "aggregation_status": indicator.aggregation_status,
+        "references": [
+            {
+                "vocabulary": reference.get("vocabulary"),
+                "code": reference.get("code"),
+                "indicator_uri": reference.get("indicator_uri"),
+            }
+            for reference in indicator.references
+        ],
+        "baseline": baseline,
+        "periods": [_period_data(period) for period in indicator.periods.all()],
+    }
+
+
+def _period_data(period) -> dict:
+    values = {}
+    for tag in ("target", "actual"):
+        value, comment, dimensions, locations = (
+            getattr(period, f"{tag}_{name}")
+            for name in ("value", "comment", "dimensions", "locations")
+        )
+        has_any = value or any((comment or {}).values()) or dimensions or locations
+        values[tag] = _result_value(value, comment, dimensions, locations) if has_any else None
+    return {"period_start": period.period_start, "period_end": period.period_end, **values}
 
 
 def _transaction_classifications(transaction: Transaction, lang: str) -> dict:

@@ -335,6 +335,59 @@ class DocumentOut(Schema):
     date: datetime.date | None
 
 
+class DimensionOut(Schema):
+    name: str = Field(description="What the value is split by (sex, age…).")
+    value: str
+
+
+class ResultValueOut(Schema):
+    value: float | str | None = Field(
+        description="A number, or a word for a qualitative indicator (measure 5); null: none."
+    )
+    comment: Multilingual
+    dimensions: list[DimensionOut]
+    locations: list[str] = Field(description="References to the activity's locations.")
+
+
+class BaselineOut(ResultValueOut):
+    year: int
+    date: datetime.date | None
+
+
+class IndicatorReferenceOut(Schema):
+    vocabulary: str = Field(description="IATI IndicatorVocabulary code.")
+    code: str
+    indicator_uri: str | None
+
+
+class IndicatorPeriodOut(Schema):
+    period_start: datetime.date | None
+    period_end: datetime.date | None
+    target: ResultValueOut | None
+    actual: ResultValueOut | None
+
+
+class ResultIndicatorOut(Schema):
+    title: Multilingual
+    description: Multilingual
+    measure: Code | None
+    ascending: bool = Field(description="True when a higher value is better.")
+    aggregation_status: bool | None
+    references: list[IndicatorReferenceOut]
+    baseline: BaselineOut | None
+    periods: list[IndicatorPeriodOut]
+
+
+class ResultOut(Schema):
+    type: Code | None
+    aggregation_status: bool | None = Field(
+        description="True when the result's data may be added up with others'."
+    )
+    title: Multilingual
+    description: Multilingual
+    indicators: list[ResultIndicatorOut]
+
+
 # Records -----------------------------------------------------------------------------------------
 
 
@@ -378,6 +431,9 @@ class ActivityOut(Schema):
     planned_disbursements: list[PlannedDisbursementOut]
     totals: Totals
     documents: list[DocumentOut]
+    results: list[ResultOut] = Field(
+        description="What the activity aims at: each result's indicators, baseline and periods."
+    )
     parent: str | None = Field(description="IATI identifier of the parent programme.")
     children: list[str] = Field(description="IATI identifiers of the sub-activities.")
     other_identifiers: list[OtherIdentifierOut] = Field(

@@ -146,3 +146,30 @@ def test_the_edit_page_of_20_parts_fits_1280_px_with_12_digit_amounts(site, new_
         amount.fill("123456789012.00")
         fits = amount.evaluate("(input) => input.scrollWidth <= input.clientWidth")
         assert fits, amount.get_attribute("name")
+
+
+def test_a_result_is_entered_with_its_indicator_and_a_period_inside_it(site, new_context, project):
+    page = open_editor(site, new_context, project)
+    page.get_by_role("tab", name="Risultati e documenti").click()
+    page.locator("#id_results-ADD").click()
+    # The new result (the second) brings its first indicator; the period is added inside it.
+    page.locator("input[name=results-1-title_0]").fill("Famiglie con acqua sicura")
+    page.locator("input[name=results-1-indicators-0-title_0]").fill("Famiglie servite")
+    page.locator("#id_results-1-indicators-0-periods-ADD").click()
+    period = "results-1-indicators-0-periods-0"
+    page.locator(f"input[name={period}-period_start]").fill("2026-01-01")
+    page.locator(f"input[name={period}-period_end]").fill("2026-12-31")
+    page.keyboard.press("Escape")  # close the date picker
+    page.locator(f"input[name={period}-target_value]").fill("1200")
+    page.get_by_role("button", name=re.compile(r"^\s*Salva bozza\s*$")).click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    saved = Activity.objects.get(pk=project.pk).get_latest_revision_as_object()
+    _first, result = saved.results.all()
+    (indicator,) = result.indicators.all()
+    (entered,) = indicator.periods.all()
+    assert (result.title["it"], indicator.title["it"]) == (
+        "Famiglie con acqua sicura",
+        "Famiglie servite",
+    )
+    assert (str(entered.period_start), entered.target_value) == ("2026-01-01", "1200")

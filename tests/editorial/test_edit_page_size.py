@@ -39,7 +39,10 @@ def page(client, editor, twenty_parts):
 def test_the_page_holds_every_part_without_dead_weight(page):
     html = page.content.decode()
     document = soup(page)
-    assert len(document.select("[data-inline-panel-child]")) == 20
+    rows = [row["id"] for row in document.select("[data-inline-panel-child]")]
+    # The 20 parts, and the result's indicator: a row inside the result's row.
+    assert len([row for row in rows if "-indicators-" not in row]) == 20
+    assert [row for row in rows if "-indicators-" in row] == ["inline_child_results-0-indicators-0"]
     assert document.find("input", attrs={"name": "transactions-2-value"})["value"] == "5000.00"
     assert "data-comment-add" not in html
     assert "w-edit-handler-data" not in html

@@ -16,14 +16,21 @@ from .test_translations import TRANSLATIONS, po_file
 
 pytestmark = pytest.mark.django_db
 
-RESULT = {
-    "type": "1",
+RESULT = {"type": "1", "title_0": "Pozzi scavati", "title_1": ""}
+# The indicator of the first new result (its own formset, inside the result's form).
+INDICATOR = {
     "measure": "1",
     "ascending": "on",
-    "title_0": "Pozzi scavati",
-    "title_1": "",
-    "indicator_0": "Numero di pozzi",
-    "indicator_1": "Number of wells",
+    "title_0": "Numero di pozzi",
+    "title_1": "Number of wells",
+}
+
+
+# A new result with its indicator, which has no period yet (its formset sent empty).
+NEW_RESULT = {
+    "results": [RESULT],
+    "results-0-indicators": [INDICATOR],
+    "results-0-indicators-0-periods": [],
 }
 
 
@@ -35,7 +42,8 @@ def save_draft(client, record, rows: dict[str, list[dict]] | None = None, **chan
     """Save the record's edit form as a draft, with ``changes`` and new rows of its parts."""
     data = form_data(client.get(url(record, "edit")))
     for prefix, new_rows in (rows or {}).items():
-        start = int(data[f"{prefix}-TOTAL_FORMS"])
+        start = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+        data.setdefault(f"{prefix}-INITIAL_FORMS", "0")
         for offset, row in enumerate(new_rows):
             number = start + offset
             data.update({f"{prefix}-{number}-{key}": value for key, value in row.items()})
@@ -62,7 +70,7 @@ def latest_results(record) -> list[dict]:
 def test_a_result_title_only_in_italian_leaves_english_missing(login, editor, activity):
     assert state(activity).status == "complete"
     client = login(editor)
-    save_draft(client, activity, rows={"results": [RESULT]})
+    save_draft(client, activity, rows=NEW_RESULT)
 
     english = state(activity)
     assert english.status == "missing"
@@ -83,7 +91,11 @@ def test_changing_the_italian_result_title_puts_the_english_one_out_of_date(
     login, editor, activity
 ):
     client = login(editor)
-    save_draft(client, activity, rows={"results": [{**RESULT, "title_1": "Wells dug"}]})
+    save_draft(
+        client,
+        activity,
+        rows={**NEW_RESULT, "results": [{**RESULT, "title_1": "Wells dug"}]},
+    )
     assert state(activity).status == "complete"
     activity.refresh_from_db()
     activity.get_latest_revision().publish()
@@ -105,7 +117,7 @@ def test_a_result_added_in_a_draft_goes_to_the_translator_and_back(
     login, editor, reviewer, activity
 ):
     client = login(editor)
-    save_draft(client, activity, rows={"results": [RESULT]})
+    save_draft(client, activity, rows=NEW_RESULT)
 
     export = client.get(reverse("editorial:translations_export") + "?language=en")
     po = polib.pofile(export.content.decode("utf-8"))
@@ -128,7 +140,8 @@ def test_a_result_added_in_a_draft_goes_to_the_translator_and_back(
     [stored] = latest_results(activity)
     assert stored["pk"] == result.pk
     assert stored["title"] == {"it": "Pozzi scavati", "en": "Wells dug"}
-    assert stored["indicator"] == {"it": "Numero di pozzi", "en": "Number of wells"}
+    (indicator,) = stored["indicators"]
+    assert indicator["title"] == {"it": "Numero di pozzi", "en": "Number of wells"}
     result.refresh_from_db()
     assert result.title == {"it": "Pozzi scavati"}  # a draft: the published row is untouched
     assert state(activity).status == "complete"
@@ -193,3 +206,21 @@ def test_a_part_removed_since_the_export_is_refused_by_name(login, editor, activ
     assert context in errors[0]
     assert "results.1.colour" in errors[1]
     assert activity.revisions.count() == revisions
+
+
+def test_an_indicator_title_only_in_italian_leaves_english_missing(login, editor, activity):
+    client = login(editor)
+    rows = {
+        **NEW_RESULT,
+        "results": [{**RESULT, "title_1": "Wells dug"}],
+        "results-0-indicators": [{**INDICATOR, "title_1": ""}],
+    }
+    save_draft(client, activity, rows=rows)
+
+    english = state(activity)
+    assert english.status == "missing"
+    # A part's own part follows its part's key.
+    assert english.missing_fields == ["results.#1.indicators.#1.title"]
+
+    save_draft(client, activity, **{"results-0-indicators-0-title_1": "Number of wells"})
+    assert state(activity).status == "complete"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,10 @@ PUBLISHERS = Path(__file__).resolve().parent.parent / "data" / "iati" / "publish
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "iati" / "hostile"
 BASE_URL = "https://portal.example.org/"
 # Share (%) of each file's elements and attributes the portal's re-export keeps, at least. The
-# goal is 99 %; what is still lost is mostly in results (several indicators, periods, baselines
-# with comments: acfspain, caf, worldbank), then empty attributes taken as absent (es-maec's
+# goal is 99 %; what is still lost is mostly empty attributes taken as absent (es-maec's
 # policy-marker/@significance="") and reporting-org/@secondary-reporter="0" (caf, dfid).
 KEPT_SHARES = {
-    "acfspain-ml.xml": 78.1,
+    "acfspain-ml.xml": 98.6,
     "caf-activities.xml": 97.3,
     "es-maec-indonesia.xml": 97.0,
     "gb-gov-1-dfid-al.xml": 98.1,
@@ -196,6 +196,62 @@ def test_every_element_the_re_export_loses_is_in_the_report(name, record_propert
     )
     assert silent == []
     assert round(share, 1) >= KEPT_SHARES[name] >= KEPT_THRESHOLD
+
+
+# The results of a file and of its re-export, element by element: every one comes back, but
+# empty comments (World Bank's <comment><narrative/></comment>: no text to keep), which are
+# left out of the count.
+RESULT_FILES = ("acfspain-ml.xml", "caf-activities.xml", "worldbank-679.xml")
+EMPTY_COMMENTS = {"worldbank-679.xml": 28}
+RESULT_VALUES = ("indicator/baseline/@value", "indicator/period/target/@value")
+
+
+def without_empty_comments(activity):
+    """Remove the comments of ``activity``'s results that hold no text; return how many."""
+    empty = activity.xpath("result//comment[not(narrative[normalize-space()])]")
+    for comment in empty:
+        comment.getparent().remove(comment)
+    return len(empty)
+
+
+def result_figures(activities) -> tuple[dict[str, int], dict[str, Decimal]]:
+    """Count each path below the results (beneficiaries' apart) and add up their numbers."""
+    counts: dict[str, int] = {}
+    sums: dict[str, Decimal] = {}
+    for activity in activities:
+        for path, lines in source_paths(activity).items():
+            if path.startswith("result"):
+                counts[path] = counts.get(path, 0) + len(lines)
+        for path in (*RESULT_VALUES, "indicator/period/actual/@value"):
+            for value in activity.xpath(f"result/{path}"):
+                try:
+                    number = Decimal(str(value))
+                except InvalidOperation:
+                    continue
+                sums[path] = sums.get(path, Decimal(0)) + number
+    return counts, sums
+
+
+@pytest.mark.parametrize("name", RESULT_FILES)
+def test_results_come_back_element_by_element_with_their_sums(name):
+    from lxml import etree
+
+    report = run(name, mode=PER_ACTIVITY)
+    assert report.ok
+    root = etree.parse(str(PUBLISHERS / name)).getroot()
+    source = list(root.iterfind("iati-activity"))
+    assert sum(map(without_empty_comments, source)) == EMPTY_COMMENTS.get(name, 0)
+    exported = [
+        activity_element(activity, base_url=BASE_URL)
+        for activity in iter_with_parts(Activity.objects.all())
+    ]
+    before, sums_before = result_figures(source)
+    after, sums_after = result_figures(exported)
+
+    assert sum(before.values()) > 100
+    losses = {path: count - after.get(path, 0) for path, count in before.items()}
+    assert {path: lost for path, lost in losses.items() if lost > 0} == {}
+    assert sums_after == sums_before and sums_before
 
 
 ACTIVITY = """<?xml version="1.0" encoding="UTF-8"?>

@@ -17,7 +17,7 @@ from io import BytesIO
 import pytest
 from lxml import etree
 
-from opencoop.activities.models import Activity
+from opencoop.activities.models import Activity, IndicatorPeriod, Result, ResultIndicator
 from opencoop.activities.parts import (
     ACTIVITY_FLAGS,
     DATE,
@@ -39,6 +39,7 @@ from opencoop.iati.writer import activity_element
 from opencoop.opendata.downloads import COLUMN_KEYS, row_values
 from opencoop.opendata.records import Context, activity_data, load_public_data
 from tests.factories import add_every_iati_element, make_activity, make_full_activity
+from tests.opendata.conftest import schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -245,10 +246,139 @@ def test_each_code_of_a_structured_part_comes_back(reporting_org, part, below, f
     assert read and set(read) == {value}
 
 
+NESTED_CODES = [
+    pytest.param(p, inner, below, field, codelist, id=f"{p.element}/{inner.element}/{below}")
+    for p in PARTS
+    for inner in p.nested
+    for below, field, codelist in inner.codes()
+]
+
+
+@pytest.mark.parametrize(("part", "inner", "below", "field", "codelist"), NESTED_CODES)
+def test_each_code_of_a_nested_row_comes_back(reporting_org, part, inner, below, field, codelist):
+    activity = make_full_activity(reporting_org)
+    owners = list(getattr(activity, part.relation).all())
+    rows = [row for owner in owners for row in getattr(owner, inner.relation).all()]
+    assert rows, f"the full activity has no {inner.relation}: nothing would be proven"
+    value = some_code(codelist, avoid=getattr(rows[0], field))
+    inner.model.objects.filter(pk__in=[row.pk for row in rows]).update(**{field: value})
+    activity.beneficiaries.all().delete()  # written as one more result, with codes of its own
+    activity = Activity.objects.get(pk=activity.pk)
+
+    xml = activity_element(activity, base_url=BASE_URL)
+    written = written_codes(xml, f"{part.element}/{inner.element}", below)
+    assert written and set(written) == {value}
+
+    (record,) = list(ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG))
+    assert record.errors == []
+    read = [
+        row.fields[field]
+        for owner in record.children[part.relation]
+        for row in owner.nested[inner.relation]
+    ]
+    assert read and set(read) == {value}
+
+
 def test_every_code_of_the_structured_parts_has_a_case():
-    ids = {param.id for param in STRUCTURED_CODES}
+    ids = {param.id for param in STRUCTURED_CODES} | {param.id for param in NESTED_CODES}
     assert {"budget/@type", "budget/@status", "transaction/transaction-type"} <= ids
     assert {"location/exactness", "document-link/category", "result/indicator/@measure"} <= ids
+
+
+def rich_result(activity: Activity) -> None:
+    """Give ``activity`` a result of two indicators, each of two periods, with everything IATI
+    lets an indicator say: comments, dimensions, locations, references, aggregation status."""
+    result = Result.objects.create(
+        activity=activity,
+        type="2",
+        aggregation_status=True,
+        title={"it": "Accesso all'acqua", "en": "Access to water"},
+        description={"en": "Households reached by the new wells."},
+        sort_order=0,
+    )
+    for number in (1, 2):
+        indicator = ResultIndicator.objects.create(
+            result=result,
+            sort_order=number,
+            title={"en": f"Households served ({number})"},
+            description={"en": "Counted at the well."},
+            # The second is qualitative: its values are words.
+            measure="1" if number == 1 else "5",
+            ascending=number == 1,
+            aggregation_status=False,
+            references=[
+                {"vocabulary": "1", "code": f"3.{number}", "indicator_uri": "http://example.org/i"}
+            ],
+            baseline_year=2023,
+            baseline_date=datetime.date(2023, 6, 30),
+            baseline_value="10.5" if number == 1 else "No",
+            baseline_comment={"en": "Survey of June", "it": "Indagine di giugno"},
+            baseline_dimensions=[{"name": "sex", "value": "female"}],
+            baseline_locations=["LOC-1"],
+        )
+        for order, year in enumerate((2024, 2025)):
+            IndicatorPeriod.objects.create(
+                indicator=indicator,
+                sort_order=order,
+                period_start=datetime.date(year, 1, 1),
+                period_end=datetime.date(year, 12, 31),
+                target_value=str(100 * number + year - 2000) if number == 1 else "Yes",
+                target_comment={"en": f"Target {year}"},
+                target_dimensions=[{"name": "age", "value": "adult"}],
+                target_locations=["LOC-1", "LOC-2"],
+                actual_value=str(90 * number) if year == 2024 else "",
+                actual_comment={"en": "Reported"} if year == 2024 else {},
+                actual_dimensions=[{"name": "sex", "value": "male"}] if year == 2024 else [],
+            )
+
+
+def test_a_result_of_two_indicators_of_two_periods_comes_back_whole(reporting_org):
+    activity = make_full_activity(reporting_org)
+    activity.results.all().delete()
+    rich_result(activity)
+    activity = Activity.objects.get(pk=activity.pk)
+    identifier = activity.iati_identifier
+    before = activity_state(activity, BASE_URL)["results"]
+    family = Activity.objects.filter(iati_identifier__startswith=identifier)
+    data = b"".join(iter_activities_xml(family, base_url=BASE_URL))
+    family.delete()
+
+    assert schema_errors(data) == []
+    xml = etree.fromstring(data)
+    (written,) = [
+        a for a in xml.iterfind("iati-activity") if a.findtext("iati-identifier") == identifier
+    ]
+    counts = {
+        path: len(written.xpath(f"result[not(title/narrative='Beneficiari')]/{path}"))
+        for path in (
+            "indicator",
+            "indicator/period",
+            "indicator/period/target/comment",
+            "indicator/period/actual/dimension",
+            "indicator/period/target/location",
+            "indicator/baseline/comment/narrative",
+            "indicator/reference",
+        )
+    }
+    assert counts == {
+        "indicator": 2,
+        "indicator/period": 4,
+        "indicator/period/target/comment": 4,
+        "indicator/period/actual/dimension": 2,
+        "indicator/period/target/location": 8,
+        "indicator/baseline/comment/narrative": 4,
+        "indicator/reference": 2,
+    }
+    report = import_activity_file(stream=BytesIO(data), base_url=BASE_URL)
+
+    assert report.ok, [str(issue) for issue in report.errors]
+    assert not [w for w in report.warnings if w.element.startswith("result")], [
+        str(w) for w in report.warnings
+    ]
+    after = activity_state(Activity.objects.get(iati_identifier=identifier), BASE_URL)
+    assert after["results"] == before
+    (result,) = Result.objects.filter(activity__iati_identifier=identifier)
+    assert [i.periods.count() for i in result.indicators.all()] == [2, 2]
 
 
 @pytest.mark.parametrize(("path", "field"), list(ACTIVITY_FLAGS.items()))
