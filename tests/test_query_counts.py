@@ -108,8 +108,9 @@ CEILINGS = {
     "section landing": 15,
     "record index": 11,
     # 21, plus where a harvested record was published (opencoop.harvest), plus the results'
-    # indicators and their periods (one query each, however many results).
-    "activity page": 24,
+    # indicators and their periods (one query each, however many results), plus the humanitarian
+    # scopes, country budget items and conditions an IATI file may bring (one query each).
+    "activity page": 27,
     "initiative page": 12,
     "exchange page": 9,
     "catalogue": 15,
@@ -119,7 +120,9 @@ CEILINGS = {
     "plans overview": 23,
     "map page": 20,
     "map data": 6,
-    "API list": 23,  # 21, plus the results' indicators and their periods (one query each)
+    # 21, plus the results' indicators and their periods, the humanitarian scopes, country budget
+    # items and conditions (one query each, however many activities).
+    "API list": 26,
     "open data page": 16,
 }
 

@@ -32,15 +32,16 @@ HOSTILE = Path(__file__).resolve().parent.parent / "data" / "iati" / "hostile"
 BASE_URL = "https://portal.example.org/"
 # Share (%) of each file's elements and attributes the portal's re-export keeps, at least. The
 # goal is 99 %; what is still lost is mostly empty attributes taken as absent (es-maec's
-# policy-marker/@significance="") and reporting-org/@secondary-reporter="0" (caf, dfid).
+# policy-marker/@significance=""), reporting-org/@secondary-reporter="0" (caf, dfid) and World
+# Bank's empty result comments.
 KEPT_SHARES = {
-    "acfspain-ml.xml": 98.6,
-    "caf-activities.xml": 97.3,
-    "es-maec-indonesia.xml": 97.0,
+    "acfspain-ml.xml": 99.3,
+    "caf-activities.xml": 99.0,
+    "es-maec-indonesia.xml": 97.1,
     "gb-gov-1-dfid-al.xml": 98.1,
-    "usaid-bo.xml": 99.4,
+    "usaid-bo.xml": 99.5,
     "who-arg.xml": 99.2,
-    "worldbank-679.xml": 93.9,
+    "worldbank-679.xml": 98.2,
 }
 KEPT_THRESHOLD = min(KEPT_SHARES.values())
 # file → (activities written, activities skipped) in per-activity mode.
