@@ -18,3 +18,24 @@ def learn_published(sender, instance, **kwargs) -> None:
     from .spelling import learn_public_records
 
     learn_public_records([instance])
+
+
+def refresh_row(sender, instance, **kwargs) -> None:
+    """Write again the catalogue row of a record just published or unpublished (same transaction)."""
+    from .rows import refresh
+
+    refresh(sender, [instance])
+
+
+def forget_row(sender, instance, **kwargs) -> None:
+    """Drop the catalogue row of a deleted record."""
+    from .rows import forget
+
+    forget(sender, [instance.pk])
+
+
+def refresh_written_rows(sender, records, **kwargs) -> None:
+    """Write the rows of records ``write_records`` wrote, in its transaction."""
+    from .rows import refresh
+
+    refresh(sender, records)
