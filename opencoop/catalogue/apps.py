@@ -6,7 +6,7 @@ class CatalogueConfig(AppConfig):
     label = "catalogue"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_save
         from wagtail.signals import page_published, published, unpublished
 
         from opencoop.activities.models import Activity
@@ -18,6 +18,8 @@ class CatalogueConfig(AppConfig):
         from .signals import (
             forget_row,
             learn_published,
+            part_changed,
+            record_saved,
             refresh_row,
             refresh_written_rows,
             reindex_published,
@@ -34,4 +36,10 @@ class CatalogueConfig(AppConfig):
             for signal in (published, unpublished):
                 signal.connect(refresh_row, sender=model, dispatch_uid=f"catalogue-row-{model}")
             post_delete.connect(forget_row, sender=model, dispatch_uid=f"catalogue-forget-{model}")
+            post_save.connect(record_saved, sender=model, dispatch_uid=f"catalogue-saved-{model}")
+        from .rows import PARENTS
+
+        for part in PARENTS:
+            for signal in (post_save, post_delete):
+                signal.connect(part_changed, sender=part, dispatch_uid=f"catalogue-part-{part}")
         records_written.connect(refresh_written_rows, dispatch_uid="catalogue-rows-written")

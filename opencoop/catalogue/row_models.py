@@ -47,6 +47,9 @@ class CatalogueRow(models.Model):
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
     search_document = SearchDocumentField()
+    # Saved outside publication (a part edited, a record saved by code): written again by the
+    # next read of the catalogue (``rows.refresh_stale``), hidden until then.
+    stale = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         verbose_name = _("catalogue row")

@@ -45,6 +45,19 @@ MODELS: dict[str, type[Model]] = {
 KIND_OF_MODEL = {model: kind for kind, model in MODELS.items()}
 
 
+def _parents() -> dict[type[Model], tuple[type[Model], str]]:
+    """Map each part model a row reads to its record's model and the column naming the record."""
+    from opencoop.activities.parts import PARTS
+
+    parents = {part.model: (Activity, "activity_id") for part in PARTS}
+    parents[InitiativeCountry] = (Initiative, "initiative_id")
+    parents[InitiativePartner] = (Initiative, "initiative_id")
+    return parents
+
+
+PARENTS = _parents()
+
+
 def fold(word: str) -> str:
     """Return ``word`` without accents ("fès" → "fes"): documents and queries are folded alike."""
     decomposed = unicodedata.normalize("NFKD", word)
@@ -230,6 +243,39 @@ def refresh(model: type[Model], records: Iterable) -> int:
             CatalogueRow.objects.bulk_create(rows, batch_size=BATCH)
             written += len(rows)
     return written
+
+
+def mark_stale(model: type[Model], record_id: int, authority_id: int | None = None) -> None:
+    """Say that a record changed outside publication: its row is written at the next read.
+
+    A record with no row yet gets a placeholder, public from no day, until then.
+    """
+    kind = KIND_OF_MODEL[model]
+    if CatalogueRow.objects.filter(kind=kind, record_id=record_id).update(stale=True):
+        return
+    if authority_id is None:
+        authority_id = (
+            model.objects.filter(pk=record_id).values_list("reporting_org_id", flat=True).first()
+        )
+    if authority_id is not None:
+        CatalogueRow.objects.create(
+            kind=kind,
+            record_id=record_id,
+            authority_id=authority_id,
+            public_from=datetime.date.max,
+            stale=True,
+        )
+
+
+def refresh_stale(limit: int = 4 * BATCH) -> int:
+    """Write again the rows marked stale (at most ``limit``); return how many records."""
+    pending = list(CatalogueRow.objects.filter(stale=True).values_list("kind", "record_id")[:limit])
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for kind, record_id in pending:
+        by_kind[kind].append(record_id)
+    for kind, ids in by_kind.items():
+        refresh(MODELS[kind], ids)
+    return len(pending)
 
 
 def forget(model: type[Model], ids: Iterable[int]) -> None:

@@ -47,7 +47,7 @@ from .filters import FACET_LABELS, KINDS, CatalogueFilters
 from .indexing import build_query, did_you_mean, query_readings
 from .regions import continent_label
 from .row_models import CatalogueRow
-from .rows import fold
+from .rows import fold, refresh_stale
 
 # Most relevant matches the site search keeps per kind of record (the catalogue has no cap).
 SEARCH_LIMIT = 5000
@@ -87,9 +87,12 @@ def public_rows(today: datetime.date | None = None) -> QuerySet[CatalogueRow]:
     """Return the rows of the records the public may see on ``today``.
 
     A row exists for each published record and keeps the day the access policy makes it public
-    (``policy.public_from``): an embargo that ends shows the record from that day on.
+    (``policy.public_from``): an embargo that ends shows the record from that day on. Rows
+    of records changed outside publication are hidden until written again: the entry points
+    (``catalogue``, ``select_catalogue``…) call ``rows.refresh_stale`` first (one indexed query
+    when there are none).
     """
-    return CatalogueRow.objects.filter(public_from__lte=today or timezone.localdate())
+    return CatalogueRow.objects.filter(public_from__lte=today or timezone.localdate(), stale=False)
 
 
 # Words ---------------------------------------------------------------------------------------
@@ -235,6 +238,7 @@ def filter_activities(
 
     The same rows as the page, activities only; ``ids`` narrows them further.
     """
+    refresh_stale()
     rows = filter_rows(
         filters, readings=search_readings(filters, today), leave_out=leave_out, today=today
     ).filter(kind=CatalogueRow.ACTIVITY)
@@ -522,6 +526,7 @@ def catalogue_facets(
     today: datetime.date | None = None,
 ) -> list[Facet]:
     """Count each facet's values among the records passing all the *other* filters."""
+    refresh_stale()
     readings = search_readings(filters, today)
     return count_catalogue(filters, lang=lang, readings=readings, today=today).facets
 
@@ -686,6 +691,7 @@ def catalogue(
     The page lists activities, initiatives and exchanges together (the ``kind`` facet); each
     object of ``page.object_list`` has ``catalogue_kind``.
     """
+    refresh_stale()
     messages = list(filters.messages)
     filters, reference_messages = check_references(filters, today=today)
     messages += reference_messages

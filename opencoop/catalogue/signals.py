@@ -39,3 +39,30 @@ def refresh_written_rows(sender, records, **kwargs) -> None:
     from .rows import refresh
 
     refresh(sender, records)
+
+
+# Saves of these fields alone (a draft, a lock) change nothing the public sees.
+BOOKKEEPING = frozenset(
+    {"latest_revision", "has_unpublished_changes", "locked", "locked_at", "locked_by"}
+)
+
+
+def record_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    """Mark the row of a record saved outside publication (written again at the next read)."""
+    if raw or (update_fields and set(update_fields) <= BOOKKEEPING):
+        return
+    from .rows import mark_stale
+
+    mark_stale(sender, instance.pk, instance.reporting_org_id)
+
+
+def part_changed(sender, instance, raw=False, **kwargs) -> None:
+    """Mark the row of the record a saved or deleted part belongs to."""
+    if raw:
+        return
+    from .rows import PARENTS, mark_stale
+
+    model, key = PARENTS[sender]
+    record_id = getattr(instance, key, None)
+    if record_id is not None:
+        mark_stale(model, record_id)

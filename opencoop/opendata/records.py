@@ -42,6 +42,7 @@ from opencoop.activities.parts import (
 )
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.row_models import CatalogueRow
+from opencoop.catalogue.rows import refresh_stale
 from opencoop.catalogue.selectors import (
     RecordLinks,
     SortKey,
@@ -130,6 +131,7 @@ def select_catalogue(
     filters: CatalogueFilters, *, lang: str, today: datetime.date | None = None
 ) -> CatalogueSelection:
     """Return the activities the catalogue page lists for ``filters``, all pages together."""
+    refresh_stale()
     readings = search_readings(filters, today)
     keys = sort_keys(filters.effective_sort, lang, readings)
     rows = filter_rows(filters, readings=readings, today=today).filter(kind=CatalogueRow.ACTIVITY)

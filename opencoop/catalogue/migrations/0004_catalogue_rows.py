@@ -73,6 +73,7 @@ class Migration(migrations.Migration):
                 ('start', models.DateField(blank=True, null=True)),
                 ('end', models.DateField(blank=True, null=True)),
                 ('search_document', opencoop.catalogue.fields.SearchDocumentField(blank=True, editable=False, null=True)),
+                ('stale', models.BooleanField(db_index=True, default=False)),
                 ('authority', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
             ],
             options={
