@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -544,7 +544,15 @@ class SortKey:
 
 
 def _title_key(lang: str) -> Lower:
-    return Lower(Coalesce(KT(f"title__{lang}"), KT("title__it"), KT("title__en"), Value("")))
+    return Lower(
+        Coalesce(
+            KT(f"title__{lang}"),
+            KT("title__it"),
+            KT("title__en"),
+            Value(""),
+            output_field=TextField(),
+        )
+    )
 
 
 def sort_keys(sort: str, lang: str, readings: list[list[str]] | None = None) -> list[SortKey]:
@@ -642,7 +650,7 @@ def with_list_data(qs: QuerySet[Activity]) -> QuerySet[Activity]:
     )
 
 
-def records_of_rows(rows: Iterable[CatalogueRow]) -> list:
+def records_of_rows(rows: Iterable[CatalogueRow], today: datetime.date | None = None) -> list:
     """Return the records of ``rows`` in their order, each kind read in one query.
 
     Each record gets ``catalogue_kind``; a record gone since (or no longer public) is left out.
@@ -702,7 +710,7 @@ def catalogue(
     paginator = Paginator(matching.only("kind", "record_id"), page_size)
     paginator.count = counts.total  # counted with the facets: not counted again
     page = paginator.get_page(filters.page)
-    page.object_list = records_of_rows(page.object_list)
+    page.object_list = records_of_rows(page.object_list, today)
     if filters.page > paginator.num_pages:
         messages.append(
             _("There is no page %(page)d: the last page is shown.") % {"page": filters.page}

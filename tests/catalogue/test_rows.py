@@ -34,7 +34,7 @@ from tests.factories import ExchangeFactory, InitiativeFactory, make_published_a
 
 from .conftest import CATALOGUE_EN, soup_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
 
 
 def _exists(model, condition: Q) -> Exists:
@@ -136,7 +136,7 @@ def assert_rows_answer_as_the_parts():
             got = set(filter_activities(filters).values_list("pk", flat=True))
             assert got == oracle_ids(param, value), (param, value)
             checked += 1
-    assert checked > 50
+    assert checked > 30
 
 
 def test_the_demo_s_rows_answer_every_filter_as_its_parts_do():
