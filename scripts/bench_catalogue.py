@@ -55,11 +55,6 @@ def discover(bench, seed: int, samples: int) -> dict[str, list[str]]:
         f"{catalogue}?{urlencode({'q': w, 'country': c})}"
         for w, c in rng.sample(combos, min(samples, len(combos)))
     ]
-    api_pages = max(1, Activity.objects.filter(live=True).count() // 20)
-    urls["api_page"] = ["/api/v1/activities?page=1"] + [
-        f"/api/v1/activities?page={p}"
-        for p in rng.sample(range(2, api_pages + 1), min(samples - 1, api_pages - 1))
-    ]
     try:
         from opencoop.catalogue.filters import CatalogueFilters
         from opencoop.catalogue.selectors import make_cursor
@@ -108,6 +103,14 @@ def main() -> None:
     with bench.Server(args.database, args.port, page_cache=False) as server:
         bench.warm_workers(server)
         connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
+        # The API's pages that exist on this site (its authorities only).
+        connection.request("GET", "/api/v1/activities?page=1", headers={"Host": "localhost"})
+        last = json.loads(connection.getresponse().read())["num_pages"]
+        rng = random.Random(args.seed)
+        urls["api_page"] = ["/api/v1/activities?page=1"] + [
+            f"/api/v1/activities?page={p}"
+            for p in rng.sample(range(2, last + 1), min(args.samples - 1, last - 1))
+        ]
         for key, addresses in urls.items():
             values, statuses = [], set()
             for path in addresses * ROUNDS:

@@ -87,6 +87,11 @@ class CatalogueSelection:
     def count(self) -> int:
         return self.rows.order_by().count()
 
+    @property
+    def queryset(self) -> QuerySet[Activity]:
+        """Return the selection's activities, unordered (for an order of one's own: feeds)."""
+        return public_activities().filter(pk__in=self.rows.order_by().values("record_id"))
+
     def page(self, number: int, size: int) -> Page:
         """Return one page of the selection (its activities with their public data)."""
         page = Paginator(self.rows.only("kind", "record_id"), size).page(number)
