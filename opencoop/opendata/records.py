@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from wagtail.models import Locale
@@ -44,6 +46,7 @@ from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.row_models import CatalogueRow
 from opencoop.catalogue.rows import refresh_stale
 from opencoop.catalogue.selectors import (
+    BadCursor,
     RecordLinks,
     SortKey,
     after_cursor,
@@ -107,9 +110,13 @@ class CatalogueSelection:
         far into the selection. Raise ``BadCursor`` for a cursor this order did not write.
         """
         rows = self.rows
-        if cursor:
-            rows = after_cursor(rows, self.keys, read_cursor(cursor, self.keys))
-        chunk = list(rows.only("kind", "record_id")[: size + 1])
+        try:
+            if cursor:
+                rows = after_cursor(rows, self.keys, read_cursor(cursor, self.keys))
+            with transaction.atomic():  # a value of the wrong type fails here, not the request
+                chunk = list(rows.only("kind", "record_id")[: size + 1])
+        except (ValidationError, ValueError, TypeError, DatabaseError):
+            raise BadCursor(cursor) from None
         following = make_cursor(chunk[size - 1], self.keys) if len(chunk) > size else None
         activities = self._by_ids([row.record_id for row in chunk[:size]], detail=True)
         return activities, following
