@@ -657,15 +657,17 @@ def records_of_rows(rows: Iterable[CatalogueRow], today: datetime.date | None = 
     """
     rows = list(rows)
     loaders = {
-        CatalogueRow.ACTIVITY: lambda ids: with_list_data(public_activities().filter(pk__in=ids)),
+        CatalogueRow.ACTIVITY: lambda ids: with_list_data(
+            public_activities(today).filter(pk__in=ids)
+        ),
         CatalogueRow.INITIATIVE: lambda ids: (
-            policy.public(Initiative)
+            policy.public(Initiative, today)
             .filter(pk__in=ids)
             .select_related("reporting_org")
             .prefetch_related("countries")
         ),
         CatalogueRow.EXCHANGE: lambda ids: (
-            policy.public(Exchange).filter(pk__in=ids).select_related("reporting_org")
+            policy.public(Exchange, today).filter(pk__in=ids).select_related("reporting_org")
         ),
     }
     records: dict[tuple[str, int], object] = {}
