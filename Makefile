@@ -25,6 +25,8 @@ run: env assets ## Migrate, load Florence's site (http://127.0.0.1:8000) and the
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --host 127.0.0.1:8000
 	$(PY) manage.py generate_authority --revisions --atlas-host atlas.localhost:8000
+	@# The catalogue's rows of records written before they existed (a database of an older run).
+	$(PY) manage.py rebuild_catalogue_rows
 	$(PY) manage.py demo_admin
 	@# The worker of background jobs (large imports, exports, re-indexing) stops with the server.
 	$(PY) manage.py db_worker --backend jobs --no-reload & worker=$$!; \

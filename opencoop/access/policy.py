@@ -90,6 +90,18 @@ def becoming_public(model_or_queryset, today: datetime.date | None = None) -> mo
 PUBLIC_STATE_FIELDS = ("live", "embargo_until")
 
 
+def public_from(obj: models.Model) -> datetime.date | None:
+    """Return the first day ``obj`` may be shown to the public, None while it is not published.
+
+    What is kept about public records (the catalogue's rows) keeps this day, so a record whose
+    embargo ends is public from then on without being written again: ``is_public(obj, day)``
+    holds exactly for the days from this one.
+    """
+    if obj is None or not getattr(obj, "live", True):
+        return None
+    return getattr(obj, "embargo_until", None) or datetime.date.min
+
+
 def is_public(obj: models.Model | None, today: datetime.date | None = None) -> bool:
     """Say whether one record may be shown to the public (the Python form of ``public()``)."""
     if obj is None or not getattr(obj, "live", True):

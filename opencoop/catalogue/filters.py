@@ -33,7 +33,12 @@ SLUG_RE = re.compile(SLUG_PATTERN)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"  # the same rule, as a pattern for the API
 
-KINDS = {"activity": gettext_lazy("Projects")}
+# The kinds of record the catalogue lists (its rows' ``kind``), in the facet's order.
+KINDS = {
+    "activity": gettext_lazy("Projects"),
+    "initiative": gettext_lazy("Initiatives"),
+    "exchange": gettext_lazy("Seminars and exchanges"),
+}
 
 SORTS: dict[str, Promise] = {
     "relevance": gettext_lazy("Relevance"),
@@ -100,7 +105,13 @@ def _filter(name: str, label: Promise, description: str, rule: tuple[Callable, C
 FILTERS: dict[str, Filter] = {
     f.name: f
     for f in (
-        _filter("kind", gettext_lazy("Kind"), "Kind of record.", _choices(lambda: KINDS)),
+        _filter(
+            "kind",
+            gettext_lazy("Kind"),
+            "Kind of record: activity, initiative or exchange (downloads, feeds and the "
+            "activities API hold activities only).",
+            _choices(lambda: KINDS),
+        ),
         _filter(
             "status", gettext_lazy("Status"), "ActivityStatus code.", _codelist("ActivityStatus")
         ),
@@ -170,6 +181,8 @@ SINGLE_PARAMETERS: dict[str, str] = {
     "q": "Search words, as in the catalogue's search box.",
     "sort": "Order: relevance (with q), title, start, -start (default), end or -end.",
     "page": "Page number, from 1.",
+    "cursor": "Keyset page (API): empty for the first page, then the `next_cursor` of the page "
+    "before; `page` is then not read. Each page costs the same however far it is.",
 }
 
 # The GET parameters the catalogue page reads (the page cache keys on these only).

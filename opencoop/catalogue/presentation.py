@@ -11,8 +11,8 @@ from opencoop.core.pagination import pagination_context
 from opencoop.opendata.downloads import download_urls
 from opencoop.opendata.records import budget_total
 
-from .filters import FACET_LABELS, SORTS, CatalogueFilters
-from .selectors import CatalogueResult, Facet, FacetValue, RecordLinks
+from .filters import FACET_LABELS, KINDS, SORTS, CatalogueFilters
+from .selectors import CatalogueResult, Facet, FacetValue, RecordLinks, listed_kinds
 from .site_search import SearchGroup
 
 
@@ -79,6 +79,29 @@ def collapse(facet: Facet, top: int = FACET_TOP) -> CollapsedFacet:
     return CollapsedFacet(facet.param, facet.label, shown, rest, len(facet.values) > FILTER_WITHIN)
 
 
+# The list page under which each kind of catalogue row has its records' pages.
+RECORD_TYPES = {"activity": "activities", "initiative": "initiatives", "exchange": "exchanges"}
+
+
+def result_item(record, links: RecordLinks) -> dict:
+    """Return what a result card shows of an activity, initiative or exchange."""
+    kind = getattr(record, "catalogue_kind", "activity")
+    item = {
+        "kind": kind,
+        "kind_label": KINDS[kind],
+        "record": record,
+        "url": links.url(record, RECORD_TYPES[kind]),
+    }
+    if kind == "activity":
+        item["activity"] = record
+        item["budget"] = budget_total(record)
+    elif kind == "initiative":
+        item["countries"] = [country.code for country in record.countries.all()]
+    elif record.country:
+        item["countries"] = [record.country]
+    return item
+
+
 def catalogue_context(
     result: CatalogueResult, links: RecordLinks, *, base_url: str, lang: str
 ) -> dict:
@@ -93,17 +116,11 @@ def catalogue_context(
     return {
         "filters": filters,
         "facets": [collapse(facet) for facet in result.facets if facet.values],
-        "results": [
-            {
-                "activity": activity,
-                "url": links.url(activity, "activities"),
-                "budget": budget_total(activity),
-            }
-            for activity in page.object_list
-        ],
+        "results": [result_item(record, links) for record in page.object_list],
         "downloads": download_urls(filters, lang),
         "results_page": page,
         "total": result.total,
+        "projects_only": listed_kinds(filters) == ("activity",),
         "filter_messages": result.messages,
         "active_filters": active_filters(result, base_url),
         "clear_url": base_url,

@@ -1,77 +1,63 @@
-"""Reads of the catalogue: filtered activities, facet counts and record addresses.
+"""Reads of the catalogue: filtered records, facet counts, pages and record addresses.
 
 Free of requests and templates: the catalogue page, the open-data downloads and the API call the
 same functions with the same ``CatalogueFilters``, so their figures cannot disagree.
+
+Everything is read from the catalogue's rows (``CatalogueRow``, one per published activity,
+initiative and exchange, kept by ``rows``): a filter is a condition on a row's column or facet
+array, a facet count groups the arrays of the matching rows, a page is read in the order of an
+index, and a word search matches the rows' search documents (a GIN-indexed tsvector on
+PostgreSQL) with no cap on the number of matches.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import functools
 import json
-import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import (
-    Case,
-    CharField,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
-from django.db.models.functions import (
-    Cast,
-    Coalesce,
-    ExtractYear,
-    Lower,
-)
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Locale, Site
 from wagtail.search.backends import get_search_backend
 
 from opencoop.access import policy
-from opencoop.activities.derived import with_sdg_goals, with_sector_groups
-from opencoop.activities.disclosure import named_participations, public_activities
-from opencoop.activities.models import (
-    Activity,
-    PolicyMarker,
-    RecipientCountry,
-    SdgTag,
-    Sector,
-)
+from opencoop.activities.disclosure import public_activities
+from opencoop.activities.models import Activity
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.queries import among_ids
+from opencoop.exchanges.models import Exchange
+from opencoop.initiatives.models import Initiative
 from opencoop.operations.replicas import read_connection
 from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
 
+from .fields import _tsquery_literal, like_escape
 from .filters import FACET_LABELS, KINDS, CatalogueFilters
-from .indexing import build_query, did_you_mean
-from .regions import continent_label, continents
+from .indexing import build_query, did_you_mean, query_readings
+from .regions import continent_label
+from .row_models import CatalogueRow
+from .rows import fold, refresh_stale
 
-# Most relevant matches a word search keeps; beyond that, visitors add words or filters.
+# Most relevant matches the site search keeps per kind of record (the catalogue has no cap).
 SEARCH_LIMIT = 5000
-
-# An activity is active from its first known date to its last (actual dates win over planned
-# ones); with one date only, it is active in that date's year.
-START = Coalesce("actual_start", "planned_start", "actual_end", "planned_end")
-END = Coalesce("actual_end", "planned_end", "actual_start", "planned_start")
 
 
 def search_ids(model_queryset: QuerySet, q: str, limit: int = SEARCH_LIMIT) -> list[int] | None:
-    """Return the ids of records matching ``q``, most relevant first (None: no words in ``q``).
+    """Return the ids of records matching ``q`` in the search index, most relevant first.
 
-    When the words as typed (with synonyms and other names of places) find nothing, they are
+    None: no words in ``q``. The site search reads pages, plans and documents this way. When
+    the words as typed (with synonyms and other names of places) find nothing, they are
     searched again with their misspelt words corrected (``did_you_mean``).
     """
     query = build_query(q)
@@ -94,68 +80,151 @@ def _matching_ids(model_queryset: QuerySet, query, limit: int) -> list[int]:
     return [obj.pk for obj in results]
 
 
+# The rows the public may see -----------------------------------------------------------------
+
+
+def public_rows(today: datetime.date | None = None) -> QuerySet[CatalogueRow]:
+    """Return the rows of the records the public may see on ``today``.
+
+    A row exists for each published record and keeps the day the access policy makes it public
+    (``policy.public_from``): an embargo that ends shows the record from that day on. Rows
+    of records changed outside publication are hidden until written again: the entry points
+    (``catalogue``, ``select_catalogue``…) call ``rows.refresh_stale`` first (one indexed query
+    when there are none).
+    """
+    return CatalogueRow.objects.filter(public_from__lte=today or timezone.localdate(), stale=False)
+
+
+# Words ---------------------------------------------------------------------------------------
+
+
+def _folded(readings: list[list[str]]) -> list[list[str]]:
+    unique: list[list[str]] = []
+    for reading in readings:
+        folded = list(dict.fromkeys(fold(word) for word in reading))
+        if folded not in unique:
+            unique.append(folded)
+    return unique
+
+
+def search_readings(
+    filters: CatalogueFilters, today: datetime.date | None = None
+) -> list[list[str]] | None:
+    """Return the readings of the search words to match documents with (None: no words).
+
+    When the words as typed (with synonyms and other names of places) match no public record,
+    their misspelt words are corrected (``did_you_mean``): a word missing from the vocabulary
+    but present in a record never widens the results.
+    """
+    if not filters.q:
+        return None
+    readings = _folded(query_readings(filters.q))
+    if not readings:
+        return None
+    if did_you_mean(filters.q):
+        scope = _scoped(public_rows(today), filters)
+        if not scope.filter(search_document__matches=readings).exists():
+            readings = _folded(query_readings(filters.q, correct=True))
+    return readings
+
+
+class Relevance(Func):
+    """How well a row matches the readings of a query, most relevant highest.
+
+    PostgreSQL ranks with ``ts_rank`` (title words weigh most); elsewhere a match in the title
+    ranks before a match elsewhere.
+    """
+
+    output_field = FloatField()
+
+    def __init__(self, readings: list[list[str]]) -> None:
+        super().__init__(F("search_document"))
+        self.readings = readings
+
+    def as_postgresql(self, compiler, connection, **extra):
+        document, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"CAST(ts_rank({document}, %s::tsquery) AS double precision)",
+            [*params, _tsquery_literal(self.readings)],
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        document, params = compiler.compile(self.source_expressions[0])
+        title = f"substr({document}, 1, instr({document}, '|'))"
+        conditions, args = [], []
+        for reading in self.readings:
+            conditions.append(" AND ".join([f"{title} LIKE %s ESCAPE '\\'"] * len(reading)))
+            for word in reading:
+                args += [*params, f"% {like_escape(word)} %"]
+        return (
+            "CASE WHEN " + " OR ".join(f"({c})" for c in conditions) + " THEN 1.0 ELSE 0.0 END",
+            args,
+        )
+
+
 # Filters -------------------------------------------------------------------------------------
 
 
-def _exists(model, condition: Q) -> Exists:
-    return Exists(model.objects.filter(condition, activity=OuterRef("pk")))
+def _organisation_ids(slugs: Iterable[str]) -> list[int]:
+    return list(Organisation.objects.filter(slug__in=list(slugs)).values_list("pk", flat=True))
 
 
-def _years(values: Iterable[int]) -> Q:
-    return functools.reduce(
-        operator.or_,
-        (
-            Q(catalogue_start__lte=datetime.date(year, 12, 31))
-            & Q(catalogue_end__gte=datetime.date(year, 1, 1))
-            for year in values
-        ),
-    )
+# Without a kind ticked, the catalogue lists projects, as its downloads, feeds and API do; the
+# kind facet counts every kind, so initiatives and exchanges are one tick away.
+DEFAULT_KINDS = (CatalogueRow.ACTIVITY,)
 
 
-def _partner_filter(values: tuple[str, ...]) -> Exists:
-    return Exists(
-        named_participations()
-        .filter(activity=OuterRef("pk"), organisation__slug__in=values)
-        .exclude(organisation_id=OuterRef("reporting_org_id"))
-    )
+def listed_kinds(filters: CatalogueFilters) -> tuple[str, ...]:
+    """Return the kinds of record the catalogue lists for ``filters``."""
+    return filters.kind or DEFAULT_KINDS
 
 
-FILTERS: dict[str, Callable[[QuerySet, tuple], QuerySet]] = {
-    "kind": lambda qs, values: qs if "activity" in values else qs.none(),
-    "status": lambda qs, values: qs.filter(status__in=values),
-    "year": lambda qs, values: qs.filter(_years(values)),
-    "region": lambda qs, values: qs.filter(
-        _exists(
-            RecipientCountry,
-            Q(code__in=[c for region in values for c in continents()[region]]),
-        )
-    ),
-    "country": lambda qs, values: qs.filter(_exists(RecipientCountry, Q(code__in=values))),
-    "sector_group": lambda qs, values: qs.filter(
-        Exists(
-            with_sector_groups(Sector.objects.filter(activity=OuterRef("pk"))).filter(
-                sector_group__in=values
-            )
-        )
-    ),
-    "sector": lambda qs, values: qs.filter(_exists(Sector, Q(vocabulary="1", code__in=values))),
-    "sdg": lambda qs, values: qs.filter(
-        Exists(
-            with_sdg_goals(SdgTag.objects.filter(activity=OuterRef("pk"))).filter(
-                sdg_goal__in=values
-            )
-        )
-    ),
-    "sdg_target": lambda qs, values: qs.filter(_exists(SdgTag, Q(vocabulary="3", code__in=values))),
-    "marker": lambda qs, values: qs.filter(
-        _exists(PolicyMarker, Q(code__in=values) & ~Q(significance="0"))
-    ),
-    "partner": lambda qs, values: qs.filter(_partner_filter(values)),
-    "partnership": lambda qs, values: qs.filter(
+ROW_FILTERS: dict[str, Callable[[tuple], Q]] = {
+    "status": lambda values: Q(status__in=values),
+    "year": lambda values: Q(years__overlap=values),
+    "region": lambda values: Q(regions__overlap=values),
+    "country": lambda values: Q(countries__overlap=values),
+    "sector_group": lambda values: Q(sector_groups__overlap=values),
+    "sector": lambda values: Q(sectors__overlap=values),
+    "sdg": lambda values: Q(sdgs__overlap=values),
+    "sdg_target": lambda values: Q(sdg_targets__overlap=values),
+    "marker": lambda values: Q(markers__overlap=values),
+    # Partners are kept only where the public may see them named (``rows``).
+    "partner": lambda values: Q(partners__overlap=_organisation_ids(values)),
+    "partnership": lambda values: Q(
         partnership_id__in=policy.public(Partnership).filter(pk__in=values).values("pk")
     ),
-    "org": lambda qs, values: qs.filter(reporting_org__slug__in=values),
+    "org": lambda values: Q(authority__slug__in=values),
 }
+
+
+def _scoped(rows: QuerySet[CatalogueRow], filters: CatalogueFilters) -> QuerySet[CatalogueRow]:
+    if filters.within is not None:  # the site's authorities
+        rows = rows.filter(authority_id__in=filters.within)
+    return rows
+
+
+def filter_rows(
+    filters: CatalogueFilters,
+    *,
+    readings: list[list[str]] | None = None,
+    leave_out: str | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[CatalogueRow]:
+    """Return the public rows that pass every filter (but ``leave_out``), unordered.
+
+    ``readings`` are those of the search words (``search_readings``), None when there are none.
+    """
+    rows = _scoped(public_rows(today), filters)
+    if leave_out != "kind":
+        rows = rows.filter(kind__in=listed_kinds(filters))
+    if readings is not None:
+        rows = rows.filter(search_document__matches=readings)
+    for param, condition in ROW_FILTERS.items():
+        values = filters.values(param)
+        if values and param != leave_out:
+            rows = rows.filter(condition(values))
+    return rows.order_by()
 
 
 def filter_activities(
@@ -167,17 +236,15 @@ def filter_activities(
 ) -> QuerySet[Activity]:
     """Return the public activities that pass every filter (but ``leave_out``), unordered.
 
-    ``ids`` are the matches of the search words (``search_ids``), None when there are none.
+    The same rows as the page, activities only; ``ids`` narrows them further.
     """
-    qs = public_activities(today).alias(catalogue_start=START, catalogue_end=END)
-    if filters.within is not None:  # the site's authorities
-        qs = qs.filter(reporting_org_id__in=filters.within)
+    refresh_stale()
+    rows = filter_rows(
+        filters, readings=search_readings(filters, today), leave_out=leave_out, today=today
+    ).filter(kind=CatalogueRow.ACTIVITY)
+    qs = public_activities(today).filter(pk__in=rows.values("record_id"))
     if ids is not None:
         qs = qs.filter(among_ids("pk", ids))
-    for param, apply in FILTERS.items():
-        values = filters.values(param)
-        if values and param != leave_out:
-            qs = apply(qs, values)
     return qs.order_by()
 
 
@@ -199,10 +266,26 @@ class Facet:
     values: list[FacetValue]
 
 
-# All facets are counted in one query: the activities passing the filters are selected once, as a
-# common table expression, and each facet groups its rows against it. A facet whose own filter is
-# set counts against the activities passing the *other* filters, a selection of its own.
+# All facets are counted in one query: the matching rows are selected once, as a common table
+# expression, and each facet groups its keys against it. A facet whose own filter is set counts
+# against the rows passing the *other* filters, a selection of its own.
 MATCHING = "catalogue_matching"
+SELECTION_COLUMNS = [
+    "id",
+    "kind",
+    "status",
+    "authority_id",
+    "partnership_id",
+    "years",
+    "regions",
+    "countries",
+    "sector_groups",
+    "sectors",
+    "sdgs",
+    "sdg_targets",
+    "markers",
+    "partners",
+]
 
 
 def _sql(query: QuerySet | str) -> tuple[str, list]:
@@ -212,77 +295,53 @@ def _sql(query: QuerySet | str) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _children(children: Callable[[], QuerySet], key: str | Case = "code") -> Callable[[str], tuple]:
-    """Count distinct activities per value of ``key`` among the rows of a child table."""
+def _keys(column: str) -> Callable[[str, str], str]:
+    """Count rows per key of a facet array (unnest on PostgreSQL, json_each elsewhere)."""
 
-    def rows(cte: str) -> tuple[str, list]:
-        facet_key = F(key) if isinstance(key, str) else key
-        sql, params = _sql(children().order_by().values("activity_id", facet_key=facet_key))
-        # Distinct (activity, value) pairs counted by value: two hash aggregates, no sort.
+    def rows(cte: str, vendor: str) -> str:
+        if vendor == "postgresql":
+            return (
+                f"SELECT k AS facet_key, '' AS facet_extra, COUNT(*) AS n "
+                f"FROM {cte}, unnest({cte}.{column}) AS k GROUP BY k"
+            )
         return (
-            "SELECT facet_key, '' AS facet_extra, COUNT(*) AS n FROM (SELECT DISTINCT "
-            f"c.activity_id, c.facet_key FROM ({sql}) AS c JOIN {cte} ON {cte}.id = c.activity_id"
-            ") AS pairs GROUP BY facet_key",
-            params,
+            f"SELECT j.value AS facet_key, '' AS facet_extra, COUNT(*) AS n "
+            f"FROM {cte}, json_each({cte}.{column}) AS j GROUP BY j.value"
         )
 
     return rows
 
 
-def _partners(cte: str) -> tuple[str, list]:
-    # The partners named in public (one rule: named_participations), other than the reporting
-    # authority of the activity.
-    sql, params = _sql(named_participations().order_by().values("activity_id", "organisation_id"))
+def _partners(cte: str, vendor: str) -> str:
     org = Organisation._meta.db_table
+    keys = _keys("partners")(cte, vendor)
     return (
-        "SELECT o.slug AS facet_key, o.name AS facet_extra, COUNT(*) AS n FROM (SELECT DISTINCT "
-        f"p.activity_id, p.organisation_id FROM ({sql}) AS p JOIN {cte} ON {cte}.id = "
-        f"p.activity_id AND p.organisation_id <> {cte}.reporting_org_id) AS pairs "
-        f"JOIN {org} o ON o.id = pairs.organisation_id GROUP BY o.id, o.slug, o.name",
-        params,
+        "SELECT o.slug AS facet_key, o.name AS facet_extra, SUM(p.n) AS n "
+        f"FROM ({keys}) AS p JOIN {org} o ON CAST(o.id AS TEXT) = p.facet_key "
+        "GROUP BY o.id, o.slug, o.name"
     )
 
 
-# Facets counted on the activities themselves read the columns the selection carries.
-SELECTION_COLUMNS = [
-    "id",
-    "status",
-    "reporting_org_id",
-    "partnership_id",
-    "first_year",
-    "last_year",
-]
+def _kind(cte: str, vendor: str) -> str:
+    return f"SELECT kind AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte} GROUP BY kind"
 
 
-def _kind(cte: str) -> str:
-    return f"SELECT 'activity' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
-
-
-def _status(cte: str) -> str:
+def _status(cte: str, vendor: str) -> str:
     return (
         f"SELECT status AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte} "
         "WHERE status <> '' GROUP BY status"
     )
 
 
-def _year_spans(cte: str) -> str:
-    # One row per (first year, last year) pair, spread over the years in Python: a handful of
-    # rows whatever the number of activities.
-    return (
-        f"SELECT first_year AS facet_key, last_year AS facet_extra, COUNT(*) AS n FROM {cte} "
-        "WHERE first_year IS NOT NULL GROUP BY first_year, last_year"
-    )
-
-
-def _authorities(cte: str) -> str:
+def _authorities(cte: str, vendor: str) -> str:
     org = Organisation._meta.db_table
     return (
         f"SELECT o.slug AS facet_key, o.name AS facet_extra, COUNT(*) AS n FROM {cte} "
-        f"JOIN {org} o ON o.id = {cte}.reporting_org_id GROUP BY o.id, o.slug, o.name"
+        f"JOIN {org} o ON o.id = {cte}.authority_id GROUP BY o.id, o.slug, o.name"
     )
 
 
-def _partnerships(cte: str) -> tuple[str, list]:
+def _partnerships(cte: str, vendor: str) -> tuple[str, list]:
     # Only the partnerships the public may see (the policy's rule, as SQL).
     sql, params = _sql(policy.public(Partnership).order_by().values("id", "title"))
     return (
@@ -292,24 +351,16 @@ def _partnerships(cte: str) -> tuple[str, list]:
     )
 
 
-def _continent_key() -> Case:
-    return Case(
-        *[When(code__in=codes, then=Value(code)) for code, codes in continents().items()],
-        default=Value(""),
-        output_field=CharField(),
-    )
-
-
 @dataclass(frozen=True)
 class FacetSpec:
     """How to count one facet's values and name them.
 
-    ``rows`` gives, for the name of the selection to count in, a query (SQL text, or text and
-    parameters) with the columns facet_key, facet_extra and n; facet_extra is the name of a value
-    (partners, partnerships, authorities) or the last year of a span of years (year).
+    ``rows`` gives, for the name of the selection to count in and the database vendor, a query
+    (SQL text, or text and parameters) with the columns facet_key, facet_extra and n;
+    facet_extra is the name of a value (partners, partnerships, authorities).
     """
 
-    rows: Callable[[str], tuple[str, list] | str]
+    rows: Callable[[str, str], tuple[str, list] | str]
     label: Callable[[str, str], str]
     order: str = "count"  # "count" (most first), "value", "value-desc" or "numeric"
 
@@ -327,30 +378,16 @@ def _named(code: str, lang: str) -> str:
 
 
 FACETS: dict[str, FacetSpec] = {
-    "kind": FacetSpec(_kind, lambda v, lang: str(KINDS.get(v, v))),
+    "kind": FacetSpec(_kind, lambda v, lang: str(KINDS.get(v, v)), order="kind"),
     "status": FacetSpec(_status, _codelist_label("ActivityStatus"), order="numeric"),
-    "year": FacetSpec(_year_spans, lambda v, lang: v, order="value-desc"),
-    "region": FacetSpec(_children(RecipientCountry.objects.all, _continent_key()), continent_label),
-    "country": FacetSpec(_children(RecipientCountry.objects.all), _codelist_label("Country")),
-    "sector_group": FacetSpec(
-        _children(lambda: with_sector_groups(Sector.objects.all()), "sector_group"),
-        _with_code("SectorCategory"),
-    ),
-    "sector": FacetSpec(
-        _children(lambda: Sector.objects.filter(vocabulary="1")), _with_code("Sector")
-    ),
-    "sdg": FacetSpec(
-        _children(lambda: with_sdg_goals(SdgTag.objects.all()), "sdg_goal"),
-        _codelist_label("UNSDG-Goals"),
-        order="numeric",
-    ),
-    "sdg_target": FacetSpec(
-        _children(lambda: SdgTag.objects.filter(vocabulary="3")), _with_code("UNSDG-Targets")
-    ),
-    "marker": FacetSpec(
-        _children(lambda: PolicyMarker.objects.exclude(significance="0")),
-        _codelist_label("PolicyMarker"),
-    ),
+    "year": FacetSpec(_keys("years"), lambda v, lang: v, order="value-desc"),
+    "region": FacetSpec(_keys("regions"), continent_label),
+    "country": FacetSpec(_keys("countries"), _codelist_label("Country")),
+    "sector_group": FacetSpec(_keys("sector_groups"), _with_code("SectorCategory")),
+    "sector": FacetSpec(_keys("sectors"), _with_code("Sector")),
+    "sdg": FacetSpec(_keys("sdgs"), _codelist_label("UNSDG-Goals"), order="numeric"),
+    "sdg_target": FacetSpec(_keys("sdg_targets"), _with_code("UNSDG-Targets")),
+    "marker": FacetSpec(_keys("markers"), _codelist_label("PolicyMarker")),
     # Partner, partnership and authority names come with the counts (facet_extra).
     "partner": FacetSpec(_partners, _named),
     "partnership": FacetSpec(_partnerships, _named),
@@ -359,43 +396,28 @@ FACETS: dict[str, FacetSpec] = {
 NAMED = ("partner", "partnership", "org")
 
 
-def _selection(qs: QuerySet) -> QuerySet:
-    """Return the columns of ``qs``'s activities that the facets count on, in SELECTION_COLUMNS."""
-    return (
-        qs.annotate(
-            first_year=Cast(ExtractYear("catalogue_start"), IntegerField()),
-            last_year=Cast(ExtractYear("catalogue_end"), IntegerField()),
-        )
-        .order_by()
-        .values_list(*SELECTION_COLUMNS)
-    )
-
-
-# Tag of the rows that list the matching activities (a search's, a few thousand at most).
-MATCHING_IDS = "#id"
-
-
 def _count_all(
-    filters: CatalogueFilters, ids: list[int] | None, today: datetime.date | None
-) -> tuple[int, dict[str, list[tuple[str, str, int]]], set[int]]:
-    """Return the number of matching activities, each facet's rows (key, extra, count) and,
-    for a word search (``ids``), the matching activities."""
+    filters: CatalogueFilters, readings: list[list[str]] | None, today: datetime.date | None
+) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
+    """Return the number of matching rows and each facet's rows (key, extra, count)."""
+    connection = read_connection()
+    vendor = connection.vendor
     selections: dict[str, QuerySet] = {}
     branches: list[tuple[str, str]] = [("", MATCHING)]
     for param in FACETS:
         cte = MATCHING
-        if filters.values(param):
+        if filters.values(param) or param == "kind":  # a kind is always chosen (DEFAULT_KINDS)
             cte = f"catalogue_without_{param}"
-            selections[cte] = filter_activities(filters, ids=ids, leave_out=param, today=today)
+            selections[cte] = filter_rows(filters, readings=readings, leave_out=param, today=today)
         branches.append((param, cte))
-    selections[MATCHING] = filter_activities(filters, ids=ids, today=today)
+    selections[MATCHING] = filter_rows(filters, readings=readings, today=today)
     empty = set()
     ctes: list[str] = []
     params: list = []
     for cte, qs in selections.items():
         try:
-            sql, cte_params = _sql(_selection(qs))
-        except EmptyResultSet:  # nothing can match (no search match, say): nothing to count
+            sql, cte_params = _sql(qs.values_list(*SELECTION_COLUMNS))
+        except EmptyResultSet:  # nothing can match: nothing to count
             empty.add(cte)
             continue
         ctes.append(f"{cte} ({', '.join(SELECTION_COLUMNS)}) AS ({sql})")
@@ -405,7 +427,7 @@ def _count_all(
         if cte in empty:
             continue
         if param:
-            query = FACETS[param].rows(cte)
+            query = FACETS[param].rows(cte, vendor)
             sql, branch_params = (query, []) if isinstance(query, str) else query
         else:
             sql = f"SELECT '' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
@@ -415,39 +437,22 @@ def _count_all(
             f"FROM ({sql}) AS facet_{param or 'total'}"
         )
         params += [param, *branch_params]
-    if ids is not None and MATCHING not in empty:
-        parts.append(f"SELECT CAST(%s AS TEXT), CAST(id AS TEXT), '', 0 FROM {MATCHING}")
-        params.append(MATCHING_IDS)
     rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
-    for param, cte in branches:
-        if cte in empty and param == "kind":
-            rows[param].append(("activity", "", 0))  # as its count of no rows would say
-    matching_ids: set[int] = set()
     if not parts:
-        return 0, rows, matching_ids
+        return 0, rows
     total = 0
-    with read_connection().cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
         for param, key, extra, n in cursor.fetchall():
             if not param:
-                total = n
-            elif param == MATCHING_IDS:
-                matching_ids.add(int(key))
+                total = int(n)
             elif key not in (None, ""):
-                rows[param].append((key, extra, n))
-    return total, rows, matching_ids
-
-
-def _year_counts(rows: Iterable[tuple[str, str, int]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for first, last, n in rows:
-        for year in range(int(first), max(int(first), int(last or first)) + 1):
-            counts[str(year)] = counts.get(str(year), 0) + n
-    return counts
+                rows[param].append((key, extra, int(n)))
+    return total, rows
 
 
 def _named_labels(param: str, values: Iterable[str], lang: str) -> dict[str, str]:
-    """Name selected values that no activity matches any more (one query, only then)."""
+    """Name selected values that no record matches any more (one query, only then)."""
     values = list(values)
     if not values:
         return {}
@@ -459,6 +464,8 @@ def _named_labels(param: str, values: Iterable[str], lang: str) -> dict[str, str
 
 
 def _order(values: list[FacetValue], order: str) -> list[FacetValue]:
+    if order == "kind":
+        return sorted(values, key=lambda v: list(KINDS).index(v.value) if v.value in KINDS else 9)
     if order == "numeric":
         return sorted(values, key=lambda v: int(v.value) if v.value.isdigit() else 0)
     if order == "value-desc":
@@ -466,74 +473,174 @@ def _order(values: list[FacetValue], order: str) -> list[FacetValue]:
     return sorted(values, key=lambda v: (-v.count, v.label.casefold(), v.value))
 
 
+def _loads(extra: str):
+    return json.loads(extra) if isinstance(extra, str) else extra
+
+
 @dataclass(frozen=True)
 class CatalogueCounts:
     total: int
     facets: list[Facet]
-    matching_ids: set[int]  # for a word search only: its matches that pass the filters
 
 
 def count_catalogue(
     filters: CatalogueFilters,
     *,
     lang: str,
-    ids: list[int] | None = None,
+    readings: list[list[str]] | None = None,
     today: datetime.date | None = None,
 ) -> CatalogueCounts:
-    """Return the number of matching activities and the facets, counted in one query.
+    """Return the number of matching records and the facets, counted in one query.
 
-    Each facet's values are counted among the activities passing all the *other* filters.
+    Each facet's values are counted among the records passing all the *other* filters.
     Values combine with OR within a facet and facets with AND, so a count says how many results
     ticking that value would add (or, for a ticked value, how many it contributes).
     """
-    total, all_rows, matching_ids = _count_all(filters, ids, today)
+    total, all_rows = _count_all(filters, readings, today)
     facets = []
     for param, spec in FACETS.items():
         rows = all_rows[param]
         selected = {str(v) for v in filters.values(param)}
-        if param == "year":
-            counts = _year_counts(rows)
-        else:
-            counts = {key: n for key, _extra, n in rows}
+        counts = {key: n for key, _extra, n in rows}
         if param in NAMED:
-            names = {key: text(json.loads(extra), lang) for key, extra, _n in rows}
+            names = {key: text(_loads(extra), lang) for key, extra, _n in rows}
             names.update(_named_labels(param, selected - set(names), lang))
             label = names.get
         else:
             label = functools.partial(spec.label, lang=lang)
+        keys = [*counts, *selected]
+        if param == "kind":  # every kind is named, with its count (0 when none matches)
+            keys = [*KINDS, *keys]
         values = [
             FacetValue(value, label(value) or value, counts.get(value, 0), value in selected)
-            for value in dict.fromkeys([*counts, *selected])
+            for value in dict.fromkeys(keys)
         ]
         facets.append(Facet(param, str(FACET_LABELS[param]), _order(values, spec.order)))
-    return CatalogueCounts(total, facets, matching_ids)
+    return CatalogueCounts(total, facets)
 
 
 def catalogue_facets(
     filters: CatalogueFilters,
     *,
     lang: str,
-    ids: list[int] | None = None,
     today: datetime.date | None = None,
 ) -> list[Facet]:
-    """Count each facet's values among the activities passing all the *other* filters."""
-    return count_catalogue(filters, lang=lang, ids=ids, today=today).facets
+    """Count each facet's values among the records passing all the *other* filters."""
+    refresh_stale()
+    readings = search_readings(filters, today)
+    return count_catalogue(filters, lang=lang, readings=readings, today=today).facets
 
 
-# Results -------------------------------------------------------------------------------------
+# Order ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of an order: an expression, its direction, whether it may be null (last)."""
+
+    expression: object
+    descending: bool = False
+    nullable: bool = False
 
 
 def _title_key(lang: str) -> Lower:
-    return Lower(Coalesce(KT(f"title__{lang}"), KT("title__it"), KT("title__en"), Value("")))
+    return Lower(
+        Coalesce(
+            KT(f"title__{lang}"),
+            KT("title__it"),
+            KT("title__en"),
+            Value(""),
+            output_field=TextField(),
+        )
+    )
 
 
-ORDERINGS: dict[str, Callable[[str], list]] = {
-    "title": lambda lang: [_title_key(lang), "pk"],
-    "start": lambda lang: [F("catalogue_start").asc(nulls_last=True), "pk"],
-    "-start": lambda lang: [F("catalogue_start").desc(nulls_last=True), "-pk"],
-    "end": lambda lang: [F("catalogue_end").asc(nulls_last=True), "pk"],
-    "-end": lambda lang: [F("catalogue_end").desc(nulls_last=True), "-pk"],
-}
+def sort_keys(sort: str, lang: str, readings: list[list[str]] | None = None) -> list[SortKey]:
+    """Return the keys of an order of rows, the last one unique (ties in a stable order)."""
+    newest = [SortKey(F("start"), True, True), SortKey(F("record_id"), True), SortKey(F("kind"))]
+    if sort == "relevance" and readings:
+        return [SortKey(Relevance(readings), True), *newest]
+    if sort == "title":
+        return [SortKey(_title_key(lang)), SortKey(F("record_id")), SortKey(F("kind"))]
+    if sort in ("start", "end"):
+        return [SortKey(F(sort), False, True), SortKey(F("record_id")), SortKey(F("kind"))]
+    if sort == "-end":
+        return [SortKey(F("end"), True, True), SortKey(F("record_id"), True), SortKey(F("kind"))]
+    return newest
+
+
+def ordered_rows(rows: QuerySet[CatalogueRow], keys: list[SortKey]) -> QuerySet[CatalogueRow]:
+    """Order ``rows`` by ``keys``, each key annotated (``sort_0``…) for keyset pages."""
+    rows = rows.annotate(**{f"sort_{i}": key.expression for i, key in enumerate(keys)})
+    ordering = []
+    for i, key in enumerate(keys):
+        column = F(f"sort_{i}")
+        if key.descending:
+            ordering.append(column.desc(nulls_last=True) if key.nullable else column.desc())
+        else:
+            ordering.append(column.asc(nulls_last=True) if key.nullable else column.asc())
+    return rows.order_by(*ordering)
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _from_json(value):
+    if isinstance(value, dict) and "date" in value:
+        return datetime.date.fromisoformat(value["date"])
+    return value
+
+
+def make_cursor(row: CatalogueRow, keys: list[SortKey]) -> str:
+    """Return the cursor of the page after ``row``: its sort values, url-safe."""
+    values = [_json_value(getattr(row, f"sort_{i}")) for i in range(len(keys))]
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class BadCursor(ValueError):
+    """A cursor that this order did not write."""
+
+
+def read_cursor(cursor: str, keys: list[SortKey]) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadCursor(cursor) from None
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise BadCursor(cursor)
+    return [_from_json(value) for value in values]
+
+
+def after_cursor(
+    rows: QuerySet[CatalogueRow], keys: list[SortKey], values: list
+) -> QuerySet[CatalogueRow]:
+    """Keep the rows that come after the row whose sort values are ``values`` (keyset).
+
+    ``rows`` are annotated by ``ordered_rows``. Nulls come last in either direction.
+    """
+    condition = Q(pk__in=[])
+    equal = Q()
+    for i, (key, value) in enumerate(zip(keys, values, strict=True)):
+        name = f"sort_{i}"
+        if value is None:
+            later = Q(pk__in=[])  # nothing after a null but other nulls
+            same = Q(**{f"{name}__isnull": True})
+        else:
+            later = Q(**{f"{name}__{'lt' if key.descending else 'gt'}": value})
+            if key.nullable:
+                later |= Q(**{f"{name}__isnull": True})
+            same = Q(**{name: value})
+        condition |= equal & later
+        equal &= same
+    return rows.filter(condition)
+
+
+# Results -------------------------------------------------------------------------------------
 
 
 def with_list_data(qs: QuerySet[Activity]) -> QuerySet[Activity]:
@@ -541,6 +648,36 @@ def with_list_data(qs: QuerySet[Activity]) -> QuerySet[Activity]:
     return qs.select_related("reporting_org").prefetch_related(
         "recipient_countries", "sectors", "budgets"
     )
+
+
+def records_of_rows(rows: Iterable[CatalogueRow], today: datetime.date | None = None) -> list:
+    """Return the records of ``rows`` in their order, each kind read in one query.
+
+    Each record gets ``catalogue_kind``; a record gone since (or no longer public) is left out.
+    """
+    rows = list(rows)
+    loaders = {
+        CatalogueRow.ACTIVITY: lambda ids: with_list_data(
+            public_activities(today).filter(pk__in=ids)
+        ),
+        CatalogueRow.INITIATIVE: lambda ids: (
+            policy.public(Initiative, today)
+            .filter(pk__in=ids)
+            .select_related("reporting_org")
+            .prefetch_related("countries")
+        ),
+        CatalogueRow.EXCHANGE: lambda ids: (
+            policy.public(Exchange, today).filter(pk__in=ids).select_related("reporting_org")
+        ),
+    }
+    records: dict[tuple[str, int], object] = {}
+    for kind, load in loaders.items():
+        ids = [row.record_id for row in rows if row.kind == kind]
+        if ids:
+            for record in load(ids):
+                record.catalogue_kind = kind
+                records[(kind, record.pk)] = record
+    return [records[key] for row in rows if (key := (row.kind, row.record_id)) in records]
 
 
 @dataclass
@@ -559,30 +696,23 @@ def catalogue(
     page_size: int = 20,
     today: datetime.date | None = None,
 ) -> CatalogueResult:
-    """Return one page of the catalogue for ``filters``, with its facets and their counts."""
+    """Return one page of the catalogue for ``filters``, with its facets and their counts.
+
+    The page lists activities, initiatives and exchanges together (the ``kind`` facet); each
+    object of ``page.object_list`` has ``catalogue_kind``.
+    """
+    refresh_stale()
     messages = list(filters.messages)
     filters, reference_messages = check_references(filters, today=today)
     messages += reference_messages
-    ids = search_ids(Activity.objects.all(), filters.q) if filters.q else None
-    if ids is not None and len(ids) >= SEARCH_LIMIT:
-        messages.append(
-            _("Only the %(limit)d most relevant matches are counted: add words or filters.")
-            % {"limit": SEARCH_LIMIT}
-        )
-    counts = count_catalogue(filters, lang=lang, ids=ids, today=today)
-    sort = filters.effective_sort
-    if sort == "relevance" and ids is not None:
-        ordered_ids = [pk for pk in ids if pk in counts.matching_ids]
-        paginator = Paginator(ordered_ids, page_size)
-        page = paginator.get_page(filters.page)
-        by_id = with_list_data(Activity.objects.filter(pk__in=list(page.object_list))).in_bulk()
-        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
-    else:
-        ordering = ORDERINGS.get(sort, ORDERINGS["-start"])(lang)
-        matching = filter_activities(filters, ids=ids, today=today)
-        paginator = Paginator(with_list_data(matching.order_by(*ordering)), page_size)
-        paginator.count = counts.total  # counted with the facets: not counted again
-        page = paginator.get_page(filters.page)
+    readings = search_readings(filters, today)
+    counts = count_catalogue(filters, lang=lang, readings=readings, today=today)
+    keys = sort_keys(filters.effective_sort, lang, readings)
+    matching = ordered_rows(filter_rows(filters, readings=readings, today=today), keys)
+    paginator = Paginator(matching.only("kind", "record_id"), page_size)
+    paginator.count = counts.total  # counted with the facets: not counted again
+    page = paginator.get_page(filters.page)
+    page.object_list = records_of_rows(page.object_list, today)
     if filters.page > paginator.num_pages:
         messages.append(
             _("There is no page %(page)d: the last page is shown.") % {"page": filters.page}
@@ -594,6 +724,11 @@ def catalogue(
         facets=counts.facets,
         messages=messages,
     )
+
+
+def _present_keys(rows: QuerySet[CatalogueRow], column: str, keys: list[str]) -> set[str]:
+    """Return which of ``keys`` some row of ``rows`` holds in its ``column`` array."""
+    return {key for key in keys if rows.filter(**{f"{column}__overlap": [key]}).exists()}
 
 
 def check_references(
@@ -608,18 +743,18 @@ def check_references(
 
     messages: list[str] = []
     changes: dict[str, tuple] = {}
-    public = public_activities(today)
+    public = _scoped(public_rows(today), filters)
     authorities = Organisation.objects.filter(is_reporting=True)
     if filters.within is not None:  # another site's partners and authorities are unknown here
-        public = public.filter(reporting_org_id__in=filters.within)
         authorities = authorities.filter(pk__in=filters.within)
+
+    def partners(values):
+        by_id = dict(Organisation.objects.filter(slug__in=values).values_list("pk", "slug"))
+        present = _present_keys(public, "partners", [str(pk) for pk in by_id])
+        return [by_id[int(pk)] for pk in present]
+
     checks = {
-        "partner": lambda values: (
-            named_participations()
-            .filter(activity__in=public, organisation__slug__in=values)
-            .exclude(organisation_id=F("activity__reporting_org_id"))
-            .values_list("organisation__slug", flat=True)
-        ),
+        "partner": partners,
         "partnership": lambda values: (
             policy.public(Partnership).filter(pk__in=values).values_list("pk", flat=True)
         ),

@@ -21,6 +21,7 @@ from ninja.openapi.docs import Swagger
 
 from opencoop.activities.disclosure import public_activities
 from opencoop.catalogue.filters import FilterError, parse_language, parse_output_query
+from opencoop.catalogue.selectors import BadCursor
 from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
 
@@ -68,6 +69,9 @@ organisations, initiatives, seminars and exchanges, and annual plans.
 The filters of `/activities` are those of the catalogue page: the same parameter names and values,
 so that `?country=BF&sector=14030` gives the same activities here, on the catalogue page and in
 the CSV, XLSX and JSON downloads. Values of one parameter combine with OR, parameters with AND.
+Pages: `page` (numbered pages), or `cursor` for keyset pages (`/activities` only): ask with
+`cursor=` (empty) for the first page, then pass each answer's `next_cursor`; a page asked by
+cursor costs the same however far into the list it is, a numbered page more the further it is.
 Partners shown as "a local partner" to protect the people involved are never named or identified.
 """
 
@@ -237,11 +241,47 @@ def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type:
     filters = asked.filters
     with translation.override(asked.lang):
         selection = select_catalogue(filters, lang=asked.lang)
+        if query.cursor is not None:
+            return _keyset_listing(request, selection, query)
         try:
             page = selection.page(filters.page, query.page_size)
         except EmptyPage:
             raise _no_page(filters.page, selection.count(), query.page_size) from None
-        return _listing(request, page, query, activity_data)
+        listing = _listing(request, page, query, activity_data)
+        listing["next_cursor"] = selection.cursor_after(page) if page.has_next() else None
+        return listing
+
+
+def _keyset_listing(request: HttpRequest, selection, query) -> dict:
+    """Return the activities after ``query.cursor``, read from where it points (keyset)."""
+    reads_query(request, type(query).model_fields)
+    try:
+        activities, following = selection.after(query.cursor, query.page_size)
+    except BadCursor:
+        raise HttpError(
+            400,
+            _("Cursor (cursor): “%(value)s” is not a cursor of this list.")
+            % {"value": query.cursor[:40]},
+        ) from None
+    count = selection.count()
+    ctx = _context(request, query.lang)
+    params = request.GET.copy()
+    params.pop("page", None)
+    if following:
+        params["cursor"] = following
+    return {
+        "count": count,
+        "page": None,
+        "page_size": query.page_size,
+        "num_pages": max(1, math.ceil(count / query.page_size)),
+        "next": request.build_absolute_uri(request.path + "?" + params.urlencode())
+        if following
+        else None,
+        "previous": None,
+        "next_cursor": following,
+        "licence": licence(request),
+        "results": [activity_data(activity, ctx) for activity in activities],
+    }
 
 
 @api.get(

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from wagtail.models import Locale
@@ -46,11 +48,19 @@ from opencoop.activities.parts import (
     element_of,
 )
 from opencoop.catalogue.filters import CatalogueFilters
+from opencoop.catalogue.row_models import CatalogueRow
+from opencoop.catalogue.rows import refresh_stale
 from opencoop.catalogue.selectors import (
-    ORDERINGS,
+    BadCursor,
     RecordLinks,
-    filter_activities,
-    search_ids,
+    SortKey,
+    after_cursor,
+    filter_rows,
+    make_cursor,
+    ordered_rows,
+    read_cursor,
+    search_readings,
+    sort_keys,
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
@@ -71,46 +81,65 @@ COMMITMENT, DISBURSEMENT, EXPENDITURE = "2", "3", "4"
 
 @dataclass(frozen=True)
 class CatalogueSelection:
-    """Every activity the catalogue page lists for one query, in the page's order."""
+    """Every activity the catalogue page lists for one query, in the page's order.
+
+    ``rows`` are the catalogue's rows of those activities, ordered by ``keys`` (the page's
+    order); downloads, feeds and the API hold activities only.
+    """
 
     filters: CatalogueFilters
     lang: str
-    queryset: QuerySet[Activity]
-    relevance_ids: list[int] | None  # the order of a word search, most relevant first
+    rows: QuerySet[CatalogueRow]
+    keys: list[SortKey]
 
     def count(self) -> int:
-        return self.queryset.count()
+        return self.rows.order_by().count()
 
-    def _ordered(self) -> QuerySet[Activity]:
-        ordering = ORDERINGS.get(self.filters.effective_sort, ORDERINGS["-start"])(self.lang)
-        return self.queryset.order_by(*ordering)
-
-    def _ordered_ids(self) -> list[int]:
-        kept = set(self.queryset.values_list("pk", flat=True))
-        return [pk for pk in self.relevance_ids or [] if pk in kept]
+    @property
+    def queryset(self) -> QuerySet[Activity]:
+        """Return the selection's activities, unordered (for an order of one's own: feeds)."""
+        return public_activities().filter(pk__in=self.rows.order_by().values("record_id"))
 
     def page(self, number: int, size: int) -> Page:
         """Return one page of the selection (its activities with their public data)."""
-        if self.relevance_ids is None:
-            page = Paginator(with_public_data(self._ordered()), size).page(number)
-            page.object_list = load_public_data(list(page.object_list))
-            return page
-        page = Paginator(self._ordered_ids(), size).page(number)
-        page.object_list = self._by_ids(list(page.object_list), detail=True)
+        page = Paginator(self.rows.only("kind", "record_id"), size).page(number)
+        rows = list(page.object_list)
+        page.last_row = rows[-1] if rows else None
+        page.object_list = self._by_ids([row.record_id for row in rows], detail=True)
         return page
 
+    def after(self, cursor: str | None, size: int) -> tuple[list[Activity], str | None]:
+        """Return the activities after ``cursor`` (None: the first ones) and the next cursor.
+
+        A keyset page: the database reads ``size`` rows from where the cursor points, however
+        far into the selection. Raise ``BadCursor`` for a cursor this order did not write.
+        """
+        rows = self.rows
+        try:
+            if cursor:
+                rows = after_cursor(rows, self.keys, read_cursor(cursor, self.keys))
+            with transaction.atomic():  # a value of the wrong type fails here, not the request
+                chunk = list(rows.only("kind", "record_id")[: size + 1])
+        except (ValidationError, ValueError, TypeError, DatabaseError):
+            raise BadCursor(cursor) from None
+        following = make_cursor(chunk[size - 1], self.keys) if len(chunk) > size else None
+        activities = self._by_ids([row.record_id for row in chunk[:size]], detail=True)
+        return activities, following
+
+    def cursor_after(self, page: Page) -> str:
+        """Return the cursor of the page after ``page`` (its last row's sort values)."""
+        return make_cursor(page.last_row, self.keys)
+
     def _by_ids(self, ids: list[int], *, detail: bool) -> list[Activity]:
-        by_id = with_public_data(Activity.objects.filter(pk__in=ids), detail=detail).in_bulk()
+        public = public_activities().filter(pk__in=ids)
+        by_id = with_public_data(public, detail=detail).in_bulk()
         return load_public_data([by_id[pk] for pk in ids if pk in by_id], detail=detail)
 
     def iter_activities(
         self, chunk_size: int = CHUNK_SIZE, *, detail: bool = True
     ) -> Iterator[Activity]:
         """Yield the activities with their public data, a chunk of rows in memory at a time."""
-        if self.relevance_ids is None:
-            yield from public_data_batches(self._ordered(), detail=detail, chunk_size=chunk_size)
-            return
-        ordered = self._ordered_ids()
+        ordered = list(self.rows.values_list("record_id", flat=True))
         for start in range(0, len(ordered), chunk_size):
             yield from self._by_ids(ordered[start : start + chunk_size], detail=detail)
 
@@ -119,10 +148,11 @@ def select_catalogue(
     filters: CatalogueFilters, *, lang: str, today: datetime.date | None = None
 ) -> CatalogueSelection:
     """Return the activities the catalogue page lists for ``filters``, all pages together."""
-    ids = search_ids(Activity.objects.all(), filters.q) if filters.q else None
-    matching = filter_activities(filters, ids=ids, today=today)
-    relevance = ids if filters.effective_sort == "relevance" and ids is not None else None
-    return CatalogueSelection(filters, lang, matching, relevance)
+    refresh_stale()
+    readings = search_readings(filters, today)
+    keys = sort_keys(filters.effective_sort, lang, readings)
+    rows = filter_rows(filters, readings=readings, today=today).filter(kind=CatalogueRow.ACTIVITY)
+    return CatalogueSelection(filters, lang, ordered_rows(rows, keys), keys)
 
 
 # The children ``activity_data`` reads, each fetched for a whole batch of activities in one query

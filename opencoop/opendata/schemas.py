@@ -114,6 +114,14 @@ def _activity_query() -> type[Schema]:
                 json_schema_extra={"items": spec.item(), "maxItems": MAX_VALUES},
             ),
         )
+    fields["cursor"] = (
+        str | None,
+        Field(
+            None,
+            description=SINGLE_PARAMETERS["cursor"],
+            json_schema_extra={"maxLength": 500, "pattern": r"^[-A-Za-z0-9_]*$"},
+        ),
+    )
     return create_model(
         "ActivityQuery",
         __base__=PageQuery,
@@ -542,6 +550,13 @@ class ListBase(Schema):
 
 
 class ActivityList(ListBase):
+    page: int | None = Field(description="Page number; null for a page asked by cursor.")
+    num_pages: int
+    next_cursor: str | None = Field(
+        None,
+        description="Cursor of the next page (pass it as `cursor`), null on the last. "
+        "Pages asked by cursor cost the same however far they are.",
+    )
     results: list[ActivityOut]
 
 

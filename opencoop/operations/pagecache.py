@@ -66,6 +66,8 @@ HARMLESS_VARY = {"accept-language", "cookie"}
 
 # Apps of the project whose rows no public page shows: saving them leaves the cache alone.
 PRIVATE_APPS = {"suggestions", "imports", "operations", "editorial"}
+# Rows kept from records (whose own saves bump the generation), written again when read.
+DERIVED_MODELS = {"catalogue.cataloguerow"}
 # Rows of Wagtail and its companions that public pages show. Revisions, logs, workflow states and
 # image renditions are left out: they change while editors work or while a page renders.
 PUBLIC_MODELS = {
@@ -140,6 +142,8 @@ def shows_in_public(model: type) -> bool:
     from wagtail.models import Page
 
     meta = model._meta
+    if meta.label_lower in DERIVED_MODELS:
+        return False
     if meta.label_lower in PUBLIC_MODELS or issubclass(model, Page):
         return True
     app_name = meta.app_config.name if meta.app_config else ""

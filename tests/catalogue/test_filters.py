@@ -157,7 +157,7 @@ def test_every_problem_is_named_at_once_in_the_language_asked(client, catalogue_
 def test_the_apis_description_lists_the_declared_parameters():
     operation = api.get_openapi_schema()["paths"]["/api/v1/activities"]["get"]
     parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
-    assert set(parameters) == {*QUERY_PARAMETERS, "lang", "page_size"}
+    assert set(parameters) == {*QUERY_PARAMETERS, "lang", "page_size", "cursor"}
     assert parameters["country"]["items"]["enum"] == FILTERS["country"].item()["enum"]
     assert parameters["year"]["items"] == {"type": "integer", "minimum": 1950, "maximum": 2100}
 

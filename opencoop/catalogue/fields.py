@@ -1,0 +1,165 @@
+"""Columns of the catalogue's rows that PostgreSQL indexes and SQLite stores as text.
+
+A facet's keys are a ``text[]`` array with a GIN index on PostgreSQL, a JSON list on other
+databases; a search document is a ``tsvector`` on PostgreSQL (GIN index), its words between
+spaces elsewhere. The lookups ``overlap`` (any of these keys) and ``matches`` (every word of one
+reading) give the same answers on both, so the suite, run on both, checks one behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import models
+from django.db.models import Lookup
+
+
+def _postgresql(connection) -> bool:
+    return connection.vendor == "postgresql"
+
+
+class FacetKeysField(models.Field):
+    """The distinct keys of one facet a record falls in (country codes, years, partner ids)."""
+
+    description = "facet keys"
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def db_type(self, connection) -> str:
+        return "text[]" if _postgresql(connection) else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        keys = sorted({str(key) for key in value})
+        return keys if _postgresql(connection) else json.dumps(keys)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, list):
+            return value
+        return json.loads(value)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+
+@FacetKeysField.register_lookup
+class Overlap(Lookup):
+    """Keep the rows having any of the keys given (OR within a facet)."""
+
+    lookup_name = "overlap"
+    prepare_rhs = False
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        keys = sorted({str(key) for key in self.rhs})
+        return f"{lhs} && %s::text[]", [*lhs_params, keys]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        keys = sorted({str(key) for key in self.rhs})
+        if not keys:
+            return "1 = 0", []
+        marks = ", ".join(["%s"] * len(keys))
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value IN ({marks}))",
+            [*lhs_params, *keys],
+        )
+
+
+def _tsvector_literal(title_words: list[str], other_words: list[str]) -> str:
+    """Write a tsvector value: title words weighted A, the others D, each lexeme once."""
+    lexemes: dict[str, str] = {}
+    for word in other_words:
+        lexemes.setdefault(word, "2")
+    for word in title_words:
+        lexemes[word] = "1A"
+    return " ".join(
+        "'{}':{}".format(word.replace("\\", "\\\\").replace("'", "''"), position)
+        for word, position in lexemes.items()
+    )
+
+
+class SearchDocument:
+    """The words a record is found by: those of its title apart, for relevance."""
+
+    def __init__(self, title_words: list[str], other_words: list[str]) -> None:
+        self.title_words = list(dict.fromkeys(title_words))
+        self.other_words = [w for w in dict.fromkeys(other_words) if w not in self.title_words]
+
+    def as_text(self) -> str:
+        """Return the words between spaces, title words first, then "|" and the others."""
+        return f" {' '.join(self.title_words)} | {' '.join(self.other_words)} "
+
+
+class SearchDocumentField(models.Field):
+    """A record's search document: a tsvector on PostgreSQL, its words as text elsewhere."""
+
+    description = "search document"
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def db_type(self, connection) -> str:
+        return "tsvector" if _postgresql(connection) else "text"
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s::tsvector" if _postgresql(connection) else "%s"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not isinstance(value, SearchDocument):
+            return value
+        if _postgresql(connection):
+            return _tsvector_literal(value.title_words, value.other_words)
+        return value.as_text()
+
+    def from_db_value(self, value, expression, connection):
+        return value
+
+
+def like_escape(word: str) -> str:
+    """Escape the characters LIKE reads as wildcards ("_" is a word character)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _tsquery_literal(readings: list[list[str]]) -> str:
+    def lexeme(word: str) -> str:
+        return "'{}'".format(word.replace("\\", "\\\\").replace("'", "''"))
+
+    return " | ".join("(" + " & ".join(lexeme(w) for w in reading) + ")" for reading in readings)
+
+
+@SearchDocumentField.register_lookup
+class Matches(Lookup):
+    """Keep the rows whose document holds every word of at least one reading of a query.
+
+    The right-hand side is the list of readings (lists of words, lower case, accents folded).
+    """
+
+    lookup_name = "matches"
+    prepare_rhs = False
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if not self.rhs:
+            return "1 = 0", []
+        return f"{lhs} @@ %s::tsquery", [*lhs_params, _tsquery_literal(self.rhs)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        readings, params = [], []
+        for reading in self.rhs:
+            readings.append(" AND ".join([f"{lhs} LIKE %s ESCAPE '\\'"] * len(reading)))
+            for word in reading:
+                params += [*lhs_params, f"% {like_escape(word)} %"]
+        if not readings:
+            return "1 = 0", []
+        return "(" + " OR ".join(f"({r})" for r in readings) + ")", params

@@ -1,0 +1,62 @@
+"""The catalogue's rows: one per published record, what its filters, facets and pages read.
+
+Apart from ``models`` (the catalogue's pages), so that the selectors and the open-data outputs
+can read rows without importing the pages that use them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .fields import FacetKeysField, SearchDocumentField
+
+
+class CatalogueRow(models.Model):
+    """What the catalogue knows of one published record, kept for its filters, facets and pages.
+
+    One row per published activity, initiative and exchange (``kind``), written by
+    ``rows.refresh`` when a record is published, unpublished, deleted or written by
+    ``write_records``, and by ``manage.py rebuild_catalogue_rows``. Each facet's keys are a
+    column (an array with a GIN index on PostgreSQL), so the catalogue filters, counts and pages
+    without reading the records' parts. ``public_from`` is the day the access policy makes the
+    record public (``policy.public_from``: the end of an embargo, or the first day), so a record
+    whose embargo ends is counted from that day without being written again.
+    """
+
+    ACTIVITY, INITIATIVE, EXCHANGE = "activity", "initiative", "exchange"
+
+    kind = models.CharField(max_length=12)
+    record_id = models.BigIntegerField()
+    authority = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    public_from = models.DateField()
+    status = models.CharField(max_length=3, blank=True)
+    partnership_id = models.BigIntegerField(null=True, blank=True)
+    years = FacetKeysField()
+    regions = FacetKeysField()
+    countries = FacetKeysField()
+    sector_groups = FacetKeysField()
+    sectors = FacetKeysField()
+    sdgs = FacetKeysField()
+    sdg_targets = FacetKeysField()
+    markers = FacetKeysField()
+    partners = FacetKeysField()
+    title = models.JSONField(default=dict, blank=True)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    search_document = SearchDocumentField()
+    # Saved outside publication (a part edited, a record saved by code): written again by the
+    # next read of the catalogue (``rows.refresh_stale``), hidden until then.
+    stale = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("catalogue row")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_id"], name="catalogue_row_unique")
+        ]
+        indexes = [models.Index(fields=["authority", "public_from"], name="catalogue_row_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id}"

@@ -1,0 +1,137 @@
+"""Measure the catalogue's cases and the API list alone, page cache off: uncached p50/p95 in ms.
+
+    .venv/bin/python scripts/bench_catalogue.py --database postgres://…/opencoop_bench_10k
+    .venv/bin/python scripts/bench_catalogue.py --tree /path/to/another/checkout …
+
+The same addresses as ``scripts/bench.py`` (its seed and its choice of catalogue pages, two
+facets, and words with a country), plus the API's ``/activities`` list by page number and, where
+the tree has it, by cursor. The server is ``bench.py``'s (gunicorn, bench settings, page cache
+off); each address is asked twice, one after the other. ``--tree`` runs another checkout's code
+(its ``scripts/bench.py`` and portal) on the same database, for a before/after comparison.
+A database without catalogue rows gets them first (``rows.rebuild``). Prints figures; asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import random
+import sys
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+ROUNDS = 2
+
+
+def discover(bench, seed: int, samples: int) -> dict[str, list[str]]:
+    """Return the addresses to ask for (the catalogue's as ``bench.step_discover`` picks them)."""
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue.models import CataloguePage
+
+    rng = random.Random(seed)
+    catalogue = CataloguePage.objects.live().filter(locale__language_code="en").first().url
+    pages = max(1, min(Activity.objects.filter(live=True).count() // 20, 500))
+    urls: dict[str, list[str]] = {}
+    urls["catalogue"] = [catalogue] + [
+        f"{catalogue}?page={p}"
+        for p in rng.sample(range(2, pages + 1), min(samples - 1, pages - 1))
+    ]
+    countries = ["SN", "BF", "PS", "MZ", "ET", "BR", "AL", "TN", "LB", "MA"]
+    groups = ["140", "122", "112", "311", "151", "430", "410", "160", "250", "720"]
+    combos = [(c, g) for c in countries for g in groups]
+    urls["catalogue_facets"] = [
+        f"{catalogue}?{urlencode({'country': c, 'sector_group': g})}"
+        for c, g in rng.sample(combos, min(samples, len(combos)))
+    ]
+    words = ["water", "school", "health", "gardens", "women", "waste", "acqua", "scuole", "rifiuti"]
+    combos = [(w, c) for w in words for c in countries]
+    urls["catalogue_text"] = [
+        f"{catalogue}?{urlencode({'q': w, 'country': c})}"
+        for w, c in rng.sample(combos, min(samples, len(combos)))
+    ]
+    try:
+        from opencoop.catalogue.filters import CatalogueFilters
+        from opencoop.catalogue.selectors import make_cursor
+        from opencoop.opendata.records import select_catalogue
+    except ImportError:  # a tree without keyset pages
+        return urls
+    selection = select_catalogue(CatalogueFilters(), lang="en")
+    positions = rng.sample(range(20, min(selection.count(), 10_000)), samples - 1)
+    cursors = [make_cursor(selection.rows[n - 1], selection.keys) for n in positions]
+    urls["api_cursor"] = ["/api/v1/activities?cursor="] + [
+        f"/api/v1/activities?{urlencode({'cursor': c})}" for c in cursors
+    ]
+    return urls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database", default="postgres://postgres@127.0.0.1:5432/opencoop_bench_10k"
+    )
+    parser.add_argument("--tree", default=str(HERE.parent), help="checkout whose code is run")
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8141)
+    args = parser.parse_args()
+    tree = Path(args.tree).resolve()
+    sys.path.insert(0, str(tree / "scripts"))
+    bench = importlib.import_module("bench")
+    bench.django_setup(args.database)
+    try:
+        from opencoop.catalogue import rows
+        from opencoop.catalogue.row_models import CatalogueRow
+    except ImportError:
+        rows = None
+    if rows is not None and not CatalogueRow.objects.exists():
+        started = time.perf_counter()
+        written = rows.rebuild()
+        print(f"catalogue rows written: {written} in {time.perf_counter() - started:.1f} s")
+    urls = discover(bench, args.seed, args.samples)
+    from django.db import connections
+
+    connections.close_all()
+    print(f"tree {tree}, load average before: {bench.load_average()}", flush=True)
+    (tree / "var").mkdir(exist_ok=True)
+    figures = {}
+    with bench.Server(args.database, args.port, page_cache=False) as server:
+        bench.warm_workers(server)
+        connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
+        # The API's pages that exist on this site (its authorities only).
+        connection.request("GET", "/api/v1/activities?page=1", headers={"Host": "localhost"})
+        last = json.loads(connection.getresponse().read())["num_pages"]
+        rng = random.Random(args.seed)
+        urls["api_page"] = ["/api/v1/activities?page=1"] + [
+            f"/api/v1/activities?page={p}"
+            for p in rng.sample(range(2, last + 1), min(args.samples - 1, last - 1))
+        ]
+        for key, addresses in urls.items():
+            values, statuses = [], set()
+            for path in addresses * ROUNDS:
+                status, seconds, _cache = server.get(path, connection)
+                values.append(seconds * 1000)
+                statuses.add(status)
+            figures[key] = {
+                "p50": round(bench.percentile(values, 0.50)),
+                "p95": round(bench.percentile(values, 0.95)),
+                "n": len(values),
+                "statuses": sorted(statuses),
+            }
+            print(
+                f"{key:<18} p50 {figures[key]['p50']:>6} ms  p95 {figures[key]['p95']:>6} ms  "
+                f"n={len(values)} statuses={sorted(statuses)}",
+                flush=True,
+            )
+        connection.close()
+    print(f"load average after: {bench.load_average()}")
+    print(json.dumps({"load": os.getloadavg(), "figures": figures}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The catalogue's rows: kept in step with publication, and the same answers as the records.
+
+A row's facet arrays are compared, value by value, with the filters written straight over the
+activities' parts (the Exists filters the catalogue used before its rows), on the Florence demo
+and on a generated authority.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import operator
+
+import pytest
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+
+from opencoop.access import policy
+from opencoop.activities.derived import with_sdg_goals, with_sector_groups
+from opencoop.activities.disclosure import named_participations, public_activities
+from opencoop.activities.models import PolicyMarker, RecipientCountry, SdgTag, Sector
+from opencoop.catalogue import rows
+from opencoop.catalogue.filters import CatalogueFilters
+from opencoop.catalogue.regions import continents
+from opencoop.catalogue.row_models import CatalogueRow
+from opencoop.catalogue.selectors import catalogue, filter_activities, filter_rows
+from opencoop.demo.generator import generate
+from opencoop.exchanges.models import Exchange
+from opencoop.initiatives.models import Initiative
+from opencoop.organisations.models import Organisation
+from opencoop.partnerships.models import Partnership
+from tests.factories import ExchangeFactory, InitiativeFactory, make_published_activity
+
+from .conftest import CATALOGUE_EN, soup_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
+
+
+def _exists(model, condition: Q) -> Exists:
+    return Exists(model.objects.filter(condition, activity=OuterRef("pk")))
+
+
+def _years(values) -> Q:
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(catalogue_start__lte=datetime.date(int(year), 12, 31))
+            & Q(catalogue_end__gte=datetime.date(int(year), 1, 1))
+            for year in values
+        ),
+    )
+
+
+# The filters as written over the parts, one Exists per facet (the oracle).
+ORACLE = {
+    "status": lambda qs, v: qs.filter(status__in=v),
+    "year": lambda qs, v: qs.filter(_years(v)),
+    "region": lambda qs, v: qs.filter(
+        _exists(RecipientCountry, Q(code__in=[c for r in v for c in continents()[r]]))
+    ),
+    "country": lambda qs, v: qs.filter(_exists(RecipientCountry, Q(code__in=v))),
+    "sector_group": lambda qs, v: qs.filter(
+        Exists(
+            with_sector_groups(Sector.objects.filter(activity=OuterRef("pk"))).filter(
+                sector_group__in=v
+            )
+        )
+    ),
+    "sector": lambda qs, v: qs.filter(_exists(Sector, Q(vocabulary="1", code__in=v))),
+    "sdg": lambda qs, v: qs.filter(
+        Exists(
+            with_sdg_goals(SdgTag.objects.filter(activity=OuterRef("pk"))).filter(sdg_goal__in=v)
+        )
+    ),
+    "sdg_target": lambda qs, v: qs.filter(_exists(SdgTag, Q(vocabulary="3", code__in=v))),
+    "marker": lambda qs, v: qs.filter(_exists(PolicyMarker, Q(code__in=v) & ~Q(significance="0"))),
+    "partner": lambda qs, v: qs.filter(
+        Exists(
+            named_participations()
+            .filter(activity=OuterRef("pk"), organisation__slug__in=v)
+            .exclude(organisation_id=OuterRef("reporting_org_id"))
+        )
+    ),
+    "partnership": lambda qs, v: qs.filter(
+        partnership_id__in=policy.public(Partnership).filter(pk__in=v).values("pk")
+    ),
+    "org": lambda qs, v: qs.filter(reporting_org__slug__in=v),
+}
+COLUMNS = {
+    "year": "years",
+    "region": "regions",
+    "country": "countries",
+    "sector_group": "sector_groups",
+    "sector": "sectors",
+    "sdg": "sdgs",
+    "sdg_target": "sdg_targets",
+    "marker": "markers",
+}
+
+
+def oracle_ids(param: str, value) -> set[int]:
+    qs = public_activities().alias(
+        catalogue_start=Coalesce("actual_start", "planned_start", "actual_end", "planned_end"),
+        catalogue_end=Coalesce("actual_end", "planned_end", "actual_start", "planned_start"),
+    )
+    return set(ORACLE[param](qs, (value,)).values_list("pk", flat=True))
+
+
+def values_in_rows() -> dict[str, set]:
+    """Every value each facet takes in the activities' rows, and a few that no row takes."""
+    found: dict[str, set] = {param: set() for param in ORACLE}
+    activity_rows = CatalogueRow.objects.filter(kind="activity")
+    for row in activity_rows:
+        for param, column in COLUMNS.items():
+            found[param] |= set(getattr(row, column))
+        if row.status:
+            found["status"].add(row.status)
+        if row.partnership_id:
+            found["partnership"].add(row.partnership_id)
+    slugs = dict(Organisation.objects.values_list("pk", "slug"))
+    for row in activity_rows:
+        found["partner"] |= {slugs[int(pk)] for pk in row.partners}
+        found["org"].add(slugs[row.authority_id])
+    found["country"].add("AQ")
+    found["partner"].add("no-such-partner")
+    return found
+
+
+def assert_rows_answer_as_the_parts():
+    checked = 0
+    for param, values in values_in_rows().items():
+        for value in values:
+            typed = int(value) if param in ("year", "partnership") else value
+            filters = CatalogueFilters(**{param: (typed,)})
+            got = set(filter_activities(filters).values_list("pk", flat=True))
+            assert got == oracle_ids(param, value), (param, value)
+            checked += 1
+    assert checked > 30
+
+
+def test_the_demo_s_rows_answer_every_filter_as_its_parts_do():
+    assert CatalogueRow.objects.filter(kind="activity").count() == public_activities().count()
+    assert_rows_answer_as_the_parts()
+
+
+def test_a_generated_authority_s_rows_answer_every_filter_as_its_parts_do():
+    generate(activities=30, authorities=1, seed=7, index=False, pages=False)
+    assert CatalogueRow.objects.filter(kind="activity").count() == public_activities().count()
+    assert_rows_answer_as_the_parts()
+
+
+def test_rebuilding_gives_the_same_rows():
+    def snapshot():
+        return sorted(
+            (r.kind, r.record_id, r.public_from, tuple(r.countries), tuple(r.partners), r.status)
+            for r in CatalogueRow.objects.all()
+        )
+
+    before = snapshot()
+    counts = rows.rebuild()
+    assert snapshot() == before
+    assert counts["activity"] == public_activities().count()
+    assert counts["initiative"] == policy.public(Initiative).count()
+    assert counts["exchange"] == policy.public(Exchange).count()
+
+
+def nepal_total(client, query: str = "") -> str:
+    soup = soup_of(client, CATALOGUE_EN + "?country=NP" + query)
+    return soup.select_one("h2#results-heading").get_text(" ", strip=True)
+
+
+def test_publish_and_unpublish_change_the_row_and_the_counts_on_the_next_request(client, prova):
+    assert nepal_total(client).startswith("0 projects found")
+    activity = make_published_activity(prova, title={"en": "Wells in Nepal"}, countries=("NP",))
+    row = CatalogueRow.objects.get(kind="activity", record_id=activity.pk)
+    assert row.countries == ["NP"] and row.regions == ["142"]
+    assert nepal_total(client).startswith("1 projects found") or nepal_total(client).startswith(
+        "1 project found"
+    )
+    activity.unpublish()
+    assert not CatalogueRow.objects.filter(kind="activity", record_id=activity.pk).exists()
+    assert nepal_total(client).startswith("0 projects found")
+
+
+def test_a_part_changed_outside_publication_is_read_at_the_next_request(client, prova):
+    activity = make_published_activity(prova, countries=("NP",))
+    activity.recipient_countries.all().delete()
+    RecipientCountry.objects.create(activity=activity, code="BT")
+    assert CatalogueRow.objects.get(kind="activity", record_id=activity.pk).stale
+    assert nepal_total(client).startswith("0 projects found")
+    row = CatalogueRow.objects.get(kind="activity", record_id=activity.pk)
+    assert not row.stale and row.countries == ["BT"]
+
+
+def test_an_embargo_that_ends_counts_the_activity_from_that_day(prova):
+    end = datetime.date(2031, 5, 1)
+    activity = make_published_activity(prova, countries=("NP",), embargo_until=end)
+    row = CatalogueRow.objects.get(kind="activity", record_id=activity.pk)
+    assert row.public_from == end
+    filters = CatalogueFilters(country=("NP",))
+    day_before = catalogue(filters, lang="en", today=end - datetime.timedelta(days=1))
+    assert day_before.total == 0
+    that_day = catalogue(filters, lang="en", today=end)
+    assert that_day.total == 1
+    assert [a.pk for a in that_day.page.object_list] == [activity.pk]
+
+
+def publish(record):
+    record.save_revision().publish()
+    return record
+
+
+def test_the_kind_facet_counts_initiatives_and_exchanges(client, prova):
+    initiative = publish(
+        InitiativeFactory(reporting_org=prova, title={"en": "Nepali film week"}, live=False)
+    )
+    initiative.countries.create(code="NP")
+    publish(initiative)
+    exchange = publish(
+        ExchangeFactory(
+            reporting_org=prova, title={"en": "Delegation from Kathmandu"}, country="NP"
+        )
+    )
+    make_published_activity(prova, countries=("NP",))
+    result = catalogue(CatalogueFilters(country=("NP",)), lang="en")
+    kinds = {v.value: v.count for v in result.facets[0].values}
+    assert result.facets[0].param == "kind"
+    assert kinds == {"activity": 1, "initiative": 1, "exchange": 1}
+    assert result.total == 1  # projects unless another kind is ticked
+
+    everything = catalogue(CatalogueFilters(), lang="en")
+    kinds = {v.value: v.count for v in everything.facets[0].values}
+    assert kinds["initiative"] == policy.public(Initiative).count()
+    assert kinds["exchange"] == policy.public(Exchange).count()
+
+    both = catalogue(CatalogueFilters(country=("NP",), kind=("initiative", "exchange")), lang="en")
+    assert {(r.catalogue_kind, r.pk) for r in both.page.object_list} == {
+        ("initiative", initiative.pk),
+        ("exchange", exchange.pk),
+    }
+    soup = soup_of(client, CATALOGUE_EN + "?country=NP&kind=initiative&kind=exchange")
+    titles = [h.get_text(strip=True) for h in soup.select("ul.oc-results h3")]
+    assert sorted(titles) == ["Delegation from Kathmandu", "Nepali film week"]
+    assert (
+        soup.select_one("h2#results-heading")
+        .get_text(" ", strip=True)
+        .startswith("2 records found")
+    )
+
+
+def test_initiatives_and_exchanges_are_found_by_words_and_link_to_their_pages(client):
+    initiative = policy.public(Initiative).order_by("pk").first()  # the demo's
+    word = initiative.title["it"].split()[-1]
+    soup = soup_of(client, CATALOGUE_EN + "?kind=initiative&q=" + word)
+    links = [a["href"] for a in soup.select("ul.oc-results h3 a")]
+    assert links, word
+    assert client.get(links[0]).status_code == 200
+
+
+def test_every_page_of_the_api_by_cursor_gives_the_list_by_pages(client):
+    by_pages, page = [], 1
+    while True:
+        data = json.loads(client.get(f"/api/v1/activities?page_size=7&page={page}").content)
+        by_pages += [a["iati_identifier"] for a in data["results"]]
+        if not data["next"]:
+            break
+        page += 1
+    by_cursor, cursor = [], ""
+    while cursor is not None:
+        data = json.loads(client.get(f"/api/v1/activities?page_size=7&cursor={cursor}").content)
+        by_cursor += [a["iati_identifier"] for a in data["results"]]
+        cursor = data["next_cursor"]
+    assert by_cursor == by_pages
+    assert len(by_pages) == public_activities().count()
+
+
+def test_a_cursor_not_written_by_the_list_is_refused(client):
+    response = client.get("/api/v1/activities?cursor=bm90LWEtY3Vyc29y")
+    assert response.status_code == 400
+    assert "cursor" in json.loads(response.content)["detail"]
+
+
+def test_word_search_counts_every_match(prova):
+    for n in range(3):
+        make_published_activity(prova, title={"en": f"Mangrove nursery {n}"})
+    filters = CatalogueFilters(q="mangroves")
+    assert catalogue(filters, lang="en").total == 3
+    assert filter_rows(filters, readings=[["mangrov"]]).count() == 3
