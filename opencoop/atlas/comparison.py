@@ -132,4 +132,3 @@ def counted_once_note(once: CountedOnce) -> str:
     return _("Activities reported by two authorities are counted once: %(parts)s.") % {
         "parts": "; ".join(parts)
     }
-

@@ -165,7 +165,9 @@ def _published_dates(
         if identifier:
             dates[identifier] = _datetime(element.get("last-updated-datetime", ""))
             reporter = element.find("reporting-org")
-            reporters[identifier] = (reporter.get("ref") or "").strip() if reporter is not None else ""
+            reporters[identifier] = (
+                (reporter.get("ref") or "").strip() if reporter is not None else ""
+            )
     return dates, reporters
 
 

@@ -104,7 +104,9 @@ def test_the_comparison_by_year_country_and_sector_match_the_database(client, la
     for year, figures in expected.items():
         for key, value in figures.items():
             assert Decimal(shown[year][key]) == value, (year, key)
-    totals = {key: sum((f[key] for f in expected.values()), Decimal(0)) for key in set(MEASURES.values())}
+    totals = {
+        key: sum((f[key] for f in expected.values()), Decimal(0)) for key in set(MEASURES.values())
+    }
     # By country and by sector group: split by percentages, the rows add up to the totals.
     for slug in ("by-country", "by-sector-group"):
         csv = parse_csv(client.get(tables[slug]["csv"], HTTP_HOST=ATLAS).content)
@@ -130,9 +132,11 @@ def test_an_authoritys_profile_shows_its_activities_partners_and_money_by_year(c
     generate(activities=15, authorities=2, seed=9, index=False)
     authority = Organisation.objects.get(identifier=authority_spec(1).identifier)
     comparison = page_tables(client.get(ADDRESSES[lang], HTTP_HOST=ATLAS).content)
-    link = comparison["by-authority"]["section"].find(
-        "tr", attrs={"data-code": authority.slug}
-    ).find("a")["href"]
+    link = (
+        comparison["by-authority"]["section"]
+        .find("tr", attrs={"data-code": authority.slug})
+        .find("a")["href"]
+    )
     assert link == f"{ADDRESSES[lang]}{authority.slug}/"
     response = client.get(link, HTTP_HOST=ATLAS)
     assert response.status_code == 200

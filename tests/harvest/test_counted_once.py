@@ -81,7 +81,9 @@ def two_sources(portal):
         activity(f"{A}-1", A, 1000, partner=B, partner_activity=f"{B}-1"),
         activity(f"{A}-2", A, 500),
     )
-    first = HarvestSource.objects.create(name="Authority A", url=portal.url("/a.xml"), reporting_org=A)
+    first = HarvestSource.objects.create(
+        name="Authority A", url=portal.url("/a.xml"), reporting_org=A
+    )
     second = HarvestSource.objects.create(
         name="Authority B", url=portal.url("/b.xml"), reporting_org=B
     )
@@ -126,10 +128,10 @@ def test_the_atlas_counts_each_activity_once(client, two_sources, lang):
     tables = page_tables(response.content)
     by_authority = {code: values for code, _label, values in tables["by-authority"]["rows"]}
     headers = tables["by-authority"]["headers"][1:]
-    activities_at = headers.index(
-        "Attività" if lang == "it" else "Activities"
+    activities_at = headers.index("Attività" if lang == "it" else "Activities")
+    committed_at = next(
+        i for i, h in enumerate(headers) if "EUR" in h and h.startswith(("Comm", "Impegn"))
     )
-    committed_at = next(i for i, h in enumerate(headers) if "EUR" in h and h.startswith(("Comm", "Impegn")))
     # Each authority's row holds all its records; one row takes the twice-reported one off.
     assert parse_number(by_authority["counted-once"][activities_at], lang) == -1
     assert parse_number(by_authority["counted-once"][committed_at], lang) == Decimal("-1000")
