@@ -263,7 +263,7 @@ def test_each_site_wears_its_own_colour_logo_and_footer(client, fictional):
     from opencoop.core.models import PortalSettings
     from opencoop.demo.atlas import ATLAS_COLOUR
 
-    atlas = site_of("atlas")
+    atlas = Site.objects.get(hostname=ATLAS)
     settings = PortalSettings.for_site(atlas)
     settings.logo = Image.objects.create(title="Atlas emblem", file=get_test_image_file())
     settings.authority_url = "https://atlas.example.org/"

@@ -18,7 +18,7 @@ from opencoop.core.sites import site_scope
 from opencoop.stats.links import CatalogueLinks
 from opencoop.stats.models import ScopedFiguresPage
 from opencoop.stats.presentation import csv_response
-from opencoop.stats.selectors import Scope, figures_as_of
+from opencoop.stats.selectors import COUNTED_ONCE, Scope, figures_as_of
 
 from .comparison import (
     COMPARISON,
@@ -50,7 +50,7 @@ class AuthorityComparisonPage(ScopedFiguresPage):
             table = build(scope)
             links = catalogue
             if slug == "by-authority":
-                links = ProfileLinks(base, {row.code for row in table.rows})
+                links = ProfileLinks(base, {row.code for row in table.rows} - {COUNTED_ONCE})
             figures.append(present_table(table, csv_url=self.csv_url(request, slug), links=links))
         context["figures"] = figures
         context["counted_once"] = counted_once_note(once)

@@ -137,6 +137,11 @@ def test_the_atlas_counts_each_activity_once(client, two_sources, lang):
     assert parse_number(by_authority["counted-once"][committed_at], lang) == Decimal("-1000")
     assert parse_number(by_authority["total"][activities_at], lang) == counted.count()
     assert parse_number(by_authority["total"][committed_at], lang) == committed
+    # The row taken off links nowhere; each authority's row links to its profile.
+    section = tables["by-authority"]["section"]
+    assert section.find("tr", attrs={"data-code": "counted-once"}).find("a") is None
+    profile = section.find("tr", attrs={"data-code": b1.reporting_org.slug}).find("a")["href"]
+    assert client.get(profile, HTTP_HOST=ATLAS).status_code == 200
     # The national figures by year count it once too.
     by_year = {code: values for code, _label, values in tables["by-year"]["rows"]}
     year_headers = tables["by-year"]["headers"][1:]
