@@ -21,10 +21,11 @@ env: $(STAMP) ## Create the virtual environment with the pinned dependencies
 assets: ## Build the Bootstrap Italia front end from the npm registry
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
-run: env assets ## Migrate, load Florence's site (http://127.0.0.1:8000) and the atlas with the fictional Comune di Esempio (http://atlas.localhost:8000), serve both with the jobs worker beside them
+run: env assets ## Migrate, load Florence's site (http://127.0.0.1:8000) and the atlas with the fictional Comune di Esempio and the harvested Unione dei Comuni di Esempio (http://atlas.localhost:8000), serve both with the jobs worker beside them
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --host 127.0.0.1:8000
 	$(PY) manage.py generate_authority --revisions --atlas-host atlas.localhost:8000
+	$(PY) manage.py demo_harvest
 	@# The catalogue's rows of records written before they existed (a database of an older run).
 	$(PY) manage.py rebuild_catalogue_rows
 	$(PY) manage.py demo_admin

@@ -244,3 +244,68 @@ def test_the_site_settings_show_whose_records_the_site_shows(client, fictional):
     offered = set(bound.fields["authorities"].queryset.values_list("pk", flat=True))
     assert fictional.pk in offered
     assert not Organisation.objects.filter(pk__in=offered, is_reporting=False).exists()
+
+
+# --- Each site's own face: colour, logo, website, footer ----------------------------------------
+
+
+def body_and_brand(html: str):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    return soup.body, soup.select_one("header .it-brand-wrapper"), soup.select_one("footer")
+
+
+def test_each_site_wears_its_own_colour_logo_and_footer(client, fictional):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from opencoop.core.models import PortalSettings
+    from opencoop.demo.atlas import ATLAS_COLOUR
+
+    atlas = Site.objects.get(hostname=ATLAS)
+    settings = PortalSettings.for_site(atlas)
+    settings.logo = Image.objects.create(title="Atlas emblem", file=get_test_image_file())
+    settings.authority_url = "https://atlas.example.org/"
+    settings.save()
+    florence_html = fetch(client, "localhost", "/it/")
+    atlas_html = fetch(client, ATLAS, path_of(atlas.root_page))
+    body, brand, footer = body_and_brand(florence_html)
+    # Florence keeps the theme's colour, the emblem and its own footer.
+    assert "oc-colour" not in (body.get("class") or [])
+    assert brand.select_one("img.oc-site-logo") is None and brand.select_one("svg")
+    assert "atlas.example.org" not in florence_html
+    florence = PortalSettings.for_site(Site.objects.get(is_default_site=True))
+    assert FLORENCE_FISCAL_NUMBER in footer.get_text()
+    assert florence.licence_url in str(footer)
+    body, brand, footer = body_and_brand(atlas_html)
+    # The atlas: its own colour and logo, its own footer.
+    assert body["class"] == ["oc-colour", f"oc-colour-{ATLAS_COLOUR}"]
+    logo = brand.select_one("img.oc-site-logo")
+    assert logo is not None and logo["alt"] == "" and "/images/" in logo["src"]
+    assert footer.select_one("img.oc-site-logo") is not None
+    # Its header's name links to its own website.
+    assert body.select_one("header .it-header-slim-wrapper a.navbar-brand")["href"] == (
+        "https://atlas.example.org/"
+    )
+    assert FLORENCE_FISCAL_NUMBER not in footer.get_text()
+    assert settings.licence_url in str(footer)
+
+
+def test_the_site_colours_are_readable_and_the_stylesheet_has_the_same(settings):
+    """Each colour a site may choose: white on it, and it on white, reach 4.5:1 (WCAG AA);
+    the stylesheet's map holds the same colours under the same keys."""
+    from pathlib import Path
+
+    from opencoop.core.models import SITE_COLOURS
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    scss = (Path(settings.BASE_DIR) / "frontend" / "scss" / "_oc-site-colours.scss").read_text()
+    in_stylesheet = dict(re.findall(r"'([a-z]+)': (#[0-9a-f]{6}),", scss))
+    assert in_stylesheet == {key: value for key, (_label, value) in SITE_COLOURS.items()}
+    for key, (_label, colour) in SITE_COLOURS.items():
+        assert (1.05) / (luminance(colour) + 0.05) >= 4.5, key

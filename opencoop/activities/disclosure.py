@@ -141,6 +141,7 @@ class PublicParticipant:
     organisation_type: str
     organisation_id: int | None
     hidden: bool
+    activity_id: str = ""  # the participant's own record of the activity (IATI @activity-id)
 
     @property
     def label(self) -> str:
@@ -158,7 +159,15 @@ def public_participants(activity: Activity) -> list[PublicParticipant]:
             result.append(PublicParticipant(LOCAL_PARTNER, part.role, "", "", None, True))
         else:
             result.append(
-                PublicParticipant(org.name, part.role, org.identifier, org.type, org.pk, False)
+                PublicParticipant(
+                    org.name,
+                    part.role,
+                    org.identifier,
+                    org.type,
+                    org.pk,
+                    False,
+                    part.participant_activity_id,
+                )
             )
     return result
 

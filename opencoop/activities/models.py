@@ -649,8 +649,17 @@ class ParticipatingOrg(ActivityChild):
     )
     role = CodelistField("OrganisationRole", verbose_name=_("role"))
     hide_name = models.BooleanField(_("show as “a local partner” without its name"), default=False)
+    # The IATI identifier of the participant's own record of this activity (IATI
+    # participating-org/@activity-id): an atlas counts the two records once.
+    participant_activity_id = models.CharField(
+        _("participant's own activity"),
+        max_length=200,
+        blank=True,
+        help_text=_("The IATI identifier under which this organisation reports the same activity."),
+    )
     panels = [
-        FieldRowPanel([FieldPanel("organisation"), FieldPanel("role"), FieldPanel("hide_name")])
+        FieldRowPanel([FieldPanel("organisation"), FieldPanel("role"), FieldPanel("hide_name")]),
+        FieldPanel("participant_activity_id"),
     ]
 
     class Meta(ActivityChild.Meta):

@@ -161,11 +161,15 @@ PARTS: tuple[Part, ...] = (
     Part(
         "participating_orgs",
         ParticipatingOrg,
-        ("organisation_id", "role", "hide_name"),
+        ("organisation_id", "role", "hide_name", "participant_activity_id"),
         select_related=("organisation",),
         summary=True,
         element="participating-org",
-        paths={"@role": "role", "@type": "organisation"},
+        paths={
+            "@role": "role",
+            "@type": "organisation",
+            "@activity-id": "participant_activity_id",
+        },
         sensitive=_("the name and identifier of a partner whose name is hidden"),
         sensitive_switch="participating_orgs.hide_name",
         json="participating_orgs",

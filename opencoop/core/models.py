@@ -43,6 +43,17 @@ LICENCES = {
     ),
 }
 
+# The colours a site may wear instead of the theme's: Bootstrap Italia primary colours with
+# white text on them at 4.5:1 or more (WCAG AA). The stylesheet holds the same values
+# (frontend/scss/_oc-site-colours.scss); a test checks that they agree.
+SITE_COLOURS = {
+    "blue": (_("Blue (Bootstrap Italia's)"), "#0066cc"),
+    "green": (_("Green"), "#00734c"),
+    "teal": (_("Teal"), "#006b6b"),
+    "purple": (_("Purple"), "#663380"),
+    "slate": (_("Slate blue"), "#17324c"),
+}
+
 # The conformity statuses of AgID's model of accessibility statement.
 CONFORMITY = {
     "compliant": _("compliant"),
@@ -149,6 +160,25 @@ class PortalSettings(BaseSiteSetting):
     )
     site_title = MultilingualField(_("site title"), blank=True)
     site_tagline = MultilingualField(_("site tagline"), blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown beside the site title in the header and the footer."),
+    )
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=20,
+        blank=True,
+        choices=[(key, label) for key, (label, _hex) in SITE_COLOURS.items()],
+        help_text=_(
+            "The colour of the header, footer, links and buttons; empty: the portal's theme "
+            "colour. Each choice keeps white text on it readable (contrast 4.5:1 or more)."
+        ),
+    )
     footer_text = MultilingualField(_("footer text"), blank=True, multiline=True)
     licence = models.CharField(
         _("licence of the content"),
@@ -202,6 +232,7 @@ class PortalSettings(BaseSiteSetting):
         ),
         FieldPanel("site_title"),
         FieldPanel("site_tagline"),
+        FieldRowPanel([FieldPanel("logo"), FieldPanel("primary_colour")]),
         FieldPanel("footer_text"),
         FieldPanel("licence"),
         FieldPanel("suggestions_email"),

@@ -2,7 +2,8 @@
 
 Florence's own site shows Florence only (its settings name it); the atlas names no authority,
 so it covers every one, and it is where the generator puts the fictional authorities' sections.
-Its header and footer are the atlas's own: no authority's name, fiscal number or address.
+Its header and footer are the atlas's own: no authority's name, fiscal number or address; its
+colour (teal) is its own too.
 Idempotent: a second run finds the site, its pages and its settings as they are.
 """
 
@@ -15,6 +16,9 @@ from opencoop.core.models import PortalSettings
 from .loader import NOTICE_PAGES, OPEN_DATA_INTRO, parse_host, publish_page_pair
 
 ATLAS_HOST = "atlas.localhost:8000"
+
+# The atlas wears its own colour; Florence's site keeps the theme's (Florence's red).
+ATLAS_COLOUR = "teal"
 
 ATLAS_TITLE = {
     "it": "Atlante della cooperazione decentrata (dimostrazione)",
@@ -75,6 +79,7 @@ def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
         "site_title": ATLAS_TITLE,
         "site_tagline": ATLAS_TAGLINE,
         "footer_text": ATLAS_FOOTER,
+        "primary_colour": ATLAS_COLOUR,
     }
     if any(getattr(settings, name) != value for name, value in wanted.items()):
         for name, value in wanted.items():

@@ -58,6 +58,15 @@ class HarvestSource(models.Model):
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True, editable=False)
     last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True, editable=False)
     last_failure_message = models.TextField(_("last failure message"), blank=True, editable=False)
+    # The activities the last good file also published that the atlas holds under another
+    # reporting authority (the same IATI identifier): held once, and counted once.
+    also_published = models.ManyToManyField(
+        Activity,
+        verbose_name=_("also published, held under another authority"),
+        related_name="also_published_by",
+        blank=True,
+        editable=False,
+    )
 
     objects = HarvestSourceQuerySet.as_manager()
 

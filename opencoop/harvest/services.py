@@ -109,7 +109,7 @@ def _harvest(source: HarvestSource, run: Harvest, session: requests.Session) -> 
         run.outcome = Harvest.SAME_FILE
         _remember_validators(source, response)
         return
-    published = _published_dates(body, source.url)
+    published, reporters = _published_dates(body, source.url)
     with transaction.atomic():
         report = import_activity_file(
             stream=io.BytesIO(body),
@@ -131,6 +131,7 @@ def _harvest(source: HarvestSource, run: Harvest, session: requests.Session) -> 
             *report.unchanged,
         ]
         _record_provenance(source, written, published, run.started_at, checksum)
+        _record_held_elsewhere(source, reporters)
         run.withdrawn = _withdraw_missing(source, set(published), run.started_at)
     run.outcome = Harvest.IMPORTED
     run.created, run.changed = len(report.created), len(report.changed)
@@ -145,8 +146,11 @@ def _remember_validators(source: HarvestSource, response: requests.Response) -> 
     source.last_modified = response.headers.get("Last-Modified", "")[:100]
 
 
-def _published_dates(body: bytes, url: str) -> dict[str, datetime.datetime | None]:
-    """Return each activity identifier of the file with its ``last-updated-datetime``."""
+def _published_dates(
+    body: bytes, url: str
+) -> tuple[dict[str, datetime.datetime | None], dict[str, str]]:
+    """Return each activity identifier of the file with its ``last-updated-datetime``, and
+    with its reporting organisation's identifier."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(body, parser)
@@ -155,11 +159,29 @@ def _published_dates(body: bytes, url: str) -> dict[str, datetime.datetime | Non
     if root.tag != "iati-activities":
         raise HarvestFailed(f"{url}: not an IATI activity file (root <{root.tag}>)", 200)
     dates: dict[str, datetime.datetime | None] = {}
+    reporters: dict[str, str] = {}
     for element in root.iterfind("iati-activity"):
         identifier = (element.findtext("iati-identifier") or "").strip()
         if identifier:
             dates[identifier] = _datetime(element.get("last-updated-datetime", ""))
-    return dates
+            reporter = element.find("reporting-org")
+            reporters[identifier] = (
+                (reporter.get("ref") or "").strip() if reporter is not None else ""
+            )
+    return dates, reporters
+
+
+def _record_held_elsewhere(source: HarvestSource, reporters: dict[str, str]) -> None:
+    """Remember the activities the file publishes that another authority reports on the atlas.
+
+    The importer never takes such an activity over (it is held once, under the authority that
+    reported it first); the atlas's figures say how many of its activities two sources publish.
+    """
+    own = [identifier for identifier, ref in reporters.items() if ref == source.reporting_org]
+    held = Activity.objects.filter(iati_identifier__in=own).exclude(
+        reporting_org__identifier=source.reporting_org
+    )
+    source.also_published.set(held.values_list("pk", flat=True))
 
 
 def _datetime(value: str) -> datetime.datetime | None:

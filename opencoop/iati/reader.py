@@ -728,9 +728,8 @@ class ActivityReader:
             path = "participating-org"
             role = self.code(element, "role", PARTICIPANTS.codelist("@role"), path, required=True)
             organisation = self.organisation(element, path)
-            for name in ("activity-id", "crs-channel-code"):
-                if attribute(element, name):
-                    self.not_kept(element, f"{path}/@{name}", _("not kept: no place for it"))
+            if attribute(element, "crs-channel-code"):
+                self.not_kept(element, f"{path}/@crs-channel-code", _("not kept: no place for it"))
             if not organisation.ref and not organisation.name:
                 self.not_kept(
                     element, path, _("not kept: the organisation has neither identifier nor name")
@@ -742,6 +741,7 @@ class ActivityReader:
                         "organisation": organisation,
                         "role": role,
                         "hide_name": organisation.is_local_partner,
+                        "participant_activity_id": attribute(element, "activity-id")[:200],
                     },
                     element.sourceline or 0,
                     path,

@@ -305,6 +305,7 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             organisation_type=participant.organisation_type,
             lang=lang,
             role=participant.role,
+            activity_id=participant.activity_id or None,
         )
     for other in activity.other_identifiers.all():
         element = sub(root, "other-identifier", ref=other.ref, type=other.type)

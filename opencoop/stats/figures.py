@@ -65,6 +65,8 @@ class Scope:
     ``authorities`` narrows to a set of authorities' ids (None: all); ``excluding`` leaves some
     out (those whose figures are kept, when the rest is read afresh); ``country`` narrows to the
     activities in one recipient country, which have no annual plans (plans are not by country).
+    ``only`` narrows to some activities (ids); ``uncounted`` leaves activities out: an atlas's
+    records of an activity another record of it already counts (``opencoop.atlas.duplicates``).
     """
 
     def __init__(
@@ -75,12 +77,16 @@ class Scope:
         authorities: Iterable[int] | None = None,
         excluding: Iterable[int] = (),
         country: str = "",
+        only: Iterable[int] | None = None,
+        uncounted: Iterable[int] = (),
     ) -> None:
         self.organisation = organisation
         self.today = today
         self.authorities = None if authorities is None else frozenset(authorities)
         self.excluding = frozenset(excluding)
         self.country = country
+        self.only = None if only is None else frozenset(only)
+        self.uncounted = frozenset(uncounted)
 
     @property
     def slug(self) -> str:
@@ -107,11 +113,15 @@ class Scope:
     def activities(self) -> ActivityQuerySet:
         """Return the public activities of the scope."""
         activities = self._narrow(public_activities(self.today))
+        if self.only is not None:
+            activities = activities.filter(pk__in=self.only)
+        if self.uncounted:
+            activities = activities.exclude(pk__in=self.uncounted)
         return activities.in_country(self.country) if self.country else activities
 
     def plans(self) -> QuerySet[AnnualPlan]:
-        """Return the published annual plans of the scope."""
-        if self.country:
+        """Return the published annual plans of the scope (none of some activities only)."""
+        if self.country or self.only is not None:
             return AnnualPlan.objects.none()
         return self._narrow(policy.public(AnnualPlan))
 

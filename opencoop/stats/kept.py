@@ -210,7 +210,7 @@ def coverage(scope: Scope) -> Coverage:
     cached = getattr(scope, "_coverage", None)
     if cached is not None:
         return cached
-    if scope.today not in (None, today):
+    if scope.today not in (None, today) or scope.only is not None:
         return Coverage(frozenset(), scope, None)
     wanted = scope.authority_ids
     states = FigureState.objects.filter(dirty=False).filter(
@@ -244,6 +244,9 @@ def allocation_rows(scope: Scope, table: str, cover: Coverage | None = None) -> 
     ]
     if cover.rest is not None:
         rows += figures.allocation_rows(_narrowed(cover.rest, scope), table)
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        rows += [(*row[:-1], -row[-1]) for row in figures.allocation_rows(taken_off, table)]
     return rows
 
 
@@ -258,6 +261,9 @@ def year_rows(scope: Scope, cover: Coverage | None = None) -> list[figures.YearR
     ]
     if cover.rest is not None:
         rows += figures.year_rows(_narrowed(cover.rest, scope))
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        rows += [(*row[:-1], -row[-1]) for row in figures.year_rows(taken_off)]
     return rows
 
 
@@ -278,6 +284,13 @@ def country_year_rows(scope: Scope, cover: Coverage | None = None) -> list[figur
             for code, measure, year, cur, total in figures.country_year_rows(
                 _narrowed(cover.rest, scope, country)
             )
+            if code == country
+        ]
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        rows += [
+            (measure, year, cur, -total)
+            for code, measure, year, cur, total in figures.country_year_rows(taken_off)
             if code == country
         ]
     return rows
@@ -311,4 +324,23 @@ def _narrowed(rest: Scope, scope: Scope, country: str = "") -> Scope:
         authorities=rest.authorities,
         excluding=rest.excluding,
         country=country or scope.country,
+        only=scope.only,
+        uncounted=scope.uncounted,
+    )
+
+
+def _uncounted_in_kept(scope: Scope, cover: Coverage) -> Scope | None:
+    """Return the activities ``scope`` leaves uncounted among its kept rows (None: none).
+
+    Kept rows are each authority's whole sums; the rows of these activities, computed afresh
+    (a handful), are taken off them, so that the scope counts them once.
+    """
+    if not scope.uncounted or not cover.kept:
+        return None
+    return Scope(
+        scope.organisation,
+        scope.today,
+        authorities=cover.kept,
+        country=scope.country,
+        only=scope.uncounted,
     )

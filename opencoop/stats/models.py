@@ -61,6 +61,10 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
         site = site_scope(request)
         if site.authority_id is not None:  # an authority's own site: its figures, its name
             return Scope(Organisation.objects.get(pk=site.authority_id))
+        if site.atlas:  # an activity two authorities report counts once
+            from opencoop.atlas.duplicates import atlas_scope
+
+            return atlas_scope(site.authorities)[0]
         return Scope(authorities=site.authorities)
 
     def csv_url(self, request, slug: str) -> str:

@@ -16,6 +16,7 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -300,8 +301,58 @@ def by_authority(scope: Scope) -> FigureTable:
 
     Each activity has one reporting authority: it counts whole under it, so the rows add up
     to the scope's figures. The database counts and adds up, per authority and currency.
+    When the scope leaves activities uncounted (an atlas's records of an activity another
+    record already counts), each authority's row still holds all its records, and a row
+    "counted once" takes the uncounted ones off before the total.
     """
-    activities = scope.activities()
+    if scope.uncounted:
+        whole = Scope(
+            scope.organisation, scope.today, authorities=scope.authorities, country=scope.country
+        )
+        cells = _authority_cells(whole.activities())
+        twice = _authority_cells(
+            Scope(scope.organisation, scope.today, only=scope.uncounted).activities()
+        )
+        taken_off: Cells = {}
+        for row in twice.values():
+            for column, value in row.items():
+                taken_off[column] = taken_off.get(column, 0) - value
+        if taken_off:
+            cells[COUNTED_ONCE] = taken_off
+        activities = whole.activities()
+    else:
+        activities = scope.activities()
+        cells = _authority_cells(activities)
+    names = dict(
+        Organisation.objects.filter(pk__in=activities.values("reporting_org")).values_list(
+            "slug", "name"
+        )
+    )
+    names[COUNTED_ONCE] = {}
+    table = _table(
+        slug="by-authority",
+        title=_("By reporting authority"),
+        code_label=_("Reporting authority"),
+        cells=cells,
+        label=lambda slug: (
+            _("Reported by two authorities: counted once")
+            if slug == COUNTED_ONCE
+            else text(names.get(slug) or {}) or slug
+        ),
+        filter_param="org",
+        with_total=True,
+    )
+    # The row taken off comes last, just above the total it makes.
+    rows = sorted(table.rows, key=lambda row: row.code == COUNTED_ONCE)
+    return dataclasses.replace(table, rows=tuple(rows))
+
+
+# The code of the row that takes records reported twice off an atlas's totals.
+COUNTED_ONCE = "counted-once"
+
+
+def _authority_cells(activities) -> dict[str, Cells]:
+    """Count activities and add up commitments and payments by authority (slug) and currency."""
     cells: dict[str, Cells] = defaultdict(dict)
     counted = activities.values("reporting_org__slug").annotate(n=Count("id")).order_by()
     for row in counted:
@@ -319,20 +370,7 @@ def by_authority(scope: Scope) -> FigureTable:
         column = Column(money_measure(row["type"]), row["cur"])
         cell = cells[row["activity__reporting_org__slug"]]
         cell[column] = cell.get(column, Decimal(0)) + _decimal(row["total"])
-    names = dict(
-        Organisation.objects.filter(pk__in=activities.values("reporting_org")).values_list(
-            "slug", "name"
-        )
-    )
-    return _table(
-        slug="by-authority",
-        title=_("By reporting authority"),
-        code_label=_("Reporting authority"),
-        cells=cells,
-        label=lambda slug: text(names.get(slug) or {}) or slug,
-        filter_param="org",
-        with_total=True,
-    )
+    return cells
 
 
 TABLES: dict[str, Callable[[Scope], FigureTable]] = {
@@ -510,4 +548,65 @@ def plans_table(scope: Scope, overview: list[PlanOverview] | None = None) -> Fig
             "on those activities from the plan's year on."
         ),
         order="-code",
+    )
+
+
+# --- An authority's partners --------------------------------------------------------------------
+
+
+def by_partner(scope: Scope) -> FigureTable:
+    """Return the partner organisations of the scope's activities, with their activities' amounts.
+
+    The reporting authority itself is not a partner; partners left unnamed for safety are counted
+    together, without their names. An activity counts under each of its partners with its whole
+    amount: the rows overlap.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from opencoop.activities.disclosure import hiding_participations
+    from opencoop.activities.models import ParticipatingOrg
+
+    activities = scope.activities()
+    hidden = hiding_participations(OuterRef("activity_id"), OuterRef("organisation_id"))
+    partners: dict[str, set[int]] = defaultdict(set)
+    names: dict[str, dict] = {}
+    for activity_id, slug, name, is_hidden in (
+        ParticipatingOrg.objects.filter(activity_id__in=activities.values("id"))
+        .exclude(organisation_id=F("activity__reporting_org_id"))
+        .annotate(hidden=Exists(hidden))
+        .values_list("activity_id", "organisation__slug", "organisation__name", "hidden")
+        .order_by()
+    ):
+        code = UNDISCLOSED if is_hidden else slug
+        partners[code].add(activity_id)
+        if not is_hidden:
+            names[code] = name
+    money: dict[int, Cells] = defaultdict(dict)
+    for activity_id, tx_type, cur, value in (
+        scope.money().values("activity_id", "type", "cur").annotate(total=Sum("value"))
+    ).values_list("activity_id", "type", "cur", "total"):
+        column = Column(money_measure(tx_type), cur)
+        cell = money[activity_id]
+        cell[column] = cell.get(column, Decimal(0)) + _decimal(value)
+    cells: dict[str, Cells] = {}
+    for code, ids in partners.items():
+        row: Cells = {Column("activities"): len(ids)}
+        for activity_id in ids:
+            for column, value in money.get(activity_id, {}).items():
+                row[column] = row.get(column, Decimal(0)) + value
+        cells[code] = row
+    return _table(
+        slug="by-partner",
+        title=_("Partners"),
+        code_label=_("Partner organisation"),
+        cells=cells,
+        label=lambda code: (
+            _("Partners not named (sensitive context)")
+            if code == UNDISCLOSED
+            else text(names.get(code) or {}) or code
+        ),
+        note=_(
+            "An activity counts under each of its partners with its whole amount: the rows "
+            "overlap and do not add up to the total."
+        ),
     )

@@ -26,6 +26,8 @@ from tests.test_site_faces import (
     page_addresses,
 )
 
+from .conftest import describe_violations, run_axe
+from .test_controls import NO_SIDEWAYS_SCROLL
 from .test_finding import shared_connection
 
 pytestmark = pytest.mark.browser
@@ -108,3 +110,47 @@ def test_the_atlas_wears_no_florence_chrome(new_context, two_sites, lang):
         ]
     assert not leaks, leaks
     assert {"HomePage", "SectionPage", "StatisticsPage", "MapPage", "country"} <= kinds
+
+
+def atlas_figure_pages(two_sites: dict, lang: str) -> list[str]:
+    """Return the atlas's home, its comparison and the fictional authority's profile in ``lang``."""
+    from opencoop.atlas.models import AuthorityComparisonPage
+
+    atlas, base = two_sites["atlas"]
+    comparison = AuthorityComparisonPage.objects.get(locale__language_code=lang)
+    address = comparison.get_url_parts()[2]
+    slug = Organisation.objects.get(identifier=authority_spec(0).identifier).slug
+    home = (
+        atlas.root_page
+        if lang == "it"
+        else atlas.root_page.get_translation_or_none(comparison.locale)
+    )
+    return [base + home.get_url_parts()[2], base + address, f"{base}{address}{slug}/"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_atlas_comparison_and_profiles_pass_axe_in_their_own_colour(
+    new_context, two_sites, lang
+):
+    page = new_context().new_page()
+    found = {}
+    for url in atlas_figure_pages(two_sites, lang):
+        response = page.goto(url, wait_until="load")
+        assert response.status == 200, url
+        assert "oc-colour-teal" in (page.locator("body").get_attribute("class") or "")
+        violations = run_axe(page)
+        if violations:
+            found[url] = describe_violations(violations)
+    assert not found, found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_atlas_comparison_and_profiles_reflow_at_320_pixels(new_context, two_sites, lang):
+    page = new_context(viewport={"width": 320, "height": 640}).new_page()
+    wide = {}
+    for url in atlas_figure_pages(two_sites, lang):
+        assert page.goto(url, wait_until="load").status == 200, url
+        scroll, client = page.evaluate(NO_SIDEWAYS_SCROLL)
+        if scroll > client:
+            wide[url] = scroll
+    assert not wide, f"wider than 320 CSS px: {wide}"
