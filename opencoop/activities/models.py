@@ -655,11 +655,11 @@ class ParticipatingOrg(ActivityChild):
         _("participant's own activity"),
         max_length=200,
         blank=True,
-        help_text=_("The IATI identifier under which this organisation reports the same activity."),
     )
+    # The participant's own activity comes from IATI files (the edit page keeps it on saving):
+    # a field per partner row would take the edit page over its 200 KB.
     panels = [
         FieldRowPanel([FieldPanel("organisation"), FieldPanel("role"), FieldPanel("hide_name")]),
-        FieldPanel("participant_activity_id"),
     ]
 
     class Meta(ActivityChild.Meta):

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='participatingorg',
             name='participant_activity_id',
-            field=models.CharField(blank=True, help_text='The IATI identifier under which this organisation reports the same activity.', max_length=200, verbose_name="participant's own activity"),
+            field=models.CharField(blank=True, max_length=200, verbose_name="participant's own activity"),
         ),
     ]
