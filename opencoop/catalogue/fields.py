@@ -47,6 +47,10 @@ class FacetKeysField(models.Field):
             return json.loads(value)
         return value
 
+    def value_to_string(self, obj) -> str:
+        # A dump (dumpdata, the JSON backup) writes the keys as JSON, which to_python reads back.
+        return json.dumps(self.value_from_object(obj))
+
 
 @FacetKeysField.register_lookup
 class Overlap(Lookup):

@@ -47,7 +47,7 @@ def refuse(name: str) -> str:
         ("organisation-file.xml", "error: line 2: this is an IATI organisation file"),
         ("xxe.xml", "error: line 1: the file declares a DOCTYPE"),
         ("billion-laughs.xml", "error: line 1: the file declares a DOCTYPE"),
-        ("version-1.xml", "iati-activities/@version: Il file dichiara la versione IATI 1.05"),
+        ("version-1.xml", "iati-activities/@version: The file declares IATI version 1.05"),
         ("empty.xml", "not well-formed XML"),
         ("not-xml.xml", "error: line 1: not well-formed XML"),
         (
