@@ -80,11 +80,18 @@ def test_hidden_partner_and_places_stay_out_of_the_file(client):
     assert_no_secret(data, "the IATI download")
 
 
-def test_a_list_without_a_publishable_activity_has_no_file(client):
-    response = client.get(IATI_URL + "?q=zzzznothingmatcheszzzz&lang=en")
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "No activity of this list has every element IATI 2.03 requires"),
+        ("it", "Nessuna attività di questo elenco ha tutti gli elementi richiesti da IATI 2.03"),
+    ],
+)
+def test_a_list_without_a_publishable_activity_has_no_file_and_says_why(client, lang, message):
+    response = client.get(IATI_URL + f"?q=zzzznothingmatcheszzzz&lang={lang}")
     assert response.status_code == 404
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert "there is no IATI file of it" in response.content.decode()
+    assert message in response.content.decode()
 
 
 @pytest.mark.parametrize(
