@@ -6,6 +6,7 @@
 //   js/admin-codelist-picker.js --esbuild-> ../opencoop/static/dist/admin-codelist-picker.{js,css}
 //   js/admin-location-picker.js --esbuild-> ../opencoop/static/dist/admin-location-picker.{js,css}
 //   js/admin-inline-rows.js --esbuild-> ../opencoop/static/dist/admin-inline-rows.js
+//   js/api-docs.js      --esbuild-> ../opencoop/static/dist/api-docs.{js,css} (Swagger UI's start)
 //   bootstrap-italia fonts (only the .woff2 the CSS references), each split in two
 //     by unicode-range (Latin, Latin Extended) with subset-font  -> dist/fonts/
 //   bootstrap-italia dist/svg/sprites.svg                     -> dist/svg/
@@ -222,6 +223,7 @@ await esbuild.build({
     'admin-codelist-picker': join(here, 'js', 'admin-codelist-picker.js'),
     'admin-location-picker': join(here, 'js', 'admin-location-picker.js'),
     'admin-inline-rows': join(here, 'js', 'admin-inline-rows.js'),
+    'api-docs': join(here, 'js', 'api-docs.js'),
   },
   outdir: out,
   bundle: true,

@@ -1,8 +1,10 @@
-"""CSV, XLSX and JSON downloads of the activity catalogue, with the catalogue page's filters.
+"""CSV, XLSX, JSON and IATI downloads of the activity catalogue, with the catalogue page's filters.
 
 One row per activity. The columns are declared once (``COLUMNS``): the files, their metadata and
 the data dictionary on the Open data page all read them. Rows are produced by a generator over
 ``records.CatalogueSelection``, so a download of any size holds one chunk of activities at a time.
+The IATI file of a selection is written by the authority files' streaming writer
+(``opencoop.iati.export``), with the same public-only rules.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from opencoop.catalogue.filters import (
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
 from opencoop.core.sites import file_name_prefix, in_site, site_scope
+from opencoop.iati.export import NothingToPublish, iter_activities_xml
 from opencoop.opendata.streams import marked
 
 from .csvfiles import line_writer
@@ -60,6 +63,7 @@ SEPARATOR = "; "
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON_CONTENT_TYPE = "application/json"
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
 # Columns ---------------------------------------------------------------------------------------
@@ -322,6 +326,7 @@ def download_urls(filters: CatalogueFilters, lang: str) -> dict[str, str]:
         for name in ("csv", "xlsx", "json", "metadata")
     }
     urls["csv_excel_it"] = urls["csv"] + "&" + urlencode({"dialect": EXCEL_IT})
+    urls["iati"] = reverse("opendata:catalogue-iati") + query
     urls["atom"] = reverse("opendata:feed-activities-atom") + query
     return urls
 
@@ -622,4 +627,33 @@ def catalogue_metadata(request: HttpRequest) -> HttpResponse:
     described = metadata(request, filters, lang, selection.count())
     response = JsonResponse(described, json_dumps_params={"ensure_ascii": False})
     response["Link"] = f'<{described["licence"]["url"]}>; rel="license"'
+    return response
+
+
+@require_safe
+def catalogue_iati(request: HttpRequest) -> HttpResponse:
+    """Stream the catalogue's activities for the query's filters as an IATI 2.03 activity file.
+
+    The file holds the public activities of the selection that have every element IATI
+    requires, as the authorities' files do; with none, there is no valid file (404, plain text).
+    """
+    try:
+        filters, lang, selection = _selection(request)
+    except FilterError as error:
+        return bad_request(error, as_json=False)
+    try:
+        chunks = iter_activities_xml(selection.queryset, base_url=request.build_absolute_uri("/"))
+    except NothingToPublish:
+        with translation.override(lang):
+            message = str(
+                _(
+                    "No activity of this list has every element IATI 2.03 requires: "
+                    "there is no IATI file of it."
+                )
+            )
+        return HttpResponse(message + "\n", status=404, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(marked(chunks, "xml"), content_type=XML_CONTENT_TYPE)
+    _file_headers(
+        response, request, filters, lang, f"{file_name_prefix(request)}activities-{lang}.xml"
+    )
     return response

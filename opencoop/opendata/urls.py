@@ -18,6 +18,7 @@ urlpatterns = [
     path("catalogue/activities.csv", downloads.catalogue_csv, name="catalogue-csv"),
     path("catalogue/activities.xlsx", downloads.catalogue_xlsx, name="catalogue-xlsx"),
     path("catalogue/activities.json", downloads.catalogue_json, name="catalogue-json"),
+    path("catalogue/activities.xml", downloads.catalogue_iati, name="catalogue-iati"),
     path("catalogue/metadata.json", downloads.catalogue_metadata, name="catalogue-metadata"),
     path("feeds/activities.atom", feeds.ActivityAtomFeed(), name="feed-activities-atom"),
     path("feeds/activities.rss", feeds.ActivityRssFeed(), name="feed-activities-rss"),

@@ -11,11 +11,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from lxml import etree
 from openpyxl import load_workbook
 
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import catalogue_facets, filter_activities
 from tests.factories import make_full_activity, make_reporting_org
+from tests.opendata.conftest import schema_errors
 
 from .conftest import CATALOGUE_EN, CATALOGUE_IT, soup_of
 
@@ -151,7 +153,7 @@ def download_links(soup) -> dict[str, str]:
 def test_download_links_and_the_feed_carry_the_filters(client, catalogue_data):
     soup = soup_of(client, CATALOGUE_EN + "?country=SN&status=2&sort=title&page=1")
     links = download_links(soup)
-    assert set(links) == {"csv", "csv_excel_it", "xlsx", "json", "atom"}
+    assert set(links) == {"csv", "csv_excel_it", "xlsx", "json", "iati", "atom"}
     for name, url in links.items():
         query = query_of(url)
         assert query["country"] == ["SN"], name
@@ -183,6 +185,14 @@ def test_each_download_returns_the_rows_of_the_page(client, catalogue_data):
     feed = body(client.get(links["atom"])).decode("utf-8")
     feed_titles = re.findall(r"<entry><title>([^<]*)</title>", feed)
     assert sorted(feed_titles) == sorted(page_titles)
+    # The IATI file lists the same activities, in identifier order, and is valid IATI 2.03.
+    iati = client.get(links["iati"])
+    assert iati.status_code == 200
+    document = body(iati)
+    assert schema_errors(document) == []
+    root = etree.fromstring(document)
+    iati_titles = root.xpath("iati-activity/title/narrative[@xml:lang='en']/text()")
+    assert sorted(iati_titles) == sorted(page_titles)
 
 
 def test_print_stylesheet_hides_the_facets():

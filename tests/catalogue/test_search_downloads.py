@@ -26,7 +26,7 @@ def test_the_projects_found_are_downloaded_with_the_catalogue_s_rows(client, url
     assert group is not None, "the search finds Florence's projects in Palestine"
     total = int(group.select_one(".badge").get_text(strip=True))
     links = {a["data-oc-download"]: a["href"] for a in group.select("a[data-oc-download]")}
-    assert set(links) == {"csv", "csv_excel_it", "xlsx", "json", "atom"}
+    assert set(links) == {"csv", "csv_excel_it", "xlsx", "json", "iati", "atom"}
     for href in links.values():
         query = parse_qs(urlsplit(href).query)
         assert query["q"] == ["Palestina"] and query["lang"] == [lang]
@@ -42,6 +42,12 @@ def test_the_projects_found_are_downloaded_with_the_catalogue_s_rows(client, url
     book = load_workbook(io.BytesIO(body(client.get(links["xlsx"]))), read_only=True)
     assert len(list(book.worksheets[0].iter_rows(values_only=True))) == total + 1
     assert body(client.get(links["atom"])).decode("utf-8").count("<entry>") == total
+    # The demo's projects lack elements IATI 2.03 requires (status, dates): as in the authority's
+    # IATI file they are left out, and a list of only such projects has no IATI file, said so.
+    iati = client.get(links["iati"])
+    assert iati.status_code == 404
+    assert iati["Content-Type"] == "text/plain; charset=utf-8"
+    assert "IATI 2.03" in iati.content.decode()
 
 
 def test_no_download_when_no_project_is_found(client):
