@@ -89,12 +89,33 @@ def _tsvector_literal(title_words: list[str], other_words: list[str]) -> str:
     )
 
 
+# PostgreSQL refuses a lexeme over 2,047 bytes and a tsvector over 1 MB (its to_tsvector
+# leaves such words out): the document leaves them out on every database alike.
+MAX_WORD_BYTES = 2047
+MAX_DOCUMENT_BYTES = 1_000_000
+
+
+def _searchable(words) -> list[str]:
+    kept, size = [], 0
+    for word in words:
+        length = len(word.encode())
+        if length > MAX_WORD_BYTES:
+            continue
+        size += length + 8  # the lexeme's quotes, position and separator
+        if size > MAX_DOCUMENT_BYTES:
+            break
+        kept.append(word)
+    return kept
+
+
 class SearchDocument:
     """The words a record is found by: those of its title apart, for relevance."""
 
     def __init__(self, title_words: list[str], other_words: list[str]) -> None:
-        self.title_words = list(dict.fromkeys(title_words))
-        self.other_words = [w for w in dict.fromkeys(other_words) if w not in self.title_words]
+        self.title_words = _searchable(dict.fromkeys(title_words))
+        self.other_words = _searchable(
+            w for w in dict.fromkeys(other_words) if w not in self.title_words
+        )
 
     def as_text(self) -> str:
         """Return the words between spaces, title words first, then "|" and the others."""
