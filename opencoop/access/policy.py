@@ -87,6 +87,18 @@ def becoming_public(model_or_queryset, today: datetime.date | None = None) -> mo
     return _queryset(model_or_queryset).filter(live=True, embargo_until__gt=_today(today))
 
 
+def next_public_days(
+    model_or_queryset, group: str, today: datetime.date | None = None
+) -> dict[object, datetime.date]:
+    """Return, per value of ``group``, the day its first embargoed record becomes public."""
+    return dict(
+        becoming_public(model_or_queryset, today)
+        .values(group)
+        .annotate(first=models.Min("embargo_until"))
+        .values_list(group, "first")
+    )
+
+
 PUBLIC_STATE_FIELDS = ("live", "embargo_until")
 
 

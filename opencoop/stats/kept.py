@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Min, Q, Subquery, Sum
+from django.db.models import Q, Subquery, Sum
 from django.utils import timezone
 
 from opencoop.access import policy
@@ -72,12 +72,8 @@ def refresh(authority_ids: Iterable[int | None]) -> None:
                 KeptFigure.objects.bulk_create(kept, batch_size=BATCH)
                 kept = []
         KeptFigure.objects.bulk_create(kept, batch_size=BATCH)
-        ends = dict(
-            policy.becoming_public(Activity, today)
-            .filter(reporting_org_id__in=ids)
-            .values("reporting_org_id")
-            .annotate(first=Min("embargo_until"))
-            .values_list("reporting_org_id", "first")
+        ends = policy.next_public_days(
+            Activity.objects.filter(reporting_org_id__in=ids), "reporting_org_id", today
         )
         FigureState.objects.bulk_create(
             [
