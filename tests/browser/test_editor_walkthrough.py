@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ from opencoop.activities.models import Activity
 from opencoop.core.multilingual import text as in_language
 from opencoop.editorial.models import EditorialMembership
 from opencoop.editorial.roles import EDITOR, REVIEWER
+from opencoop.geography.countries import country_url
 from opencoop.geography.projection import Frame
 from opencoop.organisations.models import Organisation
 
@@ -57,6 +59,19 @@ PROJECT = {
 # The project's place, picked on the map of the recipient country (GeoNames' coordinates).
 PLACE = {"it": "Betlemme", "en": "Bethlehem"}
 BETHLEHEM = (31.70487, 35.20376)
+# The rest of the water project (issue 17): a new partner NGO, a sector and a goal picked by label,
+# a budget, a commitment and a disbursement, a result with its indicator.
+PARTNER = {"it": "Rete Idrica Solidale (ONG)", "identifier": "IT-CF-99887766001"}
+SECTOR = {"code": "14030", "word": "acqua potabile"}
+SDG = {"code": "6", "word": "Acqua pulita"}
+BUDGET = {"period_start": "2025-01-01", "period_end": "2025-12-31", "value": "48000"}
+TRANSACTIONS = (
+    {"type": "2", "date": "2025-01-15", "value": "48000"},  # the commitment
+    {"type": "3", "date": "2025-03-01", "value": "20000"},  # the first disbursement
+)
+RESULT = {"it": "Famiglie con acqua sicura", "en": "Households with safe drinking water"}
+INDICATOR = {"it": "Famiglie servite", "en": "Households served"}
+BASELINE = {"baseline_year": "2025", "baseline_value": "0"}
 NOTE = "Budget e partner confermati dal Comune."
 COMMENT = "Approved: the budget matches the agreement."
 TIMEOUT_MS = 30_000
@@ -93,6 +108,16 @@ class HowTo:
     def step(self, number: int) -> Step:
         return self.steps[number - 1]
 
+    def example(self, number: int, english: str, lang: str) -> str:
+        """Return the example (*English* (*Italiano*)) that step ``number`` gives after ``english``."""
+        step = self.step(number)
+        labels = step.labels()
+        for index, (label_en, _label_it) in enumerate(labels):
+            if label_en == english:
+                label_en, label_it = labels[index + 1]
+                return label_en if lang == "en" else label_it
+        raise AssertionError(f"step {number} of the doc gives no example after *{english}*")
+
     def label(self, number: int, english: str, lang: str) -> str:
         """Return the label that step ``number`` gives for ``english``, in the admin's language."""
         step = self.step(number)
@@ -120,9 +145,12 @@ def choose(select, label: str) -> None:
     select.select_option(value=value)
 
 
-def pick_code(page, field, label: str) -> None:
-    """Pick in a codelist picker the suggestion whose label the guide names, as an officer does."""
+def pick_code(page, field, label: str, typed: str = "") -> None:
+    """Pick in a codelist picker the suggestion whose label the guide names, as an officer does:
+    type a word of it, then choose the suggestion (which puts its code in the box)."""
     field.click()  # the picker loads its suggestions when first used
+    if typed:
+        field.fill(typed)
     suggestion = page.locator(f"datalist[id='{field.get_attribute('list')}'] option").filter(
         has_text=re.compile(rf"– {re.escape(label)}$")
     )
@@ -153,6 +181,53 @@ def exact(label: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$", re.I)
 
 
+def same_value(shown: str, typed: str) -> bool:
+    """Tell whether the form shows what was typed: the same text, or the same number
+    (amounts come back as "48000.00", coordinates with the decimals they are kept with)."""
+    if shown == typed:
+        return True
+    try:
+        return abs(Decimal(shown) - Decimal(typed)) < Decimal("0.000001")
+    except InvalidOperation:
+        return False
+
+
+def save_and_reload(officer, step: int, typed: dict[str, str]) -> None:
+    """Press *Save draft* at once, open the page afresh and find every value typed so far."""
+    page = officer.page
+    officer.button(step, "Save draft").click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/admin/snippets/activities/activity/edit/\d+/"))
+    page.reload()
+    page.wait_for_load_state()
+    lost = {}
+    for name, value in typed.items():
+        field = page.locator(f"[name='{name}']")
+        shown = field.input_value() if field.count() == 1 else None
+        if shown is None or not same_value(shown, value):
+            lost[name] = (value, shown)
+    assert not lost, f"lost after saving (typed, shown): {lost}"
+
+
+def year_figures(page: Page, address: str, year: str) -> dict[str, Decimal]:
+    """Return a country page's figures for ``year``, by column, whatever the language's format
+    (none when the page has no figures or the table no such year)."""
+    page.goto(address)
+    expect(page.locator("section.oc-figure")).to_have_count(1)
+    table = page.locator("table[data-figure]")
+    if table.count() == 0:  # "No figures to show yet."
+        return {}
+    columns = table.locator("thead th").all_inner_texts()[1:]
+    row = table.locator(f"tr[data-code='{year}']")
+    cells = row.locator("td").all_inner_texts() if row.count() else [""] * len(columns)
+    figures = {}
+    for column, cell in zip(columns, cells, strict=True):
+        digits = re.sub(r"\D", "", re.sub(r"[.,]\d\d(?!\d)", "", cell))  # cents, if shown
+        figures[column] = Decimal(digits or 0)
+    return figures
+
+
 # The officers ------------------------------------------------------------------------------------
 def make_officer(username: str, role: str, organisation: Organisation):
     user = get_user_model().objects.create_user(username, f"{username}@example.org", PASSWORD)
@@ -169,6 +244,12 @@ def remove_everything_made(identifier: str) -> None:
     for project in Activity.objects.filter(iati_identifier=identifier):
         ModelLogEntry.objects.filter(content_type=content_type, object_id=str(project.pk)).delete()
         project.delete()
+    organisation_type = ContentType.objects.get_for_model(Organisation)
+    for partner in Organisation.objects.filter(identifier=PARTNER["identifier"]):
+        ModelLogEntry.objects.filter(
+            content_type=organisation_type, object_id=str(partner.pk)
+        ).delete()
+        partner.delete()
     get_user_model().objects.filter(username__in=[EDITOR_NAME, REVIEWER_NAME]).delete()
 
 
@@ -250,6 +331,14 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     florence, identifier = officers["florence"], officers["identifier"]
     title, description = PROJECT["title"], PROJECT["description"]
 
+    # What the statistics of the recipient country say before: the figures of the year of the
+    # project's transactions, on the country's page in each language.
+    visitor = new_context().new_page()
+    visitor.set_default_timeout(TIMEOUT_MS)
+    country_pages = [country_url("PS", lang) for lang in ("en", "it")]
+    year = TRANSACTIONS[0]["date"][:4]
+    before = {address: year_figures(visitor, site.url + address, year) for address in country_pages}
+
     # The editor, with an admin in Italian.
     editor = Officer(new_context(locale="it-IT").new_page(), "it", how_to, "editor")
     page = editor.page
@@ -287,6 +376,14 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
             expect(box).to_have_attribute("name", name)
             box.fill(text)
     editor.shot(3, "content")
+    # Saved at once, as after each step below (the doc: *Save draft* after each part).
+    typed = {"iati_identifier": identifier}
+    for texts, names in (
+        (title, ("title_0", "title_1")),
+        (description, ("description_0", "description_1")),
+    ):
+        typed.update(zip(names, texts.values(), strict=True))
+    save_and_reload(editor, 6, typed)
 
     # 4. Tab Where and what.
     editor.tab(4, "Where and what")
@@ -318,6 +415,18 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     assert abs(float(longitude.input_value()) - BETHLEHEM[1]) < 0.1
     expect(picker.locator("[data-location-marker]")).to_have_count(1)
     editor.shot(4, "where-and-what")
+    typed.update(
+        {
+            "status": "2",
+            "planned_start": "2025-01-01",
+            "planned_end": "2026-12-31",
+            "recipient_countries-0-code": "PS",
+            "locations-0-name_0": PLACE["it"],
+            "locations-0-latitude": latitude.input_value(),
+            "locations-0-longitude": longitude.input_value(),
+        }
+    )
+    save_and_reload(editor, 6, typed)
 
     # 5. Tab Partners.
     editor.tab(5, "Partners")
@@ -329,63 +438,191 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     expect(modal).to_have_count(0)
     choose(row.get_by_label(exact(editor.label(5, "Role"))), editor.label(5, "Funding"))
     editor.shot(5, "partners")
+    typed.update(
+        {"participating_orgs-0-organisation": str(florence.pk), "participating_orgs-0-role": "1"}
+    )
+    save_and_reload(editor, 6, typed)
 
-    # 6. Save and send for review (no autosave on records with rows: the button is the save).
-    editor.button(6, "Save draft").click()
+    # 6. The other tabs, each part saved at once and found again after the page is reloaded.
+    # Where and what: a sector and a goal, picked by their label.
+    editor.tab(6, "Where and what")
+    editor.button(6, "Add sectors").click()
+    sector = (
+        page.get_by_label(exact(editor.label(6, "Sector")))
+        .and_(page.locator("input[name^=sectors-]:visible"))
+        .last
+    )
+    pick_code(page, sector, how_to.example(6, "Sector", "it"), typed=SECTOR["word"])
+    editor.button(6, "Add Sustainable Development Goals").click()
+    goal = (
+        page.get_by_label(exact(editor.label(6, "Goal or target")))
+        .and_(page.locator("input[name^=sdg_tags-]:visible"))
+        .last
+    )
+    pick_code(page, goal, how_to.example(6, "Goal or target", "it"), typed=SDG["word"])
+    editor.shot(6, "sector-and-goal")
+    typed.update(
+        {sector.get_attribute("name"): SECTOR["code"], goal.get_attribute("name"): SDG["code"]}
+    )
+    save_and_reload(editor, 6, typed)
+
+    # Partners: a new organisation, created from the chooser, implements the project.
+    editor.tab(6, "Partners")
+    editor.button(6, "Add participating organisations").click()
+    row = page.locator("[id^=inline_child_participating_orgs-]:visible").last
+    row.get_by_role("button", name=exact(editor.label(6, "Choose organisation"))).click()
+    modal = page.locator(".modal-dialog:visible")
+    modal.get_by_role(
+        "tab", name=re.compile(re.escape(editor.label(6, "New organisation")), re.I)
+    ).click()
+    modal.get_by_label(re.compile(r"^\s*Italiano")).first.fill(PARTNER["it"])
+    modal.get_by_label(exact(editor.label(6, "IATI organisation identifier"))).fill(
+        PARTNER["identifier"]
+    )
+    editor.shot(6, "new-partner")
+    modal.get_by_role("button", name=exact(editor.label(6, "Add a new organisation"))).click()
+    expect(modal).to_have_count(0)
+    partner = Organisation.objects.get(identifier=PARTNER["identifier"])
+    assert partner.name["it"] == PARTNER["it"]
+    choose(row.get_by_label(exact(editor.label(6, "Role"))), how_to.example(6, "Role", "it"))
+    organisation = row.locator("input[name$=-organisation]")
+    expect(organisation).to_have_value(str(partner.pk))
+    prefix = organisation.get_attribute("name").removesuffix("-organisation")
+    typed.update({f"{prefix}-organisation": str(partner.pk), f"{prefix}-role": "4"})
+    editor.shot(6, "partners")
+    save_and_reload(editor, 6, typed)
+
+    # Finance: a budget, then a commitment and a disbursement.
+    editor.tab(6, "Finance")
+    editor.button(6, "Add budgets").click()
+    budget = page.locator("[id^=inline_child_budgets-]:visible").last
+    for english, key in (
+        ("Period start", "period_start"),
+        ("Period end", "period_end"),
+        ("Amount", "value"),
+    ):
+        box = budget.get_by_label(exact(editor.label(6, english)))
+        box.fill(BUDGET[key])
+        page.keyboard.press("Escape")  # close a date picker
+        typed[box.get_attribute("name")] = BUDGET[key]
+    # The doc's examples: *Outgoing Commitment* after *Transaction type*, then *Disbursement*.
+    examples = ("Transaction type", "Outgoing Commitment")
+    for transaction, example in zip(TRANSACTIONS, examples, strict=True):
+        editor.button(6, "Add transactions").click()
+        row = page.locator("[id^=inline_child_transactions-]:visible").last
+        kind = row.get_by_label(exact(editor.label(6, "Transaction type")))
+        label = how_to.example(6, example, "it")
+        pick_code(page, kind, label, typed=label.split()[0])
+        typed[kind.get_attribute("name")] = transaction["type"]
+        for english, key in (("Transaction date", "date"), ("Amount", "value")):
+            box = row.get_by_label(exact(editor.label(6, english)))
+            box.fill(transaction[key])
+            page.keyboard.press("Escape")
+            typed[box.get_attribute("name")] = transaction[key]
+    editor.shot(6, "finance")
+    save_and_reload(editor, 6, typed)
+
+    # Results and documents: a result, and the indicator that comes with it.
+    editor.tab(6, "Results and documents")
+    editor.button(6, "Add results").click()
+    result = page.locator(
+        "[data-inline-panel-child][id^=inline_child_results-]:not([id*=-indicators-]):visible"
+    ).last
+    for english, texts in (("Result", RESULT), ("Indicator", INDICATOR)):
+        heading = result.get_by_role("heading", name=exact(editor.label(6, english))).first
+        boxes = heading.locator(
+            "xpath=following::*[self::input or self::textarea][not(@type='hidden')]"
+        )
+        for index, text in enumerate(texts.values()):
+            box = boxes.nth(index)
+            assert box.get_attribute("name").endswith(f"title_{index}"), box.get_attribute("name")
+            box.fill(text)
+            typed[box.get_attribute("name")] = text
+    for english, key in (("Baseline year", "baseline_year"), ("Baseline value", "baseline_value")):
+        box = result.get_by_label(exact(editor.label(6, english)))
+        box.fill(BASELINE[key])
+        typed[box.get_attribute("name")] = BASELINE[key]
+    editor.shot(6, "result")
+    save_and_reload(editor, 6, typed)
+    editor.shot(6, "saved")
+
+    # 7. Save and send for review (no autosave on records with rows: the button is the save).
+    editor.button(7, "Save draft").click()
     page.wait_for_load_state()
     project = Activity.objects.get(iati_identifier=identifier)
     assert not project.live
-    # Nothing typed was lost: the place and its coordinates are in the draft.
-    [saved_place] = project.get_latest_revision_as_object().locations.all()
+    # Nothing typed was lost: every part is in the draft, as typed.
+    draft = project.get_latest_revision_as_object()
+    [saved_place] = draft.locations.all()
     assert saved_place.name["it"] == PLACE["it"]
     assert abs(float(saved_place.latitude) - BETHLEHEM[0]) < 0.1
+    assert [(p.organisation_id, p.role) for p in draft.participating_orgs.all()] == [
+        (florence.pk, "1"),
+        (partner.pk, "4"),
+    ]
+    assert [s.code for s in draft.sectors.all()] == [SECTOR["code"]]
+    assert [g.code for g in draft.sdg_tags.all()] == [SDG["code"]]
+    assert [(str(b.period_start), str(b.period_end), b.value) for b in draft.budgets.all()] == [
+        (BUDGET["period_start"], BUDGET["period_end"], Decimal(BUDGET["value"]))
+    ]
+    assert [(t.type, str(t.date), t.value) for t in draft.transactions.all()] == [
+        (t["type"], t["date"], Decimal(t["value"])) for t in TRANSACTIONS
+    ]
+    [saved_result] = draft.results.all()
+    [saved_indicator] = saved_result.indicators.all()
+    assert {lang: saved_result.title.get(lang) for lang in RESULT} == RESULT
+    assert {lang: saved_indicator.title.get(lang) for lang in INDICATOR} == INDICATOR
+    assert (str(saved_indicator.baseline_year), str(saved_indicator.baseline_value)) == (
+        BASELINE["baseline_year"],
+        BASELINE["baseline_value"],
+    )
     assert project.slug == slugify(title["en"])  # "made from the English title"
-    editor.tab(6, "Publishing and translations")
+    editor.tab(7, "Publishing and translations")
     expect(page.locator("[data-publication-ready]")).to_be_visible()
     expect(page.locator("[data-record-status] [data-language=it]")).to_have_attribute(
         "data-status", "complete"
     )
-    editor.shot(6, "saved-draft")
-    editor.field(6, "Note for the reviewer").fill(NOTE)
-    editor.button(6, "More actions").click()
-    editor.button(6, "Submit to Review").click()
+    editor.shot(7, "saved-draft")
+    editor.field(7, "Note for the reviewer").fill(NOTE)
+    editor.button(7, "More actions").click()
+    editor.button(7, "Submit to Review").click()
     page.wait_for_load_state()
-    editor.shot(6, "submitted")
+    editor.shot(7, "submitted")
     project.refresh_from_db()
     assert project.workflow_in_progress and not project.live
 
-    # 7. The reviewer, with an admin in English and two-factor sign-in, opens it.
+    # 8. The reviewer, with an admin in English and two-factor sign-in, opens it.
     reviewer = Officer(new_context(locale="en-GB").new_page(), "en", how_to, "reviewer")
     page = reviewer.page
     sign_in(reviewer, site.url, REVIEWER_NAME, device=officers["device"])
     # The dashboard names records by their title in Italian, the source language.
     awaiting = page.locator("section").filter(
-        has=page.get_by_role("heading", name=exact(reviewer.label(7, "Awaiting your review")))
+        has=page.get_by_role("heading", name=exact(reviewer.label(8, "Awaiting your review")))
     )
     expect(awaiting.first).to_contain_text(title["it"])
     yours = page.locator("section").filter(
-        has=page.get_by_role("heading", name=exact(reviewer.label(7, "Your records")))
+        has=page.get_by_role("heading", name=exact(reviewer.label(8, "Your records")))
     )
-    reviewer.shot(7, "dashboard")
+    reviewer.shot(8, "dashboard")
     yours.first.get_by_role("link", name=title["it"]).first.click()
     page.wait_for_load_state()
-    reviewer.shot(7, "in-review")
+    reviewer.shot(8, "in-review")
 
     # The editor's note is on the reviewer's page, in the tab the guide names.
-    reviewer.tab(7, "Publishing and translations")
+    reviewer.tab(8, "Publishing and translations")
     conversation = page.locator("[data-review]").filter(
-        has=page.get_by_role("heading", name=exact(reviewer.label(7, "Review and comments")))
+        has=page.get_by_role("heading", name=exact(reviewer.label(8, "Review and comments")))
     )
     expect(conversation.locator("[data-review-comments] q")).to_have_text([NOTE])
-    reviewer.shot(7, "editors-note")
+    reviewer.shot(8, "editors-note")
 
-    # 8. The reviewer previews the public page in each language, in a new window.
+    # 9. The reviewer previews the public page in each language, in a new window.
     previews = page.locator("[data-review-previews]")
     expect(previews).to_contain_text(
-        reviewer.label(8, "Preview the public page of the version in review")
+        reviewer.label(9, "Preview the public page of the version in review")
     )
     for lang, name in (("it", "Italiano"), ("en", "English")):
-        assert f"*{name}*" in how_to.step(8).text, name
+        assert f"*{name}*" in how_to.step(9).text, name
         with page.context.expect_page() as opened:
             previews.get_by_role("link", name=exact(name)).click()
         preview = opened.value
@@ -393,33 +630,34 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         expect(preview.get_by_role("heading", level=1)).to_have_text(title[lang])
         expect(preview.locator("main")).to_contain_text(description[lang])
         expect(preview.locator("html")).to_have_attribute("lang", lang)
-        preview.screenshot(path=str(SHOTS / f"08-reviewer-preview-{lang}.png"), full_page=True)
+        preview.screenshot(path=str(SHOTS / f"09-reviewer-preview-{lang}.png"), full_page=True)
         preview.close()
     project.refresh_from_db()
     assert not project.live  # looking publishes nothing
 
-    # 9. The reviewer approves, with a comment.
-    reviewer.button(9, "More actions").click()
-    reviewer.button(9, "Approve with comment and Publish").click()
+    # 10. The reviewer approves, with a comment.
+    reviewer.button(10, "More actions").click()
+    reviewer.button(10, "Approve with comment and Publish").click()
     dialog = page.locator(".modal-dialog:visible")
-    dialog.get_by_label(exact(reviewer.label(9, "Comment"))).fill(COMMENT)
-    reviewer.shot(9, "comment")
+    dialog.get_by_label(exact(reviewer.label(10, "Comment"))).fill(COMMENT)
+    reviewer.shot(10, "comment")
     dialog.locator("[type=submit]").first.click()
     # Approving sends the reviewer to the list: wait for it, or the next goto races it.
     page.wait_for_url(re.compile(r"/admin/snippets/activities/activity/(\?.*)?$"))
-    reviewer.shot(9, "approved")
+    reviewer.shot(10, "approved")
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
     # The comment stays in the admin: in the conversation and in the history.
     page.goto(f"{site.url}/admin/snippets/activities/activity/edit/{project.pk}/")
-    reviewer.tab(7, "Publishing and translations")
+    reviewer.tab(8, "Publishing and translations")
     expect(conversation.locator("[data-review-comments] q")).to_have_text([NOTE, COMMENT])
 
-    # 10. See it on the public site, in both languages: the list, its own page, the catalogue.
-    visitor = new_context().new_page()
-    listings = re.findall(r"`(/\w\w/[^`?]+/)`", how_to.step(10).text)
+    # 11. See it on the public site, in both languages: the list, its own page, the catalogue.
+    addresses = re.findall(r"`(/\w\w/[^`?]+/)`", how_to.step(11).text)
+    listings = [a for a in addresses if not re.search(r"^/\w\w/(countries|paesi)/", a)]
+    assert [a for a in addresses if a not in listings] == country_pages, addresses
     assert [listing[:4] for listing in listings] == ["/en/", "/it/"], listings
-    every_search = re.findall(r"`(/\w\w/[^`]+/\?q=[^`]+)`", how_to.step(10).text)
+    every_search = re.findall(r"`(/\w\w/[^`]+/\?q=[^`]+)`", how_to.step(11).text)
     searches = [search for search in every_search if "/catalog" in search]
     assert [search[:4] for search in searches] == ["/en/", "/it/"], searches
     site_searches = [search for search in every_search if "/catalog" not in search]
@@ -430,13 +668,13 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         visitor.goto(site.url + listing)
         link = visitor.get_by_role("link", name=title[lang])
         expect(link.first).to_be_visible()
-        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-projects.png"), full_page=True)
+        visitor.screenshot(path=str(SHOTS / f"11-visitor-{lang}-projects.png"), full_page=True)
         link.first.click()
         visitor.wait_for_load_state()
         expect(visitor.get_by_role("heading", level=1)).to_have_text(title[lang])
         expect(visitor.locator("main")).to_contain_text(description[lang])
         expect(visitor.locator("main")).to_contain_text(identifier)
-        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-project.png"), full_page=True)
+        visitor.screenshot(path=str(SHOTS / f"11-visitor-{lang}-project.png"), full_page=True)
         own_page = visitor.url
 
         # The catalogue, searched for a word of the title, lists it and links to that page.
@@ -446,7 +684,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         expect(visitor.locator("input[name=q]").first).to_have_value(word)
         result = visitor.locator(".it-card-title a").filter(has_text=exact(title[lang]))
         expect(result).to_have_count(1)
-        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-catalogue.png"), full_page=True)
+        visitor.screenshot(path=str(SHOTS / f"11-visitor-{lang}-catalogue.png"), full_page=True)
         assert site.url + result.get_attribute("href") == own_page
         result.click()
         visitor.wait_for_load_state()
@@ -455,10 +693,10 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         visitor.goto(site.url + site_search)
         found = visitor.locator("main").get_by_role("link", name=exact(title[lang]))
         expect(found.first).to_be_visible()
-        visitor.screenshot(path=str(SHOTS / f"09-visitor-{lang}-search.png"), full_page=True)
+        visitor.screenshot(path=str(SHOTS / f"11-visitor-{lang}-search.png"), full_page=True)
 
     # The authority's IATI file holds it, with its place on the map.
-    [iati_file] = re.findall(r"`(/opendata/iati/[^`]+\.xml)`", how_to.step(10).text)
+    [iati_file] = re.findall(r"`(/opendata/iati/[^`]+\.xml)`", how_to.step(11).text)
     assert florence.identifier in iati_file
     response = visitor.request.get(site.url + iati_file)
     assert response.ok, response.status
@@ -469,7 +707,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
     assert abs(pos[0] - BETHLEHEM[0]) < 0.1 and abs(pos[1] - BETHLEHEM[1]) < 0.1, pos
 
     # The data of the authority's map shows the place.
-    [map_data] = re.findall(r"`(/geography/[^`]+/map\.json)`", how_to.step(10).text)
+    [map_data] = re.findall(r"`(/geography/[^`]+/map\.json)`", how_to.step(11).text)
     response = visitor.request.get(site.url + map_data)
     assert response.ok, response.status
     points = [(p["latitude"], p["longitude"]) for p in response.json()["points"]]
@@ -478,3 +716,36 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(site, officers
         and abs(longitude - float(saved_place.longitude)) < 0.01
         for latitude, longitude in points
     ), points
+
+    # The IATI file holds the rest of the project: partner, sector, budget, transactions, result.
+    partners = {o.get("ref"): o.get("role") for o in activity.findall("participating-org")}
+    assert partners.get(PARTNER["identifier"]) == "4", partners
+    assert [s.get("code") for s in activity.findall("sector")] == [SECTOR["code"]]
+    [budget] = activity.findall("budget")
+    assert budget.find("period-start").get("iso-date") == BUDGET["period_start"]
+    assert budget.find("period-end").get("iso-date") == BUDGET["period_end"]
+    assert Decimal(budget.findtext("value")) == Decimal(BUDGET["value"])
+    transactions = [
+        (
+            t.find("transaction-type").get("code"),
+            t.find("transaction-date").get("iso-date"),
+            Decimal(t.findtext("value")),
+        )
+        for t in activity.findall("transaction")
+    ]
+    assert transactions == [(t["type"], t["date"], Decimal(t["value"])) for t in TRANSACTIONS], (
+        transactions
+    )
+    [result] = activity.findall("result")
+    assert result.findtext("title/narrative") in RESULT.values()
+    assert result.findtext("indicator/title/narrative") in INDICATOR.values()
+    assert result.find("indicator/baseline").get("year") == BASELINE["baseline_year"]
+
+    # The statistics of the recipient country count it: its figures of the year grow by the
+    # commitment and the disbursement.
+    for lang, address in zip(("en", "it"), country_pages, strict=True):
+        after = year_figures(visitor, site.url + address, year)
+        visitor.screenshot(path=str(SHOTS / f"11-visitor-{lang}-country.png"), full_page=True)
+        grown = {column: after[column] - before[address].get(column, 0) for column in after}
+        for transaction in TRANSACTIONS:
+            assert Decimal(transaction["value"]) in grown.values(), (lang, grown)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_an_officer_adds_a_project_and_a_reviewer_publishes_it(
     login, florence, florence_editor, florence_reviewer
 ):
-    # Steps 1–6: the officer fills in the form in both languages and submits it for review.
+    # Steps 1–5 and 7: the officer fills in the form in both languages and submits it for review.
     client = login(florence_editor)
     page = client.get(url(Activity, "add"))
     data = form_data(page)
@@ -55,7 +55,7 @@ def test_an_officer_adds_a_project_and_a_reviewer_publishes_it(
     assert project.slug == "clean-water-in-bethlehem"
     assert "Clean water in Bethlehem" not in Client().get(SECTION_EN + "projects/").content.decode()
 
-    # Steps 7–8: the reviewer opens it from the dashboard and approves it.
+    # Steps 8–10: the reviewer opens it from the dashboard and approves it.
     client = login(florence_reviewer)
     home = soup(client.get("/admin/"))
     in_review = home.select_one('[data-dashboard="in-review"]')
@@ -70,7 +70,7 @@ def test_an_officer_adds_a_project_and_a_reviewer_publishes_it(
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
 
-    # Step 9: the project is on the public list, on its own page and in the catalogue searched
+    # Step 11: the project is on the public list, on its own page and in the catalogue searched
     # for a word of its title, in both languages.
     visitor = Client()
     for section, listing, search, title, description in (
