@@ -173,9 +173,13 @@ class Activity(index.Indexed, EditorialRecord):
         default=False,
         help_text=_("The activity addresses a humanitarian emergency (IATI @humanitarian)."),
     )
+    # Tri-state as IATI has it: None when the file (or the editor) says nothing, so a stated
+    # "no" is written back as "0" and an unstated one is not written at all.
     secondary_reporter = models.BooleanField(
         _("reported by a secondary reporter"),
-        default=False,
+        null=True,
+        blank=True,
+        default=None,
         help_text=_(
             "The reporting organisation publishes this activity for another that carries it out."
         ),
@@ -580,7 +584,11 @@ class SdgTag(ActivityChild):
 class PolicyMarker(ActivityChild):
     activity = ParentalKey(Activity, related_name="policy_markers", on_delete=models.CASCADE)
     code = CodelistField("PolicyMarker", verbose_name=_("policy marker"))
-    significance = CodelistField("PolicySignificance", verbose_name=_("significance"), blank=True)
+    # None when the file leaves the significance out, "" when it gives it empty (as the schema
+    # allows): the export writes back what the file said.
+    significance = CodelistField(
+        "PolicySignificance", verbose_name=_("significance"), null=True, blank=True
+    )
     panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("significance")])]
 
     class Meta(ActivityChild.Meta):

@@ -552,6 +552,9 @@ class Attribute:
     upper: bool = False
     # Without a value the element is not kept, for this reason.
     needed_because: str = ""
+    # An empty value the file gives is kept and written back as given (the schema's type allows
+    # it); the field holds None when the attribute is absent.
+    empty_kept: bool = False
     # Where the activity's JSON record (opendata.records) and the catalogue download show it:
     # a key of the part's item (dotted for nested: "significance.code") or of the record.
     json: str = ""
@@ -763,6 +766,7 @@ ELEMENTS: tuple[Element, ...] = (
                 "significance",
                 codelist="PolicySignificance",
                 json="significance.code",
+                empty_kept=True,
             ),
         ),
         relation="policy_markers",
@@ -791,6 +795,10 @@ ELEMENTS: tuple[Element, ...] = (
         ),
     ),
 )
+# The attributes whose empty value is kept as the file gives it ("policy-marker/@significance").
+EMPTY_KEPT = frozenset(
+    f"{e.path}/@{a.name}" for e in ELEMENTS for a in e.attributes if a.empty_kept
+)
 # The activity's own fields the writer's own code writes (outside ELEMENTS): IATI path → field.
 ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
     {
@@ -802,7 +810,8 @@ ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
 )
 
 
-# The activity's yes/no attributes: IATI path → field (written only when true, as "1").
+# The activity's yes/no attributes: IATI path → field. @humanitarian is written only when true,
+# as "1"; @secondary-reporter is tri-state (None, False, True): written as the file stated it.
 ACTIVITY_FLAGS: Mapping[str, str] = MappingProxyType(
     {
         "@humanitarian": "humanitarian",

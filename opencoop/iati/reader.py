@@ -666,7 +666,7 @@ class ActivityReader:
             if not record.reporting_org.ref:
                 self.issue(reporting, "reporting-org/@ref", _("the identifier is missing"))
         record.fields[ACTIVITY_FLAGS["reporting-org/@secondary-reporter"]] = (
-            reporting is not None and attribute(reporting, "secondary-reporter") in ("1", "true")
+            None if reporting is None else flag(reporting, "secondary-reporter")
         )
         self.texts()
         self.participants()
@@ -1035,6 +1035,8 @@ class ActivityReader:
         """Read one described attribute of ``element``: a percentage or a checked code."""
         if described_attribute.kind == PERCENTAGE:
             return self.percentage(element, described.path)
+        if described_attribute.empty_kept and not attribute(element, described_attribute.name):
+            return None if element.get(described_attribute.name) is None else ""
         codelist = described_attribute.codelist
         if codelist is None and described_attribute.name == "code":
             codelist = described.vocabularies.get(vocabulary)
@@ -1504,10 +1506,24 @@ class ActivityReader:
             locations.append(attribute(location, "ref"))
         return {
             "value": self.indicator_value(element, path),
-            "comment": self.narratives(element.find("comment"), f"{path}/comment"),
+            "comment": self.result_comment(element.find("comment"), f"{path}/comment"),
             "dimensions": dimensions,
             "locations": locations,
         }
+
+    def result_comment(self, comment: etree._Element | None, path: str) -> dict[str, str]:
+        """Return a result value's comment by language; an empty one is kept empty.
+
+        The schema lets a comment's narrative be empty, so ``<comment><narrative/></comment>``
+        is written back as the file gives it: ``{language: ""}``.
+        """
+        texts = self.narratives(comment, path)
+        if comment is None or texts:
+            return texts
+        narrative = comment.find("narrative")
+        stated = None if narrative is None else narrative.get(XML_LANG)
+        lang = self.language(stated, narrative) if stated else self.lang or self.fallback_lang
+        return {lang: ""} if lang else {}
 
     def indicator_value(self, element: etree._Element, path: str) -> str:
         """Return a baseline, target or actual value as kept: a number or, qualitative, a word."""

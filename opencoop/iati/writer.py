@@ -291,7 +291,7 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
         ref=org.identifier,
         organisation_type=org.type,
         lang=lang,
-        secondary_reporter="1" if activity.secondary_reporter else None,
+        secondary_reporter=flag_text(activity.secondary_reporter),
     )
     title = sub(root, "title")
     narratives(title, activity.title, lang)
@@ -364,13 +364,14 @@ def attribute_element(
     attributes = {
         attribute.name: attribute.value
         or attribute_value(attribute.kind, getattr(source, attribute.field))
+        or ("" if attribute.empty_kept and getattr(source, attribute.field) == "" else None)
         for attribute in element.attributes
         if attribute.kind != NARRATIVES
     }
     written = etree.SubElement(
         parent,
         element.path,
-        {name: xml_text(value) for name, value in attributes.items() if value},
+        {name: xml_text(value) for name, value in attributes.items() if value is not None},
     )
     for attribute in element.attributes:
         if attribute.kind == NARRATIVES:
@@ -621,7 +622,13 @@ def result_value_element(
         sub(element, "location", ref=ref)
     for dimension in dimensions:
         sub(element, "dimension", name=dimension.get("name"), value=dimension.get("value"))
-    text_element(element, "comment", comment, lang)
+    if comment and not has_text(comment):
+        # An empty comment a file gave ({"en": ""}): written back empty, as the schema allows.
+        empty = sub(element, "comment")
+        for code in sorted(comment):
+            etree.SubElement(empty, "narrative", {XML_LANG: code})
+    else:
+        text_element(element, "comment", comment, lang)
     return element
 
 
@@ -630,7 +637,7 @@ def has_period_value(period: IndicatorPeriod, tag: str) -> bool:
     return any(
         (
             getattr(period, f"{tag}_value") not in (None, ""),
-            has_text(getattr(period, f"{tag}_comment")),
+            bool(getattr(period, f"{tag}_comment")),
             getattr(period, f"{tag}_dimensions"),
             getattr(period, f"{tag}_locations"),
         )

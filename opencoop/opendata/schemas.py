@@ -413,8 +413,9 @@ class ActivityOut(Schema):
     recipient_countries: list[CountryShare]
     recipient_regions: list[RegionShare]
     humanitarian: bool = Field(description="The activity addresses a humanitarian emergency.")
-    secondary_reporter: bool = Field(
-        description="The reporting organisation publishes it for another that carries it out."
+    secondary_reporter: bool | None = Field(
+        description="The reporting organisation publishes it for another that carries it out "
+        "(null: its file does not say)."
     )
     sectors: list[SectorShare]
     sdgs: list[SdgOut]

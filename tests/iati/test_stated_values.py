@@ -1,0 +1,138 @@
+"""What a file states in a value IATI allows empty or "no" comes back as the file gave it.
+
+A secondary reporter stated "0" is written "0" and one left out stays out; a policy marker's
+significance given empty (the schema types it as a string) is written empty, not dropped; an empty
+comment of a baseline is written back empty. The export stays valid against the 2.03 schema and
+the activity's JSON record says the same.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.utils import translation
+
+from opencoop.activities.models import Activity, PolicyMarker, ResultIndicator
+from opencoop.iati.export import activity_document, iter_with_parts
+from opencoop.iati.importer import PER_ACTIVITY, import_activity_file
+from opencoop.iati.writer import activity_element
+from opencoop.opendata.records import Context, activity_data, load_public_data
+from tests.opendata.conftest import schema_errors
+
+pytestmark = pytest.mark.django_db
+
+BASE_URL = "https://portal.example.org/"
+ACTIVITY = """
+ <iati-activity xml:lang="en">
+  <iati-identifier>XI-EXAMPLE-1-{number}</iati-identifier>
+  <reporting-org ref="XI-EXAMPLE-1" type="22"{secondary}>
+   <narrative>Example NGO</narrative></reporting-org>
+  <title><narrative>A title</narrative></title>
+  <description><narrative>A description</narrative></description>
+  <participating-org role="4" type="22" ref="XI-EXAMPLE-2"><narrative>Partner</narrative></participating-org>
+  <activity-status code="2"/>
+  <activity-date type="1" iso-date="2024-01-01"/>
+  <recipient-country code="SN" percentage="100"/>
+  <sector vocabulary="1" code="15110" percentage="100"/>
+  <policy-marker vocabulary="1" code="1" significance=""/>
+  <policy-marker vocabulary="1" code="2" significance="0"/>
+  <policy-marker vocabulary="1" code="3"/>
+  <result type="1">
+   <title><narrative>A result</narrative></title>
+   <indicator measure="1">
+    <title><narrative>An indicator</narrative></title>
+    <baseline year="2020" value="0"><comment><narrative></narrative></comment></baseline>
+   </indicator>
+  </result>
+ </iati-activity>"""
+
+
+def activity_file() -> io.BytesIO:
+    activities = ACTIVITY.format(number=1, secondary=' secondary-reporter="0"') + ACTIVITY.format(
+        number=2, secondary=""
+    )
+    return io.BytesIO(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
+        f"{activities}\n</iati-activities>\n".encode()
+    )
+
+
+@pytest.fixture
+def report():
+    with translation.override("en"):
+        report = import_activity_file(stream=activity_file(), base_url=BASE_URL, mode=PER_ACTIVITY)
+    assert report.applied and not report.skipped, [str(issue) for issue in report.errors]
+    return report
+
+
+def exported(identifier: str):
+    activity = next(
+        a
+        for a in iter_with_parts(Activity.objects.filter(iati_identifier=identifier))
+        if a.iati_identifier == identifier
+    )
+    return activity, activity_element(activity, base_url=BASE_URL)
+
+
+def test_a_stated_no_and_an_unstated_secondary_reporter_come_back_as_given(report):
+    stated = dict(
+        Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE-1-").values_list(
+            "iati_identifier", "secondary_reporter"
+        )
+    )
+    assert stated == {"XI-EXAMPLE-1-1": False, "XI-EXAMPLE-1-2": None}
+    _activity, first = exported("XI-EXAMPLE-1-1")
+    _activity, second = exported("XI-EXAMPLE-1-2")
+    assert first.find("reporting-org").attrib.get("secondary-reporter") == "0"
+    assert "secondary-reporter" not in second.find("reporting-org").attrib
+
+
+def test_an_empty_significance_is_kept_apart_from_an_absent_one(report):
+    markers = dict(
+        PolicyMarker.objects.filter(activity__iati_identifier="XI-EXAMPLE-1-1").values_list(
+            "code", "significance"
+        )
+    )
+    assert markers == {"1": "", "2": "0", "3": None}
+    # Kept, so not reported as taken as absent.
+    assert not any("significance" in issue.element for issue in report.warnings)
+    _activity, element = exported("XI-EXAMPLE-1-1")
+    written = [(m.get("code"), m.attrib.get("significance")) for m in element.iter("policy-marker")]
+    assert written == [("1", ""), ("2", "0"), ("3", None)]
+
+
+def test_an_empty_baseline_comment_is_written_back_empty(report):
+    indicator = ResultIndicator.objects.get(result__activity__iati_identifier="XI-EXAMPLE-1-1")
+    assert indicator.baseline_comment == {"en": ""}
+    _activity, element = exported("XI-EXAMPLE-1-1")
+    [comment] = element.xpath("result/indicator/baseline/comment")
+    assert [(n.text, n.get("{http://www.w3.org/XML/1998/namespace}lang")) for n in comment] == [
+        (None, "en")
+    ]
+
+
+def test_the_export_is_valid_and_the_json_record_says_the_same(report):
+    activity, element = exported("XI-EXAMPLE-1-1")
+    assert schema_errors(activity_document(element)) == []
+    (loaded,) = load_public_data([activity])
+    data = activity_data(loaded, Context.for_language("en", "http://testserver"))
+    assert data["secondary_reporter"] is False
+    # A code's record names it: an empty significance has no name to give, as an absent one.
+    assert [marker["significance"] for marker in data["policy_markers"]] == [
+        None,
+        {"code": "0", "name": "not targeted"},
+        None,
+    ]
+    other, _element = exported("XI-EXAMPLE-1-2")
+    (loaded,) = load_public_data([other])
+    assert (
+        activity_data(loaded, Context.for_language("en", "http://testserver"))["secondary_reporter"]
+        is None
+    )
+
+
+def test_importing_the_same_file_again_changes_nothing(report):
+    again = import_activity_file(stream=activity_file(), base_url=BASE_URL, mode=PER_ACTIVITY)
+    assert not again.created and not again.changed
+    assert sorted(again.unchanged) == ["XI-EXAMPLE-1-1", "XI-EXAMPLE-1-2"]
