@@ -168,6 +168,11 @@ class Activity(index.Indexed, EditorialRecord):
     # Elements of IATI (crs-add, fss) and of other namespaces (a publisher's extensions) the
     # portal keeps as the file gives them: written back in place, not shown on the pages.
     kept_xml = models.TextField(_("other IATI elements, as published"), blank=True)
+    # The activity's linked-data address (IATI @linked-data-uri, any URI): None when the file
+    # leaves it out, "" when it gives it empty. A file value, off the edit page.
+    linked_data_uri = models.CharField(
+        _("linked data address"), max_length=500, null=True, blank=True
+    )
     humanitarian = models.BooleanField(
         _("humanitarian"),
         default=False,
@@ -478,6 +483,10 @@ class Location(ActivityChild):
     feature_designation = CodelistField(
         "LocationType", verbose_name=_("feature designation"), blank=True
     )
+    # The publisher's own reference of the place (IATI location/@ref): None when the file leaves
+    # it out, "" when it gives it empty. A file value, off the edit page like a partner's own
+    # activity identifier.
+    ref = models.CharField(_("publisher's reference"), max_length=500, null=True, blank=True)
     panels = [
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("latitude"), FieldPanel("longitude")]),

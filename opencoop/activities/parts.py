@@ -93,6 +93,9 @@ class Part:
     sensitive_switch: str = ""
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
+    # Paths below the element whose empty value is kept as the file gives it (the schema's type
+    # allows it): the field holds None when the file leaves it out.
+    empty_kept: frozenset[str] = field(default_factory=frozenset)
     # The rows each row holds in turn (a result's indicators, an indicator's periods), each
     # described as a part whose ``relation`` is the row's and ``element`` is below this one's.
     nested: tuple[Part, ...] = ()
@@ -218,11 +221,13 @@ PARTS: tuple[Part, ...] = (
             "administrative",
             "location_class",
             "feature_designation",
+            "ref",
         ),
         may_be_blank=frozenset({"exactness", "reach"}),
         element="location",
         # A location is kept when any of name, location-id, administrative or point says where.
         paths={
+            "@ref": "ref",
             "location-reach": "reach",
             "location-id": "location_ids",
             "name": "name",
@@ -238,6 +243,7 @@ PARTS: tuple[Part, ...] = (
         sensitive=_("every place, when the activity hides its exact locations"),
         sensitive_switch="hide_exact_locations",
         json="locations",
+        empty_kept=frozenset({"@ref"}),
     ),
     Part(
         "sectors",
@@ -795,17 +801,25 @@ ELEMENTS: tuple[Element, ...] = (
         ),
     ),
 )
-# The attributes whose empty value is kept as the file gives it ("policy-marker/@significance").
-EMPTY_KEPT = frozenset(
-    f"{e.path}/@{a.name}" for e in ELEMENTS for a in e.attributes if a.empty_kept
-)
 # The activity's own fields the writer's own code writes (outside ELEMENTS): IATI path → field.
 ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
     {
         "iati-identifier": "iati_identifier",
         "reporting-org": "reporting_org",
         "@default-currency": "default_currency",
+        "@linked-data-uri": "linked_data_uri",
         "title": "title",
+    }
+)
+# The activity's own attributes whose empty value is kept as the file gives it (keys of
+# ACTIVITY_PATHS; the field holds None when the file leaves the attribute out).
+ACTIVITY_EMPTY_KEPT = ("@linked-data-uri",)
+# The attributes whose empty value is kept as the file gives it ("policy-marker/@significance").
+EMPTY_KEPT = frozenset(
+    {
+        *(f"{e.path}/@{a.name}" for e in ELEMENTS for a in e.attributes if a.empty_kept),
+        *(f"{p.element}/{path}" for p in PARTS for path in p.empty_kept),
+        *(f"iati-activity/{path}" for path in ACTIVITY_EMPTY_KEPT),
     }
 )
 
@@ -854,7 +868,12 @@ CONTACT_FIELDS = (
 # The activity's fields the elements of ``ELEMENTS`` hold (each once, in the order written).
 ELEMENT_FIELDS = tuple(dict.fromkeys(a.field for e in ELEMENTS if not e.relation for a in e.fields))
 # The activity's fields an IATI file sets outside ``ELEMENTS`` and the parts.
-IATI_OWN_FIELDS = ("country_budget_vocabulary", "conditions_attached", "kept_xml")
+IATI_OWN_FIELDS = (
+    "country_budget_vocabulary",
+    "conditions_attached",
+    "kept_xml",
+    "linked_data_uri",
+)
 
 
 BY_PATH: dict[str, tuple[Element, ...]] = {

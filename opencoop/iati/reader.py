@@ -32,6 +32,7 @@ from opencoop.activities.models import result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
     ACTIVITY_FLAGS,
+    ACTIVITY_PATHS,
     CONTACT_TEXTS,
     CONTACT_VALUES,
     DATE,
@@ -645,9 +646,15 @@ class ActivityReader:
             "iati-activity",
             upper=True,
         )
-        for name in ("linked-data-uri", "budget-not-provided"):
-            if attribute(element, name):
-                self.not_kept(element, f"iati-activity/@{name}", _("not kept: no place for it"))
+        if attribute(element, "budget-not-provided"):
+            self.not_kept(
+                element, "iati-activity/@budget-not-provided", _("not kept: no place for it")
+            )
+        # None when the file leaves it out, "" when it gives it empty: written back as given.
+        linked = element.get("linked-data-uri")
+        record.fields[ACTIVITY_PATHS["@linked-data-uri"]] = (
+            None if linked is None else linked.strip()
+        )
         humanitarian = attribute(element, "humanitarian")
         record.fields[ACTIVITY_FLAGS["@humanitarian"]] = humanitarian in ("1", "true")
         kept = []
@@ -852,6 +859,8 @@ class ActivityReader:
             "longitude": None,
             "location_ids": [],
             "administrative": [],
+            # None when the file leaves it out, "" when it gives it empty: written back as given.
+            "ref": None if element.get("ref") is None else attribute(element, "ref"),
         }
         # Blank when the file does not say: the portal does not assume "exact" or "activity".
         for tag in ("location-reach", "exactness", "location-class", "feature-designation"):

@@ -280,6 +280,8 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             "hierarchy": "2" if activity.parent_id else "1",
         },
     )
+    if activity.linked_data_uri is not None:  # "" too: the file gave it empty
+        root.set("linked-data-uri", xml_text(activity.linked_data_uri))
     if activity.humanitarian:
         root.set("humanitarian", "1")
     sub(root, "iati-identifier").text = xml_text(activity.iati_identifier)
@@ -480,6 +482,8 @@ def location_elements(parent: etree._Element, activity: Activity, lang: str) -> 
         ):
             continue
         element = sub(parent, "location")
+        if location.ref is not None:  # "" too: the file gave it empty
+            element.set("ref", xml_text(location.ref))
         coded_child(element, location, LOCATIONS, "location-reach")
         for location_id in location.location_ids:
             sub(

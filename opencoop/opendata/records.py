@@ -320,6 +320,7 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
         "planned_end": activity.planned_end,
         "actual_end": activity.actual_end,
         "default_currency": activity.default_currency,
+        "linked_data_uri": activity.linked_data_uri,
         "humanitarian": activity.humanitarian,
         "secondary_reporter": activity.secondary_reporter,
         "recipient_countries": _coded_items(activity, "recipient_countries", lang),
@@ -395,6 +396,7 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
                 "administrative": location.administrative,
                 "location_class": _code("GeographicLocationClass", location.location_class, lang),
                 "feature_designation": _code("LocationType", location.feature_designation, lang),
+                "ref": location.ref,
             }
             for location in public_locations(activity)
         ],

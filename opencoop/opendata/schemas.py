@@ -246,6 +246,9 @@ class LocationOut(Schema):
     administrative: list[AreaOut] = Field(description="Administrative areas besides the country.")
     location_class: Code | None
     feature_designation: Code | None
+    ref: str | None = Field(
+        None, description="The publisher's own reference of the place (null: not given)."
+    )
 
 
 class BudgetOut(Schema):
@@ -412,6 +415,9 @@ class ActivityOut(Schema):
     default_currency: str
     recipient_countries: list[CountryShare]
     recipient_regions: list[RegionShare]
+    linked_data_uri: str | None = Field(
+        None, description="The activity's linked-data address (null: its file gives none)."
+    )
     humanitarian: bool = Field(description="The activity addresses a humanitarian emergency.")
     secondary_reporter: bool | None = Field(
         description="The reporting organisation publishes it for another that carries it out "

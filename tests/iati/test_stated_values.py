@@ -2,7 +2,8 @@
 
 A secondary reporter stated "0" is written "0" and one left out stays out; a policy marker's
 significance given empty (the schema types it as a string) is written empty, not dropped; an empty
-comment of a baseline is written back empty. The export stays valid against the 2.03 schema and
+comment of a baseline is written back empty; a place's own reference and the activity's
+linked-data address come back, given or empty, and stay out when not given. The export stays valid against the 2.03 schema and
 the activity's JSON record says the same.
 """
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 BASE_URL = "https://portal.example.org/"
 ACTIVITY = """
- <iati-activity xml:lang="en">
+ <iati-activity xml:lang="en"{linked}>
   <iati-identifier>XI-EXAMPLE-1-{number}</iati-identifier>
   <reporting-org ref="XI-EXAMPLE-1" type="22"{secondary}>
    <narrative>Example NGO</narrative></reporting-org>
@@ -34,6 +35,8 @@ ACTIVITY = """
   <activity-status code="2"/>
   <activity-date type="1" iso-date="2024-01-01"/>
   <recipient-country code="SN" percentage="100"/>
+  <location{ref}><name><narrative>A village</narrative></name></location>
+  <location><name><narrative>A town</narrative></name></location>
   <sector vocabulary="1" code="15110" percentage="100"/>
   <policy-marker vocabulary="1" code="1" significance=""/>
   <policy-marker vocabulary="1" code="2" significance="0"/>
@@ -49,8 +52,13 @@ ACTIVITY = """
 
 
 def activity_file() -> io.BytesIO:
-    activities = ACTIVITY.format(number=1, secondary=' secondary-reporter="0"') + ACTIVITY.format(
-        number=2, secondary=""
+    activities = ACTIVITY.format(
+        number=1, secondary=' secondary-reporter="0"', linked=' linked-data-uri=""', ref=' ref=""'
+    ) + ACTIVITY.format(
+        number=2,
+        secondary="",
+        linked=' linked-data-uri="https://example.org/ld/2"',
+        ref=' ref="VILLAGE-7"',
     )
     return io.BytesIO(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
@@ -112,24 +120,46 @@ def test_an_empty_baseline_comment_is_written_back_empty(report):
     ]
 
 
+def test_a_places_reference_and_the_linked_data_address_come_back_as_given(report):
+    rows = Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE-1-").order_by(
+        "iati_identifier"
+    )
+    assert [a.linked_data_uri for a in rows] == ["", "https://example.org/ld/2"]
+    assert [[place.ref for place in a.locations.order_by("pk")] for a in rows] == [
+        ["", None],
+        ["VILLAGE-7", None],
+    ]
+    # Kept, so not reported as taken as absent.
+    assert not any("ref" in issue.element or "linked" in issue.element for issue in report.warnings)
+    _activity, first = exported("XI-EXAMPLE-1-1")
+    _activity, second = exported("XI-EXAMPLE-1-2")
+    assert first.get("linked-data-uri") == ""
+    assert second.get("linked-data-uri") == "https://example.org/ld/2"
+    assert [place.attrib.get("ref") for place in first.iter("location")] == ["", None]
+    assert [place.attrib.get("ref") for place in second.iter("location")] == ["VILLAGE-7", None]
+
+
 def test_the_export_is_valid_and_the_json_record_says_the_same(report):
     activity, element = exported("XI-EXAMPLE-1-1")
     assert schema_errors(activity_document(element)) == []
     (loaded,) = load_public_data([activity])
     data = activity_data(loaded, Context.for_language("en", "http://testserver"))
     assert data["secondary_reporter"] is False
+    assert data["linked_data_uri"] == ""
+    assert [place["ref"] for place in data["locations"]] == ["", None]
     # A code's record names it: an empty significance has no name to give, as an absent one.
     assert [marker["significance"] for marker in data["policy_markers"]] == [
         None,
         {"code": "0", "name": "not targeted"},
         None,
     ]
-    other, _element = exported("XI-EXAMPLE-1-2")
+    other, other_element = exported("XI-EXAMPLE-1-2")
+    assert schema_errors(activity_document(other_element)) == []
     (loaded,) = load_public_data([other])
-    assert (
-        activity_data(loaded, Context.for_language("en", "http://testserver"))["secondary_reporter"]
-        is None
-    )
+    data = activity_data(loaded, Context.for_language("en", "http://testserver"))
+    assert data["secondary_reporter"] is None
+    assert data["linked_data_uri"] == "https://example.org/ld/2"
+    assert [place["ref"] for place in data["locations"]] == ["VILLAGE-7", None]
 
 
 def test_importing_the_same_file_again_changes_nothing(report):
