@@ -222,6 +222,10 @@ class Activity(index.Indexed, EditorialRecord):
     contact_department = MultilingualField(_("contact department"), blank=True)
     contact_job_title = MultilingualField(_("contact job title"), blank=True)
     contact_mailing_address = MultilingualField(_("contact mailing address"), blank=True)
+    # The contact-info children a file gives empty (["person-name", "email"]; the schema allows
+    # an empty value or narrative), written back empty while the field has none. A file value,
+    # off the edit page.
+    contact_empty = models.JSONField(_("contact entries given empty"), default=list, blank=True)
     # Sensitive contexts: one switch per concern; opencoop.activities.disclosure applies them.
     hide_exact_locations = models.BooleanField(
         _("publish locations only at country or region level"), default=False

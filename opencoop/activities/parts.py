@@ -858,12 +858,14 @@ CONTACT_TEXTS = (
     ("job-title", "contact_job_title"),
     ("mailing-address", "contact_mailing_address"),
 )
-# The activity's fields an IATI file sets through contact-info.
+# The activity's fields an IATI file sets through contact-info (``contact_empty``: the children
+# it gives empty, written back empty).
 CONTACT_FIELDS = (
     "contact_type",
     "contact_person",
     *(name for _tag, name in CONTACT_TEXTS),
     *(name for _tag, name in CONTACT_VALUES),
+    "contact_empty",
 )
 # The activity's fields the elements of ``ELEMENTS`` hold (each once, in the order written).
 ELEMENT_FIELDS = tuple(dict.fromkeys(a.field for e in ELEMENTS if not e.relation for a in e.fields))

@@ -799,6 +799,7 @@ class ActivityReader:
         fields.update({"contact_type": "", "contact_person": ""})
         fields.update({name: {} for _tag, name in CONTACT_TEXTS})
         fields.update({name: "" for _tag, name in CONTACT_VALUES})
+        fields["contact_empty"] = []
         element = self.repeated_once("contact-info")
         if element is None:
             return
@@ -839,6 +840,20 @@ class ActivityReader:
                     )
                     value = ""
             fields[name] = value
+        fields["contact_empty"] = self.empty_contact_entries(element)
+
+    def empty_contact_entries(self, element: etree._Element) -> list[str]:
+        """Return the children of contact-info given only empty, kept to be written back empty.
+
+        ``<email/>`` or ``<person-name><narrative/></person-name>``: the schema allows them.
+        """
+        tags = ["person-name", *(tag for tag, _name in (*CONTACT_TEXTS, *CONTACT_VALUES))]
+        return [
+            tag
+            for tag in tags
+            if (found := element.findall(tag))
+            and not any("".join(child.itertext()).strip() for child in found)
+        ]
 
     def geography(self) -> None:
         locations = []

@@ -398,23 +398,36 @@ def attribute_elements(parent: etree._Element, path: str, activity: Activity, la
 
 
 def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append contact-info when the activity names any contact, children in schema order."""
+    """Append contact-info when the activity names any contact or a file gave it empty entries
+    (written back empty), children in schema order."""
     texts = {tag: getattr(activity, field) for tag, field in CONTACT_TEXTS}
+    empty = set(activity.contact_empty or ())
     if not (
         any(has_text(value) for value in texts.values())
         or activity.contact_person
         or any(getattr(activity, field) for _tag, field in CONTACT_VALUES)
+        or empty
     ):
         return
     element = sub(parent, "contact-info", type=activity.contact_type or None)
+
+    def text_or_empty(tag: str) -> None:
+        if text_element(element, tag, texts[tag], lang) is None and tag in empty:
+            etree.SubElement(etree.SubElement(element, tag), "narrative")
+
     for tag in ("organisation", "department"):
-        text_element(element, tag, texts[tag], lang)
-    plain_narrative(element, "person-name", activity.contact_person)
-    text_element(element, "job-title", texts["job-title"], lang)
+        text_or_empty(tag)
+    if (activity.contact_person or "").strip():
+        plain_narrative(element, "person-name", activity.contact_person)
+    elif "person-name" in empty:
+        etree.SubElement(etree.SubElement(element, "person-name"), "narrative")
+    text_or_empty("job-title")
     for tag, field in CONTACT_VALUES:
         if getattr(activity, field):
             sub(element, tag).text = xml_text(getattr(activity, field))
-    text_element(element, "mailing-address", texts["mailing-address"], lang)
+        elif tag in empty:
+            etree.SubElement(element, tag)
+    text_or_empty("mailing-address")
 
 
 def country_budget_items_element(parent: etree._Element, activity: Activity, lang: str) -> None:

@@ -3,7 +3,8 @@
 A secondary reporter stated "0" is written "0" and one left out stays out; a policy marker's
 significance given empty (the schema types it as a string) is written empty, not dropped; an empty
 comment of a baseline is written back empty; a place's own reference and the activity's
-linked-data address come back, given or empty, and stay out when not given. The export stays valid against the 2.03 schema and
+linked-data address come back, given or empty, and stay out when not given; so do contact
+entries given empty. The export stays valid against the 2.03 schema and
 the activity's JSON record says the same.
 """
 
@@ -34,6 +35,12 @@ ACTIVITY = """
   <participating-org role="4" type="22" ref="XI-EXAMPLE-2"><narrative>Partner</narrative></participating-org>
   <activity-status code="2"/>
   <activity-date type="1" iso-date="2024-01-01"/>
+  <contact-info type="1">
+   <organisation><narrative>Example NGO</narrative></organisation>
+   <person-name><narrative/></person-name>
+   <telephone>+1 555 0100</telephone>
+   <email/>
+  </contact-info>
   <recipient-country code="SN" percentage="100"/>
   <location{ref}><name><narrative>A village</narrative></name></location>
   <location><name><narrative>A town</narrative></name></location>
@@ -137,6 +144,27 @@ def test_a_places_reference_and_the_linked_data_address_come_back_as_given(repor
     assert second.get("linked-data-uri") == "https://example.org/ld/2"
     assert [place.attrib.get("ref") for place in first.iter("location")] == ["", None]
     assert [place.attrib.get("ref") for place in second.iter("location")] == ["VILLAGE-7", None]
+
+
+def test_contact_entries_given_empty_are_written_back_empty(report):
+    activity = Activity.objects.get(iati_identifier="XI-EXAMPLE-1-1")
+    assert (activity.contact_person, activity.contact_email) == ("", "")
+    assert activity.contact_empty == ["person-name", "email"]
+    _activity, element = exported("XI-EXAMPLE-1-1")
+    [contact] = element.iter("contact-info")
+    written = [(child.tag, [n.tag for n in child], (child.text or "").strip()) for child in contact]
+    assert written == [
+        ("organisation", ["narrative"], ""),
+        ("person-name", ["narrative"], ""),
+        ("telephone", [], "+1 555 0100"),
+        ("email", [], ""),
+    ]
+    assert contact.find("person-name/narrative").text is None
+    # An editor's value takes the empty entry's place.
+    activity.contact_email = "info@example.org"
+    activity.save()
+    _activity, element = exported("XI-EXAMPLE-1-1")
+    assert [e.text for e in element.iter("email")] == ["info@example.org"]
 
 
 def test_the_export_is_valid_and_the_json_record_says_the_same(report):

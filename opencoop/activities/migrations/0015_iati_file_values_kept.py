@@ -1,4 +1,5 @@
-"""Keep a place's own reference and the activity's linked-data address as a file gives them."""
+"""Keep what a file gives that the edit page does not show: a place's own reference, the
+activity's linked-data address and the contact entries given empty."""
 
 from django.db import migrations, models
 
@@ -10,6 +11,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='activity',
+            name='contact_empty',
+            field=models.JSONField(blank=True, default=list, verbose_name='contact entries given empty'),
+        ),
         migrations.AddField(
             model_name='activity',
             name='linked_data_uri',
