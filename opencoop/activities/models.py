@@ -985,8 +985,10 @@ class Result(ActivityChild, ClusterableModel):
 class ResultIndicator(ActivityChild, ClusterableModel):
     """An IATI result ``indicator``: what is measured, its baseline and its periods.
 
-    One baseline is kept (the standard allows several; files give one); ``references`` holds the
-    indicator's codes in other frameworks: a list of {"vocabulary", "code", "indicator_uri"}.
+    The first baseline is in the ``baseline_*`` fields, the edit page's; the others a file gives
+    (IATI 2.03 allows several) are kept in ``more_baselines`` as it gives them, off the edit
+    page: a list of {"year", "iso_date", "value", "comment", "dimensions", "locations"}.
+    ``references`` holds the indicator's codes in other frameworks: a list of {"vocabulary", "code", "indicator_uri"}.
     Dimensions are lists of {"name", "value"}, locations lists of references to the activity's
     locations (``location/@ref``).
     """
@@ -1004,6 +1006,7 @@ class ResultIndicator(ActivityChild, ClusterableModel):
     baseline_comment = MultilingualField(_("baseline comment"), blank=True)
     baseline_dimensions = models.JSONField(_("baseline dimensions"), default=list, blank=True)
     baseline_locations = models.JSONField(_("baseline locations"), default=list, blank=True)
+    more_baselines = models.JSONField(_("further baselines"), default=list, blank=True)
     panels = [
         FieldRowPanel([FieldPanel("measure"), FieldPanel("ascending")]),
         FieldPanel("title"),

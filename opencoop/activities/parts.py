@@ -437,6 +437,7 @@ PARTS: tuple[Part, ...] = (
                     "baseline_comment",
                     "baseline_dimensions",
                     "baseline_locations",
+                    "more_baselines",
                 ),
                 element="indicator",
                 # In the schema's order of indicator's children.

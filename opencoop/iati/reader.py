@@ -1453,29 +1453,41 @@ class ActivityReader:
             "baseline_comment": {},
             "baseline_dimensions": [],
             "baseline_locations": [],
+            "more_baselines": [],
         }
-        baselines = indicator.findall("baseline")
-        for extra in baselines[1:]:
-            self.not_kept(extra, f"{path}/baseline", "not kept: only the first one is kept")
+        baselines = [self.baseline(b, f"{path}/baseline") for b in indicator.iterfind("baseline")]
         if baselines:
-            baseline, bpath = baselines[0], f"{path}/baseline"
-            year = attribute(baseline, "year")
-            if year.isdigit() and 1000 <= int(year) <= 9999:
-                fields["baseline_year"] = int(year)
-            else:
-                self.issue(baseline, f"{bpath}/@year", f"“{year}” is not a year")
-            iso_date = attribute(baseline, "iso-date")
-            fields["baseline_date"] = parse_date(iso_date) if iso_date else None
-            if iso_date and fields["baseline_date"] is None:
-                self.not_kept(baseline, f"{bpath}/@iso-date", f"“{iso_date}” not kept: not a date")
-            fields.update(
-                {
-                    f"baseline_{name}": value
-                    for name, value in self.result_value(baseline, bpath).items()
-                }
-            )
+            fields.update({f"baseline_{name}": value for name, value in baselines[0].items()})
+        # IATI 2.03 allows several baselines: the others are kept as the file gives them.
+        fields["more_baselines"] = [
+            {
+                "year": b["year"],
+                "iso_date": b["date"].isoformat() if b["date"] else "",
+                **{name: b[name] for name in ("value", "comment", "dimensions", "locations")},
+            }
+            for b in baselines[1:]
+            if b["year"] is not None
+        ]
         periods = [self.period(period, f"{path}/period") for period in indicator.iterfind("period")]
         return Row(fields, indicator.sourceline or 0, path, {"periods": periods})
+
+    def baseline(self, baseline: etree._Element, path: str) -> dict[str, object]:
+        """Read a baseline: its year and date, then its value, comment, dimensions, locations."""
+        year = attribute(baseline, "year")
+        fields: dict[str, object] = {"year": None}
+        if year.isdigit() and 1000 <= int(year) <= 9999:
+            fields["year"] = int(year)
+        else:
+            self.issue(baseline, f"{path}/@year", _("“%(year)s” is not a year") % {"year": year})
+        iso_date = attribute(baseline, "iso-date")
+        fields["date"] = parse_date(iso_date) if iso_date else None
+        if iso_date and fields["date"] is None:
+            self.not_kept(
+                baseline,
+                f"{path}/@iso-date",
+                _("“%(date)s” not kept: not a date") % {"date": iso_date},
+            )
+        return {**fields, **self.result_value(baseline, path)}
 
     def indicator_references(self, indicator: etree._Element, path: str) -> list[dict[str, str]]:
         references = []

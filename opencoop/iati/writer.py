@@ -713,6 +713,18 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
             year=indicator.baseline_year,
             iso_date=indicator.baseline_date.isoformat() if indicator.baseline_date else None,
         )
+    for baseline in indicator.more_baselines:
+        result_value_element(
+            element,
+            "baseline",
+            baseline.get("value") or "",
+            comment=baseline.get("comment") or {},
+            dimensions=baseline.get("dimensions") or [],
+            locations=baseline.get("locations") or [],
+            lang=lang,
+            year=baseline.get("year"),
+            iso_date=baseline.get("iso_date") or None,
+        )
     for period in indicator.periods.all():
         if not (period.period_start and period.period_end):
             continue

@@ -546,6 +546,19 @@ def _indicator_data(indicator, lang: str) -> dict:
             for reference in indicator.references
         ],
         "baseline": baseline,
+        "more_baselines": [
+            {
+                "year": extra.get("year"),
+                "date": extra.get("iso_date") or None,
+                **_result_value(
+                    extra.get("value") or "",
+                    extra.get("comment"),
+                    extra.get("dimensions") or [],
+                    extra.get("locations") or [],
+                ),
+            }
+            for extra in indicator.more_baselines
+        ],
         "periods": [_period_data(period) for period in indicator.periods.all()],
     }
 

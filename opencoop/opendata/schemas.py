@@ -386,6 +386,10 @@ class ResultIndicatorOut(Schema):
     aggregation_status: bool | None
     references: list[IndicatorReferenceOut]
     baseline: BaselineOut | None
+    more_baselines: list[BaselineOut] = Field(
+        default_factory=list,
+        description="The indicator's further baselines, as its file gives them.",
+    )
     periods: list[IndicatorPeriodOut]
 
 

@@ -4,7 +4,7 @@ A secondary reporter stated "0" is written "0" and one left out stays out; a pol
 significance given empty (the schema types it as a string) is written empty, not dropped; an empty
 comment of a baseline is written back empty; a place's own reference and the activity's
 linked-data address come back, given or empty, and stay out when not given; so do contact
-entries given empty. The export stays valid against the 2.03 schema and
+entries given empty, and every baseline of an indicator (IATI 2.03 allows several). The export stays valid against the 2.03 schema and
 the activity's JSON record says the same.
 """
 
@@ -53,6 +53,10 @@ ACTIVITY = """
    <indicator measure="1">
     <title><narrative>An indicator</narrative></title>
     <baseline year="2020" value="0"><comment><narrative></narrative></comment></baseline>
+    <baseline year="2022" iso-date="2022-06-30" value="12.5">
+     <location ref="VILLAGE-7"/><dimension name="sex" value="female"/>
+     <comment><narrative xml:lang="fr">Révisée</narrative></comment>
+    </baseline>
    </indicator>
   </result>
  </iati-activity>"""
@@ -121,7 +125,7 @@ def test_an_empty_baseline_comment_is_written_back_empty(report):
     indicator = ResultIndicator.objects.get(result__activity__iati_identifier="XI-EXAMPLE-1-1")
     assert indicator.baseline_comment == {"en": ""}
     _activity, element = exported("XI-EXAMPLE-1-1")
-    [comment] = element.xpath("result/indicator/baseline/comment")
+    [comment] = element.xpath("result/indicator/baseline[1]/comment")
     assert [(n.text, n.get("{http://www.w3.org/XML/1998/namespace}lang")) for n in comment] == [
         (None, "en")
     ]
@@ -142,8 +146,8 @@ def test_a_places_reference_and_the_linked_data_address_come_back_as_given(repor
     _activity, second = exported("XI-EXAMPLE-1-2")
     assert first.get("linked-data-uri") == ""
     assert second.get("linked-data-uri") == "https://example.org/ld/2"
-    assert [place.attrib.get("ref") for place in first.iter("location")] == ["", None]
-    assert [place.attrib.get("ref") for place in second.iter("location")] == ["VILLAGE-7", None]
+    assert [place.attrib.get("ref") for place in first.findall("location")] == ["", None]
+    assert [place.attrib.get("ref") for place in second.findall("location")] == ["VILLAGE-7", None]
 
 
 def test_contact_entries_given_empty_are_written_back_empty(report):
@@ -165,6 +169,35 @@ def test_contact_entries_given_empty_are_written_back_empty(report):
     activity.save()
     _activity, element = exported("XI-EXAMPLE-1-1")
     assert [e.text for e in element.iter("email")] == ["info@example.org"]
+
+
+def test_every_baseline_of_an_indicator_comes_back(report):
+    indicator = ResultIndicator.objects.get(result__activity__iati_identifier="XI-EXAMPLE-1-1")
+    assert indicator.baseline_year == 2020
+    assert indicator.more_baselines == [
+        {
+            "year": 2022,
+            "iso_date": "2022-06-30",
+            "value": "12.5",
+            "comment": {"fr": "Révisée"},
+            "dimensions": [{"name": "sex", "value": "female"}],
+            "locations": ["VILLAGE-7"],
+        }
+    ]
+    assert not any(issue.element.endswith("baseline") for issue in report.warnings)
+    activity, element = exported("XI-EXAMPLE-1-1")
+    baselines = element.xpath("result/indicator/baseline")
+    assert [(b.get("year"), b.get("iso-date"), b.get("value")) for b in baselines] == [
+        ("2020", None, "0"),
+        ("2022", "2022-06-30", "12.5"),
+    ]
+    assert [child.tag for child in baselines[1]] == ["location", "dimension", "comment"]
+    assert baselines[1].findtext("comment/narrative") == "Révisée"
+    (loaded,) = load_public_data([activity])
+    data = activity_data(loaded, Context.for_language("en", "http://testserver"))
+    [shown] = data["results"][0]["indicators"][0]["more_baselines"]
+    assert (shown["year"], shown["date"], shown["value"]) == (2022, "2022-06-30", 12.5)
+    assert shown["comment"] == {"fr": "Révisée"} and shown["locations"] == ["VILLAGE-7"]
 
 
 def test_the_export_is_valid_and_the_json_record_says_the_same(report):
