@@ -1027,8 +1027,11 @@ class ResultIndicator(ActivityChild, ClusterableModel):
 class IndicatorPeriod(ActivityChild):
     """An IATI indicator ``period``: its dates, its target and what was achieved.
 
-    The first target and the first actual of the period are kept, each with its comment,
-    dimensions ({"name", "value"}) and locations (``location/@ref``).
+    The first target and the first actual of the period are in the ``target_*`` and ``actual_*``
+    fields, each with its comment, dimensions ({"name", "value"}) and locations
+    (``location/@ref``); the others a file gives (IATI 2.03 allows several) are kept in
+    ``more_targets`` and ``more_actuals`` as it gives them, off the edit page: lists of
+    {"value", "comment", "dimensions", "locations"}.
     """
 
     indicator = ParentalKey(ResultIndicator, related_name="periods", on_delete=models.CASCADE)
@@ -1042,6 +1045,8 @@ class IndicatorPeriod(ActivityChild):
     actual_comment = MultilingualField(_("actual comment"), blank=True)
     actual_dimensions = models.JSONField(_("actual dimensions"), default=list, blank=True)
     actual_locations = models.JSONField(_("actual locations"), default=list, blank=True)
+    more_targets = models.JSONField(_("further targets"), default=list, blank=True)
+    more_actuals = models.JSONField(_("further actual values"), default=list, blank=True)
     panels = [
         FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
         FieldRowPanel([FieldPanel("target_value"), FieldPanel("actual_value")]),

@@ -471,6 +471,8 @@ PARTS: tuple[Part, ...] = (
                             "actual_comment",
                             "actual_dimensions",
                             "actual_locations",
+                            "more_targets",
+                            "more_actuals",
                         ),
                         element="period",
                         paths={

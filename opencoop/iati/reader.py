@@ -1511,15 +1511,20 @@ class ActivityReader:
             "period_end": self.date(period.find("period-end"), f"{path}/period-end"),
         }
         for tag in ("target", "actual"):
-            found = period.findall(tag)
-            for extra in found[1:]:
-                self.not_kept(extra, f"{path}/{tag}", "not kept: only the first one is kept")
+            found = [self.result_value(value, f"{path}/{tag}") for value in period.findall(tag)]
             values = (
-                self.result_value(found[0], f"{path}/{tag}")
+                found[0]
                 if found
-                else {"value": "", "comment": {}, "dimensions": [], "locations": []}
+                else {
+                    "value": "",
+                    "comment": {},
+                    "dimensions": [],
+                    "locations": [],
+                }
             )
             fields.update({f"{tag}_{name}": value for name, value in values.items()})
+            # IATI 2.03 allows several: the others are kept as the file gives them.
+            fields[f"more_{tag}s"] = found[1:]
         return Row(fields, period.sourceline or 0, path)
 
     def result_value(self, element: etree._Element, path: str) -> dict[str, object]:

@@ -741,6 +741,16 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
                     locations=getattr(period, f"{tag}_locations"),
                     lang=lang,
                 )
+            for value in getattr(period, f"more_{tag}s"):
+                result_value_element(
+                    period_element,
+                    tag,
+                    value.get("value") or "",
+                    comment=value.get("comment") or {},
+                    dimensions=value.get("dimensions") or [],
+                    locations=value.get("locations") or [],
+                    lang=lang,
+                )
 
 
 @dataclass(frozen=True)

@@ -572,6 +572,15 @@ def _period_data(period) -> dict:
         )
         has_any = value or any((comment or {}).values()) or dimensions or locations
         values[tag] = _result_value(value, comment, dimensions, locations) if has_any else None
+        values[f"more_{tag}s"] = [
+            _result_value(
+                extra.get("value") or "",
+                extra.get("comment"),
+                extra.get("dimensions") or [],
+                extra.get("locations") or [],
+            )
+            for extra in getattr(period, f"more_{tag}s")
+        ]
     return {"period_start": period.period_start, "period_end": period.period_end, **values}
 
 

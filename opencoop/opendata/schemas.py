@@ -376,6 +376,13 @@ class IndicatorPeriodOut(Schema):
     period_end: datetime.date | None
     target: ResultValueOut | None
     actual: ResultValueOut | None
+    more_targets: list[ResultValueOut] = Field(
+        default_factory=list, description="The period's further targets, as its file gives them."
+    )
+    more_actuals: list[ResultValueOut] = Field(
+        default_factory=list,
+        description="The period's further actual values, as its file gives them.",
+    )
 
 
 class ResultIndicatorOut(Schema):

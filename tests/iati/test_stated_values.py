@@ -15,7 +15,7 @@ import io
 import pytest
 from django.utils import translation
 
-from opencoop.activities.models import Activity, PolicyMarker, ResultIndicator
+from opencoop.activities.models import Activity, IndicatorPeriod, PolicyMarker, ResultIndicator
 from opencoop.iati.export import activity_document, iter_with_parts
 from opencoop.iati.importer import PER_ACTIVITY, import_activity_file
 from opencoop.iati.writer import activity_element
@@ -57,6 +57,11 @@ ACTIVITY = """
      <location ref="VILLAGE-7"/><dimension name="sex" value="female"/>
      <comment><narrative xml:lang="fr">Révisée</narrative></comment>
     </baseline>
+    <period>
+     <period-start iso-date="2024-01-01"/><period-end iso-date="2024-12-31"/>
+     <target value="10"/><target value="12"><comment><narrative>Revised</narrative></comment></target>
+     <actual value="4"/><actual value="5"><dimension name="sex" value="male"/></actual>
+    </period>
    </indicator>
   </result>
  </iati-activity>"""
@@ -198,6 +203,44 @@ def test_every_baseline_of_an_indicator_comes_back(report):
     [shown] = data["results"][0]["indicators"][0]["more_baselines"]
     assert (shown["year"], shown["date"], shown["value"]) == (2022, "2022-06-30", 12.5)
     assert shown["comment"] == {"fr": "Révisée"} and shown["locations"] == ["VILLAGE-7"]
+
+
+def test_every_target_and_actual_of_a_period_comes_back(report):
+    period = IndicatorPeriod.objects.get(
+        indicator__result__activity__iati_identifier="XI-EXAMPLE-1-1"
+    )
+    assert (period.target_value, period.actual_value) == ("10", "4")
+    assert period.more_targets == [
+        {"value": "12", "comment": {"en": "Revised"}, "dimensions": [], "locations": []}
+    ]
+    assert period.more_actuals == [
+        {
+            "value": "5",
+            "comment": {},
+            "dimensions": [{"name": "sex", "value": "male"}],
+            "locations": [],
+        }
+    ]
+    assert not any(issue.element.endswith(("target", "actual")) for issue in report.warnings)
+    activity, element = exported("XI-EXAMPLE-1-1")
+    [written] = element.xpath("result/indicator/period")
+    assert [(child.tag, child.get("value")) for child in written] == [
+        ("period-start", None),
+        ("period-end", None),
+        ("target", "10"),
+        ("target", "12"),
+        ("actual", "4"),
+        ("actual", "5"),
+    ]
+    assert written[3].findtext("comment/narrative") == "Revised"
+    assert written[5].find("dimension").attrib == {"name": "sex", "value": "male"}
+    (loaded,) = load_public_data([activity])
+    data = activity_data(loaded, Context.for_language("en", "http://testserver"))
+    [shown] = data["results"][0]["indicators"][0]["periods"]
+    assert [value["value"] for value in shown["more_targets"]] == [12]
+    assert [value["dimensions"] for value in shown["more_actuals"]] == [
+        [{"name": "sex", "value": "male"}]
+    ]
 
 
 def test_the_export_is_valid_and_the_json_record_says_the_same(report):
