@@ -98,6 +98,7 @@ class PublicLocation:
     administrative: list = field(default_factory=list)
     location_class: str = ""
     feature_designation: str = ""
+    ref: str | None = None
 
 
 def public_locations(activity: Activity) -> list[PublicLocation]:
@@ -118,6 +119,7 @@ def public_locations(activity: Activity) -> list[PublicLocation]:
                 administrative=loc.administrative,
                 location_class=loc.location_class,
                 feature_designation=loc.feature_designation,
+                ref=loc.ref,
             )
             for loc in locations
         ]

@@ -168,14 +168,23 @@ class Activity(index.Indexed, EditorialRecord):
     # Elements of IATI (crs-add, fss) and of other namespaces (a publisher's extensions) the
     # portal keeps as the file gives them: written back in place, not shown on the pages.
     kept_xml = models.TextField(_("other IATI elements, as published"), blank=True)
+    # The activity's linked-data address (IATI @linked-data-uri, any URI): None when the file
+    # leaves it out, "" when it gives it empty. A file value, off the edit page.
+    linked_data_uri = models.CharField(
+        _("linked data address"), max_length=500, null=True, blank=True
+    )
     humanitarian = models.BooleanField(
         _("humanitarian"),
         default=False,
         help_text=_("The activity addresses a humanitarian emergency (IATI @humanitarian)."),
     )
+    # Tri-state as IATI has it: None when the file (or the editor) says nothing, so a stated
+    # "no" is written back as "0" and an unstated one is not written at all.
     secondary_reporter = models.BooleanField(
         _("reported by a secondary reporter"),
-        default=False,
+        null=True,
+        blank=True,
+        default=None,
         help_text=_(
             "The reporting organisation publishes this activity for another that carries it out."
         ),
@@ -213,6 +222,10 @@ class Activity(index.Indexed, EditorialRecord):
     contact_department = MultilingualField(_("contact department"), blank=True)
     contact_job_title = MultilingualField(_("contact job title"), blank=True)
     contact_mailing_address = MultilingualField(_("contact mailing address"), blank=True)
+    # The contact-info children a file gives empty (["person-name", "email"]; the schema allows
+    # an empty value or narrative), written back empty while the field has none. A file value,
+    # off the edit page.
+    contact_empty = models.JSONField(_("contact entries given empty"), default=list, blank=True)
     # Sensitive contexts: one switch per concern; opencoop.activities.disclosure applies them.
     hide_exact_locations = models.BooleanField(
         _("publish locations only at country or region level"), default=False
@@ -474,6 +487,10 @@ class Location(ActivityChild):
     feature_designation = CodelistField(
         "LocationType", verbose_name=_("feature designation"), blank=True
     )
+    # The publisher's own reference of the place (IATI location/@ref): None when the file leaves
+    # it out, "" when it gives it empty. A file value, off the edit page like a partner's own
+    # activity identifier.
+    ref = models.CharField(_("publisher's reference"), max_length=500, null=True, blank=True)
     panels = [
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("latitude"), FieldPanel("longitude")]),
@@ -580,7 +597,11 @@ class SdgTag(ActivityChild):
 class PolicyMarker(ActivityChild):
     activity = ParentalKey(Activity, related_name="policy_markers", on_delete=models.CASCADE)
     code = CodelistField("PolicyMarker", verbose_name=_("policy marker"))
-    significance = CodelistField("PolicySignificance", verbose_name=_("significance"), blank=True)
+    # None when the file leaves the significance out, "" when it gives it empty (as the schema
+    # allows): the export writes back what the file said.
+    significance = CodelistField(
+        "PolicySignificance", verbose_name=_("significance"), null=True, blank=True
+    )
     panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("significance")])]
 
     class Meta(ActivityChild.Meta):
@@ -964,8 +985,10 @@ class Result(ActivityChild, ClusterableModel):
 class ResultIndicator(ActivityChild, ClusterableModel):
     """An IATI result ``indicator``: what is measured, its baseline and its periods.
 
-    One baseline is kept (the standard allows several; files give one); ``references`` holds the
-    indicator's codes in other frameworks: a list of {"vocabulary", "code", "indicator_uri"}.
+    The first baseline is in the ``baseline_*`` fields, the edit page's; the others a file gives
+    (IATI 2.03 allows several) are kept in ``more_baselines`` as it gives them, off the edit
+    page: a list of {"year", "iso_date", "value", "comment", "dimensions", "locations"}.
+    ``references`` holds the indicator's codes in other frameworks: a list of {"vocabulary", "code", "indicator_uri"}.
     Dimensions are lists of {"name", "value"}, locations lists of references to the activity's
     locations (``location/@ref``).
     """
@@ -983,6 +1006,7 @@ class ResultIndicator(ActivityChild, ClusterableModel):
     baseline_comment = MultilingualField(_("baseline comment"), blank=True)
     baseline_dimensions = models.JSONField(_("baseline dimensions"), default=list, blank=True)
     baseline_locations = models.JSONField(_("baseline locations"), default=list, blank=True)
+    more_baselines = models.JSONField(_("further baselines"), default=list, blank=True)
     panels = [
         FieldRowPanel([FieldPanel("measure"), FieldPanel("ascending")]),
         FieldPanel("title"),
@@ -1003,8 +1027,11 @@ class ResultIndicator(ActivityChild, ClusterableModel):
 class IndicatorPeriod(ActivityChild):
     """An IATI indicator ``period``: its dates, its target and what was achieved.
 
-    The first target and the first actual of the period are kept, each with its comment,
-    dimensions ({"name", "value"}) and locations (``location/@ref``).
+    The first target and the first actual of the period are in the ``target_*`` and ``actual_*``
+    fields, each with its comment, dimensions ({"name", "value"}) and locations
+    (``location/@ref``); the others a file gives (IATI 2.03 allows several) are kept in
+    ``more_targets`` and ``more_actuals`` as it gives them, off the edit page: lists of
+    {"value", "comment", "dimensions", "locations"}.
     """
 
     indicator = ParentalKey(ResultIndicator, related_name="periods", on_delete=models.CASCADE)
@@ -1018,6 +1045,8 @@ class IndicatorPeriod(ActivityChild):
     actual_comment = MultilingualField(_("actual comment"), blank=True)
     actual_dimensions = models.JSONField(_("actual dimensions"), default=list, blank=True)
     actual_locations = models.JSONField(_("actual locations"), default=list, blank=True)
+    more_targets = models.JSONField(_("further targets"), default=list, blank=True)
+    more_actuals = models.JSONField(_("further actual values"), default=list, blank=True)
     panels = [
         FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
         FieldRowPanel([FieldPanel("target_value"), FieldPanel("actual_value")]),

@@ -93,6 +93,9 @@ class Part:
     sensitive_switch: str = ""
     # The key of the list in the activity's JSON record (opendata.records; "" not there).
     json: str = ""
+    # Paths below the element whose empty value is kept as the file gives it (the schema's type
+    # allows it): the field holds None when the file leaves it out.
+    empty_kept: frozenset[str] = field(default_factory=frozenset)
     # The rows each row holds in turn (a result's indicators, an indicator's periods), each
     # described as a part whose ``relation`` is the row's and ``element`` is below this one's.
     nested: tuple[Part, ...] = ()
@@ -218,11 +221,13 @@ PARTS: tuple[Part, ...] = (
             "administrative",
             "location_class",
             "feature_designation",
+            "ref",
         ),
         may_be_blank=frozenset({"exactness", "reach"}),
         element="location",
         # A location is kept when any of name, location-id, administrative or point says where.
         paths={
+            "@ref": "ref",
             "location-reach": "reach",
             "location-id": "location_ids",
             "name": "name",
@@ -238,6 +243,7 @@ PARTS: tuple[Part, ...] = (
         sensitive=_("every place, when the activity hides its exact locations"),
         sensitive_switch="hide_exact_locations",
         json="locations",
+        empty_kept=frozenset({"@ref"}),
     ),
     Part(
         "sectors",
@@ -431,6 +437,7 @@ PARTS: tuple[Part, ...] = (
                     "baseline_comment",
                     "baseline_dimensions",
                     "baseline_locations",
+                    "more_baselines",
                 ),
                 element="indicator",
                 # In the schema's order of indicator's children.
@@ -464,6 +471,8 @@ PARTS: tuple[Part, ...] = (
                             "actual_comment",
                             "actual_dimensions",
                             "actual_locations",
+                            "more_targets",
+                            "more_actuals",
                         ),
                         element="period",
                         paths={
@@ -552,6 +561,9 @@ class Attribute:
     upper: bool = False
     # Without a value the element is not kept, for this reason.
     needed_because: str = ""
+    # An empty value the file gives is kept and written back as given (the schema's type allows
+    # it); the field holds None when the attribute is absent.
+    empty_kept: bool = False
     # Where the activity's JSON record (opendata.records) and the catalogue download show it:
     # a key of the part's item (dotted for nested: "significance.code") or of the record.
     json: str = ""
@@ -763,6 +775,7 @@ ELEMENTS: tuple[Element, ...] = (
                 "significance",
                 codelist="PolicySignificance",
                 json="significance.code",
+                empty_kept=True,
             ),
         ),
         relation="policy_markers",
@@ -797,12 +810,25 @@ ACTIVITY_PATHS: Mapping[str, str] = MappingProxyType(
         "iati-identifier": "iati_identifier",
         "reporting-org": "reporting_org",
         "@default-currency": "default_currency",
+        "@linked-data-uri": "linked_data_uri",
         "title": "title",
+    }
+)
+# The activity's own attributes whose empty value is kept as the file gives it (keys of
+# ACTIVITY_PATHS; the field holds None when the file leaves the attribute out).
+ACTIVITY_EMPTY_KEPT = ("@linked-data-uri",)
+# The attributes whose empty value is kept as the file gives it ("policy-marker/@significance").
+EMPTY_KEPT = frozenset(
+    {
+        *(f"{e.path}/@{a.name}" for e in ELEMENTS for a in e.attributes if a.empty_kept),
+        *(f"{p.element}/{path}" for p in PARTS for path in p.empty_kept),
+        *(f"iati-activity/{path}" for path in ACTIVITY_EMPTY_KEPT),
     }
 )
 
 
-# The activity's yes/no attributes: IATI path → field (written only when true, as "1").
+# The activity's yes/no attributes: IATI path → field. @humanitarian is written only when true,
+# as "1"; @secondary-reporter is tri-state (None, False, True): written as the file stated it.
 ACTIVITY_FLAGS: Mapping[str, str] = MappingProxyType(
     {
         "@humanitarian": "humanitarian",
@@ -835,17 +861,24 @@ CONTACT_TEXTS = (
     ("job-title", "contact_job_title"),
     ("mailing-address", "contact_mailing_address"),
 )
-# The activity's fields an IATI file sets through contact-info.
+# The activity's fields an IATI file sets through contact-info (``contact_empty``: the children
+# it gives empty, written back empty).
 CONTACT_FIELDS = (
     "contact_type",
     "contact_person",
     *(name for _tag, name in CONTACT_TEXTS),
     *(name for _tag, name in CONTACT_VALUES),
+    "contact_empty",
 )
 # The activity's fields the elements of ``ELEMENTS`` hold (each once, in the order written).
 ELEMENT_FIELDS = tuple(dict.fromkeys(a.field for e in ELEMENTS if not e.relation for a in e.fields))
 # The activity's fields an IATI file sets outside ``ELEMENTS`` and the parts.
-IATI_OWN_FIELDS = ("country_budget_vocabulary", "conditions_attached", "kept_xml")
+IATI_OWN_FIELDS = (
+    "country_budget_vocabulary",
+    "conditions_attached",
+    "kept_xml",
+    "linked_data_uri",
+)
 
 
 BY_PATH: dict[str, tuple[Element, ...]] = {

@@ -21,6 +21,8 @@ from urllib.parse import quote
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from opencoop.activities.parts import EMPTY_KEPT
+
 from .reader import WARNING, Issue
 
 # Characters kept as they are in an address: the reserved ones and "%" (already encoded).
@@ -80,6 +82,9 @@ def normalise_activity(activity: etree._Element, identifier: str) -> list[Issue]
             def say(message: str, path: str = path, line: int | None = line) -> None:
                 issues.append(Issue(message, line, identifier, path, WARNING))
 
+            if not trimmed and path in EMPTY_KEPT:
+                element.set(name, "")  # kept as given: the schema allows it empty
+                continue
             if not trimmed:
                 del element.attrib[name]
                 say(_("the attribute is empty: taken as absent"))

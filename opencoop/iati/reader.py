@@ -32,6 +32,7 @@ from opencoop.activities.models import result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_DATES,
     ACTIVITY_FLAGS,
+    ACTIVITY_PATHS,
     CONTACT_TEXTS,
     CONTACT_VALUES,
     DATE,
@@ -645,9 +646,15 @@ class ActivityReader:
             "iati-activity",
             upper=True,
         )
-        for name in ("linked-data-uri", "budget-not-provided"):
-            if attribute(element, name):
-                self.not_kept(element, f"iati-activity/@{name}", _("not kept: no place for it"))
+        if attribute(element, "budget-not-provided"):
+            self.not_kept(
+                element, "iati-activity/@budget-not-provided", _("not kept: no place for it")
+            )
+        # None when the file leaves it out, "" when it gives it empty: written back as given.
+        linked = element.get("linked-data-uri")
+        record.fields[ACTIVITY_PATHS["@linked-data-uri"]] = (
+            None if linked is None else linked.strip()
+        )
         humanitarian = attribute(element, "humanitarian")
         record.fields[ACTIVITY_FLAGS["@humanitarian"]] = humanitarian in ("1", "true")
         kept = []
@@ -666,7 +673,7 @@ class ActivityReader:
             if not record.reporting_org.ref:
                 self.issue(reporting, "reporting-org/@ref", _("the identifier is missing"))
         record.fields[ACTIVITY_FLAGS["reporting-org/@secondary-reporter"]] = (
-            reporting is not None and attribute(reporting, "secondary-reporter") in ("1", "true")
+            None if reporting is None else flag(reporting, "secondary-reporter")
         )
         self.texts()
         self.participants()
@@ -792,6 +799,7 @@ class ActivityReader:
         fields.update({"contact_type": "", "contact_person": ""})
         fields.update({name: {} for _tag, name in CONTACT_TEXTS})
         fields.update({name: "" for _tag, name in CONTACT_VALUES})
+        fields["contact_empty"] = []
         element = self.repeated_once("contact-info")
         if element is None:
             return
@@ -832,6 +840,20 @@ class ActivityReader:
                     )
                     value = ""
             fields[name] = value
+        fields["contact_empty"] = self.empty_contact_entries(element)
+
+    def empty_contact_entries(self, element: etree._Element) -> list[str]:
+        """Return the children of contact-info given only empty, kept to be written back empty.
+
+        ``<email/>`` or ``<person-name><narrative/></person-name>``: the schema allows them.
+        """
+        tags = ["person-name", *(tag for tag, _name in (*CONTACT_TEXTS, *CONTACT_VALUES))]
+        return [
+            tag
+            for tag in tags
+            if (found := element.findall(tag))
+            and not any("".join(child.itertext()).strip() for child in found)
+        ]
 
     def geography(self) -> None:
         locations = []
@@ -852,6 +874,8 @@ class ActivityReader:
             "longitude": None,
             "location_ids": [],
             "administrative": [],
+            # None when the file leaves it out, "" when it gives it empty: written back as given.
+            "ref": None if element.get("ref") is None else attribute(element, "ref"),
         }
         # Blank when the file does not say: the portal does not assume "exact" or "activity".
         for tag in ("location-reach", "exactness", "location-class", "feature-designation"):
@@ -1035,6 +1059,8 @@ class ActivityReader:
         """Read one described attribute of ``element``: a percentage or a checked code."""
         if described_attribute.kind == PERCENTAGE:
             return self.percentage(element, described.path)
+        if described_attribute.empty_kept and not attribute(element, described_attribute.name):
+            return None if element.get(described_attribute.name) is None else ""
         codelist = described_attribute.codelist
         if codelist is None and described_attribute.name == "code":
             codelist = described.vocabularies.get(vocabulary)
@@ -1427,29 +1453,41 @@ class ActivityReader:
             "baseline_comment": {},
             "baseline_dimensions": [],
             "baseline_locations": [],
+            "more_baselines": [],
         }
-        baselines = indicator.findall("baseline")
-        for extra in baselines[1:]:
-            self.not_kept(extra, f"{path}/baseline", "not kept: only the first one is kept")
+        baselines = [self.baseline(b, f"{path}/baseline") for b in indicator.iterfind("baseline")]
         if baselines:
-            baseline, bpath = baselines[0], f"{path}/baseline"
-            year = attribute(baseline, "year")
-            if year.isdigit() and 1000 <= int(year) <= 9999:
-                fields["baseline_year"] = int(year)
-            else:
-                self.issue(baseline, f"{bpath}/@year", f"“{year}” is not a year")
-            iso_date = attribute(baseline, "iso-date")
-            fields["baseline_date"] = parse_date(iso_date) if iso_date else None
-            if iso_date and fields["baseline_date"] is None:
-                self.not_kept(baseline, f"{bpath}/@iso-date", f"“{iso_date}” not kept: not a date")
-            fields.update(
-                {
-                    f"baseline_{name}": value
-                    for name, value in self.result_value(baseline, bpath).items()
-                }
-            )
+            fields.update({f"baseline_{name}": value for name, value in baselines[0].items()})
+        # IATI 2.03 allows several baselines: the others are kept as the file gives them.
+        fields["more_baselines"] = [
+            {
+                "year": b["year"],
+                "iso_date": b["date"].isoformat() if b["date"] else "",
+                **{name: b[name] for name in ("value", "comment", "dimensions", "locations")},
+            }
+            for b in baselines[1:]
+            if b["year"] is not None
+        ]
         periods = [self.period(period, f"{path}/period") for period in indicator.iterfind("period")]
         return Row(fields, indicator.sourceline or 0, path, {"periods": periods})
+
+    def baseline(self, baseline: etree._Element, path: str) -> dict[str, object]:
+        """Read a baseline: its year and date, then its value, comment, dimensions, locations."""
+        year = attribute(baseline, "year")
+        fields: dict[str, object] = {"year": None}
+        if year.isdigit() and 1000 <= int(year) <= 9999:
+            fields["year"] = int(year)
+        else:
+            self.issue(baseline, f"{path}/@year", _("“%(year)s” is not a year") % {"year": year})
+        iso_date = attribute(baseline, "iso-date")
+        fields["date"] = parse_date(iso_date) if iso_date else None
+        if iso_date and fields["date"] is None:
+            self.not_kept(
+                baseline,
+                f"{path}/@iso-date",
+                _("“%(date)s” not kept: not a date") % {"date": iso_date},
+            )
+        return {**fields, **self.result_value(baseline, path)}
 
     def indicator_references(self, indicator: etree._Element, path: str) -> list[dict[str, str]]:
         references = []
@@ -1473,15 +1511,20 @@ class ActivityReader:
             "period_end": self.date(period.find("period-end"), f"{path}/period-end"),
         }
         for tag in ("target", "actual"):
-            found = period.findall(tag)
-            for extra in found[1:]:
-                self.not_kept(extra, f"{path}/{tag}", "not kept: only the first one is kept")
+            found = [self.result_value(value, f"{path}/{tag}") for value in period.findall(tag)]
             values = (
-                self.result_value(found[0], f"{path}/{tag}")
+                found[0]
                 if found
-                else {"value": "", "comment": {}, "dimensions": [], "locations": []}
+                else {
+                    "value": "",
+                    "comment": {},
+                    "dimensions": [],
+                    "locations": [],
+                }
             )
             fields.update({f"{tag}_{name}": value for name, value in values.items()})
+            # IATI 2.03 allows several: the others are kept as the file gives them.
+            fields[f"more_{tag}s"] = found[1:]
         return Row(fields, period.sourceline or 0, path)
 
     def result_value(self, element: etree._Element, path: str) -> dict[str, object]:
@@ -1504,10 +1547,24 @@ class ActivityReader:
             locations.append(attribute(location, "ref"))
         return {
             "value": self.indicator_value(element, path),
-            "comment": self.narratives(element.find("comment"), f"{path}/comment"),
+            "comment": self.result_comment(element.find("comment"), f"{path}/comment"),
             "dimensions": dimensions,
             "locations": locations,
         }
+
+    def result_comment(self, comment: etree._Element | None, path: str) -> dict[str, str]:
+        """Return a result value's comment by language; an empty one is kept empty.
+
+        The schema lets a comment's narrative be empty, so ``<comment><narrative/></comment>``
+        is written back as the file gives it: ``{language: ""}``.
+        """
+        texts = self.narratives(comment, path)
+        if comment is None or texts:
+            return texts
+        narrative = comment.find("narrative")
+        stated = None if narrative is None else narrative.get(XML_LANG)
+        lang = self.language(stated, narrative) if stated else self.lang or self.fallback_lang
+        return {lang: ""} if lang else {}
 
     def indicator_value(self, element: etree._Element, path: str) -> str:
         """Return a baseline, target or actual value as kept: a number or, qualitative, a word."""

@@ -280,6 +280,8 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             "hierarchy": "2" if activity.parent_id else "1",
         },
     )
+    if activity.linked_data_uri is not None:  # "" too: the file gave it empty
+        root.set("linked-data-uri", xml_text(activity.linked_data_uri))
     if activity.humanitarian:
         root.set("humanitarian", "1")
     sub(root, "iati-identifier").text = xml_text(activity.iati_identifier)
@@ -291,7 +293,7 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
         ref=org.identifier,
         organisation_type=org.type,
         lang=lang,
-        secondary_reporter="1" if activity.secondary_reporter else None,
+        secondary_reporter=flag_text(activity.secondary_reporter),
     )
     title = sub(root, "title")
     narratives(title, activity.title, lang)
@@ -364,13 +366,14 @@ def attribute_element(
     attributes = {
         attribute.name: attribute.value
         or attribute_value(attribute.kind, getattr(source, attribute.field))
+        or ("" if attribute.empty_kept and getattr(source, attribute.field) == "" else None)
         for attribute in element.attributes
         if attribute.kind != NARRATIVES
     }
     written = etree.SubElement(
         parent,
         element.path,
-        {name: xml_text(value) for name, value in attributes.items() if value},
+        {name: xml_text(value) for name, value in attributes.items() if value is not None},
     )
     for attribute in element.attributes:
         if attribute.kind == NARRATIVES:
@@ -395,23 +398,36 @@ def attribute_elements(parent: etree._Element, path: str, activity: Activity, la
 
 
 def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append contact-info when the activity names any contact, children in schema order."""
+    """Append contact-info when the activity names any contact or a file gave it empty entries
+    (written back empty), children in schema order."""
     texts = {tag: getattr(activity, field) for tag, field in CONTACT_TEXTS}
+    empty = set(activity.contact_empty or ())
     if not (
         any(has_text(value) for value in texts.values())
         or activity.contact_person
         or any(getattr(activity, field) for _tag, field in CONTACT_VALUES)
+        or empty
     ):
         return
     element = sub(parent, "contact-info", type=activity.contact_type or None)
+
+    def text_or_empty(tag: str) -> None:
+        if text_element(element, tag, texts[tag], lang) is None and tag in empty:
+            etree.SubElement(etree.SubElement(element, tag), "narrative")
+
     for tag in ("organisation", "department"):
-        text_element(element, tag, texts[tag], lang)
-    plain_narrative(element, "person-name", activity.contact_person)
-    text_element(element, "job-title", texts["job-title"], lang)
+        text_or_empty(tag)
+    if (activity.contact_person or "").strip():
+        plain_narrative(element, "person-name", activity.contact_person)
+    elif "person-name" in empty:
+        etree.SubElement(etree.SubElement(element, "person-name"), "narrative")
+    text_or_empty("job-title")
     for tag, field in CONTACT_VALUES:
         if getattr(activity, field):
             sub(element, tag).text = xml_text(getattr(activity, field))
-    text_element(element, "mailing-address", texts["mailing-address"], lang)
+        elif tag in empty:
+            etree.SubElement(element, tag)
+    text_or_empty("mailing-address")
 
 
 def country_budget_items_element(parent: etree._Element, activity: Activity, lang: str) -> None:
@@ -479,6 +495,8 @@ def location_elements(parent: etree._Element, activity: Activity, lang: str) -> 
         ):
             continue
         element = sub(parent, "location")
+        if location.ref is not None:  # "" too: the file gave it empty
+            element.set("ref", xml_text(location.ref))
         coded_child(element, location, LOCATIONS, "location-reach")
         for location_id in location.location_ids:
             sub(
@@ -621,7 +639,13 @@ def result_value_element(
         sub(element, "location", ref=ref)
     for dimension in dimensions:
         sub(element, "dimension", name=dimension.get("name"), value=dimension.get("value"))
-    text_element(element, "comment", comment, lang)
+    if comment and not has_text(comment):
+        # An empty comment a file gave ({"en": ""}): written back empty, as the schema allows.
+        empty = sub(element, "comment")
+        for code in sorted(comment):
+            etree.SubElement(empty, "narrative", {XML_LANG: code})
+    else:
+        text_element(element, "comment", comment, lang)
     return element
 
 
@@ -630,7 +654,7 @@ def has_period_value(period: IndicatorPeriod, tag: str) -> bool:
     return any(
         (
             getattr(period, f"{tag}_value") not in (None, ""),
-            has_text(getattr(period, f"{tag}_comment")),
+            bool(getattr(period, f"{tag}_comment")),
             getattr(period, f"{tag}_dimensions"),
             getattr(period, f"{tag}_locations"),
         )
@@ -689,6 +713,18 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
             year=indicator.baseline_year,
             iso_date=indicator.baseline_date.isoformat() if indicator.baseline_date else None,
         )
+    for baseline in indicator.more_baselines:
+        result_value_element(
+            element,
+            "baseline",
+            baseline.get("value") or "",
+            comment=baseline.get("comment") or {},
+            dimensions=baseline.get("dimensions") or [],
+            locations=baseline.get("locations") or [],
+            lang=lang,
+            year=baseline.get("year"),
+            iso_date=baseline.get("iso_date") or None,
+        )
     for period in indicator.periods.all():
         if not (period.period_start and period.period_end):
             continue
@@ -703,6 +739,16 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
                     comment=getattr(period, f"{tag}_comment"),
                     dimensions=getattr(period, f"{tag}_dimensions"),
                     locations=getattr(period, f"{tag}_locations"),
+                    lang=lang,
+                )
+            for value in getattr(period, f"more_{tag}s"):
+                result_value_element(
+                    period_element,
+                    tag,
+                    value.get("value") or "",
+                    comment=value.get("comment") or {},
+                    dimensions=value.get("dimensions") or [],
+                    locations=value.get("locations") or [],
                     lang=lang,
                 )
 

@@ -320,6 +320,7 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
         "planned_end": activity.planned_end,
         "actual_end": activity.actual_end,
         "default_currency": activity.default_currency,
+        "linked_data_uri": activity.linked_data_uri,
         "humanitarian": activity.humanitarian,
         "secondary_reporter": activity.secondary_reporter,
         "recipient_countries": _coded_items(activity, "recipient_countries", lang),
@@ -395,6 +396,7 @@ def _activity_detail(activity: Activity, ctx: Context, budgets: list, transactio
                 "administrative": location.administrative,
                 "location_class": _code("GeographicLocationClass", location.location_class, lang),
                 "feature_designation": _code("LocationType", location.feature_designation, lang),
+                "ref": location.ref,
             }
             for location in public_locations(activity)
         ],
@@ -544,6 +546,19 @@ def _indicator_data(indicator, lang: str) -> dict:
             for reference in indicator.references
         ],
         "baseline": baseline,
+        "more_baselines": [
+            {
+                "year": extra.get("year"),
+                "date": extra.get("iso_date") or None,
+                **_result_value(
+                    extra.get("value") or "",
+                    extra.get("comment"),
+                    extra.get("dimensions") or [],
+                    extra.get("locations") or [],
+                ),
+            }
+            for extra in indicator.more_baselines
+        ],
         "periods": [_period_data(period) for period in indicator.periods.all()],
     }
 
@@ -557,6 +572,15 @@ def _period_data(period) -> dict:
         )
         has_any = value or any((comment or {}).values()) or dimensions or locations
         values[tag] = _result_value(value, comment, dimensions, locations) if has_any else None
+        values[f"more_{tag}s"] = [
+            _result_value(
+                extra.get("value") or "",
+                extra.get("comment"),
+                extra.get("dimensions") or [],
+                extra.get("locations") or [],
+            )
+            for extra in getattr(period, f"more_{tag}s")
+        ]
     return {"period_start": period.period_start, "period_end": period.period_end, **values}
 
 

@@ -246,6 +246,9 @@ class LocationOut(Schema):
     administrative: list[AreaOut] = Field(description="Administrative areas besides the country.")
     location_class: Code | None
     feature_designation: Code | None
+    ref: str | None = Field(
+        None, description="The publisher's own reference of the place (null: not given)."
+    )
 
 
 class BudgetOut(Schema):
@@ -373,6 +376,13 @@ class IndicatorPeriodOut(Schema):
     period_end: datetime.date | None
     target: ResultValueOut | None
     actual: ResultValueOut | None
+    more_targets: list[ResultValueOut] = Field(
+        default_factory=list, description="The period's further targets, as its file gives them."
+    )
+    more_actuals: list[ResultValueOut] = Field(
+        default_factory=list,
+        description="The period's further actual values, as its file gives them.",
+    )
 
 
 class ResultIndicatorOut(Schema):
@@ -383,6 +393,10 @@ class ResultIndicatorOut(Schema):
     aggregation_status: bool | None
     references: list[IndicatorReferenceOut]
     baseline: BaselineOut | None
+    more_baselines: list[BaselineOut] = Field(
+        default_factory=list,
+        description="The indicator's further baselines, as its file gives them.",
+    )
     periods: list[IndicatorPeriodOut]
 
 
@@ -412,9 +426,13 @@ class ActivityOut(Schema):
     default_currency: str
     recipient_countries: list[CountryShare]
     recipient_regions: list[RegionShare]
+    linked_data_uri: str | None = Field(
+        None, description="The activity's linked-data address (null: its file gives none)."
+    )
     humanitarian: bool = Field(description="The activity addresses a humanitarian emergency.")
-    secondary_reporter: bool = Field(
-        description="The reporting organisation publishes it for another that carries it out."
+    secondary_reporter: bool | None = Field(
+        description="The reporting organisation publishes it for another that carries it out "
+        "(null: its file does not say)."
     )
     sectors: list[SectorShare]
     sdgs: list[SdgOut]

@@ -393,12 +393,17 @@ def test_each_yes_no_attribute_comes_back(reporting_org, path, field):
     (loaded,) = load_public_data([Activity.objects.get(pk=activity.pk)])
     assert activity_data(loaded, Context.for_language(LANG, "http://testserver"))[field] is True
 
-    Activity.objects.filter(pk=activity.pk).update(**{field: False})
-    xml = activity_element(Activity.objects.get(pk=activity.pk), base_url=BASE_URL)
-    holder = xml.find(element_path.rstrip("/")) if element_path else xml
-    assert holder.get(name) is None
-    (record,) = list(ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG))
-    assert record.fields[field] is False
+    # A tri-state flag (None: the file says nothing) writes a stated "no" as "0"; the others
+    # leave "no" out, as IATI assumes it.
+    tri_state = Activity._meta.get_field(field).null
+    states = [(False, "0", False), (None, None, None)] if tri_state else [(False, None, False)]
+    for stored, written, read in states:
+        Activity.objects.filter(pk=activity.pk).update(**{field: stored})
+        xml = activity_element(Activity.objects.get(pk=activity.pk), base_url=BASE_URL)
+        holder = xml.find(element_path.rstrip("/")) if element_path else xml
+        assert holder.get(name) == written
+        (record,) = list(ActivityFileReader(BytesIO(activity_document(xml)), fallback_lang=LANG))
+        assert record.fields[field] is read
 
 
 def test_every_iati_element_comes_back_in_a_valid_file(reporting_org):
