@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # Once the language is known and before anything reads the body: an upload over the limit
     # is refused in the user's language without being read.
     "opencoop.operations.uploads.UploadLimitMiddleware",
+    # Before the page cache: an address in a language the site does not offer is redirected.
+    "opencoop.pages.languages.SiteLanguageMiddleware",
     # After the language is known, before CSRF, sign-in and messages: see its docstring.
     "opencoop.operations.pagecache.PageCacheMiddleware",
     # Pages the cache did not answer: their Wagtail site, remembered until content changes.
