@@ -360,9 +360,13 @@ def test_a_site_in_italian_only_offers_no_english_and_the_default_site_both(clie
 
 
 def test_an_address_in_a_language_the_site_does_not_offer_leads_to_the_same_content(
-    client, fictional
+    client, fictional, settings
 ):
+    settings.OPENCOOP_PAGE_CACHE_SECONDS = 600
     atlas = site_of("atlante")
+    # Served, and kept by the page cache, while the atlas offers both languages.
+    for _ in range(2):
+        assert client.get("/en/catalogue/", HTTP_HOST=ATLAS).status_code == 200
     offer(atlas, ["it"])
     record = policy.public(Activity).filter(reporting_org=fictional).first()
     index = {lang: activities_index(fictional, lang) for lang in LANGS}
@@ -380,6 +384,11 @@ def test_an_address_in_a_language_the_site_does_not_offer_leads_to_the_same_cont
         assert client.get(answer, HTTP_HOST=ATLAS).status_code == 200, answer
     # The same address on the default site is served in English.
     assert client.get("/en/", HTTP_HOST="localhost").status_code == 200
+    # A page the site has not: its 404 page offers the site's home in Italian only.
+    missing = client.get("/it/no-such-page/", HTTP_HOST=ATLAS)
+    assert missing.status_code == 404
+    assert 'hreflang="it"' in missing.content.decode()
+    assert 'hreflang="en"' not in missing.content.decode()
     # A site in English only sends Italian addresses to English ones.
     offer(atlas, ["en"])
     response = client.get("/it/catalogo/", HTTP_HOST=ATLAS)

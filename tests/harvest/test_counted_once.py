@@ -200,7 +200,7 @@ def test_the_atlas_plans_count_each_activity_once(client, two_plans, lang):
     assert once.uncounted  # B's record of activity 1
     # What the database holds, without the records the atlas counts under another.
     expected = {}
-    for authority, plan in two_plans.items():
+    for plan in two_plans.values():
         counted = PlanAllocation.objects.filter(plan=plan).exclude(activity__in=once.uncounted)
         slug = plan.reporting_org.slug
         expected[f"{slug}-2025"] = (
