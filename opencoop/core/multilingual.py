@@ -238,7 +238,7 @@ class PortalLanguagesField(models.JSONField):
             raise ValidationError(
                 _("%(field)s: expected a list of language codes."),
                 code="invalid",
-                params={"field": self.verbose_name},
+                params={"field": capfirst(self.verbose_name)},
             )
         languages = portal_languages()
         for code in value:
@@ -247,7 +247,7 @@ class PortalLanguagesField(models.JSONField):
                     _("%(field)s: “%(code)s” is not a language of the portal (%(languages)s)."),
                     code="invalid_choice",
                     params={
-                        "field": self.verbose_name,
+                        "field": capfirst(self.verbose_name),
                         "code": code[:20],
                         "languages": ", ".join(languages),
                     },
