@@ -9,6 +9,7 @@ is fetched with Django's client, by host name, in both languages:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -309,3 +310,165 @@ def test_the_site_colours_are_readable_and_the_stylesheet_has_the_same(settings)
     assert in_stylesheet == {key: value for key, (_label, value) in SITE_COLOURS.items()}
     for key, (_label, colour) in SITE_COLOURS.items():
         assert (1.05) / (luminance(colour) + 0.05) >= 4.5, key
+
+
+# --- Each site's languages ----------------------------------------------------------------------
+
+
+def offer(site: Site, languages: list[str]) -> None:
+    """Have ``site`` offer ``languages`` only, as an editor would in its settings."""
+    from opencoop.core.models import PortalSettings
+
+    settings = PortalSettings.for_site(site)
+    settings.languages = languages
+    settings.full_clean()
+    settings.save()
+
+
+def activities_index(authority: Organisation, lang: str) -> RecordIndexPage:
+    """Return the list page of ``authority``'s activities in ``lang``."""
+    from opencoop.pages.models import SectionPage
+
+    section = SectionPage.objects.get(reporting_org=authority, locale__language_code=lang)
+    return RecordIndexPage.objects.child_of(section).get(record_type="activities")
+
+
+def hreflangs(html: str) -> tuple[set[str], set[str]]:
+    """Return the hreflang of the page's alternate links and of its language switcher's links."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    links = {link["hreflang"] for link in soup.select("link[rel=alternate][hreflang]")}
+    switch = {a["hreflang"] for a in soup.select("ul.oc-lang-switch a")}
+    return links, switch
+
+
+def test_a_site_in_italian_only_offers_no_english_and_the_default_site_both(client, fictional):
+    atlas = site_of("atlante")
+    offer(atlas, ["it"])
+    record = policy.public(Activity).filter(reporting_org=fictional).first()
+    index = activities_index(fictional, "it")
+    record_it = path_of(index) + index.reverse_subpage("record", args=[record.slug])
+    for address in ("/it/", "/it/catalogo/", record_it):
+        html = fetch(client, ATLAS, address)
+        assert 'hreflang="en"' not in html, address
+        links, switch = hreflangs(html)
+        assert links == {"it"} and switch == set(), address  # one language: nothing to switch
+    # The default site (Florence's) still offers both, switcher included.
+    links, switch = hreflangs(fetch(client, "localhost", "/it/"))
+    assert links == switch == {"it", "en"}
+    assert client.get("/en/", HTTP_HOST="localhost").status_code == 200
+
+
+def test_an_address_in_a_language_the_site_does_not_offer_leads_to_the_same_content(
+    client, fictional, settings
+):
+    settings.OPENCOOP_PAGE_CACHE_SECONDS = 600
+    atlas = site_of("atlante")
+    # Served, and kept by the page cache, while the atlas offers both languages.
+    for _ in range(2):
+        assert client.get("/en/catalogue/", HTTP_HOST=ATLAS).status_code == 200
+    offer(atlas, ["it"])
+    record = policy.public(Activity).filter(reporting_org=fictional).first()
+    index = {lang: activities_index(fictional, lang) for lang in LANGS}
+    suffix = index["it"].reverse_subpage("record", args=[record.slug])
+    expected = {
+        "/en/": "/it/",
+        "/en/catalogue/?status=2": "/it/catalogo/?status=2",
+        path_of(index["en"]) + suffix: path_of(index["it"]) + suffix,
+        "/en/no-such-page/": "/it/",  # nothing to follow: the site's home in Italian
+    }
+    for asked, answer in expected.items():
+        response = client.get(asked, HTTP_HOST=ATLAS)
+        assert response.status_code == 302, asked
+        assert response["Location"] == answer, asked
+        assert client.get(answer, HTTP_HOST=ATLAS).status_code == 200, answer
+    # The same address on the default site is served in English.
+    assert client.get("/en/", HTTP_HOST="localhost").status_code == 200
+    # A page the site has not: its 404 page offers the site's home in Italian only.
+    missing = client.get("/it/no-such-page/", HTTP_HOST=ATLAS)
+    assert missing.status_code == 404
+    assert 'hreflang="it"' in missing.content.decode()
+    assert 'hreflang="en"' not in missing.content.decode()
+    # A site in English only sends Italian addresses to English ones.
+    offer(atlas, ["en"])
+    response = client.get("/it/catalogo/", HTTP_HOST=ATLAS)
+    assert (response.status_code, response["Location"]) == (302, "/en/catalogue/")
+
+
+def test_a_site_in_italian_only_leaves_english_out_of_its_sitemap_feeds_and_api(client, fictional):
+    offer(site_of("atlante"), ["it"])
+    index = fetch(client, ATLAS, "/sitemap.xml")
+    assert "-it.xml" in index and "-en.xml" not in index
+    assert client.get("/sitemap-activities-en.xml", HTTP_HOST=ATLAS).status_code == 404
+    pages = fetch(client, ATLAS, "/sitemap-pages.xml")
+    assert "/it/catalogo/" in pages and "/en/" not in pages
+    for address in (
+        "/opendata/feeds/activities.atom?lang=en",
+        "/opendata/feeds/initiatives.rss?lang=en",
+        "/opendata/catalogue/activities.csv?lang=en",
+        "/api/v1/activities?lang=en",
+        "/api/v1/plans?lang=en",
+        "/geography/all/map.json?lang=en",
+    ):
+        response = client.get(address, HTTP_HOST=ATLAS)
+        assert response.status_code == 400, address
+        said = response.content.decode()
+        if response["Content-Type"].startswith("application/json"):
+            said = json.dumps(response.json(), ensure_ascii=False)
+        # Said in the site's language (the one asked is not offered).
+        assert "(lang)" in said and "non è una lingua di questo sito" in said, address
+        assert "usarne una tra: it." in said, address
+        # The default site still answers in English.
+        assert client.get(address, HTTP_HOST="localhost").status_code == 200, address
+    # Without lang the site's own language is used.
+    api = client.get("/api/v1/activities?page_size=1", HTTP_HOST=ATLAS)
+    assert api.status_code == 200
+    # Florence's sitemap still lists both languages.
+    both = fetch(client, "localhost", "/sitemap.xml")
+    assert "-it.xml" in both and "-en.xml" in both
+
+
+def test_a_sites_languages_are_checked_and_its_settings_mark_only_them_missing(client, fictional):
+    from bs4 import BeautifulSoup
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from opencoop.core.models import PortalSettings
+
+    atlas = site_of("atlante")
+    settings = PortalSettings.for_site(atlas)
+    settings.languages = ["it", "fr"]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            settings.full_clean()
+        said = str(refused.value)
+    assert "Languages of this site: “fr” is not a language of the portal (it, en)." in said
+    offer(atlas, ["it"])
+    from wagtail.users.models import UserProfile
+
+    admin = get_user_model().objects.create_superuser("lang-admin", "l@example.org", "x")
+    UserProfile.objects.create(user=admin, preferred_language="en")
+    client.force_login(admin)
+
+    def labels(site: Site) -> dict[str, list[str]]:
+        html = client.get(f"/admin/settings/core/portalsettings/{site.pk}/").content.decode()
+        found: dict[str, list[str]] = {}
+        for label in BeautifulSoup(html, "html.parser").select(".oc-multilingual__lang label"):
+            status = label.select_one(".w-status")
+            language = label.get_text(" ", strip=True).split(" ")[0]
+            found.setdefault(language, []).append(status.get_text(strip=True) if status else "")
+        return found
+
+    on_atlas = labels(atlas)
+    assert set(on_atlas["English"]) == {"not offered on this site"}
+    assert "not offered on this site" not in on_atlas["Italiano"]
+    assert "translation missing" in on_atlas["Italiano"]  # an empty Italian text still is
+    florence = labels(Site.objects.get(is_default_site=True))
+    assert "not offered on this site" not in florence["English"] + florence["Italiano"]
+    assert "translation missing" in florence["English"]
+    # The form offers the portal's languages, the site's checked.
+    form = client.get(f"/admin/settings/core/portalsettings/{atlas.pk}/").context["form"]
+    assert [code for code, _name in form.fields["languages"].choices] == list(LANGS)
+    assert form["languages"].value() == ["it"]

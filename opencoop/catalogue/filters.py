@@ -9,11 +9,10 @@ answer has nowhere to say it, so those refuse the query (``FilterError``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -253,22 +252,33 @@ def _last(getlist: Callable[[str], list[str]], key: str) -> str:
     return ((getlist(key) or [""])[-1] or "").strip()
 
 
-def parse_language(data: Mapping) -> tuple[str, list[Problem]]:
-    """Return the language asked with ``lang`` (the default one when absent or not valid).
+def parse_language(
+    data: Mapping, *, languages: Sequence[str] | None = None
+) -> tuple[str, list[Problem]]:
+    """Return the language asked with ``lang`` (the first offered when absent or not valid).
 
-    An empty ``lang=`` is asked and not valid, as the API's description says (an enum).
+    ``languages``: those of the site asked (``opencoop.core.sites.site_languages``); None, every
+    portal language. An empty ``lang=`` is asked and not valid, as the API's description says
+    (an enum).
     """
     getlist = _getlist(data)
-    lang = _last(getlist, "lang") if getlist("lang") else settings.LANGUAGE_CODE
-    languages = portal_languages()
-    if lang in languages:
+    offered = list(languages) if languages else portal_languages()
+    default = offered[0]
+    lang = _last(getlist, "lang") if getlist("lang") else default
+    if lang in offered:
         return lang, []
-    values = {"value": lang[:20], "languages": ", ".join(languages)}
-    message = str(
-        _("Language “%(value)s” (lang): not a language of the portal; use one of: %(languages)s.")
-        % values
-    )
-    return settings.LANGUAGE_CODE, [Problem("lang", lang, message, message)]
+    values = {"value": lang[:20], "languages": ", ".join(offered)}
+    if languages is not None and lang in portal_languages():
+        # A language of the portal that this site does not offer.
+        message = _(
+            "Language “%(value)s” (lang): not a language of this site; use one of: %(languages)s."
+        )
+    else:
+        message = _(
+            "Language “%(value)s” (lang): not a language of the portal; use one of: %(languages)s."
+        )
+    message = str(message % values)
+    return default, [Problem("lang", lang, message, message)]
 
 
 def _parse_q(getlist) -> tuple[str, list[Problem]]:
@@ -395,14 +405,19 @@ class OutputQuery:
 
 
 def parse_output_query(
-    data: Mapping, *, paged: bool = False, within: frozenset[int] | None = None
+    data: Mapping,
+    *,
+    paged: bool = False,
+    within: frozenset[int] | None = None,
+    languages: Sequence[str] | None = None,
 ) -> OutputQuery:
     """Read ``lang`` and the filters for an output that refuses what it does not understand.
 
     Messages are in the language asked, else in the default language; raise FilterError naming
-    every parameter and value not understood. ``within``: the site's authorities (None: all).
+    every parameter and value not understood. ``within``: the site's authorities (None: all);
+    ``languages``: the site's languages (None: the portal's).
     """
-    lang, problems = parse_language(data)
+    lang, problems = parse_language(data, languages=languages)
     with translation.override(lang):
         filters, found = parse_query(data, paged=paged)
     if problems or found:

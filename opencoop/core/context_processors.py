@@ -14,7 +14,7 @@ from wagtail.models import Locale, Page, Site
 from opencoop.access import policy
 
 from .models import PortalSettings
-from .sites import in_site
+from .sites import in_site, site_languages
 
 
 class PortalChrome:
@@ -39,6 +39,11 @@ class PortalChrome:
     @property
     def _site_pk(self) -> int | None:
         return self.site.pk if self.site is not None else None
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Return the languages the site offers (one: no language switcher to show)."""
+        return site_languages(self.request)
 
     @cached_property
     def settings(self) -> PortalSettings | None:

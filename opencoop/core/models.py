@@ -22,7 +22,8 @@ from wagtail.search import index
 
 from opencoop.codelists.fields import CodelistField
 
-from .multilingual import MultilingualField, pick
+from .forms import PortalSettingsForm
+from .multilingual import MultilingualField, PortalLanguagesField, pick
 
 LICENCES = {
     "cc-by-4.0": (
@@ -158,6 +159,16 @@ class PortalSettings(BaseSiteSetting):
             "its own, not one authority's."
         ),
     )
+    # Which of the portal's languages the site offers (``opencoop.core.sites.languages_of_site``
+    # reads it; none chosen: every one).
+    languages = PortalLanguagesField(
+        _("languages of this site"),
+        help_text=_(
+            "The languages the site's pages, language switcher, sitemap, feeds and API offer; "
+            "an address in another language leads to the same page in the first one chosen. "
+            "None chosen: every language of the portal."
+        ),
+    )
     site_title = MultilingualField(_("site title"), blank=True)
     site_tagline = MultilingualField(_("site tagline"), blank=True)
     logo = models.ForeignKey(
@@ -225,11 +236,13 @@ class PortalSettings(BaseSiteSetting):
 
     legal_notes = MultilingualField(_("legal notes"), blank=True, multiline=True)
 
+    base_form_class = PortalSettingsForm
     panels = [
         MultiFieldPanel(
             [FieldPanel("authorities"), FieldPanel("atlas")],
             heading=_("Whose records this site shows"),
         ),
+        FieldPanel("languages"),
         FieldPanel("site_title"),
         FieldPanel("site_tagline"),
         FieldRowPanel([FieldPanel("logo"), FieldPanel("primary_colour")]),

@@ -91,6 +91,8 @@ class MultilingualWidget(forms.MultiWidget):
 
     def __init__(self, multiline: bool = False, attrs: dict | None = None) -> None:
         self.languages = portal_languages()
+        # The languages the text is wanted in (a site's settings: the site's); None, every one.
+        self.offered: tuple[str, ...] | None = None
         self.multiline = multiline
         widgets = []
         for code in self.languages:
@@ -120,6 +122,7 @@ class MultilingualWidget(forms.MultiWidget):
         for code, sub in zip(self.languages, context["widget"]["subwidgets"], strict=False):
             sub["language_code"] = code
             sub["language_name"] = names.get(code, code)
+            sub["offered"] = self.offered is None or code in self.offered
         return context
 
 
@@ -212,6 +215,49 @@ class MultilingualField(models.JSONField):
             max_length=self.text_max_length,
             required=not self.blank,
             # Capitalised like Django's own form fields' labels.
+            label=kwargs.get("label") or capfirst(self.verbose_name),
+            help_text=self.help_text,
+        )
+
+
+class PortalLanguagesField(models.JSONField):
+    """A list of portal language codes, chosen with one checkbox per language (empty: none named).
+
+    The choices are read from ``settings.LANGUAGES`` when a form is drawn, not frozen into a
+    migration: the portal's languages are a deployment's setting.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+            raise ValidationError(
+                _("%(field)s: expected a list of language codes."),
+                code="invalid",
+                params={"field": capfirst(self.verbose_name)},
+            )
+        languages = portal_languages()
+        for code in value:
+            if code not in languages:
+                raise ValidationError(
+                    _("%(field)s: “%(code)s” is not a language of the portal (%(languages)s)."),
+                    code="invalid_choice",
+                    params={
+                        "field": capfirst(self.verbose_name),
+                        "code": code[:20],
+                        "languages": ", ".join(languages),
+                    },
+                )
+
+    def formfield(self, **kwargs):
+        return forms.MultipleChoiceField(
+            choices=lambda: list(settings.LANGUAGES),
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
             label=kwargs.get("label") or capfirst(self.verbose_name),
             help_text=self.help_text,
         )

@@ -21,6 +21,8 @@ from wagtail.models import Site
 
 from opencoop.access import policy
 
+from .multilingual import portal_languages
+
 
 @dataclass(frozen=True)
 class SiteScope:
@@ -104,6 +106,50 @@ def site_records(
 ) -> models.QuerySet:
     """Return the records of this site: public (the policy) and of the site's authorities."""
     return site_scope(request).records(model_or_queryset, field, today)
+
+
+def languages_of_site(site: Site | None) -> tuple[str, ...]:
+    """Return the portal languages ``site`` offers, in the portal's order (one small query).
+
+    The site's settings name them; none named, or none of those named still a portal language
+    (``settings.LANGUAGES`` changed since), every portal language. The first is the site's
+    default: where a request for a language it does not offer is sent.
+    """
+    from .models import PortalSettings
+
+    portal = tuple(portal_languages())
+    if site is None:
+        return portal
+    chosen = (
+        PortalSettings.base_queryset().filter(site=site).values_list("languages", flat=True).first()
+    )
+    offered = tuple(code for code in portal if code in (chosen or ()))
+    return offered or portal
+
+
+def site_languages(request: HttpRequest | None) -> tuple[str, ...]:
+    """Return the languages of the site ``request`` is for, read once per publication.
+
+    The one answer the language switcher, hreflang links, sitemap, language prefixes, the
+    ``lang`` of feeds and API and the settings' "translation missing" notices ask. Without a
+    request, every portal language.
+    """
+    if request is None:
+        return tuple(portal_languages())
+    found = getattr(request, "_oc_site_languages", None)
+    if found is not None:
+        return found
+    from opencoop.pages.published import remember, remember_site, request_generation
+
+    remember_site(request)
+    site = request._wagtail_site
+    languages = remember(
+        ("site languages", site.pk if site else None),
+        lambda: languages_of_site(site),
+        number=request_generation(request),
+    )
+    request._oc_site_languages = languages
+    return languages
 
 
 def in_site(queryset: models.QuerySet, site: Site | None) -> models.QuerySet:

@@ -57,7 +57,7 @@ def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
     from opencoop.geography.models import MapPage
     from opencoop.opendata.models import OpenDataPage
     from opencoop.pages.models import HomePage, NoticePage
-    from opencoop.stats.models import StatisticsPage
+    from opencoop.stats.models import PlansOverviewPage, StatisticsPage
 
     hostname, port = parse_host(host)
     root = Page.get_first_root_node()
@@ -89,6 +89,7 @@ def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
         (CataloguePage, {"it": "Catalogo dei progetti", "en": "Project catalogue"}, "catalogo"),
         (StatisticsPage, {"it": "Statistiche", "en": "Statistics"}, "statistiche"),
         (MapPage, {"it": "Mappa", "en": "Map"}, "mappa"),
+        (PlansOverviewPage, {"it": "Piani annuali", "en": "Annual plans"}, "piani-annuali"),
         (
             AuthorityComparisonPage,
             {"it": "Confronto tra gli enti", "en": "Authorities compared"},
@@ -100,11 +101,12 @@ def atlas_homes(host: str = ATLAS_HOST) -> tuple[Page, Page]:
         "catalogo": "catalogue",
         "statistiche": "statistics",
         "mappa": "map",
+        "piani-annuali": "annual-plans",
         "cerca": "search",
         "confronto-enti": "authorities-compared",
     }
     for model, title, slug in pages:
-        figures = (StatisticsPage, MapPage, AuthorityComparisonPage)
+        figures = (StatisticsPage, MapPage, PlansOverviewPage, AuthorityComparisonPage)
         extra = {"intro": ATLAS_INTRO} if model in figures else {}
         publish_page_pair(
             homes,

@@ -12,7 +12,7 @@ from wagtail.models import Page, Site
 from opencoop.access import policy
 from opencoop.catalogue.filters import parse_language
 from opencoop.codelists import registry
-from opencoop.core.sites import site_scope
+from opencoop.core.sites import site_languages, site_scope
 from opencoop.operations.pagecache import reads_query
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import request_generation
@@ -28,7 +28,7 @@ from .selectors import map_data, map_points
 def map_json(request: HttpRequest, scope: str) -> JsonResponse:
     """Return countries (activities and amounts by currency) and places of one scope."""
     reads_query(request, ["lang"])
-    lang, problems = parse_language(request.GET)
+    lang, problems = parse_language(request.GET, languages=site_languages(request))
     if problems:
         return JsonResponse({"error": problems[0].message}, status=400)
     organisation = None

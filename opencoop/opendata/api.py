@@ -22,7 +22,7 @@ from ninja.openapi.docs import Swagger
 from opencoop.activities.disclosure import public_activities
 from opencoop.catalogue.filters import FilterError, parse_language, parse_output_query
 from opencoop.catalogue.selectors import BadCursor
-from opencoop.core.sites import site_scope
+from opencoop.core.sites import site_languages, site_scope
 from opencoop.operations.pagecache import reads_query
 
 from .downloads import error_data, licence
@@ -109,7 +109,7 @@ def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpRespon
 
     In the language asked when ``lang`` itself is valid; pydantic's own messages are English.
     """
-    with translation.override(parse_language(request.GET)[0]):
+    with translation.override(parse_language(request.GET, languages=site_languages(request))[0]):
         errors = []
         for error in exc.errors:
             loc = [part for part in error.get("loc", ()) if part not in ("query", "path")]
@@ -154,9 +154,10 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 # Helpers -----------------------------------------------------------------------------------------
 
 
-def _language(lang: str) -> str:
-    """Return ``lang`` if the portal has it; raise FilterError (a 400) if not."""
-    checked, problems = parse_language({"lang": lang})
+def _language(request: HttpRequest, lang: str) -> str:
+    """Return ``lang`` if the site offers it (not sent: the site's first); else a 400."""
+    asked = {"lang": lang} if "lang" in request.GET else {}
+    checked, problems = parse_language(asked, languages=site_languages(request))
     if problems:
         raise FilterError(problems, checked)
     return checked
@@ -190,7 +191,7 @@ def _page(paginator: Paginator, number: int) -> Page:
 def _listing(request: HttpRequest, page: Page, query: PageQuery, to_data: Callable) -> dict:
     """Return one page of results with counts, neighbouring pages and the licence."""
     reads_query(request, type(query).model_fields)
-    ctx = _context(request, query.lang)
+    ctx = _context(request, translation.get_language())
     return {
         "count": page.paginator.count,
         "page": page.number,
@@ -206,7 +207,7 @@ def _listing(request: HttpRequest, page: Page, query: PageQuery, to_data: Callab
 
 
 def _paged(request: HttpRequest, qs: QuerySet, query: PageQuery, to_data: Callable) -> dict:
-    with translation.override(_language(query.lang)):
+    with translation.override(_language(request, query.lang)):
         return _listing(request, _page(Paginator(qs, query.page_size), query.page), query, to_data)
 
 
@@ -217,7 +218,7 @@ def _with_children(to_data: Callable) -> Callable:
 
 def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **lookup) -> dict:
     reads_query(request, ["lang"])
-    lang = _language(lang)
+    lang = _language(request, lang)
     obj = qs.filter(**lookup).first()
     if obj is None:
         raise Http404(_("Nothing public has this address."))
@@ -237,7 +238,15 @@ def _one(request: HttpRequest, qs: QuerySet, lang: str, to_data: Callable, **loo
 )
 def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type: ignore[valid-type]
     """List the public activities passing the catalogue's filters, in the catalogue's order."""
-    asked = parse_output_query(query.dict(), paged=True, within=site_scope(request).authorities)
+    data = query.dict()
+    if "lang" not in request.GET:
+        del data["lang"]  # the schema's default is the portal's language, not the site's
+    asked = parse_output_query(
+        data,
+        paged=True,
+        within=site_scope(request).authorities,
+        languages=site_languages(request),
+    )
     filters = asked.filters
     with translation.override(asked.lang):
         selection = select_catalogue(filters, lang=asked.lang)
@@ -264,7 +273,7 @@ def _keyset_listing(request: HttpRequest, selection, query) -> dict:
             % {"value": query.cursor[:40]},
         ) from None
     count = selection.count()
-    ctx = _context(request, query.lang)
+    ctx = _context(request, translation.get_language())
     params = request.GET.copy()
     params.pop("page", None)
     if following:

@@ -46,7 +46,7 @@ from opencoop.catalogue.filters import (
 )
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
-from opencoop.core.sites import file_name_prefix, in_site, site_scope
+from opencoop.core.sites import file_name_prefix, in_site, site_languages, site_scope
 from opencoop.iati.export import NothingToPublish, iter_activities_xml
 from opencoop.opendata.streams import marked
 
@@ -537,7 +537,9 @@ def bad_request(error: FilterError, *, as_json: bool) -> HttpResponse:
 
 
 def _selection(request: HttpRequest) -> tuple[CatalogueFilters, str, CatalogueSelection]:
-    query = parse_output_query(request.GET, within=site_scope(request).authorities)
+    query = parse_output_query(
+        request.GET, within=site_scope(request).authorities, languages=site_languages(request)
+    )
     return query.filters, query.lang, select_catalogue(query.filters, lang=query.lang)
 
 

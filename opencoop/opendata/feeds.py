@@ -27,7 +27,7 @@ from opencoop.catalogue.selectors import RecordLinks
 from opencoop.codelists import registry
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
-from opencoop.core.sites import in_site, site_scope
+from opencoop.core.sites import in_site, site_languages, site_scope
 from opencoop.initiatives.models import Initiative
 
 from .downloads import bad_request
@@ -112,7 +112,11 @@ class ActivityFeed(RecordFeed):
     """New and updated activities passing the catalogue's filters, newest first."""
 
     def read_query(self, request: HttpRequest) -> FeedQuery:
-        asked = parse_output_query(request.GET, within=site_scope(request).authorities)
+        asked = parse_output_query(
+            request.GET,
+            within=site_scope(request).authorities,
+            languages=site_languages(request),
+        )
         pairs = [pair for pair in asked.filters.query_pairs() if pair[0] != "page"]
         query = _query(request, asked.lang, pairs)
         query.filters = asked.filters
@@ -172,7 +176,7 @@ class InitiativeFeed(RecordFeed):
     filter them as in the API."""
 
     def read_query(self, request: HttpRequest) -> FeedQuery:
-        lang, problems = parse_language(request.GET)
+        lang, problems = parse_language(request.GET, languages=site_languages(request))
         try:
             params = InitiativeQuery.model_validate(
                 {name: request.GET.getlist(name) for name in INITIATIVE_FILTERS}

@@ -1,11 +1,11 @@
-"""sitemap.xml (the pages of every language and the record pages under them) and robots.txt."""
+"""sitemap.xml (the pages of each language of the site and the record pages under them) and robots.txt."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,14 +17,15 @@ from wagtail.models import Page
 
 from opencoop.access import policy
 from opencoop.catalogue.selectors import RecordLinks
-from opencoop.core.sites import EVERY_AUTHORITY, SiteScope, site_scope
+from opencoop.core.multilingual import portal_languages
+from opencoop.core.sites import EVERY_AUTHORITY, SiteScope, site_languages, site_scope
 from opencoop.pages.records import KINDS
 
 from .records import language_locale
 
 
 class PageSitemap(WagtailSitemap):
-    """Wagtail's sitemap, extended to the translations of the site's home page.
+    """Wagtail's sitemap, extended to the translations of the site's home page in its languages.
 
     Addresses take the host the sitemap was asked on, as the records' and the pages' canonical
     links do (Wagtail would write the site's configured host).
@@ -40,7 +41,11 @@ class PageSitemap(WagtailSitemap):
         return urls
 
     def items(self) -> QuerySet[Page]:
-        homes = self.get_wagtail_site().root_page.get_translations(inclusive=True)
+        homes = (
+            self.get_wagtail_site()
+            .root_page.get_translations(inclusive=True)
+            .filter(locale__language_code__in=site_languages(self.request))
+        )
         under_a_home = functools.reduce(
             lambda q, home: q | Q(path__startswith=home.path), homes, Q(pk__in=[])
         )
@@ -84,11 +89,16 @@ class RecordSitemap(Sitemap):
         return item.last_published_at
 
 
-def sitemaps(site: SiteScope = EVERY_AUTHORITY) -> dict[str, Sitemap | type[Sitemap]]:
-    """Return the sections of the sitemap: pages, then each kind of record in each language."""
+def sitemaps(
+    site: SiteScope = EVERY_AUTHORITY, languages: Sequence[str] | None = None
+) -> dict[str, Sitemap | type[Sitemap]]:
+    """Return the sections of the sitemap: pages, then each kind of record in each language.
+
+    ``languages``: the site's (``site_languages``); None, every portal language.
+    """
     sections: dict[str, Sitemap | type[Sitemap]] = {"pages": PageSitemap}
     for kind in KINDS:
-        for lang, _name in settings.LANGUAGES:
+        for lang in languages or portal_languages():
             sections[f"{kind}-{lang}"] = RecordSitemap(kind, lang, site)
     return sections
 
@@ -97,14 +107,17 @@ def sitemaps(site: SiteScope = EVERY_AUTHORITY) -> dict[str, Sitemap | type[Site
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """List the sections of the sitemap (sitemaps.org index)."""
     return wagtail_sitemap_views.index(
-        request, sitemaps(site_scope(request)), sitemap_url_name="opendata-sitemap-section"
+        request,
+        sitemaps(site_scope(request), site_languages(request)),
+        sitemap_url_name="opendata-sitemap-section",
     )
 
 
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     """Serve one section of the sitemap (split into pages of ``limit`` addresses)."""
-    return wagtail_sitemap_views.sitemap(request, sitemaps(site_scope(request)), section=section)
+    sections = sitemaps(site_scope(request), site_languages(request))
+    return wagtail_sitemap_views.sitemap(request, sections, section=section)
 
 
 @require_safe

@@ -63,10 +63,17 @@ def page_languages(request: HttpRequest | None) -> list[str]:
     return codes
 
 
-def home_links() -> list[dict]:
-    """Return each language's home page, named in its own language (no database needed)."""
+def home_links(request: HttpRequest | None = None) -> list[dict]:
+    """Return each language's home page, named in its own language (no database needed).
+
+    The site's languages when the request has already been told them
+    (``opencoop.core.sites.site_languages``), else every portal language.
+    """
+    offered = getattr(request, "_oc_site_languages", None)
     links = []
     for code, name in settings.LANGUAGES:
+        if offered is not None and code not in offered:
+            continue
         with translation.override(code):
             links.append(
                 {
@@ -89,7 +96,7 @@ def render_error_page(
             "languages": languages,
             "page_lang": languages[0],
             "home_url": f"/{languages[0]}/" if len(languages) == 1 else "/",
-            "alternates": home_links(),
+            "alternates": home_links(request),
             "site_name": settings.WAGTAIL_SITE_NAME,
             "request_id": getattr(request, "request_id", ""),
             **(extra or {}),

@@ -10,6 +10,7 @@ from wagtail.models import Locale, Page
 
 from opencoop.access import policy
 from opencoop.core.multilingual import text
+from opencoop.core.sites import site_languages
 
 from .published import remember, request_generation
 
@@ -39,14 +40,14 @@ def _live_translation(request, page: Page, locale: Locale) -> Page | None:
 
 
 def alternates(request, page: Page, record=None) -> list[dict]:
-    """Return, per portal language, the address of the same content (page or record)."""
+    """Return, per language of the site, the address of the same content (page or record)."""
     names = dict(settings.LANGUAGES)
     locales = _locales(request)
     by_id = {loc.pk: loc for loc in locales.values()}
     current_locale = by_id.get(page.locale_id) or page.locale
     current = current_locale.language_code
     result = []
-    for code, _name in settings.LANGUAGES:
+    for code in site_languages(request):
         locale = locales.get(code)
         target = page if code == current else None
         if target is None and locale is not None:

@@ -101,6 +101,9 @@ MIDDLEWARE = [
     "opencoop.operations.uploads.UploadLimitMiddleware",
     # After the language is known, before CSRF, sign-in and messages: see its docstring.
     "opencoop.operations.pagecache.PageCacheMiddleware",
+    # An address in a language the site does not offer is redirected. After the page cache: a
+    # hit costs nothing more, and a change of a site's languages starts a new cache generation.
+    "opencoop.pages.languages.SiteLanguageMiddleware",
     # Pages the cache did not answer: their Wagtail site, remembered until content changes.
     "opencoop.pages.published.RememberedSiteMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -306,9 +306,16 @@ def plan_rows(
         (int(r["code"]), r["measure"], r["currency"], r["sum"])
         for r in kept.values("code", "measure", "currency").annotate(sum=Sum("value"))
     ]
+    in_scope = scope.plans() if plans is None else plans
     if cover.rest is not None:
-        in_scope = scope.plans() if plans is None else plans
         rows += figures.plan_rows(_narrowed(cover.rest, scope), in_scope)
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        # ``taken_off`` has no plans of its own (it is some activities): the scope's are named.
+        rows += [
+            (plan_id, measure, cur, -value)
+            for plan_id, measure, cur, value in figures.plan_rows(taken_off, in_scope)
+        ]
     return rows
 
 

@@ -29,6 +29,7 @@ from .selectors import (
     plans_in_order,
     plans_overview,
     plans_table,
+    uncounted_in_plans,
 )
 
 __all__ = ["FigureState", "KeptFigure", "PlansOverviewPage", "ScopedFiguresPage", "StatisticsPage"]
@@ -173,6 +174,7 @@ class PlansOverviewPage(ScopedFiguresPage):
         )
         context["related_pages"] = self.related_pages(request)
         context["figures_as_of"] = figures_as_of(scope)
+        context["counted_once"] = uncounted_in_plans(scope)
         return context
 
     @path("")

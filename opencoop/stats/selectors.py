@@ -427,6 +427,23 @@ def plans_in_order(scope: Scope) -> QuerySet[AnnualPlan]:
     )
 
 
+def uncounted_in_plans(scope: Scope) -> int:
+    """Return how many activities the scope's plans fund that the scope leaves uncounted.
+
+    An atlas counts an activity two authorities report once (``opencoop.atlas.duplicates``
+    decides which record counts); the plans' figures leave the other record out, as every
+    figure of the atlas does.
+    """
+    if not scope.uncounted:
+        return 0
+    return (
+        PlanAllocation.objects.filter(plan__in=scope.plans(), activity_id__in=scope.uncounted)
+        .values("activity_id")
+        .distinct()
+        .count()
+    )
+
+
 def plans_overview(
     scope: Scope, shown: int | None = None, plans: Iterable[AnnualPlan] | None = None
 ) -> list[PlanOverview]:

@@ -154,3 +154,31 @@ def test_the_atlas_comparison_and_profiles_reflow_at_320_pixels(new_context, two
         if scroll > client:
             wide[url] = scroll
     assert not wide, f"wider than 320 CSS px: {wide}"
+
+
+def test_an_atlas_in_italian_only_takes_an_english_link_to_the_italian_page(new_context, two_sites):
+    """A site set to Italian only: an English address opens the same page in Italian, with no
+    language switcher; Florence's site still switches between both."""
+    from opencoop.core.models import PortalSettings
+
+    atlas, base = two_sites["atlas"]
+    settings = PortalSettings.for_site(atlas)
+    settings.languages = ["it"]
+    settings.save()
+    forget()
+    try:
+        page = new_context().new_page()
+        response = page.goto(base + "/en/catalogue/?status=2", wait_until="load")
+        assert response.status == 200
+        assert page.url == base + "/it/catalogo/?status=2"
+        assert page.locator("html").get_attribute("lang") == "it"
+        assert page.locator("ul.oc-lang-switch").count() == 0
+        assert page.locator("link[hreflang=en]").count() == 0
+        page.goto(two_sites["florence"][1] + "/it/", wait_until="load")
+        page.locator("ul.oc-lang-switch a[hreflang=en]").click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == "en"
+    finally:
+        settings.languages = []
+        settings.save()
+        forget()

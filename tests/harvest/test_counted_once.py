@@ -153,3 +153,80 @@ def test_the_atlas_counts_each_activity_once(client, two_sources, lang):
     note = "contate una volta" if lang == "it" else "counted once"
     assert note in html
     assert ("stesso identificativo IATI" if lang == "it" else "same IATI identifier") in html
+
+
+PLANS = {"it": "/it/piani-annuali/", "en": "/en/annual-plans/"}
+
+
+@pytest.fixture
+def two_plans(two_sources):
+    """Each authority's 2025 plan funds its own record of activity 1; A's funds activity 2 too."""
+    from opencoop.organisations.models import Organisation
+    from opencoop.plans.models import PlanAllocation
+    from tests.factories import make_plan
+
+    records = {key: Activity.objects.get(iati_identifier=key) for key in (f"{A}-1", f"{A}-2")}
+    records[f"{B}-1"] = Activity.objects.get(iati_identifier=f"{B}-1")
+    plans = {}
+    for authority, funded in ((A, {f"{A}-1": 1000, f"{A}-2": 500}), (B, {f"{B}-1": 700})):
+        plan = make_plan(Organisation.objects.get(identifier=authority), 2025)
+        for identifier, amount in funded.items():
+            PlanAllocation.objects.create(
+                plan=plan, activity=records[identifier], amount=Decimal(amount)
+            )
+        plans[authority] = plan
+    return plans
+
+
+def plan_figures(client, lang: str) -> tuple[dict[str, list[str]], list[str], str]:
+    response = client.get(PLANS[lang], HTTP_HOST=ATLAS)
+    assert response.status_code == 200
+    table = page_tables(response.content)["plans"]
+    return (
+        {code: values for code, _label, values in table["rows"]},
+        table["headers"][1:],
+        response.content.decode(),
+    )
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_atlas_plans_count_each_activity_once(client, two_plans, lang):
+    from opencoop.plans.models import PlanAllocation
+    from opencoop.stats import kept
+    from opencoop.stats.figure_models import FigureState
+
+    atlas_homes()
+    once = counted_once(policy.public(Activity))
+    assert once.uncounted  # B's record of activity 1
+    # What the database holds, without the records the atlas counts under another.
+    expected = {}
+    for plan in two_plans.values():
+        counted = PlanAllocation.objects.filter(plan=plan).exclude(activity__in=once.uncounted)
+        slug = plan.reporting_org.slug
+        expected[f"{slug}-2025"] = (
+            counted.count(),
+            sum((row.amount for row in counted), Decimal(0)),
+        )
+    assert expected[f"{two_plans[B].reporting_org.slug}-2025"] == (0, Decimal(0))
+    kept.refresh_all()  # each authority's plans kept whole: the records left out are taken off
+    for state in ("kept", "afresh"):
+        rows, headers, html = plan_figures(client, lang)
+        activities_at = headers.index("Attività" if lang == "it" else "Activities")
+        allocated_at = next(
+            i for i, h in enumerate(headers) if h.startswith(("Allocated", "Assegnat"))
+        )
+        shown = {
+            code: (
+                parse_number(values[activities_at], lang),
+                parse_number(values[allocated_at], lang),
+            )
+            for code, values in rows.items()
+            if code in expected  # the atlas lists Florence's plans too
+        }
+        assert shown == expected, state
+        # B's plan lists no activity; the page says one was counted once, and why.
+        b_plan = html.split(f'id="plan-{two_plans[B].pk}"', 1)[1].split("</section>", 1)[0]
+        assert ("Wells " + f"{B}-1") not in b_plan
+        note = "contate una volta" if lang == "it" else "counted once"
+        assert note in html and ("1 attività" if lang == "it" else "1 activity funded") in html
+        FigureState.objects.update(dirty=True)
