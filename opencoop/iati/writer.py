@@ -10,6 +10,7 @@ the rules and the import (``opencoop.iati.reader``) read them too, so each fact 
 from __future__ import annotations
 
 import datetime
+import functools
 import mimetypes
 import re
 from collections.abc import Iterable
@@ -84,7 +85,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Values ------------------------------------------------------------------------------------------
 def xml_text(value: object) -> str:
     """Return ``value`` as text, without the characters XML 1.0 cannot hold."""
-    return _NOT_XML.sub("", str(value))
+    text = value if type(value) is str else str(value)
+    # Most texts are printable ASCII, which XML holds as it is: no need to search them.
+    if text.isascii() and text.isprintable():
+        return text
+    return _NOT_XML.sub("", text)
 
 
 def decimal_text(value: Decimal | int | float) -> str:
@@ -102,17 +107,24 @@ def iso_datetime(value: datetime.datetime) -> str:
 
 def language_order(value: dict | None, default: str) -> list[str]:
     """List the languages of ``value`` with text: the default first, then the portal's, then A-Z."""
-    value = value or {}
+    if not value:
+        return []
     ordered: list[str] = []
-    for lang in [default, *portal_languages(), *sorted(value)]:
-        if lang not in ordered and str(value.get(lang) or "").strip():
-            ordered.append(lang)
+    for lang in (default, *portal_languages(), *sorted(value)):
+        if lang not in ordered:
+            text = value.get(lang)
+            if text and str(text).strip():
+                ordered.append(lang)
     return ordered
 
 
 def has_text(value: dict | None) -> bool:
     """Say whether a multilingual value has text in any language."""
-    return any(str(item or "").strip() for item in (value or {}).values())
+    if value:
+        for item in value.values():
+            if item and str(item).strip():
+                return True
+    return False
 
 
 def default_language(organisation: Organisation) -> str:
@@ -138,10 +150,16 @@ def document_format(href: str, document: AbstractDocument | None = None) -> str:
 
 
 # Building blocks ---------------------------------------------------------------------------------
+@functools.cache
+def attribute_name(keyword: str) -> str:
+    """Return the XML attribute a keyword of ``sub`` stands for (``value_date``: value-date)."""
+    return keyword.rstrip("_").replace("_", "-")
+
+
 def sub(parent: etree._Element, tag: str, **attributes: object) -> etree._Element:
     """Append ``tag`` with the given attributes (underscores become hyphens; None is left out)."""
     attrib = {
-        name.rstrip("_").replace("_", "-"): xml_text(value)
+        attribute_name(name): xml_text(value)
         for name, value in attributes.items()
         if value is not None and value != ""
     }
