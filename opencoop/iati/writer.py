@@ -158,21 +158,18 @@ def attribute_name(keyword: str) -> str:
 
 def sub(parent: etree._Element, tag: str, **attributes: object) -> etree._Element:
     """Append ``tag`` with the given attributes (underscores become hyphens; None is left out)."""
-    attrib = {
-        attribute_name(name): xml_text(value)
-        for name, value in attributes.items()
-        if value is not None and value != ""
-    }
+    attrib = {}
+    for name, value in attributes.items():
+        if value is not None and value != "":
+            attrib[attribute_name(name)] = xml_text(value)
     return etree.SubElement(parent, tag, attrib)
 
 
 def narratives(parent: etree._Element, value: dict | None, lang: str) -> int:
     """Append one ``narrative`` per language with text, each with xml:lang; return how many."""
-    value = value or {}
     languages = language_order(value, lang)
     for code in languages:
-        narrative = etree.SubElement(parent, "narrative", {XML_LANG: code})
-        narrative.text = xml_text(value[code]).strip()
+        etree.SubElement(parent, "narrative", {XML_LANG: code}).text = xml_text(value[code]).strip()
     return len(languages)
 
 
