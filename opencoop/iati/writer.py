@@ -161,7 +161,11 @@ def sub(parent: etree._Element, tag: str, **attributes: object) -> etree._Elemen
     attrib = {}
     for name, value in attributes.items():
         if value is not None and value != "":
-            attrib[attribute_name(name)] = xml_text(value)
+            text = value if type(value) is str else str(value)
+            # xml_text's test, inlined: this runs for every attribute of the file.
+            if not (text.isascii() and text.isprintable()):
+                text = _NOT_XML.sub("", text)
+            attrib[attribute_name(name)] = text
     return etree.SubElement(parent, tag, attrib)
 
 
@@ -169,7 +173,10 @@ def narratives(parent: etree._Element, value: dict | None, lang: str) -> int:
     """Append one ``narrative`` per language with text, each with xml:lang; return how many."""
     languages = language_order(value, lang)
     for code in languages:
-        etree.SubElement(parent, "narrative", {XML_LANG: code}).text = xml_text(value[code]).strip()
+        text = value[code]
+        if type(text) is not str or not (text.isascii() and text.isprintable()):
+            text = xml_text(text)
+        etree.SubElement(parent, "narrative", {XML_LANG: code}).text = text.strip()
     return len(languages)
 
 
@@ -532,14 +539,14 @@ def party_elements(
     parent: etree._Element, row: object, described: Part, hidden: set[int], lang: str
 ) -> None:
     """Append provider-org and receiver-org; an organisation hidden here is never named."""
-    for tag in ("provider-org", "receiver-org"):
-        party = public_organisation(getattr(row, described.paths[tag]), hidden)
+    paths = described.paths
+    for tag, activity_path, keyword in PARTIES:
+        party = public_organisation(getattr(row, paths[tag]), hidden)
         if party is None:
             continue
-        activity_path = f"{tag}/@{tag.split('-')[0]}-activity-id"
         extra = {}
-        if activity_path in described.paths and not party.hidden:
-            extra[activity_path.rsplit("@", 1)[1]] = getattr(row, described.paths[activity_path])
+        if activity_path in paths and not party.hidden:
+            extra[keyword] = getattr(row, paths[activity_path])
         organisation_element(
             parent,
             tag,
@@ -547,8 +554,15 @@ def party_elements(
             ref=party.identifier,
             organisation_type=party.organisation_type,
             lang=lang,
-            **{name.replace("-", "_"): value for name, value in extra.items()},
+            **extra,
         )
+
+
+# provider-org and receiver-org: the path of each one's activity-id, and its keyword for ``sub``.
+PARTIES = tuple(
+    (tag, f"{tag}/@{role}-activity-id", f"{role}_activity_id")
+    for tag, role in (("provider-org", "provider"), ("receiver-org", "receiver"))
+)
 
 
 def planned_disbursement_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
