@@ -383,20 +383,18 @@ def attribute_element(
     """
     if not element.relation and not has_text_or_value(getattr(source, element.main.field)):
         return None
-    attributes = {
-        attribute.name: attribute.value
-        or attribute_value(attribute.kind, getattr(source, attribute.field))
-        for attribute in element.attributes
-        if attribute.kind != NARRATIVES
-    }
-    written = etree.SubElement(
-        parent,
-        element.path,
-        {name: xml_text(value) for name, value in attributes.items() if value},
-    )
+    attrib = {}
+    texts = []
     for attribute in element.attributes:
         if attribute.kind == NARRATIVES:
-            narratives(written, getattr(source, attribute.field), lang)
+            texts.append(getattr(source, attribute.field))
+            continue
+        value = attribute.value or attribute_value(attribute.kind, getattr(source, attribute.field))
+        if value:
+            attrib[attribute.name] = xml_text(value)
+    written = etree.SubElement(parent, element.path, attrib)
+    for value in texts:
+        narratives(written, value, lang)
     return written
 
 
