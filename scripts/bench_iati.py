@@ -18,6 +18,8 @@ the seconds of each stage of the import (``STAGES``: parse, schema, normalise, r
 check, checks, rows, revisions, editorial status, reference index, kept figures, search index)
 are printed; ``--profile-out`` keeps the profile for ``python -m pstats``. The profiler slows
 every Python call: compare stages with each other and runs with runs, not with the figures above.
+With ``--export-only --profile`` the export itself runs under cProfile instead, and the seconds of
+its stages (``EXPORT_STAGES``: reading rows, rules, building elements, serialising) are printed.
 
 With ``--source publishers`` the file is not exported from a generated authority but built from
 the real publishers' files of the tests (``tests/data/iati/publishers``, those of version 2.03):
@@ -165,9 +167,18 @@ def step_export(args) -> dict:
         queries += 1
         return execute(sql, params, many, context)
 
+    profile = None
+    if args.profile and args.export_only:
+        profile = (
+            cProfile.Profile(time.process_time)
+            if args.profile_clock == "cpu"
+            else cProfile.Profile()
+        )
     started, cpu_before = time.perf_counter(), cpu_seconds()
     size = 0
     with connection.execute_wrapper(count), open(args.file, "wb") as handle:
+        if profile is not None:
+            profile.enable()
         chunks = iter_activities_xml(
             activities,
             base_url="https://bench.example.org/",
@@ -176,9 +187,15 @@ def step_export(args) -> dict:
         for chunk in chunks:
             handle.write(chunk)
             size += len(chunk)
+        if profile is not None:
+            profile.disable()
     seconds = time.perf_counter() - started
     written = activities.count() - len(left_out)
+    if profile is not None and args.profile_out:
+        profile.dump_stats(args.profile_out)
     return {
+        "stages": stage_seconds(profile, EXPORT_STAGES) if profile is not None else {},
+        "clock": args.profile_clock,
         "seconds": seconds,
         "activities": written,
         "left_out": len(left_out),
@@ -306,13 +323,22 @@ STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
 )
 
 
-def stage_seconds(profile: cProfile.Profile) -> dict[str, float]:
-    """Return the seconds of each stage of ``STAGES`` in ``profile`` (the rest as "other")."""
+# Stages of an export (``--export-only --profile``), counted as those of an import are.
+EXPORT_STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
+    ("read activities and parts", (("iati/export.py", "iter_with_parts", "", "cum"),)),
+    ("rules (missing_mandatory)", (("iati/rules.py", "missing_mandatory", "", "cum"),)),
+    ("build elements (writer)", (("iati/writer.py", "activity_element", "", "cum"),)),
+    ("serialise (lxml xmlfile)", (("iati/export.py", "stream_document", "", "own"),)),
+)
+
+
+def stage_seconds(profile: cProfile.Profile, stages=STAGES) -> dict[str, float]:
+    """Return the seconds of each stage of ``stages`` in ``profile`` (the rest as "other")."""
     import pstats
 
     stats = pstats.Stats(profile).stats
     figures = {}
-    for stage, functions in STAGES:
+    for stage, functions in stages:
         seconds = 0.0
         for suffix, name, caller, kind in functions:
             for (file, _line, function), (_cc, _nc, own, cumulative, callers) in stats.items():
@@ -384,6 +410,7 @@ def run_step(name: str, args, **extra: str) -> dict:
         command += ["--profile-out", args.profile_out]
     command += ["--profile-clock", args.profile_clock, "--source", args.source]
     command += ["--no-generate"] * args.no_generate + ["--all-authorities"] * args.all_authorities
+    command += ["--profile"] * args.profile + ["--export-only"] * args.export_only
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
     result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
@@ -458,10 +485,21 @@ def print_stages(profiled: dict) -> None:
         f"{profiled['read']} read, "
         f"{profiled['created']} created in {profiled['seconds']:.1f} s (processor {profiled['cpu']:.1f} s)"
     )
+    print_stage_lines(profiled["stages"], total, profiled["read"])
+
+
+def print_export_stages(export: dict) -> None:
+    """Print the seconds of each stage of a profiled export (the profiler slows every call)."""
+    total = export["export_cpu"] if export.get("clock") == "cpu" else export["seconds"]
+    print(f"Profiled export (cProfile, {export.get('clock', 'wall')} clock):")
+    print_stage_lines(export["stages"], total, export["activities"])
+
+
+def print_stage_lines(stages: dict[str, float], total: float, activities: int) -> None:
     counted = 0.0
-    for stage, seconds in profiled["stages"].items():
+    for stage, seconds in stages.items():
         counted += seconds
-        per = seconds / profiled["read"] * 1000 if profiled["read"] else 0
+        per = seconds / activities * 1000 if activities else 0
         print(f"  {stage:<32} {seconds:7.2f} s {seconds / total:6.1%}  {per:6.2f} ms/activity")
     print(f"  {'other':<32} {total - counted:7.2f} s {(total - counted) / total:6.1%}")
 
@@ -538,7 +576,8 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="import once more into an empty database under cProfile; print seconds by stage",
+        help="import once more into an empty database under cProfile (with --export-only: "
+        "export under cProfile); print seconds by stage",
     )
     parser.add_argument("--profile-out", default="", help="write the profile there (pstats)")
     parser.add_argument(
@@ -568,7 +607,10 @@ def main() -> None:
         export = run_step("export", args, file=path)
         parse = run_step("parse", args, file=path)
         if args.export_only:
+            print(f"Load average at the end: {load_average()} ({os.cpu_count()} processors)")
             print(export_line(export, baseline))
+            if args.profile:
+                print_export_stages(export)
             if args.json:
                 print(json.dumps({"export": export, "parse": parse, "baseline": baseline}))
             return

@@ -16,6 +16,7 @@ the codes of each vocabulary.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -589,12 +590,13 @@ class Element:
         """Say whether the element may leave its vocabulary out (IATI then assumes one)."""
         return self.vocabulary is not None and not self.vocabulary.required
 
-    @property
+    # Cached: the IATI writer asks them for every element of every activity.
+    @functools.cached_property
     def fields(self) -> tuple[Attribute, ...]:
         """Return the attributes that hold a field, in the order written."""
         return tuple(a for a in self.attributes if a.field)
 
-    @property
+    @functools.cached_property
     def main(self) -> Attribute:
         """Return the attribute without which there is no element: the code, date or text."""
         for attribute in self.fields:

@@ -10,6 +10,7 @@ the rules and the import (``opencoop.iati.reader``) read them too, so each fact 
 from __future__ import annotations
 
 import datetime
+import functools
 import mimetypes
 import re
 from collections.abc import Iterable
@@ -84,7 +85,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Values ------------------------------------------------------------------------------------------
 def xml_text(value: object) -> str:
     """Return ``value`` as text, without the characters XML 1.0 cannot hold."""
-    return _NOT_XML.sub("", str(value))
+    text = value if type(value) is str else str(value)
+    # Most texts are printable ASCII, which XML holds as it is: no need to search them.
+    if text.isascii() and text.isprintable():
+        return text
+    return _NOT_XML.sub("", text)
 
 
 def decimal_text(value: Decimal | int | float) -> str:
@@ -102,17 +107,24 @@ def iso_datetime(value: datetime.datetime) -> str:
 
 def language_order(value: dict | None, default: str) -> list[str]:
     """List the languages of ``value`` with text: the default first, then the portal's, then A-Z."""
-    value = value or {}
+    if not value:
+        return []
     ordered: list[str] = []
-    for lang in [default, *portal_languages(), *sorted(value)]:
-        if lang not in ordered and str(value.get(lang) or "").strip():
-            ordered.append(lang)
+    for lang in (default, *portal_languages(), *sorted(value)):
+        if lang not in ordered:
+            text = value.get(lang)
+            if text and str(text).strip():
+                ordered.append(lang)
     return ordered
 
 
 def has_text(value: dict | None) -> bool:
     """Say whether a multilingual value has text in any language."""
-    return any(str(item or "").strip() for item in (value or {}).values())
+    if value:
+        for item in value.values():
+            if item and str(item).strip():
+                return True
+    return False
 
 
 def default_language(organisation: Organisation) -> str:
@@ -138,23 +150,33 @@ def document_format(href: str, document: AbstractDocument | None = None) -> str:
 
 
 # Building blocks ---------------------------------------------------------------------------------
+@functools.cache
+def attribute_name(keyword: str) -> str:
+    """Return the XML attribute a keyword of ``sub`` stands for (``value_date``: value-date)."""
+    return keyword.rstrip("_").replace("_", "-")
+
+
 def sub(parent: etree._Element, tag: str, **attributes: object) -> etree._Element:
     """Append ``tag`` with the given attributes (underscores become hyphens; None is left out)."""
-    attrib = {
-        name.rstrip("_").replace("_", "-"): xml_text(value)
-        for name, value in attributes.items()
-        if value is not None and value != ""
-    }
+    attrib = {}
+    for name, value in attributes.items():
+        if value is not None and value != "":
+            text = value if type(value) is str else str(value)
+            # xml_text's test, inlined: this runs for every attribute of the file.
+            if not (text.isascii() and text.isprintable()):
+                text = _NOT_XML.sub("", text)
+            attrib[attribute_name(name)] = text
     return etree.SubElement(parent, tag, attrib)
 
 
 def narratives(parent: etree._Element, value: dict | None, lang: str) -> int:
     """Append one ``narrative`` per language with text, each with xml:lang; return how many."""
-    value = value or {}
     languages = language_order(value, lang)
     for code in languages:
-        narrative = etree.SubElement(parent, "narrative", {XML_LANG: code})
-        narrative.text = xml_text(value[code]).strip()
+        text = value[code]
+        if type(text) is not str or not (text.isascii() and text.isprintable()):
+            text = xml_text(text)
+        etree.SubElement(parent, "narrative", {XML_LANG: code}).text = text.strip()
     return len(languages)
 
 
@@ -363,21 +385,22 @@ def attribute_element(
     """
     if not element.relation and not has_text_or_value(getattr(source, element.main.field)):
         return None
-    attributes = {
-        attribute.name: attribute.value
-        or attribute_value(attribute.kind, getattr(source, attribute.field))
-        or ("" if attribute.empty_kept and getattr(source, attribute.field) == "" else None)
-        for attribute in element.attributes
-        if attribute.kind != NARRATIVES
-    }
-    written = etree.SubElement(
-        parent,
-        element.path,
-        {name: xml_text(value) for name, value in attributes.items() if value is not None},
-    )
+    attrib = {}
+    texts = []
     for attribute in element.attributes:
         if attribute.kind == NARRATIVES:
-            narratives(written, getattr(source, attribute.field), lang)
+            texts.append(getattr(source, attribute.field))
+            continue
+        raw = getattr(source, attribute.field)
+        value = attribute.value or attribute_value(attribute.kind, raw)
+        if value:
+            attrib[attribute.name] = xml_text(value)
+        elif attribute.empty_kept and raw == "":
+            # A file stated it empty (the schema allows it): written back as stated.
+            attrib[attribute.name] = ""
+    written = etree.SubElement(parent, element.path, attrib)
+    for value in texts:
+        narratives(written, value, lang)
     return written
 
 
@@ -535,14 +558,14 @@ def party_elements(
     parent: etree._Element, row: object, described: Part, hidden: set[int], lang: str
 ) -> None:
     """Append provider-org and receiver-org; an organisation hidden here is never named."""
-    for tag in ("provider-org", "receiver-org"):
-        party = public_organisation(getattr(row, described.paths[tag]), hidden)
+    paths = described.paths
+    for tag, activity_path, keyword in PARTIES:
+        party = public_organisation(getattr(row, paths[tag]), hidden)
         if party is None:
             continue
-        activity_path = f"{tag}/@{tag.split('-')[0]}-activity-id"
         extra = {}
-        if activity_path in described.paths and not party.hidden:
-            extra[activity_path.rsplit("@", 1)[1]] = getattr(row, described.paths[activity_path])
+        if activity_path in paths and not party.hidden:
+            extra[keyword] = getattr(row, paths[activity_path])
         organisation_element(
             parent,
             tag,
@@ -550,8 +573,15 @@ def party_elements(
             ref=party.identifier,
             organisation_type=party.organisation_type,
             lang=lang,
-            **{name.replace("-", "_"): value for name, value in extra.items()},
+            **extra,
         )
+
+
+# provider-org and receiver-org: the path of each one's activity-id, and its keyword for ``sub``.
+PARTIES = tuple(
+    (tag, f"{tag}/@{role}-activity-id", f"{role}_activity_id")
+    for tag, role in (("provider-org", "provider"), ("receiver-org", "receiver"))
+)
 
 
 def planned_disbursement_elements(parent: etree._Element, activity: Activity, lang: str) -> None:

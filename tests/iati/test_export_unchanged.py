@@ -9,6 +9,7 @@ golden files only for a change meant to alter the output: ``UPDATE_GOLDEN=1 pyte
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -23,11 +24,13 @@ from opencoop.iati.export import (
     activities_for_export,
     iter_activities_xml,
     iter_organisation_xml,
+    iter_with_parts,
     reporting_org_activities,
 )
+from opencoop.iati.rules import missing_mandatory
 from opencoop.iati.writer import IATI_VERSION, activity_element
 from opencoop.organisations.models import Organisation
-from tests.factories import make_full_activity
+from tests.factories import make_activity, make_dataset, make_full_activity
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +102,31 @@ def test_activity_with_every_part_is_unchanged(reporting_org):
         "full-activity.xml",
         b"".join(iter_activities_xml(Activity.objects.filter(pk=activity.pk), base_url=BASE_URL)),
     )
+
+
+def test_the_file_reads_rows_that_write_what_model_instances_write(reporting_org):
+    """The file reads each activity and its parts as plain rows (for speed); the single-activity
+    pages and the checks read model instances. Both must give the same element, byte for byte,
+    and the same verdict of the rules, hidden partners, hidden places and embargoes included."""
+    make_dataset(reporting_org)
+    generate(activities=20, seed=15, pages=False, index=False)
+    first = Activity.objects.get(iati_identifier__endswith="-FULL")
+    embargoed = make_activity(
+        reporting_org,
+        "FULL-EMBARGOED-CHILD",
+        parent=first,
+        embargo_until=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    everything = Activity.objects.all()
+
+    instances = {a.pk: a for a in activities_for_export(everything)}
+    rows = list(iter_with_parts(everything))
+
+    assert sorted(row.pk for row in rows) == sorted(instances) and len(rows) > 25
+    assert embargoed.pk not in instances
+    for row in rows:
+        instance = instances[row.pk]
+        written = etree.tostring(activity_element(row, base_url=BASE_URL))
+        assert written == etree.tostring(activity_element(instance, base_url=BASE_URL))
+        assert missing_mandatory(row) == missing_mandatory(instance)
+        assert embargoed.iati_identifier.encode() not in written
