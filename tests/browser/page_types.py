@@ -97,9 +97,17 @@ def record_of(record_type: str) -> Callable[[str], str]:
         record = records.first()
         if record is None:
             raise Absent(f"no published {record_type} in {lang}")
-        return index.url + index.reverse_subpage("record", args=[record.slug])
+        return site_path(index) + index.reverse_subpage("record", args=[record.slug])
 
     return locate
+
+
+def site_path(page) -> str:
+    """Return ``page``'s path within its site: ``page.url`` names the host when there are several."""
+    parts = page.get_url_parts()
+    if parts is None:
+        raise Absent(f"page {page.pk} is not routable")
+    return parts[2]
 
 
 def page_of(model: str, **queries: str) -> Callable[[str], str]:
@@ -109,7 +117,7 @@ def page_of(model: str, **queries: str) -> Callable[[str], str]:
         page = apps.get_model(model).objects.live().filter(locale__language_code=lang).first()
         if page is None:
             raise Absent(f"no live {model} page in {lang}")
-        return page.url + queries.get(lang, "")
+        return site_path(page) + queries.get(lang, "")
 
     return locate
 
