@@ -151,17 +151,23 @@ def production_like_environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def prepare_site() -> None:
+def address(base_url: str, path: str) -> str:
+    """Return the address of a page type's ``path`` (already whole for the atlas's pages)."""
+    return path if path.startswith("http") else base_url + path
+
+
+def prepare_site(port: int) -> None:
     """Create the database, load the demo as ``make run`` does, collect the static files.
 
     The Florence demo has no statistics or map page: the fictional Comune di Esempio
-    (``generate_authority``, 60 activities) brings them, with projects that have results tables.
+    (``generate_authority``, 60 activities) brings them, with projects that have results tables,
+    on the atlas's site: it answers at localhost:``port``, the portal at 127.0.0.1:``port``.
     """
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo", verbosity=0)
-    call_command("generate_authority", verbosity=0)
+    call_command("generate_authority", atlas_host=f"localhost:{port}", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
@@ -358,8 +364,8 @@ def main(argv: list[str] | None = None) -> int:
                 "Building the site (migrate, demo, generated authority, collectstatic)…",
                 file=sys.stderr,
             )
-            prepare_site()
             port = free_port()
+            prepare_site(port)
             server = serve(env, port, folder / "server.log")
             base_url = f"http://127.0.0.1:{port}"
 
@@ -384,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             for page_type, lang, path in targets:
                 print(f"  {page_type.key}-{lang}: {path}", file=sys.stderr)
                 measure = Measure(page_type=page_type.key, lang=lang, path=path)
-                measure_transfer(browser, base_url + path, measure)
+                measure_transfer(browser, address(base_url, path), measure)
                 measures.append(measure)
             browser.close()
         if not args.no_lighthouse:
@@ -396,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 if "all" not in rated and measure.page_type not in rated:
                     continue
                 print(f"  Lighthouse {measure.page_type}-{measure.lang}…", file=sys.stderr)
-                lighthouse(base_url + measure.path, args.preset, measure)
+                lighthouse(address(base_url, measure.path), args.preset, measure)
         print_table(measures)
         for measure in measures:
             if measure.shortfalls:

@@ -103,26 +103,26 @@ def record_of(record_type: str) -> Callable[[str], str]:
 
 
 def site_path(page) -> str:
-    """Return ``page``'s path within its site: ``page.url`` names the host when there are several."""
+    """Return ``page``'s path within the default site, or its whole address on another site.
+
+    ``page.url`` names the host whenever there are several sites; an atlas's pages (statistics,
+    map) answer at the atlas's own host only.
+    """
+    from wagtail.models import Site
+
     parts = page.get_url_parts()
     if parts is None:
         raise Absent(f"page {page.pk} is not routable")
-    return parts[2]
+    site_id, root_url, path = parts
+    default = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
+    return path if site_id == default else root_url + path
 
 
 def page_of(model: str, **queries: str) -> Callable[[str], str]:
     """Locate the first live page of ``model`` in the language, with an optional query string."""
 
     def locate(lang: str) -> str:
-        from wagtail.models import Site
-
-        # The first on the site that answers 127.0.0.1 (an atlas's site has its own pages).
-        default = Site.objects.filter(is_default_site=True).first()
-        pages = apps.get_model(model).objects.live().filter(locale__language_code=lang)
-        page = next(
-            (p for p in pages if default is None or (p.get_url_parts() or [None])[0] == default.pk),
-            None,
-        )
+        page = apps.get_model(model).objects.live().filter(locale__language_code=lang).first()
         if page is None:
             raise Absent(f"no live {model} page in {lang}")
         return site_path(page) + queries.get(lang, "")
