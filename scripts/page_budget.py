@@ -156,19 +156,30 @@ def address(base_url: str, path: str) -> str:
     return path if path.startswith("http") else base_url + path
 
 
-def prepare_site(port: int) -> None:
+def prepare_site() -> None:
     """Create the database, load the demo as ``make run`` does, collect the static files.
 
     The Florence demo has no statistics or map page: the fictional Comune di Esempio
     (``generate_authority``, 60 activities) brings them, with projects that have results tables,
-    on the atlas's site: it answers at localhost:``port``, the portal at 127.0.0.1:``port``.
+    on the atlas's site (``atlas_at``).
     """
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo", verbosity=0)
-    call_command("generate_authority", atlas_host=f"localhost:{port}", verbosity=0)
+    call_command("generate_authority", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def atlas_at(port: int) -> None:
+    """Make the atlas's site answer at localhost:``port``, beside the portal at 127.0.0.1.
+
+    Done once the port is chosen, just before serving: chosen earlier, the port could be taken
+    by another measurement while the site is built.
+    """
+    from wagtail.models import Site
+
+    Site.objects.filter(site_name="atlas").update(hostname="localhost", port=port)
 
 
 def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -364,8 +375,9 @@ def main(argv: list[str] | None = None) -> int:
                 "Building the site (migrate, demo, generated authority, collectstatic)…",
                 file=sys.stderr,
             )
+            prepare_site()
             port = free_port()
-            prepare_site(port)
+            atlas_at(port)
             server = serve(env, port, folder / "server.log")
             base_url = f"http://127.0.0.1:{port}"
 
