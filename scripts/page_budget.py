@@ -179,7 +179,9 @@ def atlas_at(port: int) -> None:
     """
     from wagtail.models import Site
 
-    Site.objects.filter(site_name="atlas").update(hostname="localhost", port=port)
+    for site in Site.objects.filter(site_name="atlas"):
+        site.hostname, site.port = "localhost", port
+        site.save()  # saved, not updated: Wagtail forgets the sites' addresses it remembered
 
 
 def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:

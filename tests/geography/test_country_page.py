@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
+from django.template import Context, Template
 from django.utils import translation
 
 from opencoop.access import policy
@@ -223,6 +224,22 @@ def test_a_transaction_links_its_recipient_country_to_the_country_page(client, l
     classification = record.select_one(".oc-transaction-classification")
     assert [a["href"] for a in classification.find_all("a")] == [SENEGAL[lang]]
     assert classification.find("a").get_text(strip=True) == NAME[lang]
+
+
+@pytest.mark.parametrize(
+    ("lang", "code", "label", "html"),
+    [
+        ("it", "SN", None, '<a href="/it/paesi/sn/">Senegal</a>'),
+        ("en", "SN", None, '<a href="/en/countries/sn/">Senegal</a>'),
+        ("en", "SN", "Senegal & co", '<a href="/en/countries/sn/">Senegal &amp; co</a>'),
+        ("en", "AQ", None, "Antarctica"),
+        ("en", "", "No country stated", "No country stated"),
+    ],
+)
+def test_country_link_links_a_country_with_a_page_and_names_the_others(lang, code, label, html):
+    template = Template("{% load countries %}{% country_link code label %}")
+    with translation.override(lang):
+        assert template.render(Context({"code": code, "label": label})) == html
 
 
 @pytest.mark.parametrize("url", ["/en/countries/zz/", "/en/countries/aq/", "/it/countries/sn/"])
