@@ -319,7 +319,8 @@ def markdown(measures: list[Measure], args: argparse.Namespace) -> str:
         "",
         "- Site: production-like settings (`opencoop.settings.page_budget`: DEBUG off, WhiteNoise's",
         "  compressed static files, pages gzip-compressed), SQLite, the Florence demo and the",
-        "  fictional Comune di Esempio (`generate_authority`, 60 activities).",
+        "  fictional Comune di Esempio (`generate_authority`, 60 activities) on the atlas's site,",
+        "  whose statistics and map pages are the ones measured.",
         f"- Lighthouse 12, preset {'none' if args.no_lighthouse else args.preset}, Debian's",
         f"  Chromium ({CHROMIUM}); targets: "
         + ", ".join(f"{name} ≥ {value}" for name, value in TARGETS.items())
