@@ -151,11 +151,17 @@ def production_like_environment(folder: Path) -> dict[str, str]:
     return env
 
 
+def address(base_url: str, path: str) -> str:
+    """Return the address of a page type's ``path`` (already whole for the atlas's pages)."""
+    return path if path.startswith("http") else base_url + path
+
+
 def prepare_site() -> None:
     """Create the database, load the demo as ``make run`` does, collect the static files.
 
     The Florence demo has no statistics or map page: the fictional Comune di Esempio
-    (``generate_authority``, 60 activities) brings them, with projects that have results tables.
+    (``generate_authority``, 60 activities) brings them, with projects that have results tables,
+    on the atlas's site (``atlas_at``).
     """
     from django.core.management import call_command
 
@@ -163,6 +169,19 @@ def prepare_site() -> None:
     call_command("load_demo", verbosity=0)
     call_command("generate_authority", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def atlas_at(port: int) -> None:
+    """Make the atlas's site answer at localhost:``port``, beside the portal at 127.0.0.1.
+
+    Done once the port is chosen, just before serving: chosen earlier, the port could be taken
+    by another measurement while the site is built.
+    """
+    from wagtail.models import Site
+
+    for site in Site.objects.filter(site_name="atlas"):
+        site.hostname, site.port = "localhost", port
+        site.save()  # saved, not updated: Wagtail forgets the sites' addresses it remembered
 
 
 def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -300,7 +319,8 @@ def markdown(measures: list[Measure], args: argparse.Namespace) -> str:
         "",
         "- Site: production-like settings (`opencoop.settings.page_budget`: DEBUG off, WhiteNoise's",
         "  compressed static files, pages gzip-compressed), SQLite, the Florence demo and the",
-        "  fictional Comune di Esempio (`generate_authority`, 60 activities).",
+        "  fictional Comune di Esempio (`generate_authority`, 60 activities) on the atlas's site,",
+        "  whose statistics and map pages are the ones measured.",
         f"- Lighthouse 12, preset {'none' if args.no_lighthouse else args.preset}, Debian's",
         f"  Chromium ({CHROMIUM}); targets: "
         + ", ".join(f"{name} ≥ {value}" for name, value in TARGETS.items())
@@ -360,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             prepare_site()
             port = free_port()
+            atlas_at(port)
             server = serve(env, port, folder / "server.log")
             base_url = f"http://127.0.0.1:{port}"
 
@@ -384,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             for page_type, lang, path in targets:
                 print(f"  {page_type.key}-{lang}: {path}", file=sys.stderr)
                 measure = Measure(page_type=page_type.key, lang=lang, path=path)
-                measure_transfer(browser, base_url + path, measure)
+                measure_transfer(browser, address(base_url, path), measure)
                 measures.append(measure)
             browser.close()
         if not args.no_lighthouse:
@@ -396,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
                 if "all" not in rated and measure.page_type not in rated:
                     continue
                 print(f"  Lighthouse {measure.page_type}-{measure.lang}…", file=sys.stderr)
-                lighthouse(base_url + measure.path, args.preset, measure)
+                lighthouse(address(base_url, measure.path), args.preset, measure)
         print_table(measures)
         for measure in measures:
             if measure.shortfalls:

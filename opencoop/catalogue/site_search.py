@@ -32,12 +32,22 @@ GROUP_SIZE = 10
 
 
 @dataclass(frozen=True)
+class HitDetail:
+    """One line of what a result card says about its record."""
+
+    label: str
+    value: str = ""
+    #: Country codes, shown as their names linked to their pages (``{% country_link %}``).
+    countries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SearchHit:
     title: dict
     url: str
     summary: dict | None = None
-    #: What the result card says about the record: (label, value) pairs, where they apply.
-    details: tuple[tuple[str, str], ...] = ()
+    #: What the result card says about the record, where it applies.
+    details: tuple[HitDetail, ...] = ()
 
 
 def _years(start, end) -> str:
@@ -45,14 +55,13 @@ def _years(start, end) -> str:
     return "–".join(str(year) for year in years)
 
 
-def _details(record: Model, lang: str) -> tuple[tuple[str, str], ...]:
+def _details(record: Model, lang: str) -> tuple[HitDetail, ...]:
     """Return the authority, countries, years, status and total of a record, where they apply.
 
     Only what the record's public page shows: the reporting authority, the recipient
     countries (public even when the exact places are not), the dates and the budget's total.
     """
-    countries_label = registry.get("Country").label
-    details = [(str(_("Reporting authority")), text(record.reporting_org.name, lang))]
+    details = [HitDetail(str(_("Reporting authority")), text(record.reporting_org.name, lang))]
     if isinstance(record, Activity):
         codes = [rc.code for rc in record.recipient_countries.all()]
     elif isinstance(record, Initiative):
@@ -60,21 +69,21 @@ def _details(record: Model, lang: str) -> tuple[tuple[str, str], ...]:
     else:
         codes = [record.country] if getattr(record, "country", "") else []
     if codes:
-        details.append((str(_("Countries")), ", ".join(countries_label(c, lang) for c in codes)))
+        details.append(HitDetail(str(_("Countries")), countries=tuple(codes)))
     if isinstance(record, AnnualPlan):
-        details.append((str(_("Year")), str(record.year)))
+        details.append(HitDetail(str(_("Year")), str(record.year)))
     elif hasattr(record, "start_date"):
         years = _years(record.start_date, record.end_date)
         if years:
-            details.append((str(_("Years")), years))
+            details.append(HitDetail(str(_("Years")), years))
     if isinstance(record, Activity):
         if record.status:
             status = registry.get("ActivityStatus").label(record.status, lang)
-            details.append((str(_("Status")), status))
+            details.append(HitDetail(str(_("Status")), status))
         total = budget_total(record)
         if total is not None:
             amount = display_number(Decimal(str(total)))
-            details.append((str(_("Total budget")), f"{amount} {record.default_currency}"))
+            details.append(HitDetail(str(_("Total budget")), f"{amount} {record.default_currency}"))
     return tuple(details)
 
 

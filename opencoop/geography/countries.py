@@ -173,17 +173,3 @@ def index_url(lang: str | None = None, number: int | None = None) -> str:
     lang = (lang or translation.get_language() or "en")[:2]
     base = home_url(lang, number)
     return f"{base}{segment(lang)}/" if base else ""
-
-
-class CountryPageLinks:
-    """Link a figure table's countries to their pages (the shape ``stats.present`` asks for)."""
-
-    def __init__(self, lang: str, number: int | None = None) -> None:
-        self.lang = lang
-        self.number = number
-
-    def __bool__(self) -> bool:
-        return True
-
-    def url(self, param: str, code: str) -> str:
-        return country_url(code, self.lang, self.number) if param == "country" else ""

@@ -19,7 +19,7 @@ from opencoop.stats.presentation import csv_response, present
 from opencoop.stats.selectors import by_country, figures_as_of
 from opencoop.stats.tables import EUR, FigureTable
 
-from .countries import CountryPageLinks
+from .countries import country_url
 from .drawing import CountryMark, PointMark, classify, world_map
 from .selectors import MapPoint, map_points
 from .shapes import world
@@ -82,7 +82,7 @@ class MapPage(ScopedFiguresPage):
         points = map_points(scope)
         context["figures_as_of"] = figures_as_of(scope)
         # Every country name links to the country's page, in the shapes as in the table.
-        country_links = CountryPageLinks(self.locale.language_code, request_generation(request))
+        lang, number = self.locale.language_code, request_generation(request)
         record_links = RecordLinks(self.locale)
 
         values = {
@@ -97,7 +97,7 @@ class MapPage(ScopedFiguresPage):
             CountryMark(
                 row.code,
                 legend[classes[row.code]],
-                country_links.url("country", row.code),
+                country_url(row.code, lang, number),
                 _country_label(table, row),
             )
             for row in table.rows
@@ -109,7 +109,7 @@ class MapPage(ScopedFiguresPage):
             href = (
                 record_links.url(point.single)
                 if point.single is not None
-                else country_links.url("country", point.country)
+                else country_url(point.country, lang, number)
             )
             point_marks.append(
                 PointMark(
@@ -156,7 +156,7 @@ class MapPage(ScopedFiguresPage):
                 "country_figure": present(
                     table,
                     csv_url=self.csv_url(request, table.slug),
-                    links=country_links,
+                    links=None,  # its figure template links each country to its page
                     chart=False,
                 ),
                 "points": list(zip(points, point_marks, strict=True)),

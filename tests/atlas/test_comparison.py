@@ -171,3 +171,17 @@ def test_an_authoritys_profile_shows_its_activities_partners_and_money_by_year(c
         assert parse_number(rows[slug][at], lang) == len(ids), slug
     # An authority the atlas does not hold answers 404.
     assert client.get(f"{ADDRESSES[lang]}no-such-authority/", HTTP_HOST=ATLAS).status_code == 404
+
+
+@pytest.mark.parametrize(("lang", "segment"), [("it", "paesi"), ("en", "countries")])
+def test_the_comparison_by_country_links_each_country_to_its_page(client, lang, segment):
+    generate(activities=15, authorities=2, seed=9, index=False)
+    response = client.get(ADDRESSES[lang], HTTP_HOST=ATLAS)
+    section = page_tables(response.content)["by-country"]["section"]
+    rows = section.select("tbody tr[data-code]")
+    links = {row["data-code"]: row.th.find("a") for row in rows if row["data-code"]}
+    assert links
+    for code, link in links.items():
+        assert link["href"] == f"/{lang}/{segment}/{code.lower()}/", code
+    first = next(iter(links.values()))["href"]
+    assert client.get(first, HTTP_HOST=ATLAS).status_code == 200

@@ -97,9 +97,25 @@ def record_of(record_type: str) -> Callable[[str], str]:
         record = records.first()
         if record is None:
             raise Absent(f"no published {record_type} in {lang}")
-        return index.url + index.reverse_subpage("record", args=[record.slug])
+        return site_path(index) + index.reverse_subpage("record", args=[record.slug])
 
     return locate
+
+
+def site_path(page) -> str:
+    """Return ``page``'s path within the default site, or its whole address on another site.
+
+    ``page.url`` names the host whenever there are several sites; an atlas's pages (statistics,
+    map) answer at the atlas's own host only.
+    """
+    from wagtail.models import Site
+
+    parts = page.get_url_parts()
+    if parts is None:
+        raise Absent(f"page {page.pk} is not routable")
+    site_id, root_url, path = parts
+    default = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
+    return path if site_id == default else root_url + path
 
 
 def page_of(model: str, **queries: str) -> Callable[[str], str]:
@@ -109,7 +125,7 @@ def page_of(model: str, **queries: str) -> Callable[[str], str]:
         page = apps.get_model(model).objects.live().filter(locale__language_code=lang).first()
         if page is None:
             raise Absent(f"no live {model} page in {lang}")
-        return page.url + queries.get(lang, "")
+        return site_path(page) + queries.get(lang, "")
 
     return locate
 

@@ -117,3 +117,19 @@ def test_the_api_documentation_is_accessible_at_every_width_in_the_site_s_frame(
         assert page.locator('a[href="#main"]').count() >= 1
         faults += faults_at(page, width)
     assert not faults, "\n".join(faults)
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_an_opened_api_operation_has_no_axe_violation(site, new_context, lang):
+    """Swagger UI's own parts of an opened operation: each select named, each code block a
+    focusable region (frontend/js/api-docs.js labels them as they appear)."""
+    context = new_context(viewport={"width": 1280, "height": 740}, locale=lang)
+    page = context.new_page()
+    assert page.goto(f"{site.url}/api/v1/docs", wait_until="load").status == 200
+    page.locator("#swagger-ui .opblock .opblock-summary-control").first.click()
+    page.wait_for_selector("#swagger-ui .opblock.is-open .opblock-body select")
+    page.wait_for_selector("#swagger-ui .opblock.is-open pre")
+    selects = page.locator("#swagger-ui .opblock.is-open select")
+    assert selects.count() >= 1
+    faults = faults_at(page, 1280)
+    assert not faults, "\n".join(faults)

@@ -203,3 +203,22 @@ def test_search_results_say_a_project_s_authority_and_countries(client):
     details = soup.select_one("#group-activities .oc-hit-details").get_text(" ", strip=True)
     assert "Reporting authority Municipality of Florence" in details
     assert "Countries Palestinian Territories" in details
+
+
+@pytest.mark.parametrize(
+    ("url", "q", "group", "links"),
+    [
+        (SEARCH_EN, "Bethlehem", "activities", {"Palestinian Territories": "/en/countries/ps/"}),
+        (SEARCH_IT, "Betlemme", "activities", {"Territori Palestinesi": "/it/paesi/ps/"}),
+        (SEARCH_EN, "Senegal", "exchanges", {"Senegal": "/en/countries/sn/"}),
+        (SEARCH_IT, "Senegal", "exchanges", {"Senegal": "/it/paesi/sn/"}),
+        (SEARCH_EN, "Senegal", "initiatives", {"Senegal": "/en/countries/sn/"}),
+    ],
+)
+def test_search_results_link_each_country_to_its_page_in_the_page_s_language(
+    client, url, q, group, links
+):
+    soup = soup_of(client, url + "?q=" + q)
+    details = soup.select_one(f"#group-{group} .oc-hit-details")
+    found = {a.get_text(strip=True): a["href"] for a in details.find_all("a")}
+    assert found == links

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
+from django.template import Context, Template
 from django.utils import translation
 
 from opencoop.access import policy
@@ -193,6 +194,52 @@ def test_a_record_page_links_its_country_to_the_country_page(client):
     assert initiative is not None
     country_links = [a["href"] for a in record.select("dd a") if a["href"] == SENEGAL["it"]]
     assert country_links, "the initiative's country links to its page"
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_an_exchange_page_links_its_country_to_the_country_page(client, lang):
+    page = soup_of(client, SENEGAL[lang])
+    record = soup_of(client, page.select_one("#country-exchanges a")["href"])
+    links = {a.get_text(strip=True): a["href"] for a in record.select("main dd a")}
+    assert links[NAME[lang]] == SENEGAL[lang]
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_a_transaction_links_its_recipient_country_to_the_country_page(client, lang, florence):
+    activity = make_published_activity(
+        florence, title={"it": "Pagato a Thiès", "en": "Paid in Thiès"}, countries=("SN",)
+    )
+    Transaction.objects.create(
+        activity=activity,
+        type="3",
+        date=datetime.date(2024, 5, 1),
+        value=Decimal(1500),
+        currency="EUR",
+        recipient_country="SN",
+    )
+    page = soup_of(client, SENEGAL[lang])
+    title = {"it": "Pagato a Thiès", "en": "Paid in Thiès"}[lang]
+    link = next(a for a in page.select("#country-activities a") if a.get_text(strip=True) == title)
+    record = soup_of(client, link["href"])
+    classification = record.select_one(".oc-transaction-classification")
+    assert [a["href"] for a in classification.find_all("a")] == [SENEGAL[lang]]
+    assert classification.find("a").get_text(strip=True) == NAME[lang]
+
+
+@pytest.mark.parametrize(
+    ("lang", "code", "label", "html"),
+    [
+        ("it", "SN", None, '<a href="/it/paesi/sn/">Senegal</a>'),
+        ("en", "SN", None, '<a href="/en/countries/sn/">Senegal</a>'),
+        ("en", "SN", "Senegal & co", '<a href="/en/countries/sn/">Senegal &amp; co</a>'),
+        ("en", "AQ", None, "Antarctica"),
+        ("en", "", "No country stated", "No country stated"),
+    ],
+)
+def test_country_link_links_a_country_with_a_page_and_names_the_others(lang, code, label, html):
+    template = Template("{% load countries %}{% country_link code label %}")
+    with translation.override(lang):
+        assert template.render(Context({"code": code, "label": label})) == html
 
 
 @pytest.mark.parametrize("url", ["/en/countries/zz/", "/en/countries/aq/", "/it/countries/sn/"])

@@ -72,11 +72,24 @@ def test_each_csv_equals_the_table_on_the_page(client, fictional, lang):
 
 def test_tables_link_their_codes_to_the_filtered_catalogue(client, fictional):
     soup = BeautifulSoup(client.get(STATISTICS["en"]).content, "html.parser")
-    row = soup.select_one('table[data-figure="by-country"] tbody tr[data-code="SN"]')
+    row = soup.select_one('table[data-figure="by-sector-group"] tbody tr[data-code]')
     link = row.find("a")
     query = parse_qs(urlparse(link["href"]).query)
-    assert query == {"country": ["SN"], "org": [fictional.slug]}
+    assert query == {"sector_group": [row["data-code"]], "org": [fictional.slug]}
     assert client.get(link["href"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("lang", "address"), [("it", "/it/paesi/sn/"), ("en", "/en/countries/sn/")]
+)
+def test_the_table_by_country_links_each_country_to_its_page(client, fictional, lang, address):
+    soup = BeautifulSoup(client.get(STATISTICS[lang]).content, "html.parser")
+    rows = soup.select('table[data-figure="by-country"] tbody tr')
+    links = {row["data-code"]: row.th.find("a") for row in rows}
+    assert links["SN"]["href"] == address
+    assert links["SN"].get_text(strip=True) == "Senegal"
+    assert all(link is not None for code, link in links.items() if code), links
+    assert client.get(address).status_code == 200
 
 
 def test_figures_agree_with_the_selector(client, fictional):
