@@ -17,12 +17,23 @@ import binascii
 import datetime
 import functools
 import json
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -204,6 +215,26 @@ def _scoped(rows: QuerySet[CatalogueRow], filters: CatalogueFilters) -> QuerySet
     return rows
 
 
+def facet_conditions(filters: CatalogueFilters) -> dict[str, Q]:
+    """Return the condition of each facet filter in force: the kind, and each one set."""
+    conditions = {"kind": Q(kind__in=listed_kinds(filters))}
+    for param, condition in ROW_FILTERS.items():
+        values = filters.values(param)
+        if values:
+            conditions[param] = condition(values)
+    return conditions
+
+
+def _searched_rows(
+    filters: CatalogueFilters, readings: list[list[str]] | None, today: datetime.date | None
+) -> QuerySet[CatalogueRow]:
+    """Return the public rows of the site matching the search words, before the facets."""
+    rows = _scoped(public_rows(today), filters)
+    if readings is not None:
+        rows = rows.filter(search_document__matches=readings)
+    return rows
+
+
 def filter_rows(
     filters: CatalogueFilters,
     *,
@@ -215,15 +246,10 @@ def filter_rows(
 
     ``readings`` are those of the search words (``search_readings``), None when there are none.
     """
-    rows = _scoped(public_rows(today), filters)
-    if leave_out != "kind":
-        rows = rows.filter(kind__in=listed_kinds(filters))
-    if readings is not None:
-        rows = rows.filter(search_document__matches=readings)
-    for param, condition in ROW_FILTERS.items():
-        values = filters.values(param)
-        if values and param != leave_out:
-            rows = rows.filter(condition(values))
+    rows = _searched_rows(filters, readings, today)
+    for param, condition in facet_conditions(filters).items():
+        if param != leave_out:
+            rows = rows.filter(condition)
     return rows.order_by()
 
 
@@ -270,6 +296,7 @@ class Facet:
 # expression, and each facet groups its keys against it. A facet whose own filter is set counts
 # against the rows passing the *other* filters, a selection of its own.
 MATCHING = "catalogue_matching"
+CANDIDATES = "catalogue_candidates"
 SELECTION_COLUMNS = [
     "id",
     "kind",
@@ -515,46 +542,69 @@ def _count_all(
 def _count_rows(
     filters: CatalogueFilters, readings: list[list[str]] | None, today: datetime.date | None
 ) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
-    """Return what ``_count_all`` returns, counted in the matching rows (one query)."""
+    """Return what ``_count_all`` returns, counted in the matching rows: one query, one scan.
+
+    A facet whose filter is set counts among the rows passing the *other* filters, so the rows
+    read are those passing all filters but at most one (``CANDIDATES``), each with a flag per
+    filter saying whether it passes it; the total and each facet then count the candidates
+    whose flags they need.
+    """
     connection = read_connection()
     vendor = connection.vendor
-    selections: dict[str, QuerySet] = {}
+    conditions = facet_conditions(filters)
+    candidates = _searched_rows(filters, readings, today).order_by()
+    if len(conditions) > 1:
+        # All filters but at most one: an OR of ANDs. With two facet filters or more, a row
+        # passes one of them at least, which lets PostgreSQL combine their indexes.
+        others = [
+            functools.reduce(operator.and_, [c for p, c in conditions.items() if p != param])
+            for param in conditions
+        ]
+        candidates = candidates.filter(functools.reduce(operator.or_, others))
+        indexed = [c for param, c in conditions.items() if param != "kind"]
+        if len(indexed) > 1:
+            candidates = candidates.filter(functools.reduce(operator.or_, indexed))
+    flags = {f"passes_{param}": param for param in conditions}
+    try:
+        sql, params = _sql(
+            candidates.annotate(
+                **{
+                    flag: ExpressionWrapper(conditions[param], output_field=BooleanField())
+                    for flag, param in flags.items()
+                }
+            ).values_list(*SELECTION_COLUMNS, *flags)
+        )
+    except EmptyResultSet:  # nothing can match: nothing to count
+        return 0, {param: [] for param in FACETS}
+    columns = ", ".join(SELECTION_COLUMNS)
+    ctes = [f"{CANDIDATES} ({columns}, {', '.join(flags)}) AS ({sql})"]
+
+    def passing(leave_out: str | None) -> str:
+        needed = [flag for flag, param in flags.items() if param != leave_out]
+        where = f" WHERE {' AND '.join(needed)}" if needed else ""
+        return f"SELECT {columns} FROM {CANDIDATES}{where}"
+
+    ctes.append(f"{MATCHING} AS ({passing(None)})")
     branches: list[tuple[str, str]] = [("", MATCHING)]
     for param in FACETS:
         cte = MATCHING
-        if filters.values(param) or param == "kind":  # a kind is always chosen (DEFAULT_KINDS)
+        if param in conditions:
             cte = f"catalogue_without_{param}"
-            selections[cte] = filter_rows(filters, readings=readings, leave_out=param, today=today)
+            ctes.append(f"{cte} AS ({passing(param)})")
         branches.append((param, cte))
-    selections[MATCHING] = filter_rows(filters, readings=readings, today=today)
-    empty = set()
-    ctes: list[str] = []
-    params: list = []
-    for cte, qs in selections.items():
-        try:
-            sql, cte_params = _sql(qs.values_list(*SELECTION_COLUMNS))
-        except EmptyResultSet:  # nothing can match: nothing to count
-            empty.add(cte)
-            continue
-        ctes.append(f"{cte} ({', '.join(SELECTION_COLUMNS)}) AS ({sql})")
-        params += cte_params
     parts: list[str] = []
     for param, cte in branches:
-        if cte in empty:
-            continue
         if param:
             query = FACETS[param].rows(cte, vendor)
-            sql, branch_params = (query, []) if isinstance(query, str) else query
+            branch_sql, branch_params = (query, []) if isinstance(query, str) else query
         else:
-            sql = f"SELECT '' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
+            branch_sql = f"SELECT '' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
             branch_params = []
         parts.append(
             "SELECT CAST(%s AS TEXT), CAST(facet_key AS TEXT), CAST(facet_extra AS TEXT), n "
-            f"FROM ({sql}) AS facet_{param or 'total'}"
+            f"FROM ({branch_sql}) AS facet_{param or 'total'}"
         )
         params += [param, *branch_params]
-    if not parts:
-        return 0, {param: [] for param in FACETS}
     return _read_counts(connection, f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
 
 
