@@ -516,6 +516,25 @@ def _count_kept(
     return _read_counts(connection, sql, params)
 
 
+def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None) -> int:
+    """Return how many records pass ``filters`` from the kept counts (``counts_are_kept``)."""
+    connection = read_connection()
+    kinds = list(listed_kinds(filters))
+    where = [f"kind IN ({', '.join(['%s'] * len(kinds))})", "facet = ''", "public_from <= %s"]
+    params: list = [*kinds, connection.ops.adapt_datefield_value(today or timezone.localdate())]
+    for authorities in (
+        filters.within,
+        _organisation_ids(filters.org) if filters.org else None,
+    ):
+        if authorities is not None:
+            where.append(f"authority_id IN ({', '.join(['%s'] * len(authorities)) or 'NULL'})")
+            params += sorted(authorities)
+    table = CatalogueCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT SUM(n) FROM {table} WHERE {' AND '.join(where)}", params)
+        return int(cursor.fetchone()[0] or 0)
+
+
 def _read_counts(connection, sql: str, params: list) -> tuple[int, dict]:
     """Run one query of counts (facet, key, extra, n); return the total and each facet's rows."""
     rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
