@@ -457,10 +457,7 @@ def _count_kept(
         scope_params += sorted(filters.within)
     kinds = list(listed_kinds(filters))
     of_kinds = among("kind", kinds)
-    of_orgs, org_ids = "1 = 1", []
-    if filters.org:
-        org_ids = _organisation_ids(filters.org)
-        of_orgs = among("authority_id", org_ids)
+    of_orgs, org_params = _of_authorities(filters.org)
     kept = (
         "SELECT facet, facet_key, kind, authority_id, SUM(n) AS n "
         f"FROM {table} WHERE {' AND '.join(scope)} GROUP BY facet, facet_key, kind, authority_id"
@@ -481,12 +478,12 @@ def _count_kept(
         (
             f"{select(empty, empty, empty, 'SUM(n)')} FROM kept "
             f"WHERE facet = '' AND {of_kinds} AND {of_orgs}",
-            [*kinds, *org_ids],
+            [*kinds, *org_params],
         ),
         (
             f"{select(repr('kind'), 'kind', empty, 'SUM(n)')} FROM kept "
             f"WHERE facet = '' AND {of_orgs} GROUP BY kind",
-            org_ids,
+            org_params,
         ),
         (
             f"{select(repr('org'), 'o.slug', 'o.name', 'k.n')} FROM (SELECT authority_id, "
@@ -498,22 +495,31 @@ def _count_kept(
             f"{select('facet', 'facet_key', empty, 'SUM(n)')} FROM kept "
             f"WHERE {of_kinds} AND {of_orgs} AND facet NOT IN ('', 'partner', 'partnership') "
             "GROUP BY facet, facet_key",
-            [*kinds, *org_ids],
+            [*kinds, *org_params],
         ),
         (
             f"{select(repr('partner'), 'o.slug', 'o.name', 'f.n')} FROM ({keys}) AS f "
             f"JOIN {org} o ON CAST(o.id AS TEXT) = f.facet_key",
-            [*kinds, *org_ids, "partner"],
+            [*kinds, *org_params, "partner"],
         ),
         (
             f"{select(repr('partnership'), 'p.id', 'p.title', 'f.n')} FROM ({keys}) AS f "
             f"JOIN ({partnerships}) AS p ON CAST(p.id AS TEXT) = f.facet_key",
-            [*kinds, *org_ids, "partnership", *partnership_params],
+            [*kinds, *org_params, "partnership", *partnership_params],
         ),
     ]
     sql = f"WITH kept AS ({kept}) " + " UNION ALL ".join(branch for branch, _ in branches)
     params = [*scope_params, *(p for _branch, branch_params in branches for p in branch_params)]
     return _read_counts(connection, sql, params)
+
+
+def _of_authorities(slugs: tuple[str, ...]) -> tuple[str, list]:
+    """Return the condition on kept counts of the authorities ticked (none: every one)."""
+    if not slugs:
+        return "1 = 1", []
+    org = Organisation._meta.db_table
+    marks = ", ".join(["%s"] * len(slugs))
+    return f"authority_id IN (SELECT id FROM {org} WHERE slug IN ({marks}))", list(slugs)
 
 
 def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None) -> int:
@@ -522,13 +528,12 @@ def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None)
     kinds = list(listed_kinds(filters))
     where = [f"kind IN ({', '.join(['%s'] * len(kinds))})", "facet = ''", "public_from <= %s"]
     params: list = [*kinds, connection.ops.adapt_datefield_value(today or timezone.localdate())]
-    for authorities in (
-        filters.within,
-        _organisation_ids(filters.org) if filters.org else None,
-    ):
-        if authorities is not None:
-            where.append(f"authority_id IN ({', '.join(['%s'] * len(authorities)) or 'NULL'})")
-            params += sorted(authorities)
+    if filters.within is not None:
+        where.append(f"authority_id IN ({', '.join(['%s'] * len(filters.within)) or 'NULL'})")
+        params += sorted(filters.within)
+    of_orgs, org_slugs = _of_authorities(filters.org)
+    where.append(of_orgs)
+    params += org_slugs
     table = CatalogueCount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT SUM(n) FROM {table} WHERE {' AND '.join(where)}", params)
