@@ -5,7 +5,8 @@
 
 The same addresses as ``scripts/bench.py`` (its seed and its choice of catalogue pages, two
 facets, and words with a country), plus the API's ``/activities`` list by page number and, where
-the tree has it, by cursor. The server is ``bench.py``'s (gunicorn, bench settings, page cache
+the tree has it, by cursor; all on the site of the generated authorities (``bench.bench_site``:
+the atlas, whose scope covers every authority; the default site shows Florence's records only). The server is ``bench.py``'s (gunicorn, bench settings, page cache
 off); each address is asked twice, one after the other. ``--tree`` runs another checkout's code
 (its ``scripts/bench.py`` and portal) on the same database, for a before/after comparison.
 A database without catalogue rows gets them first (``rows.rebuild``). Prints figures; asserts
@@ -33,9 +34,13 @@ def discover(bench, seed: int, samples: int) -> dict[str, list[str]]:
     """Return the addresses to ask for (the catalogue's as ``bench.step_discover`` picks them)."""
     from opencoop.activities.models import Activity
     from opencoop.catalogue.models import CataloguePage
+    from opencoop.core.sites import in_site
 
     rng = random.Random(seed)
-    catalogue = CataloguePage.objects.live().filter(locale__language_code="en").first().url
+    site = bench.bench_site()
+    catalogue = (
+        in_site(CataloguePage.objects.live().filter(locale__language_code="en"), site).first().url
+    )
     pages = max(1, min(Activity.objects.filter(live=True).count() // 20, 500))
     urls: dict[str, list[str]] = {}
     urls["catalogue"] = [catalogue] + [
@@ -64,10 +69,16 @@ def discover(bench, seed: int, samples: int) -> dict[str, list[str]]:
     selection = select_catalogue(CatalogueFilters(), lang="en")
     positions = rng.sample(range(20, min(selection.count(), 10_000)), samples - 1)
     cursors = [make_cursor(selection.rows[n - 1], selection.keys) for n in positions]
-    urls["api_cursor"] = ["/api/v1/activities?cursor="] + [
-        f"/api/v1/activities?{urlencode({'cursor': c})}" for c in cursors
+    urls["api_cursor"] = [f"{api_origin(bench)}/api/v1/activities?cursor="] + [
+        f"{api_origin(bench)}/api/v1/activities?{urlencode({'cursor': c})}" for c in cursors
     ]
     return urls
+
+
+def api_origin(bench) -> str:
+    """Return the root address of the bench site ("" for the default site)."""
+    site = bench.bench_site()
+    return "" if site.is_default_site else site.root_url
 
 
 def main() -> None:
@@ -94,6 +105,7 @@ def main() -> None:
         written = rows.rebuild()
         print(f"catalogue rows written: {written} in {time.perf_counter() - started:.1f} s")
     urls = discover(bench, args.seed, args.samples)
+    origin = api_origin(bench)
     from django.db import connections
 
     connections.close_all()
@@ -104,11 +116,12 @@ def main() -> None:
         bench.warm_workers(server)
         connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
         # The API's pages that exist on this site (its authorities only).
-        connection.request("GET", "/api/v1/activities?page=1", headers={"Host": "localhost"})
+        host, target = bench.request_target(f"{origin}/api/v1/activities?page=1")
+        connection.request("GET", target, headers={"Host": host})
         last = json.loads(connection.getresponse().read())["num_pages"]
         rng = random.Random(args.seed)
-        urls["api_page"] = ["/api/v1/activities?page=1"] + [
-            f"/api/v1/activities?page={p}"
+        urls["api_page"] = [f"{origin}/api/v1/activities?page=1"] + [
+            f"{origin}/api/v1/activities?page={p}"
             for p in rng.sample(range(2, last + 1), min(args.samples - 1, last - 1))
         ]
         for key, addresses in urls.items():

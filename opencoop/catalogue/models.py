@@ -22,11 +22,11 @@ from .presentation import (
     search_context,
     search_querystring,
 )
-from .row_models import CatalogueRow
+from .row_models import CatalogueCount, CatalogueRow
 from .selectors import RecordLinks, catalogue
 from .site_search import site_search
 
-__all__ = ["CataloguePage", "CatalogueRow", "SearchPage", "SearchTerm"]
+__all__ = ["CatalogueCount", "CataloguePage", "CatalogueRow", "SearchPage", "SearchTerm"]
 
 
 class CataloguePage(PortalPage):

@@ -11,6 +11,19 @@ from django.utils.translation import gettext_lazy as _
 
 from .fields import FacetKeysField, SearchDocumentField
 
+# The facets whose keys a row keeps as an array: the catalogue's parameter and the row's column.
+ARRAY_FACETS: dict[str, str] = {
+    "year": "years",
+    "region": "regions",
+    "country": "countries",
+    "sector_group": "sector_groups",
+    "sector": "sectors",
+    "sdg": "sdgs",
+    "sdg_target": "sdg_targets",
+    "marker": "markers",
+    "partner": "partners",
+}
+
 
 class CatalogueRow(models.Model):
     """What the catalogue knows of one published record, kept for its filters, facets and pages.
@@ -60,3 +73,34 @@ class CatalogueRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.record_id}"
+
+
+class CatalogueCount(models.Model):
+    """How many rows hold one key of one facet: the unfiltered catalogue reads these, not rows.
+
+    Per authority, kind and ``public_from`` (so a site's authorities, a ticked kind or authority
+    and an embargo that ends are answered by adding kept figures); ``facet`` is a catalogue
+    parameter (``status``, ``partnership`` or one of ``ARRAY_FACETS``), or "" with key "" for
+    the rows themselves (the kind and authority facets, and the total). Rows marked stale are
+    not counted. Written only by ``rows``, in the transaction that writes the rows.
+    """
+
+    authority = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=12)
+    public_from = models.DateField()
+    facet = models.CharField(max_length=16)
+    facet_key = models.CharField(max_length=64)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "kind", "public_from", "facet", "facet_key"],
+                name="catalogue_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet} {self.facet_key}: {self.n}"

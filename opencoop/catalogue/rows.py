@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Model
 
 from opencoop.access import policy
@@ -33,7 +33,7 @@ from opencoop.initiatives.models import Initiative, InitiativeCountry, Initiativ
 from .fields import SearchDocument
 from .indexing import ACTIVITY_INDEX_PREFETCH, SearchText, activity_search_text, words
 from .regions import continent_of_country
-from .row_models import CatalogueRow
+from .row_models import ARRAY_FACETS, CatalogueCount, CatalogueRow
 
 BATCH = 500
 
@@ -217,6 +217,95 @@ def _other_rows(kind: str, ids: list[int]) -> Iterator[CatalogueRow]:
         )
 
 
+# Counts kept per key (``CatalogueCount``) --------------------------------------------------------
+
+# What of a row its counts read (the rest of a row is left unread when it is written again).
+COUNTED_FIELDS = ("kind", "authority_id", "public_from", "stale", "status", "partnership_id")
+COUNTED_FIELDS += tuple(ARRAY_FACETS.values())
+
+
+def facet_keys(row: CatalogueRow) -> Iterator[tuple[str, str]]:
+    """Yield the (facet, key) pairs ``row`` is counted in: ("", "") for the row itself."""
+    yield "", ""
+    if row.status:
+        yield "status", row.status
+    if row.partnership_id is not None:
+        yield "partnership", str(row.partnership_id)
+    for param, column in ARRAY_FACETS.items():
+        for key in sorted({str(key) for key in getattr(row, column)}):  # as the column keeps them
+            yield param, key
+
+
+def _count_changes(removed: Iterable[CatalogueRow], added: Iterable[CatalogueRow]) -> None:
+    """Add the rows ``added`` to the kept counts and take ``removed`` away (stale ones are not).
+
+    Runs in the transaction writing the rows. Keys whose count does not change are not written,
+    so writing an unchanged record again touches no count.
+    """
+    changes: Counter = Counter()
+    for rows, sign in ((removed, -1), (added, 1)):
+        for row in rows:
+            if row.stale:
+                continue
+            scope = (row.authority_id, row.kind, row.public_from)
+            for facet, key in facet_keys(row):
+                changes[(*scope, facet, key)] += sign
+    changes = {key: n for key, n in changes.items() if n}
+    if not changes:
+        return
+    quote = connection.ops.quote_name
+    table = quote(CatalogueCount._meta.db_table)
+    columns = ("authority_id", "kind", "public_from", "facet", "facet_key")
+    # In the order of the unique key, so that writers of the same counts lock them alike.
+    values = [
+        (authority, kind, connection.ops.adapt_datefield_value(day), facet, key, n)
+        for (authority, kind, day, facet, key), n in sorted(changes.items())
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), BATCH):
+            chunk = values[start : start + BATCH]
+            marks = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(map(quote, columns))}, {quote('n')}) "
+                f"VALUES {marks} ON CONFLICT ({', '.join(map(quote, columns))}) "
+                f"DO UPDATE SET {quote('n')} = {table}.{quote('n')} + excluded.{quote('n')}",
+                [value for row in chunk for value in row],
+            )
+        authorities = sorted({authority for authority, *_rest in changes})
+        marks = ", ".join(["%s"] * len(authorities))
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {quote('authority_id')} IN ({marks}) AND {quote('n')} = 0",
+            authorities,
+        )
+
+
+def recount() -> int:
+    """Count every row again into the kept counts (after a migration); return how many rows."""
+    counted = 0
+    with transaction.atomic():
+        CatalogueCount.objects.all().delete()
+        batch: list[CatalogueRow] = []
+        for row in CatalogueRow.objects.filter(stale=False).only(*COUNTED_FIELDS).iterator(BATCH):
+            batch.append(row)
+            if len(batch) == 4 * BATCH:
+                _count_changes([], batch)
+                counted, batch = counted + len(batch), []
+        _count_changes([], batch)
+    return counted + len(batch)
+
+
+def _take_rows(kind: str, ids: list[int]) -> list[CatalogueRow]:
+    """Delete the rows of ``ids``, returning what their counts read (locked first: read once)."""
+    rows = list(
+        CatalogueRow.objects.select_for_update()
+        .filter(kind=kind, record_id__in=ids)
+        .only(*COUNTED_FIELDS)
+    )
+    if rows:
+        CatalogueRow.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return rows
+
+
 def build_rows(kind: str, ids: list[int]) -> list[CatalogueRow]:
     """Return the rows of the published records of ``kind`` among ``ids`` (none for drafts)."""
     if kind == CatalogueRow.ACTIVITY:
@@ -238,9 +327,10 @@ def refresh(model: type[Model], records: Iterable) -> int:
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            CatalogueRow.objects.filter(kind=kind, record_id__in=chunk).delete()
+            removed = _take_rows(kind, chunk)
             rows = build_rows(kind, chunk)
             CatalogueRow.objects.bulk_create(rows, batch_size=BATCH)
+            _count_changes(removed, rows)
             written += len(rows)
     return written
 
@@ -248,11 +338,22 @@ def refresh(model: type[Model], records: Iterable) -> int:
 def mark_stale(model: type[Model], record_id: int, authority_id: int | None = None) -> None:
     """Say that a record changed outside publication: its row is written at the next read.
 
-    A record with no row yet gets a placeholder, public from no day, until then.
+    A record with no row yet gets a placeholder, public from no day, until then. A stale row
+    leaves the kept counts until it is written again.
     """
     kind = KIND_OF_MODEL[model]
-    if CatalogueRow.objects.filter(kind=kind, record_id=record_id).update(stale=True):
-        return
+    with transaction.atomic():
+        current = list(
+            CatalogueRow.objects.select_for_update()
+            .filter(kind=kind, record_id=record_id)
+            .only(*COUNTED_FIELDS)
+        )
+        if current:
+            counted = [row for row in current if not row.stale]
+            if counted:
+                CatalogueRow.objects.filter(pk__in=[row.pk for row in counted]).update(stale=True)
+                _count_changes(counted, [])
+            return
     if authority_id is None:
         authority_id = (
             model.objects.filter(pk=record_id).values_list("reporting_org_id", flat=True).first()
@@ -282,7 +383,8 @@ def forget(model: type[Model], ids: Iterable[int]) -> None:
     """Drop the rows of deleted records."""
     kind = KIND_OF_MODEL.get(model)
     if kind is not None:
-        CatalogueRow.objects.filter(kind=kind, record_id__in=list(ids)).delete()
+        with transaction.atomic():
+            _count_changes(_take_rows(kind, list(ids)), [])
 
 
 def rebuild() -> dict[str, int]:
@@ -290,6 +392,7 @@ def rebuild() -> dict[str, int]:
     counts = {}
     with transaction.atomic():
         CatalogueRow.objects.all().delete()
+        CatalogueCount.objects.all().delete()
         for kind, model in MODELS.items():
             # Published ones whatever their embargo: a row keeps the day its embargo ends.
             published = policy.public(model, today=datetime.date.max)

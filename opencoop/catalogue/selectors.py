@@ -17,12 +17,23 @@ import binascii
 import datetime
 import functools
 import json
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -46,7 +57,7 @@ from .fields import _tsquery_literal, like_escape
 from .filters import FACET_LABELS, KINDS, CatalogueFilters
 from .indexing import build_query, did_you_mean, query_readings
 from .regions import continent_label
-from .row_models import CatalogueRow
+from .row_models import CatalogueCount, CatalogueRow
 from .rows import fold, refresh_stale
 
 # Most relevant matches the site search keeps per kind of record (the catalogue has no cap).
@@ -204,6 +215,26 @@ def _scoped(rows: QuerySet[CatalogueRow], filters: CatalogueFilters) -> QuerySet
     return rows
 
 
+def facet_conditions(filters: CatalogueFilters) -> dict[str, Q]:
+    """Return the condition of each facet filter in force: the kind, and each one set."""
+    conditions = {"kind": Q(kind__in=listed_kinds(filters))}
+    for param, condition in ROW_FILTERS.items():
+        values = filters.values(param)
+        if values:
+            conditions[param] = condition(values)
+    return conditions
+
+
+def _searched_rows(
+    filters: CatalogueFilters, readings: list[list[str]] | None, today: datetime.date | None
+) -> QuerySet[CatalogueRow]:
+    """Return the public rows of the site matching the search words, before the facets."""
+    rows = _scoped(public_rows(today), filters)
+    if readings is not None:
+        rows = rows.filter(search_document__matches=readings)
+    return rows
+
+
 def filter_rows(
     filters: CatalogueFilters,
     *,
@@ -215,15 +246,10 @@ def filter_rows(
 
     ``readings`` are those of the search words (``search_readings``), None when there are none.
     """
-    rows = _scoped(public_rows(today), filters)
-    if leave_out != "kind":
-        rows = rows.filter(kind__in=listed_kinds(filters))
-    if readings is not None:
-        rows = rows.filter(search_document__matches=readings)
-    for param, condition in ROW_FILTERS.items():
-        values = filters.values(param)
-        if values and param != leave_out:
-            rows = rows.filter(condition(values))
+    rows = _searched_rows(filters, readings, today)
+    for param, condition in facet_conditions(filters).items():
+        if param != leave_out:
+            rows = rows.filter(condition)
     return rows.order_by()
 
 
@@ -270,6 +296,7 @@ class Facet:
 # expression, and each facet groups its keys against it. A facet whose own filter is set counts
 # against the rows passing the *other* filters, a selection of its own.
 MATCHING = "catalogue_matching"
+CANDIDATES = "catalogue_candidates"
 SELECTION_COLUMNS = [
     "id",
     "kind",
@@ -396,59 +423,213 @@ FACETS: dict[str, FacetSpec] = {
 NAMED = ("partner", "partnership", "org")
 
 
+# The filters the kept counts (``CatalogueCount``) answer: they are kept per kind and authority.
+KEPT_FILTERS = frozenset({"kind", "org"})
+
+
+def counts_are_kept(filters: CatalogueFilters, readings: list[list[str]] | None) -> bool:
+    """Say whether the kept counts answer ``filters`` (no words, no filter but kind and org)."""
+    return readings is None and not any(
+        filters.values(param) for param in FACETS if param not in KEPT_FILTERS
+    )
+
+
+def _count_kept(
+    filters: CatalogueFilters, today: datetime.date | None
+) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
+    """Return what ``_count_all`` returns, added up from the kept counts: no row is read.
+
+    The kept counts are per authority, kind and first public day, so the site's authorities,
+    the ticked kinds and authorities and today's embargoes select among them; the kind and
+    authority facets are the counts of the rows themselves (facet "").
+    """
+    connection = read_connection()
+    org = Organisation._meta.db_table
+    table = CatalogueCount._meta.db_table
+
+    def among(column: str, values) -> str:
+        return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
+
+    scope = ["public_from <= %s"]
+    scope_params: list = [connection.ops.adapt_datefield_value(today or timezone.localdate())]
+    if filters.within is not None:
+        scope.append(among("authority_id", filters.within))
+        scope_params += sorted(filters.within)
+    kinds = list(listed_kinds(filters))
+    of_kinds = among("kind", kinds)
+    of_orgs, org_params = _of_authorities(filters.org)
+    kept = (
+        "SELECT facet, facet_key, kind, authority_id, SUM(n) AS n "
+        f"FROM {table} WHERE {' AND '.join(scope)} GROUP BY facet, facet_key, kind, authority_id"
+    )
+    keys = (
+        f"SELECT facet, facet_key, SUM(n) AS n FROM kept WHERE {of_kinds} AND {of_orgs} "
+        "AND facet = %s GROUP BY facet, facet_key"
+    )
+    partnerships, partnership_params = _sql(
+        policy.public(Partnership).order_by().values("id", "title")
+    )
+    empty = "''"
+
+    def select(param: str, key: str, extra: str, n: str) -> str:
+        return f"SELECT CAST({param} AS TEXT), CAST({key} AS TEXT), CAST({extra} AS TEXT), {n}"
+
+    branches: list[tuple[str, list]] = [
+        (
+            f"{select(empty, empty, empty, 'SUM(n)')} FROM kept "
+            f"WHERE facet = '' AND {of_kinds} AND {of_orgs}",
+            [*kinds, *org_params],
+        ),
+        (
+            f"{select(repr('kind'), 'kind', empty, 'SUM(n)')} FROM kept "
+            f"WHERE facet = '' AND {of_orgs} GROUP BY kind",
+            org_params,
+        ),
+        (
+            f"{select(repr('org'), 'o.slug', 'o.name', 'k.n')} FROM (SELECT authority_id, "
+            f"SUM(n) AS n FROM kept WHERE facet = '' AND {of_kinds} GROUP BY authority_id) AS k "
+            f"JOIN {org} o ON o.id = k.authority_id",
+            kinds,
+        ),
+        (
+            f"{select('facet', 'facet_key', empty, 'SUM(n)')} FROM kept "
+            f"WHERE {of_kinds} AND {of_orgs} AND facet NOT IN ('', 'partner', 'partnership') "
+            "GROUP BY facet, facet_key",
+            [*kinds, *org_params],
+        ),
+        (
+            f"{select(repr('partner'), 'o.slug', 'o.name', 'f.n')} FROM ({keys}) AS f "
+            f"JOIN {org} o ON CAST(o.id AS TEXT) = f.facet_key",
+            [*kinds, *org_params, "partner"],
+        ),
+        (
+            f"{select(repr('partnership'), 'p.id', 'p.title', 'f.n')} FROM ({keys}) AS f "
+            f"JOIN ({partnerships}) AS p ON CAST(p.id AS TEXT) = f.facet_key",
+            [*kinds, *org_params, "partnership", *partnership_params],
+        ),
+    ]
+    sql = f"WITH kept AS ({kept}) " + " UNION ALL ".join(branch for branch, _ in branches)
+    params = [*scope_params, *(p for _branch, branch_params in branches for p in branch_params)]
+    return _read_counts(connection, sql, params)
+
+
+def _of_authorities(slugs: tuple[str, ...]) -> tuple[str, list]:
+    """Return the condition on kept counts of the authorities ticked (none: every one)."""
+    if not slugs:
+        return "1 = 1", []
+    org = Organisation._meta.db_table
+    marks = ", ".join(["%s"] * len(slugs))
+    return f"authority_id IN (SELECT id FROM {org} WHERE slug IN ({marks}))", list(slugs)
+
+
+def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None) -> int:
+    """Return how many records pass ``filters`` from the kept counts (``counts_are_kept``)."""
+    connection = read_connection()
+    kinds = list(listed_kinds(filters))
+    where = [f"kind IN ({', '.join(['%s'] * len(kinds))})", "facet = ''", "public_from <= %s"]
+    params: list = [*kinds, connection.ops.adapt_datefield_value(today or timezone.localdate())]
+    if filters.within is not None:
+        where.append(f"authority_id IN ({', '.join(['%s'] * len(filters.within)) or 'NULL'})")
+        params += sorted(filters.within)
+    of_orgs, org_slugs = _of_authorities(filters.org)
+    where.append(of_orgs)
+    params += org_slugs
+    table = CatalogueCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT SUM(n) FROM {table} WHERE {' AND '.join(where)}", params)
+        return int(cursor.fetchone()[0] or 0)
+
+
+def _read_counts(connection, sql: str, params: list) -> tuple[int, dict]:
+    """Run one query of counts (facet, key, extra, n); return the total and each facet's rows."""
+    rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
+    total = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for param, key, extra, n in cursor.fetchall():
+            if not param:
+                total = int(n or 0)
+            elif key not in (None, "") and n:
+                rows[param].append((key, extra, int(n)))
+    return total, rows
+
+
 def _count_all(
     filters: CatalogueFilters, readings: list[list[str]] | None, today: datetime.date | None
 ) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
     """Return the number of matching rows and each facet's rows (key, extra, count)."""
+    if counts_are_kept(filters, readings):
+        return _count_kept(filters, today)
+    return _count_rows(filters, readings, today)
+
+
+def _count_rows(
+    filters: CatalogueFilters, readings: list[list[str]] | None, today: datetime.date | None
+) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
+    """Return what ``_count_all`` returns, counted in the matching rows: one query, one scan.
+
+    A facet whose filter is set counts among the rows passing the *other* filters, so the rows
+    read are those passing all filters but at most one (``CANDIDATES``), each with a flag per
+    filter saying whether it passes it; the total and each facet then count the candidates
+    whose flags they need.
+    """
     connection = read_connection()
     vendor = connection.vendor
-    selections: dict[str, QuerySet] = {}
+    conditions = facet_conditions(filters)
+    candidates = _searched_rows(filters, readings, today).order_by()
+    if len(conditions) > 1:
+        # All filters but at most one: an OR of ANDs. With two facet filters or more, a row
+        # passes one of them at least, which lets PostgreSQL combine their indexes.
+        others = [
+            functools.reduce(operator.and_, [c for p, c in conditions.items() if p != param])
+            for param in conditions
+        ]
+        candidates = candidates.filter(functools.reduce(operator.or_, others))
+        indexed = [c for param, c in conditions.items() if param != "kind"]
+        if len(indexed) > 1:
+            candidates = candidates.filter(functools.reduce(operator.or_, indexed))
+    flags = {f"passes_{param}": param for param in conditions}
+    try:
+        sql, params = _sql(
+            candidates.annotate(
+                **{
+                    flag: ExpressionWrapper(conditions[param], output_field=BooleanField())
+                    for flag, param in flags.items()
+                }
+            ).values_list(*SELECTION_COLUMNS, *flags)
+        )
+    except EmptyResultSet:  # nothing can match: nothing to count
+        return 0, {param: [] for param in FACETS}
+    columns = ", ".join(SELECTION_COLUMNS)
+    ctes = [f"{CANDIDATES} ({columns}, {', '.join(flags)}) AS ({sql})"]
+
+    def passing(leave_out: str | None) -> str:
+        needed = [flag for flag, param in flags.items() if param != leave_out]
+        where = f" WHERE {' AND '.join(needed)}" if needed else ""
+        return f"SELECT {columns} FROM {CANDIDATES}{where}"
+
+    ctes.append(f"{MATCHING} AS ({passing(None)})")
     branches: list[tuple[str, str]] = [("", MATCHING)]
     for param in FACETS:
         cte = MATCHING
-        if filters.values(param) or param == "kind":  # a kind is always chosen (DEFAULT_KINDS)
+        if param in conditions:
             cte = f"catalogue_without_{param}"
-            selections[cte] = filter_rows(filters, readings=readings, leave_out=param, today=today)
+            ctes.append(f"{cte} AS ({passing(param)})")
         branches.append((param, cte))
-    selections[MATCHING] = filter_rows(filters, readings=readings, today=today)
-    empty = set()
-    ctes: list[str] = []
-    params: list = []
-    for cte, qs in selections.items():
-        try:
-            sql, cte_params = _sql(qs.values_list(*SELECTION_COLUMNS))
-        except EmptyResultSet:  # nothing can match: nothing to count
-            empty.add(cte)
-            continue
-        ctes.append(f"{cte} ({', '.join(SELECTION_COLUMNS)}) AS ({sql})")
-        params += cte_params
     parts: list[str] = []
     for param, cte in branches:
-        if cte in empty:
-            continue
         if param:
             query = FACETS[param].rows(cte, vendor)
-            sql, branch_params = (query, []) if isinstance(query, str) else query
+            branch_sql, branch_params = (query, []) if isinstance(query, str) else query
         else:
-            sql = f"SELECT '' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
+            branch_sql = f"SELECT '' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
             branch_params = []
         parts.append(
             "SELECT CAST(%s AS TEXT), CAST(facet_key AS TEXT), CAST(facet_extra AS TEXT), n "
-            f"FROM ({sql}) AS facet_{param or 'total'}"
+            f"FROM ({branch_sql}) AS facet_{param or 'total'}"
         )
         params += [param, *branch_params]
-    rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
-    if not parts:
-        return 0, rows
-    total = 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
-        for param, key, extra, n in cursor.fetchall():
-            if not param:
-                total = int(n)
-            elif key not in (None, ""):
-                rows[param].append((key, extra, int(n)))
-    return total, rows
+    return _read_counts(connection, f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts), params)
 
 
 def _named_labels(param: str, values: Iterable[str], lang: str) -> dict[str, str]:

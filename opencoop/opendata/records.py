@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -55,7 +55,10 @@ from opencoop.catalogue.selectors import (
     RecordLinks,
     SortKey,
     after_cursor,
+    counts_are_kept,
     filter_rows,
+    kept_total,
+    listed_kinds,
     make_cursor,
     ordered_rows,
     read_cursor,
@@ -91,8 +94,16 @@ class CatalogueSelection:
     lang: str
     rows: QuerySet[CatalogueRow]
     keys: list[SortKey]
+    readings: list[list[str]] | None = None
+    today: datetime.date | None = None
 
     def count(self) -> int:
+        """Return how many activities the selection holds (from the kept counts when they can)."""
+        if counts_are_kept(self.filters, self.readings):
+            if CatalogueRow.ACTIVITY not in listed_kinds(self.filters):
+                return 0
+            activities = replace(self.filters, kind=(CatalogueRow.ACTIVITY,))
+            return kept_total(activities, today=self.today)
         return self.rows.order_by().count()
 
     @property
@@ -102,7 +113,9 @@ class CatalogueSelection:
 
     def page(self, number: int, size: int) -> Page:
         """Return one page of the selection (its activities with their public data)."""
-        page = Paginator(self.rows.only("kind", "record_id"), size).page(number)
+        paginator = Paginator(self.rows.only("kind", "record_id"), size)
+        paginator.count = self.count()  # a number kept for an unfiltered list: no row counted
+        page = paginator.page(number)
         rows = list(page.object_list)
         page.last_row = rows[-1] if rows else None
         page.object_list = self._by_ids([row.record_id for row in rows], detail=True)
@@ -152,7 +165,7 @@ def select_catalogue(
     readings = search_readings(filters, today)
     keys = sort_keys(filters.effective_sort, lang, readings)
     rows = filter_rows(filters, readings=readings, today=today).filter(kind=CatalogueRow.ACTIVITY)
-    return CatalogueSelection(filters, lang, ordered_rows(rows, keys), keys)
+    return CatalogueSelection(filters, lang, ordered_rows(rows, keys), keys, readings, today)
 
 
 # The children ``activity_data`` reads, each fetched for a whole batch of activities in one query

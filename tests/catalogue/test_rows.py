@@ -2,7 +2,8 @@
 
 A row's facet arrays are compared, value by value, with the filters written straight over the
 activities' parts (the Exists filters the catalogue used before its rows), on the Florence demo
-and on a generated authority.
+and on a generated authority; the counts kept per key, facet by facet, with the counts of the
+rows themselves, after each way a row is written.
 """
 
 from __future__ import annotations
@@ -23,8 +24,14 @@ from opencoop.activities.models import PolicyMarker, RecipientCountry, SdgTag, S
 from opencoop.catalogue import rows
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.regions import continents
-from opencoop.catalogue.row_models import CatalogueRow
-from opencoop.catalogue.selectors import catalogue, filter_activities, filter_rows
+from opencoop.catalogue.row_models import CatalogueCount, CatalogueRow
+from opencoop.catalogue.selectors import (
+    _count_kept,
+    _count_rows,
+    catalogue,
+    filter_activities,
+    filter_rows,
+)
 from opencoop.demo.generator import generate
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
@@ -148,6 +155,100 @@ def test_a_generated_authority_s_rows_answer_every_filter_as_its_parts_do():
     generate(activities=30, authorities=1, seed=7, index=False, pages=False)
     assert CatalogueRow.objects.filter(kind="activity").count() == public_activities().count()
     assert_rows_answer_as_the_parts()
+
+
+def counts_of(counted) -> tuple[int, dict]:
+    total, facets = counted
+    return total, {param: sorted(rows) for param, rows in facets.items()}
+
+
+def assert_kept_counts_are_the_rows_counts(filters=None, today=None) -> int:
+    """Compare the kept counts with the rows' for ``filters`` and a few filters they answer."""
+    authority = CatalogueRow.objects.filter(kind="activity").order_by("pk").first().authority
+    cases = [
+        filters or CatalogueFilters(),
+        CatalogueFilters(kind=("initiative", "exchange")),
+        CatalogueFilters(org=(authority.slug,)),
+        CatalogueFilters(org=(authority.slug,), kind=("activity", "exchange")),
+        CatalogueFilters(within=frozenset({authority.pk})),
+        CatalogueFilters(within=frozenset()),
+    ]
+    for case in cases:
+        kept = counts_of(_count_kept(case, today))
+        assert kept == counts_of(_count_rows(case, None, today)), case
+    return counts_of(_count_kept(cases[0], today))[0]
+
+
+def test_the_kept_counts_are_the_rows_counts_on_the_demo_and_a_generated_authority():
+    generate(activities=30, authorities=1, seed=7, index=False, pages=False)
+    total, facets = counts_of(_count_kept(CatalogueFilters(), None))
+    assert total == public_activities().count() > 30
+    # Every facet the generated activities fall in has counts to compare.
+    assert all(facets[param] for param in ("kind", "status", "year", "country", "sector", "org"))
+    assert facets["partner"] and facets["sdg_target"] and facets["marker"]
+    assert_kept_counts_are_the_rows_counts()
+
+
+def test_the_kept_counts_follow_publication_edits_embargoes_and_deletion(prova, partners):
+    before = assert_kept_counts_are_the_rows_counts()
+    activity = make_published_activity(
+        prova,
+        countries=("NP",),
+        sectors=("15170",),
+        partners=((partners["visible"], True), (partners["hidden"], False)),
+        status="2",
+    )
+    assert assert_kept_counts_are_the_rows_counts() == before + 1
+    nepal = CatalogueCount.objects.get(authority=prova, facet="country", facet_key="NP")
+    assert nepal.n == 1
+    activity.recipient_countries.all().delete()  # outside publication: the row is stale
+    RecipientCountry.objects.create(activity=activity, code="BT")
+    assert not CatalogueCount.objects.filter(facet="country", facet_key="NP").exists()
+    assert assert_kept_counts_are_the_rows_counts() == before
+    rows.refresh_stale()
+    assert CatalogueCount.objects.get(authority=prova, facet="country", facet_key="BT").n == 1
+    assert assert_kept_counts_are_the_rows_counts() == before + 1
+    activity.unpublish()
+    assert assert_kept_counts_are_the_rows_counts() == before
+    end = datetime.date(2031, 5, 1)
+    embargoed = make_published_activity(prova, countries=("NP",), embargo_until=end)
+    day_before = end - datetime.timedelta(days=1)
+    assert assert_kept_counts_are_the_rows_counts(today=day_before) == before
+    assert assert_kept_counts_are_the_rows_counts(today=end) == before + 1
+    embargoed.delete()
+    assert assert_kept_counts_are_the_rows_counts(today=end) == before
+
+
+def test_counting_again_gives_the_kept_counts(prova):
+    make_published_activity(prova, countries=("NP",), sectors=("15170",))
+
+    def snapshot():
+        return sorted(
+            CatalogueCount.objects.values_list(
+                "authority_id", "kind", "public_from", "facet", "facet_key", "n"
+            )
+        )
+
+    kept = snapshot()
+    assert rows.recount() == CatalogueRow.objects.filter(stale=False).count()
+    assert snapshot() == kept
+    rows.rebuild()
+    assert snapshot() == kept
+
+
+def test_the_unfiltered_catalogue_counts_no_row(prova):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as unfiltered:
+        result = catalogue(CatalogueFilters(), lang="en")
+    assert result.total == public_activities().count()
+    assert not [
+        q for q in unfiltered.captured_queries if "json_each" in q["sql"] or "unnest" in q["sql"]
+    ]
+    with CaptureQueriesContext(connection) as filtered:
+        catalogue(CatalogueFilters(country=("SN",)), lang="en")
+    assert [q for q in filtered.captured_queries if "json_each" in q["sql"] or "unnest" in q["sql"]]
 
 
 def test_rebuilding_gives_the_same_rows():
