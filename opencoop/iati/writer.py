@@ -391,8 +391,11 @@ def attribute_element(
         if attribute.kind == NARRATIVES:
             texts.append(getattr(source, attribute.field))
             continue
+        if attribute.value:
+            attrib[attribute.name] = xml_text(attribute.value)
+            continue
         raw = getattr(source, attribute.field)
-        value = attribute.value or attribute_value(attribute.kind, raw)
+        value = attribute_value(attribute.kind, raw)
         if value:
             attrib[attribute.name] = xml_text(value)
         elif attribute.empty_kept and raw == "":
