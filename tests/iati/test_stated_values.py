@@ -91,12 +91,14 @@ def report():
 
 
 def exported(identifier: str):
-    activity = next(
+    """Return the activity (a model instance, for the JSON record) and its exported element."""
+    row = next(
         a
         for a in iter_with_parts(Activity.objects.filter(iati_identifier=identifier))
         if a.iati_identifier == identifier
     )
-    return activity, activity_element(activity, base_url=BASE_URL)
+    activity = Activity.objects.get(iati_identifier=identifier)
+    return activity, activity_element(row, base_url=BASE_URL)
 
 
 def test_a_stated_no_and_an_unstated_secondary_reporter_come_back_as_given(report):
