@@ -590,6 +590,8 @@ class Element:
     others: str = ""
     others_attributes: tuple[str, ...] = ()
     others_codes: str = ""
+    # The key of the list in the activity's JSON record (opendata.records).
+    others_json: str = ""
 
     @property
     def vocabulary_optional(self) -> bool:
@@ -752,6 +754,7 @@ ELEMENTS: tuple[Element, ...] = (
         only_note=N_("SDG goals and targets (vocabularies 2 and 3)"),
         others="other_tags",
         others_attributes=("vocabulary", "vocabulary-uri", "code", "narrative"),
+        others_json="other_tags",
     ),
     Element(
         "humanitarian-scope",
@@ -806,6 +809,7 @@ ELEMENTS: tuple[Element, ...] = (
         others="other_default_aid_types",
         others_attributes=("code", "vocabulary"),
         others_codes="aid_types",
+        others_json="other_default_aid_types",
     ),
     _code("default-tied-status", "default_tied_status", "TiedStatus"),
     Element(

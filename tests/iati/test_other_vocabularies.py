@@ -18,6 +18,8 @@ from opencoop.activities.models import Activity, SdgTag
 from opencoop.iati.export import activity_document, iter_with_parts
 from opencoop.iati.importer import PER_ACTIVITY, import_activity_file
 from opencoop.iati.writer import activity_element
+from opencoop.opendata.records import Context, activity_data, load_public_data
+from opencoop.opendata.schemas import ActivityOut
 from tests.opendata.conftest import schema_errors
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +129,27 @@ def test_every_aid_type_and_tag_comes_back_in_a_valid_export(report):
         ),
     }
     assert schema_errors(activity_document(element)) == []
+
+
+def test_the_json_record_shows_them(report):
+    (loaded,) = load_public_data([Activity.objects.get(iati_identifier=IDENTIFIER)])
+    data = activity_data(loaded, Context.for_language("en", "http://testserver"))
+    ActivityOut.model_validate(data)
+    assert [(tag["vocabulary"], tag["code"], tag["name"]) for tag in data["other_tags"]] == [
+        ("1", "c_8373", None),
+        ("99", "WATER-7", None),
+    ]
+    assert data["other_tags"][1]["vocabulary_uri"] == "https://example.org/tags"
+    assert data["other_tags"][1]["narrative"] == {"en": "Water points", "it": "Punti d'acqua"}
+    aid_types = data["other_default_aid_types"]
+    assert [(aid["vocabulary"], aid["code"]) for aid in aid_types] == [
+        ("2", "1"),
+        ("3", "B"),
+        ("4", "1"),
+    ]
+    # Codes of vocabularies with a codelist are named; earmarking modalities have none here.
+    assert aid_types[0]["name"] and aid_types[2]["name"]
+    assert aid_types[1]["name"] is None
 
 
 def test_importing_the_export_again_changes_nothing(report):
