@@ -817,13 +817,23 @@ TRANSACTION_KEPT_XML = '<ext:account xmlns:ext="https://example.org/iati-extensi
 def add_every_iati_element(activity: Activity) -> Activity:
     """Fill the IATI elements ``make_full_activity`` leaves out (its files stay as they were):
     scope, humanitarian scope, country budget items, capital spend, conditions, the rest of the
-    contact, date notes, narratives and vocabulary addresses, extensions."""
+    contact, date notes, narratives and vocabulary addresses, aid types and tags of other
+    vocabularies, extensions."""
     Activity.objects.filter(pk=activity.pk).update(
         scope="4",
         capital_spend=Decimal("12.5"),
         country_budget_vocabulary="1",
         conditions_attached=True,
         default_aid_type_vocabulary="1",
+        other_default_aid_types=[{"code": "1", "vocabulary": "4"}],
+        other_tags=[
+            {
+                "vocabulary": "99",
+                "vocabulary-uri": "https://example.org/tags",
+                "code": "WATER-7",
+                "narrative": {"en": "Water points"},
+            }
+        ],
         contact_type="1",
         contact_department={"it": "Ufficio Pace", "en": "Peace Office"},
         contact_job_title={"it": "Responsabile", "en": "Head of office"},

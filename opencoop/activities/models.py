@@ -143,6 +143,13 @@ class Activity(index.Indexed, EditorialRecord):
     default_aid_type_vocabulary = CodelistField(
         "AidTypeVocabulary", verbose_name=_("aid type vocabulary"), blank=True
     )
+    # default-aid-type and tag elements of the vocabularies the fields and rows above do not hold
+    # (earmarking, cash and voucher modalities; AGROVOC, the reporting organisation's own tags):
+    # kept as the file gives them, [{"vocabulary", "code", …}], written back after those.
+    other_default_aid_types = models.JSONField(
+        _("aid types of other vocabularies"), default=list, blank=True
+    )
+    other_tags = models.JSONField(_("tags of other vocabularies"), default=list, blank=True)
     scope = CodelistField("ActivityScope", verbose_name=_("geographical scope"), blank=True)
     capital_spend = models.DecimalField(
         _("capital spend (percentage)"),

@@ -584,6 +584,14 @@ class Element:
     only_note: str = ""
     # Attributes of the element the portal has no place for (reported as not kept).
     not_kept: tuple[str, ...] = ()
+    # The activity's field (a list) keeping the elements of other vocabularies as the file gives
+    # them, each as {attribute: value, "narrative": {lang: text}} of ``others_attributes`` (in
+    # the order written); their codes are checked against ``VOCABULARY_CODELISTS[others_codes]``.
+    others: str = ""
+    others_attributes: tuple[str, ...] = ()
+    others_codes: str = ""
+    # The key of the list in the activity's JSON record (opendata.records).
+    others_json: str = ""
 
     @property
     def vocabulary_optional(self) -> bool:
@@ -744,6 +752,9 @@ ELEMENTS: tuple[Element, ...] = (
         relation="sdg_tags",
         only_vocabularies=tuple(TAG_CODELISTS),
         only_note=N_("SDG goals and targets (vocabularies 2 and 3)"),
+        others="other_tags",
+        others_attributes=("vocabulary", "vocabulary-uri", "code", "narrative"),
+        others_json="other_tags",
     ),
     Element(
         "humanitarian-scope",
@@ -795,6 +806,10 @@ ELEMENTS: tuple[Element, ...] = (
         ),
         only_vocabularies=(DEFAULT_AID_TYPE_VOCABULARY,),
         only_note=N_("OECD DAC aid types (vocabulary 1)"),
+        others="other_default_aid_types",
+        others_attributes=("code", "vocabulary"),
+        others_codes="aid_types",
+        others_json="other_default_aid_types",
     ),
     _code("default-tied-status", "default_tied_status", "TiedStatus"),
     Element(
@@ -876,6 +891,7 @@ CONTACT_FIELDS = (
 ELEMENT_FIELDS = tuple(dict.fromkeys(a.field for e in ELEMENTS if not e.relation for a in e.fields))
 # The activity's fields an IATI file sets outside ``ELEMENTS`` and the parts.
 IATI_OWN_FIELDS = (
+    *(e.others for e in ELEMENTS if e.others),
     "country_budget_vocabulary",
     "conditions_attached",
     "kept_xml",

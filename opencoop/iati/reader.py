@@ -969,6 +969,9 @@ class ActivityReader:
     def attribute_elements(self) -> None:
         """Read every element of ``parts.ELEMENTS`` but the dates and texts (see their methods)."""
         for described in ELEMENTS:
+            if described.others:
+                self.record.fields[described.others] = []
+        for described in ELEMENTS:
             if described.path in ("activity-date", "description"):
                 continue
             if described.relation:
@@ -1021,6 +1024,9 @@ class ActivityReader:
             and vocabulary
             and (vocabulary not in described.only_vocabularies)
         ):
+            if described.others:
+                self.other_vocabulary(element, described, vocabulary)
+                return None
             note = described.only_note
             self.not_kept(
                 element,
@@ -1048,6 +1054,27 @@ class ActivityReader:
                     if attribute(element, name):
                         self.not_kept(element, f"{path}/@{name}", _("not kept: no place for it"))
         return fields
+
+    def other_vocabulary(
+        self, element: etree._Element, described: Element, vocabulary: str
+    ) -> None:
+        """Keep an element of a vocabulary the fields or rows do not hold, as the file gives it."""
+        path = f"{described.path}[@vocabulary='{vocabulary}']"
+        item: dict[str, object] = {}
+        for name in described.others_attributes:
+            if name == "narrative":
+                narrative = self.narratives(element, path)
+                if narrative:
+                    item[name] = narrative
+            elif name == "vocabulary":
+                item[name] = vocabulary
+            elif name == "code":
+                codelist = codelist_for(described.others_codes, vocabulary)
+                item[name] = self.code(element, name, codelist, path, required=True)
+            elif attribute(element, name):
+                item[name] = attribute(element, name)
+        if item.get("code"):
+            self.record.fields[described.others].append(item)
 
     def attribute_value(
         self,

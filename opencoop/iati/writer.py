@@ -421,6 +421,22 @@ def attribute_elements(parent: etree._Element, path: str, activity: Activity, la
                 attribute_element(parent, element, row, lang)
         else:
             attribute_element(parent, element, activity, lang)
+        if element.others:
+            for item in getattr(activity, element.others):
+                other_vocabulary_element(parent, element, item, lang)
+
+
+def other_vocabulary_element(
+    parent: etree._Element, element: Element, item: dict, lang: str
+) -> None:
+    """Append an element of another vocabulary, kept as the file gave it (see ``Element.others``)."""
+    attrib = {
+        name: xml_text(item[name])
+        for name in element.others_attributes
+        if name != "narrative" and item.get(name)
+    }
+    written = etree.SubElement(parent, element.path, attrib)
+    narratives(written, item.get("narrative"), lang)
 
 
 def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:

@@ -42,8 +42,10 @@ from opencoop.activities.models import (
 from opencoop.activities.parts import (
     DEFAULT_REGION_VOCABULARY,
     DEFAULT_SECTOR_VOCABULARY,
+    ELEMENTS,
     PARTS,
     PERCENTAGE,
+    Element,
     codelist_for,
     element_of,
 )
@@ -295,6 +297,22 @@ def _coded_items(activity: Activity, relation: str, lang: str) -> list[dict]:
     return items
 
 
+# The elements whose other vocabularies an activity keeps as the file gives them.
+OTHER_VOCABULARIES = tuple(e for e in ELEMENTS if e.others_json)
+
+
+def _other_vocabulary_items(activity: Activity, element: Element, lang: str) -> list[dict]:
+    """Return the kept elements of other vocabularies (tags, aid types) as the record shows them:
+    attributes under Python names, and the code's name where its vocabulary has a codelist."""
+    items = []
+    for kept in getattr(activity, element.others):
+        item = {name.replace("-", "_"): value for name, value in kept.items()}
+        codelist = codelist_for(element.others_codes, kept.get("vocabulary", ""))
+        item["name"] = _label(codelist, kept["code"], lang) if codelist else None
+        items.append(item)
+    return items
+
+
 def _total(items: list, activity: Activity) -> float | None:
     """Add up amounts all in the activity's currency; None when there are none or currencies
     differ."""
@@ -349,6 +367,7 @@ def activity_data(activity: Activity, ctx: Context, *, detail: bool = True) -> d
             }
             for tag in activity.sdg_tags.all()
         ],
+        **{e.others_json: _other_vocabulary_items(activity, e, lang) for e in OTHER_VOCABULARIES},
         "participating_orgs": [
             {
                 "name": participant.name,

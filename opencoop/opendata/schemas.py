@@ -230,6 +230,14 @@ class VocabularyCode(Schema):
     name: str | None = Field(None, description="The code's name, where the portal knows it.")
 
 
+class OtherVocabularyCode(Schema):
+    vocabulary: str = Field(description="IATI vocabulary of the code, as the file states it.")
+    vocabulary_uri: str | None = Field(None, description="Address of the vocabulary, if given.")
+    code: str
+    name: str | None = Field(None, description="The code's name, where the portal knows it.")
+    narrative: dict[str, str] | None = Field(None, description="The code's name, as given.")
+
+
 class AreaOut(Schema):
     vocabulary: str = Field(description="IATI GeographicVocabulary code.")
     level: str | None = None
@@ -436,6 +444,15 @@ class ActivityOut(Schema):
     )
     sectors: list[SectorShare]
     sdgs: list[SdgOut]
+    other_tags: list[OtherVocabularyCode] = Field(
+        default_factory=list,
+        description="Tags of vocabularies other than the SDGs (AGROVOC, the publisher's own).",
+    )
+    other_default_aid_types: list[OtherVocabularyCode] = Field(
+        default_factory=list,
+        description="Default aid types of vocabularies other than OECD DAC's (earmarking, "
+        "cash and voucher modalities).",
+    )
     policy_markers: list[PolicyMarkerOut]
     scope: Code | None = Field(None, description="The activity's geographical scope.")
     humanitarian_scopes: list[HumanitarianScopeOut] = Field(

@@ -432,6 +432,8 @@ def test_every_iati_element_comes_back_in_a_valid_file(reporting_org):
         "contact-info/mailing-address",
         "activity-date/narrative",
         "sector/narrative",
+        "tag[@vocabulary='99']/narrative",
+        "default-aid-type[@vocabulary='4']",
         "transaction/sector/narrative",
         "document-link/description",
         "{https://example.org/iati-extension}office",
