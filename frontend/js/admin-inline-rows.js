@@ -93,3 +93,24 @@ document.addEventListener(
   },
   true
 )
+
+// A chooser comes with its state only (compact_chooser in compact.py): the chosen label as its
+// text, its edit address in data-edit-url. Its buttons, icons and menu are copied in from its
+// kind's one template (template#oc-chooser-<kind>), before Wagtail's chooser reads them.
+window.ocChooser = (id, kind) => {
+  const chooser = document.getElementById(`${id}-chooser`)
+  const [template, ...copies] = document.querySelectorAll(`template[id="oc-chooser-${kind}"]`)
+  // A fetched empty row brings its own copy of the templates its choosers need.
+  for (const copy of copies) copy.remove()
+  if (!chooser || !template || chooser.querySelector('[data-chooser-title]')) return
+  const title = chooser.textContent
+  const editUrl = chooser.dataset.editUrl
+  chooser.removeAttribute('data-edit-url')
+  chooser.innerHTML = template.innerHTML.replaceAll('OCCHOOSER', () => id)
+  chooser.querySelector('[data-chooser-title]').textContent = title
+  const link = chooser.querySelector('[data-chooser-edit-link]')
+  if (link && editUrl) {
+    link.setAttribute('href', editUrl)
+    link.hidden = false
+  }
+}

@@ -10,10 +10,14 @@ repeats: the empty rows (the admin's script asks the edit view for one, ``?empty
 ``empty_row_response``, when "add" is first pressed), the rows' headers (toggle, heading, move
 and delete buttons) and the sections' anchor links and toggles: the page holds one of each,
 ``shared_headers``, which the script copies in while the page is read, before Wagtail binds them.
+A chooser (an organisation's, ~2.1 KB even when empty) is drawn as its state only, the chosen
+label, its edit address and its hidden input; its buttons, icons and menu are one ``<template>``
+a kind of chooser (``compact_chooser``), which the script copies in before Wagtail binds it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -29,6 +33,7 @@ from wagtail.admin.panels import (
     ObjectList,
     Panel,
 )
+from wagtail.admin.widgets.chooser import BaseChooser
 
 # The query parameter of the edit and create views that asks for one empty row of a part.
 EMPTY_ROW = "empty_row"
@@ -39,6 +44,99 @@ class CompactFieldPanel(FieldPanel):
 
     class BoundPanel(FieldPanel.BoundPanel):
         template_name = "editorial/panels/compact_field.html"
+
+        def get_editable_context_data(self):
+            field = self.bound_field.field
+            chooser = field.widget
+            if not _is_plain_chooser(chooser):
+                return super().get_editable_context_data()
+            # Wagtail renders the field's widget: this form's own copy, put back once drawn.
+            field.widget = _CompactChooser(chooser)
+            try:
+                return super().get_editable_context_data()
+            finally:
+                field.widget = chooser
+
+
+# Stands for a chooser's id in its kind's <template> (admin-inline-rows.js puts the id back).
+CHOOSER_ID = "OCCHOOSER"
+_CHOOSER_TEMPLATE = BaseChooser.template_name
+_OPENING_TAG = re.compile(r"\s*(<div\b[^>]*>)(.*)</div>\s*$", re.DOTALL)
+_CLASS = re.compile(r'class="([^"]*)"')
+
+
+def _is_plain_chooser(widget) -> bool:
+    # Only choosers drawn by Wagtail's generic template hold their state in the title and edit
+    # link that the script fills in (an image chooser's preview is drawn otherwise).
+    return isinstance(widget, BaseChooser) and widget.template_name == _CHOOSER_TEMPLATE
+
+
+class _CompactChooser:
+    """``chooser`` as a form renders it, drawn by ``compact_chooser``; the rest is the chooser's."""
+
+    def __init__(self, chooser: BaseChooser) -> None:
+        self.chooser = chooser
+
+    def __getattr__(self, name: str):
+        return getattr(self.chooser, name)
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        return compact_chooser(self.chooser, name, value, attrs or {})
+
+
+def compact_chooser(chooser: BaseChooser, name: str, value, attrs: dict) -> SafeString:
+    """Return ``chooser`` drawn as its state, its buttons in a ``<template>`` of its kind.
+
+    The chooser's element holds the chosen label as its text and its edit address in
+    ``data-edit-url``, followed by the hidden input and a script that calls ``ocChooser`` (it
+    copies in ``template#oc-chooser-<kind>``, the empty chooser drawn by Wagtail for the id
+    ``OCCHOOSER``) before Wagtail's own. Each chooser comes with its kind's template;
+    ``compact_response`` keeps the first of each in the page.
+    """
+    id_ = attrs["id"]
+    value_data = chooser.get_value_data(value) or {}
+    context = chooser.get_context(CHOOSER_ID, {}, {**attrs, "id": CHOOSER_ID})
+    context["original_field_html"] = ""
+    empty = render_to_string(chooser.template_name, context)
+    opening, inside = _OPENING_TAG.match(empty).groups()
+    inside = inside.strip()
+    kind = hashlib.blake2s(inside.encode(), digest_size=4).hexdigest()
+    classes = [c for c in _CLASS.search(opening)[1].split() if c != "blank"]
+    if not value_data:
+        classes.append("blank")
+    opening = _CLASS.sub(lambda _: f'class="{" ".join(classes)}"', opening, count=1)
+    opening = opening.replace(f'id="{CHOOSER_ID}-chooser"', f'id="{id_}-chooser"')
+    edit_url = value_data.get("edit_url") or ""
+    return format_html(
+        '<template id="oc-chooser-{}">{}</template>{}{}</div>{}<script>ocChooser({},"{}");{}</script>',
+        kind,
+        mark_safe(inside),
+        mark_safe(
+            opening[:-1] + (format_html(' data-edit-url="{}">', edit_url) if edit_url else ">")
+        ),
+        value_data.get(chooser.display_title_key, ""),
+        chooser.render_hidden_input(name, value_data.get("id"), attrs),
+        mark_safe(json.dumps(id_).translate(_SCRIPT_ESCAPES)),
+        kind,
+        mark_safe(chooser.render_js_init(id_, name, value_data or None)),
+    )
+
+
+# A chooser kind's template (compact_chooser), and its key.
+_CHOOSER_KIND = re.compile(r'<template id="oc-chooser-([0-9a-f]+)">.*?</template>', re.DOTALL)
+
+
+def keep_first_chooser_templates(html: str) -> str:
+    """Return ``html`` with the first ``<template>`` of each kind of chooser only."""
+    seen: set[str] = set()
+
+    def first(match: re.Match) -> str:
+        if match[1] in seen:
+            return ""
+        seen.add(match[1])
+        return match[0]
+
+    return _CHOOSER_KIND.sub(first, html)
 
 
 class CompactObjectList(ObjectList):
@@ -162,11 +260,11 @@ def strip_indentation(html: str) -> str:
 
 
 def compact_response(response):
-    """Strip the indentation of a rendered HTML response (a post-render callback)."""
+    """Strip the indentation of a rendered HTML response and its repeated chooser templates (a
+    post-render callback)."""
     if response.get("Content-Type", "").startswith("text/html"):
-        response.content = strip_indentation(response.content.decode(response.charset)).encode(
-            response.charset
-        )
+        html = keep_first_chooser_templates(response.content.decode(response.charset))
+        response.content = strip_indentation(html).encode(response.charset)
     return response
 
 

@@ -37,6 +37,7 @@ TIMEOUT_MS = 30_000
 def remove_everything_made() -> None:
     Activity.objects.filter(iati_identifier__endswith=f"-{SUFFIX}").delete()
     Organisation.objects.filter(slug__startswith="map-picker-partner").delete()
+    Organisation.objects.filter(identifier="IT-CF-99887766999").delete()
     get_user_model().objects.filter(username=USERNAME).delete()
 
 
@@ -173,3 +174,51 @@ def test_a_result_is_entered_with_its_indicator_and_a_period_inside_it(site, new
         "Famiglie servite",
     )
     assert (str(entered.period_start), entered.target_value) == ("2026-01-01", "1200")
+
+
+def test_the_choosers_choose_create_and_clear_an_organisation(site, new_context, project):
+    page = open_editor(site, new_context, project)
+    page.get_by_role("tab", name="Dati finanziari").click()
+    partner = Organisation.objects.get(slug="map-picker-partner-1")
+    modal = page.locator(".modal-dialog:visible")
+
+    # Choose: the first transaction's provider, found by its name in the chooser.
+    provider = page.locator("#id_transactions-0-provider_org-chooser")
+    provider.get_by_role("button", name=re.compile(r"^\s*Scegli organizzazione\s*$")).click()
+    modal.locator("input[name=q]").fill(str(partner))
+    modal.locator("[data-chooser-modal-choice]", has_text=str(partner)).first.click()
+    expect(modal).to_have_count(0)
+    expect(provider.locator("[data-chooser-title]")).to_have_text(str(partner))
+
+    # Create: the second transaction's receiver, a new organisation made in the chooser.
+    receiver = page.locator("#id_transactions-1-receiver_org-chooser")
+    receiver.get_by_role("button", name=re.compile(r"^\s*Scegli organizzazione\s*$")).click()
+    modal.get_by_role("tab", name=re.compile("Nuova organizzazione", re.I)).click()
+    modal.get_by_label(re.compile(r"^\s*Italiano")).first.fill("Map picker partner nuovo")
+    modal.get_by_label(re.compile(r"^\s*identificativo IATI dell'organizzazione", re.I)).fill(
+        "IT-CF-99887766999"
+    )
+    modal.get_by_role("button", name=re.compile(r"^\s*Aggiungi una nuova organizzazione")).click()
+    expect(modal).to_have_count(0)
+    created = Organisation.objects.get(identifier="IT-CF-99887766999")
+    expect(page.locator("#id_transactions-1-receiver_org")).to_have_value(str(created.pk))
+
+    page.get_by_role("button", name=re.compile(r"^\s*Salva bozza\s*$")).click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    saved = Activity.objects.get(pk=project.pk).get_latest_revision_as_object()
+    first, second, _third = saved.transactions.all()
+    assert (first.provider_org_id, second.receiver_org_id) == (partner.pk, created.pk)
+
+    # Clear: after the reload, from the chosen provider's actions menu.
+    page.get_by_role("tab", name="Dati finanziari").click()
+    provider = page.locator("#id_transactions-0-provider_org-chooser")
+    expect(provider.locator("[data-chooser-title]")).to_have_text(str(partner))
+    provider.get_by_role("button", name="Azioni").click()
+    provider.get_by_role("button", name=re.compile(r"^\s*Azzera scelta\s*$")).click()
+    expect(page.locator("#id_transactions-0-provider_org")).to_have_value("")
+    page.get_by_role("button", name=re.compile(r"^\s*Salva bozza\s*$")).click()
+    page.wait_for_load_state()
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+    saved = Activity.objects.get(pk=project.pk).get_latest_revision_as_object()
+    assert saved.transactions.all()[0].provider_org_id is None

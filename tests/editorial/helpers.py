@@ -75,3 +75,21 @@ def field_errors(response, name: str) -> list[str]:
         e.get_text(" ", strip=True)
         for e in soup(response).select(f'[data-contentpath="{name}"] .error-message')
     ]
+
+
+def filled_chooser(document: BeautifulSoup, id_: str):
+    """Return the chooser ``id_`` (its input's id) as the admin's script fills it in: its kind's
+    template (buttons, menu) with the chooser's id, the chosen label and edit link."""
+    import re
+
+    chooser = document.find(id=f"{id_}-chooser")
+    script = chooser.find_next("script").string
+    kind = re.search(rf'ocChooser\("{re.escape(id_)}","([0-9a-f]+)"\)', script)[1]
+    template = document.select_one(f"template#oc-chooser-{kind}")
+    filled = BeautifulSoup(template.decode_contents().replace("OCCHOOSER", id_), "html.parser")
+    filled.select_one("[data-chooser-title]").string = chooser.get_text()
+    link = filled.select_one("[data-chooser-edit-link]")
+    if link is not None and chooser.get("data-edit-url"):
+        link["href"] = chooser["data-edit-url"]
+        del link["hidden"]
+    return filled

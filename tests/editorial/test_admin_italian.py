@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from wagtail.users.models import UserProfile
 
-from .helpers import form_data, soup, url
+from .helpers import filled_chooser, form_data, soup, url
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_how_long_ago_a_record_was_sent_to_review_reads_in_italian(client, edito
 def test_the_organisation_chooser_reads_well_in_italian(client, editor, activity):
     client.force_login(in_italian(editor))
     html = soup(client.get(url(activity, "edit")))
-    chooser = html.select_one("#id_participating_orgs-0-organisation-chooser")
+    chooser = filled_chooser(html, "id_participating_orgs-0-organisation")
     text = " ".join(chooser.get_text().split())
     assert "un' altro" not in text and "questo organizzazione" not in text, text
     assert "Cambia organizzazione" in text, text

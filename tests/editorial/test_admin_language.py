@@ -7,12 +7,11 @@ buttons follow each request's language, not the language of the first form built
 from __future__ import annotations
 
 import pytest
-from bs4 import BeautifulSoup
 from wagtail.users.models import UserProfile
 
 from opencoop.activities.models import Activity
 
-from .helpers import soup, url
+from .helpers import filled_chooser, soup, url
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +24,13 @@ def admin_in(user, lang: str):
 
 
 def chooser_buttons(page) -> dict[str, set[str]]:
-    """Return the texts of the choose buttons, per state, the empty row's included."""
+    """Return the texts of the organisation choosers' choose buttons, per state."""
     html = soup(page)
-    # The row that "Add participating organisations" copies is in a <template>.
-    parts = [html, *(BeautifulSoup(t.decode_contents(), "html.parser") for t in html("template"))]
     texts: dict[str, set[str]] = {"unchosen": set(), "chosen": set()}
-    for part in parts:
+    for chooser in html.select("[id$=-organisation-chooser]"):
+        filled = filled_chooser(html, chooser["id"].removesuffix("-chooser"))
         for state in texts:
-            for button in part.select(
-                f"[id$=-organisation-chooser] .{state} [data-chooser-action-choose]"
-            ):
+            for button in filled.select(f".{state} [data-chooser-action-choose]"):
                 texts[state].add(" ".join(button.get_text().split()))
     return texts
 

@@ -9,10 +9,11 @@ import re
 import pytest
 
 from opencoop.editorial.compact import strip_indentation
+from opencoop.organisations.models import Organisation
 from scripts.bench_edit_page import give_twenty_parts
 from tests.factories import make_organisation
 
-from .helpers import soup, url
+from .helpers import filled_chooser, soup, url
 from .test_admin_italian import in_italian
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,29 @@ def test_only_indentation_between_tags_goes_never_a_value_or_a_text_box():
         '<div>\n<input value="a\n    b">\n<textarea>\n  x\n   y</textarea>\n'
         "<p>t\nu</p><script>\n  if (a >  b) {}\n</script>\n</div>"
     )
+
+
+def test_each_kind_of_chooser_sends_its_buttons_once_and_each_chooser_its_state(page):
+    html = page.content.decode()
+    document = soup(page)
+    kinds = re.findall(r'ocChooser\("([^"]+)","([0-9a-f]+)"\)', html)
+    assert len(kinds) >= 9  # 3 partners, 3 transactions with a provider and a receiver
+    for id_, kind in kinds:
+        [template] = document.select(f"template#oc-chooser-{kind}")
+        assert html.index(f'id="oc-chooser-{kind}"') < html.index(f'id="{id_}-chooser"')
+        assert "OCCHOOSER" in template.decode_contents()
+    partner = document.select_one("#id_participating_orgs-0-organisation-chooser")
+    chosen = Organisation.objects.get(
+        pk=document.find(id="id_participating_orgs-0-organisation")["value"]
+    )
+    assert partner.get_text() == str(chosen)
+    assert partner["data-edit-url"].endswith(f"/edit/{chosen.pk}/")
+    assert "blank" in document.select_one("#id_transactions-0-receiver_org-chooser")["class"]
+    filled = filled_chooser(document, "id_participating_orgs-0-organisation")
+    names = [" ".join(b.get_text().split()) for b in filled.select("button, a")]
+    assert names[1:] == [
+        "Cambia organizzazione",
+        "Modifica la voce scelta (organizzazione)",
+        "Scegli organizzazione",
+    ]
+    assert filled.select_one("[aria-label=Azioni]") is not None
