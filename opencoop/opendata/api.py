@@ -61,6 +61,7 @@ from .schemas import (
     PlanOut,
     PlanQuery,
     RecordId,
+    in_schema_order,
 )
 
 DESCRIPTION = """Read-only access to what the portal publishes: activities (IATI 2.03),
@@ -251,14 +252,24 @@ def list_activities(request: HttpRequest, query: Query[ActivityQuery]):  # type:
     with translation.override(asked.lang):
         selection = select_catalogue(filters, lang=asked.lang)
         if query.cursor is not None:
-            return _keyset_listing(request, selection, query)
+            return _as_built(request, _keyset_listing(request, selection, query))
         try:
             page = selection.page(filters.page, query.page_size)
         except EmptyPage:
             raise _no_page(filters.page, selection.count(), query.page_size) from None
         listing = _listing(request, page, query, activity_data)
         listing["next_cursor"] = selection.cursor_after(page) if page.has_next() else None
-        return listing
+        return _as_built(request, listing)
+
+
+def _as_built(request: HttpRequest, listing: dict) -> HttpResponse:
+    """Answer with ``listing`` as built, not validated again against ``ActivityList``.
+
+    ``activity_data`` builds each record in the schema's shape (the tests compare them); checking
+    every field of a page of full records again took a third of the answer's time. The decorator's
+    schema still describes the answer in the OpenAPI document.
+    """
+    return api.create_response(request, in_schema_order(ActivityList, listing), status=200)
 
 
 def _keyset_listing(request: HttpRequest, selection, query) -> dict:

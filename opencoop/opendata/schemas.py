@@ -8,11 +8,14 @@ description (codelist codes, years, slugs); the catalogue's parser checks them.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal
+import functools
+import types
+from collections.abc import Callable
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import StringConstraints, create_model
+from pydantic import BaseModel, StringConstraints, create_model
 
 from opencoop.catalogue.filters import (
     FILTERS,
@@ -614,3 +617,48 @@ class PlanList(ListBase):
 class Error(Schema):
     detail: str = Field(description="What was wrong, in the language asked.")
     errors: list[str] = Field(description="One message per value not understood.")
+
+
+# Answers built as plain data ---------------------------------------------------------------------
+
+
+@functools.cache
+def ordering(annotation: object) -> Callable[[object], object] | None:
+    """Return what puts data of type ``annotation`` in the order its schema's fields are declared
+    (None: data of that type has no keys to order).
+
+    An answer served as built (not validated again) must read as the validated one would: the
+    same keys in the same order, at every level.
+    """
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return ordering(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        inner = [order for arg in get_args(annotation) if (order := ordering(arg)) is not None]
+        return inner[0] if len(inner) == 1 else None
+    if origin is list:
+        item = ordering(get_args(annotation)[0])
+        if item is None:
+            return None
+        return lambda values: None if values is None else [item(value) for value in values]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = tuple(
+            (name, ordering(info.annotation)) for name, info in annotation.model_fields.items()
+        )
+
+        def ordered(data: object) -> object:
+            if data is None:
+                return None
+            return {
+                name: data[name] if order is None else order(data[name])
+                for name, order in fields
+                if name in data
+            }
+
+        return ordered
+    return None
+
+
+def in_schema_order(schema: type[Schema], data: dict) -> dict:
+    """Return ``data`` (shaped as ``schema``) with its keys in the schema's order."""
+    return ordering(schema)(data)

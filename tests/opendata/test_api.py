@@ -13,11 +13,13 @@ from django.core import signals
 from django.db import close_old_connections
 from django.http import QueryDict
 from hypothesis import HealthCheck, settings
+from ninja.renderers import JSONRenderer as NinjaJSONRenderer
 
 from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import catalogue
 from opencoop.opendata.api import api
+from opencoop.opendata.schemas import ActivityList
 from opencoop.plans.models import PlanAllocation
 from opencoop.wsgi import application
 from tests.factories import make_activity, make_plan, make_reporting_org
@@ -160,6 +162,20 @@ def test_pagination(client):
     assert f"the last page is {first['num_pages']}" in beyond["detail"]
     too_big = get_json(client, f"{API}/activities?page_size=101", 400)
     assert any(error.startswith("page_size:") for error in too_big["errors"])
+
+
+@pytest.mark.parametrize("query", ["page_size=50&lang=en", "page_size=50&lang=it", "cursor="])
+def test_activity_list_reads_as_its_validated_schema_would(client, sensitive, query):
+    """The list is served as built, without validation: its bytes are the validated answer's."""
+    response = client.get(f"{API}/activities?{query}")
+    assert response.status_code == 200
+    served = json.loads(response.content)
+    assert served["results"], "the list shows activities"
+    assert any(a["participating_orgs"] and a["transactions"] for a in served["results"])
+    validated = ActivityList.model_validate(served).model_dump()
+    assert response.content.decode() == NinjaJSONRenderer().render(
+        None, validated, response_status=200
+    )
 
 
 @pytest.mark.parametrize(
