@@ -82,20 +82,7 @@ def site_scope(request: HttpRequest | None) -> SiteScope:
     """
     if request is None:
         return EVERY_AUTHORITY
-    found = getattr(request, "_oc_site_scope", None)
-    if found is not None:
-        return found
-    from opencoop.pages.published import remember, remember_site, request_generation
-
-    remember_site(request)
-    site = request._wagtail_site
-    scope = remember(
-        ("site scope", site.pk if site else None),
-        lambda: scope_of_site(site),
-        number=request_generation(request),
-    )
-    request._oc_site_scope = scope
-    return scope
+    return _of_request_site(request, "site scope", scope_of_site)
 
 
 def site_records(
@@ -136,20 +123,27 @@ def site_languages(request: HttpRequest | None) -> tuple[str, ...]:
     """
     if request is None:
         return tuple(portal_languages())
-    found = getattr(request, "_oc_site_languages", None)
+    return _of_request_site(request, "site languages", languages_of_site)
+
+
+def _of_request_site(request: HttpRequest, what: str, work_out):
+    """Return ``work_out(site)`` for the request's site: once per request, and remembered
+    between requests until the next publication (a site's settings change by publishing)."""
+    attribute = "_oc_" + what.replace(" ", "_")
+    found = getattr(request, attribute, None)
     if found is not None:
         return found
     from opencoop.pages.published import remember, remember_site, request_generation
 
     remember_site(request)
     site = request._wagtail_site
-    languages = remember(
-        ("site languages", site.pk if site else None),
-        lambda: languages_of_site(site),
+    value = remember(
+        (what, site.pk if site else None),
+        lambda: work_out(site),
         number=request_generation(request),
     )
-    request._oc_site_languages = languages
-    return languages
+    setattr(request, attribute, value)
+    return value
 
 
 def in_site(queryset: models.QuerySet, site: Site | None) -> models.QuerySet:

@@ -24,7 +24,7 @@ from opencoop.activities.models import PolicyMarker, RecipientCountry, SdgTag, S
 from opencoop.catalogue import rows
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.regions import continents
-from opencoop.catalogue.row_models import CatalogueCount, CatalogueRow
+from opencoop.catalogue.row_models import ARRAY_FACETS, CatalogueCount, CatalogueRow
 from opencoop.catalogue.selectors import (
     _count_kept,
     _count_rows,
@@ -94,16 +94,8 @@ ORACLE = {
     ),
     "org": lambda qs, v: qs.filter(reporting_org__slug__in=v),
 }
-COLUMNS = {
-    "year": "years",
-    "region": "regions",
-    "country": "countries",
-    "sector_group": "sector_groups",
-    "sector": "sectors",
-    "sdg": "sdgs",
-    "sdg_target": "sdg_targets",
-    "marker": "markers",
-}
+# The facets whose row holds their keys as they are (a row keeps partners by id: see below).
+COLUMNS = {param: column for param, column in ARRAY_FACETS.items() if param != "partner"}
 
 
 def oracle_ids(param: str, value) -> set[int]:
