@@ -267,7 +267,9 @@ def test_a_2_02_file_without_default_currency():
     assert first.default_currency == "XOF"
     assert first.transactions.get().currency == "XOF"
     assert list(first.sdg_tags.values_list("vocabulary", "code")) == [("2", "4"), ("3", "4.1")]
-    assert "tag[@vocabulary='1']: not kept" in out
+    # A tag of another vocabulary than the SDGs' is kept as the file gives it, not dropped.
+    assert [(t["vocabulary"], t["code"]) for t in first.other_tags] == [("1", "agrovoc-1")]
+    assert "not kept" not in out
     assert Organisation.objects.filter(identifier="XI-EXAMPLE-NGO2").count() == 1
     budget = Activity.objects.get(iati_identifier="XI-EXAMPLE-NGO2-B").budgets.get()
     # IATI: a budget without @type is original, without @status indicative.
