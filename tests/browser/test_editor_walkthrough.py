@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -770,6 +771,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
     assert [search[:4] for search in searches] == ["/en/", "/it/"], searches
     site_searches = [search for search in every_search if "/catalog" not in search]
     assert [search[:4] for search in site_searches] == ["/en/", "/it/"], site_searches
+    own_pages = {}
     for lang, listing, search, site_search in zip(
         ("en", "it"), listings, searches, site_searches, strict=True
     ):
@@ -783,7 +785,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
         expect(visitor.locator("main")).to_contain_text(description[lang])
         expect(visitor.locator("main")).to_contain_text(identifier)
         visitor.screenshot(path=str(SHOTS / f"11-visitor-{lang}-project.png"), full_page=True)
-        own_page = visitor.url
+        own_page = own_pages[lang] = visitor.url
 
         # The catalogue, searched for a word of the title, lists it and links to that page.
         word = search.rsplit("=", 1)[1]
@@ -882,3 +884,17 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
         assert growth(before[address], after) == expected, (lang, address)
         as_of = visitor.locator("[data-figures-as-of]").get_attribute("data-figures-as-of")
         assert datetime.fromisoformat(as_of) == state.refreshed_at, (as_of, state.refreshed_at)
+        if kind == "country":
+            # The country's map has the place: a dot where the saved coordinates are, which
+            # leads to the project's page.
+            dot = visitor.locator("figure.oc-map-figure svg a").and_(
+                visitor.locator(f"[href$='{urlsplit(own_pages[lang]).path}']")
+            )
+            expect(dot).to_have_count(1)
+            circle = dot.locator("circle.oc-map-point")
+            x, y = Frame().point(float(saved_place.longitude), float(saved_place.latitude))
+            assert abs(float(circle.get_attribute("cx")) - x) <= 0.1, (circle, x)
+            assert abs(float(circle.get_attribute("cy")) - y) <= 0.1, (circle, y)
+            dot.click()
+            visitor.wait_for_load_state()
+            expect(visitor.get_by_role("heading", level=1)).to_have_text(title[lang])
