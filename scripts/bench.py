@@ -2,6 +2,7 @@
 
     make bench                       # every size (generates what is missing: slow the first time)
     .venv/bin/python scripts/bench.py --sizes 1000 --samples 20 --duration 5
+    .venv/bin/python scripts/bench.py --only-edit-page   # the admin's edit page alone (no wrk)
 
 For each size the database ``<prefix>_<size>`` (``opencoop_bench_1k``, ``_10k``, ``_100k``) is
 created and migrated when missing, gets the Florence demo and ``--authorities`` fictional
@@ -1343,6 +1344,11 @@ def main() -> None:
         help="measure the harvest of changed activities only; keep the other figures",
     )
     parser.add_argument(
+        "--only-edit-page",
+        action="store_true",
+        help="measure the admin's edit page only (needs no wrk); keep the other figures",
+    )
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="rewrite the output from the figures it holds, measuring nothing",
@@ -1361,12 +1367,19 @@ def main() -> None:
     if args.step:
         print(json.dumps(STEPS[args.step](args)))
         return
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.only_edit_page:
         sys.exit("wrk is missing: apt-get install -y wrk")
     (BASE_DIR / "var").mkdir(exist_ok=True)
     output = Path(args.output)
     results = read_previous(output)
     notes_path = Path(args.notes)
+    if args.only_edit_page:
+        print(f"load average at the start: {load_average()} ({os.cpu_count()} processors)")
+        results[EDIT_PAGE] = measure_edit_page(args)
+        notes = notes_path.read_text() if notes_path.is_file() else ""
+        write_markdown(output, results, args, notes)
+        print(f"wrote {output}")
+        return
     if args.report_only:
         notes = notes_path.read_text() if notes_path.is_file() else ""
         write_markdown(output, results, args, notes)

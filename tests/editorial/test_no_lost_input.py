@@ -104,3 +104,38 @@ def test_a_save_over_a_deleted_row_is_refused_with_a_message_naming_the_row(
     # Saving again keeps the second editor's version on purpose: the row comes back.
     assert second.post(url(activity, "edit"), kept).status_code == 302
     assert partner_rows(Activity.objects.get(pk=activity.pk)) == ["1", "2"]
+
+
+def test_two_editors_saving_one_activity_each_get_a_clear_outcome(editor, activity):
+    """Two editors of one authority open the activity; each changes a different text and saves.
+
+    The first save is saved and said so; the second is refused with a message naming who saved,
+    and what, and keeps what the second editor typed; nothing is saved in silence."""
+    colleague = make_user("colleague", EDITOR, organisation=activity.reporting_org)
+    first, second = Client(), Client()
+    first.force_login(editor)
+    second.force_login(in_italian(colleague))
+    first_data = form_data(first.get(url(activity, "edit")))
+    second_data = form_data(second.get(url(activity, "edit")))
+
+    first_data["title_0"] = "Pozzi a Kolda"
+    saved = first.post(url(activity, "edit"), first_data, follow=True)
+    assert saved.status_code == 200
+    assert "Pozzi a Kolda" in messages(saved), messages(saved)
+    assert not soup(saved).select(".messages .error"), messages(saved)
+
+    second_data["description_0"] = "Dieci pozzi nella regione di Kolda."
+    refused = second.post(url(activity, "edit"), second_data)
+    assert refused.status_code == 200
+    text = messages(refused)
+    assert "editor" in text and "Contenuto › titolo" in text, text
+    assert "non è stato salvato nulla" in text, text
+    latest = Activity.objects.get(pk=activity.pk).get_latest_revision_as_object()
+    assert latest.title["it"] == "Pozzi a Kolda"
+    assert latest.description.get("it") != "Dieci pozzi nella regione di Kolda."
+    assert form_data(refused)["description_0"] == "Dieci pozzi nella regione di Kolda."
+
+    # Saving again is the second editor's choice, made knowing what changed: it is saved.
+    assert second.post(url(activity, "edit"), form_data(refused)).status_code == 302
+    latest = Activity.objects.get(pk=activity.pk).get_latest_revision_as_object()
+    assert latest.description["it"] == "Dieci pozzi nella regione di Kolda."
