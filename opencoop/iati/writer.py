@@ -15,7 +15,7 @@ import functools
 import mimetypes
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ from opencoop.activities.disclosure import (
 from opencoop.activities.models import Activity, result_value_text
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
+    BY_PATH,
     CONTACT_TEXTS,
     CONTACT_VALUES,
     DATE,
@@ -44,7 +45,6 @@ from opencoop.activities.parts import (
     PERCENTAGE,
     Element,
     Part,
-    elements,
     part,
 )
 from opencoop.codelists import registry
@@ -442,47 +442,88 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
     return root
 
 
-def attribute_value(attribute_kind: str, value: object) -> str | None:
-    """Write one field's value as an attribute (None when not given: the attribute is left out)."""
-    if value is None or value == "":
-        return None
-    if attribute_kind == PERCENTAGE:
-        return decimal_text(value)
-    if attribute_kind == DATE:
-        return value.isoformat()
-    return str(value)
+@dataclass(frozen=True)
+class _Step:
+    """How one attribute of an element of attributes is written (see ``_Plan``)."""
+
+    name: str
+    field: str
+    # The value always written (already made XML text), else the field's value by ``convert``.
+    fixed: str
+    convert: Callable[[object], str]
+    empty_kept: bool
 
 
-def attribute_element(
-    parent: etree._Element, element: Element, source: object, lang: str
-) -> etree._Element | None:
-    """Append ``element`` written from ``source`` (the activity or a part's row).
+@dataclass(frozen=True)
+class _Plan:
+    """An ``Element`` of the description compiled for writing: its attributes in order, each
+    with its conversion chosen once, so that writing a row does no dispatch on kinds."""
 
-    An element of the activity's own fields is left out when its main field (code, date, text)
-    is empty; a part's row is always written.
-    """
-    if not element.relation and not has_text_or_value(getattr(source, element.main.field)):
-        return None
-    attrib = {}
-    texts = []
-    for attribute in element.attributes:
-        if attribute.kind == NARRATIVES:
-            texts.append(getattr(source, attribute.field))
-            continue
-        if attribute.value:
-            attrib[attribute.name] = xml_text(attribute.value)
-            continue
-        raw = getattr(source, attribute.field)
-        value = attribute_value(attribute.kind, raw)
-        if value:
-            attrib[attribute.name] = xml_text(value)
-        elif attribute.empty_kept and raw == "":
-            # A file stated it empty (the schema allows it): written back as stated.
-            attrib[attribute.name] = ""
-    written = etree.SubElement(parent, element.path, attrib)
-    for value in texts:
-        narratives(written, value, lang)
-    return written
+    element: Element
+    # The field without which the element is left out ("" for a part's rows: always written).
+    main: str
+    steps: tuple[_Step, ...]
+    texts: tuple[str, ...]
+
+    def write(self, parent: etree._Element, source: object, lang: str) -> etree._Element | None:
+        """Append the element written from ``source`` (the activity or a part's row).
+
+        An element of the activity's own fields is left out when its main field (code, date,
+        text) is empty; a part's row is always written.
+        """
+        if self.main and not has_text_or_value(getattr(source, self.main)):
+            return None
+        attrib = {}
+        for step in self.steps:
+            if step.fixed:
+                attrib[step.name] = step.fixed
+                continue
+            raw = getattr(source, step.field)
+            if raw is None or raw == "":
+                if step.empty_kept and raw == "":
+                    # A file stated it empty (the schema allows it): written back as stated.
+                    attrib[step.name] = ""
+                continue
+            value = step.convert(raw)
+            if value:
+                if not (value.isascii() and value.isprintable()):
+                    value = _NOT_XML.sub("", value)
+                attrib[step.name] = value
+        written = _SubElement(parent, self.element.path, attrib)
+        for name in self.texts:
+            narratives(written, getattr(source, name), lang)
+        return written
+
+
+def _iso_date(value: datetime.date) -> str:
+    return value.isoformat()
+
+
+# How each kind of attribute (``parts.Attribute.kind``) writes a value that is given.
+_CONVERSIONS: dict[str, Callable[[object], str]] = {PERCENTAGE: decimal_text, DATE: _iso_date}
+
+
+def _compile(element: Element) -> _Plan:
+    """Compile ``element`` of the description into the plan that writes it."""
+    steps = tuple(
+        _Step(
+            attribute.name,
+            attribute.field,
+            xml_text(attribute.value) if attribute.value else "",
+            _CONVERSIONS.get(attribute.kind, str),
+            attribute.empty_kept,
+        )
+        for attribute in element.attributes
+        if attribute.kind != NARRATIVES
+    )
+    texts = tuple(a.field for a in element.attributes if a.kind == NARRATIVES)
+    return _Plan(element, "" if element.relation else element.main.field, steps, texts)
+
+
+# The plans of the elements written at each path, in the description's order.
+_PLANS: dict[str, tuple[_Plan, ...]] = {
+    path: tuple(_compile(element) for element in described) for path, described in BY_PATH.items()
+}
 
 
 def has_text_or_value(value: object) -> bool:
@@ -493,12 +534,13 @@ def has_text_or_value(value: object) -> bool:
 
 def attribute_elements(parent: etree._Element, path: str, activity: Activity, lang: str) -> None:
     """Append every element written at ``path``: one per field, or one per row of its part."""
-    for element in elements(path):
+    for plan in _PLANS.get(path, ()):
+        element = plan.element
         if element.relation:
             for row in getattr(activity, element.relation).all():
-                attribute_element(parent, element, row, lang)
+                plan.write(parent, row, lang)
         else:
-            attribute_element(parent, element, activity, lang)
+            plan.write(parent, activity, lang)
         if element.others:
             for item in getattr(activity, element.others):
                 other_vocabulary_element(parent, element, item, lang)
