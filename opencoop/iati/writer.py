@@ -9,7 +9,6 @@ the rules and the import (``opencoop.iati.reader``) read them too, so each fact 
 
 from __future__ import annotations
 
-import copy
 import datetime
 import functools
 import mimetypes
@@ -144,7 +143,7 @@ def has_text(value: dict | None) -> bool:
     """Say whether a multilingual value has text in any language."""
     if value:
         for item in value.values():
-            if item and str(item).strip():
+            if item and (item if type(item) is str else str(item)).strip():
                 return True
     return False
 
@@ -240,7 +239,9 @@ def value_element(
     tag: str = "value",
 ) -> etree._Element:
     """Append a monetary value; IATI requires its value-date."""
-    element = sub(parent, tag, currency=currency or None, value_date=value_date.isoformat())
+    iso_date = value_date.isoformat()
+    attrib = {"currency": xml_text(currency), "value-date": iso_date} if currency else None
+    element = _SubElement(parent, tag, attrib or {"value-date": iso_date})
     element.text = decimal_text(amount)
     return element
 
@@ -266,8 +267,13 @@ def stored_value_date(value_date: datetime.date, implied: datetime.date) -> date
 
 
 def period_elements(parent: etree._Element, start: datetime.date, end: datetime.date) -> None:
-    sub(parent, "period-start", iso_date=start.isoformat())
-    sub(parent, "period-end", iso_date=end.isoformat())
+    date_element(parent, "period-start", start)
+    date_element(parent, "period-end", end)
+
+
+def date_element(parent: etree._Element, tag: str, date: datetime.date) -> etree._Element:
+    """Append ``<tag iso-date=…>``; an ISO date is plain text, which XML holds as it is."""
+    return _SubElement(parent, tag, {"iso-date": date.isoformat()})
 
 
 def organisation_element(
@@ -301,7 +307,7 @@ def organisation_element(
         narratives(template, name, lang)
         if key is not None:
             _FRAGMENTS.put(key, template)
-    element = copy.deepcopy(template)
+    element = template.__deepcopy__(None)  # copy.deepcopy's own bookkeeping doubled the cost
     parent.append(element)
     return element
 
@@ -728,9 +734,9 @@ def planned_disbursement_elements(parent: etree._Element, activity: Activity, la
     hidden = hidden_organisation_ids(activity)
     for planned in activity.planned_disbursements.all():
         element = sub(parent, "planned-disbursement", type=planned.type or None)
-        sub(element, "period-start", iso_date=planned.period_start.isoformat())
+        date_element(element, "period-start", planned.period_start)
         if planned.period_end:
-            sub(element, "period-end", iso_date=planned.period_end.isoformat())
+            date_element(element, "period-end", planned.period_end)
         value_element(element, planned.value, planned.currency, planned_value_date(planned))
         party_elements(element, planned, PLANNED, hidden, lang)
 
@@ -753,7 +759,7 @@ def transaction_elements(parent: etree._Element, activity: Activity, lang: str) 
             humanitarian=None if humanitarian is None else "1" if humanitarian else "0",
         )
         sub(element, "transaction-type", code=transaction.type)
-        sub(element, "transaction-date", iso_date=transaction.date.isoformat())
+        date_element(element, "transaction-date", transaction.date)
         value_element(
             element, transaction.value, transaction.currency, transaction_value_date(transaction)
         )
