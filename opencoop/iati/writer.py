@@ -291,7 +291,14 @@ def organisation_element(
     The same organisation is named in most transactions of a file: its element is built once
     (per thread) and copied, which takes a quarter of the time of building it.
     """
-    key = (tag, ref, organisation_type, lang, *attributes.items(), *(name or {}).items())
+    key = (
+        tag,
+        ref,
+        organisation_type,
+        lang,
+        tuple(attributes.items()),
+        tuple((name or {}).items()),
+    )
     try:
         template = _FRAGMENTS.get(key)
     except TypeError:  # a value that cannot be a key (not text): built each time
