@@ -19,7 +19,10 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, [int(value) for value in self.rhs]]
+        # Sent as the text of an array: psycopg would otherwise dump a list value by value in
+        # Python (measured: 5% of the IATI export, 500 keys per kind of part and chunk).
+        keys = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, keys]
 
 
 def among_ids(field: str, ids: Collection[int]) -> Q | Lookup:

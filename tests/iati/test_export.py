@@ -8,13 +8,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from lxml import etree
 
 from opencoop.activities.models import Activity
 from opencoop.demo.loader import load_demo
-from opencoop.iati import export
+from opencoop.iati import export, writer
 from opencoop.iati.export import (
     NothingToPublish,
     activities_for_export,
@@ -522,3 +524,50 @@ def test_queries_do_not_grow_with_the_number_of_activities(reporting_org):
     make_full_activity(reporting_org, partner=partner, suffix="FULL3")
     assert reporting_org_activities(reporting_org).count() == 9
     assert count_queries() == few
+
+
+def test_an_organisation_renamed_between_two_files_is_named_anew(reporting_org):
+    """Organisation elements are built once and copied within a file; a later file written
+    after the organisation is renamed must name it as it is now, in every place it appears."""
+    make_activity(reporting_org, "RENAMED")
+    before = parse(export_bytes(reporting_org_activities(reporting_org)))
+    reporting_org.name = {"it": "Comune rinominato", "en": "Renamed municipality"}
+    reporting_org.save()
+
+    after = parse(export_bytes(reporting_org_activities(reporting_org)))
+
+    named = "iati-activity/{}/narrative[@xml:lang='en']/text()"
+    assert "Renamed municipality" not in before.xpath(named.format("reporting-org"))
+    assert after.xpath(named.format("reporting-org")) == ["Renamed municipality"]
+    funders = after.xpath(named.format(f"participating-org[@ref='{REPORTING_ORG_IDENTIFIER}']"))
+    assert funders and set(funders) == {"Renamed municipality"}
+
+
+def test_narratives_follow_the_portal_languages_as_they_are_now():
+    """The order of a text's languages (the default, the portal's, then A-Z) is worked out once
+    per set of languages; a change of the portal's languages must change it."""
+    text = {"de": "Titel", "it": "Titolo", "en": "Title", "fr": "Titre"}
+
+    def languages_written() -> list[str]:
+        holder = etree.Element("title")
+        writer.narratives(holder, text, "fr")
+        return [narrative.get(writer.XML_LANG) for narrative in holder]
+
+    with override_settings(LANGUAGES=[("en", "English"), ("it", "Italiano")]):
+        assert languages_written() == ["fr", "en", "it", "de"]
+    with override_settings(LANGUAGES=[("it", "Italiano"), ("en", "English")]):
+        assert languages_written() == ["fr", "it", "en", "de"]
+
+
+def test_narratives_leave_out_empty_texts_and_characters_xml_cannot_hold():
+    holder = etree.Element("title")
+
+    written = writer.narratives(
+        holder, {"it": "  ", "en": " Water\x01 supply ", "es": "", "fr": 12}, "it"
+    )
+
+    assert written == 2
+    assert [(n.get(writer.XML_LANG), n.text) for n in holder] == [
+        ("en", "Water supply"),
+        ("fr", "12"),
+    ]
