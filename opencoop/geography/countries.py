@@ -59,28 +59,44 @@ class CountryScope(Scope):
         return f"country-{self.code.lower()}"
 
 
+# Activities listed on a country's page: a country of a large portal has thousands, which the
+# catalogue filtered by the country lists; the page shows the first ones and says how many.
+ACTIVITIES_SHOWN = 50
+
+
 @dataclass(frozen=True)
 class CountryRecords:
-    activities: list
+    activities: list  # the first ``ACTIVITIES_SHOWN`` of the country's activities
     initiatives: list
     exchanges: list
     partnerships: list
+    activity_count: int  # all of them, listed or not
+    scope: CountryScope  # whose activities
 
     def __bool__(self) -> bool:
         return bool(self.activities or self.initiatives or self.exchanges or self.partnerships)
 
 
 def country_records(
-    code: str, today: datetime.date | None = None, *, site: SiteScope = EVERY_AUTHORITY
+    code: str,
+    today: datetime.date | None = None,
+    *,
+    site: SiteScope = EVERY_AUTHORITY,
+    shown: int | None = None,
 ) -> CountryRecords:
-    """Return the public activities, initiatives and exchanges of country ``code``.
+    """Return the public activities (the first ``shown``), initiatives and exchanges of ``code``.
 
     ``site``: the site asked, whose authorities' records only are shown.
     """
+    shown = ACTIVITIES_SHOWN if shown is None else shown
+    scope = CountryScope(code, today, authorities=site.authorities)
+    activities = list(scope.activities().order_by("pk")[: shown + 1])
+    # Counted only when there are more than are listed: the count reads every one of them.
+    count = len(activities) if len(activities) <= shown else scope.activities().count()
     return CountryRecords(
-        activities=list(
-            CountryScope(code, today, authorities=site.authorities).activities().order_by("pk")
-        ),
+        activities=activities[:shown],
+        activity_count=count,
+        scope=scope,
         initiatives=list(
             site.records(Initiative, today=today)
             .filter(countries__code=code)
@@ -104,14 +120,14 @@ def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
     initiative's partners are all public. The reporting authorities are left out: they are
     the portal's own, not partners in the country.
     """
-    activity_orgs = named_participations().filter(
-        activity_id__in=[a.pk for a in records.activities]
-    )
-    ids = set(activity_orgs.values_list("organisation_id", flat=True))
+    activities = records.scope.activities()
+    activity_orgs = named_participations().filter(activity_id__in=activities.values("id"))
+    ids = set(activity_orgs.values_list("organisation_id", flat=True).order_by().distinct())
     for initiative in records.initiatives:
         ids.update(p.organisation_id for p in initiative.partners.all())
     ids.update(p.partner_id for p in records.partnerships)
-    authorities = {r.reporting_org_id for r in [*records.activities, *records.initiatives]}
+    authorities = set(activities.values_list("reporting_org_id", flat=True).order_by().distinct())
+    authorities.update(r.reporting_org_id for r in records.initiatives)
     organisations = Organisation.objects.filter(pk__in=ids - authorities)
     return sorted(organisations, key=lambda org: registry.collation_key(text(org.name)))
 
