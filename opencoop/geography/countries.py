@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import translation
 
 from opencoop.access import policy
 from opencoop.activities.disclosure import named_participations
+from opencoop.activities.models import Activity
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.exchanges.models import Exchange
 from opencoop.geography.addresses import SEGMENTS
-from opencoop.initiatives.models import Initiative
+from opencoop.initiatives.models import Initiative, InitiativePartner
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import remember
 from opencoop.partnerships.models import Partnership
@@ -90,9 +92,11 @@ def country_records(
     """
     shown = ACTIVITIES_SHOWN if shown is None else shown
     scope = CountryScope(code, today, authorities=site.authorities)
-    activities = list(scope.activities().order_by("pk")[: shown + 1])
+    # By id (no DISTINCT over whole rows of the country's thousands), the first ones only.
+    ids = scope.activities().values("pk")
+    activities = list(Activity.objects.filter(pk__in=ids).order_by("pk")[: shown + 1])
     # Counted only when there are more than are listed: the count reads every one of them.
-    count = len(activities) if len(activities) <= shown else scope.activities().count()
+    count = len(activities) if len(activities) <= shown else ids.order_by().count()
     return CountryRecords(
         activities=activities[:shown],
         activity_count=count,
@@ -123,12 +127,17 @@ def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
     activities = records.scope.activities()
     activity_orgs = named_participations().filter(activity_id__in=activities.values("id"))
     ids = set(activity_orgs.values_list("organisation_id", flat=True).order_by().distinct())
-    for initiative in records.initiatives:
-        ids.update(p.organisation_id for p in initiative.partners.all())
+    ids.update(
+        InitiativePartner.objects.filter(
+            initiative_id__in=[r.pk for r in records.initiatives]
+        ).values_list("organisation_id", flat=True)
+    )
     ids.update(p.partner_id for p in records.partnerships)
-    authorities = set(activities.values_list("reporting_org_id", flat=True).order_by().distinct())
-    authorities.update(r.reporting_org_id for r in records.initiatives)
-    organisations = Organisation.objects.filter(pk__in=ids - authorities)
+    ids -= {r.reporting_org_id for r in records.initiatives}
+    # A partner that reports an activity in the country is one of the portal's authorities:
+    # asked of the partners alone (few), not of the country's thousands of activities.
+    reports_here = Exists(activities.filter(reporting_org_id=OuterRef("pk")))
+    organisations = Organisation.objects.filter(pk__in=ids).exclude(reports_here)
     return sorted(organisations, key=lambda org: registry.collation_key(text(org.name)))
 
 
