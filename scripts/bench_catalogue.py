@@ -17,7 +17,8 @@ nothing.
 ``--pages`` measures the figure pages of ``bench.py`` instead (statistics and map data over every
 authority, the plans overview, country pages, activity pages, one authority's statistics), at
 the addresses ``bench.step_discover`` picks, each asked ``--rounds`` times; with the SQL queries
-of each kind's first address (Django's test client, page cache off, as ``bench.step_queries``).
+of each kind's first address (Django's test client, page cache off, as ``bench.step_queries``)
+and the portal's processor time per page in that process (less moved by a loaded machine).
 """
 
 from __future__ import annotations
@@ -163,8 +164,13 @@ def main() -> None:
 FIGURE_PAGES = ("statistics_all", "map_data_all", "plans_all", "country", "activity", "statistics")
 
 
-def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, int]:
-    """Return the SQL queries of each kind's first address, page cache off."""
+def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
+    """Return each kind's SQL queries (first address, cold) and its process time in this process.
+
+    The processor time of the portal's own Python (median over the addresses, each asked once
+    after a first request): unlike the time to the last byte, it hardly moves with the machine's
+    load. PostgreSQL's time is not in it.
+    """
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -178,7 +184,18 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, int]:
         host, path = bench.request_target(addresses[0])
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path, HTTP_HOST=host)
-        result[key] = len(queries) if response.status_code == 200 else -response.status_code
+        cpu = []
+        for address in addresses:
+            host, path = bench.request_target(address)
+            client.get(path, HTTP_HOST=host)
+            started = time.process_time()
+            client.get(path, HTTP_HOST=host)
+            cpu.append((time.process_time() - started) * 1000)
+        result[key] = {
+            "queries": len(queries) if response.status_code == 200 else -response.status_code,
+            "cpu_p50": round(bench.percentile(cpu, 0.50)),
+            "cpu_max": round(max(cpu)),
+        }
     return result
 
 
@@ -214,12 +231,13 @@ def measure_pages(bench, tree: Path, args) -> None:
                 "p50": round(bench.percentile(values, 0.50)),
                 "p95": round(bench.percentile(values, 0.95)),
                 "n": len(values),
-                "queries": queries[key],
+                **queries[key],
                 "statuses": sorted(statuses),
             }
             print(
                 f"{key:<16} p50 {figures[key]['p50']:>6} ms  p95 {figures[key]['p95']:>6} ms  "
-                f"queries {queries[key]:>4}  n={len(values)} statuses={sorted(statuses)}",
+                f"queries {queries[key]['queries']:>4}  process p50 {queries[key]['cpu_p50']:>5} ms "
+                f"max {queries[key]['cpu_max']:>5} ms  n={len(values)} statuses={sorted(statuses)}",
                 flush=True,
             )
         connection.close()
