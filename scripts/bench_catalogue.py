@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/bench_catalogue.py --database postgres://…/opencoop_bench_10k
     .venv/bin/python scripts/bench_catalogue.py --tree /path/to/another/checkout …
+    .venv/bin/python scripts/bench_catalogue.py --pages …   # the figure pages instead
+
 
 The same addresses as ``scripts/bench.py`` (its seed and its choice of catalogue pages, two
 facets, and words with a country), plus the API's ``/activities`` list by page number and, where
@@ -11,6 +13,12 @@ off); each address is asked twice, one after the other. ``--tree`` runs another 
 (its ``scripts/bench.py`` and portal) on the same database, for a before/after comparison.
 A database without catalogue rows gets them first (``rows.rebuild``). Prints figures; asserts
 nothing.
+
+``--pages`` measures the figure pages of ``bench.py`` instead (statistics and map data over every
+authority, the plans overview, country pages, activity pages, one authority's statistics), at
+the addresses ``bench.step_discover`` picks, each asked ``--rounds`` times; with the SQL queries
+of each kind's first address (Django's test client, page cache off, as ``bench.step_queries``)
+and the portal's processor time per page in that process (less moved by a loaded machine).
 """
 
 from __future__ import annotations
@@ -90,10 +98,16 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=8141)
+    parser.add_argument("--pages", action="store_true", help="the figure pages, not the catalogue")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--only", default="", help="comma-separated kinds of page (--pages)")
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(tree / "scripts"))
     bench = importlib.import_module("bench")
+    if args.pages:
+        measure_pages(bench, tree, args)
+        return
     bench.django_setup(args.database)
     try:
         from opencoop.catalogue import rows
@@ -139,6 +153,93 @@ def main() -> None:
             print(
                 f"{key:<18} p50 {figures[key]['p50']:>6} ms  p95 {figures[key]['p95']:>6} ms  "
                 f"n={len(values)} statuses={sorted(statuses)}",
+                flush=True,
+            )
+        connection.close()
+    print(f"load average after: {bench.load_average()}")
+    print(json.dumps({"load": os.getloadavg(), "figures": figures}))
+
+
+# The figure pages of ``bench.PAGES`` (``--pages``).
+FIGURE_PAGES = ("statistics_all", "map_data_all", "plans_all", "country", "activity", "statistics")
+
+
+def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
+    """Return each kind's SQL queries (first address, cold) and its process time in this process.
+
+    The processor time of the portal's own Python (median over the addresses, each asked once
+    after a first request): unlike the time to the last byte, it hardly moves with the machine's
+    load. PostgreSQL's time is not in it.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME="localhost")
+    client.get("/en/")  # codelists and the site loaded once, as a running server has them
+    result = {}
+    for key, addresses in urls.items():
+        cache.clear()
+        host, path = bench.request_target(addresses[0])
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, HTTP_HOST=host)
+        # Counted now: the captured list is read from the connection's log, which moves on.
+        count = len(queries) if response.status_code == 200 else -response.status_code
+        cpu = []
+        for address in addresses:
+            host, path = bench.request_target(address)
+            client.get(path, HTTP_HOST=host)
+            started = time.process_time()
+            client.get(path, HTTP_HOST=host)
+            cpu.append((time.process_time() - started) * 1000)
+        result[key] = {
+            "queries": count,
+            "cpu_p50": round(bench.percentile(cpu, 0.50)),
+            "cpu_max": round(max(cpu)),
+        }
+    return result
+
+
+def measure_pages(bench, tree: Path, args) -> None:
+    """Measure the figure pages uncached: p50/p95 in ms, and queries a page."""
+    from types import SimpleNamespace
+
+    os.environ["OPENCOOP_PAGE_CACHE_SECONDS"] = "0"
+    found = bench.step_discover(
+        SimpleNamespace(url=args.database, seed=args.seed, samples=args.samples)
+    )
+    kinds = [k for k in FIGURE_PAGES if not args.only or k in args.only.split(",")]
+    urls = {key: found[key][: args.samples] for key in kinds}
+    queries = page_queries(bench, urls)
+    from django.db import connections
+
+    connections.close_all()
+    print(f"tree {tree}, load average before: {bench.load_average()}", flush=True)
+    (tree / "var").mkdir(exist_ok=True)
+    figures = {}
+    with bench.Server(args.database, args.port, page_cache=False) as server:
+        bench.warm_workers(server)
+        connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
+        for key, addresses in urls.items():
+            values, statuses = [], set()
+            # A page over every authority has one address: asked more often.
+            rounds = args.rounds if len(addresses) > 1 else max(args.rounds, 5)
+            for path in addresses * rounds:
+                status, seconds, _cache = server.get(path, connection)
+                values.append(seconds * 1000)
+                statuses.add(status)
+            figures[key] = {
+                "p50": round(bench.percentile(values, 0.50)),
+                "p95": round(bench.percentile(values, 0.95)),
+                "n": len(values),
+                **queries[key],
+                "statuses": sorted(statuses),
+            }
+            print(
+                f"{key:<16} p50 {figures[key]['p50']:>6} ms  p95 {figures[key]['p95']:>6} ms  "
+                f"queries {queries[key]['queries']:>4}  process p50 {queries[key]['cpu_p50']:>5} ms "
+                f"max {queries[key]['cpu_max']:>5} ms  n={len(values)} statuses={sorted(statuses)}",
                 flush=True,
             )
         connection.close()

@@ -85,6 +85,7 @@ def counted_once(activities: QuerySet[Activity]) -> CountedOnce:
         linked = {pk: root(pk) for pk in parent}
     same = (
         Activity.objects.filter(pk__in=activities.values("pk"), also_published_by__isnull=False)
+        .values("pk")  # distinct ids, not whole rows
         .distinct()
         .count()
     )

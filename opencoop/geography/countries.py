@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import translation
 
 from opencoop.access import policy
 from opencoop.activities.disclosure import named_participations
+from opencoop.activities.models import Activity
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
 from opencoop.exchanges.models import Exchange
 from opencoop.geography.addresses import SEGMENTS
-from opencoop.initiatives.models import Initiative
+from opencoop.initiatives.models import Initiative, InitiativePartner
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import remember
 from opencoop.partnerships.models import Partnership
@@ -59,28 +61,46 @@ class CountryScope(Scope):
         return f"country-{self.code.lower()}"
 
 
+# Activities listed on a country's page: a country of a large portal has thousands, which the
+# catalogue filtered by the country lists; the page shows the first ones and says how many.
+ACTIVITIES_SHOWN = 50
+
+
 @dataclass(frozen=True)
 class CountryRecords:
-    activities: list
+    activities: list  # the first ``ACTIVITIES_SHOWN`` of the country's activities
     initiatives: list
     exchanges: list
     partnerships: list
+    activity_count: int  # all of them, listed or not
+    scope: CountryScope  # whose activities
 
     def __bool__(self) -> bool:
         return bool(self.activities or self.initiatives or self.exchanges or self.partnerships)
 
 
 def country_records(
-    code: str, today: datetime.date | None = None, *, site: SiteScope = EVERY_AUTHORITY
+    code: str,
+    today: datetime.date | None = None,
+    *,
+    site: SiteScope = EVERY_AUTHORITY,
+    shown: int | None = None,
 ) -> CountryRecords:
-    """Return the public activities, initiatives and exchanges of country ``code``.
+    """Return the public activities (the first ``shown``), initiatives and exchanges of ``code``.
 
     ``site``: the site asked, whose authorities' records only are shown.
     """
+    shown = ACTIVITIES_SHOWN if shown is None else shown
+    scope = CountryScope(code, today, authorities=site.authorities)
+    # By id (no DISTINCT over whole rows of the country's thousands), the first ones only.
+    ids = scope.activities().values("pk")
+    activities = list(Activity.objects.filter(pk__in=ids).order_by("pk")[: shown + 1])
+    # Counted only when there are more than are listed: the count reads every one of them.
+    count = len(activities) if len(activities) <= shown else ids.order_by().count()
     return CountryRecords(
-        activities=list(
-            CountryScope(code, today, authorities=site.authorities).activities().order_by("pk")
-        ),
+        activities=activities[:shown],
+        activity_count=count,
+        scope=scope,
         initiatives=list(
             site.records(Initiative, today=today)
             .filter(countries__code=code)
@@ -104,15 +124,20 @@ def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
     initiative's partners are all public. The reporting authorities are left out: they are
     the portal's own, not partners in the country.
     """
-    activity_orgs = named_participations().filter(
-        activity_id__in=[a.pk for a in records.activities]
+    activities = records.scope.activities()
+    activity_orgs = named_participations().filter(activity_id__in=activities.values("id"))
+    ids = set(activity_orgs.values_list("organisation_id", flat=True).order_by().distinct())
+    ids.update(
+        InitiativePartner.objects.filter(
+            initiative_id__in=[r.pk for r in records.initiatives]
+        ).values_list("organisation_id", flat=True)
     )
-    ids = set(activity_orgs.values_list("organisation_id", flat=True))
-    for initiative in records.initiatives:
-        ids.update(p.organisation_id for p in initiative.partners.all())
     ids.update(p.partner_id for p in records.partnerships)
-    authorities = {r.reporting_org_id for r in [*records.activities, *records.initiatives]}
-    organisations = Organisation.objects.filter(pk__in=ids - authorities)
+    ids -= {r.reporting_org_id for r in records.initiatives}
+    # A partner that reports an activity in the country is one of the portal's authorities:
+    # asked of the partners alone (few), not of the country's thousands of activities.
+    reports_here = Exists(activities.filter(reporting_org_id=OuterRef("pk")))
+    organisations = Organisation.objects.filter(pk__in=ids).exclude(reports_here)
     return sorted(organisations, key=lambda org: registry.collation_key(text(org.name)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from wagtail.models import Locale
 
@@ -9,10 +10,11 @@ from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
+from opencoop.stats.links import CatalogueLinks
 from opencoop.stats.presentation import present
 from opencoop.stats.selectors import by_year, figures_as_of
 
-from .countries import CountryScope, country_partners, country_records
+from .countries import country_partners, country_records
 from .drawing import CountryMark, PointMark, ShadeClass, world_map
 from .selectors import map_points
 from .shapes import world
@@ -67,15 +69,19 @@ def _country_map(code: str, name: str, points, links) -> tuple[str, str]:
 
 
 def country_context(
-    code: str, locale: Locale, lang: str, site: SiteScope = EVERY_AUTHORITY
+    code: str,
+    locale: Locale,
+    lang: str,
+    site: SiteScope = EVERY_AUTHORITY,
+    request: HttpRequest | None = None,
 ) -> dict:
     """Return the template data of country ``code``'s page in ``lang``, on ``site``."""
     from opencoop.catalogue.selectors import RecordLinks
     from opencoop.opendata.downloads import download_urls
 
     name = registry.get("Country").label(code)
-    scope = CountryScope(code, authorities=site.authorities)
     records = country_records(code, site=site)
+    scope = records.scope
     links = RecordLinks(locale)
     points = map_points(scope)
     map_svg, map_source = _country_map(code, name, points, links)
@@ -83,6 +89,13 @@ def country_context(
         "country_code": code,
         "country_name": name,
         "activities": _record_rows(records.activities, "activities", links),
+        "activity_count": records.activity_count,
+        # Where every one of them is listed, when the page lists the first ones only.
+        "all_activities_url": (
+            CatalogueLinks(request, locale, None).url("country", code)
+            if records.activity_count > len(records.activities)
+            else ""
+        ),
         "initiatives": _record_rows(records.initiatives, "initiatives", links),
         "exchanges": _record_rows(records.exchanges, "exchanges", links),
         "partnerships": records.partnerships,

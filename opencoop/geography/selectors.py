@@ -49,17 +49,29 @@ def map_points(scope: Scope) -> list[MapPoint]:
             longitude__isnull=False,
         )
         .order_by("activity_id", "sort_order", "pk")
-        .values_list("activity_id", "latitude", "longitude", "name", "country")
+        .values_list("activity_id", "latitude", "longitude", "pk")
     )
-    places: dict[tuple[Decimal, Decimal], dict] = {}
+    # A place is named by its first location; names (JSON) are read for those alone.
+    first: dict[tuple[Decimal, Decimal], int] = {}
     members: dict[tuple[Decimal, Decimal], dict[int, None]] = defaultdict(dict)
-    for activity_id, latitude, longitude, name, country in rows.iterator(chunk_size=5000):
-        key = (
-            Decimal(latitude).quantize(PLACE_PRECISION),
-            Decimal(longitude).quantize(PLACE_PRECISION),
-        )
-        places.setdefault(key, {"name": name, "country": country})
+    # Many activities share a town's coordinates: each pair is rounded once.
+    keys: dict[tuple, tuple[Decimal, Decimal]] = {}
+    for activity_id, latitude, longitude, pk in rows.iterator(chunk_size=5000):
+        key = keys.get((latitude, longitude))
+        if key is None:
+            key = keys[(latitude, longitude)] = (
+                Decimal(latitude).quantize(PLACE_PRECISION),
+                Decimal(longitude).quantize(PLACE_PRECISION),
+            )
+        first.setdefault(key, pk)
         members[key][activity_id] = None
+    named = {
+        pk: {"name": name, "country": country}
+        for pk, name, country in Location.objects.filter(pk__in=first.values()).values_list(
+            "pk", "name", "country"
+        )
+    }
+    places = {key: named[pk] for key, pk in first.items()}
     single_ids = [next(iter(ids)) for ids in members.values() if len(ids) == 1]
     singles = Activity.objects.only("id", "title", "slug", "reporting_org_id").in_bulk(single_ids)
     points = [

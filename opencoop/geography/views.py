@@ -130,7 +130,7 @@ def country_page(request: HttpRequest, segment: str, code: str) -> TemplateRespo
         {"title": name, "url": ""},
     ]
     context.update(_country_chrome(request, home, trail, f"{code.lower()}/", title))
-    context.update(country_context(code, home.locale, lang, site_scope(request)))
+    context.update(country_context(code, home.locale, lang, site_scope(request), request))
     context["description"] = _(
         "Projects, initiatives, exchanges, partners, places and money of the cooperation with "
         "%(country)s, with downloads."

@@ -286,3 +286,43 @@ def test_the_small_map_draws_the_region_only():
     assert soup.select_one("path.oc-map-q5")["d"] == senegal.path
     assert shapes.countries["JP"].path not in region and shapes.countries["JP"].path in whole
     assert region.count("<path") < whole.count("<path") / 5
+
+
+def test_a_country_with_many_projects_lists_the_first_and_counts_them_all(
+    client, florence, monkeypatch
+):
+    """The page lists the first projects, counts every public one, and links to the rest."""
+    from opencoop.geography import countries
+
+    monkeypatch.setattr(countries, "ACTIVITIES_SHOWN", 2)
+    made = [
+        make_published_activity(
+            florence, title={"it": f"Pozzo {n}", "en": f"Well {n}"}, countries=("BJ",)
+        )
+        for n in range(3)
+    ]
+    make_published_activity(
+        florence,
+        title={"it": "Sotto embargo", "en": "Embargoed well"},
+        countries=("BJ",),
+        embargo_until=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    url = "/en/countries/bj/"
+    soup = soup_of(client, url)
+    assert listed(soup, "activities") == ["Well 0", "Well 1"]
+    more = soup.select_one("#country-activities .oc-country-more")
+    assert more.get_text(" ", strip=True).startswith("The first 2 of 3 projects.")
+    link = urlparse(more.a["href"])
+    assert parse_qs(link.query) == {"country": ["BJ"]}
+    assert client.get(more.a["href"]).status_code == 200
+
+    # Published: counted on the next request; unpublished: no longer.
+    make_published_activity(florence, title={"it": "Pozzo 3", "en": "Well 3"}, countries=("BJ",))
+    more = soup_of(client, url).select_one("#country-activities .oc-country-more")
+    assert "The first 2 of 4 projects." in more.get_text(" ", strip=True)
+    made[0].unpublish()
+    made[1].unpublish()
+    soup = soup_of(client, url)
+    assert listed(soup, "activities") == ["Well 2", "Well 3"]
+    assert soup.select_one("#country-activities .oc-country-more") is None
+    assert "Embargoed well" not in soup.get_text()

@@ -209,6 +209,21 @@ def test_a_new_authority_without_kept_figures_is_read_afresh(authorities):
     assert_kept_equal_afresh(lambda: figures_of(Scope))
 
 
+def test_an_authority_with_drafts_only_reads_nothing_afresh_until_it_publishes(authorities):
+    newcomer = make_reporting_org(identifier="XI-TEST-DRAFT", name={"en": "Draft", "it": "Bozza"})
+    draft = make_published_activity(newcomer, countries=("TV",), publish=False)
+    FigureState.objects.filter(authority=newcomer).delete()
+    KeptFigure.objects.filter(authority=newcomer).delete()
+    all_kept()
+    assert "TV" not in {row.code for row in TABLES["by-country"](Scope()).rows}
+    # Published through Wagtail: its figures are refreshed and counted on the next read.
+    draft.save_revision().publish()
+    all_kept()
+    assert newcomer.pk in kept.coverage(Scope()).kept
+    assert "TV" in {row.code for row in TABLES["by-country"](Scope()).rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
 def test_deleting_an_activity_takes_it_out_of_the_next_figures(authorities):
     authority = authorities[2]
     make_published_activity(authority, countries=("TV",))
