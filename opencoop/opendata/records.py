@@ -65,6 +65,7 @@ from opencoop.catalogue.selectors import (
     make_cursor,
     ordered_rows,
     read_cursor,
+    record_links,
     search_readings,
     sort_keys,
 )
@@ -75,6 +76,7 @@ from opencoop.exchanges.models import Exchange
 from opencoop.iati.export import current_budgets, iati_file_available
 from opencoop.initiatives.models import Initiative, InitiativePartner
 from opencoop.organisations.models import Organisation
+from opencoop.pages.published import remember
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 
 CHUNK_SIZE = 500
@@ -222,7 +224,8 @@ def public_data_batches(
 
 
 def language_locale(lang: str) -> Locale | None:
-    return Locale.objects.filter(language_code=lang).first()
+    """Return the locale of ``lang`` (None: none), looked up once per publication."""
+    return remember(("locale", lang), lambda: Locale.objects.filter(language_code=lang).first())
 
 
 @dataclass
@@ -235,7 +238,7 @@ class Context:
 
     @classmethod
     def for_language(cls, lang: str, base_url: str) -> Context:
-        return cls(lang, base_url.rstrip("/"), RecordLinks(language_locale(lang)))
+        return cls(lang, base_url.rstrip("/"), record_links(language_locale(lang)))
 
     def absolute(self, url: str) -> str | None:
         if not url:
