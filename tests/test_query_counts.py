@@ -124,7 +124,8 @@ CEILINGS = {
     # SQLite: 21, plus the results' indicators and their periods, the humanitarian scopes,
     # country budget items and conditions (one query each, however many activities), plus the
     # catalogue rows' check for stale rows and the rows themselves. PostgreSQL reads every part
-    # in one query (activities.part_rows): 7 with nothing remembered yet, 10 at most.
+    # in one query (activities.part_rows): 10 on the first request after a publication, 7 once
+    # the record addresses are remembered (pages.published).
     "API list": 28,
     "open data page": 16,
 }
