@@ -113,13 +113,22 @@ class _Shape:
 def _as_text(field: models.Field) -> bool:
     """Say whether a column travels as text in the JSON, read back by the field.
 
-    A JSON number would lose a decimal's places; a JSON column travels as JSON, decoded as
-    Django decodes the column (``json.loads``, floats for decimals), unless its field has a
-    decoder of its own.
+    A JSON number would lose a decimal's places, and dates, times, durations and UUIDs are
+    strings in JSON; a JSON column travels as JSON, decoded as Django decodes the column
+    (``json.loads``, floats for decimals), unless its field has a decoder of its own.
     """
     if isinstance(field, models.JSONField):
         return field.decoder is not None
-    return isinstance(field, models.DecimalField | models.DateField)
+    return isinstance(field, TEXT_FIELDS)
+
+
+TEXT_FIELDS = (
+    models.DecimalField,
+    models.DateField,  # and DateTimeField
+    models.TimeField,
+    models.DurationField,
+    models.UUIDField,
+)
 
 
 def _converter(field: models.Field) -> Callable:
