@@ -174,6 +174,13 @@ def step_prepare(args) -> dict:
         result["catalogue_rows"] = {"rows": sum(rows.rebuild().values())}
         result["catalogue_rows"]["seconds"] = time.perf_counter() - started
     _figure_pages_for_all()
+    if result["generated_now"] or "catalogue_rows" in result:
+        # Autovacuum analyses a table only after enough changes and in its own time: without
+        # statistics the planner takes the catalogue's word search for a few rows.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     result["activities"] = Activity.objects.count()
     return result
 

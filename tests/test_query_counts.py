@@ -121,9 +121,11 @@ CEILINGS = {
     "plans overview": 23,
     "map page": 20,
     "map data": 6,
-    # 21, plus the results' indicators and their periods, the humanitarian scopes, country budget
-    # items and conditions (one query each, however many activities), plus the catalogue rows'
-    # check for stale rows and the rows themselves.
+    # 25 on SQLite: one query per part of the activities (a result's indicators and their
+    # periods one per level, however many activities), the catalogue rows' check for stale rows
+    # and the rows themselves. 7 on PostgreSQL, which reads every part in one query
+    # (activities.part_rows). Both 3 more on the first request after a publication, before the
+    # record addresses are remembered (pages.published).
     "API list": 28,
     "open data page": 16,
 }

@@ -280,6 +280,15 @@ def public_related_activities(
     return related
 
 
+def know_related_targets(rows: list) -> None:
+    """Tell stated relations read without their targets' state (``RelatedActivity.objects``
+    annotates it) whether the activity each names is on the portal and public: one query for
+    all of them, as the annotation would say."""
+    states = _target_states([row.ref for row in rows])
+    for row in rows:
+        row.target_exists, row.target_public = states.get(row.ref, (False, False))
+
+
 def _target_states(refs: list[str]) -> dict[str, tuple[bool, bool]]:
     """Say, for rows built in memory (an import's, not fetched so not annotated), whether each
     activity they name is on the portal and public: one query, none when every row is fetched."""

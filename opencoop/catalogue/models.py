@@ -23,7 +23,7 @@ from .presentation import (
     search_querystring,
 )
 from .row_models import CatalogueCount, CatalogueRow
-from .selectors import RecordLinks, catalogue
+from .selectors import catalogue, record_links
 from .site_search import site_search
 
 __all__ = ["CatalogueCount", "CataloguePage", "CatalogueRow", "SearchPage", "SearchTerm"]
@@ -49,7 +49,7 @@ class CataloguePage(PortalPage):
         )
         result = catalogue(filters, lang=lang, page_size=self.page_size)
         context.update(
-            catalogue_context(result, RecordLinks(self.locale), base_url=self.url, lang=lang)
+            catalogue_context(result, record_links(self.locale), base_url=self.url, lang=lang)
         )
         keep_state_in_alternates(context, result.filters.querystring())
         if result.filters.q and result.total:

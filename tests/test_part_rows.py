@@ -1,0 +1,137 @@
+"""Tests of reading the parts of many activities at once (``activities.part_rows``).
+
+On PostgreSQL the parts come in one JSON query; the rows, and the records built from them, must
+be those the one-query-per-part read gives, and what the public may not see must stay out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+
+from opencoop.activities import part_rows
+from opencoop.activities.models import Activity, RelatedActivity
+from opencoop.activities.part_rows import _load_one_part, load_parts
+from opencoop.opendata.records import (
+    CORE_CHILDREN,
+    DETAIL_CHILDREN,
+    Context,
+    activity_data,
+    load_public_data,
+)
+from tests.factories import (
+    SECRET_PARTNER_NAME,
+    add_every_iati_element,
+    make_activity,
+    make_dataset,
+    make_reporting_org,
+)
+
+pytestmark = pytest.mark.django_db
+
+PARTS = (*CORE_CHILDREN, *DETAIL_CHILDREN)
+SECRET_PLACE = "Confidential district"
+
+
+@pytest.fixture
+def activities() -> list[Activity]:
+    """Three activities with every part (one hiding a partner and its places), and a relation
+    to an embargoed activity of the portal."""
+    reporting_org = make_reporting_org()
+    first, second, sensitive = make_dataset(reporting_org)
+    first = add_every_iati_element(first)
+    embargoed = make_activity(
+        reporting_org, "EMBARGOED", embargo_until=datetime.date.today() + datetime.timedelta(30)
+    )
+    RelatedActivity.objects.create(activity=second, ref=embargoed.iati_identifier, type="3")
+    return list(Activity.objects.filter(pk__in=[first.pk, second.pk, sensitive.pk]).order_by("pk"))
+
+
+def fresh(activities: list[Activity]) -> list[Activity]:
+    return list(Activity.objects.filter(pk__in=[a.pk for a in activities]).order_by("pk"))
+
+
+def values(row) -> dict:
+    """What a row holds: every column, what it refers to, and a relation's target state."""
+    held = {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+    for name in ("target_exists", "target_public"):
+        if hasattr(row, name):
+            held[name] = getattr(row, name)
+    return held
+
+
+def read(owners, part) -> list:
+    """Return the rows of ``part`` of ``owners`` as handed over, with what they refer to and
+    their nested rows, in order."""
+    rows = []
+    for owner in owners:
+        for row in getattr(owner, part.relation).all():
+            referred = {
+                name: values(getattr(row, name))
+                for name in part.select_related
+                if getattr(row, name) is not None
+            }
+            nested = {inner.relation: read([row], inner) for inner in part.nested}
+            rows.append((owner.pk, values(row), referred, nested))
+    return rows
+
+
+def test_every_part_reads_the_same_rows_as_one_query_per_part(activities):
+    by_part = fresh(activities)
+    for part in PARTS:
+        _load_one_part(by_part, part)
+    at_once = fresh(activities)
+    load_parts(at_once, PARTS)
+    for part in PARTS:
+        expected = read(by_part, part)
+        assert read(at_once, part) == expected, part.relation
+    # The fixture has rows of every part, nested ones included.
+    assert all(read(by_part, part) for part in PARTS)
+    (results,) = [p for p in PARTS if p.nested]
+    indicators = [i for *_row, nested in read(by_part, results) for i in nested["indicators"]]
+    assert any(periods for *_row, nested in indicators for periods in nested["periods"])
+
+
+def records(activities: list[Activity]) -> str:
+    ctx = Context.for_language("en", "https://example.org")
+    data = [activity_data(activity, ctx) for activity in load_public_data(activities)]
+    return json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True)
+
+
+def test_records_built_from_the_rows_are_the_same(activities, monkeypatch):
+    at_once = records(fresh(activities))
+
+    def one_query_per_part(owners, parts, using):
+        for part in parts:
+            _load_one_part(owners, part)
+
+    monkeypatch.setattr(part_rows, "_load_as_json", one_query_per_part)
+    assert records(fresh(activities)) == at_once
+
+
+def test_what_the_public_may_not_see_stays_out(activities):
+    served = records(fresh(activities))
+    assert SECRET_PARTNER_NAME["en"] not in served
+    assert "XM-DAC-98765" not in served
+    assert SECRET_PLACE not in served
+    assert "EMBARGOED" not in served
+    data = json.loads(served)
+    sensitive = next(a for a in data if a["iati_identifier"].endswith("SENSITIVE"))
+    hidden = [o for o in sensitive["participating_orgs"] if o["hidden"]]
+    assert hidden and all(o["identifier"] is None for o in hidden)
+    assert sensitive["locations"] and not any(place["name"] for place in sensitive["locations"])
+    # The relations to the parent and to the activity published elsewhere stay.
+    second = next(a for a in data if a["iati_identifier"].endswith("OTHER"))
+    assert "3" in {r["type"]["code"] for r in second["related_activities"]}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one query on PostgreSQL only")
+def test_every_part_of_a_batch_comes_in_one_query(activities, django_assert_num_queries):
+    owners = fresh(activities)
+    # One query for the parts, two for the state of the activities the relations name.
+    with django_assert_num_queries(3):
+        load_parts(owners, PARTS)
