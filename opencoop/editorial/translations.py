@@ -251,10 +251,18 @@ def _settle(state: TranslationState, texts: dict[str, RecordText], followed: dic
 
 
 def _assess(
-    state: TranslationState, texts: dict[str, RecordText], followed: dict[str, str]
+    state: TranslationState,
+    texts: dict[str, RecordText],
+    followed: dict[str, str],
+    current: dict[str, str] | None = None,
 ) -> None:
-    """Set the state's status from the record's texts and the sources they follow."""
-    current = _source_hashes(texts)
+    """Set the state's status from the record's texts and the sources they follow.
+
+    ``current`` holds the hashes of the texts' sources when the caller has them already (one
+    record's languages share them).
+    """
+    if current is None:
+        current = _source_hashes(texts)
     missing = _missing(texts, state.language)
     outdated = [
         key
@@ -282,7 +290,7 @@ def first_translation_states(record: models.Model) -> list[TranslationState]:
     states = []
     for lang in portal_languages():
         state = _state(content_type, record, lang, {})
-        _assess(state, texts, followed)
+        _assess(state, texts, followed, current=followed)
         states.append(state)
     return states
 

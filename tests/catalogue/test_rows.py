@@ -380,3 +380,24 @@ def test_word_search_counts_every_match(prova):
     filters = CatalogueFilters(q="mangroves")
     assert catalogue(filters, lang="en").total == 3
     assert filter_rows(filters, readings=[["mangrov"]]).count() == 3
+
+
+def test_words_lose_their_accents_and_plain_words_are_kept_as_they_are():
+    written = ["fès", "città", "ñandú", "ﬁliera", "dakar", "2024", "l'avana"]
+
+    assert [rows.fold(word) for word in written] == [
+        "fes",
+        "citta",
+        "nandu",
+        "filiera",
+        "dakar",
+        "2024",
+        "l'avana",
+    ]
+    assert rows.folded_words("Scuole a Città del Guatemala") == [
+        "scuole",
+        "a",
+        "citta",
+        "del",
+        "guatemala",
+    ]
