@@ -588,3 +588,32 @@ def test_the_drawings_keep_their_place_when_the_fonts_arrive_late(
     assert (plain["width"], plain["height"]) == pytest.approx(
         (settled["width"], settled["height"]), abs=0.5
     )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_atlas_figure_pages_pass_axe_and_fit_at_320_375_and_1280_px(
+    site, new_context, authority, lang
+):
+    """The map, statistics, plans and country pages, which the Florence demo lacks (page types)."""
+    from opencoop.stats.models import PlansOverviewPage
+
+    urls = [
+        live_url(site, MapPage, lang, reporting_org=authority),
+        live_url(site, StatisticsPage, lang, reporting_org=authority),
+        live_url(site, PlansOverviewPage, lang, reporting_org=authority),
+        drawing_url(site, authority, "country", lang),
+    ]
+    faults = []
+    for width in WIDTHS:
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        for url in urls:
+            assert page.goto(url, wait_until="load").status == 200, url
+            scroll, client = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            if scroll > client:
+                faults.append(f"{url} at {width} px: {scroll} px wide")
+            violations = run_axe(page)
+            if violations:
+                faults.append(f"{url} at {width} px:\n" + describe_violations(violations))
+    assert not faults, "\n".join(faults)
