@@ -65,6 +65,8 @@ class Visit:
     violations: list[dict] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    #: How many CSS pixels the page is wider than the window (0: no sideways scroll).
+    overflow: int = 0
 
     @property
     def name(self) -> str:
@@ -249,6 +251,9 @@ def visit(site, browser) -> Callable[[PageType, str], Visit]:
                 html=response.text(),
                 requests=requests,
                 violations=run_axe(page),
+                overflow=page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                ),
                 console_errors=errors,
                 cookies=context.cookies(),
                 screenshot=screenshot,

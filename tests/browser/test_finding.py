@@ -513,3 +513,107 @@ def test_every_country_of_the_map_takes_a_visible_focus_by_keyboard(
     assert set(reached) == hrefs and len(reached) == len(hrefs)
     assert not faint, "\n".join(faint)
     screenshot(page, lang, "map-focus-375")
+
+
+LAYOUT_SHIFTS = """
+window.ocLayoutShifts = [];
+new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+        window.ocLayoutShifts.push({
+            value: entry.value,
+            moved: entry.sources.map(s => s.node ? (s.node.id || s.node.className || s.node.nodeName) : '?'),
+        });
+    }
+}).observe({type: 'layout-shift', buffered: true});
+"""
+SETTLED = """() => document.fonts.ready.then(
+    () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))))"""
+FIRST_PAINT = (
+    "() => performance.getEntriesByType('paint').some(e => e.name === 'first-contentful-paint')"
+)
+#: The drawing each page type must keep in place: the map, the country's map, the first chart.
+DRAWINGS = {"map": "svg.oc-map", "country": "svg.oc-map", "statistics": "svg.oc-chart"}
+
+
+def drawing_url(site, authority: Organisation, kind: str, lang: str) -> str:
+    """Return the address of the atlas's map, statistics, or busiest country page in ``lang``."""
+    if kind == "statistics":
+        return live_url(site, StatisticsPage, lang, reporting_org=authority)
+    if kind == "map":
+        return live_url(site, MapPage, lang, reporting_org=authority)
+    code = next(row.code for row in by_country(Scope(authority)).rows if row.code)
+    folder = {"it": "paesi", "en": "countries"}[lang]
+    return f"{site.url}/{lang}/{folder}/{code.lower()}/"
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("kind", list(DRAWINGS))
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_drawings_keep_their_place_when_the_fonts_arrive_late(
+    site, new_context, authority, lang, kind, width
+):
+    """Nothing painted moves: the web fonts held until after the first paint shift no box.
+
+    The page is painted first with its fonts held back (as on a slow connection), then the fonts
+    arrive; the browser's own layout-shift entries must add up to less than 0.01, and the drawing
+    keeps the place and size it was painted at. Without JavaScript it has the same size too: no
+    script sizes it.
+    """
+    url = drawing_url(site, authority, kind, lang)
+    drawing = DRAWINGS[kind]
+    viewport = {"width": width, "height": 800}
+    page = new_context(viewport=viewport).new_page()
+    held = []
+    page.route(re.compile(r"\.woff2$"), lambda route: held.append(route))
+    page.add_init_script(LAYOUT_SHIFTS)
+    assert page.goto(url, wait_until="domcontentloaded").status == 200, url
+    page.wait_for_function(FIRST_PAINT)
+    painted = page.locator(drawing).first.bounding_box()
+    assert held, "the page asked for no web font: nothing was held back"
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state("load")
+    page.evaluate(SETTLED)
+    settled = page.locator(drawing).first.bounding_box()
+    shifts = page.evaluate("window.ocLayoutShifts")
+    total = sum(shift["value"] for shift in shifts)
+    assert total < 0.01, f"layout shift {total:.4f}: " + "; ".join(
+        f"{shift['value']:.4f} moved {', '.join(shift['moved'])}" for shift in shifts
+    )
+    assert settled == pytest.approx(painted, abs=0.5), f"painted at {painted}, then {settled}"
+
+    without_script = new_context(viewport=viewport, java_script_enabled=False).new_page()
+    assert without_script.goto(url, wait_until="load").status == 200, url
+    plain = without_script.locator(drawing).first.bounding_box()
+    assert (plain["width"], plain["height"]) == pytest.approx(
+        (settled["width"], settled["height"]), abs=0.5
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_atlas_figure_pages_pass_axe_and_fit_at_320_375_and_1280_px(
+    site, new_context, authority, lang
+):
+    """The map, statistics, plans and country pages, which the Florence demo lacks (page types)."""
+    from opencoop.stats.models import PlansOverviewPage
+
+    urls = [
+        live_url(site, MapPage, lang, reporting_org=authority),
+        live_url(site, StatisticsPage, lang, reporting_org=authority),
+        live_url(site, PlansOverviewPage, lang, reporting_org=authority),
+        drawing_url(site, authority, "country", lang),
+    ]
+    faults = []
+    for width in WIDTHS:
+        page = new_context(viewport={"width": width, "height": 800}).new_page()
+        for url in urls:
+            assert page.goto(url, wait_until="load").status == 200, url
+            scroll, client = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            if scroll > client:
+                faults.append(f"{url} at {width} px: {scroll} px wide")
+            violations = run_axe(page)
+            if violations:
+                faults.append(f"{url} at {width} px:\n" + describe_violations(violations))
+    assert not faults, "\n".join(faults)

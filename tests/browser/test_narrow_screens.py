@@ -3,13 +3,16 @@
 The desktop width (1280 px) is checked page by page in test_page_types.py; here the same pages
 are opened at the two phone widths, where menus fold, tables scroll in their regions and the
 catalogue's facets stack above its results. The catalogue's results are then reached from the top
-of the page with the keyboard, and the API's documentation is checked for sideways scroll at the
-three widths.
+of the page with the keyboard (at the three widths), its apply control is looked for on a phone's
+first screen, it is printed without its filters, and the API's documentation is checked for
+sideways scroll at the three widths.
 """
 
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from .conftest import describe_violations, run_axe
 from .page_types import present
@@ -67,7 +70,7 @@ TABS_TO_RESULTS = 10
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("width", WIDTHS)
 def test_the_catalogue_s_results_are_ten_tab_presses_from_the_top_at_most(
     site, new_context, lang, width
 ):
@@ -90,6 +93,46 @@ def test_the_catalogue_s_results_are_ten_tab_presses_from_the_top_at_most(
     page.keyboard.press("Tab")
     assert page.evaluate(FOCUS)["results"], stops
     assert len(stops) <= TABS_TO_RESULTS
+
+
+#: A phone's first screen at 375 px wide (an iPhone SE's viewport).
+FIRST_SCREEN = {"width": 375, "height": 667}
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_filter_form_s_apply_control_is_on_the_first_screen_at_375_px(site, new_context, lang):
+    """With JavaScript, which folds the site's menu (without it the menu stands open above)."""
+    with translation.override(lang):
+        label = gettext("Apply filters")
+    page = new_context(viewport=FIRST_SCREEN).new_page()
+    assert page.goto(site.address("catalogue", lang), wait_until="load").status == 200
+    apply = page.get_by_role("button", name=label, exact=True).first
+    assert apply.is_visible()
+    box = apply.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= FIRST_SCREEN["height"], box
+
+
+#: What the catalogue shows on screen to choose its rows, and must leave off paper.
+FILTERS = (".oc-catalogue .form-group", ".oc-catalogue-apply", ".oc-facets", ".oc-active-filters")
+DISPLAYED = "selector => [...document.querySelectorAll(selector)].some(e => e.offsetParent)"
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_catalogue_prints_its_results_without_the_filters(site, new_context, lang):
+    """A filtered catalogue, printed (680 CSS px: A4 within the margins): its rows, no form."""
+    page = new_context(viewport={"width": 680, "height": 960}).new_page()
+    assert page.goto(site.address("catalogue-filtered", lang), wait_until="load").status == 200
+    on_screen = page.locator("ul.oc-results > li").count()
+    assert on_screen > 0
+    assert all(page.evaluate(DISPLAYED, selector) for selector in FILTERS)
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    printed = [selector for selector in FILTERS if page.evaluate(DISPLAYED, selector)]
+    assert not printed, f"printed although they only choose the rows: {printed}"
+    assert page.locator("#results-heading").is_visible()
+    rows = page.locator("ul.oc-results > li")
+    assert rows.count() == on_screen
+    assert all(rows.nth(i).is_visible() for i in range(on_screen))
 
 
 API_HEADING = {"it": "Documentazione dell'API", "en": "API documentation"}

@@ -1,4 +1,5 @@
-"""Every public page type, in every language: accessible, valid, private and CSP-clean."""
+"""Every public page type, in every language, at 1280 px: accessible, valid, private, CSP-clean,
+no sideways scroll (320 and 375 px: test_narrow_screens.py)."""
 
 import pytest
 from bs4 import BeautifulSoup
@@ -21,6 +22,12 @@ def test_axe_core_finds_no_wcag_violation(visit, page_type, lang):
         f"{page.name} ({page.url}): {len(page.violations)} axe-core violations\n"
         + describe_violations(page.violations)
     )
+
+
+@pytest.mark.parametrize(("page_type", "lang"), CASES, ids=IDS)
+def test_nothing_scrolls_sideways_at_1280_px(visit, page_type, lang):
+    page = visit(page_type, lang)
+    assert page.overflow <= 0, f"{page.name}: {page.overflow} CSS px wider than 1280 px"
 
 
 @pytest.mark.parametrize(("page_type", "lang"), CASES, ids=IDS)

@@ -249,7 +249,10 @@ def test_unknown_or_empty_country_is_404(client, url):
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
-def test_senegal_is_two_links_from_the_home_page(client, lang):
+def test_senegal_is_two_links_from_the_home_page(client, lang, florence):
+    make_published_activity(
+        florence, title={"it": "Pozzi a Thiès", "en": "Wells in Thiès"}, countries=("SN",)
+    )
     home = soup_of(client, f"/{lang}/")
     countries_link = home.select_one(".oc-home-countries a")
     countries = soup_of(client, countries_link["href"])
@@ -257,6 +260,9 @@ def test_senegal_is_two_links_from_the_home_page(client, lang):
     assert senegal.get_text(strip=True) == NAME[lang]
     assert senegal["href"] == SENEGAL[lang]
     page = soup_of(client, senegal["href"])
+    # The second link lands on Senegal's projects, every public one, and its initiatives.
+    projects = expected_titles(Activity, lang, recipient_countries__code="SN")
+    assert projects and listed(page, "activities") == projects
     assert listed(page, "initiatives")
 
 
