@@ -83,6 +83,21 @@ def discover(bench, seed: int, samples: int) -> dict[str, list[str]]:
     return urls
 
 
+def timed(bench, server, connection, paths: list[str]) -> dict:
+    """Ask for each path in turn; return p50/p95 in ms, the count and the statuses seen."""
+    values, statuses = [], set()
+    for path in paths:
+        status, seconds, _cache = server.get(path, connection)
+        values.append(seconds * 1000)
+        statuses.add(status)
+    return {
+        "p50": round(bench.percentile(values, 0.50)),
+        "p95": round(bench.percentile(values, 0.95)),
+        "n": len(values),
+        "statuses": sorted(statuses),
+    }
+
+
 def api_origin(bench) -> str:
     """Return the root address of the bench site ("" for the default site)."""
     site = bench.bench_site()
@@ -139,20 +154,10 @@ def main() -> None:
             for p in rng.sample(range(2, last + 1), min(args.samples - 1, last - 1))
         ]
         for key, addresses in urls.items():
-            values, statuses = [], set()
-            for path in addresses * ROUNDS:
-                status, seconds, _cache = server.get(path, connection)
-                values.append(seconds * 1000)
-                statuses.add(status)
-            figures[key] = {
-                "p50": round(bench.percentile(values, 0.50)),
-                "p95": round(bench.percentile(values, 0.95)),
-                "n": len(values),
-                "statuses": sorted(statuses),
-            }
+            figures[key] = timed(bench, server, connection, addresses * ROUNDS)
             print(
                 f"{key:<18} p50 {figures[key]['p50']:>6} ms  p95 {figures[key]['p95']:>6} ms  "
-                f"n={len(values)} statuses={sorted(statuses)}",
+                f"n={figures[key]['n']} statuses={figures[key]['statuses']}",
                 flush=True,
             )
         connection.close()
@@ -222,24 +227,13 @@ def measure_pages(bench, tree: Path, args) -> None:
         bench.warm_workers(server)
         connection = HTTPConnection("127.0.0.1", server.port, timeout=120)
         for key, addresses in urls.items():
-            values, statuses = [], set()
             # A page over every authority has one address: asked more often.
             rounds = args.rounds if len(addresses) > 1 else max(args.rounds, 5)
-            for path in addresses * rounds:
-                status, seconds, _cache = server.get(path, connection)
-                values.append(seconds * 1000)
-                statuses.add(status)
-            figures[key] = {
-                "p50": round(bench.percentile(values, 0.50)),
-                "p95": round(bench.percentile(values, 0.95)),
-                "n": len(values),
-                **queries[key],
-                "statuses": sorted(statuses),
-            }
+            figures[key] = {**timed(bench, server, connection, addresses * rounds), **queries[key]}
             print(
                 f"{key:<16} p50 {figures[key]['p50']:>6} ms  p95 {figures[key]['p95']:>6} ms  "
                 f"queries {queries[key]['queries']:>4}  process p50 {queries[key]['cpu_p50']:>5} ms "
-                f"max {queries[key]['cpu_max']:>5} ms  n={len(values)} statuses={sorted(statuses)}",
+                f"max {queries[key]['cpu_max']:>5} ms  n={figures[key]['n']} statuses={figures[key]['statuses']}",
                 flush=True,
             )
         connection.close()
