@@ -21,20 +21,24 @@ from dataclasses import dataclass
 from django.db import connections, models
 from django.db.models import Model
 
+from opencoop.operations.replicas import reading_alias
+
 from .disclosure import know_related_targets
 from .models import RelatedActivity
 from .parts import Part
 
 
-def load_parts(owners: Sequence[Model], parts: Iterable[Part], *, using: str = "default") -> None:
+def load_parts(owners: Sequence[Model], parts: Iterable[Part], *, using: str | None = None) -> None:
     """Read the rows of ``parts`` (and their nested rows) of ``owners`` and hand them over.
 
     ``owners`` are activities (results, for nested parts) of one model; their rows come in the
-    editor's order (``sort_order``, then ``pk``), as ``Part.queryset`` reads them.
+    editor's order (``sort_order``, then ``pk``), as ``Part.queryset`` reads them. The one query
+    goes where the router sends this request's reads (a replica for a public read).
     """
     parts = tuple(parts)
     if not owners or not parts:
         return
+    using = using or reading_alias()
     if connections[using].vendor == "postgresql":
         _load_as_json(owners, parts, using)
     else:
