@@ -56,19 +56,30 @@ browser-tools: ## Install what the browser tests need: Chromium, a Java runtime,
 page-budget: env assets browser-tools ## Measure each public page type: bytes, requests and Lighthouse scores
 	$(PY) scripts/page_budget.py
 
-# One pytest run, the browser suite (tests/browser: headless Chromium, axe-core, Nu Html Checker)
-# last: the test database and its demo are made once for both.
+# The suite in two lanes at once: the browser tests (tests/browser: headless Chromium, axe-core,
+# Nu Html Checker) beside the rest, each with its own test database.
 test: env assets browser-tools ## Lint, check migrations, run the whole suite with the browser tests (PostgreSQL when DATABASE_URL is set)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py check
-	$(VENV)/bin/pytest
-	@# The catalogue/map/statistics browser tests need the generated authority that only a
-	@# shared in-memory SQLite connection lets the live server see: on PostgreSQL they skip
-	@# above, so they run here once more on SQLite.
-	if [ -n "$$DATABASE_URL" ]; then env -u DATABASE_URL $(VENV)/bin/pytest -m browser tests/browser/test_finding.py; fi
+	@# Two lanes at once, one per processor: the browser suite (headless Chromium) on a test
+	@# database of its own (the PostgreSQL database's name plus "_browser"), the rest on the
+	@# other; the browser lane's output is printed after the rest's. The catalogue/map/statistics
+	@# browser tests need the generated authority that only a shared in-memory SQLite connection
+	@# lets the live server see: on PostgreSQL they skip, so the browser lane runs them once more
+	@# on SQLite.
+	@browser_log=$$(mktemp); \
+	( if [ -n "$$DATABASE_URL" ]; then export DATABASE_URL="$${DATABASE_URL}_browser"; fi; \
+	  $(VENV)/bin/pytest -m browser && \
+	  if [ -n "$$DATABASE_URL" ]; then env -u DATABASE_URL $(VENV)/bin/pytest -m browser tests/browser/test_finding.py; fi \
+	) > $$browser_log 2>&1 & browser=$$!; \
+	$(VENV)/bin/pytest -m "not browser"; rest=$$?; \
+	wait $$browser; lane=$$?; \
+	echo "===== browser lane ====="; cat $$browser_log; rm -f $$browser_log; \
+	echo "rest: exit $$rest; browser lane: exit $$lane"; \
+	test $$rest -eq 0 && test $$lane -eq 0
 
 bench: env ## Measure pages, 20 users, throughput, IATI at 1k/10k/100k and a 10k harvest on PostgreSQL; write BENCHMARKS.md
 	@command -v wrk >/dev/null 2>&1 || { echo "bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
