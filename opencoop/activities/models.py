@@ -32,6 +32,7 @@ from opencoop.core.multilingual import MultilingualField, text
 from opencoop.organisations.identifiers import validate_identifier
 
 from .panels import LocationPickerPanel, SensitivePanel
+from .vocabularies import codelist_for, picker_lists
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 # IATI transaction types: 2 outgoing commitment, 3 disbursement, 4 expenditure.
@@ -73,13 +74,6 @@ def transaction_amount_problem(kind: str, value, description: dict | None) -> st
                 "what it reverses (for example “money returned by the partner”)"
             )
     return None
-
-
-def codelist_for(relation: str, vocabulary: str) -> str | None:
-    """Return the codelist of the codes of ``vocabulary`` in part ``relation`` (see ``parts``)."""
-    from .parts import codelist_for as described  # parts describes these models: imported late
-
-    return described(relation, vocabulary)
 
 
 def check_code(codelist: str, code: str, label: str, field: str) -> None:
@@ -436,8 +430,8 @@ class RecipientRegion(ActivityChild):
         FieldRowPanel(
             [
                 FieldPanel("vocabulary"),
-                # Vocabulary 1 takes 5-digit codes, 2 the 3-digit categories: one picker for both.
-                FieldPanel("code", widget=CodelistPicker(["Sector", "SectorCategory"])),
+                # OECD DAC regions; codes of other vocabularies are typed, unchecked.
+                FieldPanel("code", widget=CodelistPicker(picker_lists("recipient_regions"))),
                 FieldPanel("percentage"),
             ]
         )
@@ -546,7 +540,7 @@ class Sector(ActivityChild):
             [
                 FieldPanel("vocabulary"),
                 # Vocabulary 1 takes 5-digit codes, 2 the 3-digit categories: one picker for both.
-                FieldPanel("code", widget=CodelistPicker(["Sector", "SectorCategory"])),
+                FieldPanel("code", widget=CodelistPicker(picker_lists("sectors"))),
                 FieldPanel("percentage"),
             ]
         )
@@ -581,7 +575,7 @@ class SdgTag(ActivityChild):
             [
                 FieldPanel("vocabulary"),
                 # Goals ("6") and targets ("6.1") never share a code: one picker for both.
-                FieldPanel("code", widget=CodelistPicker(["UNSDG-Goals", "UNSDG-Targets"])),
+                FieldPanel("code", widget=CodelistPicker(picker_lists("sdg_tags"))),
             ]
         )
     ]

@@ -10,8 +10,8 @@ that hold only attributes (and narratives), each written from one activity field
 of a part. The IATI writer and reader handle every ``Element`` generically; the structured parts
 (locations, budgets, transactions, documents, results) keep their own code there, and their
 ``Part`` says which IATI path holds which field; the codelist of a path is the one its model
-field names (``Part.codelist``). ``VOCABULARY_CODELISTS`` is the one table of which codelist holds
-the codes of each vocabulary.
+field names (``Part.codelist``). ``VOCABULARY_CODELISTS`` (in ``vocabularies``, so that the
+models' panels read it too) is the one table of which codelist holds the codes of each vocabulary.
 """
 
 from __future__ import annotations
@@ -48,6 +48,14 @@ from .models import (
     SdgTag,
     Sector,
     Transaction,
+)
+from .vocabularies import (
+    DEFAULT_AID_TYPE_VOCABULARY,
+    DEFAULT_REGION_VOCABULARY,
+    DEFAULT_SECTOR_VOCABULARY,
+    POLICY_MARKER_VOCABULARY,
+    TAG_CODELISTS,
+    VOCABULARY_CODELISTS,
 )
 
 
@@ -497,41 +505,6 @@ PARTS: tuple[Part, ...] = (
     ),
 )
 BY_RELATION: dict[str, Part] = {part.relation: part for part in PARTS}
-
-
-# Vocabularies ------------------------------------------------------------------------------------
-# The codelist of the codes of each vocabulary, by part; codes of other vocabularies are kept
-# unchecked (sectors, regions) or not kept at all (tags: see ``ELEMENTS``).
-DAC_REGIONS = "1"  # RegionVocabulary: OECD DAC regions
-DAC_SECTORS = "1"  # SectorVocabulary: OECD DAC CRS purpose codes (5 digits)
-SDG_GOALS, SDG_TARGETS = "2", "3"  # TagVocabulary: UN SDG goals and targets
-VOCABULARY_CODELISTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {
-        "sectors": MappingProxyType({DAC_SECTORS: "Sector", "2": "SectorCategory"}),
-        "recipient_regions": MappingProxyType({DAC_REGIONS: "Region"}),
-        "sdg_tags": MappingProxyType({SDG_GOALS: "UNSDG-Goals", SDG_TARGETS: "UNSDG-Targets"}),
-        # A transaction's aid types (AidTypeVocabulary 1: OECD DAC); other vocabularies unchecked.
-        "aid_types": MappingProxyType(
-            {"1": "AidType", "2": "EarmarkingCategory", "4": "CashandVoucherModalities"}
-        ),
-        # country-budget-items/@vocabulary 1: IATI's budget identifiers; others unchecked.
-        "country_budget_items": MappingProxyType({"1": "BudgetIdentifier"}),
-    }
-)
-SECTOR_CODELISTS = VOCABULARY_CODELISTS["sectors"]
-REGION_CODELISTS = VOCABULARY_CODELISTS["recipient_regions"]
-TAG_CODELISTS = VOCABULARY_CODELISTS["sdg_tags"]
-# What IATI assumes when @vocabulary is absent: OECD DAC sectors (5-digit) and regions.
-DEFAULT_SECTOR_VOCABULARY = DAC_SECTORS
-DEFAULT_REGION_VOCABULARY = DAC_REGIONS
-DEFAULT_AID_TYPE_VOCABULARY = "1"
-# policy-marker/@vocabulary (PolicyMarkerVocabulary): OECD DAC CRS, the only one kept.
-POLICY_MARKER_VOCABULARY = "1"
-
-
-def codelist_for(relation: str, vocabulary: str) -> str | None:
-    """Return the codelist of a code of ``vocabulary`` in part ``relation`` (None: unchecked)."""
-    return VOCABULARY_CODELISTS.get(relation, {}).get(vocabulary)
 
 
 # Elements of attributes --------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def activity_search_text(activity) -> str:
     sectors, goals, partners, places, documents).
     """
     from opencoop.activities.disclosure import public_locations, public_participants
-    from opencoop.activities.parts import DAC_SECTORS
+    from opencoop.activities.vocabularies import DAC_SECTORS
 
     text = SearchText()
     for field in ("title", "description", "objectives", "target_groups"):

@@ -50,7 +50,8 @@ from opencoop.activities.models import (
     Transaction,
     result_value_text,
 )
-from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, PARTS, SDG_GOALS, SDG_TARGETS
+from opencoop.activities.parts import PARTS
+from opencoop.activities.vocabularies import DAC_REGIONS, DAC_SECTORS, SDG_GOALS, SDG_TARGETS
 from opencoop.core.writes import Item, index_records, write_records
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner

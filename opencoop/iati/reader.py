@@ -36,9 +36,6 @@ from opencoop.activities.parts import (
     CONTACT_TEXTS,
     CONTACT_VALUES,
     DATE,
-    DEFAULT_AID_TYPE_VOCABULARY,
-    DEFAULT_REGION_VOCABULARY,
-    DEFAULT_SECTOR_VOCABULARY,
     DESCRIPTIONS,
     ELEMENTS,
     NARRATIVES,
@@ -49,10 +46,15 @@ from opencoop.activities.parts import (
     Element,
     Part,
     activity_codelist,
-    codelist_for,
     codelist_of,
     field_codelist_of,
     part,
+)
+from opencoop.activities.vocabularies import (
+    DEFAULT_AID_TYPE_VOCABULARY,
+    DEFAULT_REGION_VOCABULARY,
+    DEFAULT_SECTOR_VOCABULARY,
+    codelist_for,
 )
 from opencoop.codelists import registry
 from opencoop.core.multilingual import LANGUAGE_CODE_RE

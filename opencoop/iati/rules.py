@@ -30,15 +30,17 @@ from opencoop.activities.models import (
 from opencoop.activities.parts import (
     ACTIVITY_CODES,
     ACTIVITY_DATES,
-    DAC_REGIONS,
     DESCRIPTIONS,
-    REGION_CODELISTS,
-    SECTOR_CODELISTS,
-    TAG_CODELISTS,
     Part,
     activity_codelist,
     codelist_of,
     part,
+)
+from opencoop.activities.vocabularies import (
+    DAC_REGIONS,
+    REGION_CODELISTS,
+    SECTOR_CODELISTS,
+    TAG_CODELISTS,
 )
 from opencoop.codelists import registry
 from opencoop.organisations.identifiers import identifier_problem

@@ -15,16 +15,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+from opencoop.activities.parts import activity_codelist, codelist_of
 from opencoop.activities.parts import (
+    part as described_part,
+)
+from opencoop.activities.vocabularies import (
     DEFAULT_SECTOR_VOCABULARY,
     SDG_GOALS,
     SECTOR_CODELISTS,
     TAG_CODELISTS,
-    activity_codelist,
-    codelist_of,
-)
-from opencoop.activities.parts import (
-    part as described_part,
 )
 from opencoop.codelists import registry
 

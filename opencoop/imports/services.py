@@ -27,6 +27,7 @@ from opencoop.activities.models import (
     Transaction,
 )
 from opencoop.activities.parts import PARTS
+from opencoop.activities.vocabularies import DAC_SECTORS, SDG_GOALS
 from opencoop.core.multilingual import MultilingualField
 from opencoop.core.writes import Item, WriteRefused, write_records
 from opencoop.editorial.quality import publication_problems
@@ -49,8 +50,6 @@ from .reader import Row
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 ACCOUNTABLE = "2"  # OrganisationRole: the reporting authority answers for its activities.
 IMPLEMENTING = "4"
-DAC_SECTORS = "1"
-SDG_GOALS = "2"
 CHILD_SHEETS = {"budgets": BUDGETS, "transactions": TRANSACTIONS}
 
 

@@ -24,7 +24,7 @@ from django.db.models import Prefetch, QuerySet
 
 from opencoop.activities.disclosure import public_activities, public_participants
 from opencoop.activities.models import Activity, ParticipatingOrg, Transaction
-from opencoop.activities.parts import DAC_REGIONS, DAC_SECTORS, TAG_CODELISTS
+from opencoop.activities.vocabularies import DAC_REGIONS, DAC_SECTORS, TAG_CODELISTS
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.iati.writer import decimal_text

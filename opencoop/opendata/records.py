@@ -39,16 +39,11 @@ from opencoop.activities.models import (
     result_value_number,
 )
 from opencoop.activities.part_rows import load_parts
-from opencoop.activities.parts import (
+from opencoop.activities.parts import ELEMENTS, PARTS, PERCENTAGE, Element, Part, element_of
+from opencoop.activities.vocabularies import (
     DEFAULT_REGION_VOCABULARY,
     DEFAULT_SECTOR_VOCABULARY,
-    ELEMENTS,
-    PARTS,
-    PERCENTAGE,
-    Element,
-    Part,
     codelist_for,
-    element_of,
 )
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.row_models import CatalogueRow

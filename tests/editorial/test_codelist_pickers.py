@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from opencoop.activities.models import Activity, SdgTag, Sector
+from opencoop.activities.models import Activity, RecipientRegion, SdgTag, Sector
 
 from .helpers import field_errors, form_data, soup, url
 from .test_admin_italian import in_italian
@@ -99,3 +99,25 @@ def test_the_options_endpoint_gives_codes_and_labels_in_the_editors_language(cli
     refused = client.get(reverse("codelists:options"), {"lists": "Nope"})
     assert refused.status_code == 400
     assert refused.json()["error"] == "Lista di codici IATI sconosciuta: Nope."
+
+
+def test_each_coded_part_offers_the_codelists_of_its_own_vocabularies(client, editor, activity):
+    # The picker's lists come from the table that checks the codes: a region is picked among
+    # regions, not sectors.
+    RecipientRegion.objects.create(activity=activity, vocabulary="1", code="298")
+    Sector.objects.create(activity=activity, vocabulary="1", code="14030")
+    SdgTag.objects.create(activity=activity, vocabulary="2", code="6")
+    activity.save_revision()
+    client.force_login(in_italian(editor))
+    page = client.get(url(activity, "edit"))
+    lists = {
+        name: picker(page, f"{name}-0-code").find("input")["list"]
+        for name in ("recipient_regions", "sectors", "sdg_tags")
+    }
+    assert lists == {
+        "recipient_regions": "codelist-Region",
+        "sectors": "codelist-Sector-SectorCategory",
+        "sdg_tags": "codelist-UNSDG-Goals-UNSDG-Targets",
+    }
+    region = picker(page, "recipient_regions-0-code")
+    assert region.select_one("[data-codelist-label]").get_text().strip() != ""
