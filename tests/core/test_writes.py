@@ -6,9 +6,17 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale, ModelLogEntry, ReferenceIndex, Revision
 
-from opencoop.activities.models import Activity, Budget, ParticipatingOrg, RecipientCountry
+from opencoop.activities.models import (
+    Activity,
+    Budget,
+    ParticipatingOrg,
+    RecipientCountry,
+    Sector,
+)
 from opencoop.catalogue.site_search import site_search
 from opencoop.core.writes import Item, WriteRefused, references_of, write_records
 from tests.factories import make_activity, make_organisation, make_reporting_org
@@ -168,3 +176,49 @@ def test_publishing_a_change_replaces_the_parts_and_logs_an_edit(authority):
         .values_list("action", flat=True)
     )
     assert actions == ["wagtail.edit", "wagtail.publish"]
+
+
+def written_queries(items: list[Item]) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        write_records(Activity, items, publish=True)
+    return len(queries)
+
+
+def test_parts_left_out_cost_no_query_per_record(authority):
+    # Each item gives three relations of the activity's twenty: the others are read once a
+    # relation for the batch (for the revisions and the reference index), not once a record.
+    written_queries([new_activity(authority, "FIRST")])  # what is read once and remembered
+    two = written_queries([new_activity(authority, f"TWO{n}") for n in range(2)])
+    six = written_queries([new_activity(authority, f"SIX{n}") for n in range(6)])
+    assert six == two
+
+
+def test_an_existing_records_parts_left_out_stay_in_its_revision_and_references(authority):
+    item = new_activity(authority, "KEPT")
+    item.parts["sectors"] = [Sector(vocabulary="1", code="14030")]
+    write_records(Activity, [item], publish=True)
+    activity = Activity.objects.get(pk=item.record.pk)
+    partners = {
+        str(pk) for pk in activity.participating_orgs.values_list("organisation_id", flat=True)
+    }
+    budget = Budget(
+        type="1",
+        status="1",
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 12, 31),
+        value=Decimal(500),
+        currency="EUR",
+    )
+    write_records(Activity, [Item(activity, {"budgets": [budget]}, name="KEPT")], publish=True)
+    activity.refresh_from_db()
+    content = activity.latest_revision.content
+    assert [s["code"] for s in content["sectors"]] == ["14030"]
+    assert [b["value"] for b in content["budgets"]] == ["500"]
+    assert len(content["participating_orgs"]) == 2
+    referenced = {
+        to_id
+        for _ct, to_id, path, _c in index_rows(activity)
+        if path.startswith("participating_orgs")
+    }
+    assert referenced == partners
+    assert list(activity.sectors.values_list("code", flat=True)) == ["14030"]
