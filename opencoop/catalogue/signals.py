@@ -58,7 +58,9 @@ def record_saved(sender, instance, update_fields=None, raw=False, **kwargs) -> N
 
 def part_changed(sender, instance, raw=False, **kwargs) -> None:
     """Mark the row of the record a saved or deleted part belongs to."""
-    if raw:
+    from opencoop.core.writes import replacing_parts
+
+    if raw or replacing_parts():  # the write refreshes the row itself
         return
     from .rows import PARENTS, mark_stale
 

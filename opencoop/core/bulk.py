@@ -1,4 +1,4 @@
-"""Insert many rows at once, by COPY on PostgreSQL: the bulk path of ``core.writes``.
+"""Insert and update many rows at once, by COPY on PostgreSQL: the bulk path of ``core.writes``.
 
 Kept apart from ``writes`` so that any app may insert rows in bulk without importing what the
 write service imports (search indexing, the catalogue).
@@ -60,11 +60,7 @@ def insert_rows(
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} LIMIT 0"
             )
-        prepare = [(_value_of(f), f.get_db_prep_save) for f in fields]
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                obj._prepare_related_fields_for_save(operation_name="bulk_create")
-                copy.write_row([prep(value(obj), connection=connection) for value, prep in prepare])
+        _copy(cursor, connection, target, fields, objs, add=True)
         if ignore_conflicts:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "
@@ -76,7 +72,53 @@ def insert_rows(
         obj._state.db = alias
 
 
-def _value_of(field: models.Field) -> Callable[[models.Model], object]:
+def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: list[str]) -> None:
+    """Write ``fields`` of ``objs`` (rows that exist) as ``bulk_update`` would, by COPY on PostgreSQL.
+
+    ``bulk_update`` writes one ``CASE`` of every row for each field: for 200 activities of 59
+    fields, 11,800 expressions that Django compiles and PostgreSQL parses (about 20 s on a loaded
+    machine). Here the values are copied into a temporary table and the rows updated from it in
+    one statement. Other databases and inherited models use ``bulk_update``.
+    """
+    objs = list(objs)
+    if not objs:
+        return
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    if connection.vendor != "postgresql" or meta.parents:
+        model._default_manager.using(alias).bulk_update(objs, fields, batch_size=BATCH)
+        return
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    written = [meta.get_field(name) for name in fields]
+    columns = [meta.pk, *written]
+    target = quote(f"_update_{meta.db_table}")
+    names = ", ".join(quote(f.column) for f in columns)
+    assignments = ", ".join(f"{quote(f.column)} = source.{quote(f.column)}" for f in written)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {target} AS SELECT {names} FROM {table} LIMIT 0")
+        _copy(cursor, connection, target, columns, objs, add=False)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {target} AS source "
+            f"WHERE {table}.{quote(meta.pk.column)} = source.{quote(meta.pk.column)}"
+        )
+        cursor.execute(f"DROP TABLE {target}")
+
+
+def _copy(cursor, connection, target: str, fields: list, objs: list, *, add: bool) -> None:
+    """Send the values of ``fields`` of ``objs`` to table ``target`` in one COPY stream."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    prepare = [(_value_of(f, add), f.get_db_prep_save) for f in fields]
+    operation = "bulk_create" if add else "bulk_update"
+    with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            obj._prepare_related_fields_for_save(operation_name=operation)
+            copy.write_row([prep(value(obj), connection=connection) for value, prep in prepare])
+
+
+def _value_of(field: models.Field, add: bool = True) -> Callable[[models.Model], object]:
     """Return how to read ``field``'s value of a new row, as ``pre_save`` would.
 
     Most fields' ``pre_save`` only reads the attribute: reading it directly saves a call per
@@ -85,7 +127,7 @@ def _value_of(field: models.Field) -> Callable[[models.Model], object]:
     """
     plain = type(field).pre_save is models.Field.pre_save
     if isinstance(field, models.DateField):  # and DateTimeField: only their auto_now* set a value
-        plain = not (field.auto_now or field.auto_now_add)
+        plain = not (field.auto_now or (add and field.auto_now_add))
     if plain:
         return attrgetter(field.attname)
-    return lambda obj: field.pre_save(obj, True)
+    return lambda obj: field.pre_save(obj, add)

@@ -36,7 +36,7 @@ from modelsearch.backends import get_search_backends
 from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from opencoop.core.bulk import insert_rows
+from opencoop.core.bulk import insert_rows, update_rows
 from opencoop.core.queries import among_ids
 
 BATCH = 500
@@ -47,6 +47,9 @@ records_written = Signal()
 _collected: ContextVar[dict[type[models.Model], dict[object, models.Model]] | None] = ContextVar(
     "records_written_collected", default=None
 )
+# True while a write deletes the parts it replaces: the write itself refreshes what is derived
+# from its records (``records_written``), so handlers of each deleted row need not (``replacing_parts``).
+_replacing: ContextVar[bool] = ContextVar("replacing_parts", default=False)
 # Fields a write sets itself: the revision pointers come from the revisions it creates.
 REVISION_POINTERS = ("latest_revision", "live_revision")
 
@@ -150,6 +153,16 @@ def _announce(model: type[models.Model], report: WriteReport) -> None:
             keys[record.pk] = _keys_of(record)
     elif records:
         records_written.send(sender=model, records=records)
+
+
+def replacing_parts() -> bool:
+    """Tell whether a row is being deleted by a write replacing its record's parts.
+
+    Handlers that mark a record's derived figures or catalogue row as changed when one of its
+    part rows goes may skip it then: the write refreshes both for every record it wrote, in its
+    transaction; marking each of thousands of rows first costs queries for nothing.
+    """
+    return _replacing.get()
 
 
 @contextmanager
@@ -290,7 +303,7 @@ def _write_batch(
             record.has_unpublished_changes = True
     insert_rows(model, [item.record for item in new])
     if rewritten:
-        model.objects.bulk_update([i.record for i in rewritten], _content_fields(model))
+        update_rows(model, [i.record for i in rewritten], _content_fields(model))
     if drafts_of_live:
         model.objects.filter(among_ids("pk", [i.record.pk for i in drafts_of_live])).update(
             has_unpublished_changes=True
@@ -353,7 +366,11 @@ def _write_parts(model: type[models.Model], items: list[Item], *, replace: set[i
         # What the rows hold in turn (a result's indicators), read before the old rows go.
         held = _held_rows([row for item in items for row in item.parts.get(relation, [])])
         if owners:
-            child_model.objects.filter(among_ids(f"{key}_id", owners)).delete()
+            token = _replacing.set(True)
+            try:
+                child_model.objects.filter(among_ids(f"{key}_id", owners)).delete()
+            finally:
+                _replacing.reset(token)
         rows = []
         for item in items:
             rows += _placed(item.parts.get(relation, []), key, item.record)

@@ -22,7 +22,7 @@ from opencoop.activities.models import (
     Sector,
     Transaction,
 )
-from opencoop.core.writes import records_written
+from opencoop.core.writes import records_written, replacing_parts
 from opencoop.organisations.models import Organisation
 from opencoop.plans.models import AnnualPlan, PlanAllocation
 
@@ -109,7 +109,7 @@ def record_deleted(sender, instance, **kwargs) -> None:
 
 
 def activity_row_changed(sender, instance, raw=False, **kwargs) -> None:
-    if raw:
+    if raw or replacing_parts():  # the write refreshes its authorities' figures itself
         return
     _mark(("activity", instance.activity_id), _authorities_of_activity(instance.activity_id))
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from opencoop.activities.models import Activity, Budget
-from opencoop.core.bulk import insert_rows
+from opencoop.core.bulk import insert_rows, update_rows
 from opencoop.editorial.models import RecordCheck
 from tests.factories import make_activity, make_reporting_org
 
@@ -99,3 +99,58 @@ def test_postgresql_inserts_by_copy_not_by_insert_statements():
     statements = [query["sql"] for query in queries.captured_queries]
     assert len(statements) == 1 and "nextval" in statements[0]
     assert Budget.objects.filter(activity=activity).count() == 28
+
+
+def test_updated_rows_read_back_with_their_new_values_and_the_others_unchanged():
+    activity = make_activity(make_reporting_org())
+    rows = [budget(activity, day, "100") for day in (1, 2, 3)]
+    insert_rows(Budget, rows)
+    changed, untouched = rows[:2], rows[2]
+    for row in changed:
+        row.value = Decimal("250.75")
+        row.currency = "USD"
+        row.value_date = datetime.date(2025, 6, 30)
+        row.status = "1"  # not among the fields written: stays as stored
+
+    update_rows(Budget, changed, ["value", "currency", "value_date"])
+
+    stored = {
+        b.pk: (b.value, b.currency, b.value_date, b.status)
+        for b in Budget.objects.filter(activity=activity)
+    }
+    for row in changed:
+        assert stored[row.pk] == (Decimal("250.75"), "USD", datetime.date(2025, 6, 30), "2")
+    assert stored[untouched.pk] == (Decimal("100"), "EUR", None, "2")
+
+
+def test_updated_json_is_written_as_json():
+    activity = make_activity(make_reporting_org())
+    content_type = ContentType.objects.get_for_model(Activity)
+    RecordCheck.objects.filter(content_type=content_type, object_id=str(activity.pk)).delete()
+    check = RecordCheck(content_type=content_type, object_id=str(activity.pk), problems=[])
+    insert_rows(RecordCheck, [check])
+    check.problems = [{"field": "title", "message": 'Manca "titolo"\t\\ à'}]
+    check.publishable = False
+
+    update_rows(RecordCheck, [check], ["problems", "publishable"])
+
+    back = RecordCheck.objects.get(pk=check.pk)
+    assert back.problems == check.problems and back.publishable is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_postgresql_updates_from_a_copy_in_one_statement():
+    activity = make_activity(make_reporting_org())
+    rows = [budget(activity, day, "10") for day in range(1, 29)]
+    insert_rows(Budget, rows)
+    for row in rows:
+        row.value = Decimal(row.period_start.day)
+
+    with CaptureQueriesContext(connection) as queries:
+        update_rows(Budget, rows, ["value"])
+
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1 and "CASE" not in updates[0]
+    assert sorted(Budget.objects.filter(activity=activity).values_list("value", flat=True)) == [
+        Decimal(day) for day in range(1, 29)
+    ]

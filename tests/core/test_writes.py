@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from opencoop.activities.models import (
     RecipientCountry,
     Sector,
 )
+from opencoop.catalogue.row_models import CatalogueRow
 from opencoop.catalogue.site_search import site_search
 from opencoop.core.writes import Item, WriteRefused, references_of, write_records
 from tests.factories import make_activity, make_organisation, make_reporting_org
@@ -222,3 +224,31 @@ def test_an_existing_records_parts_left_out_stay_in_its_revision_and_references(
     }
     assert referenced == partners
     assert list(activity.sectors.values_list("code", flat=True)) == ["14030"]
+
+
+def rewritten(authority, codes: list[str]) -> list[Item]:
+    items = [new_activity(authority, code) for code in codes]
+    write_records(Activity, items, publish=True)
+    for item in items:
+        item.parts["recipient_countries"] = [RecipientCountry(code="SN", percentage=Decimal(100))]
+    return items
+
+
+def derived_queries(items: list[Item]) -> int:
+    """Count the write's queries of the catalogue rows and kept figures."""
+    with CaptureQueriesContext(connection) as queries:
+        write_records(Activity, items, publish=True)
+    return sum(1 for q in queries.captured_queries if re.search(r'"(catalogue|stats)_', q["sql"]))
+
+
+def test_replacing_parts_marks_no_row_one_by_one_and_leaves_fresh_catalogue_rows(authority):
+    # The parts a write replaces go without a handler marking each part's record stale (the
+    # write refreshes the catalogue rows and kept figures of every record it wrote, in bulk).
+    derived_queries(rewritten(authority, ["FIRSTR"]))
+    two = rewritten(authority, ["R1", "R2"])
+    six = rewritten(authority, [f"R{n}" for n in range(3, 9)])
+    assert derived_queries(six) == derived_queries(two)
+    rows = CatalogueRow.objects.filter(
+        kind=CatalogueRow.ACTIVITY, record_id__in=[item.record.pk for item in six]
+    )
+    assert [(row.countries, row.stale) for row in rows] == [(["SN"], False)] * 6
