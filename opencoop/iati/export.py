@@ -208,6 +208,11 @@ class _Related:
             known.update(model._base_manager.in_bulk(missing))
         return known
 
+    def one(self, model: type[models.Model], pk: int) -> models.Model:
+        """Return the row ``pk`` of ``model`` (asked once an activity: known ones at once)."""
+        row = self._by_model[model].get(pk)
+        return row if row is not None else self.fetch(model, {pk})[pk]
+
 
 def _foreign_keys(model: type[models.Model], names: tuple[str, ...]) -> list[tuple[str, str, type]]:
     """Return (name, attname, model referred to) of the foreign keys ``names`` of ``model``."""
@@ -311,8 +316,7 @@ def activity_rows(activities: QuerySet[Activity], related: _Related) -> Iterator
         fields["latest_revision"] = (
             None if fields["latest_revision_id"] is None else Row({"created_at": revision_date})
         )
-        org_pk = fields["reporting_org_id"]
-        fields["reporting_org"] = related.fetch(Organisation, {org_pk})[org_pk]
+        fields["reporting_org"] = related.one(Organisation, fields["reporting_org_id"])
         yield make(fields)
 
 
