@@ -1,8 +1,8 @@
 """Stream IATI 2.03 files: the activities of a reporting organisation and its organisation file.
 
-The generators write with ``lxml.etree.xmlfile`` one activity at a time and read the activities
-in chunks (each kind of part in one query per chunk), so memory stays flat however many activities
-there are. The file reads activities and parts as plain rows of values (``iter_with_parts``), not
+The generators write one activity at a time (its text as the writer writes it, the declaration
+and root with ``lxml.etree.xmlfile``) and read the activities in chunks (each kind of part in one
+query per chunk), so memory stays flat however many activities there are. The file reads activities and parts as plain rows of values (``iter_with_parts``), not
 as model instances: the writer, the rules and disclosure read both alike, and a test pins that
 both write the same bytes.
 An activity lacking an element the schema requires (``rules.missing_mandatory``) is left out of
