@@ -287,7 +287,8 @@ def start(out: XmlText, tag: str, **given: object) -> None:
     out.start(tag, attributes(**given) if given else "")
 
 
-@functools.cache
+# Bounded: a file may give any number of xml:lang codes.
+@functools.lru_cache(maxsize=512)
 def _narrative_start(lang: str) -> str:
     return f'<narrative xml:lang="{attribute_text(lang)}">'
 
