@@ -1,8 +1,9 @@
 """Write IATI 2.03: an activity's elements in schema order, from the one description.
 
 The elements of attributes (codes, dates, texts, countries, sectors…) are written generically
-from ``opencoop.activities.parts.ELEMENTS``; each ``*_element`` function builds the structured
-ones (locations, transactions, results…). What the public may see comes only from
+from ``opencoop.activities.parts.ELEMENTS``; each ``*_element`` function writes the structured
+ones (locations, transactions, results…), as XML text (``XmlText``, see "Building blocks"),
+which ``activity_element`` parses into a tree. What the public may see comes only from
 ``opencoop.activities.disclosure``. The constants below are the structured elements' fixed codes;
 the rules and the import (``opencoop.iati.reader``) read them too, so each fact is written once.
 """
