@@ -19,7 +19,7 @@ check, checks, rows, revisions, editorial status, reference index, kept figures,
 are printed; ``--profile-out`` keeps the profile for ``python -m pstats``. The profiler slows
 every Python call: compare stages with each other and runs with runs, not with the figures above.
 With ``--export-only --profile`` the export itself runs under cProfile instead, and the seconds of
-its stages (``EXPORT_STAGES``: reading rows, rules, building elements, serialising) are printed.
+its stages (``EXPORT_STAGES``: reading rows, rules, writing elements, streaming) are printed.
 
 With ``--source publishers`` the file is not exported from a generated authority but built from
 the real publishers' files of the tests (``tests/data/iati/publishers``, those of version 2.03):
@@ -327,8 +327,8 @@ STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
 EXPORT_STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
     ("read activities and parts", (("iati/export.py", "iter_with_parts", "", "cum"),)),
     ("rules (missing_mandatory)", (("iati/rules.py", "missing_mandatory", "", "cum"),)),
-    ("build elements (writer)", (("iati/writer.py", "activity_element", "", "cum"),)),
-    ("serialise (lxml xmlfile)", (("iati/export.py", "stream_document", "", "own"),)),
+    ("write elements (writer)", (("iati/writer.py", "activity_xml", "", "cum"),)),
+    ("stream the file", (("iati/export.py", "stream_document", "", "own"),)),
 )
 
 

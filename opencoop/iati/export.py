@@ -1,8 +1,8 @@
 """Stream IATI 2.03 files: the activities of a reporting organisation and its organisation file.
 
-The generators write with ``lxml.etree.xmlfile`` one activity at a time and read the activities
-in chunks (each kind of part in one query per chunk), so memory stays flat however many activities
-there are. The file reads activities and parts as plain rows of values (``iter_with_parts``), not
+The generators write one activity at a time (its text as the writer writes it, the declaration
+and root with ``lxml.etree.xmlfile``) and read the activities in chunks (each kind of part in one
+query per chunk), so memory stays flat however many activities there are. The file reads activities and parts as plain rows of values (``iter_with_parts``), not
 as model instances: the writer, the rules and disclosure read both alike, and a test pins that
 both write the same bytes.
 An activity lacking an element the schema requires (``rules.missing_mandatory``) is left out of
@@ -40,6 +40,7 @@ from .writer import (
     IATI_VERSION,
     YearBudget,
     activity_element,
+    activity_xml,
     iso_datetime,
     organisation_root_element,
 )
@@ -207,6 +208,11 @@ class _Related:
             known.update(model._base_manager.in_bulk(missing))
         return known
 
+    def one(self, model: type[models.Model], pk: int) -> models.Model:
+        """Return the row ``pk`` of ``model`` (asked once an activity: known ones at once)."""
+        row = self._by_model[model].get(pk)
+        return row if row is not None else self.fetch(model, {pk})[pk]
+
 
 def _foreign_keys(model: type[models.Model], names: tuple[str, ...]) -> list[tuple[str, str, type]]:
     """Return (name, attname, model referred to) of the foreign keys ``names`` of ``model``."""
@@ -310,8 +316,7 @@ def activity_rows(activities: QuerySet[Activity], related: _Related) -> Iterator
         fields["latest_revision"] = (
             None if fields["latest_revision_id"] is None else Row({"created_at": revision_date})
         )
-        org_pk = fields["reporting_org_id"]
-        fields["reporting_org"] = related.fetch(Organisation, {org_pk})[org_pk]
+        fields["reporting_org"] = related.one(Organisation, fields["reporting_org_id"])
         yield make(fields)
 
 
@@ -352,9 +357,15 @@ class _Sink:
 
 
 def stream_document(
-    root_tag: str, attributes: dict[str, str], elements: Iterator[etree._Element]
+    root_tag: str,
+    attributes: dict[str, str],
+    elements: Iterator[etree._Element | str],
 ) -> Iterator[bytes]:
-    """Yield an XML document: the declaration and root start, then one piece per element."""
+    """Yield an XML document: the declaration and root start, then one piece per element.
+
+    An element given as text (``writer.activity_xml``) is written as it is: it is what lxml
+    would write for its tree.
+    """
     sink = _Sink()
     with etree.xmlfile(sink, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -363,6 +374,9 @@ def stream_document(
             xf.flush()
             yield sink.take()
             for element in elements:
+                if type(element) is str:
+                    yield f"{element}\n".encode()
+                    continue
                 xf.write(element, pretty_print=True)
                 xf.flush()
                 yield sink.take()
@@ -392,6 +406,27 @@ def iter_activity_elements(
         yield activity, activity_element(activity, base_url=base_url)
 
 
+def iter_activities_text(
+    activities: QuerySet[Activity],
+    *,
+    base_url: str | None = None,
+    left_out: LeftOut | None = None,
+) -> Iterator[str]:
+    """Yield the text of each public activity's ``iati-activity`` element, as the file holds it.
+
+    An activity lacking an element the schema requires is not yielded: it goes, with what it
+    lacks, to ``left_out``.
+    """
+    base_url = site_base_url() if base_url is None else base_url
+    for activity in iter_with_parts(activities):
+        missing = missing_mandatory(activity)
+        if missing:
+            if left_out is not None:
+                left_out(activity, missing)
+            continue
+        yield activity_xml(activity, base_url=base_url)
+
+
 def iter_activities_xml(
     activities: QuerySet[Activity],
     *,
@@ -400,14 +435,12 @@ def iter_activities_xml(
 ) -> Iterator[bytes]:
     """Return the pieces of an ``iati-activities`` 2.03 document of the public ``activities``.
 
-    The first activity is built at once, so that ``NothingToPublish`` is raised before anything
-    is written when none has every element the schema requires (the schema wants at least one).
+    The first activity is written at once, so that ``NothingToPublish`` is raised before
+    anything is written when none has every element the schema requires (the schema wants at
+    least one).
     """
     attributes = {"version": IATI_VERSION, "generated-datetime": iso_datetime(timezone.now())}
-    elements = (
-        element
-        for _, element in iter_activity_elements(activities, base_url=base_url, left_out=left_out)
-    )
+    elements = iter_activities_text(activities, base_url=base_url, left_out=left_out)
     first = next(elements, None)
     if first is None:
         raise NothingToPublish(

@@ -1,8 +1,9 @@
 """Write IATI 2.03: an activity's elements in schema order, from the one description.
 
 The elements of attributes (codes, dates, texts, countries, sectors…) are written generically
-from ``opencoop.activities.parts.ELEMENTS``; each ``*_element`` function builds the structured
-ones (locations, transactions, results…). What the public may see comes only from
+from ``opencoop.activities.parts.ELEMENTS``; each ``*_element`` function writes the structured
+ones (locations, transactions, results…), as XML text (``XmlText``, see "Building blocks"),
+which ``activity_element`` parses into a tree. What the public may see comes only from
 ``opencoop.activities.disclosure``. The constants below are the structured elements' fixed codes;
 the rules and the import (``opencoop.iati.reader``) read them too, so each fact is written once.
 """
@@ -82,7 +83,6 @@ MALE = "male"
 WEB_PAGE_FORMAT = "text/html"
 UNKNOWN_FORMAT = "application/octet-stream"
 
-_SubElement = etree.SubElement
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -171,30 +171,135 @@ def document_format(href: str, document: AbstractDocument | None = None) -> str:
 
 
 # Building blocks ---------------------------------------------------------------------------------
+# The writer writes XML text, not lxml trees: building an activity's 120 elements with lxml took
+# most of the export's time. The text is what libxml2 writes for the same tree (its escaping,
+# and with ``pretty`` its indentation), so the export streams it as it is and ``activity_element``
+# parses it back into the tree it used to build; a test compares both with lxml's output.
+_PRETTY = ("\n", *("\n" + "  " * depth for depth in range(1, 64)))
+_COMPACT = ("",) * 64
+# What libxml2 writes as a character reference or entity: in attribute values and in text.
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\t": "&#9;",
+    }
+)
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def attribute_text(value: object) -> str:
+    """Return ``value`` as an attribute value is written: characters XML cannot hold left out,
+    the others escaped as libxml2 escapes them."""
+    text = value if type(value) is str else str(value)
+    # Most values are printable ASCII without markup: nothing to search or replace.
+    if text.isascii() and text.isprintable():
+        if "&" in text or "<" in text or ">" in text or '"' in text:
+            return text.translate(_ATTRIBUTE_ESCAPES)
+        return text
+    return _NOT_XML.sub("", text).translate(_ATTRIBUTE_ESCAPES)
+
+
+def escaped_text(text: str) -> str:
+    """Return XML text ``text`` (already without characters XML cannot hold) escaped as libxml2
+    escapes an element's text."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return text.translate(_TEXT_ESCAPES)
+    return text
+
+
+class XmlText:
+    """The XML text of one element being written, child by child.
+
+    ``pretty`` indents it as libxml2's pretty printer does (two spaces a level, an element
+    without children closed as ``<tag/>``); otherwise it is written without whitespace.
+    """
+
+    __slots__ = ("_opened", "depth", "indents", "parts")
+
+    def __init__(self, *, pretty: bool = False) -> None:
+        self.parts: list[str] = []
+        self.indents = _PRETTY if pretty else _COMPACT
+        self.depth = 0
+        self._opened: list[tuple[str, int]] = []
+
+    def empty(self, tag: str, attributes: str = "") -> None:
+        """Write ``<tag …/>``; ``attributes`` as ``attributes()`` writes them."""
+        self.parts.append(f"{self.indents[self.depth]}<{tag}{attributes}/>")
+
+    def text(self, tag: str, text: str, attributes: str = "") -> None:
+        """Write ``<tag …>text</tag>``; ``text`` without the characters XML cannot hold."""
+        self.parts.append(
+            f"{self.indents[self.depth]}<{tag}{attributes}>{escaped_text(text)}</{tag}>"
+        )
+
+    def start(self, tag: str, attributes: str = "") -> None:
+        """Open ``tag``: what is written until ``end`` are its children."""
+        self.parts.append(f"{self.indents[self.depth]}<{tag}{attributes}>")
+        self.depth += 1
+        self._opened.append((tag, len(self.parts)))
+
+    def end(self) -> None:
+        """Close the element last opened (as ``<tag …/>`` when nothing was written in it)."""
+        self.depth -= 1
+        tag, written = self._opened.pop()
+        if len(self.parts) == written:
+            self.parts[-1] = self.parts[-1][:-1] + "/>"
+        else:
+            self.parts.append(f"{self.indents[self.depth]}</{tag}>")
+
+    def fragment(self) -> XmlText:
+        """Return an empty text written at this one's depth and indentation (to keep and copy)."""
+        other = XmlText()
+        other.indents, other.depth = self.indents, self.depth
+        return other
+
+    def value(self) -> str:
+        text = "".join(self.parts)
+        return text[1:] if text[:1] == "\n" else text
+
+
 @functools.cache
 def attribute_name(keyword: str) -> str:
     """Return the XML attribute a keyword of ``sub`` stands for (``value_date``: value-date)."""
     return keyword.rstrip("_").replace("_", "-")
 
 
-def sub(parent: etree._Element, tag: str, **attributes: object) -> etree._Element:
-    """Append ``tag`` with the given attributes (underscores become hyphens; None is left out)."""
-    attrib = {}
-    for name, value in attributes.items():
+def attributes(**given: object) -> str:
+    """Write the given attributes (underscores become hyphens; None and "" are left out)."""
+    written = ""
+    for name, value in given.items():
         if value is not None and value != "":
-            text = value if type(value) is str else str(value)
-            # xml_text's test, inlined: this runs for every attribute of the file.
-            if not (text.isascii() and text.isprintable()):
-                text = _NOT_XML.sub("", text)
-            attrib[attribute_name(name)] = text
-    return etree.SubElement(parent, tag, attrib)
+            written += f' {attribute_name(name)}="{attribute_text(value)}"'
+    return written
 
 
-def narratives(parent: etree._Element, value: dict | None, lang: str) -> int:
-    """Append one ``narrative`` per language with text, each with xml:lang; return how many."""
+def sub(out: XmlText, tag: str, **given: object) -> None:
+    """Write ``<tag …/>`` with the given attributes (see ``attributes``)."""
+    out.empty(tag, attributes(**given) if given else "")
+
+
+def start(out: XmlText, tag: str, **given: object) -> None:
+    """Open ``tag`` with the given attributes (see ``attributes``); ``out.end()`` closes it."""
+    out.start(tag, attributes(**given) if given else "")
+
+
+# Bounded: a file may give any number of xml:lang codes.
+@functools.lru_cache(maxsize=512)
+def _narrative_start(lang: str) -> str:
+    return f'<narrative xml:lang="{attribute_text(lang)}">'
+
+
+def narratives(out: XmlText, value: dict | None, lang: str) -> int:
+    """Write one ``narrative`` per language with text, each with xml:lang; return how many."""
     if not value:
         return 0
     written = 0
+    indent = out.indents[out.depth]
     # language_order inlined: this runs for every text of the file.
     for code in _languages_in_order(lang, tuple(value)):
         raw = value[code]
@@ -208,42 +313,44 @@ def narratives(parent: etree._Element, value: dict | None, lang: str) -> int:
             text = xml_text(raw).strip()
         else:
             continue
-        _SubElement(parent, "narrative", {XML_LANG: code}).text = text
+        out.parts.append(f"{indent}{_narrative_start(code)}{escaped_text(text)}</narrative>")
         written += 1
     return written
 
 
-def text_element(
-    parent: etree._Element, tag: str, value: dict | None, lang: str, **attributes: object
-) -> etree._Element | None:
-    """Append ``tag`` holding the narratives of ``value``; nothing when it has no text."""
+def text_element(out: XmlText, tag: str, value: dict | None, lang: str, **given: object) -> bool:
+    """Write ``tag`` holding the narratives of ``value``; nothing when it has no text."""
     if not has_text(value):
-        return None
-    element = sub(parent, tag, **attributes)
-    narratives(element, value, lang)
-    return element
+        return False
+    start(out, tag, **given)
+    narratives(out, value, lang)
+    out.end()
+    return True
 
 
-def plain_narrative(parent: etree._Element, tag: str, value: str) -> None:
-    """Append ``tag`` with one narrative in no particular language (a name, an address)."""
+def plain_narrative(out: XmlText, tag: str, value: str) -> None:
+    """Write ``tag`` with one narrative in no particular language (a name, an address)."""
     if value and value.strip():
-        element = etree.SubElement(parent, tag)
-        etree.SubElement(element, "narrative").text = xml_text(value).strip()
+        out.start(tag)
+        out.text("narrative", xml_text(value).strip())
+        out.end()
 
 
 def value_element(
-    parent: etree._Element,
+    out: XmlText,
     amount: Decimal,
     currency: str,
     value_date: datetime.date,
     tag: str = "value",
-) -> etree._Element:
-    """Append a monetary value; IATI requires its value-date."""
+) -> None:
+    """Write a monetary value; IATI requires its value-date."""
     iso_date = value_date.isoformat()
-    attrib = {"currency": xml_text(currency), "value-date": iso_date} if currency else None
-    element = _SubElement(parent, tag, attrib or {"value-date": iso_date})
-    element.text = decimal_text(amount)
-    return element
+    written = (
+        f' currency="{attribute_text(xml_text(currency))}" value-date="{iso_date}"'
+        if currency
+        else f' value-date="{iso_date}"'
+    )
+    out.text(tag, decimal_text(amount), written)
 
 
 def budget_value_date(budget: Budget) -> datetime.date:
@@ -266,109 +373,107 @@ def stored_value_date(value_date: datetime.date, implied: datetime.date) -> date
     return None if value_date == implied else value_date
 
 
-def period_elements(parent: etree._Element, start: datetime.date, end: datetime.date) -> None:
-    date_element(parent, "period-start", start)
-    date_element(parent, "period-end", end)
+def period_elements(out: XmlText, start: datetime.date, end: datetime.date) -> None:
+    date_element(out, "period-start", start)
+    date_element(out, "period-end", end)
 
 
-def date_element(parent: etree._Element, tag: str, date: datetime.date) -> etree._Element:
-    """Append ``<tag iso-date=…>``; an ISO date is plain text, which XML holds as it is."""
-    return _SubElement(parent, tag, {"iso-date": date.isoformat()})
+def date_element(out: XmlText, tag: str, date: datetime.date) -> None:
+    """Write ``<tag iso-date=…/>``; an ISO date is plain text, which XML holds as it is."""
+    out.parts.append(f'{out.indents[out.depth]}<{tag} iso-date="{date.isoformat()}"/>')
 
 
 def organisation_element(
-    parent: etree._Element,
+    out: XmlText,
     tag: str,
     *,
     name: dict,
     ref: str,
     organisation_type: str,
     lang: str,
-    **attributes: object,
-) -> etree._Element:
-    """Append an organisation reference (reporting-, participating-, provider-, receiver-org).
+    **given: object,
+) -> None:
+    """Write an organisation reference (reporting-, participating-, provider-, receiver-org).
 
-    The same organisation is named in most transactions of a file: its element is built once
-    (per thread) and copied, which takes a quarter of the time of building it.
+    The same organisation is named in most transactions of a file: its text is written once
+    (per thread, depth and indentation) and copied.
     """
     key = (
         tag,
         ref,
         organisation_type,
         lang,
-        tuple(attributes.items()),
+        out.depth,
+        out.indents is _PRETTY,
+        tuple(given.items()),
         tuple((name or {}).items()),
     )
     try:
-        template = _FRAGMENTS.get(key)
-    except TypeError:  # a value that cannot be a key (not text): built each time
-        template = key = None
-    if template is None:
-        template = sub(
-            etree.Element("fragment"),
-            tag,
-            ref=ref or None,
-            type=organisation_type or None,
-            **attributes,
-        )
-        narratives(template, name, lang)
+        text = _FRAGMENTS.get(key)
+    except TypeError:  # a value that cannot be a key (not text): written each time
+        text = key = None
+    if text is None:
+        fragment = out.fragment()
+        start(fragment, tag, ref=ref or None, type=organisation_type or None, **given)
+        narratives(fragment, name, lang)
+        fragment.end()
+        text = "".join(fragment.parts)
         if key is not None:
-            _FRAGMENTS.put(key, template)
-    element = template.__deepcopy__(None)  # copy.deepcopy's own bookkeeping doubled the cost
-    parent.append(element)
-    return element
+            _FRAGMENTS.put(key, text)
+    out.parts.append(text)
 
 
 class _Fragments(threading.local):
-    """Elements the writer copies rather than builds again, by what they are written from.
+    """Texts the writer copies rather than writes again, by what they are written from.
 
-    One cache per thread (lxml trees are not shared between threads); emptied past ``LIMIT``
-    elements, so that memory stays flat however many organisations a file names.
+    One cache per thread; emptied past ``LIMIT`` texts, so that memory stays flat however many
+    organisations a file names.
     """
 
     LIMIT = 2_000
 
     def __init__(self) -> None:
-        self._by_key: dict[tuple, etree._Element] = {}
+        self._by_key: dict[tuple, str] = {}
 
-    def get(self, key: tuple) -> etree._Element | None:
+    def get(self, key: tuple) -> str | None:
         return self._by_key.get(key)
 
-    def put(self, key: tuple, element: etree._Element) -> None:
+    def put(self, key: tuple, text: str) -> None:
         if len(self._by_key) >= self.LIMIT:
             self._by_key.clear()
-        self._by_key[key] = element
+        self._by_key[key] = text
 
 
 _FRAGMENTS = _Fragments()
 
 
 def document_link_element(
-    parent: etree._Element, document_link: AttachedDocument, lang: str, base_url: str
-) -> etree._Element | None:
-    """Append a document-link; a document known only by its title has no url and is left out."""
+    out: XmlText, document_link: AttachedDocument, lang: str, base_url: str
+) -> None:
+    """Write a document-link; a document known only by its title has no url and is left out."""
     href = document_link.href
     if not href:
-        return None
+        return
     document = document_link.document if document_link.document_id else None
-    element = sub(
-        parent,
+    start(
+        out,
         "document-link",
         url=absolute_url(href, base_url),
         format=document_format(href, document),
     )
-    title = sub(element, "title")
-    if not narratives(title, document_link.title, lang):
-        etree.SubElement(title, "narrative").text = xml_text(href)
-    text_element(element, "description", getattr(document_link, "description", None), lang)
-    sub(element, "category", code=document_link.category)
+    out.start("title")
+    if not narratives(out, document_link.title, lang):
+        out.text("narrative", xml_text(href))
+    out.end()
+    text_element(out, "description", getattr(document_link, "description", None), lang)
+    sub(out, "category", code=document_link.category)
     for category in getattr(document_link, "more_categories", ()):
-        sub(element, "category", code=category)
+        sub(out, "category", code=category)
     if document_link.language:
-        sub(element, "language", code=document_link.language)
+        sub(out, "language", code=document_link.language)
     if document_link.date:
-        sub(element, "document-date", iso_date=document_link.date.isoformat())
-    return element
+        sub(out, "document-date", iso_date=document_link.date.isoformat())
+    out.end()
 
 
 # Activity ----------------------------------------------------------------------------------------
@@ -383,24 +488,45 @@ def last_updated(activity: Activity) -> datetime.datetime:
 
 def activity_element(activity: Activity, *, base_url: str = "") -> etree._Element:
     """Build the ``iati-activity`` element of one public activity, children in schema order."""
+    return parsed(activity_text(activity, base_url=base_url))
+
+
+def activity_xml(activity: Activity, *, base_url: str = "") -> str:
+    """Return the ``iati-activity`` element of one public activity as libxml2 pretty-prints it
+    (the export's file holds it as it is), children in schema order."""
+    if has_published(activity):
+        # Elements kept as the file gave them may hold text between them, which changes how
+        # libxml2 indents: the tree is built and lxml writes it.
+        return etree.tostring(
+            activity_element(activity, base_url=base_url), encoding=str, pretty_print=True
+        )[:-1]
+    return activity_text(activity, base_url=base_url, pretty=True)
+
+
+def parsed(text: str) -> etree._Element:
+    """Return the element whose text the writer wrote (and the elements kept in it)."""
+    return etree.fromstring(text, _PARSERS.parser)
+
+
+def activity_text(activity: Activity, *, base_url: str = "", pretty: bool = False) -> str:
+    """Write the ``iati-activity`` element of one public activity, children in schema order."""
+    out = XmlText(pretty=pretty)
     lang = default_language(activity.reporting_org)
-    root = etree.Element(
-        "iati-activity",
-        {
-            "last-updated-datetime": iso_datetime(last_updated(activity)),
-            XML_LANG: lang,
-            "default-currency": activity.default_currency,
-            "hierarchy": "2" if activity.parent_id else "1",
-        },
+    root = (
+        f' last-updated-datetime="{iso_datetime(last_updated(activity))}"'
+        f' xml:lang="{attribute_text(lang)}"'
+        f' default-currency="{attribute_text(activity.default_currency)}"'
+        f' hierarchy="{"2" if activity.parent_id else "1"}"'
     )
     if activity.linked_data_uri is not None:  # "" too: the file gave it empty
-        root.set("linked-data-uri", xml_text(activity.linked_data_uri))
+        root += f' linked-data-uri="{attribute_text(activity.linked_data_uri)}"'
     if activity.humanitarian:
-        root.set("humanitarian", "1")
-    sub(root, "iati-identifier").text = xml_text(activity.iati_identifier)
+        root += ' humanitarian="1"'
+    out.start("iati-activity", root)
+    out.text("iati-identifier", xml_text(activity.iati_identifier))
     org = activity.reporting_org
     organisation_element(
-        root,
+        out,
         "reporting-org",
         name=org.name,
         ref=org.identifier,
@@ -408,12 +534,13 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
         lang=lang,
         secondary_reporter=flag_text(activity.secondary_reporter),
     )
-    title = sub(root, "title")
-    narratives(title, activity.title, lang)
-    attribute_elements(root, "description", activity, lang)
+    out.start("title")
+    narratives(out, activity.title, lang)
+    out.end()
+    attribute_elements(out, "description", activity, lang)
     for participant in public_participants(activity):
         organisation_element(
-            root,
+            out,
             "participating-org",
             name=participant.name,
             ref=participant.identifier,
@@ -423,36 +550,55 @@ def activity_element(activity: Activity, *, base_url: str = "") -> etree._Elemen
             activity_id=participant.activity_id or None,
         )
     for other in activity.other_identifiers.all():
-        element = sub(root, "other-identifier", ref=other.ref, type=other.type)
+        start(out, "other-identifier", ref=other.ref, type=other.type)
         if other.owner_ref or has_text(other.owner_name):
-            owner = sub(element, "owner-org", ref=other.owner_ref)
-            narratives(owner, other.owner_name, lang)
+            start(out, "owner-org", ref=other.owner_ref)
+            narratives(out, other.owner_name, lang)
+            out.end()
+        out.end()
     for path in ("activity-status", "activity-date"):
-        attribute_elements(root, path, activity, lang)
-    contact_info_element(root, activity, lang)
+        attribute_elements(out, path, activity, lang)
+    contact_info_element(out, activity, lang)
     for path in ("activity-scope", "recipient-country", "recipient-region"):
-        attribute_elements(root, path, activity, lang)
-    location_elements(root, activity, lang)
+        attribute_elements(out, path, activity, lang)
+    location_elements(out, activity, lang)
     for path in ("sector", "tag"):
-        attribute_elements(root, path, activity, lang)
-    country_budget_items_element(root, activity, lang)
+        attribute_elements(out, path, activity, lang)
+    country_budget_items_element(out, activity, lang)
     for path in ("humanitarian-scope", "policy-marker", *ACTIVITY_CODE_ELEMENTS):
-        attribute_elements(root, path, activity, lang)
+        attribute_elements(out, path, activity, lang)
     for budget in activity.budgets.all():
-        element = sub(root, "budget", type=budget.type, status=budget.status)
-        period_elements(element, budget.period_start, budget.period_end)
-        value_element(element, budget.value, budget.currency, budget_value_date(budget))
-    planned_disbursement_elements(root, activity, lang)
-    attribute_elements(root, "capital-spend", activity, lang)
-    transaction_elements(root, activity, lang)
+        start(out, "budget", type=budget.type, status=budget.status)
+        period_elements(out, budget.period_start, budget.period_end)
+        value_element(out, budget.value, budget.currency, budget_value_date(budget))
+        out.end()
+    planned_disbursement_elements(out, activity, lang)
+    attribute_elements(out, "capital-spend", activity, lang)
+    transaction_elements(out, activity, lang)
     for document_link in activity.documents.all():
-        document_link_element(root, document_link, lang, base_url)
-    related_activity_elements(root, activity)
-    conditions_element(root, activity, lang)
-    result_elements(root, activity, lang)
-    beneficiaries_element(root, activity, lang)
-    append_published(root, activity.kept_xml)
-    return root
+        document_link_element(out, document_link, lang, base_url)
+    related_activity_elements(out, activity)
+    conditions_element(out, activity, lang)
+    result_elements(out, activity, lang)
+    beneficiaries_element(out, activity, lang)
+    append_published(out, activity.kept_xml)
+    out.end()
+    return out.value()
+
+
+def has_published(activity: Activity) -> bool:
+    """Say whether the activity, or one of its transactions, keeps elements as the file gave them."""
+    return bool(activity.kept_xml) or any(t.kept_xml for t in activity.transactions.all())
+
+
+class _Parsers(threading.local):
+    """The parser of the writer's texts and of kept elements, one per thread (as lxml needs)."""
+
+    def __init__(self) -> None:
+        self.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+_PARSERS = _Parsers()
 
 
 @dataclass(frozen=True)
@@ -461,7 +607,7 @@ class _Step:
 
     name: str
     field: str
-    # The value always written (already made XML text), else the field's value by ``convert``.
+    # The value always written (already escaped), else the field's value by ``convert``.
     fixed: str
     convert: Callable[[object], str]
     empty_kept: bool
@@ -478,34 +624,35 @@ class _Plan:
     steps: tuple[_Step, ...]
     texts: tuple[str, ...]
 
-    def write(self, parent: etree._Element, source: object, lang: str) -> etree._Element | None:
-        """Append the element written from ``source`` (the activity or a part's row).
+    def write(self, out: XmlText, source: object, lang: str) -> None:
+        """Write the element from ``source`` (the activity or a part's row).
 
         An element of the activity's own fields is left out when its main field (code, date,
         text) is empty; a part's row is always written.
         """
         if self.main and not has_text_or_value(getattr(source, self.main)):
-            return None
-        attrib = {}
+            return
+        written = ""
         for step in self.steps:
             if step.fixed:
-                attrib[step.name] = step.fixed
+                written += step.fixed
                 continue
             raw = getattr(source, step.field)
             if raw is None or raw == "":
                 if step.empty_kept and raw == "":
                     # A file stated it empty (the schema allows it): written back as stated.
-                    attrib[step.name] = ""
+                    written += f' {step.name}=""'
                 continue
             value = step.convert(raw)
             if value:
-                if not (value.isascii() and value.isprintable()):
-                    value = _NOT_XML.sub("", value)
-                attrib[step.name] = value
-        written = _SubElement(parent, self.element.path, attrib)
-        for name in self.texts:
-            narratives(written, getattr(source, name), lang)
-        return written
+                written += f' {step.name}="{attribute_text(value)}"'
+        if self.texts:
+            out.start(self.element.path, written)
+            for name in self.texts:
+                narratives(out, getattr(source, name), lang)
+            out.end()
+        else:
+            out.empty(self.element.path, written)
 
 
 def _iso_date(value: datetime.date) -> str:
@@ -522,7 +669,7 @@ def _compile(element: Element) -> _Plan:
         _Step(
             attribute.name,
             attribute.field,
-            xml_text(attribute.value) if attribute.value else "",
+            f' {attribute.name}="{attribute_text(attribute.value)}"' if attribute.value else "",
             _CONVERSIONS.get(attribute.kind, str),
             attribute.empty_kept,
         )
@@ -545,35 +692,34 @@ def has_text_or_value(value: object) -> bool:
     return has_text(value) if isinstance(value, dict) else value is not None and value != ""
 
 
-def attribute_elements(parent: etree._Element, path: str, activity: Activity, lang: str) -> None:
-    """Append every element written at ``path``: one per field, or one per row of its part."""
+def attribute_elements(out: XmlText, path: str, activity: Activity, lang: str) -> None:
+    """Write every element written at ``path``: one per field, or one per row of its part."""
     for plan in _PLANS.get(path, ()):
         element = plan.element
         if element.relation:
             for row in getattr(activity, element.relation).all():
-                plan.write(parent, row, lang)
+                plan.write(out, row, lang)
         else:
-            plan.write(parent, activity, lang)
+            plan.write(out, activity, lang)
         if element.others:
             for item in getattr(activity, element.others):
-                other_vocabulary_element(parent, element, item, lang)
+                other_vocabulary_element(out, element, item, lang)
 
 
-def other_vocabulary_element(
-    parent: etree._Element, element: Element, item: dict, lang: str
-) -> None:
-    """Append an element of another vocabulary, kept as the file gave it (see ``Element.others``)."""
-    attrib = {
-        name: xml_text(item[name])
+def other_vocabulary_element(out: XmlText, element: Element, item: dict, lang: str) -> None:
+    """Write an element of another vocabulary, kept as the file gave it (see ``Element.others``)."""
+    written = "".join(
+        f' {name}="{attribute_text(xml_text(item[name]))}"'
         for name in element.others_attributes
         if name != "narrative" and item.get(name)
-    }
-    written = etree.SubElement(parent, element.path, attrib)
-    narratives(written, item.get("narrative"), lang)
+    )
+    out.start(element.path, written)
+    narratives(out, item.get("narrative"), lang)
+    out.end()
 
 
-def contact_info_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append contact-info when the activity names any contact or a file gave it empty entries
+def contact_info_element(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write contact-info when the activity names any contact or a file gave it empty entries
     (written back empty), children in schema order."""
     texts = {tag: getattr(activity, field) for tag, field in CONTACT_TEXTS}
     empty = set(activity.contact_empty or ())
@@ -584,62 +730,77 @@ def contact_info_element(parent: etree._Element, activity: Activity, lang: str) 
         or empty
     ):
         return
-    element = sub(parent, "contact-info", type=activity.contact_type or None)
+    start(out, "contact-info", type=activity.contact_type or None)
+
+    def empty_text(tag: str) -> None:
+        out.start(tag)
+        out.empty("narrative")
+        out.end()
 
     def text_or_empty(tag: str) -> None:
-        if text_element(element, tag, texts[tag], lang) is None and tag in empty:
-            etree.SubElement(etree.SubElement(element, tag), "narrative")
+        if not text_element(out, tag, texts[tag], lang) and tag in empty:
+            empty_text(tag)
 
     for tag in ("organisation", "department"):
         text_or_empty(tag)
     if (activity.contact_person or "").strip():
-        plain_narrative(element, "person-name", activity.contact_person)
+        plain_narrative(out, "person-name", activity.contact_person)
     elif "person-name" in empty:
-        etree.SubElement(etree.SubElement(element, "person-name"), "narrative")
+        empty_text("person-name")
     text_or_empty("job-title")
     for tag, field in CONTACT_VALUES:
         if getattr(activity, field):
-            sub(element, tag).text = xml_text(getattr(activity, field))
+            out.text(tag, xml_text(getattr(activity, field)))
         elif tag in empty:
-            etree.SubElement(element, tag)
+            out.empty(tag)
     text_or_empty("mailing-address")
+    out.end()
 
 
-def country_budget_items_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append country-budget-items when the activity has budget items."""
+def country_budget_items_element(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write country-budget-items when the activity has budget items."""
     items = list(activity.country_budget_items.all())
     if not items:
         return
-    element = sub(parent, "country-budget-items", vocabulary=activity.country_budget_vocabulary)
+    start(out, "country-budget-items", vocabulary=activity.country_budget_vocabulary)
     for item in items:
-        budget_item = sub(
-            element,
+        start(
+            out,
             "budget-item",
             code=item.code,
             percentage=decimal_text(item.percentage) if item.percentage is not None else None,
         )
-        text_element(budget_item, "description", item.description, lang)
+        text_element(out, "description", item.description, lang)
+        out.end()
+    out.end()
 
 
-def conditions_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append conditions when the activity says whether any are attached, or names some."""
+def conditions_element(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write conditions when the activity says whether any are attached, or names some."""
     conditions = list(activity.conditions.all())
     if activity.conditions_attached is None and not conditions:
         return
     attached = activity.conditions_attached if activity.conditions_attached is not None else True
-    element = sub(parent, "conditions", attached="1" if attached else "0")
+    start(out, "conditions", attached="1" if attached else "0")
     for condition in conditions:
-        narratives(sub(element, "condition", type=condition.type), condition.text, lang)
+        start(out, "condition", type=condition.type)
+        narratives(out, condition.text, lang)
+        out.end()
+    out.end()
 
 
-def append_published(parent: etree._Element, kept_xml: str) -> None:
-    """Append the elements kept as the file gave them (extensions, crs-add, fss)."""
+def append_published(out: XmlText, kept_xml: str) -> None:
+    """Write the elements kept as the file gave them (extensions, crs-add, fss).
+
+    Each is written as lxml writes it once parsed, with the text after it: the tree parsed
+    back holds what appending the parsed elements gave. Not indented: ``activity_xml`` has lxml
+    write an activity that keeps elements.
+    """
     if not kept_xml:
         return
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    holder = etree.fromstring(f"<kept>{kept_xml}</kept>", parser)
+    holder = etree.fromstring(f"<kept>{kept_xml}</kept>", _PARSERS.parser)
     for element in holder:
-        parent.append(element)
+        out.parts.append(etree.tostring(element, encoding=str, with_tail=True))
 
 
 LOCATIONS, PLANNED, TRANSACTIONS = (
@@ -647,15 +808,15 @@ LOCATIONS, PLANNED, TRANSACTIONS = (
 )
 
 
-def coded_child(parent: etree._Element, row: object, described: Part, tag: str) -> None:
-    """Append ``<tag code=…>`` from the row's field the description gives ``tag``, if set."""
+def coded_child(out: XmlText, row: object, described: Part, tag: str) -> None:
+    """Write ``<tag code=…>`` from the row's field the description gives ``tag``, if set."""
     code = getattr(row, described.paths[tag])
     if code:
-        sub(parent, tag, code=code)
+        out.empty(tag, f' code="{attribute_text(code)}"')
 
 
-def location_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append the locations disclosure lets through; hidden places (country only) are left out:
+def location_elements(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write the locations disclosure lets through; hidden places (country only) are left out:
     the activity's recipient countries say as much."""
     for location in public_locations(activity):
         has_point = location.latitude is not None and location.longitude is not None
@@ -669,22 +830,23 @@ def location_elements(parent: etree._Element, activity: Activity, lang: str) -> 
             or location.country
         ):
             continue
-        element = sub(parent, "location")
         if location.ref is not None:  # "" too: the file gave it empty
-            element.set("ref", xml_text(location.ref))
-        coded_child(element, location, LOCATIONS, "location-reach")
+            out.start("location", f' ref="{attribute_text(xml_text(location.ref))}"')
+        else:
+            out.start("location")
+        coded_child(out, location, LOCATIONS, "location-reach")
         for location_id in location.location_ids:
             sub(
-                element,
+                out,
                 "location-id",
                 vocabulary=location_id["vocabulary"],
                 code=location_id["code"],
             )
-        text_element(element, "name", location.name, lang)
-        text_element(element, "description", location.description, lang)
+        text_element(out, "name", location.name, lang)
+        text_element(out, "description", location.description, lang)
         if location.country:
             sub(
-                element,
+                out,
                 "administrative",
                 vocabulary=COUNTRY_GEOGRAPHIC_VOCABULARY,
                 level="0",
@@ -692,24 +854,24 @@ def location_elements(parent: etree._Element, activity: Activity, lang: str) -> 
             )
         for area in location.administrative:
             sub(
-                element,
+                out,
                 "administrative",
                 vocabulary=area["vocabulary"],
                 level=area.get("level"),
                 code=area["code"],
             )
         if has_point:
-            point = sub(element, "point", srsName=POINT_SRS_NAME)
+            start(out, "point", srsName=POINT_SRS_NAME)
             position = f"{decimal_text(location.latitude)} {decimal_text(location.longitude)}"
-            sub(point, "pos").text = position  # "latitude longitude", as GML in EPSG:4326
+            out.text("pos", position)  # "latitude longitude", as GML in EPSG:4326
+            out.end()
         for tag in ("exactness", "location-class", "feature-designation"):
-            coded_child(element, location, LOCATIONS, tag)
+            coded_child(out, location, LOCATIONS, tag)
+        out.end()
 
 
-def party_elements(
-    parent: etree._Element, row: object, described: Part, hidden: set[int], lang: str
-) -> None:
-    """Append provider-org and receiver-org; an organisation hidden here is never named."""
+def party_elements(out: XmlText, row: object, described: Part, hidden: set[int], lang: str) -> None:
+    """Write provider-org and receiver-org; an organisation hidden here is never named."""
     paths = described.paths
     for tag, activity_path, keyword in PARTIES:
         party = public_organisation(getattr(row, paths[tag]), hidden)
@@ -719,7 +881,7 @@ def party_elements(
         if activity_path in paths and not party.hidden:
             extra[keyword] = getattr(row, paths[activity_path])
         organisation_element(
-            parent,
+            out,
             tag,
             name=party.name,
             ref=party.identifier,
@@ -736,67 +898,68 @@ PARTIES = tuple(
 )
 
 
-def planned_disbursement_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append the planned disbursements, in the schema's order of their children."""
+def planned_disbursement_elements(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write the planned disbursements, in the schema's order of their children."""
     hidden = hidden_organisation_ids(activity)
     for planned in activity.planned_disbursements.all():
-        element = sub(parent, "planned-disbursement", type=planned.type or None)
-        date_element(element, "period-start", planned.period_start)
+        start(out, "planned-disbursement", type=planned.type or None)
+        date_element(out, "period-start", planned.period_start)
         if planned.period_end:
-            date_element(element, "period-end", planned.period_end)
-        value_element(element, planned.value, planned.currency, planned_value_date(planned))
-        party_elements(element, planned, PLANNED, hidden, lang)
+            date_element(out, "period-end", planned.period_end)
+        value_element(out, planned.value, planned.currency, planned_value_date(planned))
+        party_elements(out, planned, PLANNED, hidden, lang)
+        out.end()
 
 
-def related_activity_elements(parent: etree._Element, activity: Activity) -> None:
-    """Append the related activities the public may know of (parent and sub-projects first)."""
+def related_activity_elements(out: XmlText, activity: Activity) -> None:
+    """Write the related activities the public may know of (parent and sub-projects first)."""
     for related in public_related_activities(activity):
-        sub(parent, "related-activity", ref=related.ref, type=related.type)
+        sub(out, "related-activity", ref=related.ref, type=related.type)
 
 
-def transaction_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append the transactions; an organisation hidden for this activity is never named."""
+def transaction_elements(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write the transactions; an organisation hidden for this activity is never named."""
     hidden = hidden_organisation_ids(activity)
     for transaction in activity.transactions.all():
         humanitarian = transaction.humanitarian
-        element = sub(
-            parent,
+        start(
+            out,
             "transaction",
             ref=transaction.ref,
             humanitarian=None if humanitarian is None else "1" if humanitarian else "0",
         )
-        sub(element, "transaction-type", code=transaction.type)
-        date_element(element, "transaction-date", transaction.date)
+        sub(out, "transaction-type", code=transaction.type)
+        date_element(out, "transaction-date", transaction.date)
         value_element(
-            element, transaction.value, transaction.currency, transaction_value_date(transaction)
+            out, transaction.value, transaction.currency, transaction_value_date(transaction)
         )
-        text_element(element, "description", transaction.description, lang)
-        party_elements(element, transaction, TRANSACTIONS, hidden, lang)
-        transaction_classification_elements(element, transaction, lang)
-        append_published(element, transaction.kept_xml)
+        text_element(out, "description", transaction.description, lang)
+        party_elements(out, transaction, TRANSACTIONS, hidden, lang)
+        transaction_classification_elements(out, transaction, lang)
+        append_published(out, transaction.kept_xml)
+        out.end()
 
 
-def transaction_classification_elements(
-    element: etree._Element, transaction: Transaction, lang: str
-) -> None:
-    """Append what the transaction says of itself, in the schema's order."""
-    coded_child(element, transaction, TRANSACTIONS, "disbursement-channel")
+def transaction_classification_elements(out: XmlText, transaction: Transaction, lang: str) -> None:
+    """Write what the transaction says of itself, in the schema's order."""
+    coded_child(out, transaction, TRANSACTIONS, "disbursement-channel")
     for sector in transaction.sectors:
-        written = sub(element, "sector", vocabulary=sector.get("vocabulary"), code=sector["code"])
-        narratives(written, sector.get("narrative"), lang)
-    coded_child(element, transaction, TRANSACTIONS, "recipient-country")
+        start(out, "sector", vocabulary=sector.get("vocabulary"), code=sector["code"])
+        narratives(out, sector.get("narrative"), lang)
+        out.end()
+    coded_child(out, transaction, TRANSACTIONS, "recipient-country")
     if transaction.recipient_region:
         sub(
-            element,
+            out,
             "recipient-region",
             code=transaction.recipient_region,
             vocabulary=transaction.recipient_region_vocabulary or None,
         )
     for tag in ("flow-type", "finance-type"):
-        coded_child(element, transaction, TRANSACTIONS, tag)
+        coded_child(out, transaction, TRANSACTIONS, tag)
     for aid_type in transaction.aid_types:
-        sub(element, "aid-type", code=aid_type["code"], vocabulary=aid_type.get("vocabulary"))
-    coded_child(element, transaction, TRANSACTIONS, "tied-status")
+        sub(out, "aid-type", code=aid_type["code"], vocabulary=aid_type.get("vocabulary"))
+    coded_child(out, transaction, TRANSACTIONS, "tied-status")
 
 
 def flag_text(value: bool | None) -> str | None:
@@ -805,7 +968,7 @@ def flag_text(value: bool | None) -> str | None:
 
 
 def result_value_element(
-    parent: etree._Element,
+    out: XmlText,
     tag: str,
     value: str,
     *,
@@ -813,22 +976,23 @@ def result_value_element(
     dimensions: list,
     locations: list,
     lang: str,
-    **attributes: object,
-) -> etree._Element:
-    """Append a baseline, target or actual: its locations, dimensions and comment, in order."""
-    element = sub(parent, tag, **attributes, value=result_value_text(value) or None)
+    **given: object,
+) -> None:
+    """Write a baseline, target or actual: its locations, dimensions and comment, in order."""
+    start(out, tag, **given, value=result_value_text(value) or None)
     for ref in locations:
-        sub(element, "location", ref=ref)
+        sub(out, "location", ref=ref)
     for dimension in dimensions:
-        sub(element, "dimension", name=dimension.get("name"), value=dimension.get("value"))
+        sub(out, "dimension", name=dimension.get("name"), value=dimension.get("value"))
     if comment and not has_text(comment):
         # An empty comment a file gave ({"en": ""}): written back empty, as the schema allows.
-        empty = sub(element, "comment")
+        out.start("comment")
         for code in sorted(comment):
-            etree.SubElement(empty, "narrative", {XML_LANG: code})
+            out.empty("narrative", f' xml:lang="{attribute_text(code)}"')
+        out.end()
     else:
-        text_element(element, "comment", comment, lang)
-    return element
+        text_element(out, "comment", comment, lang)
+    out.end()
 
 
 def has_period_value(period: IndicatorPeriod, tag: str) -> bool:
@@ -843,8 +1007,8 @@ def has_period_value(period: IndicatorPeriod, tag: str) -> bool:
     )
 
 
-def result_elements(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append each result with its indicators, their baseline and periods, in the schema's order.
+def result_elements(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write each result with its indicators, their baseline and periods, in the schema's order.
 
     A result without an indicator is left out (the schema requires one; the publication checks
     say so), as is a period without both its dates.
@@ -853,31 +1017,32 @@ def result_elements(parent: etree._Element, activity: Activity, lang: str) -> No
         indicators = list(result.indicators.all())
         if not indicators:
             continue
-        element = sub(
-            parent,
+        start(
+            out,
             "result",
             type=result.type,
             aggregation_status=flag_text(result.aggregation_status),
         )
-        text_element(element, "title", result.title, lang)
-        text_element(element, "description", result.description, lang)
+        text_element(out, "title", result.title, lang)
+        text_element(out, "description", result.description, lang)
         for indicator in indicators:
-            indicator_element(element, indicator, lang)
+            indicator_element(out, indicator, lang)
+        out.end()
 
 
-def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: str) -> None:
-    element = sub(
-        parent,
+def indicator_element(out: XmlText, indicator: ResultIndicator, lang: str) -> None:
+    start(
+        out,
         "indicator",
         measure=indicator.measure,
         ascending="1" if indicator.ascending else "0",
         aggregation_status=flag_text(indicator.aggregation_status),
     )
-    text_element(element, "title", indicator.title, lang)
-    text_element(element, "description", indicator.description, lang)
+    text_element(out, "title", indicator.title, lang)
+    text_element(out, "description", indicator.description, lang)
     for reference in indicator.references:
         sub(
-            element,
+            out,
             "reference",
             vocabulary=reference.get("vocabulary"),
             code=reference.get("code"),
@@ -885,7 +1050,7 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
         )
     if indicator.baseline_year:
         result_value_element(
-            element,
+            out,
             "baseline",
             indicator.baseline_value,
             comment=indicator.baseline_comment,
@@ -897,7 +1062,7 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
         )
     for baseline in indicator.more_baselines:
         result_value_element(
-            element,
+            out,
             "baseline",
             baseline.get("value") or "",
             comment=baseline.get("comment") or {},
@@ -910,12 +1075,12 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
     for period in indicator.periods.all():
         if not (period.period_start and period.period_end):
             continue
-        period_element = sub(element, "period")
-        period_elements(period_element, period.period_start, period.period_end)
+        out.start("period")
+        period_elements(out, period.period_start, period.period_end)
         for tag in ("target", "actual"):
             if has_period_value(period, tag):
                 result_value_element(
-                    period_element,
+                    out,
                     tag,
                     getattr(period, f"{tag}_value"),
                     comment=getattr(period, f"{tag}_comment"),
@@ -925,7 +1090,7 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
                 )
             for value in getattr(period, f"more_{tag}s"):
                 result_value_element(
-                    period_element,
+                    out,
                     tag,
                     value.get("value") or "",
                     comment=value.get("comment") or {},
@@ -933,6 +1098,8 @@ def indicator_element(parent: etree._Element, indicator: ResultIndicator, lang: 
                     locations=value.get("locations") or [],
                     lang=lang,
                 )
+        out.end()
+    out.end()
 
 
 @dataclass(frozen=True)
@@ -950,27 +1117,32 @@ def beneficiaries_period(row: Beneficiaries, activity: Activity) -> Period | Non
     return None
 
 
-def beneficiaries_element(parent: etree._Element, activity: Activity, lang: str) -> None:
-    """Append the people reached as one result: an indicator per group, split by sex."""
+def beneficiaries_element(out: XmlText, activity: Activity, lang: str) -> None:
+    """Write the people reached as one result: an indicator per group, split by sex."""
     rows = list(activity.beneficiaries.all())
     if not rows:
         return
-    result = sub(parent, "result", type=BENEFICIARIES_RESULT_TYPE)
-    text_element(result, "title", BENEFICIARIES_TITLE, lang)
+    start(out, "result", type=BENEFICIARIES_RESULT_TYPE)
+    text_element(out, "title", BENEFICIARIES_TITLE, lang)
     for row in rows:
-        indicator = sub(result, "indicator", measure=BENEFICIARIES_MEASURE, ascending="1")
+        start(out, "indicator", measure=BENEFICIARIES_MEASURE, ascending="1")
         title = row.group if has_text(row.group) else BENEFICIARIES_TITLE
-        text_element(indicator, "title", title, lang)
+        text_element(out, "title", title, lang)
         period_dates = beneficiaries_period(row, activity)
         if period_dates is None:
+            out.end()
             continue
-        period = sub(indicator, "period")
-        period_elements(period, period_dates.start, period_dates.end)
-        sub(period, "actual", value=row.total)
+        out.start("period")
+        period_elements(out, period_dates.start, period_dates.end)
+        sub(out, "actual", value=row.total)
         for sex, count in ((FEMALE, row.women), (MALE, row.men)):
             if count is not None:
-                actual = sub(period, "actual", value=count)
-                sub(actual, "dimension", name=SEX_DIMENSION, value=sex)
+                start(out, "actual", value=count)
+                sub(out, "dimension", name=SEX_DIMENSION, value=sex)
+                out.end()
+        out.end()
+        out.end()
+    out.end()
 
 
 # Organisation ------------------------------------------------------------------------------------
@@ -1002,16 +1174,19 @@ def organisation_root_element(
     base_url: str = "",
 ) -> etree._Element:
     """Build the ``iati-organisation`` element of a reporting organisation."""
+    out = XmlText()
     lang = default_language(organisation)
-    root = etree.Element(
+    out.start(
         "iati-organisation",
-        {"last-updated-datetime": iso_datetime(last_updated_at), XML_LANG: lang},
+        f' last-updated-datetime="{iso_datetime(last_updated_at)}"'
+        f' xml:lang="{attribute_text(lang)}"',
     )
-    sub(root, "organisation-identifier").text = xml_text(organisation.identifier)
-    name = sub(root, "name")
-    narratives(name, organisation.name, lang)
+    out.text("organisation-identifier", xml_text(organisation.identifier))
+    out.start("name")
+    narratives(out, organisation.name, lang)
+    out.end()
     organisation_element(
-        root,
+        out,
         "reporting-org",
         name=organisation.name,
         ref=organisation.identifier,
@@ -1019,14 +1194,17 @@ def organisation_root_element(
         lang=lang,
     )
     for budget in total_budgets:
-        element = sub(root, "total-budget")
-        period_elements(element, budget.start, budget.end)
-        value_element(element, budget.value, budget.currency, budget.start)
+        out.start("total-budget")
+        period_elements(out, budget.start, budget.end)
+        value_element(out, budget.value, budget.currency, budget.start)
+        out.end()
     for budget in country_budgets:
-        element = sub(root, "recipient-country-budget")
-        sub(element, "recipient-country", code=budget.country)
-        period_elements(element, budget.start, budget.end)
-        value_element(element, budget.value, budget.currency, budget.start)
+        out.start("recipient-country-budget")
+        sub(out, "recipient-country", code=budget.country)
+        period_elements(out, budget.start, budget.end)
+        value_element(out, budget.value, budget.currency, budget.start)
+        out.end()
     for document_link in documents:
-        document_link_element(root, document_link, lang, base_url)
-    return root
+        document_link_element(out, document_link, lang, base_url)
+    out.end()
+    return parsed(out.value())

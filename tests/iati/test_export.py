@@ -15,6 +15,7 @@ from django.utils import timezone
 from lxml import etree
 
 from opencoop.activities.models import Activity
+from opencoop.demo.generator import generate
 from opencoop.demo.loader import load_demo
 from opencoop.iati import export, writer
 from opencoop.iati.export import (
@@ -32,7 +33,10 @@ from opencoop.organisations.models import Organisation
 from tests.factories import (
     PARTNER_IDENTIFIER,
     REPORTING_ORG_IDENTIFIER,
+    SECRET_PARTNER_NAME,
+    add_every_iati_element,
     make_activity,
+    make_dataset,
     make_full_activity,
 )
 from tests.opendata.conftest import OFFICIAL_SCHEMA_DIR, parse, schema_errors
@@ -549,9 +553,11 @@ def test_narratives_follow_the_portal_languages_as_they_are_now():
     text = {"de": "Titel", "it": "Titolo", "en": "Title", "fr": "Titre"}
 
     def languages_written() -> list[str]:
-        holder = etree.Element("title")
-        writer.narratives(holder, text, "fr")
-        return [narrative.get(writer.XML_LANG) for narrative in holder]
+        out = writer.XmlText()
+        out.start("title")
+        writer.narratives(out, text, "fr")
+        out.end()
+        return [narrative.get(writer.XML_LANG) for narrative in writer.parsed(out.value())]
 
     with override_settings(LANGUAGES=[("en", "English"), ("it", "Italiano")]):
         assert languages_written() == ["fr", "en", "it", "de"]
@@ -560,14 +566,125 @@ def test_narratives_follow_the_portal_languages_as_they_are_now():
 
 
 def test_narratives_leave_out_empty_texts_and_characters_xml_cannot_hold():
-    holder = etree.Element("title")
+    out = writer.XmlText()
+    out.start("title")
 
     written = writer.narratives(
-        holder, {"it": "  ", "en": " Water\x01 supply ", "es": "", "fr": 12}, "it"
+        out, {"it": "  ", "en": " Water\x01 supply ", "es": "", "fr": 12}, "it"
     )
+    out.end()
+    holder = writer.parsed(out.value())
 
     assert written == 2
     assert [(n.get(writer.XML_LANG), n.text) for n in holder] == [
         ("en", "Water supply"),
         ("fr", "12"),
     ]
+
+
+# (c) The writer's text is what lxml writes -------------------------------------------------------
+# Texts and codes that libxml2 escapes, or that XML cannot hold, or that are not ASCII.
+HOSTILE_TEXTS = [
+    "plain",
+    "",
+    "quotes \" and ' apostrophes",
+    "a < b > c & d &amp; e",
+    "tab\tnew line\ncarriage return\r end",
+    "\r\n",
+    " spaces around ",
+    "àèìòù € 中文 😀 \u2028 \x85 \x7f",
+    "control \x01\x08\x0b\x0c\x1f characters",
+    "surrogate-free \ufffd replacement",
+    "]]> and <![CDATA[ x ]]>",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXTS)
+def test_the_writer_escapes_attributes_and_texts_as_libxml2_does(value):
+    element = etree.Element("x", {"a": writer.xml_text(value)})
+    element.text = writer.xml_text(value)
+    out = writer.XmlText()
+    out.text("x", writer.xml_text(value), f' a="{writer.attribute_text(value)}"')
+
+    assert out.value().encode() == etree.tostring(element, encoding="utf-8")
+    assert writer.parsed(out.value()).get("a") == writer.xml_text(value)
+
+
+def test_an_empty_element_is_closed_as_lxml_closes_it():
+    out = writer.XmlText(pretty=True)
+    out.start("a")
+    out.start("b", ' c="1"')
+    out.end()
+    out.text("c", "")
+    out.start("d")
+    out.empty("e")
+    out.end()
+    out.end()
+
+    tree = etree.Element("a")
+    etree.SubElement(tree, "b", c="1")
+    etree.SubElement(tree, "c").text = ""
+    etree.SubElement(etree.SubElement(tree, "d"), "e")
+    assert out.value() == etree.tostring(tree, encoding=str, pretty_print=True)[:-1]
+
+
+def test_each_activity_is_written_as_lxml_writes_its_tree(reporting_org):
+    """The file holds the writer's text as it is: it must be what lxml writes for the tree,
+    hostile texts, hidden partners and places, and kept elements included."""
+    make_dataset(reporting_org)
+    add_every_iati_element(Activity.objects.get(iati_identifier__endswith="-FULL"))
+    partner = Organisation.objects.get(identifier=PARTNER_IDENTIFIER)
+    hostile = make_full_activity(reporting_org, partner, suffix="HOSTILE")
+    hostile.transactions.update(kept_xml="")
+    Activity.objects.filter(pk=hostile.pk).update(
+        kept_xml="",
+        title={"it": HOSTILE_TEXTS[3], "en": HOSTILE_TEXTS[4], "zh": HOSTILE_TEXTS[7]},
+        contact_person=HOSTILE_TEXTS[2],
+        contact_website=HOSTILE_TEXTS[8],
+    )
+    hostile.other_identifiers.update(ref=HOSTILE_TEXTS[4], owner_name={"en": HOSTILE_TEXTS[10]})
+    rows = list(export.iter_with_parts(Activity.objects.all()))
+    kept = [row for row in rows if writer.has_published(row)]
+    assert kept and len(kept) < len(rows)
+
+    for row in rows:
+        element = activity_element(row, base_url=BASE_URL)
+        text = writer.activity_xml(row, base_url=BASE_URL)
+        assert text == etree.tostring(element, encoding=str, pretty_print=True)[:-1]
+    written = parse(
+        b'<?xml version="1.0"?><iati-activities>'
+        + writer.activity_xml(next(r for r in rows if r.pk == hostile.pk)).encode()
+        + b"</iati-activities>"
+    ).xpath("iati-activity")[0]
+    assert written.xpath("title/narrative/text()") == [
+        HOSTILE_TEXTS[3],
+        HOSTILE_TEXTS[4].strip(),
+        HOSTILE_TEXTS[7].strip(),
+    ]
+    assert written.xpath("other-identifier/@ref") == [HOSTILE_TEXTS[4]]
+    assert written.xpath("contact-info/person-name/narrative/text()") == [HOSTILE_TEXTS[2]]
+    assert written.xpath("contact-info/website/text()") == ["control  characters"]
+
+
+def test_the_streamed_file_is_what_lxml_writes_element_by_element(reporting_org):
+    make_dataset(reporting_org)
+    generate(activities=20, seed=15, pages=False, index=False)
+    first = Activity.objects.get(iati_identifier__endswith="-FULL")
+    embargoed = make_activity(
+        reporting_org,
+        "FULL-EMBARGOED-CHILD",
+        parent=first,
+        embargo_until=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    everything = Activity.objects.all()
+    attributes = {"version": writer.IATI_VERSION, "generated-datetime": "-"}
+    elements = (element for _, element in export.iter_activity_elements(everything, base_url=""))
+    texts = export.iter_activities_text(everything, base_url="")
+
+    written = b"".join(export.stream_document("iati-activities", attributes, texts))
+
+    assert written == b"".join(export.stream_document("iati-activities", attributes, elements))
+    assert written.count(b"<iati-activity ") > 20
+    assert embargoed.iati_identifier.encode() not in written
+    assert SECRET_PARTNER_NAME["en"].encode() not in written
+    assert b"Quartiere riservato" not in written
