@@ -135,3 +135,64 @@ def test_every_part_of_a_batch_comes_in_one_query(activities, django_assert_num_
     # One query for the parts, two for the state of the activities the relations name.
     with django_assert_num_queries(3):
         load_parts(owners, PARTS)
+
+
+# The activity's public page reads its parts the same way -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker):
+    """An activity of a small fictional authority with its pages; rolled back afterwards."""
+    from django.db import transaction
+
+    from opencoop.activities.disclosure import public_activities
+    from opencoop.demo.generator import generate
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        generate(activities=2, seed=5, index=False)
+        yield public_activities().order_by("pk").first()
+        transaction.set_rollback(True)
+
+
+def activity_page(activity: Activity) -> str:
+    from opencoop.pages.models import RecordIndexPage
+
+    indexes = RecordIndexPage.objects.live().filter(
+        record_type="activities", locale__language_code="en"
+    )
+    (index,) = [page for page in indexes if page.reporting_org == activity.reporting_org]
+    return index.record_url(activity)
+
+
+def test_the_activity_page_is_the_same_whichever_way_its_parts_are_read(
+    client, generated, monkeypatch
+):
+    url = activity_page(generated)
+    at_once = client.get(url)
+    assert at_once.status_code == 200
+    assert generated.iati_identifier in at_once.content.decode()
+    # The generated activity has rows of many parts, each on the page.
+    assert sum(getattr(generated, p.relation).exists() for p in PARTS) >= 5
+
+    def one_query_per_part(owners, parts, using):
+        for part in parts:
+            _load_one_part(owners, part)
+
+    monkeypatch.setattr(part_rows, "_load_as_json", one_query_per_part)
+    by_part = client.get(url)
+    assert by_part.content == at_once.content
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one query on PostgreSQL only")
+def test_the_activity_page_reads_its_parts_in_one_query(client, generated):
+    from django.test.utils import CaptureQueriesContext
+
+    from opencoop.activities.parts import PARTS as ALL_PARTS
+
+    url = activity_page(generated)
+    client.get(url)  # the chrome, read once per publication
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    tables = [p.model._meta.db_table for p in ALL_PARTS if p.page]
+    reading_parts = [q["sql"] for q in queries if any(f'"{t}"' in q["sql"] for t in tables)]
+    assert len(reading_parts) == 1, reading_parts

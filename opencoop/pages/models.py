@@ -189,7 +189,7 @@ class RecordIndexPage(RoutablePageMixin, PortalPage):
     def record(self, request, slug: str):
         # The authority's id is enough to find the record: no need to read the authority itself.
         reporting_org_id = self.get_parent().specific_deferred.reporting_org_id
-        record = self.kind.for_page(reporting_org_id).filter(slug=slug).first()
+        record = self.kind.page_record(reporting_org_id, slug)
         if record is None:
             raise Http404
         context = self.get_context(request, record=record)

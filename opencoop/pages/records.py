@@ -18,7 +18,8 @@ from opencoop.activities.disclosure import (
     public_related_activities,
 )
 from opencoop.activities.models import Activity
-from opencoop.activities.parts import PARTS, RELATED_CHILD, RELATED_PARENT
+from opencoop.activities.part_rows import load_parts
+from opencoop.activities.parts import PARTS, RELATED_CHILD, RELATED_PARENT, Part
 from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeDocument, InitiativePartner
 from opencoop.partnerships.models import Agreement, Partnership
@@ -35,6 +36,8 @@ class RecordKind:
     # What the record's page shows, fetched in one query per kind of part rather than per part.
     page_related: tuple[str, ...] = ()
     page_prefetch: tuple[str | Prefetch, ...] = ()
+    # Parts read with ``load_parts``: one query for them all on PostgreSQL, not one per part.
+    page_parts: tuple[Part, ...] = ()
 
     def published(self, reporting_org) -> QuerySet:
         """Return the records of ``reporting_org`` the public may see, in list order."""
@@ -50,6 +53,13 @@ class RecordKind:
             .select_related(*self.page_related)
             .prefetch_related(*self.page_prefetch)
         )
+
+    def page_record(self, reporting_org, slug: str) -> Model | None:
+        """Return the public record at ``slug`` with what its page shows (None: there is none)."""
+        record = self.for_page(reporting_org).filter(slug=slug).first()
+        if record is not None and self.page_parts:
+            load_parts([record], self.page_parts)
+        return record
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,8 @@ KINDS: dict[str, RecordKind] = {
                 "related": related_on_page(activity),
             },
             page_related=("reporting_org", "parent"),
-            page_prefetch=(*(p.prefetch() for p in PARTS if p.page), "children"),
+            page_prefetch=("children",),
+            page_parts=tuple(p for p in PARTS if p.page),
         ),
         RecordKind(
             "initiatives",

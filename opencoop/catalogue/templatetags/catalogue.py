@@ -1,6 +1,12 @@
-"""Template tags of the catalogue: where the site search is, for the header."""
+"""Template tags of the catalogue: where the site search is, for the header; facet values."""
+
+import html
+from collections.abc import Iterable
 
 from django import template
+from django.conf import settings
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -29,3 +35,47 @@ def site_search_url(context) -> str:
     if request is not None:
         request._catalogue_search_urls = {**(cache or {}), lang: url}
     return url
+
+
+# One checkbox of a facet value. Written here rather than as an included template: the
+# unfiltered catalogue shows about 1,300 values, and including a template for each took four
+# fifths of the page's processor time.
+FACET_VALUE = (
+    '<div class="form-check" data-oc-facet-value>\n'
+    '  <input type="checkbox" name="{param}" value="{value}" id="{id}"{checked}>\n'
+    '  <label for="{id}">{label} '
+    '<span class="badge bg-secondary rounded-pill oc-count">{count}</span></label>\n'
+    "</div>\n"
+)
+
+
+def _escape(value) -> str:
+    """Escape as ``conditional_escape`` does, without its lazy-string wrapper (4 µs a call)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def _number(n: int) -> str:
+    """Return ``n`` as a template shows it (grouped only when the settings ask for it)."""
+    return localize(n) if settings.USE_THOUSAND_SEPARATOR else str(n)
+
+
+@register.simple_tag
+def facet_values(values: Iterable, param: str, prefix: str) -> SafeString:
+    """Return the checkboxes of a facet's ``values`` (``FacetValue``), escaped.
+
+    ``prefix`` keeps the ids of the values shown first ("t") apart from the rest ("r").
+    """
+    param = _escape(param)
+    written = []
+    for counter, value in enumerate(values, start=1):
+        written.append(
+            FACET_VALUE.format(
+                param=param,
+                value=_escape(value.value),
+                id=f"f-{param}-{_escape(prefix)}{_number(counter)}",
+                checked=" checked" if value.selected else "",
+                label=_escape(value.label),
+                count=_number(value.count),
+            )
+        )
+    return mark_safe("".join(written))  # every value above is escaped
