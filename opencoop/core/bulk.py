@@ -6,6 +6,8 @@ write service imports (search indexing, the catalogue).
 
 from __future__ import annotations
 
+import datetime
+import functools
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
@@ -60,11 +62,11 @@ def insert_rows(
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} LIMIT 0"
             )
-        prepare = [(_value_of(f), f.get_db_prep_save) for f in fields]
+        prepare = [(_value_of(f), _prepared(f, connection)) for f in fields]
         with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 obj._prepare_related_fields_for_save(operation_name="bulk_create")
-                copy.write_row([prep(value(obj), connection=connection) for value, prep in prepare])
+                copy.write_row([prep(value(obj)) for value, prep in prepare])
         if ignore_conflicts:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "
@@ -74,6 +76,53 @@ def insert_rows(
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
+
+
+def _prepared(field: models.Field, connection) -> Callable[[object], object]:
+    """Return how to turn a value of ``field`` into what the database is sent, as saving would.
+
+    Texts, dates and switches are sent as they are: ``get_db_prep_save`` returns them unchanged
+    (three calls deep, for a third of a million values in a large import). Values of another
+    type, and fields whose preparation a subclass changes, go through ``get_db_prep_save``.
+    """
+    prepare = functools.partial(field.get_db_prep_save, connection=connection)
+    kept = _sent_as_is(field, connection)
+    if kept is None:
+        return prepare
+    return lambda value: value if value is None or type(value) is kept else prepare(value)
+
+
+def _sent_as_is(field: models.Field, connection) -> type | None:
+    """Return the type of value ``field`` sends to the database unchanged (None: none known)."""
+    kind = type(field)
+    if kind.get_db_prep_save is not models.Field.get_db_prep_save:
+        return None
+    if (
+        issubclass(kind, (models.CharField, models.TextField))
+        and kind.get_db_prep_value is models.Field.get_db_prep_value
+        and kind.get_prep_value
+        in (models.CharField.get_prep_value, models.TextField.get_prep_value)
+        and kind.to_python in (models.CharField.to_python, models.TextField.to_python)
+    ):
+        return str
+    if (
+        issubclass(kind, models.BooleanField)
+        and kind.get_db_prep_value is models.Field.get_db_prep_value
+        and kind.get_prep_value is models.BooleanField.get_prep_value
+        and kind.to_python is models.BooleanField.to_python
+    ):
+        return bool
+    day = datetime.date(2000, 1, 1)
+    if (
+        issubclass(kind, models.DateField)
+        and not issubclass(kind, models.DateTimeField)
+        and kind.get_db_prep_value is models.DateField.get_db_prep_value
+        and kind.get_prep_value is models.DateField.get_prep_value
+        and kind.to_python is models.DateField.to_python
+        and connection.ops.adapt_datefield_value(day) is day
+    ):
+        return datetime.date
+    return None
 
 
 def _value_of(field: models.Field) -> Callable[[models.Model], object]:

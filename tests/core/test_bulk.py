@@ -99,3 +99,23 @@ def test_postgresql_inserts_by_copy_not_by_insert_statements():
     statements = [query["sql"] for query in queries.captured_queries]
     assert len(statements) == 1 and "nextval" in statements[0]
     assert Budget.objects.filter(activity=activity).count() == 28
+
+
+def test_values_sent_as_they_are_are_those_saving_would_send():
+    # Every field of an activity and of its parts, with values of each kind a file gives.
+    from opencoop.activities.parts import PARTS
+    from opencoop.core.bulk import _prepared
+
+    samples = ["XM-DAC-1", "", None, True, False, datetime.date(2025, 1, 31), 7, Decimal("1.5")]
+    compared = 0
+    for model in (Activity, *(p.model for p in PARTS)):
+        for field in model._meta.concrete_fields:
+            prepare = _prepared(field, connection)
+            for value in samples:
+                try:
+                    expected = field.get_db_prep_save(value, connection=connection)
+                except Exception:  # a value the field refuses: nothing to compare
+                    continue
+                assert prepare(value) == expected and type(prepare(value)) is type(expected)
+                compared += 1
+    assert compared > 100
