@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from opencoop.activities.models import Activity, Budget
@@ -107,15 +107,19 @@ def test_values_sent_as_they_are_are_those_saving_would_send():
     from opencoop.core.bulk import _prepared
 
     samples = ["XM-DAC-1", "", None, True, False, datetime.date(2025, 1, 31), 7, Decimal("1.5")]
+    samples_of_times = [value for value in samples if not isinstance(value, datetime.date)]
     compared = 0
     for model in (Activity, *(p.model for p in PARTS)):
         for field in model._meta.concrete_fields:
             prepare = _prepared(field, connection)
-            for value in samples:
+            timed = isinstance(field, models.DateTimeField)
+            for value in samples_of_times if timed else samples:
                 try:
                     expected = field.get_db_prep_save(value, connection=connection)
                 except Exception:  # a value the field refuses: nothing to compare
                     continue
-                assert prepare(value) == expected and type(prepare(value)) is type(expected)
+                # By repr: psycopg's wrappers (Jsonb) do not compare equal to each other.
+                sent = prepare(value)
+                assert repr(sent) == repr(expected) and type(sent) is type(expected)
                 compared += 1
     assert compared > 100
