@@ -6,6 +6,8 @@ write service imports (search indexing, the catalogue).
 
 from __future__ import annotations
 
+import datetime
+import functools
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
@@ -110,12 +112,59 @@ def _copy(cursor, connection, target: str, fields: list, objs: list, *, add: boo
     """Send the values of ``fields`` of ``objs`` to table ``target`` in one COPY stream."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    prepare = [(_value_of(f, add), f.get_db_prep_save) for f in fields]
+    prepare = [(_value_of(f, add), _prepared(f, connection)) for f in fields]
     operation = "bulk_create" if add else "bulk_update"
     with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name=operation)
-            copy.write_row([prep(value(obj), connection=connection) for value, prep in prepare])
+            copy.write_row([prep(value(obj)) for value, prep in prepare])
+
+
+def _prepared(field: models.Field, connection) -> Callable[[object], object]:
+    """Return how to turn a value of ``field`` into what the database is sent, as saving would.
+
+    Texts, dates and switches are sent as they are: ``get_db_prep_save`` returns them unchanged
+    (three calls deep, for a third of a million values in a large import). Values of another
+    type, and fields whose preparation a subclass changes, go through ``get_db_prep_save``.
+    """
+    prepare = functools.partial(field.get_db_prep_save, connection=connection)
+    kept = _sent_as_is(field, connection)
+    if kept is None:
+        return prepare
+    return lambda value: value if value is None or type(value) is kept else prepare(value)
+
+
+def _sent_as_is(field: models.Field, connection) -> type | None:
+    """Return the type of value ``field`` sends to the database unchanged (None: none known)."""
+    kind = type(field)
+    if kind.get_db_prep_save is not models.Field.get_db_prep_save:
+        return None
+    if (
+        issubclass(kind, (models.CharField, models.TextField))
+        and kind.get_db_prep_value is models.Field.get_db_prep_value
+        and kind.get_prep_value
+        in (models.CharField.get_prep_value, models.TextField.get_prep_value)
+        and kind.to_python in (models.CharField.to_python, models.TextField.to_python)
+    ):
+        return str
+    if (
+        issubclass(kind, models.BooleanField)
+        and kind.get_db_prep_value is models.Field.get_db_prep_value
+        and kind.get_prep_value is models.BooleanField.get_prep_value
+        and kind.to_python is models.BooleanField.to_python
+    ):
+        return bool
+    day = datetime.date(2000, 1, 1)
+    if (
+        issubclass(kind, models.DateField)
+        and not issubclass(kind, models.DateTimeField)
+        and kind.get_db_prep_value is models.DateField.get_db_prep_value
+        and kind.get_prep_value is models.DateField.get_prep_value
+        and kind.to_python is models.DateField.to_python
+        and connection.ops.adapt_datefield_value(day) is day
+    ):
+        return datetime.date
+    return None
 
 
 def _value_of(field: models.Field, add: bool = True) -> Callable[[models.Model], object]:

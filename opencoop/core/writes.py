@@ -19,11 +19,17 @@ callers start themselves on the records returned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import datetime
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import attrgetter
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRel
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -31,9 +37,16 @@ from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.dispatch import Signal
 from django.utils import timezone, translation
-from modelcluster.models import ClusterableModel, get_all_child_relations
+from django.utils.encoding import is_protected_type
+from modelcluster.fields import ParentalKey
+from modelcluster.models import (
+    ClusterableModel,
+    get_all_child_m2m_relations,
+    get_all_child_relations,
+    get_field_value,
+)
 from modelsearch.backends import get_search_backends
-from wagtail.models import ModelLogEntry, ReferenceIndex, Revision
+from wagtail.models import ModelLogEntry, ReferenceIndex, Revision, RevisionMixin
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from opencoop.core.bulk import insert_rows, update_rows
@@ -442,7 +455,7 @@ def _write_revisions(
             object_id=str(record.pk),
             created_at=now,
             user=user,
-            content=record.serializable_data(),
+            content=serialise(record),
             object_str=str(record)[:255],
         )
         for record in records
@@ -485,6 +498,97 @@ def _write_revisions(
     return created
 
 
+def serialise(record: models.Model) -> dict:
+    """Return ``record.serializable_data()``: the content of a revision, record and parts.
+
+    Modelcluster works out anew for every row which of its fields and child relations to
+    serialise and how (a walk of the model's fields per row, some hundred rows an activity);
+    the plan (``_serialiser``) is made once per model. Models that serialise themselves
+    otherwise keep their own method.
+    """
+    plan = _serialiser(type(record))
+    return plan.data(record) if plan is not None else record.serializable_data()
+
+
+@dataclass(frozen=True)
+class _Serialiser:
+    """How modelcluster serialises the rows of one model: fields, then child relations."""
+
+    fields: tuple[tuple[str, Callable[[models.Model], object]], ...]
+    children: tuple[tuple[str, _Serialiser], ...]
+    m2m: tuple[str, ...]
+
+    def data(self, obj: models.Model) -> dict:
+        data = {name: value(obj) for name, value in self.fields}
+        for relation, plan in self.children:
+            data[relation] = [plan.data(child) for child in getattr(obj, relation).all()]
+        for name in self.m2m:
+            data[name] = [child.pk for child in getattr(obj, name).all()]
+        return data
+
+
+# The serialisations ``_serialiser`` copies (the others are the model's own).
+_MODELCLUSTER_SERIALISATIONS = {
+    getattr(ClusterableModel, "serializable_data", None),
+    getattr(RevisionMixin, "serializable_data", None),
+    None,
+}
+
+
+@functools.cache
+def _serialiser(model: type[models.Model]) -> _Serialiser | None:
+    """Return modelcluster's serialisation of ``model`` as a plan, or None if it has its own."""
+    if getattr(model, "serializable_data", None) not in _MODELCLUSTER_SERIALISATIONS:
+        return None
+    pk_field = model._meta.pk
+    while pk_field.remote_field and pk_field.remote_field.parent_link:
+        pk_field = pk_field.remote_field.model._meta.pk
+    fields = [("pk", _field_value(pk_field))]
+    fields += [(f.name, _field_value(f)) for f in model._meta.fields if f.serialize]
+    children, m2m = [], ()
+    # A row of a model with no serializable_data is serialised by its fields alone.
+    if hasattr(model, "serializable_data") and issubclass(model, ClusterableModel):
+        for relation in get_all_child_relations(model):
+            plan = _serialiser(relation.related_model)
+            if plan is None:
+                return None
+            if not hasattr(relation.related_model, "serializable_data"):
+                plan = _Serialiser(plan.fields, (), ())
+            children.append((relation.get_accessor_name(), plan))
+        m2m = tuple(f.name for f in get_all_child_m2m_relations(model) if f.serialize)
+    return _Serialiser(tuple(fields), tuple(children), m2m)
+
+
+def _field_value(model_field: models.Field) -> Callable[[models.Model], object]:
+    """Return modelcluster's ``get_field_value`` for one field, reading plain fields directly."""
+    if model_field.remote_field is not None:
+        return attrgetter(model_field.attname)
+    plain = type(model_field).pre_save is models.Field.pre_save
+    if isinstance(model_field, models.DateField):
+        plain = not (model_field.auto_now or model_field.auto_now_add)
+    if not plain or not settings.USE_TZ:
+        return functools.partial(get_field_value, model_field)
+    attname = model_field.attname
+
+    def value(obj: models.Model) -> object:
+        found = getattr(obj, attname)
+        if found is None or type(found) in _PROTECTED:
+            return found
+        if isinstance(found, datetime.datetime):
+            if timezone.is_naive(found):
+                found = timezone.make_aware(found, timezone.get_default_timezone())
+            return found.astimezone(datetime.UTC)
+        if is_protected_type(found):
+            return found
+        return model_field.value_to_string(obj)
+
+    return value
+
+
+# Values modelcluster keeps as they are (``is_protected_type``), the common ones by type.
+_PROTECTED = frozenset({int, float, bool, Decimal, datetime.date, datetime.time})
+
+
 def _refresh_editorial_status(
     new: list[models.Model], existing: list[models.Model], previous: dict[int, models.Model]
 ) -> None:
@@ -508,6 +612,7 @@ def update_reference_index(records: list[models.Model]) -> None:
     model = type(records[0])
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
     base_content_type = records[0].get_base_content_type()
+    plan = reference_plan(model)
     ReferenceIndex.objects.filter(
         base_content_type=base_content_type, object_id__in=[str(r.pk) for r in records]
     ).delete()
@@ -524,7 +629,7 @@ def update_reference_index(records: list[models.Model]) -> None:
         )
         for record in records
         for to_content_type_id, to_object_id, model_path, content_path, content_path_hash in (
-            references_of(record)
+            _references(record, plan)
         )
     ]
     insert_rows(ReferenceIndex, rows, ignore_conflicts=True)
@@ -534,16 +639,80 @@ def references_of(record: models.Model) -> set[tuple]:
     """Return what ``record`` refers to, as rows of Wagtail's reference index would hold it.
 
     Wagtail's public ``ReferenceIndex.create_or_update_for_object`` reads and writes the index
-    object by object (three queries each); a batch of records needs only the references, which
-    Wagtail extracts in a private method. This is the one place that calls it, and
-    ``tests/core/test_writes.py`` compares its result with the public method's rows, so that a
-    change in Wagtail fails a test instead of the index. The hash of each content path is Wagtail's
-    (``_get_content_path_hash``) for the same reason.
+    object by object (three queries each); a batch of records needs only the references. Wagtail
+    finds them by asking every field of every row whether it refers to something, a few hundred
+    questions an activity; ``plan`` (``reference_plan``) asks them once per model. Models with
+    fields holding references in their content (stream and rich text fields, generic keys) keep
+    Wagtail's own extraction, a private method called only here. ``tests/core/test_writes.py``
+    compares the result with the public method's rows, so that a change in Wagtail fails a test
+    instead of the index. The hash of each content path is Wagtail's (``_get_content_path_hash``)
+    for the same reason.
     """
+    return _references(record, reference_plan(type(record)))
+
+
+def _references(record: models.Model, plan: _ReferencePlan | None) -> set[tuple]:
+    if plan is None:
+        references = ReferenceIndex._extract_references_from_object(record)
+    else:
+        references = plan.references(record)
     return {
         (*reference, ReferenceIndex._get_content_path_hash(reference[3]))
-        for reference in ReferenceIndex._extract_references_from_object(record)
+        for reference in references
     }
+
+
+@dataclass(frozen=True)
+class _ReferencePlan:
+    """Where the rows of one model refer to others: its foreign keys and child relations."""
+
+    # (field name, attribute, id of the base content type of the model referred to)
+    keys: tuple[tuple[str, str, int], ...]
+    # (accessor of a child relation, the plan of its rows)
+    children: tuple[tuple[str, _ReferencePlan], ...]
+
+    def references(self, obj: models.Model) -> Iterator[tuple[int, str, str, str]]:
+        """Yield what Wagtail's ``_extract_references_from_object`` yields for ``obj``."""
+        for name, attname, content_type_id in self.keys:
+            value = getattr(obj, attname)
+            if value is not None:
+                yield content_type_id, str(value), name, name
+        for relation, plan in self.children:
+            for child in getattr(obj, relation).all():
+                prefix = f"{relation}.{child.pk}."
+                for to_type, to_id, model_path, content_path in plan.references(child):
+                    yield to_type, to_id, f"{relation}.item.{model_path}", prefix + content_path
+
+
+def reference_plan(model: type[models.Model]) -> _ReferencePlan | None:
+    """Return where ``model``'s rows refer to others, as Wagtail's extraction looks for it.
+
+    None when a field of ``model`` or of its child rows holds references in its content
+    (``extract_references``) or is a generic key: Wagtail's extraction handles those. Made
+    once per write (content type ids are the database's).
+    """
+    keys = []
+    for model_field in model._meta.get_fields():
+        if hasattr(model_field, "extract_references") or isinstance(model_field, GenericForeignKey):
+            return None
+        if not (model_field.is_relation and model_field.many_to_one):
+            continue
+        if getattr(model_field, "wagtail_reference_index_ignore", False) or getattr(
+            model_field.related_model, "wagtail_reference_index_ignore", False
+        ):
+            continue
+        if isinstance(model_field, (ParentalKey, GenericRel)):
+            continue
+        to_type = ReferenceIndex._get_base_content_type(model_field.related_model).id
+        keys.append((model_field.name, model_field.attname, to_type))
+    children = []
+    if issubclass(model, ClusterableModel):
+        for relation in get_all_child_relations(model):
+            plan = reference_plan(relation.related_model)
+            if plan is None:
+                return None
+            children.append((relation.get_accessor_name(), plan))
+    return _ReferencePlan(tuple(keys), tuple(children))
 
 
 def index_records(model: type[models.Model], pks: list[int]) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from opencoop.activities.models import Activity, Budget
@@ -154,3 +154,27 @@ def test_postgresql_updates_from_a_copy_in_one_statement():
     assert sorted(Budget.objects.filter(activity=activity).values_list("value", flat=True)) == [
         Decimal(day) for day in range(1, 29)
     ]
+
+
+def test_values_sent_as_they_are_are_those_saving_would_send():
+    # Every field of an activity and of its parts, with values of each kind a file gives.
+    from opencoop.activities.parts import PARTS
+    from opencoop.core.bulk import _prepared
+
+    samples = ["XM-DAC-1", "", None, True, False, datetime.date(2025, 1, 31), 7, Decimal("1.5")]
+    samples_of_times = [value for value in samples if not isinstance(value, datetime.date)]
+    compared = 0
+    for model in (Activity, *(p.model for p in PARTS)):
+        for field in model._meta.concrete_fields:
+            prepare = _prepared(field, connection)
+            timed = isinstance(field, models.DateTimeField)
+            for value in samples_of_times if timed else samples:
+                try:
+                    expected = field.get_db_prep_save(value, connection=connection)
+                except Exception:  # a value the field refuses: nothing to compare
+                    continue
+                # By repr: psycopg's wrappers (Jsonb) do not compare equal to each other.
+                sent = prepare(value)
+                assert repr(sent) == repr(expected) and type(sent) is type(expected)
+                compared += 1
+    assert compared > 100

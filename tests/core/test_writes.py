@@ -20,8 +20,14 @@ from opencoop.activities.models import (
 )
 from opencoop.catalogue.row_models import CatalogueRow
 from opencoop.catalogue.site_search import site_search
-from opencoop.core.writes import Item, WriteRefused, references_of, write_records
-from tests.factories import make_activity, make_organisation, make_reporting_org
+from opencoop.core.writes import Item, WriteRefused, references_of, serialise, write_records
+from tests.factories import (
+    add_every_iati_element,
+    make_activity,
+    make_full_activity,
+    make_organisation,
+    make_reporting_org,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +121,32 @@ def test_the_bulk_reference_index_rows_are_those_wagtail_writes(authority):
         )
     )
     assert {row[4] for row in references_of(activity)} == hashes
+
+
+def test_the_references_of_every_part_are_those_wagtail_finds(authority):
+    # Documents (images and files), results holding indicators holding periods, partners:
+    # every level of child rows, compared with Wagtail's own extraction and the public method.
+    activity = add_every_iati_element(make_full_activity(authority))
+    activity = Activity.objects.get(pk=activity.pk)
+    wagtail = set(ReferenceIndex._extract_references_from_object(activity))
+    assert len({row[2] for row in wagtail}) > 5
+    assert {row[:4] for row in references_of(activity)} == wagtail
+    ReferenceIndex.create_or_update_for_object(activity)
+    assert index_rows(activity) == wagtail
+
+
+def test_a_revision_holds_what_modelcluster_serialises(authority):
+    # Read back, and in memory as a write holds it (parts not saved, results holding
+    # indicators holding periods): the same content as the model's own serializable_data.
+    activity = add_every_iati_element(make_full_activity(authority))
+    activity = Activity.objects.get(pk=activity.pk)
+    assert serialise(activity) == activity.serializable_data()
+    assert serialise(activity)["results"][0]["indicators"][0]["periods"]
+    item = new_activity(authority, "SERIALISED")
+    for relation, rows in item.parts.items():
+        setattr(item.record, relation, rows)
+    assert serialise(item.record) == item.record.serializable_data()
+    assert serialise(authority) == authority.serializable_data()
 
 
 def test_an_invalid_part_row_refuses_the_batch_naming_record_part_row_and_field(authority):
