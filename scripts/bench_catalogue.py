@@ -15,10 +15,12 @@ A database without catalogue rows gets them first (``rows.rebuild``). Prints fig
 nothing.
 
 ``--pages`` measures the figure pages of ``bench.py`` instead (statistics and map data over every
-authority, the plans overview, country pages, activity pages, one authority's statistics), at
-the addresses ``bench.step_discover`` picks, each asked ``--rounds`` times; with the SQL queries
-of each kind's first address (Django's test client, page cache off, as ``bench.step_queries``)
-and the portal's processor time per page in that process (less moved by a loaded machine).
+authority, the plans overview, the atlas's comparison by authority, country pages, activity
+pages, one authority's statistics), at the addresses ``bench.step_discover`` picks, each asked
+``--rounds`` times; with the SQL queries of each kind's first address (Django's test client,
+page cache off, as ``bench.step_queries``) and the portal's processor time per page in that
+process (less moved by a loaded machine). A tree whose ``bench.py`` does not pick the atlas's
+comparison has it picked here, so that before and after measure the same pages.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import sys
 import time
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROUNDS = 2
@@ -166,7 +168,15 @@ def main() -> None:
 
 
 # The figure pages of ``bench.PAGES`` (``--pages``).
-FIGURE_PAGES = ("statistics_all", "map_data_all", "plans_all", "country", "activity", "statistics")
+FIGURE_PAGES = (
+    "statistics_all",
+    "map_data_all",
+    "plans_all",
+    "comparison",
+    "country",
+    "activity",
+    "statistics",
+)
 
 
 def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
@@ -206,6 +216,19 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
     return result
 
 
+def comparison_urls(bench) -> list[str]:
+    """Return the address of the atlas's comparison by authority, on the bench's site."""
+    from opencoop.atlas.models import AuthorityComparisonPage
+    from opencoop.core.sites import in_site
+
+    page = in_site(
+        AuthorityComparisonPage.objects.live().filter(locale__language_code="en"),
+        bench.bench_site(),
+    ).first()
+    url = page.url
+    return [url if urlsplit(url).netloc else f"{api_origin(bench)}{url}"]
+
+
 def measure_pages(bench, tree: Path, args) -> None:
     """Measure the figure pages uncached: p50/p95 in ms, and queries a page."""
     from types import SimpleNamespace
@@ -214,7 +237,7 @@ def measure_pages(bench, tree: Path, args) -> None:
     found = bench.step_discover(
         SimpleNamespace(url=args.database, seed=args.seed, samples=args.samples)
     )
-    kinds = [k for k in FIGURE_PAGES if not args.only or k in args.only.split(",")]
+    kinds = [k for k in FIGURE_PAGES if k in found and (not args.only or k in args.only.split(","))]
     urls = {key: found[key][: args.samples] for key in kinds}
     queries = page_queries(bench, urls)
     from django.db import connections
