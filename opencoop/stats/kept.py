@@ -14,6 +14,12 @@ marks its authority's figures *dirty*; so does nothing at all when an embargo en
 authority's rows are read afresh (the same code), and ``refresh_figures`` (a command, and a job
 enqueued after such a change) brings them back.
 
+The sum of every authority's rows, key by key, is kept too (``KeptTotal``): a page over all
+authorities reads it, a few rows, instead of adding every authority's. ``refresh`` changes it by
+the difference between an authority's old and new rows, in the same transaction; a reader takes
+off the kept rows of the authorities out of date (and reads those afresh), so it holds the same
+guarantee as the authorities' own rows. It is exactly their sum (``totals_differ``).
+
 One rule of visibility: the rows are computed by the same functions over the same
 ``public_activities`` as before, so a record the access policy hides is never in them.
 """
