@@ -34,7 +34,7 @@ import sys
 import time
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 ROUNDS = 2
@@ -216,17 +216,14 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
     return result
 
 
-def comparison_urls(bench) -> list[str]:
-    """Return the address of the atlas's comparison by authority, on the bench's site."""
-    from opencoop.atlas.models import AuthorityComparisonPage
-    from opencoop.core.sites import in_site
+def bench_comparison_urls() -> list[str]:
+    """Return ``bench.comparison_urls()`` for a tree whose ``bench.py`` does not pick it."""
+    import importlib.util
 
-    page = in_site(
-        AuthorityComparisonPage.objects.live().filter(locale__language_code="en"),
-        bench.bench_site(),
-    ).first()
-    url = page.url
-    return [url if urlsplit(url).netloc else f"{api_origin(bench)}{url}"]
+    spec = importlib.util.spec_from_file_location("bench_of_this_tree", HERE / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.comparison_urls()
 
 
 def measure_pages(bench, tree: Path, args) -> None:
@@ -237,7 +234,9 @@ def measure_pages(bench, tree: Path, args) -> None:
     found = bench.step_discover(
         SimpleNamespace(url=args.database, seed=args.seed, samples=args.samples)
     )
-    kinds = [k for k in FIGURE_PAGES if k in found and (not args.only or k in args.only.split(","))]
+    if "comparison" not in found:
+        found["comparison"] = bench_comparison_urls()
+    kinds = [k for k in FIGURE_PAGES if not args.only or k in args.only.split(",")]
     urls = {key: found[key][: args.samples] for key in kinds}
     queries = page_queries(bench, urls)
     from django.db import connections
