@@ -299,7 +299,8 @@ def by_authority(scope: Scope) -> FigureTable:
     """Return activities and amounts by reporting authority, with their totals (an atlas's).
 
     Each activity has one reporting authority: it counts whole under it, so the rows add up
-    to the scope's figures. The database counts and adds up, per authority and currency.
+    to the scope's figures. Each authority's row is its kept row (``kept.authority_rows``):
+    a handful of rows an authority, not its activities (read afresh when out of date).
     When the scope leaves activities uncounted (an atlas's records of an activity another
     record already counts), each authority's row still holds all its records, and a row
     "counted once" takes the uncounted ones off before the total.
