@@ -368,9 +368,18 @@ def test_forgetting_or_deleting_an_authority_takes_its_rows_off_the_totals(autho
 
 
 def test_refreshing_every_authority_writes_the_totals_again(authorities):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
     KeptTotal.objects.all().delete()
+    with pytest.raises(CommandError, match="totals differ"):
+        call_command("refresh_figures", "--check", stdout=StringIO())
     kept.refresh_all()
     assert_totals_add_up()
+    out = StringIO()
+    call_command("refresh_figures", "--check", stdout=out)
+    assert "are the sum" in out.getvalue()
 
 
 def test_the_comparison_by_authority_reads_each_authoritys_kept_rows(authorities):
