@@ -73,13 +73,14 @@ PAGES = (
     ("statistics", "Statistics, one authority"),
     ("statistics_all", "Statistics, all authorities"),
     ("plans_all", "Annual plans, all authorities"),
+    ("comparison", "Atlas comparison by authority"),
     ("country", "Country page"),
     ("map_data", "Map data (JSON), one authority"),
     ("map_data_all", "Map data (JSON), all"),
     ("api_list", "API list, 20 a page"),
 )
 # Figures over every authority have few addresses: they are asked for this many times at most.
-FEW = {"statistics_all": 3, "plans_all": 3, "map_data_all": 3}
+FEW = {"statistics_all": 3, "plans_all": 3, "map_data_all": 3, "comparison": 3}
 TARGETS = {  # ms, p95, uncached (page cache off), at 100,000 activities (issue 20)
     "catalogue": 150.0,
     "catalogue_facets": 150.0,
@@ -189,6 +190,7 @@ def _figure_pages_for_all() -> None:
     """Give the portal a statistics, plans and map page over every authority, where missing."""
     from wagtail.models import Locale
 
+    from opencoop.atlas.models import AuthorityComparisonPage
     from opencoop.demo.loader import publish_page_pair
     from opencoop.geography.models import MapPage
     from opencoop.stats.models import PlansOverviewPage, StatisticsPage
@@ -200,6 +202,7 @@ def _figure_pages_for_all() -> None:
         (StatisticsPage, "bench-statistics"),
         (PlansOverviewPage, "bench-plans"),
         (MapPage, "bench-map"),
+        (AuthorityComparisonPage, "bench-comparison"),
     ):
         # The atlas's site (opencoop.demo.atlas) may already have one of them, not all.
         if model.objects.filter(reporting_org__isnull=True).exists():
@@ -289,6 +292,7 @@ def step_discover(args) -> dict:
         .first()
         .url
     ]
+    urls["comparison"] = comparison_urls()
     assert MapPage.objects.live().exists()
     urls["map_data"] = [f"/geography/{org.slug}/map.json?lang=en" for org in authorities[:n]]
     urls["map_data_all"] = ["/geography/all/map.json?lang=en"]
@@ -317,6 +321,20 @@ def step_discover(args) -> dict:
         key: [url if urlsplit(url).netloc else f"{origin}{url}" for url in addresses]
         for key, addresses in urls.items()
     }
+
+
+def comparison_urls() -> list[str]:
+    """Return the address of an atlas's comparison by authority (the bench site's, else any).
+
+    The comparison is an atlas's page: the generated authorities' site may have none, the
+    demo's atlas has one (its own host, in the address).
+    """
+    from opencoop.atlas.models import AuthorityComparisonPage
+    from opencoop.core.sites import in_site
+
+    pages = AuthorityComparisonPage.objects.live().filter(locale__language_code="en")
+    page = in_site(pages, bench_site()).first() or pages.order_by("pk").first()
+    return [page.full_url]
 
 
 def bench_site():

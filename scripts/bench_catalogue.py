@@ -15,10 +15,12 @@ A database without catalogue rows gets them first (``rows.rebuild``). Prints fig
 nothing.
 
 ``--pages`` measures the figure pages of ``bench.py`` instead (statistics and map data over every
-authority, the plans overview, country pages, activity pages, one authority's statistics), at
-the addresses ``bench.step_discover`` picks, each asked ``--rounds`` times; with the SQL queries
-of each kind's first address (Django's test client, page cache off, as ``bench.step_queries``)
-and the portal's processor time per page in that process (less moved by a loaded machine).
+authority, the plans overview, the atlas's comparison by authority, country pages, activity
+pages, one authority's statistics), at the addresses ``bench.step_discover`` picks, each asked
+``--rounds`` times; with the SQL queries of each kind's first address (Django's test client,
+page cache off, as ``bench.step_queries``) and the portal's processor time per page in that
+process (less moved by a loaded machine). A tree whose ``bench.py`` does not pick the atlas's
+comparison has it picked here, so that before and after measure the same pages.
 """
 
 from __future__ import annotations
@@ -166,7 +168,15 @@ def main() -> None:
 
 
 # The figure pages of ``bench.PAGES`` (``--pages``).
-FIGURE_PAGES = ("statistics_all", "map_data_all", "plans_all", "country", "activity", "statistics")
+FIGURE_PAGES = (
+    "statistics_all",
+    "map_data_all",
+    "plans_all",
+    "comparison",
+    "country",
+    "activity",
+    "statistics",
+)
 
 
 def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
@@ -206,6 +216,16 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
     return result
 
 
+def bench_comparison_urls() -> list[str]:
+    """Return ``bench.comparison_urls()`` for a tree whose ``bench.py`` does not pick it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_of_this_tree", HERE / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.comparison_urls()
+
+
 def measure_pages(bench, tree: Path, args) -> None:
     """Measure the figure pages uncached: p50/p95 in ms, and queries a page."""
     from types import SimpleNamespace
@@ -214,6 +234,8 @@ def measure_pages(bench, tree: Path, args) -> None:
     found = bench.step_discover(
         SimpleNamespace(url=args.database, seed=args.seed, samples=args.samples)
     )
+    if "comparison" not in found:
+        found["comparison"] = bench_comparison_urls()
     kinds = [k for k in FIGURE_PAGES if not args.only or k in args.only.split(",")]
     urls = {key: found[key][: args.samples] for key in kinds}
     queries = page_queries(bench, urls)

@@ -66,7 +66,7 @@ class MapPage(ScopedFiguresPage):
         verbose_name = gettext_lazy("map page")
 
     def get_context(self, request, *args, **kwargs):
-        from opencoop.catalogue.selectors import RecordLinks
+        from opencoop.catalogue.selectors import record_links as remembered_links
 
         context = super().get_context(request, *args, **kwargs)
         reads_query(request, ["measure"])
@@ -83,7 +83,7 @@ class MapPage(ScopedFiguresPage):
         context["figures_as_of"] = figures_as_of(scope)
         # Every country name links to the country's page, in the shapes as in the table.
         lang, number = self.locale.language_code, request_generation(request)
-        record_links = RecordLinks(self.locale)
+        record_links = remembered_links(self.locale)  # looked up once per publication
 
         values = {
             row.code: table.value(row, "activities")

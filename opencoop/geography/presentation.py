@@ -76,13 +76,13 @@ def country_context(
     request: HttpRequest | None = None,
 ) -> dict:
     """Return the template data of country ``code``'s page in ``lang``, on ``site``."""
-    from opencoop.catalogue.selectors import RecordLinks
+    from opencoop.catalogue.selectors import record_links
     from opencoop.opendata.downloads import download_urls
 
     name = registry.get("Country").label(code)
     records = country_records(code, site=site)
     scope = records.scope
-    links = RecordLinks(locale)
+    links = record_links(locale)  # looked up once per publication
     points = map_points(scope)
     map_svg, map_source = _country_map(code, name, points, links)
     return {

@@ -9,17 +9,9 @@ from __future__ import annotations
 from django.db import models
 
 
-class KeptFigure(models.Model):
-    """One authority's sum in one figure table, kept so that pages add rows, not activities.
+class FigureColumns(models.Model):
+    """The columns of a kept figure row: a table, its key and a value (see ``KeptFigure``)."""
 
-    The columns are those ``opencoop.stats.figures`` returns for the table: a code (country,
-    sector, year, plan…), the share parameters of a split (``n``, ``stated``, ``total``,
-    ``percentage``), a measure and a currency. Written only by ``opencoop.stats.kept``.
-    """
-
-    authority = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
-    )
     table = models.CharField(max_length=20)
     country = models.CharField(max_length=2, blank=True)
     kind = models.CharField(max_length=6, blank=True)
@@ -31,6 +23,36 @@ class KeptFigure(models.Model):
     measure = models.CharField(max_length=12, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     value = models.DecimalField(max_digits=20, decimal_places=2)
+
+    # Every column but the value: rows with the same key add up.
+    KEY = (
+        "table",
+        "country",
+        "kind",
+        "code",
+        "n",
+        "stated",
+        "total",
+        "percentage",
+        "measure",
+        "currency",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class KeptFigure(FigureColumns):
+    """One authority's sum in one figure table, kept so that pages add rows, not activities.
+
+    The columns are those ``opencoop.stats.figures`` returns for the table: a code (country,
+    sector, year, plan…), the share parameters of a split (``n``, ``stated``, ``total``,
+    ``percentage``), a measure and a currency. Written only by ``opencoop.stats.kept``.
+    """
+
+    authority = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         # A page reads one table of some authorities; a country page one country of one table.
@@ -54,3 +76,19 @@ class FigureState(models.Model):
     refreshed_at = models.DateTimeField()
     valid_until = models.DateField(null=True)
     dirty = models.BooleanField(default=False)
+
+
+class KeptTotal(FigureColumns):
+    """The sum of every authority's ``KeptFigure`` rows of one key: the figures over all of them.
+
+    A page over every authority reads these few rows instead of adding every authority's. One
+    row per key (the table and every column but the value), with the number of authorities'
+    rows it adds up (``rows``: at 0 the key is gone). Kept equal to the sum of ``KeptFigure``
+    by ``opencoop.stats.kept``, in the transaction that changes those rows.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    rows = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["table", "country"])]

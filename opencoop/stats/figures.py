@@ -365,6 +365,36 @@ def country_year_rows(scope: Scope) -> list[tuple[str, str, int, str, object]]:
     return found
 
 
+# --- By reporting authority ---------------------------------------------------------------------
+
+# (authority id, kind, transaction type, currency, value): kind "count" (value: activities, no
+# type nor currency) or "amount" (value: the sum of the type's amounts in the currency).
+AuthorityRow = tuple[int, str, str, str | None, object]
+
+
+def authority_rows(scope: Scope) -> list[AuthorityRow]:
+    """Return each authority's public activities, and its commitments and payments by currency.
+
+    Each activity has one reporting authority: it counts whole under it.
+    """
+    activities = scope.activities()
+    found: list[AuthorityRow] = [
+        (row["reporting_org_id"], "count", "", None, row["n"])
+        for row in activities.values("reporting_org_id").annotate(n=Count("id")).order_by()
+    ]
+    found += [
+        (row["activity__reporting_org_id"], "amount", row["type"], row["cur"], row["total"])
+        for row in Transaction.objects.filter(
+            activity_id__in=activities.values("id"), type__in=(COMMITMENT, *DISBURSEMENTS)
+        )
+        .annotate(cur=row_currency())
+        .values("activity__reporting_org_id", "type", "cur")
+        .annotate(total=Sum("value"))
+        .order_by()
+    ]
+    return found
+
+
 # --- Annual plans -------------------------------------------------------------------------------
 
 

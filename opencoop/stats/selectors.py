@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Sum, Window
+from django.db.models import F, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,6 @@ from opencoop.plans.models import AnnualPlan, PlanAllocation
 
 from . import kept
 from .figures import (
-    COMMITMENT,
     DISBURSEMENTS,
     UNDISCLOSED,
     UNSTATED,
@@ -300,7 +299,8 @@ def by_authority(scope: Scope) -> FigureTable:
     """Return activities and amounts by reporting authority, with their totals (an atlas's).
 
     Each activity has one reporting authority: it counts whole under it, so the rows add up
-    to the scope's figures. The database counts and adds up, per authority and currency.
+    to the scope's figures. Each authority's row is its kept row (``kept.authority_rows``):
+    a handful of rows an authority, not its activities (read afresh when out of date).
     When the scope leaves activities uncounted (an atlas's records of an activity another
     record already counts), each authority's row still holds all its records, and a row
     "counted once" takes the uncounted ones off before the total.
@@ -309,25 +309,17 @@ def by_authority(scope: Scope) -> FigureTable:
         whole = Scope(
             scope.organisation, scope.today, authorities=scope.authorities, country=scope.country
         )
-        cells = _authority_cells(whole.activities())
-        twice = _authority_cells(
-            Scope(scope.organisation, scope.today, only=scope.uncounted).activities()
-        )
+        cells = _authority_cells(whole)
+        twice = _authority_cells(Scope(scope.organisation, scope.today, only=scope.uncounted))
         taken_off: Cells = {}
         for row in twice.values():
             for column, value in row.items():
                 taken_off[column] = taken_off.get(column, 0) - value
         if taken_off:
             cells[COUNTED_ONCE] = taken_off
-        activities = whole.activities()
     else:
-        activities = scope.activities()
-        cells = _authority_cells(activities)
-    names = dict(
-        Organisation.objects.filter(pk__in=activities.values("reporting_org")).values_list(
-            "slug", "name"
-        )
-    )
+        cells = _authority_cells(scope)
+    names = dict(Organisation.objects.filter(slug__in=cells).values_list("slug", "name"))
     names[COUNTED_ONCE] = {}
     table = _table(
         slug="by-authority",
@@ -351,25 +343,25 @@ def by_authority(scope: Scope) -> FigureTable:
 COUNTED_ONCE = "counted-once"
 
 
-def _authority_cells(activities) -> dict[str, Cells]:
-    """Count activities and add up commitments and payments by authority (slug) and currency."""
-    cells: dict[str, Cells] = defaultdict(dict)
-    counted = activities.values("reporting_org__slug").annotate(n=Count("id")).order_by()
-    for row in counted:
-        cells[row["reporting_org__slug"]][Column("activities")] = row["n"]
-    money = (
-        Transaction.objects.filter(
-            activity_id__in=activities.values("id"), type__in=(COMMITMENT, *DISBURSEMENTS)
-        )
-        .annotate(cur=row_currency())
-        .values("activity__reporting_org__slug", "type", "cur")
-        .annotate(total=Sum("value"))
-        .order_by()
+def _authority_cells(scope: Scope) -> dict[str, Cells]:
+    """Count activities and add up commitments and payments by authority (slug) and currency.
+
+    From each authority's kept rows (``kept.authority_rows``): a row or two an authority, not
+    its activities.
+    """
+    rows = kept.authority_rows(scope)
+    slugs = dict(
+        Organisation.objects.filter(pk__in={row[0] for row in rows}).values_list("pk", "slug")
     )
-    for row in money:
-        column = Column(money_measure(row["type"]), row["cur"])
-        cell = cells[row["activity__reporting_org__slug"]]
-        cell[column] = cell.get(column, Decimal(0)) + _decimal(row["total"])
+    cells: dict[str, Cells] = defaultdict(dict)
+    for authority_id, kind, tx_type, cur, value in rows:
+        cell = cells[slugs[authority_id]]
+        if kind == "count":
+            if value:
+                cell[Column("activities")] = cell.get(Column("activities"), 0) + int(value)
+            continue
+        column = Column(money_measure(tx_type), cur)
+        cell[column] = cell.get(column, Decimal(0)) + _decimal(value)
     return cells
 
 

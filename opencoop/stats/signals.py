@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from opencoop.activities.models import (
     Activity,
@@ -138,6 +138,11 @@ def organisation_saved(sender, instance, created=False, raw=False, **kwargs) -> 
     )
 
 
+def organisation_deleted(sender, instance, **kwargs) -> None:
+    """Take a deleted authority's kept figures out of the totals before they go with it."""
+    kept.forget([instance.pk])
+
+
 def connect_signals() -> None:
     """Connect the handlers (once, at start-up)."""
     from wagtail.signals import published, unpublished
@@ -157,4 +162,7 @@ def connect_signals() -> None:
         for signal in (post_save, post_delete):
             signal.connect(handler, sender=model, dispatch_uid=f"kept-{model.__name__}")
     post_save.connect(organisation_saved, sender=Organisation, dispatch_uid="kept-organisation")
+    pre_delete.connect(
+        organisation_deleted, sender=Organisation, dispatch_uid="kept-organisation-deleted"
+    )
     records_written.connect(refresh_written, dispatch_uid="kept-records-written")

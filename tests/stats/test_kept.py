@@ -22,7 +22,7 @@ from opencoop.demo.generator import authority_spec, generate
 from opencoop.geography.countries import CountryScope
 from opencoop.organisations.models import Organisation
 from opencoop.stats import kept
-from opencoop.stats.figure_models import FigureState, KeptFigure
+from opencoop.stats.figure_models import FigureState, KeptFigure, KeptTotal
 from opencoop.stats.selectors import TABLES, Scope, by_year, plans_overview, plans_table
 from tests.factories import make_organisation, make_published_activity, make_reporting_org
 
@@ -202,8 +202,7 @@ def test_a_bulk_write_refreshes_the_authorities_it_wrote(authorities):
 def test_a_new_authority_without_kept_figures_is_read_afresh(authorities):
     newcomer = make_reporting_org(identifier="XI-TEST-NEW", name={"en": "New", "it": "Nuovo"})
     make_published_activity(newcomer, countries=("TV",))
-    FigureState.objects.filter(authority=newcomer).delete()
-    KeptFigure.objects.filter(authority=newcomer).delete()
+    kept.forget([newcomer.pk])  # as before its figures were ever kept
     table = TABLES["by-country"](Scope())
     assert "TV" in {row.code for row in table.rows}
     assert_kept_equal_afresh(lambda: figures_of(Scope))
@@ -212,8 +211,7 @@ def test_a_new_authority_without_kept_figures_is_read_afresh(authorities):
 def test_an_authority_with_drafts_only_reads_nothing_afresh_until_it_publishes(authorities):
     newcomer = make_reporting_org(identifier="XI-TEST-DRAFT", name={"en": "Draft", "it": "Bozza"})
     draft = make_published_activity(newcomer, countries=("TV",), publish=False)
-    FigureState.objects.filter(authority=newcomer).delete()
-    KeptFigure.objects.filter(authority=newcomer).delete()
+    kept.forget([newcomer.pk])  # as before its figures were ever kept
     all_kept()
     assert "TV" not in {row.code for row in TABLES["by-country"](Scope()).rows}
     # Published through Wagtail: its figures are refreshed and counted on the next read.
@@ -281,3 +279,127 @@ def test_an_iati_import_is_in_the_figures_of_the_next_request(authorities, clien
         for table in [afresh(lambda: TABLES["by-country"](Scope()))]
         for row in table.rows
     )
+
+
+# --- The totals over every authority ------------------------------------------------------------
+
+
+def assert_totals_add_up() -> None:
+    """Check that the totals are exactly the sum of every authority's kept rows."""
+    assert KeptTotal.objects.exists()
+    assert kept.totals_differ() == {}
+
+
+def test_a_page_over_every_authority_reads_the_totals_not_each_authoritys_rows(authorities):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert_totals_add_up()
+    cover = kept.coverage(Scope())
+    assert cover.totals and cover.taken_out == frozenset() and cover.rest is None
+    with CaptureQueriesContext(connection) as queries:
+        tables = {slug: build(Scope()) for slug, build in TABLES.items()}
+    kept_table = KeptFigure._meta.db_table
+    assert not [q["sql"] for q in queries if kept_table in q["sql"]]
+    assert tables == afresh(lambda: {slug: build(Scope()) for slug, build in TABLES.items()})
+    # One authority: its own rows, not the totals.
+    assert not kept.coverage(Scope(authorities[0])).totals
+
+
+def test_the_totals_stay_the_sum_after_publishing_unpublishing_and_an_embargo(authorities):
+    authority = authorities[0]
+    activity = make_published_activity(authority, countries=("TV",))
+    assert_totals_add_up()
+    assert KeptTotal.objects.filter(table="by-country", code="TV").exists()
+    activity.unpublish()
+    assert_totals_add_up()
+    assert not KeptTotal.objects.filter(table="by-country", code="TV").exists()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    make_published_activity(authorities[2], countries=("TV",), embargo_until=tomorrow)
+    assert_totals_add_up()
+    # Embargoed: in no total, and not on the page over every authority.
+    assert not KeptTotal.objects.filter(code="TV").exists()
+    assert "TV" not in {row.code for row in TABLES["by-country"](Scope()).rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_the_totals_stay_the_sum_after_a_bulk_write_of_several_authorities(authorities):
+    generate(activities=10, authorities=2, seed=99, index=False, pages=False)
+    assert_totals_add_up()
+    all_kept()
+    assert kept.coverage(Scope()).totals
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    assert_kept_equal_afresh(lambda: countries_of(countries_in_use()))
+
+
+def test_an_authority_out_of_date_is_taken_off_the_totals_and_read_afresh(authorities):
+    authority = authorities[1]
+    activity = make_published_activity(authority, countries=("TV",))
+    # Deleted outside the write paths that refresh: its authority's kept rows are dirty.
+    Activity.objects.filter(pk=activity.pk).delete()
+    assert FigureState.objects.get(authority=authority).dirty
+    # The totals still hold its rows (TV among them) until it is refreshed...
+    assert KeptTotal.objects.filter(table="by-country", code="TV").exists()
+    cover = kept.coverage(Scope())
+    assert cover.totals and cover.taken_out == {authority.pk} and cover.rest is not None
+    # ...but the page over every authority takes them off and reads that authority afresh.
+    assert "TV" not in {row.code for row in TABLES["by-country"](Scope()).rows}
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+    assert_kept_equal_afresh(lambda: countries_of(countries_in_use()))
+    kept.refresh_outdated()
+    assert_totals_add_up()
+    assert not KeptTotal.objects.filter(code="TV").exists()
+    all_kept()
+
+
+def test_forgetting_or_deleting_an_authority_takes_its_rows_off_the_totals(authorities):
+    newcomer = make_reporting_org(identifier="XI-TEST-GONE", name={"en": "Gone", "it": "Via"})
+    activity = make_published_activity(newcomer, countries=("TV",))
+    assert KeptTotal.objects.filter(table="by-country", code="TV").exists()
+    kept.forget([newcomer.pk])
+    assert_totals_add_up()
+    assert not KeptTotal.objects.filter(code="TV").exists()
+    kept.refresh([newcomer.pk])
+    assert KeptTotal.objects.filter(table="by-country", code="TV").exists()
+    Activity.objects.filter(pk=activity.pk).delete()
+    newcomer.delete()
+    assert_totals_add_up()
+    assert not KeptTotal.objects.filter(code="TV").exists()
+
+
+def test_refreshing_every_authority_writes_the_totals_again(authorities):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    KeptTotal.objects.all().delete()
+    with pytest.raises(CommandError, match="totals differ"):
+        call_command("refresh_figures", "--check", stdout=StringIO())
+    kept.refresh_all()
+    assert_totals_add_up()
+    out = StringIO()
+    call_command("refresh_figures", "--check", stdout=out)
+    assert "are the sum" in out.getvalue()
+
+
+def test_the_comparison_by_authority_reads_each_authoritys_kept_rows(authorities):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opencoop.stats.selectors import by_authority
+
+    assert KeptFigure.objects.filter(table=kept.AUTHORITY).exists()
+    with CaptureQueriesContext(connection) as queries:
+        table = by_authority(Scope())
+    assert {a.slug for a in authorities} <= {row.code for row in table.rows}
+    transactions = Transaction._meta.db_table
+    assert not [q["sql"] for q in queries if transactions in q["sql"]]
+    assert_kept_equal_afresh(lambda: by_authority(Scope()))
+    # Out of date: read afresh, the same table.
+    Transaction.objects.create(
+        activity=Activity.objects.filter(reporting_org=authorities[0], live=True).first(),
+        type="3",
+        date=datetime.date(2024, 5, 1),
+        value=Decimal("12345.67"),
+    )
+    assert_kept_equal_afresh(lambda: by_authority(Scope()))
