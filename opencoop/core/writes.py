@@ -594,14 +594,13 @@ def _refresh_editorial_status(
 ) -> None:
     """Store translation states and publication checks, as saving a revision would."""
     from opencoop.editorial.scope import is_record_model
-    from opencoop.editorial.services import refresh_first_status, refresh_record_status
+    from opencoop.editorial.services import refresh_changed_status, refresh_first_status
 
     records = new + existing
     if not records or not is_record_model(type(records[0])):
         return
     refresh_first_status(new)
-    for record in existing:
-        refresh_record_status(record=record, previous=previous.get(record.pk))
+    refresh_changed_status(existing, previous)
 
 
 # Indexes -----------------------------------------------------------------------------------------

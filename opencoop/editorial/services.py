@@ -83,6 +83,51 @@ def refresh_first_status(records: list[models.Model]) -> None:
     insert_rows(RecordCheck, checks)
 
 
+def refresh_changed_status(records: list[models.Model], previous: dict) -> None:
+    """Store the status of records changed in bulk, as ``refresh_record_status`` does for each.
+
+    ``previous`` maps a record's primary key to its version before the change (missing: none).
+    The stored states and checks are read in two queries and written in four statements, not
+    in three or more queries a record (an import or harvest changes thousands).
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from opencoop.core.bulk import insert_rows, update_rows
+
+    from .models import RecordCheck, TranslationState
+    from .quality import publication_problems
+    from .translations import assessed_states
+
+    if not records:
+        return
+    content_type = ContentType.objects.get_for_model(records[0], for_concrete_model=False)
+    ids = [str(record.pk) for record in records]
+    stored: dict[str, dict[str, TranslationState]] = {}
+    for state in TranslationState.objects.filter(content_type=content_type, object_id__in=ids):
+        stored.setdefault(state.object_id, {})[state.language] = state
+    checks = {
+        check.object_id: check
+        for check in RecordCheck.objects.filter(content_type=content_type, object_id__in=ids)
+    }
+    states: list[TranslationState] = []
+    new_checks: list[RecordCheck] = []
+    for record in records:
+        states += assessed_states(record, previous.get(record.pk), stored.get(str(record.pk), {}))
+        with translation.override(settings.LANGUAGE_CODE):
+            problems = publication_problems(record)
+        check = checks.get(str(record.pk))
+        if check is None:
+            check = RecordCheck(content_type=content_type, object_id=str(record.pk))
+            new_checks.append(check)
+        check.publishable = not problems
+        check.problems = [problem.as_dict() for problem in problems]
+    state_fields = ["status", "source_hashes", "missing_fields", "outdated_fields", "updated_at"]
+    update_rows(TranslationState, [s for s in states if s.pk is not None], state_fields)
+    insert_rows(TranslationState, [s for s in states if s.pk is None])
+    update_rows(RecordCheck, list(checks.values()), ["publishable", "problems", "checked_at"])
+    insert_rows(RecordCheck, new_checks)
+
+
 def unique_slug(*, record: models.Model, taken: set[str] | None = None) -> str:
     """Return a slug for ``record`` from its English (else any) title, unique in its authority.
 

@@ -309,17 +309,33 @@ def update_translation_states(
             content_type=content_type, object_id=str(record.pk)
         )
     }
+    states = assessed_states(record, previous, existing)
+    for state in states:
+        state.save()
+    return {state.language: state.status for state in states}
+
+
+def assessed_states(
+    record: models.Model, previous: models.Model | None, existing: dict[str, TranslationState]
+) -> list[TranslationState]:
+    """Return, unsaved, the state of each portal language of ``record`` after a change.
+
+    ``existing`` holds the record's stored states by language (those returned keep their
+    primary keys); what ``update_translation_states`` saves, for writing many records at once.
+    """
+    content_type = ContentType.objects.get_for_model(record, for_concrete_model=False)
     texts = record_texts(record)
     previous_texts = record_texts(previous) if previous is not None else None
-    result = {}
+    states = []
     for lang in portal_languages():
         state = _state(content_type, record, lang, existing)
         if lang == source_language():
             followed = _source_hashes(texts)
         else:
             followed = _followed_sources(texts, previous_texts, lang, state.source_hashes or {})
-        result[lang] = _settle(state, texts, followed)
-    return result
+        _assess(state, texts, followed)
+        states.append(state)
+    return states
 
 
 def confirm_translation(*, record: models.Model, lang: str) -> str:

@@ -21,6 +21,7 @@ from opencoop.activities.models import (
 from opencoop.catalogue.row_models import CatalogueRow
 from opencoop.catalogue.site_search import site_search
 from opencoop.core.writes import Item, WriteRefused, references_of, serialise, write_records
+from opencoop.editorial.models import RecordCheck, TranslationState
 from tests.factories import (
     add_every_iati_element,
     make_activity,
@@ -284,3 +285,35 @@ def test_replacing_parts_marks_no_row_one_by_one_and_leaves_fresh_catalogue_rows
         kind=CatalogueRow.ACTIVITY, record_id__in=[item.record.pk for item in six]
     )
     assert [(row.countries, row.stale) for row in rows] == [(["SN"], False)] * 6
+
+
+def stored_status(activities: list[Activity]) -> list[tuple]:
+    ids = [str(a.pk) for a in activities]
+    states = TranslationState.objects.filter(content_type__model="activity", object_id__in=ids)
+    checks = RecordCheck.objects.filter(content_type__model="activity", object_id__in=ids)
+    return [
+        *states.order_by("object_id", "language").values_list(
+            "object_id", "language", "status", "source_hashes", "missing_fields", "outdated_fields"
+        ),
+        *checks.order_by("object_id").values_list("object_id", "publishable", "problems"),
+    ]
+
+
+def test_the_status_of_records_changed_in_bulk_is_what_saving_each_stores(authority):
+    from opencoop.editorial.services import refresh_changed_status, refresh_record_status
+
+    items = [new_activity(authority, code) for code in ("SAME", "SOURCE", "GONE", "NEW")]
+    write_records(Activity, items[:3], publish=True)
+    records = [Activity.objects.get(pk=item.record.pk) for item in items[:3]]
+    previous = {record.pk: Activity.objects.get(pk=record.pk) for record in records}
+    records[1].title = {**records[1].title, "it": "Un altro titolo"}  # the English one lags
+    records[2].description = {"en": "Description."}  # the Italian source is gone
+    TranslationState.objects.filter(object_id=str(records[0].pk)).delete()  # none stored yet
+    RecordCheck.objects.filter(object_id=str(records[0].pk)).delete()
+
+    refresh_changed_status(records, previous)
+    in_bulk = stored_status(records)
+    assert {row[2] for row in in_bulk if len(row) == 6} >= {"complete", "outdated"}
+    for record in records:
+        refresh_record_status(record=record, previous=previous[record.pk])
+    assert stored_status(records) == in_bulk
