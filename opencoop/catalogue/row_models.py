@@ -123,8 +123,16 @@ class CatalogueWord(models.Model):
 
     pk = models.CompositePrimaryKey("word", "row")
     word = models.TextField()
-    row = models.ForeignKey(CatalogueRow, on_delete=models.CASCADE, related_name="+")
+    row = models.ForeignKey(
+        CatalogueRow, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     weight = models.SmallIntegerField()
+
+    class Meta:
+        # A row's words, title words apart, read without the table: a match's relevance
+        # (``selectors.Relevance``: its few title words) and the words to delete when a row
+        # is written again.
+        indexes = [models.Index(fields=["row", "weight", "word"], name="catalogue_word_of_row")]
 
     def __str__(self) -> str:
         return self.word

@@ -57,7 +57,7 @@ from opencoop.partnerships.models import Partnership
 from .filters import FACET_LABELS, KINDS, CatalogueFilters
 from .indexing import build_query, did_you_mean, query_readings
 from .regions import continent_label
-from .row_models import CatalogueCount, CatalogueRow, CatalogueWord
+from .row_models import TITLE_WEIGHT, CatalogueCount, CatalogueRow, CatalogueWord
 from .rows import fold, refresh_stale
 
 
@@ -137,41 +137,37 @@ def search_readings(
     return readings
 
 
-def _reading_rows(reading: list[str], table: str) -> tuple[str, list[str]]:
-    """Return SQL selecting the ids of the rows holding every word of ``reading``."""
-    if len(reading) == 1:
-        return f"SELECT row_id FROM {table} WHERE word = %s", list(reading)
-    marks = ", ".join(["%s"] * len(reading))
-    # A row holds a word once (the key is (word, row)): all words found, all words held.
-    return (
-        f"SELECT row_id FROM {table} WHERE word IN ({marks}) "
-        f"GROUP BY row_id HAVING COUNT(*) = {len(reading)}",
-        list(reading),
-    )
-
-
 def word_matches(readings: list[list[str]]) -> Q:
     """Keep the rows holding every word of at least one reading of a query.
 
-    Read from the words' key (``CatalogueWord``): each word is a range of the index, a reading
-    of several words the rows found as often as it has words, readings joined by UNION. Every
+    Read from the words' key (``CatalogueWord``) in one pass: the rows holding any word of the
+    query, each word a range of the key, grouped by row and kept when they hold all the words of
+    some reading (readings repeat words: "water women" is read ten ways, over five words). Every
     match is kept: nothing caps their number.
     """
     readings = [list(dict.fromkeys(reading)) for reading in readings if reading]
     if not readings:
         return Q(pk__in=[])
     table = CatalogueWord._meta.db_table
-    parts = [_reading_rows(reading, table) for reading in readings]
-    sql = " UNION ".join(part for part, _params in parts)
-    return Q(pk__in=RawSQL(sql, [param for _part, params in parts for param in params]))
+    words = list(dict.fromkeys(word for reading in readings for word in reading))
+    marks = ", ".join(["%s"] * len(words))
+    sql = f"SELECT row_id FROM {table} WHERE word IN ({marks})"
+    params: list[str] = list(words)
+    if any(len(reading) > 1 for reading in readings):
+        held = "MAX(CASE WHEN word = %s THEN 1 ELSE 0 END) = 1"
+        conditions = [" AND ".join([held] * len(reading)) for reading in readings]
+        sql += " GROUP BY row_id HAVING " + " OR ".join(f"({c})" for c in conditions)
+        params += [word for reading in readings for word in reading]
+    return Q(pk__in=RawSQL(sql, params))
 
 
 class Relevance(Func):
     """How well a row matches the readings of a query, most relevant highest.
 
-    The weights of the query's words the row holds, added up: a word of the title weighs
-    ``TITLE_WEIGHT``, any other ``OTHER_WEIGHT``. An integer, read from the words' key, the same
-    on every database (and exact in a cursor).
+    How many of the query's words (in any reading) the row's title holds: every match holds
+    the words of a reading somewhere, a title is what a record is about. Read from the row's
+    title words in the words' second index (a few entries per row, not the row's document),
+    the same on every database, and an integer (exact in a cursor).
     """
 
     output_field = IntegerField()
@@ -187,9 +183,9 @@ class Relevance(Func):
         table = connection.ops.quote_name(CatalogueWord._meta.db_table)
         marks = ", ".join(["%s"] * len(self.words))
         return (
-            f"(SELECT COALESCE(SUM(w.weight), 0) FROM {table} w "
-            f"WHERE w.row_id = {row} AND w.word IN ({marks}))",
-            [*params, *self.words],
+            f"(SELECT COUNT(*) FROM {table} w WHERE w.row_id = {row} "
+            f"AND w.weight = %s AND w.word IN ({marks}))",
+            [*params, TITLE_WEIGHT, *self.words],
         )
 
 

@@ -24,6 +24,9 @@ def copy_words(apps, schema_editor):
             "FROM catalogue_cataloguerow r, unnest(r.search_document) AS d "
             "WHERE r.search_document IS NOT NULL"
         )
+        # The planner's figures of the new table now, not at autovacuum's next pass: without
+        # them it reads every row and probes the words of each.
+        schema_editor.execute("ANALYZE catalogue_catalogueword")
         return
     row_model = apps.get_model("catalogue", "CatalogueRow")
     word_model = apps.get_model("catalogue", "CatalogueWord")
@@ -63,12 +66,20 @@ class Migration(migrations.Migration):
                 (
                     "row",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="catalogue.cataloguerow",
                     ),
                 ),
             ],
+            options={
+                "indexes": [
+                    models.Index(
+                        fields=["row", "weight", "word"], name="catalogue_word_of_row"
+                    )
+                ],
+            },
         ),
         migrations.RunPython(copy_words, migrations.RunPython.noop),
     ]
