@@ -2,7 +2,9 @@
 
 A row is written for each published activity, initiative and exchange, in the transaction that
 publishes, unpublishes, deletes or writes it (``signals``: Wagtail's publish and unpublish,
-``post_delete`` and ``write_records``' ``records_written``), so the next request sees it.
+``post_delete`` and ``write_records``' ``records_written``), so the next request sees it; its
+search document's words (``CatalogueWord``, what word searches read) are written and deleted
+with it.
 ``manage.py rebuild_catalogue_rows`` writes them all again (after a migration, or a change of
 the rules below).
 

@@ -6,8 +6,8 @@ same functions with the same ``CatalogueFilters``, so their figures cannot disag
 Everything is read from the catalogue's rows (``CatalogueRow``, one per published activity,
 initiative and exchange, kept by ``rows``): a filter is a condition on a row's column or facet
 array, a facet count groups the arrays of the matching rows, a page is read in the order of an
-index, and a word search matches the rows' search documents (a GIN-indexed tsvector on
-PostgreSQL) with no cap on the number of matches.
+index, and a word search matches the words of the rows' search documents (``CatalogueWord``,
+read through its key) with no cap on the number of matches.
 """
 
 from __future__ import annotations
