@@ -10,7 +10,9 @@ counted). Each is run ``--rounds`` times after a first run; the medians of the e
 the processor time of this process (PostgreSQL's own time is not in it), and the SQL queries of
 one run. ``--explain`` prints PostgreSQL's EXPLAIN ANALYZE of the slowest query of each case's
 count and first page. ``--tree`` runs another checkout's code on the same database, for a
-before/after comparison. Prints figures; asserts nothing.
+before/after comparison. ``--writes N`` also writes the rows of N activities again
+(``rows.refresh``, rolled back), to show what keeping the words costs. Prints figures; asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -63,6 +65,26 @@ def explain(sql: str) -> list[str]:
         return [line for (line,) in cursor.fetchall()]
 
 
+def measure_writes(n: int) -> dict:
+    """Write the rows of ``n`` activities again (``rows.refresh``), rolled back: ms, processor."""
+    from django.db import connection, transaction
+
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue import rows
+
+    ids = list(Activity.objects.filter(live=True).order_by("pk").values_list("pk", flat=True)[:n])
+    with transaction.atomic():
+        started, started_cpu = time.perf_counter(), time.process_time()
+        written = rows.refresh(Activity, ids)
+        with connection.cursor() as cursor:  # what is deferred to the commit, checked now
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        elapsed = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - started_cpu) * 1000
+        transaction.set_rollback(True)
+    print(f"rows written again: {written} in {elapsed:.0f} ms, processor {cpu:.0f} ms", flush=True)
+    return {"rows": written, "ms": round(elapsed), "cpu_ms": round(cpu)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -71,6 +93,9 @@ def main() -> None:
     parser.add_argument("--tree", default=str(HERE.parent), help="checkout whose code is run")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--writes", type=int, default=0, help="also write this many rows again (rolled back)"
+    )
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
     os.chdir(tree)
@@ -127,6 +152,8 @@ def main() -> None:
                 slowest = max(sql, key=lambda pair: pair[1])[0]
                 plan = explain(slowest)
                 print("    " + "\n    ".join(plan), flush=True)
+    if args.writes:
+        figures["writes"] = measure_writes(args.writes)
     print(f"load average after: {bench.load_average()}")
     print(json.dumps({"tree": str(tree), "load": os.getloadavg(), "figures": figures}))
 
