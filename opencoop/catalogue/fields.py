@@ -1,9 +1,10 @@
 """Columns of the catalogue's rows that PostgreSQL indexes and SQLite stores as text.
 
 A facet's keys are a ``text[]`` array with a GIN index on PostgreSQL, a JSON list on other
-databases; a search document is a ``tsvector`` on PostgreSQL (GIN index), its words between
-spaces elsewhere. The lookups ``overlap`` (any of these keys) and ``matches`` (every word of one
-reading) give the same answers on both, so the suite, run on both, checks one behaviour.
+databases; a search document is a ``tsvector`` on PostgreSQL, its words between spaces
+elsewhere. The lookup ``overlap`` (any of these keys) gives the same answers on both, so the
+suite, run on both, checks one behaviour. Word searches read the words of the documents from
+their own table (``row_models.CatalogueWord``), the same on both.
 """
 
 from __future__ import annotations
@@ -148,43 +149,3 @@ class SearchDocumentField(models.Field):
 
     def from_db_value(self, value, expression, connection):
         return value
-
-
-def like_escape(word: str) -> str:
-    """Escape the characters LIKE reads as wildcards ("_" is a word character)."""
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _tsquery_literal(readings: list[list[str]]) -> str:
-    def lexeme(word: str) -> str:
-        return "'{}'".format(word.replace("\\", "\\\\").replace("'", "''"))
-
-    return " | ".join("(" + " & ".join(lexeme(w) for w in reading) + ")" for reading in readings)
-
-
-@SearchDocumentField.register_lookup
-class Matches(Lookup):
-    """Keep the rows whose document holds every word of at least one reading of a query.
-
-    The right-hand side is the list of readings (lists of words, lower case, accents folded).
-    """
-
-    lookup_name = "matches"
-    prepare_rhs = False
-
-    def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        if not self.rhs:
-            return "1 = 0", []
-        return f"{lhs} @@ %s::tsquery", [*lhs_params, _tsquery_literal(self.rhs)]
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        readings, params = [], []
-        for reading in self.rhs:
-            readings.append(" AND ".join([f"{lhs} LIKE %s ESCAPE '\\'"] * len(reading)))
-            for word in reading:
-                params += [*lhs_params, f"% {like_escape(word)} %"]
-        if not readings:
-            return "1 = 0", []
-        return "(" + " OR ".join(f"({r})" for r in readings) + ")", params

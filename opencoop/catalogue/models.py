@@ -22,11 +22,18 @@ from .presentation import (
     search_context,
     search_querystring,
 )
-from .row_models import CatalogueCount, CatalogueRow
+from .row_models import CatalogueCount, CatalogueRow, CatalogueWord
 from .selectors import catalogue, record_links
 from .site_search import site_search
 
-__all__ = ["CatalogueCount", "CataloguePage", "CatalogueRow", "SearchPage", "SearchTerm"]
+__all__ = [
+    "CatalogueCount",
+    "CataloguePage",
+    "CatalogueRow",
+    "CatalogueWord",
+    "SearchPage",
+    "SearchTerm",
+]
 
 
 class CataloguePage(PortalPage):

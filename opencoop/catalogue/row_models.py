@@ -104,3 +104,35 @@ class CatalogueCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facet} {self.facet_key}: {self.n}"
+
+
+# What a word of a row weighs in a search's relevance: a title word as ten others (the ratio of
+# PostgreSQL's ts_rank weights A and D, which ranked the catalogue before).
+TITLE_WEIGHT = 10
+OTHER_WEIGHT = 1
+
+
+class CatalogueWord(models.Model):
+    """One word of a row's search document: a word search reads these through their key.
+
+    The key (word, row) is a btree, so the rows holding a word are one range of it, read in
+    order without visiting the rows: counting the matches of a common word and ranking them
+    costs an index range, not a read of every row holding it. Written only by ``rows``, with
+    the row, in the same transaction; ``weight`` is ``TITLE_WEIGHT`` for a word of the title.
+    """
+
+    pk = models.CompositePrimaryKey("word", "row")
+    word = models.TextField()
+    row = models.ForeignKey(
+        CatalogueRow, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    weight = models.SmallIntegerField()
+
+    class Meta:
+        # A row's words, title words apart, read without the table: a match's relevance
+        # (``selectors.Relevance``: its few title words) and the words to delete when a row
+        # is written again.
+        indexes = [models.Index(fields=["row", "weight", "word"], name="catalogue_word_of_row")]
+
+    def __str__(self) -> str:
+        return self.word

@@ -2,7 +2,9 @@
 
 A row is written for each published activity, initiative and exchange, in the transaction that
 publishes, unpublishes, deletes or writes it (``signals``: Wagtail's publish and unpublish,
-``post_delete`` and ``write_records``' ``records_written``), so the next request sees it.
+``post_delete`` and ``write_records``' ``records_written``), so the next request sees it; its
+search document's words (``CatalogueWord``, what word searches read) are written and deleted
+with it.
 ``manage.py rebuild_catalogue_rows`` writes them all again (after a migration, or a change of
 the rules below).
 
@@ -34,7 +36,14 @@ from opencoop.initiatives.models import Initiative, InitiativeCountry, Initiativ
 from .fields import SearchDocument
 from .indexing import ACTIVITY_INDEX_PREFETCH, SearchText, activity_search_text, words
 from .regions import continent_of_country
-from .row_models import ARRAY_FACETS, CatalogueCount, CatalogueRow
+from .row_models import (
+    ARRAY_FACETS,
+    OTHER_WEIGHT,
+    TITLE_WEIGHT,
+    CatalogueCount,
+    CatalogueRow,
+    CatalogueWord,
+)
 
 BATCH = 500
 
@@ -302,15 +311,76 @@ def recount() -> int:
     return counted + len(batch)
 
 
+# Words written per statement: a row holds a few hundred of them.
+WORD_BATCH = 5000
+
+
+def document_words(document: SearchDocument) -> Iterator[tuple[str, int]]:
+    """Yield each word of a search document once, with its weight (``CatalogueWord``)."""
+    for word in document.title_words:
+        yield word, TITLE_WEIGHT
+    for word in document.other_words:
+        yield word, OTHER_WEIGHT
+
+
+def _write_words(rows: Iterable[CatalogueRow]) -> None:
+    """Write the words of ``rows`` (just created, so with their ids) in the caller's transaction.
+
+    As plain values, not model instances: a row has a hundred words or more, and building an
+    object for each took most of the time of writing a row again.
+    """
+    values = [
+        (word, row.pk, weight)
+        for row in rows
+        if isinstance(row.search_document, SearchDocument)
+        for word, weight in document_words(row.search_document)
+    ]
+    table = connection.ops.quote_name(CatalogueWord._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), WORD_BATCH):
+            chunk = values[start : start + WORD_BATCH]
+            if connection.vendor == "postgresql":
+                # One statement of three arrays: no SQL text a hundred thousand values long.
+                words, row_ids, weights = zip(*chunk, strict=True)
+                cursor.execute(
+                    f"INSERT INTO {table} (word, row_id, weight) "
+                    "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::smallint[])",
+                    [list(words), list(row_ids), list(weights)],
+                )
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {table} (word, row_id, weight) VALUES (%s, %s, %s)", chunk
+                )
+
+
+def _drop_words(row_ids: list[int]) -> None:
+    """Delete the words of the rows ``row_ids`` in one statement per batch.
+
+    Not through the ORM's delete: the page cache listens to every deletion, so the ORM would
+    read each word before deleting it.
+    """
+    table = connection.ops.quote_name(CatalogueWord._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(row_ids), BATCH):
+            chunk = row_ids[start : start + BATCH]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE row_id IN ({marks})", chunk)
+
+
 def _take_rows(kind: str, ids: list[int]) -> list[CatalogueRow]:
-    """Delete the rows of ``ids``, returning what their counts read (locked first: read once)."""
+    """Delete the rows of ``ids`` and their words, returning what their counts read.
+
+    The rows are locked first, so that they are read once.
+    """
     rows = list(
         CatalogueRow.objects.select_for_update()
         .filter(kind=kind, record_id__in=ids)
         .only(*COUNTED_FIELDS)
     )
     if rows:
-        CatalogueRow.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        row_ids = [row.pk for row in rows]
+        _drop_words(row_ids)
+        CatalogueRow.objects.filter(pk__in=row_ids).delete()
     return rows
 
 
@@ -338,6 +408,7 @@ def refresh(model: type[Model], records: Iterable) -> int:
             removed = _take_rows(kind, chunk)
             rows = build_rows(kind, chunk)
             CatalogueRow.objects.bulk_create(rows, batch_size=BATCH)
+            _write_words(rows)
             _count_changes(removed, rows)
             written += len(rows)
     return written
@@ -399,6 +470,8 @@ def rebuild() -> dict[str, int]:
     """Write every row again, in one transaction; return how many rows of each kind."""
     counts = {}
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(CatalogueWord._meta.db_table)}")
         CatalogueRow.objects.all().delete()
         CatalogueCount.objects.all().delete()
         for kind, model in MODELS.items():

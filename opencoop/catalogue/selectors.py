@@ -6,8 +6,8 @@ same functions with the same ``CatalogueFilters``, so their figures cannot disag
 Everything is read from the catalogue's rows (``CatalogueRow``, one per published activity,
 initiative and exchange, kept by ``rows``): a filter is a condition on a row's column or facet
 array, a facet count groups the arrays of the matching rows, a page is read in the order of an
-index, and a word search matches the rows' search documents (a GIN-indexed tsvector on
-PostgreSQL) with no cap on the number of matches.
+index, and a word search matches the words of the rows' search documents (``CatalogueWord``,
+read through its key) with no cap on the number of matches.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from django.db.models import (
     BooleanField,
     ExpressionWrapper,
     F,
-    FloatField,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     TextField,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -53,37 +54,34 @@ from opencoop.operations.replicas import read_connection
 from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
 
-from .fields import _tsquery_literal, like_escape
 from .filters import FACET_LABELS, KINDS, CatalogueFilters
 from .indexing import build_query, did_you_mean, query_readings
 from .regions import continent_label
-from .row_models import CatalogueCount, CatalogueRow
+from .row_models import TITLE_WEIGHT, CatalogueCount, CatalogueRow, CatalogueWord
 from .rows import fold, refresh_stale
 
-# Most relevant matches the site search keeps per kind of record (the catalogue has no cap).
-SEARCH_LIMIT = 5000
 
+def search_ids(model_queryset: QuerySet, q: str) -> list[int] | None:
+    """Return the ids of every record matching ``q`` in the search index, most relevant first.
 
-def search_ids(model_queryset: QuerySet, q: str, limit: int = SEARCH_LIMIT) -> list[int] | None:
-    """Return the ids of records matching ``q`` in the search index, most relevant first.
-
-    None: no words in ``q``. The site search reads pages, plans and documents this way. When
-    the words as typed (with synonyms and other names of places) find nothing, they are
-    searched again with their misspelt words corrected (``did_you_mean``).
+    None: no words in ``q``. The site search reads pages, plans, partnerships and documents
+    this way (activities, initiatives and exchanges from the catalogue's words:
+    ``ranked_matches``). When the words as typed (with synonyms and other names of places) find
+    nothing, they are searched again with their misspelt words corrected (``did_you_mean``).
     """
     query = build_query(q)
     if query is None:
         return None
-    ids = _matching_ids(model_queryset, query, limit)
+    ids = _matching_ids(model_queryset, query)
     if not ids and did_you_mean(q):
-        ids = _matching_ids(model_queryset, build_query(q, correct=True), limit)
+        ids = _matching_ids(model_queryset, build_query(q, correct=True))
     return ids
 
 
-def _matching_ids(model_queryset: QuerySet, query, limit: int) -> list[int]:
+def _matching_ids(model_queryset: QuerySet, query) -> list[int]:
     results = get_search_backend().search(
         query, model_queryset.order_by().only("pk"), order_by_relevance=True
-    )[:limit]
+    )
     get_queryset = getattr(results, "get_queryset", None)
     if get_queryset is not None:
         # PostgreSQL: read the ids alone; the records would carry each match's text vector.
@@ -134,42 +132,60 @@ def search_readings(
         return None
     if did_you_mean(filters.q):
         scope = _scoped(public_rows(today), filters)
-        if not scope.filter(search_document__matches=readings).exists():
+        if not scope.filter(word_matches(readings)).exists():
             readings = _folded(query_readings(filters.q, correct=True))
     return readings
+
+
+def word_matches(readings: list[list[str]]) -> Q:
+    """Keep the rows holding every word of at least one reading of a query.
+
+    Read from the words' key (``CatalogueWord``) in one pass: the rows holding any word of the
+    query, each word a range of the key, grouped by row and kept when they hold all the words of
+    some reading (readings repeat words: "water women" is read ten ways, over five words). Every
+    match is kept: nothing caps their number.
+    """
+    readings = [list(dict.fromkeys(reading)) for reading in readings if reading]
+    if not readings:
+        return Q(pk__in=[])
+    table = CatalogueWord._meta.db_table
+    words = list(dict.fromkeys(word for reading in readings for word in reading))
+    marks = ", ".join(["%s"] * len(words))
+    sql = f"SELECT row_id FROM {table} WHERE word IN ({marks})"
+    params: list[str] = list(words)
+    if any(len(reading) > 1 for reading in readings):
+        held = "MAX(CASE WHEN word = %s THEN 1 ELSE 0 END) = 1"
+        conditions = [" AND ".join([held] * len(reading)) for reading in readings]
+        sql += " GROUP BY row_id HAVING " + " OR ".join(f"({c})" for c in conditions)
+        params += [word for reading in readings for word in reading]
+    return Q(pk__in=RawSQL(sql, params))
 
 
 class Relevance(Func):
     """How well a row matches the readings of a query, most relevant highest.
 
-    PostgreSQL ranks with ``ts_rank`` (title words weigh most); elsewhere a match in the title
-    ranks before a match elsewhere.
+    How many of the query's words (in any reading) the row's title holds: every match holds
+    the words of a reading somewhere, a title is what a record is about. Read from the row's
+    title words in the words' second index (a few entries per row, not the row's document),
+    the same on every database, and an integer (exact in a cursor).
     """
 
-    output_field = FloatField()
+    output_field = IntegerField()
 
     def __init__(self, readings: list[list[str]]) -> None:
-        super().__init__(F("search_document"))
-        self.readings = readings
-
-    def as_postgresql(self, compiler, connection, **extra):
-        document, params = compiler.compile(self.source_expressions[0])
-        return (
-            f"CAST(ts_rank({document}, %s::tsquery) AS double precision)",
-            [*params, _tsquery_literal(self.readings)],
-        )
+        super().__init__(F("pk"))
+        self.words = list(dict.fromkeys(word for reading in readings for word in reading))
 
     def as_sql(self, compiler, connection, **extra):
-        document, params = compiler.compile(self.source_expressions[0])
-        title = f"substr({document}, 1, instr({document}, '|'))"
-        conditions, args = [], []
-        for reading in self.readings:
-            conditions.append(" AND ".join([f"{title} LIKE %s ESCAPE '\\'"] * len(reading)))
-            for word in reading:
-                args += [*params, f"% {like_escape(word)} %"]
+        row, params = compiler.compile(self.source_expressions[0])
+        if not self.words:
+            return "0", []
+        table = connection.ops.quote_name(CatalogueWord._meta.db_table)
+        marks = ", ".join(["%s"] * len(self.words))
         return (
-            "CASE WHEN " + " OR ".join(f"({c})" for c in conditions) + " THEN 1.0 ELSE 0.0 END",
-            args,
+            f"(SELECT COUNT(*) FROM {table} w WHERE w.row_id = {row} "
+            f"AND w.weight = %s AND w.word IN ({marks}))",
+            [*params, TITLE_WEIGHT, *self.words],
         )
 
 
@@ -231,7 +247,7 @@ def _searched_rows(
     """Return the public rows of the site matching the search words, before the facets."""
     rows = _scoped(public_rows(today), filters)
     if readings is not None:
-        rows = rows.filter(search_document__matches=readings)
+        rows = rows.filter(word_matches(readings))
     return rows
 
 
@@ -908,6 +924,27 @@ def catalogue(
         facets=counts.facets,
         messages=messages,
     )
+
+
+def ranked_matches(
+    filters: CatalogueFilters, *, limit: int, today: datetime.date | None = None
+) -> tuple[int, list]:
+    """Return how many public records match ``filters``' words, and the ``limit`` best.
+
+    The site search's groups of activities, initiatives and exchanges: the same rows, words and
+    order by relevance as the catalogue, so the group's total is the catalogue's. Both the count
+    and the best matches are read from the words' key: neither is cut at some number of matches.
+    """
+    refresh_stale()
+    readings = search_readings(filters, today)
+    if readings is None:
+        return 0, []
+    rows = filter_rows(filters, readings=readings, today=today)
+    total = rows.count()
+    if not total:
+        return 0, []
+    best = ordered_rows(rows, sort_keys("relevance", "", readings)).only("kind", "record_id")
+    return total, records_of_rows(best[:limit], today)
 
 
 def _present_keys(rows: QuerySet[CatalogueRow], column: str, keys: list[str]) -> set[str]:

@@ -19,14 +19,15 @@ from opencoop.codelists import registry
 from opencoop.core.formatting import display_number
 from opencoop.core.multilingual import portal_languages, text
 from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
-from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative
 from opencoop.opendata.records import budget_total
 from opencoop.partnerships.models import Partnership
 from opencoop.plans.models import AnnualPlan
 
+from .filters import CatalogueFilters
 from .indexing import query_readings, stems, words
-from .selectors import RecordLinks, search_ids
+from .row_models import CatalogueRow
+from .selectors import RecordLinks, ranked_matches, search_ids
 
 GROUP_SIZE = 10
 
@@ -127,6 +128,31 @@ def _records(
     return SearchGroup(key, str(label), total, hits)
 
 
+def _catalogue_records(
+    q: str,
+    key: str,
+    label: str,
+    kind: str,
+    site: SiteScope,
+    links: RecordLinks,
+    summary_field: str,
+    lang: str,
+) -> SearchGroup:
+    """Return the group of one kind of the catalogue's records: its words, rows and order."""
+    filters = CatalogueFilters(q=q, kind=(kind,), within=site.authorities)
+    total, records = ranked_matches(filters, limit=GROUP_SIZE)
+    hits = [
+        SearchHit(
+            record.title,
+            links.url(record, key),
+            getattr(record, summary_field),
+            _details(record, lang),
+        )
+        for record in records
+    ]
+    return SearchGroup(key, str(label), total, hits)
+
+
 def _pages(q: str, locale: Locale, home: Page | None) -> SearchGroup:
     public = policy.public_pages().filter(locale=locale, depth__gt=1)
     if home is not None:  # the site's own pages, not another site's
@@ -211,17 +237,8 @@ def site_search(
     from .models import CataloguePage
 
     links = RecordLinks(locale)
-    activities = _records(
-        q,
-        "activities",
-        _("Projects"),
-        Activity,
-        site.records(Activity)
-        .select_related("reporting_org")
-        .prefetch_related("recipient_countries", "budgets"),
-        links,
-        "description",
-        lang,
+    activities = _catalogue_records(
+        q, "activities", _("Projects"), CatalogueRow.ACTIVITY, site, links, "description", lang
     )
     catalogue_pages = CataloguePage.objects.filter(locale=locale)
     if home is not None:
@@ -239,22 +256,22 @@ def site_search(
         _contacts(q, locale, home),
         _pages(q, locale, home),
         activities,
-        _records(
+        _catalogue_records(
             q,
             "initiatives",
             _("Initiatives"),
-            Initiative,
-            site.records(Initiative).select_related("reporting_org").prefetch_related("countries"),
+            CatalogueRow.INITIATIVE,
+            site,
             links,
             "summary",
             lang,
         ),
-        _records(
+        _catalogue_records(
             q,
             "exchanges",
             _("Seminars and exchanges"),
-            Exchange,
-            site.records(Exchange).select_related("reporting_org"),
+            CatalogueRow.EXCHANGE,
+            site,
             links,
             "summary",
             lang,

@@ -67,7 +67,7 @@ HARMLESS_VARY = {"accept-language", "cookie"}
 # Apps of the project whose rows no public page shows: saving them leaves the cache alone.
 PRIVATE_APPS = {"suggestions", "imports", "operations", "editorial"}
 # Rows kept from records (whose own saves bump the generation), written again when read.
-DERIVED_MODELS = {"catalogue.cataloguerow"}
+DERIVED_MODELS = {"catalogue.cataloguerow", "catalogue.catalogueword"}
 # Rows of Wagtail and its companions that public pages show. Revisions, logs, workflow states and
 # image renditions are left out: they change while editors work or while a page renders.
 PUBLIC_MODELS = {
