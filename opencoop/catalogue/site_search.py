@@ -116,6 +116,19 @@ def _records(
     lang: str,
 ) -> SearchGroup:
     total, records = _visible(public, search_ids(model.objects.all(), q) or [])
+    return _group(key, label, total, records, links, summary_field, lang)
+
+
+def _group(
+    key: str,
+    label: str,
+    total: int,
+    records: list,
+    links: RecordLinks,
+    summary_field: str,
+    lang: str,
+) -> SearchGroup:
+    """Return the search group of ``records`` (``total`` matches in all) with their links."""
     hits = [
         SearchHit(
             record.title,
@@ -141,16 +154,7 @@ def _catalogue_records(
     """Return the group of one kind of the catalogue's records: its words, rows and order."""
     filters = CatalogueFilters(q=q, kind=(kind,), within=site.authorities)
     total, records = ranked_matches(filters, limit=GROUP_SIZE)
-    hits = [
-        SearchHit(
-            record.title,
-            links.url(record, key),
-            getattr(record, summary_field),
-            _details(record, lang),
-        )
-        for record in records
-    ]
-    return SearchGroup(key, str(label), total, hits)
+    return _group(key, label, total, records, links, summary_field, lang)
 
 
 def _pages(q: str, locale: Locale, home: Page | None) -> SearchGroup:

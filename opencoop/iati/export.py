@@ -28,7 +28,7 @@ from lxml import etree
 from wagtail.models import Site
 
 from opencoop.access import policy
-from opencoop.activities import parts
+from opencoop.activities import parts, vocabularies
 from opencoop.activities.disclosure import is_public, public_activities
 from opencoop.activities.models import Activity, ParticipatingOrg
 from opencoop.core.queries import among_ids
@@ -397,12 +397,7 @@ def iter_activity_elements(
     lacks, to ``left_out``.
     """
     base_url = site_base_url() if base_url is None else base_url
-    for activity in iter_with_parts(activities):
-        missing = missing_mandatory(activity)
-        if missing:
-            if left_out is not None:
-                left_out(activity, missing)
-            continue
+    for activity in _complete(activities, left_out):
         yield activity, activity_element(activity, base_url=base_url)
 
 
@@ -418,13 +413,20 @@ def iter_activities_text(
     lacks, to ``left_out``.
     """
     base_url = site_base_url() if base_url is None else base_url
+    for activity in _complete(activities, left_out):
+        yield activity_xml(activity, base_url=base_url)
+
+
+def _complete(activities: QuerySet[Activity], left_out: LeftOut | None) -> Iterator[Activity]:
+    """Yield each activity of ``activities``, with its parts, that has every element the schema
+    requires; give the others, with what they lack, to ``left_out``."""
     for activity in iter_with_parts(activities):
         missing = missing_mandatory(activity)
         if missing:
             if left_out is not None:
                 left_out(activity, missing)
             continue
-        yield activity_xml(activity, base_url=base_url)
+        yield activity
 
 
 def iter_activities_xml(
@@ -516,7 +518,9 @@ def country_shares(activity: Activity) -> dict[str, Decimal]:
     """
     countries = list(activity.recipient_countries.all())
     dac_regions = [
-        r for r in activity.recipient_regions.all() if r.vocabulary in ("", parts.DAC_REGIONS)
+        r
+        for r in activity.recipient_regions.all()
+        if r.vocabulary in ("", vocabularies.DAC_REGIONS)
     ]
     if len(countries) == 1 and not dac_regions and countries[0].percentage is None:
         return {countries[0].code: Decimal(1)}

@@ -213,10 +213,11 @@ def test_publishing_a_change_replaces_the_parts_and_logs_an_edit(authority):
     assert actions == ["wagtail.edit", "wagtail.publish"]
 
 
-def written_queries(items: list[Item]) -> int:
+def written_queries(items: list[Item], touching: str = "") -> int:
+    """Count the write's queries (those whose SQL matches ``touching``, if given)."""
     with CaptureQueriesContext(connection) as queries:
         write_records(Activity, items, publish=True)
-    return len(queries)
+    return sum(1 for q in queries.captured_queries if re.search(touching, q["sql"]))
 
 
 def test_parts_left_out_cost_no_query_per_record(authority):
@@ -267,20 +268,19 @@ def rewritten(authority, codes: list[str]) -> list[Item]:
     return items
 
 
-def derived_queries(items: list[Item]) -> int:
-    """Count the write's queries of the catalogue rows and kept figures."""
-    with CaptureQueriesContext(connection) as queries:
-        write_records(Activity, items, publish=True)
-    return sum(1 for q in queries.captured_queries if re.search(r'"(catalogue|stats)_', q["sql"]))
+# The SQL of the catalogue rows and kept figures.
+DERIVED = r'"(catalogue|stats)_'
 
 
 def test_replacing_parts_marks_no_row_one_by_one_and_leaves_fresh_catalogue_rows(authority):
     # The parts a write replaces go without a handler marking each part's record stale (the
     # write refreshes the catalogue rows and kept figures of every record it wrote, in bulk).
-    derived_queries(rewritten(authority, ["FIRSTR"]))
+    written_queries(rewritten(authority, ["FIRSTR"]), DERIVED)
     two = rewritten(authority, ["R1", "R2"])
     six = rewritten(authority, [f"R{n}" for n in range(3, 9)])
-    assert derived_queries(six) == derived_queries(two)
+    # Four more records, each with four parts replaced: fewer than four more queries in all
+    # (one a record would be a handler per record; it was 32 more before).
+    assert written_queries(six, DERIVED) - written_queries(two, DERIVED) < 4
     rows = CatalogueRow.objects.filter(
         kind=CatalogueRow.ACTIVITY, record_id__in=[item.record.pk for item in six]
     )
