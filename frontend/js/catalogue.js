@@ -7,6 +7,15 @@
 
 const REGION = 'catalogue-region'
 
+// The address whose results are on screen, without its fragment: following a link within the
+// page (the skip link to the results) fires popstate too, and must not reload the results and
+// take the focus away from the heading it just reached.
+let shown = withoutFragment(window.location.href)
+
+function withoutFragment(url) {
+  return new URL(url, window.location.href).href.split('#')[0]
+}
+
 function formUrl(form) {
   const params = new URLSearchParams(new FormData(form))
   for (const [key, value] of [...params.entries()]) {
@@ -33,6 +42,7 @@ async function load(url, { push = true, focusResults = false } = {}) {
     const fresh = doc.getElementById(REGION)
     if (!fresh) return false
     region.replaceWith(document.importNode(fresh, true))
+    shown = withoutFragment(url)
     if (push) window.history.pushState({ ocCatalogue: true }, '', url)
     announce(document)
     enhanceFacets(document)
@@ -103,6 +113,7 @@ export function initCatalogue() {
     })
   })
   window.addEventListener('popstate', () => {
+    if (withoutFragment(window.location.href) === shown) return
     load(window.location.href, { push: false }).then((done) => {
       if (!done) window.location.reload()
     })

@@ -89,6 +89,10 @@ def test_the_catalogue_s_results_are_ten_tab_presses_from_the_top_at_most(
             break
     else:
         pytest.fail(f"{TABS_TO_RESULTS} Tab presses did not reach the results: {stops}")
+    # Following the link within the page must not reload the results (popstate fires for it
+    # too): once the network is quiet the focus is still on them.
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(FOCUS)["results"], stops
     # From there the next Tab stays among the results.
     page.keyboard.press("Tab")
     assert page.evaluate(FOCUS)["results"], stops
