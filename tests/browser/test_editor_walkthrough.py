@@ -87,6 +87,8 @@ BASELINE = {"baseline_year": "2025", "baseline_value": "0"}
 NOTE = "Budget e partner confermati dal Comune."
 COMMENT = "Approved: the budget matches the agreement."
 TIMEOUT_MS = 30_000
+#: A save writes the record with its parts, revision and checks: slower than a page on a busy machine.
+SAVE_TIMEOUT_MS = 90_000
 
 
 # The doc -----------------------------------------------------------------------------------------
@@ -207,7 +209,10 @@ def same_value(shown: str, typed: str) -> bool:
 def save_and_reload(officer, step: int, typed: dict[str, str]) -> None:
     """Press *Save draft* at once, open the page afresh and find every value typed so far."""
     page = officer.page
-    officer.button(step, "Save draft").click()
+    # Wait for the answer to the save itself: reading or reloading the page before it arrives
+    # would see the form as it was (the address does not change).
+    with page.expect_navigation(timeout=SAVE_TIMEOUT_MS):
+        officer.button(step, "Save draft").click()
     page.wait_for_load_state()
     expect(page.locator("[data-error-summary]")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/admin/snippets/activities/activity/edit/\d+/"))
@@ -656,7 +661,8 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
     editor.shot(6, "saved")
 
     # 7. Save and send for review (no autosave on records with rows: the button is the save).
-    editor.button(7, "Save draft").click()
+    with page.expect_navigation(timeout=SAVE_TIMEOUT_MS):
+        editor.button(7, "Save draft").click()
     page.wait_for_load_state()
     project = Activity.objects.get(iati_identifier=identifier)
     assert not project.live
@@ -694,7 +700,8 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
     editor.shot(7, "saved-draft")
     editor.field(7, "Note for the reviewer").fill(NOTE)
     editor.button(7, "More actions").click()
-    editor.button(7, "Submit to Review").click()
+    with page.expect_navigation(timeout=SAVE_TIMEOUT_MS):
+        editor.button(7, "Submit to Review").click()
     page.wait_for_load_state()
     editor.shot(7, "submitted")
     project.refresh_from_db()
@@ -752,7 +759,9 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
     reviewer.shot(10, "comment")
     dialog.locator("[type=submit]").first.click()
     # Approving sends the reviewer to the list: wait for it, or the next goto races it.
-    page.wait_for_url(re.compile(r"/admin/snippets/activities/activity/(\?.*)?$"))
+    page.wait_for_url(
+        re.compile(r"/admin/snippets/activities/activity/(\?.*)?$"), timeout=SAVE_TIMEOUT_MS
+    )
     reviewer.shot(10, "approved")
     project.refresh_from_db()
     assert project.live and not project.workflow_in_progress
