@@ -124,7 +124,11 @@ class SearchDocument:
 
 
 class SearchDocumentField(models.Field):
-    """A record's search document: a tsvector on PostgreSQL, its words as text elsewhere."""
+    """A record's search document: a tsvector on PostgreSQL, its words as text elsewhere.
+
+    No longer on any model (the words are kept in ``CatalogueWord``); the migrations that
+    created, compressed and read the column name it.
+    """
 
     description = "search document"
 

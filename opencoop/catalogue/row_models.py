@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .fields import FacetKeysField, SearchDocumentField
+from .fields import FacetKeysField, SearchDocument
 
 # The facets whose keys a row keeps as an array: the catalogue's parameter and the row's column.
 ARRAY_FACETS: dict[str, str] = {
@@ -59,7 +59,6 @@ class CatalogueRow(models.Model):
     title = models.JSONField(default=dict, blank=True)
     start = models.DateField(null=True, blank=True)
     end = models.DateField(null=True, blank=True)
-    search_document = SearchDocumentField()
     # Saved outside publication (a part edited, a record saved by code): written again by the
     # next read of the catalogue (``rows.refresh_stale``), hidden until then.
     stale = models.BooleanField(default=False, db_index=True)
@@ -73,6 +72,18 @@ class CatalogueRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.record_id}"
+
+    # The words a row is found by, given when the row is built: written to ``CatalogueWord``
+    # with the row, not kept on it (a second copy cost every write a GIN index and was unread).
+    _document: SearchDocument | None = None
+
+    @property
+    def search_document(self) -> SearchDocument | None:
+        return self._document
+
+    @search_document.setter
+    def search_document(self, value: SearchDocument | None) -> None:
+        self._document = value
 
 
 class CatalogueCount(models.Model):

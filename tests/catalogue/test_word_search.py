@@ -15,8 +15,8 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import QueryDict
 
 from opencoop.catalogue import rows
@@ -43,6 +43,8 @@ from tests.factories import make_association, make_published_activity
 from .conftest import CATALOGUE_EN, SEARCH_EN, soup_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_authority")]
+
+WORDS_COPIED = ("catalogue", "0008_catalogue_words")
 
 
 def kept_words() -> dict[tuple[str, int], set[tuple[str, int]]]:
@@ -214,16 +216,36 @@ def _locale():
     return Locale.objects.get(language_code="en")
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="migrating back and forth inside a rolled-back test needs PostgreSQL",
+)
 def test_the_migration_copies_the_words_of_the_rows_already_written(prova):
+    """Before 0009 a row kept its words in a column: 0008 copied them to the words' table."""
     make_published_activity(prova, title={"en": "Heron colony"}, description={"en": "Reed beds"})
     before = kept_words()
     assert before
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before ALTER TABLE
+    executor = MigrationExecutor(connection)
+    executor.migrate([WORDS_COPIED])
+    old = executor.loader.project_state([WORDS_COPIED]).apps
+    # The column as 0008 found it: each row's document, as the rows were written then.
+    old_rows = old.get_model("catalogue", "CatalogueRow").objects
+    for kind in rows.MODELS:
+        ids = list(old_rows.filter(kind=kind).values_list("record_id", flat=True))
+        for row in rows.build_rows(kind, ids):
+            old_rows.filter(kind=kind, record_id=row.record_id).update(
+                search_document=row.search_document
+            )
     CatalogueWord.objects.all().delete()
     migration = importlib.import_module("opencoop.catalogue.migrations.0008_catalogue_words")
-    # What of a schema editor the copy uses (SQLite's cannot open inside the test's transaction).
     editor = SimpleNamespace(connection=connection, execute=connection.cursor().execute)
-    migration.copy_words(apps, editor)
+    migration.copy_words(old, editor)
     assert kept_words() == before
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert kept_words() == before  # dropping the column keeps the words
 
 
 def test_a_row_deleted_by_the_database_s_rules_takes_its_words_along(prova):
