@@ -49,7 +49,7 @@ from modelsearch.backends import get_search_backends
 from wagtail.models import ModelLogEntry, ReferenceIndex, Revision, RevisionMixin
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from opencoop.core.bulk import insert_rows, update_rows
+from opencoop.core.bulk import analyze_grown_tables, insert_rows, update_rows
 from opencoop.core.queries import among_ids
 
 BATCH = 500
@@ -165,6 +165,7 @@ def _announce(model: type[models.Model], report: WriteReport) -> None:
         for record in records:
             keys[record.pk] = _keys_of(record)
     elif records:
+        analyze_grown_tables()
         records_written.send(sender=model, records=records)
 
 
@@ -197,6 +198,8 @@ def announce_once() -> Iterator[None]:
         yield
     finally:
         _collected.reset(token)
+    if any(collected.values()):
+        analyze_grown_tables()
     for model, records in collected.items():
         if records:
             records_written.send(sender=model, records=list(records.values()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from opencoop.activities.models import Activity, Budget
-from opencoop.core.bulk import insert_rows, update_rows
+from opencoop.core.bulk import GROWN_ROWS, analyze_grown_tables, insert_rows, update_rows
 from opencoop.editorial.models import RecordCheck
 from tests.factories import make_activity, make_reporting_org
 
@@ -178,3 +179,32 @@ def test_values_sent_as_they_are_are_those_saving_would_send():
                 assert repr(sent) == repr(expected) and type(sent) is type(expected)
                 compared += 1
     assert compared > 100
+
+
+def planned_rows(activity: Activity) -> int:
+    """Return how many budget rows of ``activity`` the planner expects to read."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT * FROM activities_budget WHERE activity_id = %s",
+            [activity.pk],
+        )
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_table_a_write_grew_is_analysed_inside_the_write_s_transaction():
+    activity = make_activity(make_reporting_org())
+    few = [budget(activity, day, "1.00") for day in range(1, 11)]
+    insert_rows(Budget, few)
+    assert "activities_budget" not in analyze_grown_tables()
+
+    many = [budget(activity, 1 + n % 28, "1.00") for n in range(GROWN_ROWS)]
+    insert_rows(Budget, many)
+    # The planner still judges the table by the statistics of before the write.
+    assert planned_rows(activity) < GROWN_ROWS // 2
+
+    assert "activities_budget" in analyze_grown_tables()
+    assert planned_rows(activity) >= GROWN_ROWS
