@@ -126,6 +126,13 @@ def site_languages(request: HttpRequest | None) -> tuple[str, ...]:
     return _of_request_site(request, "site languages", languages_of_site)
 
 
+def site_settings(request: HttpRequest):
+    """Return the portal settings of the site ``request`` is for, read once per publication."""
+    from .models import PortalSettings
+
+    return _of_request_site(request, "site settings", PortalSettings.for_site)
+
+
 def _of_request_site(request: HttpRequest, what: str, work_out):
     """Return ``work_out(site)`` for the request's site: once per request, and remembered
     between requests until the next publication (a site's settings change by publishing)."""
