@@ -193,6 +193,12 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
 
     client = Client(SERVER_NAME="localhost")
     client.get("/en/")  # codelists and the site loaded once, as a running server has them
+    # Set up as a server's worker is, where the tree says how (the garbage collector's tuning).
+    from opencoop.operations import gunicorn_config
+
+    worker_init = getattr(gunicorn_config, "post_worker_init", None)
+    if worker_init is not None:
+        worker_init(None)
     result = {}
     for key, addresses in urls.items():
         cache.clear()
