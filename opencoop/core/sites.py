@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.http import HttpRequest
@@ -22,6 +23,9 @@ from wagtail.models import Site
 from opencoop.access import policy
 
 from .multilingual import portal_languages
+
+if TYPE_CHECKING:
+    from .models import PortalSettings
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ def site_languages(request: HttpRequest | None) -> tuple[str, ...]:
     return _of_request_site(request, "site languages", languages_of_site)
 
 
-def site_settings(request: HttpRequest):
+def site_settings(request: HttpRequest) -> PortalSettings:
     """Return the portal settings of the site ``request`` is for, read once per publication."""
     from .models import PortalSettings
 
