@@ -177,11 +177,15 @@ def step_prepare(args) -> dict:
     _figure_pages_for_all()
     if result["generated_now"] or "catalogue_rows" in result:
         # Autovacuum analyses a table only after enough changes and in its own time: without
-        # statistics the planner takes the catalogue's word search for a few rows.
+        # statistics the planner takes the catalogue's word search for a few rows. Vacuumed
+        # too, as autovacuum leaves a production table: until its pages are marked all-visible
+        # an index-only scan must visit the table, and the planner sorts every catalogue row
+        # for a deep API page instead of reading its covering index (49 ms against 6 ms at
+        # 10,000 activities, page 410).
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     result["activities"] = Activity.objects.count()
     return result
 

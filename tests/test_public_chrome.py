@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
+from opencoop.catalogue.models import SearchPage
 from opencoop.core.models import PortalSettings
 from opencoop.pages.models import NoticePage, SectionPage, StandardPage
 
@@ -122,6 +123,44 @@ def test_a_new_page_is_found_at_once_where_there_was_none(client, page_cache):
     home.add_child(instance=page)
     page.save_revision().publish()
     assert "Appena pubblicata." in client.get("/it/pagina-nuova/").content.decode()
+
+
+def test_an_unpublished_search_page_leaves_the_header_at_once(client, page_cache):
+    def search_links() -> list[str]:
+        return [a["href"] for a in soup(client, PROJECTS).select("a.search-link")]
+
+    search = SearchPage.objects.live().get(locale__language_code="it")
+    assert search_links() == [search.url]
+    search.unpublish()
+    assert search_links() == []
+
+
+def test_a_renamed_home_shows_at_once(client, page_cache):
+    home = Site.objects.get(is_default_site=True).root_page
+    assert client.get("/it/").status_code == 200
+    publish(home, title="Casa della cooperazione")
+    assert soup(client, "/it/").title.get_text().startswith("Casa della cooperazione")
+
+
+def home_lookups(client, url: str) -> int:
+    """Return the queries of a request for ``url`` that look the language or the home up."""
+    home = Site.objects.get(is_default_site=True).root_page
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(
+        [
+            q
+            for q in queries.captured_queries
+            if 'FROM "wagtailcore_locale"' in q["sql"] or home.translation_key.hex in q["sql"]
+        ]
+    )
+
+
+def test_the_home_is_routed_from_memory_until_content_changes(client):
+    client.get(PROJECTS)
+    assert home_lookups(client, PROJECTS) == 0
+    publish(menu_page("Progetti"), title="Progetti di cooperazione")
+    assert home_lookups(client, PROJECTS) >= 1  # read afresh after a publication
 
 
 def test_a_changed_slug_moves_the_page_at_once(client, page_cache):

@@ -107,10 +107,11 @@ CEILINGS = {
     "home": 16,  # each section's numbers (one count per kind) and latest projects (one each)
     "section landing": 15,
     "record index": 11,
-    # 21, plus where a harvested record was published (opencoop.harvest), plus the results'
+    # 18, plus where a harvested record was published (opencoop.harvest), plus the results'
     # indicators and their periods (one query each, however many results), plus the humanitarian
-    # scopes, country budget items and conditions an IATI file may bring (one query each).
-    "activity page": 27,
+    # scopes, country budget items and conditions an IATI file may bring (one query each). The
+    # home the page tree is routed from and the site search page are remembered like the chrome.
+    "activity page": 24,
     "initiative page": 12,
     "exchange page": 9,
     "catalogue": 15,
@@ -121,11 +122,11 @@ CEILINGS = {
     "plans overview": 23,
     "map page": 20,
     "map data": 6,
-    # 25 on SQLite: one query per part of the activities (a result's indicators and their
+    # 24 on SQLite: one query per part of the activities (a result's indicators and their
     # periods one per level, however many activities), the catalogue rows' check for stale rows
-    # and the rows themselves. 7 on PostgreSQL, which reads every part in one query
-    # (activities.part_rows). Both 3 more on the first request after a publication, before the
-    # record addresses are remembered (pages.published).
+    # and the rows themselves. 6 on PostgreSQL, which reads every part in one query
+    # (activities.part_rows). Both 4 more on the first request after a publication, before the
+    # record addresses and the site's settings are remembered (pages.published).
     "API list": 28,
     "open data page": 16,
 }

@@ -14,7 +14,7 @@ from wagtail.models import Locale, Page, Site
 from opencoop.access import policy
 
 from .models import PortalSettings
-from .sites import in_site, site_languages
+from .sites import in_site, site_languages, site_settings
 
 
 class PortalChrome:
@@ -49,9 +49,7 @@ class PortalChrome:
     def settings(self) -> PortalSettings | None:
         if self.site is None:
             return None
-        return self._remember(
-            ("settings", self.site.pk), lambda: PortalSettings.for_site(self.site)
-        )
+        return site_settings(self.request)
 
     @cached_property
     def locale(self) -> Locale | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.http import HttpRequest
@@ -22,6 +23,9 @@ from wagtail.models import Site
 from opencoop.access import policy
 
 from .multilingual import portal_languages
+
+if TYPE_CHECKING:
+    from .models import PortalSettings
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,13 @@ def site_languages(request: HttpRequest | None) -> tuple[str, ...]:
     if request is None:
         return tuple(portal_languages())
     return _of_request_site(request, "site languages", languages_of_site)
+
+
+def site_settings(request: HttpRequest) -> PortalSettings:
+    """Return the portal settings of the site ``request`` is for, read once per publication."""
+    from .models import PortalSettings
+
+    return _of_request_site(request, "site settings", PortalSettings.for_site)
 
 
 def _of_request_site(request: HttpRequest, what: str, work_out):

@@ -46,7 +46,13 @@ from opencoop.catalogue.filters import (
 )
 from opencoop.core.models import PortalSettings
 from opencoop.core.multilingual import text
-from opencoop.core.sites import file_name_prefix, in_site, site_languages, site_scope
+from opencoop.core.sites import (
+    file_name_prefix,
+    in_site,
+    site_languages,
+    site_scope,
+    site_settings,
+)
 from opencoop.iati.export import NothingToPublish, iter_activities_xml
 from opencoop.opendata.streams import marked
 
@@ -306,7 +312,7 @@ def iter_rows(selection: CatalogueSelection, ctx: Context) -> Iterator[list]:
 def licence(request: HttpRequest | None = None) -> dict:
     """Return the licence of the portal's content as the downloads state it."""
     if request is not None:
-        portal = PortalSettings.for_request(request)
+        portal = site_settings(request)
     else:
         portal = PortalSettings.for_site(Site.objects.get(is_default_site=True))
     return {"id": portal.licence, "name": str(portal.licence_name), "url": portal.licence_url}

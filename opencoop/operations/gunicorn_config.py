@@ -26,3 +26,25 @@ access_log_format = (
     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s, '
     '"request_id": "%({x-request-id}o)s"}'
 )
+
+
+def post_worker_init(worker) -> None:
+    """Keep the garbage collector's passes short: what the worker loaded is set aside.
+
+    A full collection visited every object the process holds (Django, Wagtail, the URL patterns
+    and the API's schemas: about 260,000 once loaded), 230–270 ms of processor, about one API
+    list in twenty. What is loaded now lives as long as the worker: frozen, passes visit only
+    what requests made since. The first generation is collected after 20,000 new objects
+    rather than 700, so that a request's short-lived objects are mostly gone before a pass
+    and are not promoted to be visited again (83 API pages: 1.3 s of collection, 0.3–0.4 s).
+    """
+    import gc
+    from contextlib import suppress
+
+    from django.urls import Resolver404, resolve
+
+    with suppress(Resolver404):  # loads the URL conf and the API's schemas either way
+        resolve("/api/v1/activities")
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)

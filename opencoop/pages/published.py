@@ -117,3 +117,33 @@ class RememberedSiteMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs) -> None:
         if view_func is self.serve:
             remember_site(request)
+            path = view_args[0] if view_args else view_kwargs.get("path", "")
+            route_from_remembered_home(request, path)
+
+
+def route_from_remembered_home(request, path: str) -> None:
+    """Route ``request`` from its site's home in the active language, remembered per generation.
+
+    What ``Page.route_for_request`` does, without its three queries a request (the language's
+    locale, the home's translation, its specific row): the home is remembered like the site,
+    and each request routes from its own copy of it, so nothing one request sets on it is seen
+    by another. The result is left where Wagtail's view looks for it.
+    """
+    import copy
+
+    from django.http import Http404
+    from django.utils.translation import get_language
+
+    site = request._wagtail_site
+    if site is None:
+        return
+    home = remember(
+        ("localized home", site.pk, get_language()),
+        lambda: site.root_page.localized.specific,
+        number=request_generation(request),
+    )
+    components = [component for component in path.split("/") if component]
+    try:
+        request._wagtail_route_for_request = copy.copy(home).route(request, components)
+    except Http404:
+        request._wagtail_route_for_request = None

@@ -14,27 +14,45 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def site_search_url(context) -> str:
-    """Return the address of the site search page in the current language ("" if none)."""
-    from opencoop.access import policy
-    from opencoop.catalogue.models import SearchPage
+    """Return the address of the site search page in the current language ("" if none).
+
+    The page is remembered per site and language until the next publication
+    (``pages.published``), like the rest of the header: no query on most requests.
+    """
+    from opencoop.pages.published import remember, request_generation
 
     request = context.get("request")
     lang = get_language()
     cache = getattr(request, "_catalogue_search_urls", None) if request is not None else None
     if cache is not None and lang in cache:
         return cache[lang]
-    from wagtail.models import Site
+    if request is None:
+        page = _search_page(None, lang)
+    else:
+        from wagtail.models import Site
 
-    from opencoop.core.sites import in_site
-
-    pages = SearchPage.objects.filter(locale__language_code=lang)
-    if request is not None:  # the search page of the site asked
-        pages = in_site(pages, Site.find_for_request(request))
-    page = policy.public_pages(pages).first()
+        site = Site.find_for_request(request)
+        page = remember(
+            ("search page", site.pk if site is not None else None, lang),
+            lambda: _search_page(site, lang),
+            number=request_generation(request),
+        )
     url = (page.get_url(request) or "") if page is not None else ""
     if request is not None:
         request._catalogue_search_urls = {**(cache or {}), lang: url}
     return url
+
+
+def _search_page(site, lang: str):
+    """Return the public site search page of ``site`` (None: every site) in ``lang``."""
+    from opencoop.access import policy
+    from opencoop.catalogue.models import SearchPage
+    from opencoop.core.sites import in_site
+
+    pages = SearchPage.objects.filter(locale__language_code=lang)
+    if site is not None:  # the search page of the site asked
+        pages = in_site(pages, site)
+    return policy.public_pages(pages).first()
 
 
 # One checkbox of a facet value. Written here rather than as an included template: the
