@@ -21,6 +21,9 @@ pages, one authority's statistics), at the addresses ``bench.step_discover`` pic
 page cache off, as ``bench.step_queries``) and the portal's processor time per page in that
 process (less moved by a loaded machine). A tree whose ``bench.py`` does not pick the atlas's
 comparison has it picked here, so that before and after measure the same pages.
+``--countries SN,AL`` asks for those countries' pages instead of the discovered ones (a big and a
+small country); ``--explain`` prints, for each kind's first address, its slowest queries and
+PostgreSQL's EXPLAIN ANALYZE of the slowest one.
 """
 
 from __future__ import annotations
@@ -118,6 +121,8 @@ def main() -> None:
     parser.add_argument("--pages", action="store_true", help="the figure pages, not the catalogue")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--only", default="", help="comma-separated kinds of page (--pages)")
+    parser.add_argument("--countries", default="", help="country codes whose pages (--pages)")
+    parser.add_argument("--explain", action="store_true", help="slowest queries' plans (--pages)")
     args = parser.parse_args()
     tree = Path(args.tree).resolve()
     sys.path.insert(0, str(tree / "scripts"))
@@ -179,12 +184,14 @@ FIGURE_PAGES = (
 )
 
 
-def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
+def page_queries(bench, urls: dict[str, list[str]], explain: bool = False) -> dict[str, dict]:
     """Return each kind's SQL queries (first address, cold then warm) and its process time.
 
     The processor time of the portal's own Python (median over the addresses, each asked once
     after a first request): unlike the time to the last byte, it hardly moves with the machine's
-    load. PostgreSQL's time is not in it.
+    load. PostgreSQL's time is not in it. ``explain``: print the slowest queries of the first
+    address asked again (per-publication values remembered, as a running server has them), and
+    the plan of the slowest.
     """
     from django.core.cache import cache
     from django.db import connection
@@ -208,9 +215,11 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
         # Counted now: the captured list is read from the connection's log, which moves on.
         count = len(queries) if response.status_code == 200 else -response.status_code
         # And again once what a running server remembers between requests is remembered.
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as again:
             client.get(path, HTTP_HOST=host)
-        warm = len(queries)
+        warm = len(again)
+        if explain:
+            print_slowest(key, path, again.captured_queries)
         cpu = []
         for address in addresses:
             host, path = bench.request_target(address)
@@ -226,6 +235,21 @@ def page_queries(bench, urls: dict[str, list[str]]) -> dict[str, dict]:
             "cpu_max": round(max(cpu)),
         }
     return result
+
+
+def print_slowest(key: str, path: str, captured: list[dict], shown: int = 5) -> None:
+    """Print the slowest of a page's queries, and PostgreSQL's plan of the slowest one."""
+    from django.db import connection
+
+    slowest = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:shown]
+    total = sum(float(q["time"]) for q in captured) * 1000
+    print(f"--- {key} {path}: {len(captured)} queries, {total:.0f} ms in the database", flush=True)
+    for query in slowest:
+        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+    if slowest and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[0]["sql"])
+            print("\n".join(f"    {line}" for (line,) in cursor.fetchall()), flush=True)
 
 
 def bench_comparison_urls() -> list[str]:
@@ -248,10 +272,19 @@ def measure_pages(bench, tree: Path, args) -> None:
     )
     if "comparison" not in found:
         found["comparison"] = bench_comparison_urls()
+    if args.countries:
+        from opencoop.geography.countries import country_url
+
+        site = bench.bench_site()
+        origin = "" if site.is_default_site else site.root_url
+        found["country"] = [
+            f"{origin}{country_url(code.strip().upper(), 'en')}"
+            for code in args.countries.split(",")
+        ]
     # ``--only`` may name any kind ``bench.step_discover`` picks (``api_list``, too).
     kinds = args.only.split(",") if args.only else list(FIGURE_PAGES)
     urls = {key: found[key][: args.samples] for key in kinds}
-    queries = page_queries(bench, urls)
+    queries = page_queries(bench, urls, explain=args.explain)
     from django.db import connections
 
     connections.close_all()

@@ -90,7 +90,13 @@ def page_urls(authority: Organisation) -> dict[str, str]:
         "map data": f"/geography/{authority.slug}/map.json?lang=it",
         "API list": f"/api/v1/activities?org={authority.slug}&page_size=50",
         "open data page": SECTION_IT + "dati-aperti/",
+        "country page": f"/it/paesi/{activity_country(activity)}/",
     }
+
+
+def activity_country(activity) -> str:
+    """Return the country of ``activity`` (lower case, as its page's address has it)."""
+    return activity.recipient_countries.order_by("pk").first().code.lower()
 
 
 def authority_activity(authority: Organisation):
@@ -129,6 +135,8 @@ CEILINGS = {
     # record addresses and the site's settings are remembered (pages.published).
     "API list": 28,
     "open data page": 16,
+    # Its activities, partners and places from kept rows: none read per activity shown.
+    "country page": 18,
 }
 
 
@@ -154,6 +162,7 @@ GROWING = [
     "map page",
     "map data",
     "API list",
+    "country page",
 ]
 
 

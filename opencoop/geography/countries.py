@@ -14,8 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import translation
 
 from opencoop.access import policy
-from opencoop.activities.disclosure import named_participations
-from opencoop.activities.models import Activity
+from opencoop.activities.models import RecipientCountry
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.sites import EVERY_AUTHORITY, SiteScope
@@ -25,6 +24,8 @@ from opencoop.initiatives.models import Initiative, InitiativePartner
 from opencoop.organisations.models import Organisation
 from opencoop.pages.published import remember
 from opencoop.partnerships.models import Partnership
+from opencoop.stats import kept
+from opencoop.stats.figures import REPORTING
 from opencoop.stats.selectors import Scope
 
 
@@ -74,6 +75,10 @@ class CountryRecords:
     partnerships: list
     activity_count: int  # all of them, listed or not
     scope: CountryScope  # whose activities
+    # Organisations of the country's public activities: their reporting authorities, and the
+    # partners they name (``named_participations``), from the kept figures.
+    reporting_ids: frozenset[int] = frozenset()
+    partner_ids: frozenset[int] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.activities or self.initiatives or self.exchanges or self.partnerships)
@@ -88,19 +93,30 @@ def country_records(
 ) -> CountryRecords:
     """Return the public activities (the first ``shown``), initiatives and exchanges of ``code``.
 
-    ``site``: the site asked, whose authorities' records only are shown.
+    ``site``: the site asked, whose authorities' records only are shown. The number of
+    activities and their organisations are kept figures (``kept.country_org_rows``): a row per
+    organisation, not a read of the country's thousands of activities.
     """
     shown = ACTIVITIES_SHOWN if shown is None else shown
     scope = CountryScope(code, today, authorities=site.authorities)
-    # By id (no DISTINCT over whole rows of the country's thousands), the first ones only.
-    ids = scope.activities().values("pk")
-    activities = list(Activity.objects.filter(pk__in=ids).order_by("pk")[: shown + 1])
-    # Counted only when there are more than are listed: the count reads every one of them.
-    count = len(activities) if len(activities) <= shown else ids.order_by().count()
+    # The public activities in order of id, each asked whether it is in the country: the first
+    # ones are found without reading all of them (no DISTINCT over the country's thousands).
+    in_country = Exists(RecipientCountry.objects.filter(activity_id=OuterRef("pk"), code=code))
+    public = Scope(None, today, authorities=site.authorities).activities()
+    activities = list(public.filter(in_country).order_by("pk")[:shown])
+    reporting: dict[int, int] = {}
+    partners: set[int] = set()
+    for measure, organisation_id, value in kept.country_org_rows(scope):
+        if measure == REPORTING:
+            reporting[organisation_id] = value
+        else:
+            partners.add(organisation_id)
     return CountryRecords(
-        activities=activities[:shown],
-        activity_count=count,
+        activities=activities,
+        activity_count=sum(reporting.values()),
         scope=scope,
+        reporting_ids=frozenset(reporting),
+        partner_ids=frozenset(partners),
         initiatives=list(
             site.records(Initiative, today=today)
             .filter(countries__code=code)
@@ -120,13 +136,11 @@ def country_records(
 def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
     """Return the organisations named by the country's public records, by name.
 
-    A partner an activity hides is named by none of them (``named_participations``); an
-    initiative's partners are all public. The reporting authorities are left out: they are
-    the portal's own, not partners in the country.
+    A partner an activity hides is named by none of them (``named_participations``, through
+    the kept figures); an initiative's partners are all public. The reporting authorities are
+    left out: they are the portal's own, not partners in the country.
     """
-    activities = records.scope.activities()
-    activity_orgs = named_participations().filter(activity_id__in=activities.values("id"))
-    ids = set(activity_orgs.values_list("organisation_id", flat=True).order_by().distinct())
+    ids = set(records.partner_ids)
     ids.update(
         InitiativePartner.objects.filter(
             initiative_id__in=[r.pk for r in records.initiatives]
@@ -134,10 +148,9 @@ def country_partners(code: str, records: CountryRecords) -> list[Organisation]:
     )
     ids.update(p.partner_id for p in records.partnerships)
     ids -= {r.reporting_org_id for r in records.initiatives}
-    # A partner that reports an activity in the country is one of the portal's authorities:
-    # asked of the partners alone (few), not of the country's thousands of activities.
-    reports_here = Exists(activities.filter(reporting_org_id=OuterRef("pk")))
-    organisations = Organisation.objects.filter(pk__in=ids).exclude(reports_here)
+    # An organisation that reports an activity in the country is one of the portal's authorities.
+    ids -= records.reporting_ids
+    organisations = Organisation.objects.filter(pk__in=ids).only("pk", "name")
     return sorted(organisations, key=lambda org: registry.collation_key(text(org.name)))
 
 
@@ -148,7 +161,6 @@ def countries_with_records(
 
     Remembered until the next publication (``number`` is the request's generation).
     """
-    from opencoop.activities.models import RecipientCountry
     from opencoop.initiatives.models import InitiativeCountry
 
     def find() -> frozenset[str]:

@@ -13,10 +13,10 @@ from decimal import Decimal
 
 from opencoop.activities.disclosure import with_exact_places
 from opencoop.activities.models import Activity, Location
+from opencoop.stats import kept
+from opencoop.stats.figures import place_key
 from opencoop.stats.selectors import Scope
 from opencoop.stats.tables import FigureTable, plain_number
-
-PLACE_PRECISION = Decimal("0.01")  # about a kilometre: activities in one town share a point
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,9 @@ class MapPoint:
     longitude: Decimal
     name: dict
     country: str
-    activity_ids: tuple[int, ...]
+    count: int  # the activities there
     # The activity itself when it is the only one there (the point links to its page).
     single: Activity | None = None
-
-    @property
-    def count(self) -> int:
-        return len(self.activity_ids)
 
 
 def map_points(scope: Scope) -> list[MapPoint]:
@@ -59,10 +55,7 @@ def map_points(scope: Scope) -> list[MapPoint]:
     for activity_id, latitude, longitude, pk in rows.iterator(chunk_size=5000):
         key = keys.get((latitude, longitude))
         if key is None:
-            key = keys[(latitude, longitude)] = (
-                Decimal(latitude).quantize(PLACE_PRECISION),
-                Decimal(longitude).quantize(PLACE_PRECISION),
-            )
+            key = keys[(latitude, longitude)] = place_key(latitude, longitude)
         first.setdefault(key, pk)
         members[key][activity_id] = None
     named = {
@@ -80,11 +73,44 @@ def map_points(scope: Scope) -> list[MapPoint]:
             key[1],
             place["name"],
             place["country"],
-            tuple(members[key]),
+            len(members[key]),
             singles.get(next(iter(members[key]))) if len(members[key]) == 1 else None,
         )
         for key, place in places.items()
     ]
+    points.sort(key=lambda p: (-p.count, p.latitude, p.longitude))
+    return points
+
+
+def country_points(scope: Scope) -> list[MapPoint]:
+    """Return ``map_points`` of a country's scope (``scope.country``) from the kept figures.
+
+    The same points: each place, its number of activities, the name of its first location
+    (of its lowest activity, in that activity's order) and its activity when alone; read from
+    a row per place (``kept.country_place_rows``), not from the country's locations.
+    """
+    places = kept.country_place_rows(scope)
+    firsts = {first for *_key, first, _count in places}
+    # The first location of each place: of its first activity, the first one rounding to it.
+    named: dict[tuple[int, Decimal, Decimal], dict] = {}
+    for activity_id, latitude, longitude, name, country in (
+        Location.objects.filter(
+            activity_id__in=firsts, latitude__isnull=False, longitude__isnull=False
+        )
+        .order_by("activity_id", "sort_order", "pk")
+        .values_list("activity_id", "latitude", "longitude", "name", "country")
+    ):
+        named.setdefault(
+            (activity_id, *place_key(latitude, longitude)), {"name": name, "country": country}
+        )
+    single_ids = [first for *_key, first, count in places if count == 1]
+    singles = Activity.objects.only("id", "title", "slug", "reporting_org_id").in_bulk(single_ids)
+    points = []
+    for latitude, longitude, first, count in places:
+        # A location deleted since the rows were kept marks them out of date (read afresh).
+        place = named.get((first, latitude, longitude), {"name": {}, "country": ""})
+        single = singles.get(first) if count == 1 else None
+        points.append(MapPoint(latitude, longitude, place["name"], place["country"], count, single))
     points.sort(key=lambda p: (-p.count, p.latitude, p.longitude))
     return points
 

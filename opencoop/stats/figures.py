@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -33,10 +34,16 @@ from django.db.models.functions import Coalesce, ExtractYear, NullIf
 
 from opencoop.access import policy
 from opencoop.activities.derived import with_sdg_goals, with_sector_groups
-from opencoop.activities.disclosure import hiding_participations, public_activities
+from opencoop.activities.disclosure import (
+    hiding_participations,
+    named_participations,
+    public_activities,
+    with_exact_places,
+)
 from opencoop.activities.models import (
     ActivityQuerySet,
     Budget,
+    Location,
     ParticipatingOrg,
     RecipientCountry,
     SdgTag,
@@ -363,6 +370,95 @@ def country_year_rows(scope: Scope) -> list[tuple[str, str, int, str, object]]:
             cursor.execute(sql, [*rows_params, *countries_params])
             found += [(code, measure, year, cur, total) for code, year, cur, total in cursor]
     return found
+
+
+# --- Who works in each country ----------------------------------------------------------------
+
+# (country, measure, organisation id, activities): measure ``REPORTING`` (the authority that
+# reports them) or ``PARTNER`` (an organisation they name, as ``named_participations`` allows).
+CountryOrgRow = tuple[str, str, int, int]
+REPORTING = "reporting"
+PARTNER = "partner"
+
+
+def country_org_rows(scope: Scope) -> list[CountryOrgRow]:
+    """Return, for each recipient country, its authorities and named partners, with activities.
+
+    An activity counts once in each of its countries. A partner hidden in any role of an
+    activity is not named by it. Counts of activities add up over authorities (an activity has
+    one reporting authority), so the rows are kept per authority (``opencoop.stats.kept``); the
+    reporting rows add up to the country's number of public activities.
+    """
+    activities = scope.activities().values("id")
+    countries = RecipientCountry.objects.filter(activity_id__in=activities)
+    found: list[CountryOrgRow] = [
+        (row["code"], REPORTING, row["activity__reporting_org_id"], row["n"])
+        for row in countries.values("code", "activity__reporting_org_id")
+        .annotate(n=Count("activity_id", distinct=True))
+        .order_by()
+    ]
+    named = named_participations().filter(activity_id__in=activities)
+    found += [
+        (row["activity__recipient_countries__code"], PARTNER, row["organisation_id"], row["n"])
+        for row in named.values("activity__recipient_countries__code", "organisation_id")
+        .annotate(n=Count("activity_id", distinct=True))
+        .order_by()
+    ]
+    # An activity without a country (or with an empty code) is in no country's rows.
+    return [row for row in found if row[0]]
+
+
+# --- Places in each country -------------------------------------------------------------------
+
+PLACE_PRECISION = Decimal("0.01")  # about a kilometre: activities in one town share a point
+
+# (country, latitude, longitude, first activity, activities): a place is its coordinates rounded
+# (``place_key``); its first activity (lowest id) names it, and is the one it links to when alone.
+CountryPlaceRow = tuple[str, Decimal, Decimal, int, int]
+
+
+def place_key(latitude, longitude) -> tuple[Decimal, Decimal]:
+    """Return the point a location is drawn at: its coordinates rounded to ``PLACE_PRECISION``."""
+    return (
+        Decimal(latitude).quantize(PLACE_PRECISION),
+        Decimal(longitude).quantize(PLACE_PRECISION),
+    )
+
+
+def country_place_rows(scope: Scope) -> list[CountryPlaceRow]:
+    """Return, for each recipient country, the public exact places of its activities.
+
+    A place is exact when its activity does not hide its locations (``with_exact_places``) and
+    it has coordinates; an activity counts once at each of its places, in each of its countries.
+    Counts add up over authorities (an activity has one), and the first activity of a place over
+    several authorities is the lowest of theirs: the rows are kept per authority.
+    """
+    activities = with_exact_places(scope.activities()).values("id")
+    countries: dict[int, list[str]] = {}
+    for activity_id, code in RecipientCountry.objects.filter(
+        activity_id__in=activities
+    ).values_list("activity_id", "code"):
+        if code:
+            countries.setdefault(activity_id, []).append(code)
+    places: dict[tuple[str, Decimal, Decimal], dict[int, None]] = {}
+    keys: dict[tuple, tuple[Decimal, Decimal]] = {}
+    for activity_id, latitude, longitude in (
+        Location.objects.filter(
+            activity_id__in=activities, latitude__isnull=False, longitude__isnull=False
+        )
+        .order_by("activity_id")
+        .values_list("activity_id", "latitude", "longitude")
+        .iterator(chunk_size=5000)
+    ):
+        key = keys.get((latitude, longitude))
+        if key is None:
+            key = keys[(latitude, longitude)] = place_key(latitude, longitude)
+        for code in countries.get(activity_id, ()):
+            places.setdefault((code, *key), {})[activity_id] = None
+    return [
+        (code, latitude, longitude, min(members), len(members))
+        for (code, latitude, longitude), members in places.items()
+    ]
 
 
 # --- By reporting authority ---------------------------------------------------------------------

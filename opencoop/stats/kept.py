@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
@@ -46,6 +47,8 @@ from .figures import Scope
 # What is kept, besides the allocation tables of ``figures.ALLOCATIONS``.
 BY_YEAR = "by-year"
 COUNTRY_YEAR = "country-year"
+COUNTRY_ORGS = "country-orgs"  # each country's authorities and named partners (country pages)
+COUNTRY_PLACES = "country-places"  # each country's exact places (country pages)
 PLANS = "plans"
 AUTHORITY = "authority"  # an authority's activities and money, whole (the atlas's by authority)
 BATCH = 2000
@@ -182,6 +185,25 @@ def _rows_of(authority_id: int, today: datetime.date) -> list[KeptFigure]:
             keep(
                 COUNTRY_YEAR, value, country=country, code=str(year), measure=measure, currency=cur
             )
+    for country, measure, organisation_id, value in figures.country_org_rows(scope):
+        keep(
+            COUNTRY_ORGS,
+            value,
+            country=country,
+            kind="count",
+            code=str(organisation_id),
+            measure=measure,
+        )
+    for country, latitude, longitude, first, value in figures.country_place_rows(scope):
+        # The first activity is part of the key: the totals keep a row per place and first
+        # activity, and a reader takes the lowest.
+        keep(
+            COUNTRY_PLACES,
+            value,
+            country=country,
+            kind="count",
+            code=f"{latitude}|{longitude}|{first}",
+        )
     for plan_id, measure, cur, value in figures.plan_rows(scope, AnnualPlan.objects.all()):
         keep(PLANS, value, code=str(plan_id), measure=measure, currency=cur)
     for _authority, kind, tx_type, cur, value in figures.authority_rows(scope):
@@ -516,6 +538,66 @@ def country_year_rows(scope: Scope, cover: Coverage | None = None) -> list[figur
             if code == country
         ]
     return rows
+
+
+def country_org_rows(scope: Scope) -> list[tuple[str, int, int]]:
+    """Return (measure, organisation id, activities) of ``scope.country``: kept rows, the rest afresh.
+
+    ``figures.country_org_rows`` of the country alone: its authorities (``figures.REPORTING``)
+    and named partners (``figures.PARTNER``), a row each, whatever the number of activities.
+    """
+    cover = coverage(scope)
+    country = scope.country
+    found: dict[tuple[str, int], int] = {}
+
+    def add(measure: str, organisation_id: int, value) -> None:
+        key = (measure, organisation_id)
+        found[key] = found.get(key, 0) + int(value)
+
+    for r in cover.sums(COUNTRY_ORGS, ("measure", "code"), country=country):
+        add(r["measure"], int(r["code"]), r["sum"])
+    if cover.rest is not None:
+        for code, measure, organisation_id, value in figures.country_org_rows(
+            _narrowed(cover.rest, scope, country)
+        ):
+            if code == country:
+                add(measure, organisation_id, value)
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        for code, measure, organisation_id, value in figures.country_org_rows(taken_off):
+            if code == country:
+                add(measure, organisation_id, -value)
+    return [(measure, pk, value) for (measure, pk), value in found.items() if value]
+
+
+def country_place_rows(scope: Scope) -> list[tuple[Decimal, Decimal, int, int]]:
+    """Return (latitude, longitude, first activity, activities) of ``scope.country``'s places.
+
+    ``figures.country_place_rows`` of the country alone, from kept rows (the rest afresh): a
+    row per place and authority, not a read of the country's locations.
+    """
+    country = scope.country
+    if scope.uncounted:
+        # Taking activities off could change a place's first one: read them all afresh.
+        rows = [row[1:] for row in figures.country_place_rows(scope) if row[0] == country]
+    else:
+        cover = coverage(scope)
+        rows = []
+        for r in cover.sums(COUNTRY_PLACES, ("code",), country=country):
+            latitude, longitude, first = r["code"].split("|")
+            rows.append((Decimal(latitude), Decimal(longitude), int(first), int(r["sum"])))
+        if cover.rest is not None:
+            rows += [
+                row[1:]
+                for row in figures.country_place_rows(_narrowed(cover.rest, scope, country))
+                if row[0] == country
+            ]
+    places: dict[tuple[Decimal, Decimal], list[int]] = {}
+    for latitude, longitude, first, value in rows:
+        place = places.setdefault((latitude, longitude), [first, 0])
+        place[0] = min(place[0], first)
+        place[1] += value
+    return [(key[0], key[1], first, count) for key, (first, count) in places.items() if count]
 
 
 def plan_rows(

@@ -136,9 +136,10 @@ class PlansOverviewPage(ScopedFiguresPage):
     class Meta:
         verbose_name = _("annual plans overview")
 
-    def plans_page(self, request) -> PaginatorPage:
+    def plans_page(self, request, scope: Scope | None = None) -> PaginatorPage:
         """Return the page of plans the request asks for (``?page=``), or raise Http404."""
-        paginator = Paginator(plans_in_order(self.scope(request)), self.page_size)
+        scope = self.scope(request) if scope is None else scope
+        paginator = Paginator(plans_in_order(scope), self.page_size)
         reads_query(request, ["page"])
         try:
             number = int(request.GET.get("page", "1"))
@@ -152,8 +153,9 @@ class PlansOverviewPage(ScopedFiguresPage):
         from opencoop.catalogue.selectors import record_links
 
         context = super().get_context(request, *args, **kwargs)
+        # Built once: an atlas's scope reads which records another one already counts.
         scope = self.scope(request)
-        plans_page = self.plans_page(request)
+        plans_page = self.plans_page(request, scope)
         overview = plans_overview(scope, shown=self.funded_shown, plans=plans_page.object_list)
         # Looked up once per publication, not on each request (20-60 ms at 10,000 activities).
         links = record_links(self.locale)

@@ -16,6 +16,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from opencoop.activities.models import (
     Activity,
     Budget,
+    Location,
     ParticipatingOrg,
     RecipientCountry,
     SdgTag,
@@ -29,7 +30,15 @@ from opencoop.plans.models import AnnualPlan, PlanAllocation
 from . import kept
 
 # Rows of an activity the figures read (besides the activity itself).
-ACTIVITY_ROWS = (Budget, ParticipatingOrg, RecipientCountry, SdgTag, Sector, Transaction)
+ACTIVITY_ROWS = (
+    Budget,
+    Location,
+    ParticipatingOrg,
+    RecipientCountry,
+    SdgTag,
+    Sector,
+    Transaction,
+)
 # Saves of these fields alone (a draft, a lock) change no public figure.
 BOOKKEEPING = frozenset(
     {"latest_revision", "has_unpublished_changes", "locked", "locked_at", "locked_by"}
