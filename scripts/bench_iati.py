@@ -245,11 +245,20 @@ def step_parse(args) -> dict:
 
 def step_import(args) -> dict:
     django_setup(args.target_url)
+    from django.db import connection
+
     from opencoop.activities.models import Activity
     from opencoop.iati.importer import import_activity_file
 
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
     started = time.perf_counter()
-    with open(args.file, "rb") as stream:
+    with open(args.file, "rb") as stream, connection.execute_wrapper(count):
         report = import_activity_file(
             stream=stream,
             file_name=Path(args.file).name,
@@ -267,6 +276,7 @@ def step_import(args) -> dict:
         "skipped": len(report.skipped),
         "errors": [str(error) for error in report.errors[:5]],
         "applied": report.applied,
+        "queries": queries,
         "activities_in_db": Activity.objects.count(),
         "peak_mb": peak_rss_mb(),
         "cpu": cpu_seconds(),
@@ -318,7 +328,18 @@ STAGES: tuple[tuple[str, tuple[tuple[str, str, str, str], ...]], ...] = (
     ("reference index", (("core/writes.py", "update_reference_index", "", "cum"),)),
     ("kept figures (records_written)", (("core/writes.py", "_announce", "", "cum"),)),
     ("page cache", (("operations/pagecache.py", "content_changed", "_write_batch", "cum"),)),
-    ("search index (after commit)", (("core/writes.py", "index_records", "", "cum"),)),
+    (
+        "search index",
+        (
+            ("core/writes.py", "index_records", "", "cum"),
+            ("core/writes.py", "_index_written", "", "cum"),
+        ),
+    ),
+    # What ``records_written`` refreshes once the import's batches are in (catalogue rows).
+    (
+        "catalogue rows (announce_once)",
+        (("django/dispatch/dispatcher.py", "send", "announce_once", "cum"),),
+    ),
     ("link parents", (("iati/importer.py", "link_parents", "", "cum"),)),
 )
 
@@ -635,7 +656,9 @@ def main() -> None:
         print(
             f"{label}: {run['read']} read, {run['created']} created, {run['changed']} changed, "
             f"{run['unchanged']} unchanged in {run['seconds']:.1f} s = {rate:.0f} activities/s, "
-            f"peak {run['peak_mb']:.0f} MB (processor {run['cpu']:.0f} s); parsing is "
+            f"peak {run['peak_mb']:.0f} MB (processor {run['cpu']:.1f} s, "
+            f"{run['read'] / run['cpu']:.0f} activities per processor second; "
+            f"{run.get('queries', 0) / max(run['read'], 1):.3f} queries an activity); parsing is "
             f"{parse['seconds'] / run['seconds']:.1%} of it (import takes "
             f"{run['seconds'] / parse['seconds']:.0f}× lxml's time)"
         )

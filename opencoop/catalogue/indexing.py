@@ -229,11 +229,19 @@ def add_to_search_index(activities: list, *, backends=None) -> None:
     from modelsearch.backends import get_search_backends
 
     from opencoop.activities.models import Activity
+    from opencoop.core.writes import add_index_entries
 
     from .spelling import learn_public_records
 
     for activity in activities:
         activity.search_text = functools.partial(str, activity.search_text())
-    learn_public_records(activities)
-    for backend in backends if backends is not None else get_search_backends(with_auto_update=True):
-        backend.add_bulk(Activity, activities)
+    try:
+        learn_public_records(activities)
+        for backend in (
+            backends if backends is not None else get_search_backends(with_auto_update=True)
+        ):
+            add_index_entries(backend, Activity, activities)
+    finally:
+        # The records may be the caller's own (a write's, in memory): give them back their method.
+        for activity in activities:
+            del activity.search_text

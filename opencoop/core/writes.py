@@ -10,8 +10,9 @@ What a write leaves behind, as Wagtail's save and publish would: the record's ro
 (replacing the parts it had), one revision holding both, the publication state (``live``,
 ``has_unpublished_changes``, first and last publication, latest and live revision), the history
 entries, the editorial status (translation states and publication check), Wagtail's reference
-index, and, once the transaction commits, the search index and the page cache. A draft of a
-published record is kept in its revision only: the public row stays as it was.
+index, the search index (in the transaction when the index is kept in the database, else once
+it commits) and the page cache. A draft of a published record is kept in its revision only: the
+public row stays as it was.
 
 Not handled: scheduled publication (``go_live_at`` in the future) and workflows, which the
 callers start themselves on the records returned.
@@ -37,7 +38,7 @@ from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.dispatch import Signal
 from django.utils import timezone, translation
-from django.utils.encoding import is_protected_type
+from django.utils.encoding import force_str, is_protected_type
 from modelcluster.fields import ParentalKey
 from modelcluster.models import (
     ClusterableModel,
@@ -49,7 +50,7 @@ from modelsearch.backends import get_search_backends
 from wagtail.models import ModelLogEntry, ReferenceIndex, Revision, RevisionMixin
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
-from opencoop.core.bulk import analyze_grown_tables, insert_rows, update_rows
+from opencoop.core.bulk import analyze_grown_tables, insert_rows, insert_values, update_rows
 from opencoop.core.queries import among_ids
 
 BATCH = 500
@@ -348,8 +349,7 @@ def _write_batch(
 
         content_changed()  # bulk writes send no signal: tell the page cache once per batch
     if index and written:
-        pks = [record.pk for record in written]
-        transaction.on_commit(lambda: index_records(model, pks))
+        _index_written(model, written)
     report.created += [item.record for item in new]
     report.changed += [item.record for item in existing]
 
@@ -618,23 +618,15 @@ def update_reference_index(records: list[models.Model]) -> None:
     ReferenceIndex.objects.filter(
         base_content_type=base_content_type, object_id__in=[str(r.pk) for r in records]
     ).delete()
+    # Values, not objects: about ten rows an activity, read by nothing here.
     rows = [
-        ReferenceIndex(
-            content_type=content_type,
-            base_content_type=base_content_type,
-            object_id=record.pk,
-            to_content_type_id=to_content_type_id,
-            to_object_id=to_object_id,
-            model_path=model_path,
-            content_path=content_path,
-            content_path_hash=content_path_hash,
-        )
+        (content_type.pk, base_content_type.pk, record.pk, *reference)
         for record in records
-        for to_content_type_id, to_object_id, model_path, content_path, content_path_hash in (
-            _references(record, plan)
-        )
+        for reference in _references(record, plan)
     ]
-    insert_rows(ReferenceIndex, rows, ignore_conflicts=True)
+    names = ("content_type_id", "base_content_type_id", "object_id", "to_content_type_id")
+    names += ("to_object_id", "model_path", "content_path", "content_path_hash")
+    insert_values(ReferenceIndex, names, rows, ignore_conflicts=True)
 
 
 def references_of(record: models.Model) -> set[tuple]:
@@ -717,26 +709,178 @@ def reference_plan(model: type[models.Model]) -> _ReferencePlan | None:
     return _ReferencePlan(tuple(keys), tuple(children))
 
 
-def index_records(model: type[models.Model], pks: list[int]) -> None:
-    """Add the records to the search index, read back in chunks with what the index reads."""
-    from opencoop.activities.models import Activity
-    from opencoop.catalogue.indexing import ACTIVITY_INDEX_PREFETCH, add_to_search_index
-    from opencoop.catalogue.spelling import learn_public_records
+def _index_written(model: type[models.Model], records: list[models.Model]) -> None:
+    """Index the records just written: now from memory where the index shares their database.
 
+    An index kept in the database (Wagtail's database backends) is written inside the write's
+    transaction, from the rows and parts the batch holds: reading every record back after the
+    commit to index it cost as much again as writing it. A rollback undoes it with the rows.
+    Other backends (OpenSearch) would keep entries of a rolled-back write: they get the records
+    once the transaction commits, read back.
+    """
     backends = list(get_search_backends(with_auto_update=True))
+    if not backends or not hasattr(model, "search_fields"):
+        return
+    here = [backend for backend in backends if _in_database(backend)]
+    if here:
+        _add_to_index(model, records, here)
+    later = [backend for backend in backends if backend not in here]
+    if later:
+        pks = [record.pk for record in records]
+        transaction.on_commit(lambda: index_records(model, pks, backends=later))
+
+
+def _in_database(backend) -> bool:
+    """Say whether ``backend`` keeps its index in the database (and so in its transactions)."""
+    return type(backend).__module__.startswith("modelsearch.backends.database")
+
+
+def index_records(model: type[models.Model], pks: list[int], *, backends=None) -> None:
+    """Add the records to the search index, read back in chunks with what the index reads.
+
+    ``backends`` defaults to those kept up to date on save.
+    """
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue.indexing import ACTIVITY_INDEX_PREFETCH
+
+    if backends is None:
+        backends = list(get_search_backends(with_auto_update=True))
     if not backends or not hasattr(model, "search_fields"):
         return
     for start in range(0, len(pks), BATCH):
         queryset = model.objects.filter(among_ids("pk", pks[start : start + BATCH]))
         if model is Activity:
-            chunk = list(
-                queryset.select_related("reporting_org", "partnership").prefetch_related(
-                    *ACTIVITY_INDEX_PREFETCH
-                )
+            queryset = queryset.select_related("reporting_org", "partnership").prefetch_related(
+                *ACTIVITY_INDEX_PREFETCH
             )
-            add_to_search_index(chunk, backends=backends)
-        else:
-            chunk = list(queryset)
-            for backend in backends:
-                backend.add_bulk(model, chunk)
-            learn_public_records(chunk)  # their words, for "did you mean"
+        _add_to_index(model, list(queryset), backends)
+
+
+def _add_to_index(model: type[models.Model], records: list[models.Model], backends: list) -> None:
+    """Add ``records`` (parts fetched or in memory) to the index of each of ``backends``."""
+    from opencoop.activities.models import Activity
+    from opencoop.catalogue.indexing import add_to_search_index
+    from opencoop.catalogue.spelling import learn_public_records
+
+    if model is Activity:
+        # What the search text reads beyond the parts: the organisations the rows point at
+        # (in memory when the write resolved them; a query per relation otherwise).
+        prefetch_related_objects(records, "reporting_org", "partnership")
+        participants = [row for record in records for row in record.participating_orgs.all()]
+        prefetch_related_objects(participants, "organisation")
+        add_to_search_index(records, backends=backends)
+        return
+    for backend in backends:
+        add_index_entries(backend, model, records)
+    learn_public_records(records)  # their words, for "did you mean"
+
+
+def add_index_entries(backend, model: type[models.Model], records: list[models.Model]) -> None:
+    """Write the search index entries of ``records``, as ``backend.add_bulk`` does.
+
+    Modelsearch's PostgreSQL index walks every search field of a record five times (once for
+    each column it fills) and compiles a text-search expression for each column of each record
+    through Django's SQL compiler: two thirds of what indexing an import cost. Here the fields
+    are read once a record and each shape of expression (the weights of its texts) is compiled
+    once, the texts passed as parameters, into the same statement modelsearch writes. This uses
+    modelsearch's private ``ObjectIndexer`` and ``PostgresIndex``, only here;
+    ``tests/core/test_writes.py`` compares the rows with those of ``add_bulk``, so that a change
+    in modelsearch fails a test instead of the index. Other backends use their own ``add_bulk``.
+    """
+    try:
+        from modelsearch.backends.database.postgres.postgres import PostgresIndex
+    except ImportError:  # psycopg missing: not a PostgreSQL index anyway
+        PostgresIndex = None
+    index = backend.get_index_for_model(model) if hasattr(backend, "get_index_for_model") else None
+    if PostgresIndex is None or type(index) is not PostgresIndex or not records:
+        backend.add_bulk(model, records)
+        return
+    _PostgresEntries(index).add(model, records)
+
+
+class _PostgresEntries:
+    """Modelsearch's ``PostgresIndex.add_items``, each record's fields read once."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self.connection = index.write_connection
+        self.shapes: dict[tuple[tuple[str, ...], bool], tuple[str, list]] = {}
+
+    def add(self, model: type[models.Model], records: list[models.Model]) -> None:
+        from modelsearch.backends.database.postgres.postgres import IndexEntry, ObjectIndexer
+        from modelsearch.index import AutocompleteField, SearchField
+        from modelsearch.utils import get_content_type_pk
+
+        if not model.get_search_fields():
+            return
+        content_type_pk = get_content_type_pk(model)
+        rows_sql, params = [], []
+        for record in records:
+            indexer = ObjectIndexer(record, self.index.backend)
+            title, body, autocomplete = [], [], []
+            for search_field in indexer.search_fields:
+                for current, weight, value in indexer.prepare_field(record, search_field):
+                    if isinstance(current, SearchField):
+                        (title if current.field_name == "title" else body).append((value, weight))
+                    elif isinstance(current, AutocompleteField):
+                        autocomplete.append((value, weight))
+            params += [content_type_pk, force_str(record.pk)]
+            vectors = []
+            for texts, for_autocomplete in ((title, False), (autocomplete, True), (body, False)):
+                sql, vector_params = self.vector(texts, for_autocomplete)
+                vectors.append(sql)
+                params += vector_params
+            params += [_joined(title), _joined(body)]
+            rows_sql.append(f"(%s, %s, {vectors[0]}, {vectors[1]}, {vectors[2]}, 1.0, %s, %s)")
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {IndexEntry._meta.db_table} (content_type_id, object_id, title, "
+                "autocomplete, body, title_norm, title_text, body_text) "
+                f"(VALUES {', '.join(rows_sql)}) "
+                "ON CONFLICT (content_type_id, object_id) "
+                "DO UPDATE SET title = EXCLUDED.title, title_norm = 1.0, "
+                "autocomplete = EXCLUDED.autocomplete, body = EXCLUDED.body, "
+                "title_text = EXCLUDED.title_text, body_text = EXCLUDED.body_text",
+                params,
+            )
+        self.index._refresh_title_norms()
+
+    def vector(self, texts: list[tuple[str, str]], for_autocomplete: bool) -> tuple[str, list]:
+        """Return the SQL of a column's vector and its parameters (``ObjectIndexer.as_vector``)."""
+        kept = [(text.strip(), weight) for text, weight in texts]
+        kept = [(text, weight) for text, weight in kept if text]
+        key = (tuple(weight for _text, weight in kept), for_autocomplete)
+        if key not in self.shapes:
+            self.shapes[key] = self.compile(key)
+        sql, template = self.shapes[key]
+        texts_in = iter(text for text, _weight in kept)
+        return sql, [next(texts_in) if value is _TEXT else value for value in template]
+
+    def compile(self, key: tuple[tuple[str, ...], bool]) -> tuple[str, list]:
+        """Compile modelsearch's vector for texts of these weights, the texts left as parameters."""
+        from django.db.models.sql.subqueries import InsertQuery
+        from modelsearch.backends.database.postgres.postgres import IndexEntry, ObjectIndexer
+
+        weights, for_autocomplete = key
+        markers = [f"<opencoop text {number}>" for number in range(len(weights))]
+        indexer = ObjectIndexer.__new__(ObjectIndexer)
+        indexer.config = self.index.backend.config
+        indexer.autocomplete_config = self.index.backend.autocomplete_config
+        vector = indexer.as_vector(list(zip(markers, weights, strict=True)), for_autocomplete)
+        compiler = InsertQuery(IndexEntry).get_compiler(connection=self.connection)
+        column = "autocomplete" if for_autocomplete else "title"
+        value = compiler.prepare_value(IndexEntry._meta.get_field(column), vector)
+        sql, params = value.as_sql(compiler, self.connection)
+        template = [_TEXT if value in markers else value for value in params]
+        # Each text once, in order: anything else and the texts could not be placed.
+        if [value for value in params if value in markers] != markers:
+            raise RuntimeError("modelsearch's vector no longer takes each text once, in order")
+        return sql, template
+
+
+_TEXT = object()  # where a text goes among a compiled vector's parameters
+
+
+def _joined(texts: list[tuple[str, str]]) -> str:
+    """Return the plain text of a column, for fuzzy search (``title_text``, ``body_text``)."""
+    return " ".join(stripped for text, _weight in texts if (stripped := text.strip()))

@@ -186,7 +186,7 @@ def import_activity_file(
     (None: read the whole file and report everything).
 
     Activities are written through ``opencoop.core.writes``: the search index gets them once
-    per batch, after the commit, whatever ``index_at_end`` says (kept for its callers).
+    per batch, as ``write_records`` indexes, whatever ``index_at_end`` says (kept for its callers).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")

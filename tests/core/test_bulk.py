@@ -12,7 +12,13 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from opencoop.activities.models import Activity, Budget
-from opencoop.core.bulk import GROWN_ROWS, analyze_grown_tables, insert_rows, update_rows
+from opencoop.core.bulk import (
+    GROWN_ROWS,
+    analyze_grown_tables,
+    insert_rows,
+    insert_values,
+    update_rows,
+)
 from opencoop.editorial.models import RecordCheck
 from tests.factories import make_activity, make_reporting_org
 
@@ -53,6 +59,28 @@ def test_inserted_rows_get_their_keys_and_read_back_unchanged():
             None,
         )
         assert not row._state.adding
+
+
+def test_rows_given_as_values_read_back_as_objects_inserted_would():
+    activity = make_activity(make_reporting_org())
+    names = ("activity_id", "type", "status", "period_start", "period_end", "value", "currency")
+    names += ("value_date", "sort_order")
+    start, end = datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
+    insert_values(
+        Budget,
+        names,
+        [
+            (activity.pk, "1", "2", start, end, Decimal("1000.50"), "EUR", None, 0),
+            (activity.pk, "2", "1", start, end, "2500", "XOF", start, 1),
+        ],
+    )
+    stored = list(
+        Budget.objects.filter(activity=activity).order_by("sort_order").values_list(*names)
+    )
+    assert stored == [
+        (activity.pk, "1", "2", start, end, Decimal("1000.50"), "EUR", None, 0),
+        (activity.pk, "2", "1", start, end, Decimal("2500"), "XOF", start, 1),
+    ]
 
 
 def test_json_text_and_automatic_dates_are_written():

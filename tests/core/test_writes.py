@@ -7,9 +7,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from modelsearch.backends import get_search_backend
 from wagtail.models import Locale, ModelLogEntry, ReferenceIndex, Revision
+from wagtail.search.models import IndexEntry
 
 from opencoop.activities.models import (
     Activity,
@@ -18,6 +21,7 @@ from opencoop.activities.models import (
     RecipientCountry,
     Sector,
 )
+from opencoop.catalogue.indexing import ACTIVITY_INDEX_PREFETCH
 from opencoop.catalogue.row_models import CatalogueRow
 from opencoop.catalogue.site_search import site_search
 from opencoop.core.writes import Item, WriteRefused, references_of, serialise, write_records
@@ -105,6 +109,51 @@ def test_a_published_write_leaves_rows_revisions_state_history_and_indexes(
     groups = site_search("Zanzibarwells", locale=Locale.objects.get(language_code="en"), lang="en")
     hits = [hit.title["en"] for group in groups if group.key == "activities" for hit in group.hits]
     assert hits == ["Project WELLS Zanzibarwells"]
+
+
+def without_positions(vector: str) -> set[tuple[str, str]]:
+    """Return the words of a text-search vector with their weights (A-D), positions left out."""
+    return {
+        (word, re.sub(r"[0-9,]", "", places) or "D")
+        for word, places in re.findall(r"'([^']+)':([0-9A-D,]+)", vector)
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="modelsearch's PostgreSQL index")
+def test_the_search_entries_written_from_memory_are_those_modelsearch_writes(authority):
+    # Written in the write, from the records in memory, by ``add_index_entries``; then by
+    # modelsearch's own ``add_bulk`` from the same records: the same rows, to the byte.
+    items = [new_activity(authority, "WELLS", "Zanzibarwells"), new_activity(authority, "BARE")]
+    items[1].record.description = {}  # a column with fewer texts: another shape of vector
+    items[1].parts["participating_orgs"] = []
+    write_records(Activity, items, publish=True)
+    ids = [str(item.record.pk) for item in items]
+    content_type = ContentType.objects.get_for_model(Activity)
+    entries = IndexEntry.objects.filter(content_type=content_type, object_id__in=ids)
+    columns = ("object_id", "title", "autocomplete", "body", "title_text", "body_text")
+    written = sorted(entries.values_list(*columns))
+    assert len(written) == 2 and any("zanzibarwel" in row[3] for row in written)
+    entries.delete()
+    get_search_backend().add_bulk(Activity, [item.record for item in items])
+    assert sorted(entries.values_list(*columns)) == written
+    # Read back, as the index was written after the commit before: the same words and weights
+    # (their positions follow the order of the languages, which PostgreSQL's JSON reorders).
+    entries.delete()
+    read_back = list(
+        Activity.objects.filter(pk__in=ids)
+        .select_related("reporting_org", "partnership")
+        .prefetch_related(*ACTIVITY_INDEX_PREFETCH)
+    )
+    get_search_backend().add_bulk(Activity, read_back)
+    again = sorted(entries.values_list(*columns))
+    for ours, theirs in zip(written, again, strict=True):
+        assert [without_positions(v) for v in ours[1:4]] == [
+            without_positions(v) for v in theirs[1:4]
+        ]
+        for column in (4, 5):  # the plain texts, joined by ", " in either order
+            assert set(ours[column].replace(",", " ").split()) == set(
+                theirs[column].replace(",", " ").split()
+            )
 
 
 def test_the_bulk_reference_index_rows_are_those_wagtail_writes(authority):
