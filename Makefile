@@ -57,7 +57,10 @@ page-budget: env assets browser-tools ## Measure each public page type: bytes, r
 	$(PY) scripts/page_budget.py
 
 # The suite in two lanes at once: the browser tests (tests/browser: headless Chromium, axe-core,
-# Nu Html Checker) beside the rest, each with its own test database.
+# Nu Html Checker) beside the rest, each with its own test database. The browser lane then runs
+# part of the rest (LANE_TWO), so that the two lanes end at about the same time.
+LANE_TWO := tests/catalogue tests/editorial
+
 test: env assets browser-tools ## Lint, check migrations, run the whole suite with the browser tests (PostgreSQL when DATABASE_URL is set)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -65,17 +68,20 @@ test: env assets browser-tools ## Lint, check migrations, run the whole suite wi
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=opencoop.settings.test $(PY) manage.py check
 	@# Two lanes at once, one per processor: the browser suite (headless Chromium) on a test
-	@# database of its own (the PostgreSQL database's name plus "_browser"), the rest on the
-	@# other; the browser lane's output is printed after the rest's. The catalogue/map/statistics
-	@# browser tests need the generated authority that only a shared in-memory SQLite connection
-	@# lets the live server see: on PostgreSQL they skip, so the browser lane runs them once more
-	@# on SQLite.
+	@# database of its own (the PostgreSQL database's name plus "_browser"), then LANE_TWO on the
+	@# same database; the rest of the suite on the other. The browser lane's output is printed
+	@# after the rest's. The catalogue/map/statistics browser tests need the generated authority
+	@# that only a shared in-memory SQLite connection lets the live server see: on PostgreSQL
+	@# they skip, so the browser lane runs them once more on SQLite.
 	@browser_log=$$(mktemp); \
 	( if [ -n "$$DATABASE_URL" ]; then export DATABASE_URL="$${DATABASE_URL}_browser"; fi; \
-	  $(VENV)/bin/pytest -m browser && \
-	  if [ -n "$$DATABASE_URL" ]; then env -u DATABASE_URL $(VENV)/bin/pytest -m browser tests/browser/test_finding.py; fi \
+	  $(VENV)/bin/pytest -m browser; browser=$$?; finding=0; \
+	  if [ -n "$$DATABASE_URL" ]; then env -u DATABASE_URL $(VENV)/bin/pytest -m browser tests/browser/test_finding.py; finding=$$?; fi; \
+	  $(VENV)/bin/pytest -m "not browser" $(LANE_TWO); two=$$?; \
+	  echo "browser: exit $$browser; browser on SQLite: exit $$finding; $(LANE_TWO): exit $$two"; \
+	  test $$browser -eq 0 && test $$finding -eq 0 && test $$two -eq 0 \
 	) > $$browser_log 2>&1 & browser=$$!; \
-	$(VENV)/bin/pytest -m "not browser"; rest=$$?; \
+	$(VENV)/bin/pytest -m "not browser" $(foreach d,$(LANE_TWO),--ignore=$(d)); rest=$$?; \
 	wait $$browser; lane=$$?; \
 	echo "===== browser lane ====="; cat $$browser_log; rm -f $$browser_log; \
 	echo "rest: exit $$rest; browser lane: exit $$lane"; \
