@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import attrgetter
 
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.options import Options
 
 BATCH = 500
 
@@ -32,21 +35,15 @@ def insert_rows(
     objs = list(objs)
     if not objs:
         return
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    meta = model._meta
-    # Database defaults and generated columns need the SQL that bulk_create writes for them.
-    special = any(f.generated or f.has_db_default() for f in meta.concrete_fields)
-    if connection.vendor != "postgresql" or meta.parents or special:
+    alias, connection, copies = _copy_connection(model)
+    if not copies:
         model._default_manager.using(alias).bulk_create(
             objs, batch_size=BATCH, ignore_conflicts=ignore_conflicts
         )
         return
+    meta = model._meta
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if not (f.primary_key and ignore_conflicts)]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         missing = [obj for obj in objs if obj.pk is None] if not ignore_conflicts else []
         if missing:
@@ -56,19 +53,8 @@ def insert_rows(
             )
             for obj, (value,) in zip(missing, cursor.fetchall(), strict=True):
                 setattr(obj, pk.attname, value)
-        target = table
-        if ignore_conflicts:
-            target = quote(f"_copy_{meta.db_table}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} LIMIT 0"
-            )
-        _copy(cursor, connection, target, fields, objs, add=True)
-        if ignore_conflicts:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "
-                "ON CONFLICT DO NOTHING"
-            )
-            cursor.execute(f"DROP TABLE {target}")
+        with _copy_target(cursor, connection, meta, fields, ignore_conflicts) as target:
+            _copy(cursor, connection, target, fields, objs, add=True)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
@@ -91,36 +77,54 @@ def insert_values(
     rows = list(rows)
     if not rows:
         return
-    alias = router.db_for_write(model)
-    connection = connections[alias]
+    _alias, connection, copies = _copy_connection(model)
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
-    special = any(f.generated or f.has_db_default() for f in meta.concrete_fields)
-    if connection.vendor != "postgresql" or meta.parents or special:
+    if not copies:
         attnames = [f.attname for f in fields]
         objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         insert_rows(model, objs, ignore_conflicts=ignore_conflicts)
         return
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     prepare = [_prepared(f, connection) for f in fields]
     with connection.cursor() as cursor:
-        target = table
-        if ignore_conflicts:
-            target = quote(f"_copy_{meta.db_table}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} LIMIT 0"
-            )
-        with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([prep(value) for prep, value in zip(prepare, row, strict=True)])
-        if ignore_conflicts:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} "
-                "ON CONFLICT DO NOTHING"
-            )
-            cursor.execute(f"DROP TABLE {target}")
+        with _copy_target(cursor, connection, meta, fields, ignore_conflicts) as target:
+            with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([prep(v) for prep, v in zip(prepare, row, strict=True)])
+
+
+def _copy_connection(model: type[models.Model]) -> tuple[str, BaseDatabaseWrapper, bool]:
+    """Return the alias and connection ``model`` is written to, and whether COPY can write it.
+
+    Database defaults and generated columns need the SQL that bulk_create writes for them.
+    """
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    special = any(f.generated or f.has_db_default() for f in meta.concrete_fields)
+    return alias, connection, connection.vendor == "postgresql" and not (meta.parents or special)
+
+
+@contextmanager
+def _copy_target(
+    cursor, connection, meta: Options, fields: list, ignore_conflicts: bool
+) -> Iterator[str]:
+    """Yield the table to COPY ``fields`` into: ``meta``'s own, or with ``ignore_conflicts`` a
+    temporary one whose rows are then inserted, skipping those that break a unique constraint."""
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    if not ignore_conflicts:
+        yield table
+        return
+    columns = ", ".join(quote(f.column) for f in fields)
+    target = quote(f"_copy_{meta.db_table}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} LIMIT 0")
+    yield target
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} ON CONFLICT DO NOTHING"
+    )
+    cursor.execute(f"DROP TABLE {target}")
 
 
 def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: list[str]) -> None:

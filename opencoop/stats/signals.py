@@ -30,15 +30,7 @@ from opencoop.plans.models import AnnualPlan, PlanAllocation
 from . import kept
 
 # Rows of an activity the figures read (besides the activity itself).
-ACTIVITY_ROWS = (
-    Budget,
-    Location,
-    ParticipatingOrg,
-    RecipientCountry,
-    SdgTag,
-    Sector,
-    Transaction,
-)
+ACTIVITY_ROWS = (Budget, Location, ParticipatingOrg, RecipientCountry, SdgTag, Sector, Transaction)
 # Saves of these fields alone (a draft, a lock) change no public figure.
 BOOKKEEPING = frozenset(
     {"latest_revision", "has_unpublished_changes", "locked", "locked_at", "locked_by"}
