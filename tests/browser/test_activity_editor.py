@@ -20,10 +20,11 @@ from wagtail.users.models import UserProfile
 from opencoop.activities.models import Activity, Location
 from opencoop.editorial.models import EditorialMembership
 from opencoop.editorial.roles import EDITOR
-from opencoop.geography.projection import Frame
 from opencoop.organisations.models import Organisation
 from scripts.bench_edit_page import give_twenty_parts
 from tests.factories import make_activity, make_organisation
+
+from .location_map import click_on_map
 
 pytestmark = pytest.mark.browser
 
@@ -88,19 +89,7 @@ def test_a_click_on_the_map_places_the_location_and_is_saved(site, new_context, 
     expect(svg.locator("title").first).to_have_text(
         "Mappa di Senegal: fai clic per collocare il luogo"
     )
-    # Where Kolda is on the screen: the server's projection, through the SVG's own transform.
-    x, y = Frame().point(KOLDA[1], KOLDA[0])
-    screen = svg.evaluate(
-        """(svg, [x, y]) => {
-            const point = svg.createSVGPoint()
-            point.x = x
-            point.y = y
-            const p = point.matrixTransform(svg.getScreenCTM())
-            return [p.x, p.y]
-        }""",
-        [x, y],
-    )
-    page.mouse.click(*screen)
+    click_on_map(svg, *KOLDA)
     latitude = page.locator("input[name=locations-0-latitude]")
     longitude = page.locator("input[name=locations-0-longitude]")
     expect(latitude).not_to_have_value("")

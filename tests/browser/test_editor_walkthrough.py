@@ -51,6 +51,7 @@ from opencoop.stats.tables import Column
 from opencoop.stats.tasks import refresh_outdated_figures
 
 from .conftest import SCREENSHOTS
+from .location_map import click_on_map
 
 pytestmark = pytest.mark.browser
 
@@ -171,23 +172,6 @@ def pick_code(page, field, label: str, typed: str = "") -> None:
     expect(suggestion).to_have_count(1)
     field.fill(suggestion.get_attribute("value"))
     expect(field.locator("xpath=..").locator("[data-codelist-label]")).to_have_text(label)
-
-
-def click_on_map(page, svg, latitude: float, longitude: float) -> None:
-    """Click the picker's map where the place is: the server's projection, through the SVG's
-    own transform to the screen."""
-    x, y = Frame().point(longitude, latitude)
-    screen = svg.evaluate(
-        """(svg, [x, y]) => {
-            const point = svg.createSVGPoint()
-            point.x = x
-            point.y = y
-            const p = point.matrixTransform(svg.getScreenCTM())
-            return [p.x, p.y]
-        }""",
-        [x, y],
-    )
-    page.mouse.click(*screen)
 
 
 def exact(label: str) -> re.Pattern:
@@ -519,7 +503,7 @@ def test_a_new_officer_adds_a_project_and_a_reviewer_publishes_it(
     picker.get_by_role("button", name=exact(editor.label(4, "Pick on the map"))).click()
     svg = picker.locator("svg")
     expect(svg).to_be_visible()
-    click_on_map(page, svg, *BETHLEHEM)
+    click_on_map(svg, *BETHLEHEM)
     row = picker.get_attribute("data-prefix")
     latitude = page.locator(f"input[name={row}-latitude]")
     longitude = page.locator(f"input[name={row}-longitude]")
