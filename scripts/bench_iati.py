@@ -93,9 +93,22 @@ def peak_rss_mb() -> float:
 
 
 def cpu_seconds() -> float:
-    """Return the processor time this process has used (the database's is not counted)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """Return the processor time this process and the processes it waited for have used (the
+    database's is not counted): an export written by several processes counts them all."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def writers_peak_mb(processes: int) -> float:
+    """Return this process's peak memory plus ``processes`` times the largest peak of the
+    processes it waited for: an upper bound of what an export by several processes held."""
+    if processes <= 1:
+        return peak_rss_mb()
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return peak_rss_mb() + processes * child
 
 
 def django_setup(database_url: str) -> None:
@@ -183,6 +196,7 @@ def step_export(args) -> dict:
             activities,
             base_url="https://bench.example.org/",
             left_out=lambda activity, missing: left_out.append(activity.iati_identifier),
+            processes=args.processes,
         )
         for chunk in chunks:
             handle.write(chunk)
@@ -200,7 +214,8 @@ def step_export(args) -> dict:
         "activities": written,
         "left_out": len(left_out),
         "bytes": size,
-        "peak_mb": peak_rss_mb(),
+        "peak_mb": writers_peak_mb(args.processes),
+        "processes": args.processes,
         "cpu": cpu_seconds(),
         # The export alone, without starting Django.
         "export_cpu": cpu_seconds() - cpu_before,
@@ -426,7 +441,7 @@ STEPS = {
 def run_step(name: str, args, **extra: str) -> dict:
     command = [sys.executable, __file__, "--step", name, "--database-url", args.database_url]
     command += ["--activities", str(args.activities), "--seed", str(args.seed)]
-    command += ["--mode", args.mode, "--limit", str(args.limit)]
+    command += ["--mode", args.mode, "--limit", str(args.limit), "--processes", str(args.processes)]
     if args.profile_out:
         command += ["--profile-out", args.profile_out]
     command += ["--profile-clock", args.profile_clock, "--source", args.source]
@@ -586,6 +601,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--export-only", action="store_true", help="measure the export alone (no import)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processes writing the export (as OPENCOOP_EXPORT_PROCESSES); 1: this one alone",
     )
     parser.add_argument(
         "--source",

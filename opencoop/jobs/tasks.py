@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -230,7 +231,10 @@ def run_iati_export(job: Job) -> None:
     record_progress(job.pk, done=0, total=total)
     try:
         pieces = iter_activities_xml(
-            activities, base_url=job.params.get("base_url"), left_out=note_left_out
+            activities,
+            base_url=job.params.get("base_url"),
+            left_out=note_left_out,
+            processes=settings.OPENCOOP_EXPORT_PROCESSES,
         )
     except NothingToPublish:
         finish_job(

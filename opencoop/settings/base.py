@@ -338,6 +338,9 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
 }
+# Processes that write an authority's whole IATI file at once (the export job, ``iati_export``);
+# a download streamed to a visitor is written by its own request alone.
+OPENCOOP_EXPORT_PROCESSES = int(os.environ.get("OPENCOOP_EXPORT_PROCESSES", os.cpu_count() or 1))
 # OECD DAC CRS export: the donor (country) and agency codes the national agency assigns.
 OPENCOOP_CRS_DONOR_CODE = os.environ.get("OPENCOOP_CRS_DONOR_CODE", "")
 OPENCOOP_CRS_AGENCY_CODE = os.environ.get("OPENCOOP_CRS_AGENCY_CODE", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opencoop.core.outputs import output_path, write_atomically
@@ -30,6 +31,12 @@ class Command(BaseCommand):
             "--organisation", action="store_true", help="write the organisation file instead"
         )
         parser.add_argument(
+            "--processes",
+            type=int,
+            default=settings.OPENCOOP_EXPORT_PROCESSES,
+            help="processes writing the activity file at once (default: OPENCOOP_EXPORT_PROCESSES)",
+        )
+        parser.add_argument(
             "--base-url",
             help="address of the portal for document links (default: the default site's)",
         )
@@ -48,6 +55,7 @@ class Command(BaseCommand):
                     left_out=lambda activity, missing: self.stderr.write(
                         left_out_message(activity, missing)
                     ),
+                    processes=max(1, options["processes"]),
                 )
             except NothingToPublish as exc:
                 raise CommandError(
