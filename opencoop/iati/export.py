@@ -16,6 +16,7 @@ import functools
 import itertools
 import json
 import multiprocessing
+import signal
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -458,7 +459,8 @@ def texts_in_processes(
     pks = list(in_file_order(activities).values_list("pk", flat=True))
     chunks = iter([pks[start : start + CHUNK_SIZE] for start in range(0, len(pks), CHUNK_SIZE)])
     connections.close_all()  # a connection must not be shared with the processes forked
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_writer_started)
+    try:
         pending: deque = deque()
 
         def submit() -> None:
@@ -476,6 +478,16 @@ def texts_in_processes(
                     yield item
                 elif left_out is not None:
                     left_out(LeftOutActivity(*item[:2]), item[2])
+        pool.close()  # done: the processes end once idle
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _writer_started() -> None:
+    """Let a writing process end when its pool ends it, whatever its parent does on SIGTERM
+    (the jobs worker's handler only asks the worker to stop after its task)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _chunk_texts(pks: list[int], base_url: str) -> list:
