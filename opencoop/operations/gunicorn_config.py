@@ -13,7 +13,7 @@ worker_class = "gthread"
 # A worker takes a connection only when one of its threads is free; the others wait in the
 # listening socket's queue for the first worker that is. By default a gthread worker accepts up
 # to 1,000 connections and queues them behind its own threads, and a kept-alive connection stays
-# with the worker that took it: under 20 concurrent clients one of the five workers held 12 to
+# with the worker that took it: under 20 concurrent clients one of the five workers held 10 to
 # all 20 connections while others idled (scripts/bench_notes.md, issue 20).
 worker_connections = threads
 # Each connection is closed after its answer, so that the next request goes to a free worker
