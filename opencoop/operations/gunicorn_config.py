@@ -10,10 +10,20 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
-# A request that takes longer is cut off, so one slow page cannot hold a worker for ever.
+# A worker takes a connection only when one of its threads is free; the others wait in the
+# listening socket's queue for the first worker that is. By default a gthread worker accepts up
+# to 1,000 connections and queues them behind its own threads, and a kept-alive connection stays
+# with the worker that took it: under 20 concurrent clients one of the five workers held 10 to
+# all 20 connections while others idled (scripts/bench_notes.md, issue 20).
+worker_connections = threads
+# Each connection is closed after its answer, so that the next request goes to a free worker
+# (nginx opens a connection a request to gunicorn anyway): a kept-alive idle connection would
+# hold a thread's place. Gunicorn closes them by itself once worker_connections is threads.
+keepalive = 0
+# A worker whose main loop stalls this long is restarted. Requests run on its threads, so a
+# slow request itself is not cut off here: nginx's proxy_read_timeout gives up on it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
 # Restart workers now and then, so that a slow leak never grows.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
