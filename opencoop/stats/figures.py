@@ -465,6 +465,34 @@ def place_rows(scope: Scope) -> list[PlaceRow]:
     ]
 
 
+def first_activities(scope: Scope, places: Iterable[tuple[Decimal, Decimal]]) -> dict:
+    """Return the lowest public activity of ``scope`` with an exact location at each of ``places``.
+
+    A place is rounded coordinates (``place_key``): its locations are among those a step around
+    it (wider than the half step that rounds to it: SQLite compares decimals as floats), read in
+    activity order until one rounds to it. For the few places whose first activity a scope
+    leaves uncounted (``kept.place_rows``); a place with none is left out.
+    """
+    activities = with_exact_places(scope.activities()).values("id")
+    step = PLACE_PRECISION
+    found: dict[tuple[Decimal, Decimal], int] = {}
+    for latitude, longitude in places:
+        for activity_id, lat, lon in (
+            Location.objects.filter(
+                activity_id__in=activities,
+                latitude__range=(latitude - step, latitude + step),
+                longitude__range=(longitude - step, longitude + step),
+            )
+            .order_by("activity_id")
+            .values_list("activity_id", "latitude", "longitude")
+            .iterator(chunk_size=100)
+        ):
+            if place_key(lat, lon) == (latitude, longitude):
+                found[(latitude, longitude)] = activity_id
+                break
+    return found
+
+
 # --- By reporting authority ---------------------------------------------------------------------
 
 # (authority id, kind, transaction type, currency, value): kind "count" (value: activities, no

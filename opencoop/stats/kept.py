@@ -575,30 +575,40 @@ def place_rows(scope: Scope) -> list[tuple[Decimal, Decimal, int, int]]:
 
     ``figures.place_rows`` of the map (``scope.country`` "") or of ``scope.country`` alone, from
     kept rows (the rest afresh): a row per place and authority, or per place and first activity
-    from the totals, not a read of the scope's locations.
+    from the totals, not a read of the scope's locations. Activities the scope leaves uncounted
+    are taken off their places; a place whose first activity is one of them is named by the
+    next (``figures.first_activities``).
     """
     country = scope.country or figures.MAP
-    if scope.uncounted:
-        # Taking activities off could change a place's first one: read them all afresh.
-        rows = [row[1:] for row in figures.place_rows(scope) if row[0] == country]
-    else:
-        cover = coverage(scope)
-        rows = []
-        for r in cover.sums(PLACES, ("code",), country=country):
-            latitude, longitude, first = r["code"].split("|")
-            rows.append((Decimal(latitude), Decimal(longitude), int(first), int(r["sum"])))
-        if cover.rest is not None:
-            rows += [
-                row[1:]
-                for row in figures.place_rows(_narrowed(cover.rest, scope))
-                if row[0] == country
-            ]
-    places: dict[tuple[Decimal, Decimal], list[int]] = {}
+    cover = coverage(scope)
+    rows = []
+    for r in cover.sums(PLACES, ("code",), country=country):
+        latitude, longitude, first = r["code"].split("|")
+        rows.append((Decimal(latitude), Decimal(longitude), int(first), int(r["sum"])))
+    if cover.rest is not None:
+        rows += [
+            row[1:] for row in figures.place_rows(_narrowed(cover.rest, scope)) if row[0] == country
+        ]
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        rows += [
+            (latitude, longitude, first, -value)
+            for code, latitude, longitude, first, value in figures.place_rows(taken_off)
+            if code == country
+        ]
+    places: dict[tuple[Decimal, Decimal], list] = {}
     for latitude, longitude, first, value in rows:
-        place = places.setdefault((latitude, longitude), [first, 0])
-        place[0] = min(place[0], first)
+        place = places.setdefault((latitude, longitude), [None, 0])
+        # A row taken off has no say in the first activity.
+        if value > 0 and (place[0] is None or first < place[0]):
+            place[0] = first
         place[1] += value
-    return [(key[0], key[1], first, count) for key, (first, count) in places.items() if count]
+    places = {key: place for key, place in places.items() if place[1]}
+    renamed = [key for key, (first, _count) in places.items() if first in scope.uncounted]
+    if renamed:
+        for key, first in figures.first_activities(scope, renamed).items():
+            places[key][0] = first
+    return [(key[0], key[1], first, count) for key, (first, count) in places.items()]
 
 
 def plan_rows(

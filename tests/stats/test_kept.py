@@ -35,6 +35,7 @@ from tests.factories import (
     make_published_activity,
     make_reporting_org,
 )
+from tests.stats.fixtures import point_rows, points_from_the_locations
 
 pytestmark = pytest.mark.django_db
 
@@ -124,38 +125,6 @@ def countries_in_use() -> list[str]:
     from opencoop.activities.models import RecipientCountry
 
     return sorted(set(RecipientCountry.objects.values_list("code", flat=True)))[:6]
-
-
-def points_from_the_locations(scope) -> list[tuple]:
-    """Return the map's points of ``scope`` worked out from its activities' locations, in its order.
-
-    (latitude, longitude, name, country, activities, the activity's id when alone): a point is
-    the rounded coordinates of the exact locations of public activities that show them, named by
-    the first location of its lowest activity.
-    """
-    from opencoop.activities.disclosure import with_exact_places
-
-    places: dict[tuple, tuple[Location, set]] = {}
-    for location in Location.objects.filter(
-        activity__in=with_exact_places(scope.activities()),
-        latitude__isnull=False,
-        longitude__isnull=False,
-    ).order_by("activity_id", "sort_order", "pk"):
-        key = place_key(location.latitude, location.longitude)
-        places.setdefault(key, (location, set()))[1].add(location.activity_id)
-    points = [
-        (*key, first.name, first.country, len(ids), first.activity_id if len(ids) == 1 else None)
-        for key, (first, ids) in places.items()
-    ]
-    return sorted(points, key=lambda p: (-p[4], p[0], p[1]))
-
-
-def point_rows(points) -> list[tuple]:
-    """Return ``map_points``' points in ``points_from_the_locations``' shape."""
-    return [
-        (p.latitude, p.longitude, p.name, p.country, p.count, p.single.pk if p.single else None)
-        for p in points
-    ]
 
 
 def json_points(rows: list[tuple]) -> list[dict]:
