@@ -465,7 +465,9 @@ def place_rows(scope: Scope) -> list[PlaceRow]:
     ]
 
 
-def first_activities(scope: Scope, places: Iterable[tuple[Decimal, Decimal]]) -> dict:
+def first_activities(
+    scope: Scope, places: Iterable[tuple[Decimal, Decimal]]
+) -> dict[tuple[Decimal, Decimal], int]:
     """Return the lowest public activity of ``scope`` with an exact location at each of ``places``.
 
     A place is rounded coordinates (``place_key``): its locations are among those a step around
