@@ -16,7 +16,7 @@ from opencoop.stats.selectors import by_year, figures_as_of
 
 from .countries import country_partners, country_records
 from .drawing import CountryMark, PointMark, ShadeClass, world_map
-from .selectors import country_points
+from .selectors import map_points
 from .shapes import world
 
 # The country's part of the world map: a sixth of the map's width around the country.
@@ -83,7 +83,7 @@ def country_context(
     records = country_records(code, site=site)
     scope = records.scope
     links = record_links(locale)  # looked up once per publication
-    points = country_points(scope)
+    points = map_points(scope)
     map_svg, map_source = _country_map(code, name, points, links)
     return {
         "country_code": code,

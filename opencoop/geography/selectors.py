@@ -1,17 +1,16 @@
 """Where the cooperation happens: the map's places and its figures by country.
 
 The figures by country are ``opencoop.stats.selectors.by_country``, the same table as on the
-statistics page and in its CSV; places follow ``disclosure.public_locations`` (an activity that
+statistics page and in its CSV; places follow ``disclosure.with_exact_places`` (an activity that
 hides its exact locations gives no point), so a location hidden for safety never becomes a point.
+Both are kept rows (``opencoop.stats.kept``), refreshed in the transaction of each write.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from opencoop.activities.disclosure import with_exact_places
 from opencoop.activities.models import Activity, Location
 from opencoop.stats import kept
 from opencoop.stats.figures import place_key
@@ -35,61 +34,14 @@ class MapPoint:
 def map_points(scope: Scope) -> list[MapPoint]:
     """Return the public exact places of the scope's activities, one point per place.
 
-    A place is exact when its activity does not hide its locations (``public_locations``) and
-    it has coordinates. Read as plain rows: the scope may hold 100,000 activities.
+    A place is exact when its activity does not hide its locations (``with_exact_places``) and
+    it has coordinates; a scope of one country (``scope.country``) has the places of that
+    country's activities. Each place has its number of activities, the name of its first
+    location (of its lowest activity, in that activity's order) and its activity when alone.
+    Read from kept rows, a row per place (``kept.place_rows``), not from the scope's locations:
+    the map, its JSON and the country pages alike, whatever the number of activities.
     """
-    rows = (
-        Location.objects.filter(
-            activity_id__in=with_exact_places(scope.activities()).values("id"),
-            latitude__isnull=False,
-            longitude__isnull=False,
-        )
-        .order_by("activity_id", "sort_order", "pk")
-        .values_list("activity_id", "latitude", "longitude", "pk")
-    )
-    # A place is named by its first location; names (JSON) are read for those alone.
-    first: dict[tuple[Decimal, Decimal], int] = {}
-    members: dict[tuple[Decimal, Decimal], dict[int, None]] = defaultdict(dict)
-    # Many activities share a town's coordinates: each pair is rounded once.
-    keys: dict[tuple, tuple[Decimal, Decimal]] = {}
-    for activity_id, latitude, longitude, pk in rows.iterator(chunk_size=5000):
-        key = keys.get((latitude, longitude))
-        if key is None:
-            key = keys[(latitude, longitude)] = place_key(latitude, longitude)
-        first.setdefault(key, pk)
-        members[key][activity_id] = None
-    named = {
-        pk: {"name": name, "country": country}
-        for pk, name, country in Location.objects.filter(pk__in=first.values()).values_list(
-            "pk", "name", "country"
-        )
-    }
-    places = {key: named[pk] for key, pk in first.items()}
-    single_ids = [next(iter(ids)) for ids in members.values() if len(ids) == 1]
-    singles = Activity.objects.only("id", "title", "slug", "reporting_org_id").in_bulk(single_ids)
-    points = [
-        MapPoint(
-            key[0],
-            key[1],
-            place["name"],
-            place["country"],
-            len(members[key]),
-            singles.get(next(iter(members[key]))) if len(members[key]) == 1 else None,
-        )
-        for key, place in places.items()
-    ]
-    points.sort(key=lambda p: (-p.count, p.latitude, p.longitude))
-    return points
-
-
-def country_points(scope: Scope) -> list[MapPoint]:
-    """Return ``map_points`` of a country's scope (``scope.country``) from the kept figures.
-
-    The same points: each place, its number of activities, the name of its first location
-    (of its lowest activity, in that activity's order) and its activity when alone; read from
-    a row per place (``kept.country_place_rows``), not from the country's locations.
-    """
-    places = kept.country_place_rows(scope)
+    places = kept.place_rows(scope)
     firsts = {first for *_key, first, _count in places}
     # The first location of each place: of its first activity, the first one rounding to it.
     named: dict[tuple[int, Decimal, Decimal], dict] = {}

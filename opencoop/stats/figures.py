@@ -408,13 +408,15 @@ def country_org_rows(scope: Scope) -> list[CountryOrgRow]:
     return [row for row in found if row[0]]
 
 
-# --- Places in each country -------------------------------------------------------------------
+# --- Places: the map's, and each country's ---------------------------------------------------
 
 PLACE_PRECISION = Decimal("0.01")  # about a kilometre: activities in one town share a point
 
 # (country, latitude, longitude, first activity, activities): a place is its coordinates rounded
 # (``place_key``); its first activity (lowest id) names it, and is the one it links to when alone.
-CountryPlaceRow = tuple[str, Decimal, Decimal, int, int]
+# Country "" is the map of the whole scope; a code, the places of that country's activities.
+PlaceRow = tuple[str, Decimal, Decimal, int, int]
+MAP = ""  # the country of the map's own rows: every activity, in whatever country
 
 
 def place_key(latitude, longitude) -> tuple[Decimal, Decimal]:
@@ -425,11 +427,12 @@ def place_key(latitude, longitude) -> tuple[Decimal, Decimal]:
     )
 
 
-def country_place_rows(scope: Scope) -> list[CountryPlaceRow]:
-    """Return, for each recipient country, the public exact places of its activities.
+def place_rows(scope: Scope) -> list[PlaceRow]:
+    """Return the public exact places of the scope's activities: the map's, and each country's.
 
     A place is exact when its activity does not hide its locations (``with_exact_places``) and
-    it has coordinates; an activity counts once at each of its places, in each of its countries.
+    it has coordinates. An activity counts once at each of its places: in the map's rows
+    (country ``MAP``, an activity with no recipient country too) and in each of its countries'.
     Counts add up over authorities (an activity has one), and the first activity of a place over
     several authorities is the lowest of theirs: the rows are kept per authority.
     """
@@ -450,15 +453,46 @@ def country_place_rows(scope: Scope) -> list[CountryPlaceRow]:
         .values_list("activity_id", "latitude", "longitude")
         .iterator(chunk_size=5000)
     ):
+        # Many activities share a town's coordinates: each pair is rounded once.
         key = keys.get((latitude, longitude))
         if key is None:
             key = keys[(latitude, longitude)] = place_key(latitude, longitude)
-        for code in countries.get(activity_id, ()):
+        for code in (MAP, *countries.get(activity_id, ())):
             places.setdefault((code, *key), {})[activity_id] = None
     return [
         (code, latitude, longitude, min(members), len(members))
         for (code, latitude, longitude), members in places.items()
     ]
+
+
+def first_activities(
+    scope: Scope, places: Iterable[tuple[Decimal, Decimal]]
+) -> dict[tuple[Decimal, Decimal], int]:
+    """Return the lowest public activity of ``scope`` with an exact location at each of ``places``.
+
+    A place is rounded coordinates (``place_key``): its locations are among those a step around
+    it (wider than the half step that rounds to it: SQLite compares decimals as floats), read in
+    activity order until one rounds to it. For the few places whose first activity a scope
+    leaves uncounted (``kept.place_rows``); a place with none is left out.
+    """
+    activities = with_exact_places(scope.activities()).values("id")
+    step = PLACE_PRECISION
+    found: dict[tuple[Decimal, Decimal], int] = {}
+    for latitude, longitude in places:
+        for activity_id, lat, lon in (
+            Location.objects.filter(
+                activity_id__in=activities,
+                latitude__range=(latitude - step, latitude + step),
+                longitude__range=(longitude - step, longitude + step),
+            )
+            .order_by("activity_id")
+            .values_list("activity_id", "latitude", "longitude")
+            .iterator(chunk_size=100)
+        ):
+            if place_key(lat, lon) == (latitude, longitude):
+                found[(latitude, longitude)] = activity_id
+                break
+    return found
 
 
 # --- By reporting authority ---------------------------------------------------------------------

@@ -48,7 +48,7 @@ from .figures import Scope
 BY_YEAR = "by-year"
 COUNTRY_YEAR = "country-year"
 COUNTRY_ORGS = "country-orgs"  # each country's authorities and named partners (country pages)
-COUNTRY_PLACES = "country-places"  # each country's exact places (country pages)
+PLACES = "places"  # the exact places: the map's (country "") and each country's
 PLANS = "plans"
 AUTHORITY = "authority"  # an authority's activities and money, whole (the atlas's by authority)
 BATCH = 2000
@@ -194,11 +194,11 @@ def _rows_of(authority_id: int, today: datetime.date) -> list[KeptFigure]:
             code=str(organisation_id),
             measure=measure,
         )
-    for country, latitude, longitude, first, value in figures.country_place_rows(scope):
+    for country, latitude, longitude, first, value in figures.place_rows(scope):
         # The first activity is part of the key: the totals keep a row per place and first
         # activity, and a reader takes the lowest.
         keep(
-            COUNTRY_PLACES,
+            PLACES,
             value,
             country=country,
             kind="count",
@@ -570,34 +570,45 @@ def country_org_rows(scope: Scope) -> list[tuple[str, int, int]]:
     return [(measure, pk, value) for (measure, pk), value in found.items() if value]
 
 
-def country_place_rows(scope: Scope) -> list[tuple[Decimal, Decimal, int, int]]:
-    """Return (latitude, longitude, first activity, activities) of ``scope.country``'s places.
+def place_rows(scope: Scope) -> list[tuple[Decimal, Decimal, int, int]]:
+    """Return (latitude, longitude, first activity, activities) of ``scope``'s exact places.
 
-    ``figures.country_place_rows`` of the country alone, from kept rows (the rest afresh): a
-    row per place and authority, not a read of the country's locations.
+    ``figures.place_rows`` of the map (``scope.country`` "") or of ``scope.country`` alone, from
+    kept rows (the rest afresh): a row per place and authority, or per place and first activity
+    from the totals, not a read of the scope's locations. Activities the scope leaves uncounted
+    are taken off their places; a place whose first activity is one of them is named by the
+    next (``figures.first_activities``).
     """
-    country = scope.country
-    if scope.uncounted:
-        # Taking activities off could change a place's first one: read them all afresh.
-        rows = [row[1:] for row in figures.country_place_rows(scope) if row[0] == country]
-    else:
-        cover = coverage(scope)
-        rows = []
-        for r in cover.sums(COUNTRY_PLACES, ("code",), country=country):
-            latitude, longitude, first = r["code"].split("|")
-            rows.append((Decimal(latitude), Decimal(longitude), int(first), int(r["sum"])))
-        if cover.rest is not None:
-            rows += [
-                row[1:]
-                for row in figures.country_place_rows(_narrowed(cover.rest, scope, country))
-                if row[0] == country
-            ]
-    places: dict[tuple[Decimal, Decimal], list[int]] = {}
+    country = scope.country or figures.MAP
+    cover = coverage(scope)
+    rows = []
+    for r in cover.sums(PLACES, ("code",), country=country):
+        latitude, longitude, first = r["code"].split("|")
+        rows.append((Decimal(latitude), Decimal(longitude), int(first), int(r["sum"])))
+    if cover.rest is not None:
+        rows += [
+            row[1:] for row in figures.place_rows(_narrowed(cover.rest, scope)) if row[0] == country
+        ]
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        rows += [
+            (latitude, longitude, first, -value)
+            for code, latitude, longitude, first, value in figures.place_rows(taken_off)
+            if code == country
+        ]
+    places: dict[tuple[Decimal, Decimal], list] = {}
     for latitude, longitude, first, value in rows:
-        place = places.setdefault((latitude, longitude), [first, 0])
-        place[0] = min(place[0], first)
+        place = places.setdefault((latitude, longitude), [None, 0])
+        # A row taken off has no say in the first activity.
+        if value > 0 and (place[0] is None or first < place[0]):
+            place[0] = first
         place[1] += value
-    return [(key[0], key[1], first, count) for key, (first, count) in places.items() if count]
+    places = {key: place for key, place in places.items() if place[1]}
+    renamed = [key for key, (first, _count) in places.items() if first in scope.uncounted]
+    if renamed:
+        for key, first in figures.first_activities(scope, renamed).items():
+            places[key][0] = first
+    return [(key[0], key[1], first, count) for key, (first, count) in places.items()]
 
 
 def plan_rows(

@@ -51,3 +51,52 @@ def test_kept_figures_less_the_uncounted_records_equal_the_figures_afresh():
     assert {code: value for code, value in shown.items() if value} == dict(expected)
     whole = by_year(Scope())
     assert whole.footer.values[at] > year.footer.values[at]
+
+
+def test_the_maps_points_leave_the_uncounted_records_out_of_the_kept_rows(monkeypatch):
+    from opencoop.activities.disclosure import with_exact_places
+    from opencoop.activities.models import Location
+    from opencoop.geography.selectors import map_points
+    from opencoop.stats import figures
+    from opencoop.stats.figures import place_key
+    from tests.stats.fixtures import point_rows, points_from_the_locations
+
+    generate(activities=15, authorities=2, seed=9, index=False)
+    # A name each location (the generator's share their town's), so that a place named by the
+    # wrong activity shows. Names are not figures: the kept rows still hold.
+    for pk in Location.objects.values_list("pk", flat=True):
+        Location.objects.filter(pk=pk).update(name={"en": f"Place {pk}", "it": f"Luogo {pk}"})
+    whole = points_from_the_locations(Scope())
+    shared = [point[:2] for point in whole if point[4] > 1][:3]
+    assert len(shared) == 3
+    # The first record at each of the places several share: the next one must name it.
+    firsts: dict[tuple, int] = {}
+    for location in Location.objects.filter(
+        activity__in=with_exact_places(Scope().activities()), latitude__isnull=False
+    ).order_by("activity_id"):
+        firsts.setdefault(place_key(location.latitude, location.longitude), location.activity_id)
+    uncounted = {firsts[key] for key in shared}
+    scope = Scope(uncounted=uncounted)
+    assert kept.coverage(scope).kept
+    read_afresh = []
+    real_place_rows = figures.place_rows
+
+    def place_rows(scope):
+        read_afresh.append(scope)
+        return real_place_rows(scope)
+
+    monkeypatch.setattr(figures, "place_rows", place_rows)
+    expected = points_from_the_locations(Scope(uncounted=uncounted))
+    assert point_rows(map_points(Scope(uncounted=uncounted))) == expected
+    # Only the records left out were read afresh, not the scope's places.
+    assert read_afresh and all(s.only == uncounted for s in read_afresh)
+    # The places the records left out shared lose them, and are still named.
+    counts = {point[:2]: (point[4], point[2]) for point in expected}
+    for point in whole:
+        if point[:2] in shared:
+            there = {
+                location.activity_id
+                for location in Location.objects.filter(activity_id__in=uncounted)
+                if place_key(location.latitude, location.longitude) == point[:2]
+            }
+            assert counts[point[:2]][0] == point[4] - len(there) and counts[point[:2]][1]

@@ -1,4 +1,5 @@
-"""A fictional authority generated once per test module, and helpers to read figure pages."""
+"""A fictional authority generated once per test module, helpers to read figure pages, and the
+map's points worked out from the locations themselves (what the kept ones must equal)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ import pytest
 from bs4 import BeautifulSoup
 from django.db import transaction
 
+from opencoop.activities.disclosure import with_exact_places
+from opencoop.activities.models import Location
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.organisations.models import Organisation
+from opencoop.stats.figures import place_key
 
 SEED = 7
 ACTIVITIES = 45
@@ -63,3 +67,33 @@ def page_tables(html: bytes) -> dict[str, dict]:
 
 def parse_csv(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8"))))
+
+
+def points_from_the_locations(scope) -> list[tuple]:
+    """Return the map's points of ``scope`` worked out from its activities' locations, in its order.
+
+    (latitude, longitude, name, country, activities, the activity's id when alone): a point is
+    the rounded coordinates of the exact locations of public activities that show them, named by
+    the first location of its lowest activity.
+    """
+    places: dict[tuple, tuple[Location, set]] = {}
+    for location in Location.objects.filter(
+        activity__in=with_exact_places(scope.activities()),
+        latitude__isnull=False,
+        longitude__isnull=False,
+    ).order_by("activity_id", "sort_order", "pk"):
+        key = place_key(location.latitude, location.longitude)
+        places.setdefault(key, (location, set()))[1].add(location.activity_id)
+    points = [
+        (*key, first.name, first.country, len(ids), first.activity_id if len(ids) == 1 else None)
+        for key, (first, ids) in places.items()
+    ]
+    return sorted(points, key=lambda p: (-p[4], p[0], p[1]))
+
+
+def point_rows(points) -> list[tuple]:
+    """Return ``map_points``' points in ``points_from_the_locations``' shape."""
+    return [
+        (p.latitude, p.longitude, p.name, p.country, p.count, p.single.pk if p.single else None)
+        for p in points
+    ]

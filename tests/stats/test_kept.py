@@ -4,7 +4,8 @@ The figures of statistics, map, plans overview and country pages are read from e
 kept rows (``opencoop.stats.kept``). Each test compares them with a recomputation over the same
 data (every kept row ignored), over generated authorities, after the changes that must refresh
 them: publishing, unpublishing, making a partner unnamed (a sensitive activity), an embargo, and
-a bulk write (``write_records``, as imports and harvests write).
+a bulk write (``write_records``, as imports and harvests write). The map's points are compared
+with points worked out from the locations themselves, too (``points_from_the_locations``).
 """
 
 from __future__ import annotations
@@ -17,21 +18,24 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from opencoop.activities.models import Activity, Transaction
+from opencoop.activities.models import Activity, Location, RecipientCountry, Transaction
 from opencoop.core.multilingual import text
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.geography.countries import CountryScope, country_partners, country_records
-from opencoop.geography.selectors import country_points, map_points
+from opencoop.geography.selectors import map_points
 from opencoop.organisations.models import Organisation
 from opencoop.stats import kept
 from opencoop.stats.figure_models import FigureState, KeptFigure, KeptTotal
+from opencoop.stats.figures import place_key
 from opencoop.stats.selectors import TABLES, Scope, by_year, plans_overview, plans_table
 from tests.factories import (
+    PublishedActivityFactory,
     add_location,
     make_organisation,
     make_published_activity,
     make_reporting_org,
 )
+from tests.stats.fixtures import point_rows, points_from_the_locations
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +59,9 @@ def authorities(every_authority) -> list[Organisation]:
 
 
 def figures_of(make_scope) -> dict:
-    """Return every figure the pages show for a scope: tables, plans, money by country."""
+    """Return every figure the pages show for a scope: tables, plans, the map's points."""
     result = {slug: build(make_scope()) for slug, build in TABLES.items()}
+    result["map"] = map_points(make_scope())
     result["plans"] = plans_table(make_scope())
     result["plans-overview"] = [
         (item.plan.pk, item.funded_count, item.allocated, item.disbursed)
@@ -75,7 +80,7 @@ def countries_of(codes) -> dict:
             records.activity_count,
             records.reporting_ids,
             [org.pk for org in country_partners(code, records)],
-            country_points(CountryScope(code)),
+            map_points(CountryScope(code)),
         )
     return result
 
@@ -122,6 +127,20 @@ def countries_in_use() -> list[str]:
     return sorted(set(RecipientCountry.objects.values_list("code", flat=True)))[:6]
 
 
+def json_points(rows: list[tuple]) -> list[dict]:
+    """Return points (``points_from_the_locations``' shape) as the map's JSON gives them."""
+    return [
+        {
+            "latitude": float(lat),
+            "longitude": float(lon),
+            "name": name,
+            "country": country,
+            "activities": count,
+        }
+        for lat, lon, name, country, count, _single in rows
+    ]
+
+
 def test_kept_figures_equal_a_recomputation_over_generated_authorities(authorities):
     all_kept()
     assert KeptFigure.objects.filter(table="by-country").exists()
@@ -139,8 +158,10 @@ def test_kept_figures_equal_a_recomputation_over_generated_authorities(authoriti
         count, partners = country_by_the_policy(code)
         assert records.activity_count == count
         assert records.partner_ids - records.reporting_ids == partners
-        # The places from kept rows are the map's places of the country's activities.
-        assert country_points(CountryScope(code)) == map_points(CountryScope(code))
+        # The places from kept rows are those of the country's activities' locations.
+        assert point_rows(map_points(CountryScope(code))) == points_from_the_locations(
+            CountryScope(code)
+        )
 
 
 def test_a_set_of_authorities_adds_up_each_authoritys_rows(authorities):
@@ -195,19 +216,19 @@ def test_a_countrys_activities_and_partners_follow_publishing_and_hiding(authori
     add_location(first, "Funafuti", "-8.5211", "179.1983", "TV")
     add_location(second, "Funafuti port", "-8.5249", "179.1962", "TV")
     assert FigureState.objects.get(authority=authority).dirty
-    assert [(p.count, text(p.name)) for p in country_points(CountryScope("TV"))] == [
-        (2, "Funafuti")
-    ]
+    assert [(p.count, text(p.name)) for p in map_points(CountryScope("TV"))] == [(2, "Funafuti")]
     kept.refresh_outdated()
     all_kept()
-    assert country_points(CountryScope("TV")) == map_points(CountryScope("TV"))
+    assert point_rows(map_points(CountryScope("TV"))) == points_from_the_locations(
+        CountryScope("TV")
+    )
     assert_kept_equal_afresh(lambda: countries_of(["TV", "SN"]))
     # The second one hides its places (published through Wagtail): the first is alone there.
     latest = second.get_latest_revision_as_object()
     latest.hide_exact_locations = True
     latest.save_revision().publish()
     all_kept()
-    [point] = country_points(CountryScope("TV"))
+    [point] = map_points(CountryScope("TV"))
     assert (point.count, point.single) == (1, first)
     assert_kept_equal_afresh(lambda: countries_of(["TV", "SN"]))
     # Unpublished: the country's count, partners and places drop it on the next read.
@@ -216,7 +237,7 @@ def test_a_countrys_activities_and_partners_follow_publishing_and_hiding(authori
     all_kept()
     records = country_records("TV")
     assert (records.activity_count, records.partner_ids) == (0, frozenset())
-    assert country_points(CountryScope("TV")) == []
+    assert map_points(CountryScope("TV")) == []
     assert_totals_add_up()
     assert_kept_equal_afresh(lambda: countries_of(["TV", "SN"]))
 
@@ -488,3 +509,171 @@ def test_the_comparison_by_authority_reads_each_authoritys_kept_rows(authorities
         value=Decimal("12345.67"),
     )
     assert_kept_equal_afresh(lambda: by_authority(Scope()))
+
+
+# --- The map's points -----------------------------------------------------------------------------
+
+
+def publish_at(authority: Organisation, *places: tuple[str, str, str], **fields) -> Activity:
+    """Publish an activity of ``authority`` in Tuvalu through a revision, at ``places``.
+
+    ``places``: (name, latitude, longitude) of each location, in the activity's order.
+    """
+    from opencoop.activities.models import ParticipatingOrg
+
+    return PublishedActivityFactory(
+        reporting_org=authority,
+        recipient_countries=[RecipientCountry(code="TV", percentage=None)],
+        locations=[
+            Location(
+                name={"en": name, "it": name},
+                country="TV",
+                latitude=Decimal(latitude),
+                longitude=Decimal(longitude),
+                sort_order=order,
+            )
+            for order, (name, latitude, longitude) in enumerate(places)
+        ],
+        participating_orgs=[ParticipatingOrg(organisation=authority, role="1")],
+        **fields,
+    )
+
+
+def map_json(client, scope: str = "all") -> dict:
+    return json.loads(client.get(f"/geography/{scope}/map.json?lang=en").content)
+
+
+def assert_map_from_kept_rows(client, monkeypatch, authorities) -> None:
+    """Check the map's points of every authority, one, and a set, read from kept rows only.
+
+    Computing places afresh is made to fail: the points must come from kept rows, and be those
+    the locations give.
+    """
+    from opencoop.stats import figures
+
+    all_kept()
+
+    def no_reading_afresh(scope):
+        raise AssertionError("the map's places were read from the locations")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(figures, "place_rows", no_reading_afresh)
+        assert map_json(client)["points"] == json_points(points_from_the_locations(Scope()))
+        one = authorities[1]
+        assert map_json(client, one.slug)["points"] == json_points(
+            points_from_the_locations(Scope(one))
+        )
+        some = Scope(authorities={authorities[0].pk, authorities[2].pk})
+        assert point_rows(map_points(some)) == points_from_the_locations(some)
+
+
+def test_the_maps_points_are_read_from_kept_rows_and_are_those_of_the_locations(
+    authorities, client, monkeypatch
+):
+    expected = points_from_the_locations(Scope())
+    # Generated towns: places shared by many activities, and some by one alone.
+    assert expected and expected[0][4] > 1 and expected[0][5] is None
+    assert KeptTotal.objects.filter(table=kept.PLACES, country="").exists()
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    # The first point's name is its lowest activity's first location there.
+    latitude, longitude, name, *_rest = expected[0]
+    firsts = Location.objects.filter(
+        activity__in=Scope().activities().filter(hide_exact_locations=False)
+    ).order_by("activity_id", "sort_order", "pk")
+    first = next(
+        loc for loc in firsts if place_key(loc.latitude, loc.longitude) == (latitude, longitude)
+    )
+    assert first.name == name
+
+
+def test_the_map_page_lists_the_kept_points(authorities, client):
+    from bs4 import BeautifulSoup
+
+    from opencoop.geography.models import MapPage
+
+    page = MapPage.objects.live().filter(locale__language_code="en").first()
+    all_kept()
+    soup = BeautifulSoup(client.get(page.url).content, "html.parser")
+    listed = [
+        (row.th.get_text(strip=True), int(row.select_one("td.text-end").get_text(strip=True)))
+        for row in soup.select("#map-places tbody tr")
+    ]
+    expected = points_from_the_locations(page.scope())
+    assert listed and listed == [(text(name), count) for _, _, name, _, count, _ in expected]
+
+
+def test_the_maps_points_follow_publishing_hiding_an_embargo_and_unpublishing(
+    authorities, client, monkeypatch
+):
+    one, two, three = authorities
+    funafuti = (Decimal("-8.52"), Decimal("179.20"))
+
+    def points_at(data: dict, place: tuple[Decimal, Decimal]) -> list[tuple[str, int]]:
+        return [
+            (p["name"]["en"], p["activities"])
+            for p in data["points"]
+            if (p["latitude"], p["longitude"]) == tuple(map(float, place))
+        ]
+
+    first = publish_at(one, ("Funafuti", "-8.5211", "179.1983"))
+    assert points_at(map_json(client), funafuti) == [("Funafuti", 1)]
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    # Another authority's activity at the same place (rounded): counted, named by the lowest.
+    second = publish_at(two, ("Funafuti port", "-8.5249", "179.1962"))
+    assert points_at(map_json(client), funafuti) == [("Funafuti", 2)]
+    assert points_at(map_json(client, two.slug), funafuti) == [("Funafuti port", 1)]
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    # The second hides its exact places: it is no point, and its place's name is nowhere.
+    latest = second.get_latest_revision_as_object()
+    latest.hide_exact_locations = True
+    latest.save_revision().publish()
+    assert points_at(map_json(client), funafuti) == [("Funafuti", 1)]
+    assert points_at(map_json(client, two.slug), funafuti) == []
+    assert "Funafuti port" not in client.get("/geography/all/map.json?lang=en").content.decode()
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    # Embargoed until tomorrow: no point today, though its rows are kept until then.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    publish_at(three, ("Nukulaelae", "-9.3817", "179.8520"), embargo_until=tomorrow)
+    nukulaelae = (Decimal("-9.38"), Decimal("179.85"))
+    assert points_at(map_json(client), nukulaelae) == []
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    assert nukulaelae in {(p.latitude, p.longitude) for p in map_points(Scope(today=tomorrow))}
+    # Unpublished: its place goes on the next request.
+    first.unpublish()
+    assert points_at(map_json(client), funafuti) == []
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    assert_totals_add_up()
+    assert_kept_equal_afresh(lambda: figures_of(Scope))
+
+
+def test_the_maps_points_follow_an_iati_import(authorities, client, monkeypatch):
+    from pathlib import Path
+
+    from opencoop.iati.importer import import_activity_file
+
+    data = Path(__file__).resolve().parent.parent / "data" / "iati" / "foreign-2.01.xml"
+    report = import_activity_file(stream=data.open("rb"))
+    assert report.ok and report.created
+    dakar = {"latitude": 14.69, "longitude": -17.45}
+    imported = Location.objects.filter(activity__iati_identifier="XI-EXAMPLE-NGO1-P1").first()
+    assert place_key(imported.latitude, imported.longitude) == tuple(
+        Decimal(str(dakar[k])) for k in ("latitude", "longitude")
+    )
+    assert [p for p in map_json(client)["points"] if {k: p[k] for k in dakar} == dakar], (
+        "the imported place is not on the map"
+    )
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
+    assert_totals_add_up()
+
+
+def test_locations_changed_outside_the_write_paths_are_read_afresh_until_refreshed(
+    authorities, client, monkeypatch
+):
+    activity = publish_at(authorities[0], ("Funafuti", "-8.5211", "179.1983"))
+    moved = activity.locations.get()
+    moved.latitude, moved.longitude = Decimal("-9.3817"), Decimal("179.8520")
+    moved.save()  # as a shell or a fix would: marks the authority's figures out of date
+    assert FigureState.objects.get(authority=authorities[0]).dirty
+    assert map_json(client)["points"] == json_points(points_from_the_locations(Scope()))
+    kept.refresh_outdated()
+    assert_map_from_kept_rows(client, monkeypatch, authorities)
