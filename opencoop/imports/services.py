@@ -31,7 +31,7 @@ from opencoop.activities.vocabularies import DAC_SECTORS, SDG_GOALS
 from opencoop.core.multilingual import MultilingualField
 from opencoop.core.writes import Item, WriteRefused, write_records
 from opencoop.editorial.quality import publication_problems
-from opencoop.editorial.services import submit_for_review, unique_slug
+from opencoop.editorial.services import submit_records_for_review, unique_slug
 from opencoop.organisations.models import Organisation
 
 from .mapping import (
@@ -451,8 +451,7 @@ def _write(plan: ImportPlan, user, outcome: str) -> None:
             plan.error(*where, problem.message)
         raise ImportRefused(plan) from refused
     if outcome == ImportRun.REVIEW:
-        for activity in Activity.objects.filter(pk__in=[item.activity.pk for item in changed]):
-            submit_for_review(record=activity, user=user)
+        submit_records_for_review(records=[item.activity for item in changed], user=user)
 
 
 def apply_import(*, run: ImportRun, user, dry_run: bool = False) -> ImportPlan:
