@@ -113,6 +113,8 @@ def _start_in_bulk(
 
     from opencoop.core.bulk import insert_rows, update_rows
 
+    from .signals import recipients_kept
+
     now = timezone.now()
     content_type = ContentType.objects.get_for_model(records[0], for_concrete_model=False)
     states = [
@@ -166,9 +168,10 @@ def _start_in_bulk(
         for record, state, task_state in zip(records, states, task_states, strict=True)
     ]
     insert_rows(ModelLogEntry, entries)
-    for state, task_state in zip(states, task_states, strict=True):
-        task_submitted.send(sender=TaskState, instance=task_state, user=user)
-        workflow_submitted.send(sender=WorkflowState, instance=state, user=user)
+    with recipients_kept():
+        for state, task_state in zip(states, task_states, strict=True):
+            task_submitted.send(sender=TaskState, instance=task_state, user=user)
+            workflow_submitted.send(sender=WorkflowState, instance=state, user=user)
     return {state.object_id: state for state in states}
 
 
