@@ -274,26 +274,34 @@ def refresh_changed_status(records: list[models.Model], previous: dict) -> None:
     insert_rows(RecordCheck, new_checks)
 
 
-def unique_slug(*, record: models.Model, taken: set[str] | None = None) -> str:
+def unique_slug(
+    *, record: models.Model, taken: set[str] | None = None, all_taken: bool = False
+) -> str:
     """Return a slug for ``record`` from its English (else any) title, unique in its authority.
 
-    ``taken`` holds slugs already given in the same batch; the new slug is added to it.
+    ``taken`` holds slugs already given in the same batch; the new slug is added to it. With
+    ``all_taken``, ``taken`` also holds every slug of the authority (read once for a file), so
+    the authority's slugs are not read again for each record.
     """
     title = getattr(record, "title", None) or {}
     base = slugify(text(title, "en"))[:SLUG_LENGTH] or slugify(
         getattr(record, "iati_identifier", "")
     )
     base = base[:SLUG_LENGTH] or record._meta.model_name
-    existing = set(
-        type(record)
-        ._default_manager.filter(reporting_org_id=record.reporting_org_id, slug__startswith=base)
-        .exclude(pk=record.pk)
-        .values_list("slug", flat=True)
-    ) | (taken or set())
+    given = taken if taken is not None else set()
+    existing: set[str] = set()
+    if not all_taken:
+        existing = set(
+            type(record)
+            ._default_manager.filter(
+                reporting_org_id=record.reporting_org_id, slug__startswith=base
+            )
+            .exclude(pk=record.pk)
+            .values_list("slug", flat=True)
+        )
     slug, number = base, 2
-    while slug in existing:
+    while slug in existing or slug in given:
         slug = f"{base}-{number}"
         number += 1
-    if taken is not None:
-        taken.add(slug)
+    given.add(slug)
     return slug
