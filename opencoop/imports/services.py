@@ -54,6 +54,8 @@ CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 ACCOUNTABLE = "2"  # OrganisationRole: the reporting authority answers for its activities.
 IMPLEMENTING = "4"
 CHILD_SHEETS = {"budgets": BUDGETS, "transactions": TRANSACTIONS}
+# Checked once for the file, not by ``full_clean`` with a query each: the foreign keys.
+UNCHECKED_FIELDS = [f.name for f in Activity._meta.fields if f.is_relation]
 
 
 @dataclass(frozen=True)
@@ -261,13 +263,10 @@ def _where(plan_item: ActivityPlan, problem_field: str, row: int | None, child_f
 def _validate(plan: ImportPlan, item: ActivityPlan, publish: bool) -> None:
     activity = item.activity
     try:
-        # The reporting authority exists, and the identifier and slug are unique: the plan
-        # checked them for the whole file (each would cost a query a row here).
-        activity.full_clean(
-            exclude=["parent", "partnership", "image", "reporting_org"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        # Without a query a row: the keys are the plan's own (the authority, the partners it
+        # found) or untouched, and the identifier and slug are unique within the file and the
+        # portal by construction (the authority's slugs and the file's identifiers were read).
+        activity.full_clean(exclude=UNCHECKED_FIELDS, validate_unique=False)
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             sheet, number, header = _where(item, name, None, "")
