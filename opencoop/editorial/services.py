@@ -65,12 +65,14 @@ def _submit(records: list[models.Model], user) -> list[WorkflowState | None]:
         .filter(base_content_type=base_content_type, object_id__in=ids)
         .select_related("current_task_state__task")
     }
-    locked = {
-        str(pk)
-        for pk in model._default_manager.filter(pk__in=[r.pk for r in records])
-        .exclude(locked_by=None)
-        .values_list("pk", flat=True)
+    # As stored, as Wagtail's start reads them: a caller may hold a copy older than its last save.
+    stored = {
+        str(pk): (latest_revision_id, locked_by_id)
+        for pk, latest_revision_id, locked_by_id in model._default_manager.filter(
+            pk__in=[r.pk for r in records]
+        ).values_list("pk", "latest_revision_id", "locked_by_id")
     }
+    locked = {key for key, (_revision, locked_by) in stored.items() if locked_by is not None}
     task = (
         Task.objects.filter(workflow_tasks__workflow=workflow, active=True)
         .order_by("workflow_tasks__sort_order")
@@ -91,7 +93,8 @@ def _submit(records: list[models.Model], user) -> list[WorkflowState | None]:
         else:
             states[key] = workflow.start(record, user)
     if fresh:
-        states.update(_start_in_bulk(workflow, task, fresh, base_content_type, user))
+        revisions = {key: revision for key, (revision, _locked_by) in stored.items()}
+        states.update(_start_in_bulk(workflow, task, fresh, revisions, base_content_type, user))
     return [states[key] for key in ids]
 
 
@@ -104,9 +107,17 @@ def _starts_plainly(task: Task) -> bool:
 
 
 def _start_in_bulk(
-    workflow: Workflow, task: Task, records: list[models.Model], base_content_type, user
+    workflow: Workflow,
+    task: Task,
+    records: list[models.Model],
+    revisions: dict[str, int | None],
+    base_content_type,
+    user,
 ) -> dict[str, WorkflowState]:
-    """Start ``workflow`` on ``records`` (none in review, none locked) at ``task``, in bulk."""
+    """Start ``workflow`` on ``records`` (none in review, none locked) at ``task``, in bulk.
+
+    ``revisions`` holds each record's latest revision by key: the one its review is of.
+    """
     from django.contrib.contenttypes.models import ContentType
     from wagtail.log_actions import get_active_log_context
     from wagtail.models import ModelLogEntry
@@ -132,7 +143,7 @@ def _start_in_bulk(
     task_states = [
         TaskState(
             workflow_state=state,
-            revision_id=record.latest_revision_id,
+            revision_id=revisions[str(record.pk)],
             task=task,
             status=TaskState.STATUS_IN_PROGRESS,
         )
@@ -163,7 +174,7 @@ def _start_in_bulk(
             },
             user=user or context.user,
             uuid=context.uuid,
-            revision_id=record.latest_revision_id,
+            revision_id=task_state.revision_id,
         )
         for record, state, task_state in zip(records, states, task_states, strict=True)
     ]

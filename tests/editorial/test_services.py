@@ -118,3 +118,17 @@ def test_bulk_submission_queries_do_not_grow_with_the_records(other_authority, e
     assert len(six) <= len(one), [q["sql"][:120] for q in six.captured_queries]
     # Each record is still mailed about.
     assert len([m for m in mail.outbox if m.to == ["reviewer@example.org"]]) == 7
+
+
+def test_the_review_is_of_the_latest_revision_stored_even_from_an_older_copy(
+    other_authority, editor
+):
+    (record,) = drafts(other_authority, ["STALE"])
+    stale = Activity.objects.get(pk=record.pk)
+    newest = record.save_revision(user=editor)
+
+    (state,) = submit_records_for_review(records=[stale], user=editor)
+
+    assert state.current_task_state.revision_id == newest.pk
+    entry = ModelLogEntry.objects.get(object_id=str(record.pk), action="wagtail.workflow.start")
+    assert entry.revision_id == newest.pk
