@@ -8,11 +8,13 @@ of a repeated part where the officer fixes it. Other records get the few checks 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -174,7 +176,18 @@ def publication_warnings(record: models.Model) -> list[Problem]:
 
 # Labels ----------------------------------------------------------------------------------------
 def _panels(model: type[models.Model]) -> tuple[dict[str, str], dict[str, str]]:
-    """Map each field and repeated part of ``model``'s form to its tab, and parts to labels."""
+    """Map each field and repeated part of ``model``'s form to its tab, and parts to labels.
+
+    Walked once per model and language: the form does not change while the site runs, and an
+    import labels the problems of thousands of records.
+    """
+    return _walked_panels(model, translation.get_language())
+
+
+@functools.cache
+def _walked_panels(
+    model: type[models.Model], _language: str | None
+) -> tuple[dict[str, str], dict[str, str]]:
     try:
         handler = model.get_edit_handler()
     except AttributeError:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save
-from wagtail.admin.mail import GroupApprovalTaskStateSubmissionEmailNotifier
-from wagtail.models import Revision, TaskState
+from wagtail.admin.mail import (
+    GroupApprovalTaskStateSubmissionEmailNotifier,
+    WorkflowStateSubmissionEmailNotifier,
+)
+from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.permissions import policy_registry
-from wagtail.signals import task_submitted
+from wagtail.signals import task_submitted, workflow_submitted
 
 from .models import RecordCheck, TranslationState
 from .scope import is_record_model, record_models
@@ -41,8 +48,48 @@ def record_deleted(sender, instance, **kwargs) -> None:
         model.objects.filter(content_type=content_type, object_id=str(instance.pk)).delete()
 
 
+# Inside ``recipients_kept``: the recipients each notifier found, by what they depend on.
+_kept: ContextVar[dict | None] = ContextVar("submission_recipients_kept", default=None)
+
+
+@contextmanager
+def recipients_kept() -> Iterator[None]:
+    """Within, each submission notifier finds the recipients of one kind of record once.
+
+    A bulk submission mails about each of thousands of records: the same reviewers, found by
+    two queries a record and notifier (the users, then each one's profile). The recipients
+    depend on the notifier, the task, the triggering user and the record's authority only.
+    """
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
+def _kept_recipients(key: tuple, find) -> set:
+    kept = _kept.get()
+    if kept is None:
+        return find()
+    if key not in kept:
+        kept[key] = find()
+    return kept[key]
+
+
 class ReviewSubmissionNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
     """Mail a submission only to the reviewers who may review that record (its authority's)."""
+
+    def get_valid_recipients(self, task_state: TaskState, **kwargs) -> set:
+        record = task_state.workflow_state.content_object
+        key = (
+            type(self),
+            task_state.task_id,
+            type(record),
+            getattr(record, "reporting_org_id", record.pk if record is not None else None),
+            getattr(kwargs.get("user"), "pk", None),
+        )
+        find = super().get_valid_recipients
+        return _kept_recipients(key, lambda: find(task_state, **kwargs))
 
     def get_recipient_users(self, task_state: TaskState, **kwargs):
         recipients = super().get_recipient_users(task_state, **kwargs)
@@ -54,7 +101,17 @@ class ReviewSubmissionNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
         return recipients.filter(pk__in=allowed.values("pk"))
 
 
+class WorkflowSubmissionNotifier(WorkflowStateSubmissionEmailNotifier):
+    """Wagtail's mail of a submission to the superusers, its recipients found once in bulk."""
+
+    def get_valid_recipients(self, workflow_state: WorkflowState, **kwargs) -> set:
+        key = (type(self), getattr(kwargs.get("user"), "pk", None))
+        find = super().get_valid_recipients
+        return _kept_recipients(key, lambda: find(workflow_state, **kwargs))
+
+
 review_submission_notifier = ReviewSubmissionNotifier()
+workflow_submission_notifier = WorkflowSubmissionNotifier()
 
 
 def connect() -> None:
@@ -69,4 +126,9 @@ def connect() -> None:
         review_submission_notifier,
         sender=TaskState,
         dispatch_uid="group_approval_task_submitted_email_notification",
+    )
+    workflow_submitted.connect(
+        workflow_submission_notifier,
+        sender=WorkflowState,
+        dispatch_uid="workflow_state_submitted_email_notification",
     )

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Revision, WorkflowState
 
 from opencoop.activities.models import (
     Activity,
@@ -31,7 +34,7 @@ from opencoop.activities.vocabularies import DAC_SECTORS, SDG_GOALS
 from opencoop.core.multilingual import MultilingualField
 from opencoop.core.writes import Item, WriteRefused, write_records
 from opencoop.editorial.quality import publication_problems
-from opencoop.editorial.services import submit_for_review, unique_slug
+from opencoop.editorial.services import submit_records_for_review, unique_slug
 from opencoop.organisations.models import Organisation
 
 from .mapping import (
@@ -51,6 +54,8 @@ CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 ACCOUNTABLE = "2"  # OrganisationRole: the reporting authority answers for its activities.
 IMPLEMENTING = "4"
 CHILD_SHEETS = {"budgets": BUDGETS, "transactions": TRANSACTIONS}
+# Checked once for the file, not by ``full_clean`` with a query each: the foreign keys.
+UNCHECKED_FIELDS = [f.name for f in Activity._meta.fields if f.is_relation]
 
 
 @dataclass(frozen=True)
@@ -177,14 +182,39 @@ def _empty(model_field: models.Field):
     return None if model_field.null else ""
 
 
-def _set_implementing(plan: ImportPlan, row: Row, activity: Activity, reference: str) -> None:
+def _organisations(references: set[str]) -> dict[str, Organisation]:
+    """Return the organisations ``references`` name (identifier or slug), read in one query.
+
+    For each reference, the first organisation in the model's order (by key when unordered)
+    whose identifier or slug it is: what a lookup of each one with ``first()`` gives.
+    """
+    if not references:
+        return {}
+    found = Organisation.objects.filter(
+        models.Q(identifier__in=references) | models.Q(slug__in=references)
+    )
+    if not found.ordered:
+        found = found.order_by("pk")
+    by_reference: dict[str, Organisation] = {}
+    for organisation in found:
+        for key in (organisation.identifier, organisation.slug):
+            if key in references:
+                by_reference.setdefault(key, organisation)
+    return by_reference
+
+
+def _set_implementing(
+    plan: ImportPlan,
+    row: Row,
+    activity: Activity,
+    reference: str,
+    organisations: dict[str, Organisation],
+) -> None:
     others = [p for p in activity.participating_orgs.all() if p.role != IMPLEMENTING]
     if not reference:
         activity.participating_orgs = others
         return
-    organisation = Organisation.objects.filter(
-        models.Q(identifier=reference) | models.Q(slug=reference)
-    ).first()
+    organisation = organisations.get(reference)
     if organisation is None:
         plan.error(
             ACTIVITIES,
@@ -233,7 +263,10 @@ def _where(plan_item: ActivityPlan, problem_field: str, row: int | None, child_f
 def _validate(plan: ImportPlan, item: ActivityPlan, publish: bool) -> None:
     activity = item.activity
     try:
-        activity.full_clean(exclude=["parent", "partnership", "image"])
+        # Without a query a row: the keys are the plan's own (the authority, the partners it
+        # found) or untouched, and the identifier and slug are unique within the file and the
+        # portal by construction (the authority's slugs and the file's identifiers were read).
+        activity.full_clean(exclude=UNCHECKED_FIELDS, validate_unique=False)
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             sheet, number, header = _where(item, name, None, "")
@@ -308,6 +341,47 @@ def _differences(before: Activity, after: Activity) -> list[Change]:
 
 
 # The plan --------------------------------------------------------------------------------------
+def _latest_versions(live: list[Activity]) -> dict[int, tuple[Activity, Activity]]:
+    """Return two separate copies of each activity's latest version, by key, in a few queries.
+
+    What ``get_latest_revision_as_object`` returns, asked twice (the copy to change and the one
+    to compare with): the revision's content over the live row, or the live row and its parts
+    when nothing is unpublished. The rows, revisions and parts are read once for the file.
+    """
+    if not live:
+        return {}
+    copies = Activity.objects.in_bulk([a.pk for a in live])
+    revisions = Revision.objects.in_bulk(
+        [a.latest_revision_id for a in live if a.latest_revision_id]
+    )
+    versions, plain = {}, []
+    for record in live:
+        pair = []
+        for copy in (record, copies[record.pk]):
+            revision = revisions.get(copy.latest_revision_id)
+            if copy.has_unpublished_changes and revision is not None:
+                pair.append(copy.with_content_json(revision.content))
+            else:
+                pair.append(copy)
+                plain.append(copy)
+        versions[record.pk] = tuple(pair)
+    if plain:
+        prefetch_related_objects(plain, *(part.relation for part in PARTS))
+    return versions
+
+
+def _in_review(records: list[Activity]) -> set[int]:
+    """Return the keys of ``records`` whose review is in progress (``workflow_in_progress``)."""
+    if not records or not getattr(settings, "WAGTAIL_WORKFLOW_ENABLED", True):
+        return set()
+    states = WorkflowState.objects.filter(
+        base_content_type=records[0].get_base_content_type(),
+        object_id__in=[str(record.pk) for record in records],
+        status=WorkflowState.STATUS_IN_PROGRESS,
+    )
+    return {int(key) for key in states.values_list("object_id", flat=True)}
+
+
 def plan_import(
     *, rows: list[Row], reporting_org: Organisation, outcome: str = ImportRun.REVIEW
 ) -> ImportPlan:
@@ -342,8 +416,21 @@ def plan_import(
     existing = {
         a.iati_identifier: a for a in Activity.objects.filter(iati_identifier__in=list(by_project))
     }
+    versions = _latest_versions(
+        [a for a in existing.values() if a.reporting_org_id == reporting_org.pk]
+    )
+    in_review = _in_review(list(existing.values()))
     taken_slugs = set(
         Activity.objects.filter(reporting_org=reporting_org).values_list("slug", flat=True)
+    )
+    organisations = _organisations(
+        {
+            str(values["implementing_org"])
+            for project in by_project.values()
+            if project["row"] is not None
+            for values in [project["row"][1]]
+            if values.get("implementing_org")
+        }
     )
     for identifier, project in by_project.items():
         first_row = (
@@ -369,7 +456,7 @@ def plan_import(
                 % {"id": identifier},
             )
             continue
-        if current is not None and current.workflow_in_progress:
+        if current is not None and current.pk in in_review:
             plan.error(
                 first_row.sheet,
                 first_row.number,
@@ -384,16 +471,17 @@ def plan_import(
             ]
             before = None
         else:
-            activity = current.get_latest_revision_as_object()
-            # A separate copy: without unpublished changes Wagtail returns the live object.
-            before = Activity.objects.get(pk=current.pk).get_latest_revision_as_object()
+            activity, before = versions[current.pk]
+            activity.reporting_org = before.reporting_org = reporting_org
         item = ActivityPlan(identifier, activity, current is None)
         if project["row"] is not None:
             row, values = project["row"]
             item.row = row.number
             _apply_activity_values(activity, values)
             if "implementing_org" in values:
-                _set_implementing(plan, row, activity, str(values["implementing_org"]))
+                _set_implementing(
+                    plan, row, activity, str(values["implementing_org"]), organisations
+                )
         for relation, model, defaults in (
             ("budgets", Budget, {"type": "1", "status": "1"}),
             ("transactions", Transaction, {}),
@@ -409,7 +497,7 @@ def plan_import(
                 )
                 item.child_rows[relation] = [row.number for row, _values in project[relation]]
         if item.is_new:
-            activity.slug = unique_slug(record=activity, taken=taken_slugs)
+            activity.slug = unique_slug(record=activity, taken=taken_slugs, all_taken=True)
         _validate(plan, item, publish=outcome == ImportRun.PUBLISH)
         if before is not None:
             item.changes = _differences(before, activity)
@@ -451,8 +539,7 @@ def _write(plan: ImportPlan, user, outcome: str) -> None:
             plan.error(*where, problem.message)
         raise ImportRefused(plan) from refused
     if outcome == ImportRun.REVIEW:
-        for activity in Activity.objects.filter(pk__in=[item.activity.pk for item in changed]):
-            submit_for_review(record=activity, user=user)
+        submit_records_for_review(records=[item.activity for item in changed], user=user)
 
 
 def apply_import(*, run: ImportRun, user, dry_run: bool = False) -> ImportPlan:
