@@ -4,14 +4,18 @@ The export job and ``iati_export`` write an authority's file in ``OPENCOOP_EXPOR
 processes (``texts_in_processes``): each writes chunks of the file order and the chunks come back
 in order. The processes read the database on connections of their own, so the rows must be
 committed: these tests run outside a transaction, on PostgreSQL (elsewhere the export stays in
-one process, which the last test checks).
+one process, which the last test checks), in a copy of the test database (``own_database``), so
+that emptying it after each test leaves the demo the other tests read where it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.iati import export
@@ -21,11 +25,47 @@ from tests.factories import make_activity
 
 from .test_export_unchanged import BASE_URL, assert_golden, normalised
 
-pytestmark = pytest.mark.django_db(transaction=True)
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="processes need a database they can share"
-)
+def on_postgresql(test):
+    """Run ``test`` on PostgreSQL alone, its writes committed, in the module's own database."""
+    marks = (
+        pytest.mark.skipif(
+            connection.vendor != "postgresql", reason="processes need a database they can share"
+        ),
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.usefixtures("own_database"),
+    )
+    for mark in marks:
+        test = mark(test)
+    return test
+
+
+def _on_server(sql: str, settings_dict: dict) -> None:
+    dsn = (
+        f"host={settings_dict['HOST']} port={settings_dict['PORT'] or 5432} "
+        f"user={settings_dict['USER']} dbname=postgres"
+    )
+    with psycopg.connect(dsn, autocommit=True) as server:
+        server.execute(sql)
+
+
+@pytest.fixture(scope="module")
+def own_database(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Point ``default`` at a copy of the test database (the demo included) for this module:
+    the tests commit, and the copy, not the test database, is emptied after each."""
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        default = connections["default"]
+        name = default.settings_dict["NAME"]
+        copy = f"{name}_export"
+        connections.close_all()
+        _on_server(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)', default.settings_dict)
+        _on_server(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"', default.settings_dict)
+        patch.setitem(default.settings_dict, "NAME", copy)
+        try:
+            yield
+        finally:
+            connections.close_all()
+            _on_server(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)', default.settings_dict)
 
 
 def written(activities, processes: int) -> tuple[bytes, list[tuple[str, list[str]]]]:
@@ -88,8 +128,7 @@ def test_the_export_command_writes_the_same_file_in_processes(tmp_path):
     assert b"<iati-activity " in two.read_bytes()
 
 
+@pytest.mark.django_db
 def test_inside_a_transaction_the_export_stays_in_one_process():
-    from django.db import transaction
-
     with transaction.atomic():
         assert not export.can_use_processes()
