@@ -112,9 +112,9 @@ def step_spreadsheet(args) -> dict:
     from django.contrib.auth import get_user_model
 
     from opencoop.activities.models import Activity
-    from opencoop.imports.reader import Row
     from opencoop.imports.services import apply_import, check_upload
     from opencoop.organisations.models import Organisation
+    from tests.factories import spreadsheet_projects
 
     authority, _created = Organisation.objects.get_or_create(
         identifier="XI-EXAMPLE-SHEET",
@@ -123,40 +123,7 @@ def step_spreadsheet(args) -> dict:
     user = get_user_model().objects.filter(is_superuser=True).first()
     if user is None:
         user = get_user_model().objects.create_superuser("bench", "bench@example.org", "x")
-    rows = []
-    for number in range(1, args.count + 1):
-        rows.append(
-            Row(
-                "activities",
-                number + 1,
-                {
-                    "project_code": f"P{number:05d}",
-                    "title_it": f"Progetto di esempio {number} (fittizio)",
-                    "title_en": f"Example project {number} (fictional)",
-                    "description_it": "Dati fittizi.",
-                    "description_en": "Fictional data.",
-                    "status": "2",
-                    "planned_start": "2025-01-01",
-                    "planned_end": "2026-12-31",
-                    "recipient_countries": "BF",
-                    "sectors": "11120",
-                    "sdgs": "4",
-                },
-            )
-        )
-        rows.append(
-            Row(
-                "budgets",
-                number + 1,
-                {
-                    "project_code": f"P{number:05d}",
-                    "period_start": "2025-01-01",
-                    "period_end": "2025-12-31",
-                    "amount": "1000",
-                    "currency": "EUR",
-                },
-            )
-        )
+    rows = spreadsheet_projects(args.count)  # the tests' files of hundreds of rows, larger
     checking = measured(
         lambda: check_upload(
             rows=rows,

@@ -41,6 +41,7 @@ from opencoop.activities.models import (
 )
 from opencoop.editorial.models import EditorialMembership
 from opencoop.exchanges.models import Exchange
+from opencoop.imports.reader import Row
 from opencoop.initiatives.models import Initiative
 from opencoop.organisations.models import Organisation
 from opencoop.partnerships.models import Partnership
@@ -925,3 +926,45 @@ def make_dataset(reporting_org: Organisation) -> list[Activity]:
         indicator={"title": {"en": "Reading rooms open"}, "measure": "5", "ascending": False},
     )
     return [first, second, sensitive]
+
+
+def spreadsheet_projects(count: int, **cells) -> list[Row]:
+    """Return the rows of a spreadsheet of ``count`` new projects (fictional): activities on rows
+    2…, one budget row each; ``cells`` overrides cells of every activity row."""
+    rows = []
+    for number in range(2, count + 2):
+        code = f"P{number:04d}"
+        rows.append(
+            Row(
+                "activities",
+                number,
+                {
+                    "project_code": code,
+                    "title_it": f"Progetto {number}",
+                    "title_en": f"Project {number}",
+                    "description_it": "Descrizione.",
+                    "description_en": "Description.",
+                    "status": "2",
+                    "planned_start": "2025-01-01",
+                    "planned_end": "2026-12-31",
+                    "recipient_countries": "BF",
+                    "sectors": "11120",
+                    "sdgs": "4",
+                    **cells,
+                },
+            )
+        )
+        rows.append(
+            Row(
+                "budgets",
+                number,
+                {
+                    "project_code": code,
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-12-31",
+                    "amount": "1000",
+                    "currency": "EUR",
+                },
+            )
+        )
+    return rows

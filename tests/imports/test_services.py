@@ -11,50 +11,14 @@ from opencoop.activities.models import Activity
 from opencoop.imports.models import ImportRun
 from opencoop.imports.reader import Row
 from opencoop.imports.services import ImportRefused, apply_import, check_upload, plan_import
-from tests.factories import make_activity, make_organisation, make_reporting_org
+from tests.factories import (
+    make_activity,
+    make_organisation,
+    make_reporting_org,
+    spreadsheet_projects,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def projects(count: int, **cells) -> list[Row]:
-    """Rows of ``count`` new projects (activities rows 2…, one budget row each)."""
-    rows = []
-    for number in range(2, count + 2):
-        code = f"P{number:04d}"
-        rows.append(
-            Row(
-                "activities",
-                number,
-                {
-                    "project_code": code,
-                    "title_it": f"Progetto {number}",
-                    "title_en": f"Project {number}",
-                    "description_it": "Descrizione.",
-                    "description_en": "Description.",
-                    "status": "2",
-                    "planned_start": "2025-01-01",
-                    "planned_end": "2026-12-31",
-                    "recipient_countries": "BF",
-                    "sectors": "11120",
-                    "sdgs": "4",
-                    **cells,
-                },
-            )
-        )
-        rows.append(
-            Row(
-                "budgets",
-                number,
-                {
-                    "project_code": code,
-                    "period_start": "2025-01-01",
-                    "period_end": "2025-12-31",
-                    "amount": "1000",
-                    "currency": "EUR",
-                },
-            )
-        )
-    return rows
 
 
 def check(rows: list[Row], authority, user, outcome: str = ImportRun.REVIEW) -> ImportRun:
@@ -83,7 +47,7 @@ def written() -> tuple[int, ...]:
 def test_a_bad_cell_on_row_700_refuses_the_file_naming_it_and_writes_nothing(
     authority, administrator
 ):
-    rows = projects(699)
+    rows = spreadsheet_projects(699)
     bad = rows[-2]
     rows[-2] = Row(bad.sheet, bad.number, {**bad.cells, "planned_start": "2025-13-01"})
     before = written()
@@ -102,7 +66,7 @@ def test_a_bad_cell_on_row_700_refuses_the_file_naming_it_and_writes_nothing(
 def test_a_row_that_no_longer_passes_when_applied_stops_all_700_and_is_named(
     authority, administrator
 ):
-    rows = projects(699)
+    rows = spreadsheet_projects(699)
     run = check(rows, authority, administrator)
     assert run.status == ImportRun.CHECKED, run.errors[:3]
     # Between the check and the apply, another authority takes the identifier of row 700.
@@ -132,7 +96,7 @@ def test_checking_and_applying_take_as_many_queries_for_30_projects_as_for_3(
             Row(
                 r.sheet, r.number, {**r.cells, "project_code": f"{r.cells['project_code']}-{first}"}
             )
-            for r in projects(count)
+            for r in spreadsheet_projects(count)
         ]
         with CaptureQueriesContext(connection) as checking:
             run = check(rows, authority, administrator)
@@ -147,7 +111,7 @@ def test_the_implementing_partner_is_found_by_identifier_or_slug_once_per_file(
     authority, administrator
 ):
     partner = make_organisation(identifier="XM-DAC-PARTNER", slug="ponte")
-    rows = projects(3)
+    rows = spreadsheet_projects(3)
     rows[0].cells["implementing_org"] = "XM-DAC-PARTNER"
     rows[2].cells["implementing_org"] = "ponte"
     rows[4].cells["implementing_org"] = "NOBODY"
