@@ -27,7 +27,7 @@ One rule of visibility: the rows are computed by the same functions over the sam
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -491,12 +491,7 @@ def allocation_rows(scope: Scope, table: str, cover: Coverage | None = None) -> 
         + (r["measure"] or None, r["currency"] or None, r["sum"])
         for r in cover.sums(table, fields)
     ]
-    if cover.rest is not None:
-        rows += figures.allocation_rows(_narrowed(cover.rest, scope), table)
-    taken_off = _uncounted_in_kept(scope, cover)
-    if taken_off is not None:
-        rows += [(*row[:-1], -row[-1]) for row in figures.allocation_rows(taken_off, table)]
-    return rows
+    return rows + _afresh(scope, cover, lambda part: figures.allocation_rows(part, table))
 
 
 def year_rows(scope: Scope, cover: Coverage | None = None) -> list[figures.YearRow]:
@@ -506,12 +501,7 @@ def year_rows(scope: Scope, cover: Coverage | None = None) -> list[figures.YearR
         (r["measure"], int(r["code"]), r["currency"], r["sum"])
         for r in cover.sums(BY_YEAR, ("measure", "code", "currency"))
     ]
-    if cover.rest is not None:
-        rows += figures.year_rows(_narrowed(cover.rest, scope))
-    taken_off = _uncounted_in_kept(scope, cover)
-    if taken_off is not None:
-        rows += [(*row[:-1], -row[-1]) for row in figures.year_rows(taken_off)]
-    return rows
+    return rows + _afresh(scope, cover, figures.year_rows)
 
 
 def country_year_rows(scope: Scope, cover: Coverage | None = None) -> list[figures.YearRow]:
@@ -522,22 +512,7 @@ def country_year_rows(scope: Scope, cover: Coverage | None = None) -> list[figur
         (r["measure"], int(r["code"]), r["currency"], r["sum"])
         for r in cover.sums(COUNTRY_YEAR, ("measure", "code", "currency"), country=country)
     ]
-    if cover.rest is not None:
-        rows += [
-            (measure, year, cur, total)
-            for code, measure, year, cur, total in figures.country_year_rows(
-                _narrowed(cover.rest, scope, country)
-            )
-            if code == country
-        ]
-    taken_off = _uncounted_in_kept(scope, cover)
-    if taken_off is not None:
-        rows += [
-            (measure, year, cur, -total)
-            for code, measure, year, cur, total in figures.country_year_rows(taken_off)
-            if code == country
-        ]
-    return rows
+    return rows + _afresh(scope, cover, figures.country_year_rows, country)
 
 
 def country_org_rows(scope: Scope) -> list[tuple[str, int, int]]:
@@ -556,17 +531,8 @@ def country_org_rows(scope: Scope) -> list[tuple[str, int, int]]:
 
     for r in cover.sums(COUNTRY_ORGS, ("measure", "code"), country=country):
         add(r["measure"], int(r["code"]), r["sum"])
-    if cover.rest is not None:
-        for code, measure, organisation_id, value in figures.country_org_rows(
-            _narrowed(cover.rest, scope, country)
-        ):
-            if code == country:
-                add(measure, organisation_id, value)
-    taken_off = _uncounted_in_kept(scope, cover)
-    if taken_off is not None:
-        for code, measure, organisation_id, value in figures.country_org_rows(taken_off):
-            if code == country:
-                add(measure, organisation_id, -value)
+    for measure, organisation_id, value in _afresh(scope, cover, figures.country_org_rows, country):
+        add(measure, organisation_id, value)
     return [(measure, pk, value) for (measure, pk), value in found.items() if value]
 
 
@@ -585,17 +551,7 @@ def place_rows(scope: Scope) -> list[tuple[Decimal, Decimal, int, int]]:
     for r in cover.sums(PLACES, ("code",), country=country):
         latitude, longitude, first = r["code"].split("|")
         rows.append((Decimal(latitude), Decimal(longitude), int(first), int(r["sum"])))
-    if cover.rest is not None:
-        rows += [
-            row[1:] for row in figures.place_rows(_narrowed(cover.rest, scope)) if row[0] == country
-        ]
-    taken_off = _uncounted_in_kept(scope, cover)
-    if taken_off is not None:
-        rows += [
-            (latitude, longitude, first, -value)
-            for code, latitude, longitude, first, value in figures.place_rows(taken_off)
-            if code == country
-        ]
+    rows += _afresh(scope, cover, figures.place_rows, country)
     places: dict[tuple[Decimal, Decimal], list] = {}
     for latitude, longitude, first, value in rows:
         place = places.setdefault((latitude, longitude), [None, 0])
@@ -625,17 +581,9 @@ def plan_rows(
         (int(r["code"]), r["measure"], r["currency"], r["sum"])
         for r in cover.sums(PLANS, ("code", "measure", "currency"), **narrowed)
     ]
+    # The scope's plans are named: what is taken off (some activities) has none of its own.
     in_scope = scope.plans() if plans is None else plans
-    if cover.rest is not None:
-        rows += figures.plan_rows(_narrowed(cover.rest, scope), in_scope)
-    taken_off = _uncounted_in_kept(scope, cover)
-    if taken_off is not None:
-        # ``taken_off`` has no plans of its own (it is some activities): the scope's are named.
-        rows += [
-            (plan_id, measure, cur, -value)
-            for plan_id, measure, cur, value in figures.plan_rows(taken_off, in_scope)
-        ]
-    return rows
+    return rows + _afresh(scope, cover, lambda part: figures.plan_rows(part, in_scope))
 
 
 def authority_rows(scope: Scope) -> list[figures.AuthorityRow]:
@@ -660,14 +608,41 @@ def authority_rows(scope: Scope) -> list[figures.AuthorityRow]:
     return rows
 
 
-def _narrowed(rest: Scope, scope: Scope, country: str = "") -> Scope:
+def _afresh(
+    scope: Scope,
+    cover: Coverage,
+    compute: Callable[[Scope], list[tuple]],
+    country: str | None = None,
+) -> list[tuple]:
+    """Return the rows ``compute`` (a function of ``figures``) gives of what kept rows leave out.
+
+    Those of the authorities ``cover`` reads afresh, and those of the activities ``scope``
+    leaves uncounted among the kept ones, their value (the last column) negated to take them
+    off the kept sums. With ``country``, that country's rows alone, without their first column
+    (the country). Every reader of kept rows adds these to them.
+    """
+
+    def of(part: Scope) -> list[tuple]:
+        rows = compute(part)
+        return rows if country is None else [row[1:] for row in rows if row[0] == country]
+
+    rows: list[tuple] = []
+    if cover.rest is not None:
+        rows += of(_narrowed(cover.rest, scope))
+    taken_off = _uncounted_in_kept(scope, cover)
+    if taken_off is not None:
+        rows += [(*row[:-1], -row[-1]) for row in of(taken_off)]
+    return rows
+
+
+def _narrowed(rest: Scope, scope: Scope) -> Scope:
     """Return the part of ``scope`` read afresh: ``rest``'s authorities, ``scope``'s country."""
     return Scope(
         scope.organisation,
         scope.today,
         authorities=rest.authorities,
         excluding=rest.excluding,
-        country=country or scope.country,
+        country=scope.country,
         only=scope.only,
         uncounted=scope.uncounted,
     )
