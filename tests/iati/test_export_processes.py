@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
@@ -21,6 +20,7 @@ from opencoop.demo.generator import authority_spec, generate
 from opencoop.iati import export
 from opencoop.iati.export import iter_activities_xml, reporting_org_activities
 from opencoop.organisations.models import Organisation
+from tests.databases import primary_sql
 from tests.factories import make_activity
 
 from .test_export_unchanged import BASE_URL, assert_golden, normalised
@@ -40,15 +40,6 @@ def on_postgresql(test):
     return test
 
 
-def _on_server(sql: str, settings_dict: dict) -> None:
-    dsn = (
-        f"host={settings_dict['HOST']} port={settings_dict['PORT'] or 5432} "
-        f"user={settings_dict['USER']} dbname=postgres"
-    )
-    with psycopg.connect(dsn, autocommit=True) as server:
-        server.execute(sql)
-
-
 @pytest.fixture(scope="module")
 def own_database(django_db_setup, django_db_blocker) -> Iterator[None]:
     """Point ``default`` at a copy of the test database (the demo included) for this module:
@@ -58,14 +49,14 @@ def own_database(django_db_setup, django_db_blocker) -> Iterator[None]:
         name = default.settings_dict["NAME"]
         copy = f"{name}_export"
         connections.close_all()
-        _on_server(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)', default.settings_dict)
-        _on_server(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"', default.settings_dict)
+        primary_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        primary_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
         patch.setitem(default.settings_dict, "NAME", copy)
         try:
             yield
         finally:
             connections.close_all()
-            _on_server(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)', default.settings_dict)
+            primary_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
 def written(activities, processes: int) -> tuple[bytes, list[tuple[str, list[str]]]]:

@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from opencoop.activities.models import Activity
 from opencoop.operations.replicas import READ_YOUR_WRITES_COOKIE
 from opencoop.pages.models import RecordIndexPage
+from tests.databases import primary_sql
 from tests.editorial.helpers import form_data, messages_text, url
 
 pytestmark = [
@@ -92,14 +93,6 @@ class Replica:
         self.wait_for(
             f"SELECT pg_last_wal_replay_lsn() >= '{primary_lsn}'::pg_lsn", f"replay {primary_lsn}"
         )
-
-
-def primary_sql(sql: str, dbname: str = "postgres") -> object:
-    primary = settings.DATABASES["default"]
-    dsn = f"host={primary['HOST']} port={primary['PORT'] or 5432} user={primary['USER']}"
-    with psycopg.connect(f"{dsn} dbname={dbname}", autocommit=True) as conn:
-        cursor = conn.execute(sql)
-        return cursor.fetchone()[0] if cursor.description else None
 
 
 def replication_refused() -> str:
