@@ -125,7 +125,8 @@ def write_records(
     clean: bool = True,
     revisions: bool = True,
     index: bool = True,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
+    on_batch: Callable[[Sequence[Item]], None] | None = None,
 ) -> WriteReport:
     """Validate ``items`` of ``model``, then write them all in one transaction, or nothing.
 
@@ -135,8 +136,11 @@ def write_records(
     rules; any problem raises ``WriteRefused`` naming the record, part, row and field before
     anything is written. ``revisions=False`` writes live rows with no revision or history (the
     generator's benchmark data). ``index=False`` leaves the search index to the caller.
+    ``on_batch`` is called with each batch's items once they are written (a job's progress;
+    nothing is committed before the end).
     """
     items = list(items)
+    batch_size = batch_size or BATCH
     if validate:
         problems = validation_problems(model, items, clean=clean)
         if problems:
@@ -144,15 +148,12 @@ def write_records(
     report = WriteReport()
     with transaction.atomic(), disable_reference_index_auto_update():
         for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
             _write_batch(
-                model,
-                items[start : start + batch_size],
-                report,
-                publish=publish,
-                user=user,
-                revisions=revisions,
-                index=index,
+                model, batch, report, publish=publish, user=user, revisions=revisions, index=index
             )
+            if on_batch is not None:
+                on_batch(batch)
         _announce(model, report)
     return report
 

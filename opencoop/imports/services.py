@@ -9,6 +9,7 @@ both go through these two functions.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -514,9 +515,31 @@ class ImportRefused(Exception):
         self.plan = plan
 
 
-def _write(plan: ImportPlan, user, outcome: str) -> None:
-    """Write the plan's new and changed activities in one batch, then start their reviews."""
+def _rows_of_plan(item: ActivityPlan) -> int:
+    """Count the spreadsheet rows that make ``item``: its activity row and its child rows."""
+    return (item.row is not None) + sum(len(rows) for rows in item.child_rows.values())
+
+
+def _write(
+    plan: ImportPlan, user, outcome: str, progress: Callable[[int], None] | None = None
+) -> None:
+    """Write the plan's new and changed activities in batches, then start their reviews.
+
+    ``progress`` hears the number of rows done: the rows of unchanged activities at once, then
+    those of each batch written (visible to the job's page; committed only at the end).
+    """
     changed = [item for item in plan.activities if item.changed]
+    done = sum(_rows_of_plan(item) for item in plan.activities if not item.changed)
+    rows_by_name = {item.identifier: _rows_of_plan(item) for item in changed}
+    on_batch = None
+    if progress is not None:
+        progress(done)
+
+        def on_batch(batch: Sequence[Item]) -> None:
+            nonlocal done
+            done += sum(rows_by_name[item.name] for item in batch)
+            progress(done)
+
     items = [
         Item(
             item.activity,
@@ -526,7 +549,9 @@ def _write(plan: ImportPlan, user, outcome: str) -> None:
         for item in changed
     ]
     try:
-        write_records(Activity, items, publish=outcome == ImportRun.PUBLISH, user=user)
+        write_records(
+            Activity, items, publish=outcome == ImportRun.PUBLISH, user=user, on_batch=on_batch
+        )
     except WriteRefused as refused:
         by_identifier = {item.identifier: item for item in changed}
         for problem in refused.problems:
@@ -542,8 +567,16 @@ def _write(plan: ImportPlan, user, outcome: str) -> None:
         submit_records_for_review(records=[item.activity for item in changed], user=user)
 
 
-def apply_import(*, run: ImportRun, user, dry_run: bool = False) -> ImportPlan:
+def apply_import(
+    *,
+    run: ImportRun,
+    user,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
     """Check ``run``'s rows again and write them all, or nothing (``dry_run`` rolls back).
+
+    ``progress`` is told the number of rows done as the writing goes (see ``_write``).
 
     Raise ``ImportRefused`` when a row fails (the run records the errors), ``PermissionDenied``
     when ``user`` may not publish but asked to.
@@ -560,7 +593,7 @@ def apply_import(*, run: ImportRun, user, dry_run: bool = False) -> ImportPlan:
             plan = plan_import(rows=rows, reporting_org=run.reporting_org, outcome=run.outcome)
             if plan.errors:
                 raise ImportRefused(plan)
-            _write(plan, user, run.outcome)
+            _write(plan, user, run.outcome, progress)
             if dry_run:
                 transaction.set_rollback(True)
     except ImportRefused as refused:

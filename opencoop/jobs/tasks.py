@@ -157,8 +157,12 @@ def run_spreadsheet_apply(job: Job) -> None:
     run = ImportRun.objects.get(pk=job.params["run"])
     total = len(run.records)
     record_progress(job.pk, done=0, total=total)
+
+    def progress(done: int) -> None:
+        record_progress(job.pk, done=done, total=total)
+
     try:
-        plan = apply_import(run=run, user=job.user)
+        plan = apply_import(run=run, user=job.user, progress=progress)
     except ImportRefused as refused:
         errors = refused.plan.errors
         finish_job(

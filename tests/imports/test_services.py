@@ -156,3 +156,63 @@ def test_a_changed_activity_is_compared_with_its_draft_not_its_public_version(
     assert latest.title["en"] == "Imported title"
     assert str(latest.planned_end) == "2030-12-31"
     assert Activity.objects.get(pk=record.pk).title["en"] != "Imported title"  # still a draft
+
+
+def test_applying_tells_the_rows_done_after_each_batch_and_unchanged_rows_at_once(
+    authority, administrator, monkeypatch
+):
+    monkeypatch.setattr("opencoop.core.writes.BATCH", 2)
+    rows = spreadsheet_projects(5)  # 5 activity rows and 5 budget rows
+    heard: list[int] = []
+
+    apply_import(
+        run=check(rows, authority, administrator, ImportRun.DRAFT),
+        user=administrator,
+        progress=heard.append,
+    )
+
+    # Nothing unchanged, then batches of 2, 2 and 1 activities with a budget row each.
+    assert heard == [0, 4, 8, 10]
+    assert Activity.objects.filter(reporting_org=authority).count() == 5
+
+    rows[2] = Row(rows[2].sheet, rows[2].number, {**rows[2].cells, "title_en": "Renamed"})
+    heard.clear()
+    plan = apply_import(
+        run=check(rows, authority, administrator, ImportRun.DRAFT),
+        user=administrator,
+        progress=heard.append,
+    )
+
+    assert plan.summary == {"created": 0, "changed": 1, "unchanged": 4}
+    assert heard == [8, 10]
+
+
+def test_the_apply_job_records_its_progress_batch_by_batch(authority, administrator, monkeypatch):
+    from opencoop.jobs import tasks
+    from opencoop.jobs.models import Job
+    from opencoop.jobs.services import progress_of
+
+    monkeypatch.setattr("opencoop.core.writes.BATCH", 2)
+    run = check(spreadsheet_projects(3), authority, administrator)
+    job = Job.objects.create(
+        kind=Job.SPREADSHEET_APPLY,
+        user=administrator,
+        authority=authority,
+        params={"run": run.pk},
+        status=Job.RUNNING,
+    )
+    seen: list[tuple[int, int]] = []
+    record = tasks.record_progress
+
+    def recording(job_id: int, *, done: int, total: int, errors=None) -> None:
+        record(job_id, done=done, total=total, errors=errors)
+        state = progress_of(Job.objects.get(pk=job_id))
+        seen.append((state["rows_done"], state["rows_total"]))
+
+    monkeypatch.setattr(tasks, "record_progress", recording)
+
+    tasks.run_spreadsheet_apply(job)
+
+    assert seen == [(0, 6), (0, 6), (4, 6), (6, 6)]
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total) == (Job.DONE, 6, 6)
