@@ -79,6 +79,8 @@ PAGES = (
     ("map_data_all", "Map data (JSON), all"),
     ("api_list", "API list, 20 a page"),
 )
+# Issue 20: a page served from the cache at 90% or more of the minimal view's rate, same run.
+CACHED_SHARE = 0.9
 # Figures over every authority have few addresses: they are asked for this many times at most.
 FEW = {"statistics_all": 3, "plans_all": 3, "map_data_all": 3, "comparison": 3}
 TARGETS = {  # ms, p95, uncached (page cache off), at 100,000 activities (issue 20)
@@ -1312,11 +1314,14 @@ def target_lines(results: dict[str, dict]) -> list[str]:
         )
     t = result["throughput"]
     minimal = t["minimal"]["rps"] or 1
-    for key in ("catalogue", "activity"):
-        share = t[key]["rps"] / minimal
+    labels = dict(PAGES)
+    for key, value in t.items():
+        if key == "minimal" or key not in labels:
+            continue
+        share = value["rps"] / minimal
         lines.append(
-            f"- {key.capitalize()} (cached) ≥ 50% of the minimal view's throughput: "
-            f"{share:.0%}, {verdict(share, 0.5, higher_is_better=True)}."
+            f"- {labels[key]} (cached) ≥ {CACHED_SHARE:.0%} of the minimal view's throughput: "
+            f"{share:.0%}, {verdict(share, CACHED_SHARE, higher_is_better=True)}."
         )
     iati = result.get("iati")
     if iati:
