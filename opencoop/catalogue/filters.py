@@ -184,8 +184,18 @@ SINGLE_PARAMETERS: dict[str, str] = {
     "before; `page` is then not read. Each page costs the same however far it is.",
 }
 
+# The page alone, not a filter: ``all=<facet>`` lists every value of that facet, where the page
+# otherwise lists its first FACET_LISTED (``presentation.collapse``).
+LIST_ALL = "all"
+
 # The GET parameters the catalogue page reads (the page cache keys on these only).
-QUERY_PARAMETERS: tuple[str, ...] = ("q", *FILTERS, "sort", "page")
+QUERY_PARAMETERS: tuple[str, ...] = ("q", *FILTERS, "sort", "page", LIST_ALL)
+
+
+def listed_in_full(data: Mapping) -> str | None:
+    """Return the facet whose values the page lists in full (``all=``), None when none or unknown."""
+    value = _last(_getlist(data), LIST_ALL)
+    return value if value in FILTERS else None
 
 
 # Problems --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 
-from .filters import QUERY_PARAMETERS, CatalogueFilters
+from .filters import QUERY_PARAMETERS, CatalogueFilters, listed_in_full
 from .indexing import did_you_mean
 from .presentation import (
     catalogue_context,
@@ -56,7 +56,13 @@ class CataloguePage(PortalPage):
         )
         result = catalogue(filters, lang=lang, page_size=self.page_size)
         context.update(
-            catalogue_context(result, record_links(self.locale), base_url=self.url, lang=lang)
+            catalogue_context(
+                result,
+                record_links(self.locale),
+                base_url=self.url,
+                lang=lang,
+                listed_in_full=listed_in_full(request.GET),
+            )
         )
         keep_state_in_alternates(context, result.filters.querystring())
         if result.filters.q and result.total:

@@ -11,7 +11,7 @@ from opencoop.core.pagination import pagination_context
 from opencoop.opendata.downloads import download_urls
 from opencoop.opendata.records import budget_total
 
-from .filters import FACET_LABELS, KINDS, SORTS, CatalogueFilters
+from .filters import FACET_LABELS, KINDS, LIST_ALL, SORTS, CatalogueFilters
 from .selectors import CatalogueResult, Facet, FacetValue, RecordLinks, listed_kinds
 from .site_search import SearchGroup
 
@@ -56,28 +56,55 @@ def active_filters(result: CatalogueResult, base_url: str) -> list[ActiveFilter]
 
 
 # Values a facet shows before "show all"; a facet longer than FILTER_WITHIN gets a text box
-# (with JavaScript) that narrows its values as one types.
+# (with JavaScript) that narrows its values as one types. An atlas's partner organisations run
+# to thousands: a facet lists its first FACET_LISTED values (those with most records; selected
+# values always), the others on asking (``all=``), so that every catalogue page does not carry
+# hundreds of kilobytes of checkboxes.
 FACET_TOP = 5
 FILTER_WITHIN = 10
+FACET_LISTED = 100
 
 
 @dataclass(frozen=True)
 class CollapsedFacet:
-    """A facet split in the values shown at first and the rest, behind "show all"."""
+    """A facet split in the values shown at first and the rest, behind "show all".
+
+    ``unlisted`` counts the values left out of the page; ``all_url`` lists them.
+    """
 
     param: str
     label: str
     top: list[FacetValue]
     rest: list[FacetValue]
     filterable: bool
+    unlisted: int = 0
+    all_url: str = ""
 
 
-def collapse(facet: Facet, top: int = FACET_TOP) -> CollapsedFacet:
-    """Show a facet's first ``top`` values, and any selected value, before the rest."""
-    shown, rest = [], []
+def collapse(
+    facet: Facet, top: int = FACET_TOP, listed: int | None = FACET_LISTED, all_url: str = ""
+) -> CollapsedFacet:
+    """Show a facet's first ``top`` values, and any selected value, before the rest.
+
+    With ``listed``, values beyond the first ``listed`` are left out unless selected.
+    """
+    shown, rest, unlisted = [], [], 0
     for i, value in enumerate(facet.values):  # one pass: a facet may hold a thousand values
-        (shown if i < top or value.selected else rest).append(value)
-    return CollapsedFacet(facet.param, facet.label, shown, rest, len(facet.values) > FILTER_WITHIN)
+        if i < top or value.selected:
+            shown.append(value)
+        elif listed is None or i < listed:
+            rest.append(value)
+        else:
+            unlisted += 1
+    return CollapsedFacet(
+        facet.param,
+        facet.label,
+        shown,
+        rest,
+        len(facet.values) > FILTER_WITHIN,
+        unlisted,
+        all_url if unlisted else "",
+    )
 
 
 # The list page under which each kind of catalogue row has its records' pages.
@@ -104,11 +131,31 @@ def result_item(record, links: RecordLinks) -> dict:
 
 
 def catalogue_context(
-    result: CatalogueResult, links: RecordLinks, *, base_url: str, lang: str
+    result: CatalogueResult,
+    links: RecordLinks,
+    *,
+    base_url: str,
+    lang: str,
+    listed_in_full: str | None = None,
 ) -> dict:
-    """Return the template context of a catalogue page for ``result``."""
+    """Return the template context of a catalogue page for ``result``.
+
+    ``listed_in_full``: the facet whose values are all listed (``filters.listed_in_full``).
+    """
     filters = result.filters
     page = result.page
+    state = filters.querystring()  # "?" alone when there is no filter
+    joiner = "&" if len(state) > 1 else ""
+    facets = [
+        collapse(
+            facet,
+            listed=None if facet.param == listed_in_full else FACET_LISTED,
+            all_url=f"{base_url}{state}{joiner}{urlencode({LIST_ALL: facet.param})}"
+            f"#facet-{facet.param}",
+        )
+        for facet in result.facets
+        if facet.values
+    ]
     sorts = [
         {"value": value, "label": label, "selected": value == filters.effective_sort}
         for value, label in SORTS.items()
@@ -116,7 +163,7 @@ def catalogue_context(
     ]
     return {
         "filters": filters,
-        "facets": [collapse(facet) for facet in result.facets if facet.values],
+        "facets": facets,
         "results": [result_item(record, links) for record in page.object_list],
         "downloads": download_urls(filters, lang),
         "results_page": page,

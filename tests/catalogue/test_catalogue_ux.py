@@ -201,3 +201,47 @@ def test_print_stylesheet_hides_the_facets():
     hidden = media[: media.index("display: none !important;")]
     for selector in (".oc-facets", ".oc-active-filters", ".oc-catalogue-apply"):
         assert selector in hidden, selector
+
+
+def test_a_long_facet_lists_its_first_values_and_the_rest_on_asking(
+    client, catalogue_data, monkeypatch
+):
+    monkeypatch.setattr("opencoop.catalogue.presentation.FACET_LISTED", 7)
+    values = [
+        v.value
+        for v in {f.param: f for f in catalogue_facets(CatalogueFilters(), lang="en")}[
+            "country"
+        ].values
+    ]
+    assert len(values) > 8, "the demo and fixtures have many countries"
+
+    country = soup_of(client, CATALOGUE_EN).select_one("fieldset#facet-country")
+    listed = [i["value"] for i in country.select("input[name=country]")]
+    assert listed == values[:7]
+    note = country.select_one(".oc-facet-unlisted")
+    assert note.get_text(" ", strip=True).startswith(
+        f"{len(values) - 7} more values, with fewer records, are not listed here."
+    )
+    link = note.select_one("a")["href"]
+    assert parse_qs(urlsplit(link).query) == {"all": ["country"]}
+
+    every = soup_of(client, link).select_one("fieldset#facet-country")
+    assert [i["value"] for i in every.select("input[name=country]")] == values
+    assert every.select_one(".oc-facet-unlisted") is None
+    # The other long facets stay cut; a name that is not a facet changes nothing.
+    cut = soup_of(client, CATALOGUE_EN + "?all=nothing").select_one("fieldset#facet-country")
+    assert [i["value"] for i in cut.select("input[name=country]")] == values[:7]
+
+    # A value selected beyond the listed ones is shown, and the link keeps the filters.
+    last = values[-1]
+    chosen = soup_of(client, CATALOGUE_EN + f"?country={last}").select_one("fieldset#facet-country")
+    assert last in [i["value"] for i in chosen.select(":scope > .form-check input")]
+    link = chosen.select_one(".oc-facet-unlisted a")["href"]
+    assert parse_qs(urlsplit(link).query) == {"country": [last], "all": ["country"]}
+
+
+def test_the_facet_note_speaks_italian(client, catalogue_data, monkeypatch):
+    monkeypatch.setattr("opencoop.catalogue.presentation.FACET_LISTED", 7)
+    note = soup_of(client, CATALOGUE_IT).select_one("fieldset#facet-country .oc-facet-unlisted")
+    text = note.get_text(" ", strip=True)
+    assert "non sono elencati qui" in text and "Elenca tutti i valori di" in text
