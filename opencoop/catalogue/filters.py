@@ -188,8 +188,10 @@ SINGLE_PARAMETERS: dict[str, str] = {
 # otherwise lists its first FACET_LISTED (``presentation.collapse``).
 LIST_ALL = "all"
 
-# The GET parameters the catalogue page reads (the page cache keys on these only).
-QUERY_PARAMETERS: tuple[str, ...] = ("q", *FILTERS, "sort", "page", LIST_ALL)
+# The GET parameters of a catalogue query (the page, the API, the downloads and the feeds).
+QUERY_PARAMETERS: tuple[str, ...] = ("q", *FILTERS, "sort", "page")
+# Those the catalogue page reads (the page cache keys on these only).
+PAGE_PARAMETERS: tuple[str, ...] = (*QUERY_PARAMETERS, LIST_ALL)
 
 
 def listed_in_full(data: Mapping) -> str | None:

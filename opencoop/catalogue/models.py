@@ -14,7 +14,7 @@ from opencoop.core.sites import site_scope
 from opencoop.operations.pagecache import reads_query
 from opencoop.pages.models import PortalPage
 
-from .filters import QUERY_PARAMETERS, CatalogueFilters, listed_in_full
+from .filters import PAGE_PARAMETERS, CatalogueFilters, listed_in_full
 from .indexing import did_you_mean
 from .presentation import (
     catalogue_context,
@@ -50,7 +50,7 @@ class CataloguePage(PortalPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         lang = get_language() or self.locale.language_code
-        reads_query(request, QUERY_PARAMETERS)
+        reads_query(request, PAGE_PARAMETERS)
         filters = replace(
             CatalogueFilters.from_querydict(request.GET), within=site_scope(request).authorities
         )
