@@ -45,6 +45,8 @@ from wagtail.search.backends import get_search_backend
 from opencoop.access import policy
 from opencoop.activities.disclosure import public_activities
 from opencoop.activities.models import Activity
+from opencoop.activities.part_rows import load_parts
+from opencoop.activities.parts import part
 from opencoop.codelists import registry
 from opencoop.core.multilingual import text
 from opencoop.core.queries import among_ids
@@ -915,11 +917,19 @@ def after_cursor(
 # Results -------------------------------------------------------------------------------------
 
 
-def with_list_data(qs: QuerySet[Activity]) -> QuerySet[Activity]:
-    """Fetch what a result line shows in a fixed number of queries, whatever the page size."""
-    return qs.select_related("reporting_org").prefetch_related(
-        "recipient_countries", "sectors", "budgets"
-    )
+# The parts a result card shows of an activity.
+LIST_PARTS = ("recipient_countries", "sectors", "budgets")
+
+
+def with_list_data(activities: Iterable[Activity]) -> list[Activity]:
+    """Fetch what a result line shows in a fixed number of queries, whatever the page size.
+
+    The parts of the whole page are read at once (``activities.part_rows``: one query on
+    PostgreSQL, one per part elsewhere) and handed to each activity, as the API reads them.
+    """
+    activities = list(activities)
+    load_parts(activities, [part(relation) for relation in LIST_PARTS])
+    return activities
 
 
 def records_of_rows(rows: Iterable[CatalogueRow], today: datetime.date | None = None) -> list:
@@ -930,7 +940,7 @@ def records_of_rows(rows: Iterable[CatalogueRow], today: datetime.date | None = 
     rows = list(rows)
     loaders = {
         CatalogueRow.ACTIVITY: lambda ids: with_list_data(
-            public_activities(today).filter(pk__in=ids)
+            public_activities(today).filter(pk__in=ids).select_related("reporting_org")
         ),
         CatalogueRow.INITIATIVE: lambda ids: (
             policy.public(Initiative, today)
