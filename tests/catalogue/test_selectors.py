@@ -331,3 +331,26 @@ def test_every_sector_group_and_goal_counts_the_same_in_the_catalogue_and_the_st
         figures = {row.code: row.values[keys.index("activities")] for row in table.rows if row.code}
         assert figures, param
         assert {v.value: v.count for v in facets[param].values} == figures, param
+
+
+# Queries of one page of results, chrome aside: the rows left stale, the counts (one query for
+# the total and every facet), the page of rows, its activities and their parts (one query on
+# PostgreSQL); the words add the spelling check of the query's words.
+PAGE_QUERIES = {
+    "": 5,
+    "country=SN&sector_group=151": 5,
+    "q=women&country=SN": 6,
+}
+
+
+@pytest.mark.parametrize("query", PAGE_QUERIES)
+def test_a_page_of_results_reads_a_fixed_number_of_queries(catalogue_data, query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filters = CatalogueFilters.from_querydict(QueryDict(query))
+    catalogue(filters, lang="en")  # rows the fixture left stale are written again first
+    with CaptureQueriesContext(connection) as queries:
+        result = catalogue(filters, lang="en")
+    assert result.page.object_list  # a page with results, their parts read
+    assert len(queries) == PAGE_QUERIES[query], [q["sql"][:80] for q in queries]
