@@ -747,8 +747,16 @@ def _order(values: list[FacetValue], order: str) -> list[FacetValue]:
     return sorted(values, key=lambda v: (-v.count, v.label.casefold(), v.value))
 
 
-def _loads(extra: str):
-    return json.loads(extra) if isinstance(extra, str) else extra
+def _names(rows: list[tuple[str, str, int]]) -> list:
+    """Return the names (facet_extra, JSON text) of a facet's rows, decoded.
+
+    In one call: the partner facet has a name a value (1,200 at 10,000 activities), and a call
+    a name took five times as long.
+    """
+    extras = [extra for _key, extra, _n in rows]
+    if all(isinstance(extra, str) and extra for extra in extras):
+        return json.loads("[" + ",".join(extras) + "]")
+    return [json.loads(extra) if isinstance(extra, str) else extra for extra in extras]
 
 
 @dataclass(frozen=True)
@@ -777,7 +785,10 @@ def count_catalogue(
         selected = {str(v) for v in filters.values(param)}
         counts = {key: n for key, _extra, n in rows}
         if param in NAMED:
-            names = {key: text(_loads(extra), lang) for key, extra, _n in rows}
+            names = {
+                key: text(name, lang)
+                for (key, _extra, _n), name in zip(rows, _names(rows), strict=True)
+            }
             names.update(_named_labels(param, selected - set(names), lang))
             label = names.get
         else:
