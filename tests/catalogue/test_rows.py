@@ -232,15 +232,22 @@ def test_the_unfiltered_catalogue_counts_no_row(prova):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    def counting_rows(queries) -> list:
+        # The facet keys of catalogue rows unnested (the parts of a page's activities are read
+        # by ids unnested too: not a count).
+        return [
+            q
+            for q in queries.captured_queries
+            if "catalogue_" in q["sql"] and ("json_each" in q["sql"] or "unnest" in q["sql"])
+        ]
+
     with CaptureQueriesContext(connection) as unfiltered:
         result = catalogue(CatalogueFilters(), lang="en")
     assert result.total == public_activities().count()
-    assert not [
-        q for q in unfiltered.captured_queries if "json_each" in q["sql"] or "unnest" in q["sql"]
-    ]
+    assert not counting_rows(unfiltered)
     with CaptureQueriesContext(connection) as filtered:
         catalogue(CatalogueFilters(country=("SN",)), lang="en")
-    assert [q for q in filtered.captured_queries if "json_each" in q["sql"] or "unnest" in q["sql"]]
+    assert counting_rows(filtered)
 
 
 def test_rebuilding_gives_the_same_rows():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.http import QueryDict
 
@@ -57,9 +59,9 @@ def facet_values(activity) -> dict[str, set[str]]:
     }
 
 
-def expected_counts(filters: CatalogueFilters) -> dict[str, dict[str, int]]:
+def expected_counts(filters: CatalogueFilters, activities=None) -> dict[str, dict[str, int]]:
     """Count, facet by facet, the activities passing every other filter, by value."""
-    rows = [facet_values(a) for a in public_activities()]
+    rows = [facet_values(a) for a in (public_activities() if activities is None else activities)]
     wanted = {p: {str(v) for v in filters.values(p)} for p in rows[0]}
     counts: dict[str, dict[str, int]] = {}
     for param in wanted:
@@ -104,6 +106,33 @@ def test_facet_counts_equal_a_direct_count(catalogue_data, query):
         pk for pk, row in rows.items() if all(not wanted[p] or wanted[p] & row[p] for p in wanted)
     }
     assert set(filter_activities(filters).values_list("pk", flat=True)) == matching
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "country=SN", "country=SN&status=2", "sdg=5&sdg_target=5.1", "kind=activity&year=2020"],
+)
+def test_facet_counts_on_a_site_equal_a_direct_count_of_its_authorities(catalogue_data, query):
+    # A site lists its own authorities' records: each filtered facet reads its own selection,
+    # which must keep to the site as the matches do (Florence's activities are beside these).
+    prova = catalogue_data[0].reporting_org
+    filters = replace(
+        CatalogueFilters.from_querydict(QueryDict(query)), within=frozenset({prova.pk})
+    )
+    result = catalogue(filters, lang="en")
+    facets = {f.param: f for f in result.facets}
+    own = public_activities().filter(reporting_org=prova)
+    for param, counts in expected_counts(filters, own).items():
+        got = {v.value: v.count for v in facets[param].values if v.count}
+        if param == "kind":
+            got = {value: n for value, n in got.items() if value == "activity"}
+        assert got == counts, param
+    assert result.total == len([a for a in own if _passes(facet_values(a), filters)])
+    assert {a.pk for a in result.page.object_list} <= {a.pk for a in own}
+
+
+def _passes(row: dict[str, set[str]], filters: CatalogueFilters) -> bool:
+    return all(not filters.values(p) or {str(v) for v in filters.values(p)} & row[p] for p in row)
 
 
 def test_the_combinations_are_not_trivial(catalogue_data):
@@ -302,3 +331,26 @@ def test_every_sector_group_and_goal_counts_the_same_in_the_catalogue_and_the_st
         figures = {row.code: row.values[keys.index("activities")] for row in table.rows if row.code}
         assert figures, param
         assert {v.value: v.count for v in facets[param].values} == figures, param
+
+
+# Queries of one page of results, chrome aside: the rows left stale, the counts (one query for
+# the total and every facet), the page of rows, its activities and their parts (one query on
+# PostgreSQL); the words add the spelling check of the query's words.
+PAGE_QUERIES = {
+    "": 5,
+    "country=SN&sector_group=151": 5,
+    "q=women&country=SN": 6,
+}
+
+
+@pytest.mark.parametrize("query", PAGE_QUERIES)
+def test_a_page_of_results_reads_a_fixed_number_of_queries(catalogue_data, query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filters = CatalogueFilters.from_querydict(QueryDict(query))
+    catalogue(filters, lang="en")  # rows the fixture left stale are written again first
+    with CaptureQueriesContext(connection) as queries:
+        result = catalogue(filters, lang="en")
+    assert result.page.object_list  # a page with results, their parts read
+    assert len(queries) == PAGE_QUERIES[query], [q["sql"][:80] for q in queries]
