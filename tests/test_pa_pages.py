@@ -250,3 +250,38 @@ def test_notices_are_one_page_type_in_both_languages():
     assert sorted((p.notice, p.locale.language_code) for p in pages) == sorted(
         (kind, lang) for lang in ("it", "en") for kind in ("accessibility", "legal", "privacy")
     )
+
+
+def test_the_home_lists_the_latest_public_projects_a_plain_reading_finds(client):
+    """Read for every section in one query, they are the section's newest public projects:
+    an embargoed or unpublished one leaves the list at once."""
+    from django.db.models import F
+    from django.utils import translation
+
+    from opencoop.access import policy
+    from opencoop.activities.models import Activity
+    from opencoop.core.multilingual import text
+    from opencoop.organisations.models import Organisation
+
+    florence = Organisation.objects.get(identifier="IT-CF-01307110484")
+
+    def shown() -> list[str]:
+        section = soup_of(client, "/en/").select_one(".oc-home-section")
+        return [a.get_text(strip=True) for a in section.select(".oc-home-latest a")]
+
+    def newest() -> list[Activity]:
+        public = policy.public(Activity).filter(reporting_org=florence)
+        return list(public.order_by(F("last_published_at").desc(nulls_last=True), "-pk")[:3])
+
+    def titles(activities: list[Activity]) -> list[str]:
+        with translation.override("en"):
+            return [text(activity.title) for activity in activities]
+
+    first = newest()
+    assert len(first) == 3 and shown() == titles(first)
+    embargoed = first[0]
+    embargoed.embargo_until = datetime.date.today() + datetime.timedelta(days=30)
+    embargoed.save()
+    assert shown() == titles(newest()) and titles([embargoed])[0] not in shown()
+    first[1].unpublish()
+    assert shown() == titles(newest()) and titles([first[1]])[0] not in shown()

@@ -13,8 +13,9 @@ from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 
+from opencoop.access import policy
 from opencoop.catalogue.models import SearchPage
 from opencoop.core.models import PortalSettings
 from opencoop.pages.models import NoticePage, SectionPage, StandardPage
@@ -218,3 +219,75 @@ def test_addresses_outside_the_page_tree_look_no_site_up(client):
         response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert site_lookups(queries) == 0
+
+
+def first_project() -> str:
+    """Return the address of the first public project under the projects' list."""
+    from opencoop.activities.models import Activity
+    from opencoop.pages.models import RecordIndexPage
+
+    index = RecordIndexPage.objects.live().get(
+        url_path__endswith="/cooperazione-decentrata/progetti/"
+    )
+    activity = policy.public(Activity).filter(reporting_org=index.reporting_org).order_by("pk")
+    return index.record_url(activity.first())
+
+
+def restriction_lookups(client, url: str) -> tuple[int, str]:
+    """Return the queries of a request for ``url`` that read view restrictions, and its HTML."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    count = len(
+        [q for q in queries.captured_queries if "wagtailcore_pageviewrestriction" in q["sql"]]
+    )
+    return count, response.content.decode()
+
+
+def test_view_restrictions_are_remembered_until_one_is_added_or_removed(client, page_cache):
+    url = first_project()
+    title = BeautifulSoup(client.get(url).content, "html.parser").h1.get_text()
+    count, html = restriction_lookups(client, url)
+    assert title in html and 'name="password"' not in html
+    if not page_cache:
+        assert count == 0  # remembered from the first request
+    restriction = PageViewRestriction.objects.create(
+        page=section_it(), restriction_type=PageViewRestriction.PASSWORD, password="quokka"
+    )
+    count, html = restriction_lookups(client, url)
+    assert title not in html and 'name="password"' in html  # Wagtail's password form
+    restriction.delete()
+    count, html = restriction_lookups(client, url)
+    assert title in html and 'name="password"' not in html
+
+
+def test_restricting_a_page_of_one_section_leaves_the_others_served(client):
+    url = first_project()
+    client.get(url)
+    PageViewRestriction.objects.create(
+        page=menu_page("Iniziative"), restriction_type=PageViewRestriction.PASSWORD, password="q"
+    )
+    assert 'name="password"' not in restriction_lookups(client, url)[1]
+    initiatives = SECTION_IT + menu_page("Iniziative").slug + "/"
+    assert 'name="password"' in restriction_lookups(client, initiatives)[1]
+
+
+def footer(client, url: str) -> BeautifulSoup:
+    return soup(client, url).select_one("footer")
+
+
+def test_the_footer_follows_settings_menu_and_language_on_the_next_request(client, page_cache):
+    """The footer is rendered once per site and language until a change, never past one."""
+    site = Site.objects.get(is_default_site=True)
+    it_footer = footer(client, PROJECTS)
+    assert footer(client, SECTION_IT) == it_footer  # the same on every page of the site
+    english = footer(client, "/en/")
+    assert english != it_footer and "Licence" in english.get_text()
+    portal = PortalSettings.for_site(site)
+    portal.footer_text = {"it": "Scrivici dal lunedì al venerdì", "en": "Write to us"}
+    portal.save()
+    assert "Scrivici dal lunedì al venerdì" in footer(client, PROJECTS).get_text()
+    assert "Write to us" in footer(client, "/en/").get_text()
+    publish(menu_page("Iniziative"), title="Iniziative di cooperazione")
+    links = [a.get_text(strip=True) for a in footer(client, PROJECTS).select("a")]
+    assert "Iniziative di cooperazione" in links and "Iniziative" not in links

@@ -173,6 +173,8 @@ def resolve_language(lang: str | None = None) -> str:
 
 def collation_key(text: str) -> str:
     """Return a key that sorts ``text`` ignoring case and accents ("Åland" near "Albania")."""
+    if text.isascii():  # no accents to take off (most names): the same key, ten times faster
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

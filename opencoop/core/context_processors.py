@@ -5,6 +5,7 @@ page-cache generation (``opencoop.pages.published``), so most requests read none
 the database and the first request after a publication reads it afresh.
 """
 
+from collections.abc import Hashable
 from functools import cached_property
 
 from django.http import HttpRequest
@@ -31,6 +32,10 @@ class PortalChrome:
         from opencoop.pages.published import remember
 
         return remember(("chrome", *key), compute, number=self.generation)
+
+    def for_site(self, name: Hashable, compute):
+        """Return ``compute()``, remembered for the site and language until a publication."""
+        return self._remember((name, self._site_pk, self.language), compute)
 
     @cached_property
     def site(self) -> Site | None:
@@ -77,13 +82,14 @@ class PortalChrome:
             queryset = queryset.filter(locale=self.locale)
         return queryset.first()
 
-    def _sections(self) -> list[Page]:
+    def _sections(self) -> list[tuple[Page, str]]:
         from opencoop.pages.models import SectionPage
 
         qs = policy.public_pages(in_site(SectionPage.objects.order_by("path"), self.site))
         if self.locale is not None:
             qs = qs.filter(locale=self.locale)
-        return list(qs)
+        # Each with its path within the site, worked out once: an atlas has dozens of sections.
+        return [(section, _path(section)) for section in qs]
 
     @cached_property
     def section(self) -> Page | None:
@@ -92,11 +98,10 @@ class PortalChrome:
         A portal may hold several authorities' sections: inside one, the menu is that one's.
         """
         sections = self._remember(("sections", self._site_pk, self.language), self._sections)
-        for section in sections:
-            url = section.get_url(self.request)
+        for section, url in sections:
             if url and self.request.path.startswith(url):
                 return section
-        return sections[0] if sections else None
+        return sections[0][0] if sections else None
 
     def _menu(self, section: Page) -> list[tuple[str, str]]:
         items = [section, *policy.public_pages(section.get_children()).in_menu()]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, Lookup, Q
+from django.db.models import F, Func, Lookup, OuterRef, Q, QuerySet, Window
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import RowNumber
 
 # Up to this many values a plain IN (...) is as fast.
 ARRAY_FROM = 100
@@ -35,3 +38,25 @@ def among_ids(field: str, ids: Collection[int]) -> Q | Lookup:
     if connection.vendor != "postgresql" or len(ids) < ARRAY_FROM:
         return Q(**{f"{field}__in": ids})
     return _AnyOf(F(field), list(ids))
+
+
+def first_of_each(
+    rows: QuerySet, group: str, groups: QuerySet, order: Sequence[str | OrderBy], count: int
+) -> QuerySet:
+    """Return the first ``count`` of ``rows`` in each group, in ``order``, in one query.
+
+    ``group`` is the field of a row naming its group and ``groups`` a query of the groups (their
+    primary keys are what ``group`` holds). On PostgreSQL each group's rows are read in
+    ``order`` until ``count`` are found (with an index on the group and the order, ``count``
+    rows a group); elsewhere every row of the groups is ranked. The result is a plain query of
+    the rows' model: order it and choose its columns.
+    """
+    if connection.vendor == "postgresql":
+        first = rows.filter(**{group: OuterRef("pk")}).order_by(*order).values("pk")[:count]
+        chosen = groups.order_by().annotate(first=Func(ArraySubquery(first), function="unnest"))
+        # Not ``rows.filter``: its conditions again would make the planner read every row.
+        return rows.model._base_manager.using(rows.db).filter(pk__in=chosen.values("first"))
+    ranked = rows.annotate(
+        rank=Window(RowNumber(), partition_by=F(group), order_by=list(order))
+    ).filter(rank__lte=count)
+    return rows.model._base_manager.using(rows.db).filter(pk__in=ranked.values("pk"))

@@ -103,7 +103,9 @@ def country_records(
     # ones are found without reading all of them (no DISTINCT over the country's thousands).
     in_country = Exists(RecipientCountry.objects.filter(activity_id=OuterRef("pk"), code=code))
     public = Scope(None, today, authorities=site.authorities).activities()
-    activities = list(public.filter(in_country).order_by("pk")[:shown])
+    # What the page shows of each (its title and address): not their whole rows.
+    listed = ("pk", "reporting_org_id", "slug", "title")
+    activities = list(public.filter(in_country).order_by("pk").only(*listed)[:shown])
     reporting: dict[int, int] = {}
     partners: set[int] = set()
     for measure, organisation_id, value in kept.country_org_rows(scope):

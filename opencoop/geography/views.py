@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.http import Http404, HttpRequest, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -15,7 +17,7 @@ from opencoop.codelists import registry
 from opencoop.core.sites import site_languages, site_scope
 from opencoop.operations.pagecache import reads_query
 from opencoop.organisations.models import Organisation
-from opencoop.pages.published import request_generation
+from opencoop.pages.published import remember, remember_site, request_generation
 from opencoop.stats.selectors import Scope, by_country, figures_as_of
 
 from .countries import countries_with_records, country_url, index_url, is_country
@@ -78,14 +80,23 @@ def _home(request: HttpRequest, segment_: str):
     if segment_ != segment_of(lang):
         raise Http404
     # The home page of the site asked (each site has its own), in the address's language.
+    remember_site(request)
     site = Site.find_for_request(request)
-    homes = HomePage.objects.filter(locale__language_code=lang)
-    if site is not None:
-        homes = homes.filter(translation_key=site.root_page.translation_key)
-    home = policy.public_pages(homes).first()
+
+    def find():
+        homes = HomePage.objects.filter(locale__language_code=lang)
+        if site is not None:
+            homes = homes.filter(translation_key=site.root_page.translation_key)
+        home = policy.public_pages(homes).select_related("locale").first()
+        return home
+
+    # Remembered until a publication, as the home of Wagtail's own pages is; each request
+    # gets its own copy, so nothing one request sets on it is seen by another.
+    key = ("country pages' home", site.pk if site is not None else None, lang)
+    home = remember(key, find, number=request_generation(request))
     if home is None:
         raise Http404
-    return home
+    return copy.copy(home)
 
 
 @require_GET

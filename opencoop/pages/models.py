@@ -19,12 +19,14 @@ from wagtail.models import Page
 
 from opencoop.access import policy
 from opencoop.core.pagination import page_links
+from opencoop.core.queries import first_of_each
 from opencoop.operations.pagecache import reads_query
+from opencoop.organisations.models import Organisation
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
 from .forms import SectionPageForm
-from .navigation import page_context
+from .navigation import page_context, remembered_locales
 from .published import remember, request_generation
 from .records import KINDS
 
@@ -40,6 +42,15 @@ class PortalPage(Page):
         context.update(page_context(request, self, record=record))
         return context
 
+    def get_view_restrictions(self):
+        """Return the view restrictions of this page and its ancestors.
+
+        Those remembered for a public request's copy (``published.remember_view_restrictions``),
+        else Wagtail's query (the admin's privacy views filter and order it).
+        """
+        remembered = getattr(self, "_remembered_view_restrictions", None)
+        return super().get_view_restrictions() if remembered is None else remembered
+
     def route(self, request, path_components):
         """Find the child named by the address without reading the page tree on every request.
 
@@ -53,7 +64,7 @@ class PortalPage(Page):
         slug, remaining = path_components[0], path_components[1:]
         children = remember(
             ("children", self.pk),
-            lambda: {child.slug: child for child in self.get_children().specific()},
+            lambda: self._children_by_slug(request),
             number=request_generation(request),
         )
         child = children.get(slug)
@@ -62,6 +73,16 @@ class PortalPage(Page):
         child = copy.copy(child)
         child._cached_parent_obj = self
         return child.route(request, remaining)
+
+    def _children_by_slug(self, request) -> dict[str, Page]:
+        children = {child.slug: child for child in self.get_children().specific()}
+        # Each child's locale from those remembered, copied with the child: its links and
+        # figures ask for it on each request.
+        by_pk = {locale.pk: locale for locale in remembered_locales(request).values()}
+        for child in children.values():
+            if child.locale_id in by_pk:
+                child.locale = by_pk[child.locale_id]
+        return children
 
 
 class MenuChildrenMixin:
@@ -264,17 +285,21 @@ def home_sections(home: Page, latest_count: int) -> list[dict]:
         )
         for key in HOME_KINDS
     }
+    # The latest projects of every section in one query, not one a section.
+    newest_first = [F("last_published_at").desc(nulls_last=True), "-pk"]
+    latest: dict[int, list] = {}
+    published = KINDS["activities"].published(None)
+    authorities = Organisation.objects.filter(pk__in=orgs)
+    for activity in first_of_each(
+        published, "reporting_org_id", authorities, newest_first, latest_count
+    ).order_by(*newest_first):
+        latest.setdefault(activity.reporting_org_id, []).append(activity)
     result = []
     for section in sections:
-        latest = (
-            KINDS["activities"]
-            .published(section.reporting_org_id)
-            .order_by(F("last_published_at").desc(nulls_last=True), "-pk")
-        )
         result.append(
             {
                 "page": section,
-                "latest": list(latest[:latest_count]),
+                "latest": latest.get(section.reporting_org_id, []),
                 "projects_page": index_pages.get((section.path, "activities")),
                 "numbers": [
                     {

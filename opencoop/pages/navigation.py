@@ -20,7 +20,8 @@ def record_suffix(page: Page, record) -> str:
     return page.reverse_subpage("record", args=[record.slug])
 
 
-def _locales(request) -> dict[str, Locale]:
+def remembered_locales(request) -> dict[str, Locale]:
+    """Return the portal's locales by language code, remembered until a change."""
     return remember(
         ("locales",),
         lambda: {loc.language_code: loc for loc in Locale.objects.all()},
@@ -42,7 +43,7 @@ def _live_translation(request, page: Page, locale: Locale) -> Page | None:
 def alternates(request, page: Page, record=None) -> list[dict]:
     """Return, per language of the site, the address of the same content (page or record)."""
     names = dict(settings.LANGUAGES)
-    locales = _locales(request)
+    locales = remembered_locales(request)
     by_id = {loc.pk: loc for loc in locales.values()}
     current_locale = by_id.get(page.locale_id) or page.locale
     current = current_locale.language_code

@@ -144,6 +144,23 @@ def route_from_remembered_home(request, path: str) -> None:
     )
     components = [component for component in path.split("/") if component]
     try:
-        request._wagtail_route_for_request = copy.copy(home).route(request, components)
+        route = copy.copy(home).route(request, components)
     except Http404:
         request._wagtail_route_for_request = None
+        return
+    remember_view_restrictions(request, route.page)
+    request._wagtail_route_for_request = route
+
+
+def remember_view_restrictions(request, page) -> None:
+    """Give ``page`` (this request's own copy) its view restrictions as remembered until a change.
+
+    Wagtail checks them before serving any page, with two queries (the ancestors, then their
+    restrictions); a restriction added or removed bumps the generation like any public row.
+    ``PortalPage.get_view_restrictions`` answers with them.
+    """
+    page._remembered_view_restrictions = remember(
+        ("view restrictions", page.pk),
+        lambda: tuple(page.get_view_restrictions()),
+        number=request_generation(request),
+    )

@@ -119,7 +119,8 @@ KINDS: dict[str, RecordKind] = {
                 "children": public_children(activity),
                 "related": related_on_page(activity),
             },
-            page_related=("reporting_org", "parent"),
+            # The harvest's provenance line too (one row at most, with its source).
+            page_related=("reporting_org", "parent", "harvest_provenance__source"),
             page_prefetch=("children",),
             page_parts=tuple(p for p in PARTS if p.page),
         ),

@@ -91,3 +91,8 @@ class PlanAllocation(models.Model):
 
     class Meta:
         ordering = ["sort_order", "pk"]  # ties (rows added outside the editor) in a stable order
+        # A plan's first allocations in this order (the annual plans overview lists them) are
+        # read from the index, not sorted out of all of them.
+        indexes = [
+            models.Index(fields=["plan", "sort_order", "id"], name="plans_allocation_order_idx")
+        ]

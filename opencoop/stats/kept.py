@@ -38,6 +38,7 @@ from django.utils import timezone
 from opencoop.access import policy
 from opencoop.activities.models import Activity
 from opencoop.organisations.models import Organisation
+from opencoop.pages.published import remember
 from opencoop.plans.models import AnnualPlan
 
 from . import figures
@@ -446,7 +447,9 @@ def coverage(scope: Scope) -> Coverage:
         rest = Scope(authorities=rest_ids, today=scope.today) if rest_ids else None
     else:
         rest = Scope(today=scope.today, excluding=kept)
-        others = _others_with_records(kept)
+        # Which organisations report records changes only when records are saved, and every
+        # save of one starts a new generation: asked once per generation, not on each page.
+        others = remember(("others with records", kept), lambda: _others_with_records(kept))
         if not others or not _has_public_records(Scope(today=scope.today, authorities=others)):
             rest = None
     # Authorities with kept rows all have a state (``refresh`` writes both).

@@ -9,6 +9,7 @@ from wagtail.models import Locale, Page
 
 from opencoop.access import policy
 from opencoop.organisations.models import Organisation
+from opencoop.pages.published import remember, request_generation
 
 
 def catalogue_page(locale: Locale | None) -> Page | None:
@@ -29,7 +30,13 @@ class CatalogueLinks:
     def __init__(
         self, request: HttpRequest, locale: Locale | None, organisation: Organisation | None
     ) -> None:
-        page = catalogue_page(locale)
+        # Remembered until a publication: the figures pages and country pages build links on
+        # every request.
+        page = remember(
+            ("catalogue page", locale.pk if locale is not None else None),
+            lambda: catalogue_page(locale),
+            number=request_generation(request) if request is not None else None,
+        )
         self.base = page.get_url(request) if page is not None else ""
         self.organisation = organisation
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -63,9 +66,7 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
         if site.authority_id is not None:  # an authority's own site: its figures, its name
             return Scope(Organisation.objects.get(pk=site.authority_id))
         if site.atlas:  # an activity two authorities report counts once
-            from opencoop.atlas.duplicates import atlas_scope
-
-            return atlas_scope(site.authorities)[0]
+            return copy.copy(_atlas_scope(site.authorities, request))
         return Scope(authorities=site.authorities)
 
     def csv_url(self, request, slug: str) -> str:
@@ -88,6 +89,20 @@ class ScopedFiguresPage(RoutablePageMixin, PortalPage):
 
         number = request_generation(request) if request is not None else None
         return remember(("figure pages beside", self.pk), find, number=number)
+
+
+def _atlas_scope(authorities: frozenset[int] | None, request: HttpRequest | None) -> Scope:
+    """Return the atlas's scope over ``authorities``, remembered until a publication.
+
+    Which records count once changes only when published records do (two queries over every
+    authority's partners otherwise, on each request); the day is in the key, as an embargo that
+    ends makes a record public. Callers take a copy: ``kept.coverage`` notes its findings on it.
+    """
+    from opencoop.atlas.duplicates import atlas_scope
+
+    number = request_generation(request) if request is not None else None
+    key = ("atlas scope", authorities, timezone.localdate())
+    return remember(key, lambda: atlas_scope(authorities)[0], number=number)
 
 
 class StatisticsPage(ScopedFiguresPage):

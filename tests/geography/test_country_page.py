@@ -332,3 +332,44 @@ def test_a_country_with_many_projects_lists_the_first_and_counts_them_all(
     assert listed(soup, "activities") == ["Well 2", "Well 3"]
     assert soup.select_one("#country-activities .oc-country-more") is None
     assert "Embargoed well" not in soup.get_text()
+
+
+def test_the_home_and_catalogue_the_page_links_follow_each_publication(
+    client, florence, monkeypatch
+):
+    """Both are remembered until a publication: a renamed home, an unpublished catalogue show."""
+    from wagtail.models import Site
+
+    from opencoop.catalogue.models import CataloguePage
+    from opencoop.geography import countries
+    from opencoop.pages.models import HomePage
+
+    monkeypatch.setattr(countries, "ACTIVITIES_SHOWN", 1)
+    for n in range(2):
+        make_published_activity(
+            florence, title={"it": f"Pozzo {n}", "en": f"Well {n}"}, countries=("BJ",)
+        )
+    url = "/en/countries/bj/"
+
+    def crumbs_and_more() -> tuple[list[str], str | None]:
+        soup = soup_of(client, url)
+        link = soup.select_one("#country-activities .oc-country-more a")
+        crumbs = [(li.a or li).get_text(strip=True) for li in soup.select(".breadcrumb li")]
+        return crumbs, link["href"] if link is not None else None
+
+    crumbs, more = crumbs_and_more()
+    assert more is not None and "country=BJ" in more
+    root = Site.objects.get(is_default_site=True).root_page
+    home = HomePage.objects.live().get(
+        locale__language_code="en", translation_key=root.translation_key
+    )
+    assert crumbs[0] == home.title
+    home.title = "Cooperation at home"
+    home.save_revision().publish()
+    assert crumbs_and_more()[0][0] == "Cooperation at home"
+
+    catalogue = CataloguePage.objects.live().get(locale__language_code="en")
+    catalogue.unpublish()
+    assert crumbs_and_more()[1] is None  # no catalogue to link to
+    catalogue.save_revision().publish()
+    assert crumbs_and_more()[1] == more

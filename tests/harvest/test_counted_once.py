@@ -230,3 +230,34 @@ def test_the_atlas_plans_count_each_activity_once(client, two_plans, lang):
         note = "contate una volta" if lang == "it" else "counted once"
         assert note in html and ("1 attività" if lang == "it" else "1 activity funded") in html
         FigureState.objects.update(dirty=True)
+
+
+def test_which_records_count_once_follows_each_publication_and_embargo(client, two_plans):
+    """The atlas remembers which records count once until a change: the next page shows it."""
+    import datetime
+
+    atlas_homes()
+    a1 = Activity.objects.get(iati_identifier=f"{A}-1")
+
+    def b_plan() -> tuple[str, str]:
+        html = plan_figures(client, "en")[2]
+        return html, html.split(f'id="plan-{two_plans[B].pk}"', 1)[1].split("</section>", 1)[0]
+
+    def counted_once_now() -> frozenset[int]:  # the rule asked afresh
+        return counted_once(policy.public(Activity)).uncounted
+
+    html, listed = b_plan()
+    assert counted_once_now() and "counted once" in html and f"Wells {B}-1" not in listed
+    b_plan()  # remembered: the same page
+    # A's record under embargo: B's record is no longer its twin, and counts.
+    a1.embargo_until = datetime.date.today() + datetime.timedelta(days=30)
+    a1.save()
+    html, listed = b_plan()
+    assert not counted_once_now() and "counted once" not in html and f"Wells {B}-1" in listed
+    a1.embargo_until = None
+    a1.save()
+    html, listed = b_plan()
+    assert counted_once_now() and "counted once" in html and f"Wells {B}-1" not in listed
+    a1.unpublish()
+    html, listed = b_plan()
+    assert not counted_once_now() and "counted once" not in html and f"Wells {B}-1" in listed

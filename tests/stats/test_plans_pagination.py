@@ -155,3 +155,42 @@ def test_queries_do_not_grow_with_the_page_size(client, fictional, all_plans_pag
     assert len(plan_sections(client, ALL_PLANS)) == 12
     print(f"\nPlans overview with 2 and 12 plans a page: {small} and {large} queries")
     assert large == small
+
+
+def test_each_plan_lists_the_first_public_activities_a_plain_reading_finds(fictional):
+    """The first activities of each plan, read from the index, are those a plain reading picks:
+    in the editor's order (rows without one last), embargoed and unpublished ones left out."""
+    import datetime
+
+    from opencoop.access import policy
+    from opencoop.stats.selectors import Scope, plans_in_order, plans_overview
+
+    activities = list(public_activities().filter(reporting_org=fictional).order_by("pk")[:6])
+    assert len(activities) == 6
+    plan = AnnualPlan.objects.create(
+        reporting_org=fictional,
+        year=2041,
+        slug="piano-in-ordine-2041",
+        title={"it": "Piano in ordine 2041"},
+        live=True,
+    )
+    PlanAllocation.objects.bulk_create(
+        PlanAllocation(plan=plan, activity=activity, amount=Decimal(n + 1), sort_order=order)
+        for n, (activity, order) in enumerate(
+            zip(activities, [3, None, 0, 2, 1, None], strict=True)
+        )
+    )
+    embargoed, draft = activities[2], activities[4]
+    embargoed.embargo_until = datetime.date.today() + datetime.timedelta(days=30)
+    embargoed.save()
+    draft.unpublish()
+    scope = Scope(fictional)
+    for shown in (1, 2, 3, 10):
+        overview = plans_overview(scope, shown=shown, plans=plans_in_order(scope)[:20])
+        assert plan.pk in [item.plan.pk for item in overview]
+        for item in overview:
+            in_order = item.plan.allocations.order_by("sort_order", "pk").select_related("activity")
+            expected = [
+                (row.activity_id, row.amount) for row in in_order if policy.is_public(row.activity)
+            ][:shown]
+            assert [(f.activity.pk, f.amount) for f in item.funded] == expected, (shown, item)

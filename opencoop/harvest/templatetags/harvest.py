@@ -14,12 +14,8 @@ def harvest_provenance(activity) -> dict:
     """Say which portal publishes ``activity`` and when it last updated it (public activities only)."""
     provenance = None
     if policy.is_public(activity):
-        # One query, only on the activity page.
-        from opencoop.harvest.models import HarvestedActivity
-
-        provenance = (
-            HarvestedActivity.objects.filter(activity=activity, withdrawn_at__isnull=True)
-            .select_related("source")
-            .first()
-        )
+        # Read with the activity by the record's page (``select_related``), else one query.
+        provenance = getattr(activity, "harvest_provenance", None)
+        if provenance is not None and provenance.withdrawn_at is not None:
+            provenance = None
     return {"provenance": provenance}
