@@ -421,6 +421,13 @@ def iter_activities_text(
     if processes > 1 and can_use_processes():
         yield from texts_in_processes(activities, base_url, left_out, processes)
         return
+    yield from _texts(activities, base_url, left_out)
+
+
+def _texts(
+    activities: QuerySet[Activity], base_url: str, left_out: LeftOut | None
+) -> Iterator[str]:
+    """Yield the text of each complete activity of ``activities``, in this process."""
     for activity in _complete(activities, left_out):
         yield activity_xml(activity, base_url=base_url)
 
@@ -454,9 +461,13 @@ def texts_in_processes(
     Writing the elements is nearly all of an export's processor time, one activity independent
     of the next: chunks of the file order go to a pool of processes and come back in order, at
     most two a process ahead (memory stays flat). ``left_out`` is called here, in order, with a
-    ``LeftOutActivity``.
+    ``LeftOutActivity``. A selection of one chunk is written here: no pool is started.
     """
     pks = list(in_file_order(activities).values_list("pk", flat=True))
+    if len(pks) <= CHUNK_SIZE:
+        # One chunk: one process would write it all, after the cost of starting a pool.
+        yield from _texts(Activity.objects.filter(among_ids("pk", pks)), base_url, left_out)
+        return
     chunks = iter([pks[start : start + CHUNK_SIZE] for start in range(0, len(pks), CHUNK_SIZE)])
     connections.close_all()  # a connection must not be shared with the processes forked
     pool = multiprocessing.get_context("fork").Pool(processes, initializer=_writer_started)
@@ -499,9 +510,8 @@ def _chunk_texts(pks: list[int], base_url: str) -> list:
         def note(activity: Activity, missing: list[Breach]) -> None:
             items.append((activity.pk, activity.iati_identifier, missing))
 
-        chunk = Activity.objects.filter(among_ids("pk", pks))
-        for activity in _complete(chunk, note):
-            items.append(activity_xml(activity, base_url=base_url))
+        for text in _texts(Activity.objects.filter(among_ids("pk", pks)), base_url, note):
+            items.append(text)
     finally:
         connections.close_all()  # the pool ends its processes without closing them
     return items
