@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import itertools
 import json
 import multiprocessing
@@ -470,6 +471,10 @@ def texts_in_processes(
         return
     chunks = iter([pks[start : start + CHUNK_SIZE] for start in range(0, len(pks), CHUNK_SIZE)])
     connections.close_all()  # a connection must not be shared with the processes forked
+    # What this process holds (Django, the code, the settings) is shared with the processes
+    # forked until one of them writes a page: the collector's marks would write nearly every
+    # page, each process then holding its own copy. Frozen, it leaves them alone.
+    gc.freeze()
     pool = multiprocessing.get_context("fork").Pool(processes, initializer=_writer_started)
     try:
         pending: deque = deque()
@@ -493,6 +498,7 @@ def texts_in_processes(
     finally:
         pool.terminate()
         pool.join()
+        gc.unfreeze()
 
 
 def _writer_started() -> None:
