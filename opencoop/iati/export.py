@@ -20,6 +20,7 @@ import multiprocessing
 import signal
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -168,27 +169,63 @@ def _json_value(text: str) -> object:
         return text
 
 
+def _json_column(texts: tuple[str | None, ...]) -> list:
+    """Decode the texts of one JSON column of many rows, as ``_json_value`` decodes each one.
+
+    Most hold "{}" or "[]" (a text in no language, an empty list), which need no parser; the
+    others are parsed together, as one array: the parser's own cost per call was most of
+    decoding a short text.
+    """
+    values: list = []
+    given: list[int] = []
+    for text in texts:
+        if text is None or text == "{}" or text == "[]":
+            values.append(None if text is None else {} if text == "{}" else [])
+        else:
+            given.append(len(values))
+            values.append(text)
+    if given:
+        try:
+            decoded = json.loads(f"[{','.join([values[at] for at in given])}]")
+        except json.JSONDecodeError:  # a text that is not JSON: each decoded alone
+            decoded = [_json_value(values[at]) for at in given]
+        for at, value in zip(given, decoded, strict=True):
+            values[at] = value
+    return values
+
+
+def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    """Yield ``rows`` in lists of ``size`` (the last one shorter)."""
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
 def values_of(
     queryset: QuerySet, names: tuple[str, ...], *, stream: bool = False
 ) -> Iterator[dict]:
     """Yield each row of ``queryset`` as {name: value} of the columns ``names``.
 
-    JSON columns are read as text and decoded here: most hold "{}" or "[]" (a text in no language,
-    an empty list), which need no parser, and Django's converter took longer than they did.
+    JSON columns are read as text and decoded here, a column of many rows at once
+    (``_json_column``): Django's converter took longer than reading the row.
     ``stream`` reads the rows a chunk at a time (a server-side cursor on PostgreSQL).
     """
     json_names = [name for name in names if name in _json_fields(queryset.model)]
     texts = {f"json_text_{name}": Cast(name, TextField()) for name in json_names}
     columns = [f"json_text_{name}" if name in json_names else name for name in names]
     rows = queryset.annotate(**texts).values_list(*columns)
-    for values in rows.iterator(chunk_size=CHUNK_SIZE) if stream else rows:
-        row = dict(zip(names, values, strict=True))
-        for name in json_names:
-            text = row[name]
-            if text is None:
-                continue
-            row[name] = {} if text == "{}" else [] if text == "[]" else _json_value(text)
-        yield row
+    batches = _batches(rows.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE) if stream else [rows]
+    json_at = [names.index(name) for name in json_names]
+    for batch in batches:
+        if not json_at:
+            for values in batch:
+                yield dict(zip(names, values, strict=True))
+            continue
+        # Column by column: each JSON column decoded at once, then the rows put back together.
+        by_column: list = list(zip(*batch, strict=True)) or [() for _name in names]
+        for at in json_at:
+            by_column[at] = _json_column(by_column[at])
+        for values in zip(*by_column, strict=True):
+            yield dict(zip(names, values, strict=True))
 
 
 class _Related:
@@ -429,8 +466,28 @@ def _texts(
     activities: QuerySet[Activity], base_url: str, left_out: LeftOut | None
 ) -> Iterator[str]:
     """Yield the text of each complete activity of ``activities``, in this process."""
-    for activity in _complete(activities, left_out):
-        yield activity_xml(activity, base_url=base_url)
+    with collector_frozen():
+        for activity in _complete(activities, left_out):
+            yield activity_xml(activity, base_url=base_url)
+
+
+@contextmanager
+def collector_frozen() -> Iterator[None]:
+    """Keep the garbage collector off what the process held before, while inside.
+
+    An export makes millions of objects, and rows that refer to each other are freed by the
+    collector alone: each of its full passes went through everything the process held (Django,
+    the code), a third of reading the rows. Frozen (``gc.freeze``), those are left out of its
+    passes until the end. Where a caller froze them already (a pool's parent), left to it.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def can_use_processes() -> bool:
@@ -471,10 +528,17 @@ def texts_in_processes(
         return
     chunks = iter([pks[start : start + CHUNK_SIZE] for start in range(0, len(pks), CHUNK_SIZE)])
     connections.close_all()  # a connection must not be shared with the processes forked
-    # What this process holds (Django, the code, the settings) is shared with the processes
-    # forked until one of them writes a page: the collector's marks would write nearly every
-    # page, each process then holding its own copy. Frozen, it leaves them alone.
-    gc.freeze()
+    with collector_frozen():
+        # Frozen too, what this process holds (Django, the code, the settings) stays shared with
+        # the processes forked: the collector's marks would write nearly every page, each
+        # process then holding its own copy.
+        yield from _texts_of_chunks(chunks, base_url, left_out, processes)
+
+
+def _texts_of_chunks(
+    chunks: Iterator[list[int]], base_url: str, left_out: LeftOut | None, processes: int
+) -> Iterator[str]:
+    """Yield the texts of ``chunks`` of keys, written by a pool of ``processes``, in order."""
     pool = multiprocessing.get_context("fork").Pool(processes, initializer=_writer_started)
     try:
         pending: deque = deque()
@@ -498,7 +562,6 @@ def texts_in_processes(
     finally:
         pool.terminate()
         pool.join()
-        gc.unfreeze()
 
 
 def _writer_started() -> None:
