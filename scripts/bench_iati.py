@@ -38,6 +38,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -111,6 +112,70 @@ def writers_peak_mb(processes: int) -> float:
     return peak_rss_mb() + processes * child
 
 
+def process_tree(pid: int) -> list[int]:
+    """Return ``pid`` and the processes it started, and theirs (Linux: /proc/…/children)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        for task in Path(f"/proc/{tree[index]}/task").glob("*"):
+            try:
+                tree.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:  # the process or thread ended meanwhile
+                pass
+        index += 1
+    return tree
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """Return (RSS, PSS) of ``pid`` in kB from /proc/<pid>/smaps_rollup, (0, 0) once it ended.
+
+    PSS counts a page shared by n processes as 1/n in each: summed over the processes of an
+    export, the pages they share after a fork are counted once.
+    """
+    figures = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                name, _, rest = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    figures[name] = int(rest.split()[0])
+    except OSError:
+        return 0, 0
+    return figures.get("Rss", 0), figures.get("Pss", 0)
+
+
+class TreeMemory(threading.Thread):
+    """Sample the memory of a process and its children every ``interval`` seconds, from outside.
+
+    Keeps the largest sum over the processes of RSS (pages shared after a fork counted in each)
+    and of PSS (counted once, split among those that share them), each of one same moment, and
+    the most processes seen. A peak between two samples is missed: the sums are lower bounds.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.rss_kb = self.pss_kb = self.processes = self.samples = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            figures = [memory_kb(pid) for pid in process_tree(self.pid)]
+            self.rss_kb = max(self.rss_kb, sum(rss for rss, _pss in figures))
+            self.pss_kb = max(self.pss_kb, sum(pss for _rss, pss in figures))
+            self.processes = max(self.processes, sum(1 for rss, _pss in figures if rss))
+            self.samples += 1
+
+    def stop(self) -> dict:
+        self._done.set()
+        self.join()
+        return {
+            "rss_sum_peak_mb": self.rss_kb / 1024,
+            "pss_peak_mb": self.pss_kb / 1024,
+            "sampled_processes": self.processes,
+            "memory_samples": self.samples,
+        }
+
+
 def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opencoop.settings.dev")
@@ -139,7 +204,8 @@ def step_generate(args) -> dict:
 
     from opencoop.activities.models import Activity
 
-    call_command("migrate", verbosity=0)
+    if not args.no_generate:  # else the database is read as it is (a shared one: not migrated)
+        call_command("migrate", verbosity=0)
     started = time.perf_counter()
     existing = Activity.objects.filter(iati_identifier__startswith="XI-EXAMPLE").count()
     if existing != args.activities and not args.no_generate:
@@ -449,10 +515,17 @@ def run_step(name: str, args, **extra: str) -> dict:
     command += ["--profile"] * args.profile + ["--export-only"] * args.export_only
     for key, value in extra.items():
         command += [f"--{key.replace('_', '-')}", value]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
-    if result.returncode != 0:
-        sys.exit(f"step {name} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=BASE_DIR
+    ) as step:
+        # Sampled from here, not in the step: its processes do nothing but their work.
+        memory = TreeMemory(step.pid)
+        memory.start()
+        stdout, stderr = step.communicate()
+        sampled = memory.stop()
+    if step.returncode != 0:
+        sys.exit(f"step {name} failed:\n{stderr[-3000:]}")
+    return {**json.loads(stdout.strip().splitlines()[-1]), **sampled}
 
 
 def recreate_database(url: str) -> None:
@@ -508,7 +581,14 @@ def export_line(export: dict, baseline: dict) -> str:
         f"(a bare Django process: {baseline['peak_mb']:.0f} MB; processor {export['cpu']:.1f} s, "
         f"{export['export_cpu']:.1f} s of it exporting), "
         f"{export['queries']} queries ({export['queries'] / max(export['activities'], 1):.3f} "
-        "an activity)"
+        "an activity)\n"
+        f"Memory of the export's processes ({export['processes']} writing): "
+        f"peak {export['peak_mb']:.0f} MB counted as the largest RSS of each process (the first's "
+        "plus the others' largest times their number: pages shared after the fork counted in "
+        f"each); sampled every 0.2 s, largest sum at one moment of RSS "
+        f"{export['rss_sum_peak_mb']:.0f} MB and of PSS {export['pss_peak_mb']:.0f} MB "
+        f"(shared pages counted once; {export['memory_samples']} samples, "
+        f"up to {export['sampled_processes']} processes)"
     )
 
 

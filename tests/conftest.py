@@ -1,9 +1,13 @@
 """Shared fixtures: the Florence demo is loaded once into the test database."""
 
+from collections.abc import Iterator
+
 import pytest
+from django.db import connections
 from django.test import Client
 
 from opencoop.demo.loader import load_demo
+from tests.databases import primary_sql
 
 SECTION_EN = "/en/administration/international-florence/decentralized-cooperation/"
 SECTION_IT = "/it/amministrazione/firenze-internazionale/cooperazione-decentrata/"
@@ -59,3 +63,25 @@ def every_authority(db) -> None:
 
     PortalSettings.for_site(Site.objects.get(is_default_site=True)).authorities.clear()
     forget()
+
+
+@pytest.fixture(scope="module")
+def own_database(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Point ``default`` at a copy of the test database (the demo included) for this module.
+
+    For tests that commit (``transaction=True``): the copy, not the test database, is emptied
+    after each, so the demo stays for the tests that follow.
+    """
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        default = connections["default"]
+        name = default.settings_dict["NAME"]
+        copy = f"{name}_own"
+        connections.close_all()
+        primary_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        primary_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+        patch.setitem(default.settings_dict, "NAME", copy)
+        try:
+            yield
+        finally:
+            connections.close_all()
+            primary_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')

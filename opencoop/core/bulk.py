@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from operator import attrgetter
 
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.options import Options
 
@@ -118,12 +118,31 @@ def _copy_target(
         yield table
         return
     columns = ", ".join(quote(f.column) for f in fields)
-    target = quote(f"_copy_{meta.db_table}")
+    with _temporary_table(cursor, connection, f"_copy_{meta.db_table}", table, columns) as target:
+        yield target
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} ON CONFLICT DO NOTHING"
+        )
+
+
+@contextmanager
+def _temporary_table(cursor, connection, name: str, table: str, columns: str) -> Iterator[str]:
+    """Yield a temporary table ``name`` holding no rows of ``columns`` of ``table``; drop it after.
+
+    Dropped also when what runs inside fails outside a transaction: there the table outlives the
+    failed statement, and the session's next bulk write would find the name taken. Inside a
+    transaction the failure rolls its creation back (and no statement may run before that).
+    """
+    target = connection.ops.quote_name(name)
     cursor.execute(f"CREATE TEMPORARY TABLE {target} AS SELECT {columns} FROM {table} LIMIT 0")
-    yield target
-    cursor.execute(
-        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target} ON CONFLICT DO NOTHING"
-    )
+    try:
+        yield target
+    except BaseException:
+        if connection.get_autocommit():
+            # The failure is what the caller must see, not a failure to drop (a lost connection).
+            with suppress(DatabaseError):
+                cursor.execute(f"DROP TABLE IF EXISTS {target}")
+        raise
     cursor.execute(f"DROP TABLE {target}")
 
 
@@ -148,17 +167,17 @@ def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields:
     table = quote(meta.db_table)
     written = [meta.get_field(name) for name in fields]
     columns = [meta.pk, *written]
-    target = quote(f"_update_{meta.db_table}")
     names = ", ".join(quote(f.column) for f in columns)
     assignments = ", ".join(f"{quote(f.column)} = source.{quote(f.column)}" for f in written)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {target} AS SELECT {names} FROM {table} LIMIT 0")
+    with (
+        connection.cursor() as cursor,
+        _temporary_table(cursor, connection, f"_update_{meta.db_table}", table, names) as target,
+    ):
         _copy(cursor, connection, target, columns, objs, add=False)
         cursor.execute(
             f"UPDATE {table} SET {assignments} FROM {target} AS source "
             f"WHERE {table}.{quote(meta.pk.column)} = source.{quote(meta.pk.column)}"
         )
-        cursor.execute(f"DROP TABLE {target}")
 
 
 #: ANALYZE a table inside a write once the write has added or changed this many of its rows.

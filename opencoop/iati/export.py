@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import itertools
 import json
 import multiprocessing
 import signal
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -167,27 +169,50 @@ def _json_value(text: str) -> object:
         return text
 
 
+def _json_column(texts: tuple[str | None, ...]) -> list:
+    """Decode the texts of one JSON column of many rows, as ``_json_value`` decodes each one.
+
+    Parsed together, as one array (a NULL as JSON's null, which Django reads as None too): the
+    parser's own cost per call was most of decoding a short text.
+    """
+    try:
+        return json.loads(f"[{','.join(['null' if text is None else text for text in texts])}]")
+    except json.JSONDecodeError:  # a text that is not JSON: each decoded alone
+        return [None if text is None else _json_value(text) for text in texts]
+
+
+def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    """Yield ``rows`` in lists of ``size`` (the last one shorter)."""
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
 def values_of(
     queryset: QuerySet, names: tuple[str, ...], *, stream: bool = False
 ) -> Iterator[dict]:
     """Yield each row of ``queryset`` as {name: value} of the columns ``names``.
 
-    JSON columns are read as text and decoded here: most hold "{}" or "[]" (a text in no language,
-    an empty list), which need no parser, and Django's converter took longer than they did.
+    JSON columns are read as text and decoded here, a column of many rows at once
+    (``_json_column``): Django's converter took longer than reading the row.
     ``stream`` reads the rows a chunk at a time (a server-side cursor on PostgreSQL).
     """
     json_names = [name for name in names if name in _json_fields(queryset.model)]
     texts = {f"json_text_{name}": Cast(name, TextField()) for name in json_names}
     columns = [f"json_text_{name}" if name in json_names else name for name in names]
     rows = queryset.annotate(**texts).values_list(*columns)
-    for values in rows.iterator(chunk_size=CHUNK_SIZE) if stream else rows:
-        row = dict(zip(names, values, strict=True))
-        for name in json_names:
-            text = row[name]
-            if text is None:
-                continue
-            row[name] = {} if text == "{}" else [] if text == "[]" else _json_value(text)
-        yield row
+    batches = _batches(rows.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE) if stream else [rows]
+    json_at = [names.index(name) for name in json_names]
+    for batch in batches:
+        if not json_at:
+            for values in batch:
+                yield dict(zip(names, values, strict=True))
+            continue
+        # Column by column: each JSON column decoded at once, then the rows put back together.
+        by_column: list = list(zip(*batch, strict=True)) or [() for _name in names]
+        for at in json_at:
+            by_column[at] = _json_column(by_column[at])
+        for values in zip(*by_column, strict=True):
+            yield dict(zip(names, values, strict=True))
 
 
 class _Related:
@@ -421,8 +446,35 @@ def iter_activities_text(
     if processes > 1 and can_use_processes():
         yield from texts_in_processes(activities, base_url, left_out, processes)
         return
-    for activity in _complete(activities, left_out):
-        yield activity_xml(activity, base_url=base_url)
+    yield from _texts(activities, base_url, left_out)
+
+
+def _texts(
+    activities: QuerySet[Activity], base_url: str, left_out: LeftOut | None
+) -> Iterator[str]:
+    """Yield the text of each complete activity of ``activities``, in this process."""
+    with collector_frozen():
+        for activity in _complete(activities, left_out):
+            yield activity_xml(activity, base_url=base_url)
+
+
+@contextmanager
+def collector_frozen() -> Iterator[None]:
+    """Keep the garbage collector off what the process held before, while inside.
+
+    An export makes millions of objects, and rows that refer to each other are freed by the
+    collector alone: each of its full passes went through everything the process held (Django,
+    the code), a third of reading the rows. Frozen (``gc.freeze``), those are left out of its
+    passes until the end. Where a caller froze them already (a pool's parent), left to it.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def can_use_processes() -> bool:
@@ -454,11 +506,26 @@ def texts_in_processes(
     Writing the elements is nearly all of an export's processor time, one activity independent
     of the next: chunks of the file order go to a pool of processes and come back in order, at
     most two a process ahead (memory stays flat). ``left_out`` is called here, in order, with a
-    ``LeftOutActivity``.
+    ``LeftOutActivity``. A selection of one chunk is written here: no pool is started.
     """
     pks = list(in_file_order(activities).values_list("pk", flat=True))
+    if len(pks) <= CHUNK_SIZE:
+        # One chunk: one process would write it all, after the cost of starting a pool.
+        yield from _texts(Activity.objects.filter(among_ids("pk", pks)), base_url, left_out)
+        return
     chunks = iter([pks[start : start + CHUNK_SIZE] for start in range(0, len(pks), CHUNK_SIZE)])
     connections.close_all()  # a connection must not be shared with the processes forked
+    with collector_frozen():
+        # Frozen too, what this process holds (Django, the code, the settings) stays shared with
+        # the processes forked: the collector's marks would write nearly every page, each
+        # process then holding its own copy.
+        yield from _texts_of_chunks(chunks, base_url, left_out, processes)
+
+
+def _texts_of_chunks(
+    chunks: Iterator[list[int]], base_url: str, left_out: LeftOut | None, processes: int
+) -> Iterator[str]:
+    """Yield the texts of ``chunks`` of keys, written by a pool of ``processes``, in order."""
     pool = multiprocessing.get_context("fork").Pool(processes, initializer=_writer_started)
     try:
         pending: deque = deque()
@@ -499,9 +566,8 @@ def _chunk_texts(pks: list[int], base_url: str) -> list:
         def note(activity: Activity, missing: list[Breach]) -> None:
             items.append((activity.pk, activity.iati_identifier, missing))
 
-        chunk = Activity.objects.filter(among_ids("pk", pks))
-        for activity in _complete(chunk, note):
-            items.append(activity_xml(activity, base_url=base_url))
+        for text in _texts(Activity.objects.filter(among_ids("pk", pks)), base_url, note):
+            items.append(text)
     finally:
         connections.close_all()  # the pool ends its processes without closing them
     return items

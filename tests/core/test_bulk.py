@@ -6,6 +6,7 @@ import datetime
 import json
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
@@ -236,3 +237,33 @@ def test_a_table_a_write_grew_is_analysed_inside_the_write_s_transaction():
 
     assert "activities_budget" in analyze_grown_tables()
     assert planned_rows(activity) >= GROWN_ROWS
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("own_database")
+def test_a_failed_copy_outside_a_transaction_leaves_no_table_in_the_way_of_the_next_write():
+    # Outside a transaction a temporary table outlives the statement that failed: the session's
+    # next bulk write would find its name taken.
+    assert connection.get_autocommit()
+    content_type = ContentType.objects.get_for_model(Activity)
+    # Longer than the column's 64 characters: PostgreSQL refuses the row in the middle of the COPY.
+    refused = RecordCheck(content_type=content_type, object_id="x" * 65, problems=[])
+    kept = RecordCheck(content_type=content_type, object_id="kept", problems=["x"])
+
+    with pytest.raises(psycopg.Error):
+        insert_rows(RecordCheck, [refused], ignore_conflicts=True)
+    insert_rows(RecordCheck, [kept], ignore_conflicts=True)
+
+    kept = RecordCheck.objects.get(content_type=content_type, object_id="kept")
+    kept.problems = ["y"]
+    kept.object_id = "x" * 65
+    with pytest.raises(psycopg.Error):
+        update_rows(RecordCheck, [kept], ["object_id", "problems"])
+    kept.object_id = "kept"
+    update_rows(RecordCheck, [kept], ["object_id", "problems"])
+
+    stored = RecordCheck.objects.filter(
+        content_type=content_type, object_id__in=["kept", "x" * 65]
+    ).values_list("object_id", "problems")
+    assert list(stored) == [("kept", ["y"])]

@@ -10,17 +10,16 @@ that emptying it after each test leaves the demo the other tests read where it w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gc
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.iati import export
 from opencoop.iati.export import iter_activities_xml, reporting_org_activities
 from opencoop.organisations.models import Organisation
-from tests.databases import primary_sql
 from tests.factories import make_activity
 
 from .test_export_unchanged import BASE_URL, assert_golden, normalised
@@ -38,25 +37,6 @@ def on_postgresql(test):
     for mark in marks:
         test = mark(test)
     return test
-
-
-@pytest.fixture(scope="module")
-def own_database(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Point ``default`` at a copy of the test database (the demo included) for this module:
-    the tests commit, and the copy, not the test database, is emptied after each."""
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
-        default = connections["default"]
-        name = default.settings_dict["NAME"]
-        copy = f"{name}_export"
-        connections.close_all()
-        primary_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-        primary_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-        patch.setitem(default.settings_dict, "NAME", copy)
-        try:
-            yield
-        finally:
-            connections.close_all()
-            primary_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
 def written(activities, processes: int) -> tuple[bytes, list[tuple[str, list[str]]]]:
@@ -91,6 +71,8 @@ def test_a_file_written_by_three_processes_is_the_file_one_writes(monkeypatch):
 
     assert together == alone
     assert left_together == left_alone
+    # What was frozen for the processes' sake is collected again once they are done.
+    assert gc.get_freeze_count() == 0
     # The one file the tests pin, complete activities only; the others told, with what they lack.
     assert_golden("generated-activities-file.xml", together)
     assert [identifier[-14:] for identifier, _paths in left_together] == [
@@ -101,8 +83,9 @@ def test_a_file_written_by_three_processes_is_the_file_one_writes(monkeypatch):
 
 
 @on_postgresql
-def test_the_export_command_writes_the_same_file_in_processes(tmp_path):
+def test_the_export_command_writes_the_same_file_in_processes(tmp_path, monkeypatch):
     generate(activities=12, seed=15, pages=False, index=False)
+    monkeypatch.setattr(export, "CHUNK_SIZE", 4)  # several chunks: the pool writes them
     identifier = authority_spec(0).identifier
     one, two = tmp_path / "one.xml", tmp_path / "two.xml"
 
@@ -117,6 +100,28 @@ def test_the_export_command_writes_the_same_file_in_processes(tmp_path):
 
     assert normalised(two.read_bytes()) == normalised(one.read_bytes())
     assert b"<iati-activity " in two.read_bytes()
+
+
+@on_postgresql
+def test_a_selection_of_one_chunk_is_written_without_starting_processes(monkeypatch):
+    generate(activities=6, seed=15, pages=False, index=False)
+    authority = Organisation.objects.get(identifier=authority_spec(0).identifier)
+    make_activity(authority, "ZZ-NO-STATUS-1", status="")
+    activities = reporting_org_activities(authority)
+    alone, left_alone = written(activities, 1)
+    assert activities.count() <= export.CHUNK_SIZE
+    assert export.can_use_processes()
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for one chunk")
+
+    monkeypatch.setattr(export.multiprocessing, "get_context", no_pool)
+    together, left_together = written(activities, 2)
+
+    assert together == alone
+    assert b"<iati-activity " in together
+    assert left_together == left_alone
+    assert [identifier[-14:] for identifier, _paths in left_together] == ["ZZ-NO-STATUS-1"]
 
 
 @pytest.mark.django_db

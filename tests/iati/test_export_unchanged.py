@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from opencoop.activities.models import Activity
+from opencoop.activities.models import Activity, Location
 from opencoop.demo.generator import authority_spec, generate
 from opencoop.demo.loader import load_demo
 from opencoop.iati.export import (
@@ -26,6 +26,7 @@ from opencoop.iati.export import (
     iter_organisation_xml,
     iter_with_parts,
     reporting_org_activities,
+    values_of,
 )
 from opencoop.iati.rules import missing_mandatory
 from opencoop.iati.writer import IATI_VERSION, activity_element
@@ -130,3 +131,27 @@ def test_the_file_reads_rows_that_write_what_model_instances_write(reporting_org
         assert written == etree.tostring(activity_element(instance, base_url=BASE_URL))
         assert missing_mandatory(row) == missing_mandatory(instance)
         assert embargoed.iati_identifier.encode() not in written
+
+
+def test_json_columns_read_as_values_are_what_django_reads(reporting_org):
+    """The file decodes the JSON columns of many rows at once; each value must be the one
+    Django's own reading gives, whatever the text holds (commas, brackets, quotes, escapes)."""
+    activity = make_activity(reporting_org, "JSON-VALUES")
+    tricky = {"it": 'a "quoted", [bracketed] {braced} text', "en": "caf\u00e9 \\ \n"}
+    for name, description, location_ids, administrative in (
+        ({}, {}, [], []),
+        (tricky, {"en": ""}, [{"vocabulary": "G1", "code": "1"}], [{"code": "X", "level": 1}]),
+        ({"it": "],["}, "a text alone", [None, 1.5, True], {"not": ["a", "list"]}),
+    ):
+        Location.objects.create(
+            activity=activity,
+            name=name,
+            description=description,
+            location_ids=location_ids,
+            administrative=administrative,
+        )
+    rows = Location.objects.filter(activity=activity).order_by("pk")
+    names = ("id", "name", "description", "location_ids", "administrative")
+
+    assert list(values_of(rows, names)) == list(rows.values(*names))
+    assert list(values_of(rows, names, stream=True)) == list(rows.values(*names))
