@@ -571,6 +571,23 @@ def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None)
         return int(cursor.fetchone()[0] or 0)
 
 
+def kept_keys(
+    facet: str, *, within: frozenset[int] | None = None, today: datetime.date | None = None
+) -> frozenset[str]:
+    """Return the keys of ``facet`` (a catalogue parameter) that some public record holds.
+
+    Of every kind, among the records of the authorities ``within`` (None: every one), read from
+    the kept counts: a few rows an authority and key, however many records hold them.
+    """
+    refresh_stale()
+    rows = CatalogueCount.objects.filter(
+        facet=facet, n__gt=0, public_from__lte=today or timezone.localdate()
+    )
+    if within is not None:
+        rows = rows.filter(authority_id__in=within)
+    return frozenset(rows.values_list("facet_key", flat=True).distinct().order_by())
+
+
 def _read_counts(connection, sql: str, params: list) -> tuple[int, dict]:
     """Run one query of counts (facet, key, extra, n); return the total and each facet's rows."""
     rows: dict[str, list[tuple[str, str, int]]] = {param: [] for param in FACETS}
