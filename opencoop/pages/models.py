@@ -7,7 +7,7 @@ import copy
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, F
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -105,7 +105,7 @@ class HomePage(MenuChildrenMixin, PortalPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = home_sections(self, self.latest_count)
+        context["sections"] = home_sections(self, self.latest_count, request)
         return context
 
 
@@ -255,7 +255,7 @@ class SuggestionPage(PortalPage):
 HOME_KINDS = ("activities", "initiatives", "exchanges")
 
 
-def home_sections(home: Page, latest_count: int) -> list[dict]:
+def home_sections(home: Page, latest_count: int, request: HttpRequest | None = None) -> list[dict]:
     """Return each public cooperation section under ``home``: its latest projects and numbers.
 
     The home page shows what each section does (its introduction), what it published last and
@@ -290,17 +290,23 @@ def home_sections(home: Page, latest_count: int) -> list[dict]:
     latest: dict[int, list] = {}
     published = KINDS["activities"].published(None)
     authorities = Organisation.objects.filter(pk__in=orgs)
-    for activity in first_of_each(
-        published, "reporting_org_id", authorities, newest_first, latest_count
-    ).order_by(*newest_first):
+    # What a link shows: the whole record (its texts, dates, parts' caches) is not read.
+    for activity in (
+        first_of_each(published, "reporting_org_id", authorities, newest_first, latest_count)
+        .order_by(*newest_first)
+        .only("pk", "slug", "title", "reporting_org_id", "last_published_at")
+    ):
         latest.setdefault(activity.reporting_org_id, []).append(activity)
     result = []
     for section in sections:
+        projects_page = index_pages.get((section.path, "activities"))
         result.append(
             {
                 "page": section,
                 "latest": latest.get(section.reporting_org_id, []),
-                "projects_page": index_pages.get((section.path, "activities")),
+                "projects_page": projects_page,
+                # Once a section, not once a project link.
+                "projects_url": projects_page.get_url(request) if projects_page else "",
                 "numbers": [
                     {
                         "label": KINDS[key].label,
