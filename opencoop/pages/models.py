@@ -55,34 +55,42 @@ class PortalPage(Page):
         """Find the child named by the address without reading the page tree on every request.
 
         Wagtail reads each level's child and then its specific row: two queries per level. The
-        children of a page are remembered until the next publication (``opencoop.pages.published``),
-        all of them, so that addresses of no page cannot fill the memory; each request gets its
-        own copy of the child, so nothing one request sets on it is seen by another.
+        pages under this page's home are remembered until the next publication
+        (``opencoop.pages.published``), all of them and read at once (a tree is its sections and
+        their lists, a few hundred pages, not its records), so that addresses of no page cannot
+        fill the memory and a process's first request for each section reads nothing more; each
+        request gets its own copy of the child, so nothing one request sets on it is seen by
+        another.
         """
         if not path_components:
             return super().route(request, path_components)
         slug, remaining = path_components[0], path_components[1:]
-        children = remember(
-            ("children", self.pk),
-            lambda: self._children_by_slug(request),
+        home_path = self.path[: 2 * self.steplen]
+        tree = remember(
+            ("page tree", home_path),
+            lambda: _children_by_slug(request, home_path),
             number=request_generation(request),
         )
-        child = children.get(slug)
+        child = tree.get(self.path, {}).get(slug)
         if child is None:
             raise Http404
         child = copy.copy(child)
         child._cached_parent_obj = self
         return child.route(request, remaining)
 
-    def _children_by_slug(self, request) -> dict[str, Page]:
-        children = {child.slug: child for child in self.get_children().specific()}
-        # Each child's locale from those remembered, copied with the child: its links and
-        # figures ask for it on each request.
-        by_pk = {locale.pk: locale for locale in remembered_locales(request).values()}
-        for child in children.values():
-            if child.locale_id in by_pk:
-                child.locale = by_pk[child.locale_id]
-        return children
+
+def _children_by_slug(request, home_path: str) -> dict[str, dict[str, Page]]:
+    """Return the children of each page under the home at ``home_path``, by parent path and slug."""
+    tree: dict[str, dict[str, Page]] = {}
+    # Each page's locale from those remembered, copied with the page: its links and figures ask
+    # for it on each request.
+    by_pk = {locale.pk: locale for locale in remembered_locales(request).values()}
+    pages = Page.objects.filter(path__startswith=home_path, depth__gt=2).order_by("path")
+    for page in pages.specific():
+        if page.locale_id in by_pk:
+            page.locale = by_pk[page.locale_id]
+        tree.setdefault(page.path[: -Page.steplen], {}).setdefault(page.slug, page)
+    return tree
 
 
 class MenuChildrenMixin:

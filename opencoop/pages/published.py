@@ -159,8 +159,13 @@ def remember_view_restrictions(request, page) -> None:
     restrictions); a restriction added or removed bumps the generation like any public row.
     ``PortalPage.get_view_restrictions`` answers with them.
     """
+    from wagtail.models import PageViewRestriction
+
+    number = request_generation(request)
+    # Most portals restrict no page: one query a generation says so, rather than two a page.
+    if not remember(("any view restriction",), PageViewRestriction.objects.exists, number=number):
+        page._remembered_view_restrictions = ()
+        return
     page._remembered_view_restrictions = remember(
-        ("view restrictions", page.pk),
-        lambda: tuple(page.get_view_restrictions()),
-        number=request_generation(request),
+        ("view restrictions", page.pk), lambda: tuple(page.get_view_restrictions()), number=number
     )
