@@ -19,6 +19,7 @@ beyond its language and host.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from opencoop.operations.pagecache import generation, may_predate_the_last_change
@@ -33,6 +34,11 @@ class _Generation:
 
 
 _current = _Generation(None)
+
+# The request this thread serves (set by ``RememberedSiteMiddleware``): a value remembered
+# without its generation uses the request's, read once (a page links up to hundreds of
+# countries, each asking; with Redis each read is a round trip).
+_serving: ContextVar[Any] = ContextVar("opencoop_serving", default=None)
 
 
 def current_generation() -> int | None:
@@ -57,7 +63,8 @@ def remember(key: Hashable, compute: Callable[[], T], *, number: int | None = No
     """
     global _current
     if number is None:
-        number = current_generation()
+        request = _serving.get()
+        number = current_generation() if request is None else request_generation(request)
     if number is None:
         return compute()
     store = _current
@@ -78,6 +85,12 @@ def forget() -> None:
     """Drop every remembered value (tests that roll their database back use it)."""
     global _current
     _current = _Generation(None)
+
+
+# The request this thread serves (set by ``RememberedSiteMiddleware``): a value remembered
+# without its generation uses the request's, read once (a page links up to hundreds of
+# countries, each asking; with Redis each read is a round trip).
+_serving: ContextVar[Any] = ContextVar("opencoop_serving", default=None)
 
 
 def remember_site(request) -> None:
@@ -101,7 +114,7 @@ def remember_site(request) -> None:
 class RememberedSiteMiddleware:
     """Set the Wagtail site of each request for a page from the memo (``remember_site``).
 
-    Only requests that Wagtail serves: the API, the feeds and the health check look no site up
+    Also makes the request's generation the one ``remember`` uses when given none. Only requests that Wagtail serves: the API, the feeds and the health check look no site up
     and stay free of this query.
     """
 
@@ -112,7 +125,11 @@ class RememberedSiteMiddleware:
         self.serve = views.serve  # read once at start-up, not on every request
 
     def __call__(self, request):
-        return self.get_response(request)
+        token = _serving.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _serving.reset(token)
 
     def process_view(self, request, view_func, view_args, view_kwargs) -> None:
         if view_func is self.serve:
