@@ -291,3 +291,18 @@ def test_the_footer_follows_settings_menu_and_language_on_the_next_request(clien
     publish(menu_page("Iniziative"), title="Iniziative di cooperazione")
     links = [a.get_text(strip=True) for a in footer(client, PROJECTS).select("a")]
     assert "Iniziative di cooperazione" in links and "Iniziative" not in links
+
+
+def test_a_page_reads_the_generation_once_however_many_links_it_remembers(
+    client, monkeypatch, settings
+):
+    """Each country link asks what is remembered; all of a request's asks share one read."""
+    from opencoop.pages import published
+
+    settings.OPENCOOP_PAGE_CACHE_SECONDS = 0
+    reads = []
+    read = published.current_generation
+    monkeypatch.setattr(published, "current_generation", lambda: reads.append(1) or read())
+    page = soup(client, SECTION_IT + "catalogo/")  # each result names its countries, linked
+    assert len(page.select("main dd a[href^='/it/paesi/']")) >= 3
+    assert len(reads) == 1
