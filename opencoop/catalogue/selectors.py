@@ -189,7 +189,7 @@ def sample_step(readings: list[list[str]]) -> int:
 
     From the number of the words' entries in their key (an index range, no row read): an upper
     bound of the matches, so a search that holds several words may sample more than it needs
-    (``count_catalogue`` then counts exactly when the sample shows few matches).
+    (``_count_all`` then counts exactly when the sample shows few matches).
     """
     words = _words(readings)
     if not words:
@@ -894,7 +894,10 @@ def catalogue_facets(
     lang: str,
     today: datetime.date | None = None,
 ) -> list[Facet]:
-    """Count each facet's values among the records passing all the *other* filters."""
+    """Count each facet's values among the records passing all the *other* filters.
+
+    Estimates for a word search with many matches, as ``count_catalogue`` says.
+    """
     refresh_stale()
     readings = search_readings(filters, today)
     return count_catalogue(filters, lang=lang, readings=readings, today=today).facets
