@@ -168,6 +168,8 @@ def catalogue_context(
         "downloads": download_urls(filters, lang),
         "results_page": page,
         "total": result.total,
+        "total_estimated": result.total_estimated,
+        "counts_estimated": result.counts_estimated,
         "projects_only": listed_kinds(filters) == ("activity",),
         "filter_messages": result.messages,
         "active_filters": active_filters(result, base_url),

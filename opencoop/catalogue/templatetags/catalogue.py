@@ -7,7 +7,7 @@ from django import template
 from django.conf import settings
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -78,12 +78,14 @@ def _number(n: int) -> str:
 
 
 @register.simple_tag
-def facet_values(values: Iterable, param: str, prefix: str) -> SafeString:
+def facet_values(values: Iterable, param: str, prefix: str, estimated: bool = False) -> SafeString:
     """Return the checkboxes of a facet's ``values`` (``FacetValue``), escaped.
 
-    ``prefix`` keeps the ids of the values shown first ("t") apart from the rest ("r").
+    ``prefix`` keeps the ids of the values shown first ("t") apart from the rest ("r");
+    ``estimated``: the counts are estimates (``selectors.count_catalogue``), shown as such.
     """
     param = _escape(param)
+    about = _escape(gettext("about %(count)s")) if estimated else "%(count)s"
     written = []
     for counter, value in enumerate(values, start=1):
         written.append(
@@ -93,7 +95,7 @@ def facet_values(values: Iterable, param: str, prefix: str) -> SafeString:
                 id=f"f-{param}-{_escape(prefix)}{_number(counter)}",
                 checked=" checked" if value.selected else "",
                 label=_escape(value.label),
-                count=_number(value.count),
+                count=about % {"count": _number(value.count)},
             )
         )
     return mark_safe("".join(written))  # every value above is escaped
