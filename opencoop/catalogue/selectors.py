@@ -621,9 +621,10 @@ def kept_keys(
     """Return the keys of ``facet`` (a catalogue parameter) that some public record holds.
 
     Of every kind, among the records of the authorities ``within`` (None: every one), read from
-    the kept counts: a few rows an authority and key, however many records hold them.
+    the kept counts: a few rows an authority and key, however many records hold them. It only
+    reads (any page asks it, on a replica too): records saved outside publication count from
+    the catalogue's next read, which writes their rows again (``rows.refresh_stale``).
     """
-    refresh_stale()
     rows = CatalogueCount.objects.filter(
         facet=facet, n__gt=0, public_from__lte=today or timezone.localdate()
     )
