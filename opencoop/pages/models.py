@@ -312,7 +312,6 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
             {
                 "page": section,
                 "latest": latest.get(section.reporting_org_id, []),
-                "projects_page": projects_page,
                 # Once a section, not once a project link.
                 "projects_url": projects_page.get_url(request) if projects_page else "",
                 "numbers": [

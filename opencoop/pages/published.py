@@ -87,12 +87,6 @@ def forget() -> None:
     _current = _Generation(None)
 
 
-# The request this thread serves (set by ``RememberedSiteMiddleware``): a value remembered
-# without its generation uses the request's, read once (a page links up to hundreds of
-# countries, each asking; with Redis each read is a round trip).
-_serving: ContextVar[Any] = ContextVar("opencoop_serving", default=None)
-
-
 def remember_site(request) -> None:
     """Give ``request`` its Wagtail site as remembered for its host and port in this generation.
 
@@ -114,8 +108,9 @@ def remember_site(request) -> None:
 class RememberedSiteMiddleware:
     """Set the Wagtail site of each request for a page from the memo (``remember_site``).
 
-    Also makes the request's generation the one ``remember`` uses when given none. Only requests that Wagtail serves: the API, the feeds and the health check look no site up
-    and stay free of this query.
+    Only requests that Wagtail serves: the API, the feeds and the health check look no site up
+    and stay free of this query. Every request is also made the one ``remember`` takes its
+    generation from when given none.
     """
 
     def __init__(self, get_response) -> None:
