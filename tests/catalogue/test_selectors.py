@@ -349,6 +349,8 @@ def test_a_page_of_results_reads_a_fixed_number_of_queries(catalogue_data, query
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    if connection.vendor != "postgresql":
+        pytest.skip("the figures are PostgreSQL's: elsewhere each part is a query of its own")
     filters = CatalogueFilters.from_querydict(QueryDict(query))
     catalogue(filters, lang="en")  # rows the fixture left stale are written again first
     with CaptureQueriesContext(connection) as queries:
