@@ -39,7 +39,7 @@ access_log_format = (
 
 
 def post_worker_init(worker) -> None:
-    """Keep the garbage collector's passes short: what the worker loaded is set aside.
+    """Load what first requests would (``warmup``), then keep the collector's passes short.
 
     A full collection visited every object the process holds (Django, Wagtail, the URL patterns
     and the API's schemas: about 260,000 once loaded), 230–270 ms of processor, about one API
@@ -49,12 +49,10 @@ def post_worker_init(worker) -> None:
     and are not promoted to be visited again (83 API pages: 1.3 s of collection, 0.3–0.4 s).
     """
     import gc
-    from contextlib import suppress
 
-    from django.urls import Resolver404, resolve
+    from opencoop.operations.warmup import warm_up
 
-    with suppress(Resolver404):  # loads the URL conf and the API's schemas either way
-        resolve("/api/v1/activities")
+    warm_up()  # URL conf, API schemas, templates, search words: loaded before any request
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)

@@ -1,0 +1,36 @@
+"""A worker loads its templates and search words before its first request (``warmup``)."""
+
+from __future__ import annotations
+
+from django.template import engines
+
+from opencoop.catalogue import spelling
+from opencoop.operations import warmup
+
+
+def cached_templates() -> set[str]:
+    """The names the Django engine's cached loader holds compiled."""
+    loader = engines["django"].engine.template_loaders[0]
+    return {key for key in loader.get_template_cache}
+
+
+def test_the_portal_s_own_templates_are_listed_and_no_one_else_s():
+    names = warmup.project_templates()
+    assert {"base.html", "pages/records/activity.html", "catalogue/catalogue_page.html"} <= set(
+        names
+    )
+    assert "components/header.html" in names  # included by others: compiled on its own too
+    assert not [name for name in names if name.startswith(("wagtailadmin/", "admin/"))]
+
+
+def test_warming_up_compiles_them_and_builds_the_search_words():
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    spelling.groups.cache_clear()
+    assert "pages/records/activity.html" not in cached_templates()
+
+    seconds = warmup.warm_up()
+
+    assert set(seconds) == {"urls", "templates", "search words"}
+    assert set(warmup.project_templates()) <= cached_templates()
+    assert spelling.groups.cache_info().currsize == 1
