@@ -196,3 +196,23 @@ def test_the_activity_page_reads_its_parts_in_one_query(client, generated):
     tables = [p.model._meta.db_table for p in ALL_PARTS if p.page]
     reading_parts = [q["sql"] for q in queries if any(f'"{t}"' in q["sql"] for t in tables)]
     assert len(reading_parts) == 1, reading_parts
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_the_parts_query_is_prepared_once_and_planned_generically(client, generated):
+    url = activity_page(generated)
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["SELECT (SELECT COALESCE(json_agg(%"],
+        )
+        prepared = cursor.fetchall()
+    # One statement, planned once generically and run from that plan since.
+    assert len(prepared) == 1, prepared
+    generic, custom = prepared[0]
+    assert custom == 0 and generic >= 2

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import connections, models
 from django.db.models import Model
 
+from opencoop.core.queries import prepared_cursor
 from opencoop.operations.replicas import reading_alias
 
 from .disclosure import know_related_targets
@@ -215,7 +216,7 @@ def _build_plan(owner_model: type[Model], parts: tuple[Part, ...]) -> tuple[str,
 
 def _load_as_json(owners: Sequence[Model], parts: tuple[Part, ...], using: str) -> None:
     sql, shapes = _plan(type(owners[0]), parts)
-    with connections[using].cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(sql, {"ids": [owner.pk for owner in owners]})
         columns = cursor.fetchone()
     handed: list[list] = []  # each part's rows, in order, for the parts nested under it

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import F, Func, Lookup, OuterRef, Q, QuerySet, Window
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import RowNumber
@@ -60,3 +61,43 @@ def first_of_each(
         rank=Window(RowNumber(), partition_by=F(group), order_by=list(order))
     ).filter(rank__lte=count)
     return rows.model._base_manager.using(rows.db).filter(pk__in=ranked.values("pk"))
+
+
+def prepared_cursor(using: str = "default"):
+    """Return a cursor whose statements PostgreSQL plans once per connection.
+
+    Django's psycopg cursors bind parameters on the client: the server plans every statement
+    afresh. The activity page's one query for all its parts (``part_rows``, some 10,000
+    characters over twenty tables) took 2.0 ms to plan for 0.8 ms of work. psycopg's own cursor
+    binds on the server and prepares its statements (``prepare_threshold`` 0 in the settings),
+    which the connection plans once, generically (``plan_cache_mode``), for as long as it lives
+    (``CONN_MAX_AGE``): 0.65 ms a page instead of 2.8 ms at 100,000 activities. Session pooling
+    keeps a connection's prepared statements (docs/deploy.md, PgBouncer). Only for statements
+    whose parameters PostgreSQL can type by themselves (casts in the SQL): server-side binding
+    refuses some shapes Django writes. Elsewhere than PostgreSQL, Django's own cursor.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return _LoggedAsWritten(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _LoggedAsWritten(CursorDebugWrapper):
+    """Django's query log for a cursor bound on the server: the statement as written.
+
+    Django logs the text psycopg sent; psycopg keeps none for these cursors, and the log (and
+    the tests that count queries) would hold None.
+    """
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
