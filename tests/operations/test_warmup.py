@@ -24,6 +24,7 @@ def test_the_portal_s_own_templates_are_listed_and_no_one_else_s():
 
 
 def test_warming_up_compiles_them_and_builds_the_search_words():
+    # No database access is allowed here (no django_db mark): a worker starts without one.
     loader = engines["django"].engine.template_loaders[0]
     loader.reset()
     spelling.groups.cache_clear()
