@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.db import connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import F, Func, Lookup, OuterRef, Q, QuerySet, Window
 from django.db.models.expressions import OrderBy
@@ -76,8 +76,6 @@ def prepared_cursor(using: str = "default"):
     whose parameters PostgreSQL can type by themselves (casts in the SQL): server-side binding
     refuses some shapes Django writes. Elsewhere than PostgreSQL, Django's own cursor.
     """
-    from django.db import connections
-
     connection = connections[using]
     if connection.vendor != "postgresql":
         return connection.cursor()

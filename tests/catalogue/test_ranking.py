@@ -67,6 +67,12 @@ def marsh(prova) -> list[CatalogueRow]:
     return written
 
 
+@pytest.fixture
+def titles_first(monkeypatch) -> None:
+    """Ask the titles first however few the matches (as for thousands of them)."""
+    monkeypatch.setattr(selectors, "RANKED_IN_FULL_UP_TO", 0)
+
+
 def expected_order(readings: list[list[str]], country: str | None = None) -> list[int]:
     """The record ids of the matches, most relevant first, worked out in Python."""
     words = {word for reading in readings for word in reading}
@@ -103,24 +109,26 @@ def test_relevance_orders_matches_as_the_title_words_say(marsh, country):
 
 
 @pytest.mark.parametrize(("offset", "size"), [(0, 20), (10, 20), (20, 10), (0, 30)])
+@pytest.mark.usefixtures("titles_first")
 def test_a_page_of_title_matches_is_the_page_among_all_matches(marsh, offset, size):
     readings = [["heron"], ["egret"]]
     filters = filters_of()
     keys = selectors.sort_keys("relevance", "en", readings)
-    page = selectors._best_page(filters, readings, keys, offset, size, None)
+    page = selectors._best_page(filters, readings, keys, offset, size, 60, None)
     assert page is not None  # 30 titles hold a heron: these pages are theirs
     assert [row.record_id for row in page] == expected_order(readings)[offset : offset + size]
 
 
+@pytest.mark.usefixtures("titles_first")
 def test_a_page_titles_do_not_fill_is_ranked_among_all_matches(marsh):
     readings = [["heron"], ["egret"]]
     keys = selectors.sort_keys("relevance", "en", readings)
     # Rows 20-39: ten with a heron in the title, then ten with it elsewhere.
-    assert selectors._best_page(filters_of(), readings, keys, 20, 20, None) is None
+    assert selectors._best_page(filters_of(), readings, keys, 20, 20, 60, None) is None
     expected = expected_order(readings)
     assert len(expected) == 60
     for offset in (0, 20, 40):
-        page = selectors._best_page(filters_of(), readings, keys, offset, 20, None)
+        page = selectors._best_page(filters_of(), readings, keys, offset, 20, 60, None)
         if page is None:
             page = list(
                 selectors.ordered_rows(
