@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from bs4 import BeautifulSoup
 from django.utils import translation
+from django.utils.formats import number_format
 
 from opencoop.activities.models import (
     Activity,
@@ -47,6 +48,37 @@ def test_counts_are_whole_and_measures_keep_only_their_decimals():
         assert formatting.measured_value("Yes") == "Yes"  # a qualitative indicator's word
     with translation.override("en"):
         assert formatting.whole_number(1250) == "1,250"
+
+
+# Values at the edges of Django's number formatting: signs, zeros too small to show, places
+# cut rather than rounded, exponents, and the tenth of a place that rounds to nothing.
+EDGE_VALUES = [
+    0,
+    -1,
+    999,
+    1000,
+    -1_234_567,
+    10**15,
+    Decimal("-0.001"),
+    Decimal("-0.00"),
+    Decimal("0.05"),
+    Decimal("-0.05"),
+    Decimal("-0.5"),
+    Decimal("1.999"),
+    Decimal("-1234.5678"),
+    Decimal("1E+5"),
+    Decimal("12345678.9"),
+    12.75,
+]
+
+
+@pytest.mark.parametrize("lang", ["it", "en", "fr", "de"])
+@pytest.mark.parametrize("places", [0, 1, 2])
+def test_grouped_figures_are_written_as_djangos_number_format_writes_them(lang, places):
+    with translation.override(lang):
+        for value in EDGE_VALUES:
+            expected = number_format(value, places, force_grouping=True)
+            assert formatting.grouped(value, places) == expected, (lang, value, places)
 
 
 def test_country_names_are_cldr_everyday_names_in_both_languages():

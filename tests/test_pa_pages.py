@@ -285,3 +285,30 @@ def test_the_home_lists_the_latest_public_projects_a_plain_reading_finds(client)
     assert shown() == titles(newest()) and titles([embargoed])[0] not in shown()
     first[1].unpublish()
     assert shown() == titles(newest()) and titles([first[1]])[0] not in shown()
+
+
+def test_a_published_change_to_a_section_or_its_lists_shows_on_the_home_at_once(client):
+    """The home remembers its sections, their lists and addresses until the next publication:
+    a section renamed, or a list unpublished, shows on the next request."""
+    from opencoop.pages.models import RecordIndexPage, SectionPage
+
+    def section_soup():
+        return soup_of(client, "/en/").select_one(".oc-home-section")
+
+    first = section_soup()
+    link = first.select_one("h2 a")
+    section = SectionPage.objects.live().get(
+        locale__language_code="en", url_path__endswith=link["href"].split("/en/", 1)[1]
+    )
+    assert [a.get_text(strip=True) for a in first.select(".oc-home-numbers a")][:1] == [
+        RecordIndexPage.objects.child_of(section).get(record_type="activities").title
+    ]
+    section.seo_title = "Cooperation, renamed"
+    section.save_revision().publish()
+    initiatives = RecordIndexPage.objects.child_of(section).get(record_type="initiatives")
+    initiatives.unpublish()
+    after = section_soup()
+    assert after.select_one("h2 a").get_text(strip=True) == "Cooperation, renamed"
+    numbers = after.select_one(".oc-home-numbers")
+    assert initiatives.title not in [a.get_text(strip=True) for a in numbers.select("a")]
+    assert "Initiatives" in numbers.get_text()  # the count stays, named without a link

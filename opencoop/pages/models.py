@@ -270,18 +270,17 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
     how much, counted by the same selectors as the section's own lists so that they agree. The
     numbers of every section take one query per kind of record, whatever the sections.
     """
-    sections = list(
-        policy.public_pages(SectionPage.objects.descendant_of(home))
-        .select_related("reporting_org")
-        .order_by("path")
+    # The sections, their lists and their addresses change only when an editor publishes:
+    # remembered until then (``published.remember``); the figures are read on each request.
+    host = request.get_host() if request is not None else ""
+    sections = remember(
+        ("home sections", home.pk, host),
+        lambda: _home_structure(home, request),
+        number=request_generation(request) if request is not None else None,
     )
     if not sections:
         return []
-    index_pages: dict[tuple[str, str], RecordIndexPage] = {}
-    for index_page in policy.public_pages(RecordIndexPage.objects.descendant_of(home)):
-        parent_path = index_page.path[: -Page.steplen]
-        index_pages.setdefault((parent_path, index_page.record_type), index_page)
-    orgs = {section.reporting_org_id for section in sections}
+    orgs = {section["org"] for section in sections}
     counts = {
         key: dict(
             KINDS[key]
@@ -305,23 +304,54 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
         .only("pk", "slug", "title", "reporting_org_id", "last_published_at")
     ):
         latest.setdefault(activity.reporting_org_id, []).append(activity)
+    return [
+        {
+            **section,
+            "latest": latest.get(section["org"], []),
+            "numbers": [
+                {**number, "count": counts[number["key"]].get(section["org"], 0)}
+                for number in section["numbers"]
+            ],
+        }
+        for section in sections
+    ]
+
+
+def _home_structure(home: Page, request: HttpRequest | None) -> list[dict]:
+    """Return the public sections under ``home`` with their lists and addresses (no figures)."""
+    sections = list(
+        policy.public_pages(SectionPage.objects.descendant_of(home))
+        .select_related("reporting_org")
+        .order_by("path")
+    )
+    index_pages: dict[tuple[str, str], RecordIndexPage] = {}
+    for index_page in policy.public_pages(RecordIndexPage.objects.descendant_of(home)):
+        parent_path = index_page.path[: -Page.steplen]
+        index_pages.setdefault((parent_path, index_page.record_type), index_page)
     result = []
     for section in sections:
         projects_page = index_pages.get((section.path, "activities"))
+        numbers = []
+        for key in HOME_KINDS:
+            page = index_pages.get((section.path, key))
+            numbers.append(
+                {
+                    "key": key,
+                    "label": KINDS[key].label,
+                    "title": page.title if page else "",
+                    "url": page.get_url(request) if page else "",
+                }
+            )
         result.append(
             {
                 "page": section,
-                "latest": latest.get(section.reporting_org_id, []),
+                "url": section.get_url(request),
+                "title": section.seo_title or section.title,
+                "intro": section.intro,
+                "org": section.reporting_org_id,
                 # Once a section, not once a project link.
                 "projects_url": projects_page.get_url(request) if projects_page else "",
-                "numbers": [
-                    {
-                        "label": KINDS[key].label,
-                        "count": counts[key].get(section.reporting_org_id, 0),
-                        "page": index_pages.get((section.path, key)),
-                    }
-                    for key in HOME_KINDS
-                ],
+                "numbers": numbers,
                 "contact": section.reporting_org,
             }
         )

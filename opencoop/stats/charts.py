@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from opencoop.core.formatting import grouped
 
 from .tables import EUR, FigureTable
 
@@ -60,7 +61,7 @@ class Series:
 
 def _number(value: Decimal | int | float) -> str:
     """Write a value on a chart: whole units, grouped thousands."""
-    return number_format(round(value), 0, force_grouping=True)
+    return grouped(round(value), 0)
 
 
 def text_width(text: str, size: int = FONT) -> float:
