@@ -312,3 +312,49 @@ def test_a_published_change_to_a_section_or_its_lists_shows_on_the_home_at_once(
     numbers = after.select_one(".oc-home-numbers")
     assert initiatives.title not in [a.get_text(strip=True) for a in numbers.select("a")]
     assert "Initiatives" in numbers.get_text()  # the count stays, named without a link
+
+
+def test_the_homes_numbers_agree_with_the_sections_lists_after_every_change(client):
+    """Kept counts, not a count of the records: an embargo set by a plain save and an
+    unpublished initiative show in the home's numbers on the next request."""
+    from django.utils import translation
+
+    from opencoop.access import policy
+    from opencoop.activities.models import Activity
+    from opencoop.initiatives.models import Initiative
+    from opencoop.organisations.models import Organisation
+    from opencoop.pages.records import KINDS
+
+    florence = Organisation.objects.get(identifier="IT-CF-01307110484")
+
+    def shown() -> dict[str, int]:
+        numbers = soup_of(client, "/en/").select_one(".oc-home-section .oc-home-numbers")
+        return {
+            " ".join(li.get_text().split()[1:]): int(li.strong.get_text().replace(",", ""))
+            for li in numbers.select("li")
+        }
+
+    def expected() -> dict[str, int]:
+        with translation.override("en"):
+            return {
+                str(KINDS[key].label): policy.public(KINDS[key].model)
+                .filter(reporting_org=florence)
+                .count()
+                for key in ("activities", "initiatives", "exchanges")
+            }
+
+    def titles_of_lists(numbers: dict[str, int]) -> dict[str, int]:
+        # The home names each number by its list page's title: "Projects", "Initiatives", ...
+        return dict(zip(expected(), numbers.values(), strict=True))
+
+    before = shown()
+    assert titles_of_lists(before) == expected() and all(before.values())
+    activity = policy.public(Activity).filter(reporting_org=florence).first()
+    activity.embargo_until = datetime.date.today() + datetime.timedelta(days=10)
+    activity.save()
+    policy.public(Initiative).filter(reporting_org=florence).first().unpublish()
+    after = shown()
+    assert titles_of_lists(after) == expected()
+    assert list(after.values()) == [n - 1 for n in list(before.values())[:2]] + [
+        list(before.values())[2]
+    ]

@@ -347,7 +347,17 @@ class Activity(index.Indexed, EditorialRecord):
         constraints = [
             models.UniqueConstraint(fields=["reporting_org", "slug"], name="activity_slug_unique")
         ]
-        indexes = [models.Index(fields=["live", "reporting_org"])]
+        indexes = [
+            models.Index(fields=["live", "reporting_org"]),
+            # An authority's newest projects (the home page's "latest projects"): read from the
+            # top of the index rather than sorting the authority's every project.
+            models.Index(
+                models.F("reporting_org"),
+                models.F("last_published_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="activity_newest_of_authority",
+            ),
+        ]
 
     def __str__(self) -> str:
         return text(self.title) or self.iati_identifier

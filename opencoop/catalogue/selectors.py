@@ -33,6 +33,7 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
+    Sum,
     TextField,
     Value,
 )
@@ -62,7 +63,7 @@ from .filters import FACET_LABELS, KINDS, CatalogueFilters
 from .indexing import build_query, did_you_mean, query_readings
 from .regions import continent_label
 from .row_models import TITLE_WEIGHT, CatalogueCount, CatalogueRow, CatalogueWord
-from .rows import fold, refresh_stale
+from .rows import KIND_OF_MODEL, fold, refresh_stale
 
 
 def search_ids(model_queryset: QuerySet, q: str) -> list[int] | None:
@@ -694,6 +695,31 @@ def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT SUM(n) FROM {table} WHERE {' AND '.join(where)}", params)
         return int(cursor.fetchone()[0] or 0)
+
+
+def kept_counts_by_authority(
+    models: Iterable[type], authority_ids: Iterable[int], *, today: datetime.date | None = None
+) -> dict[tuple[type, int], int]:
+    """Return how many public records of each of ``models`` each authority has, from the kept
+    counts: a few rows an authority, however many records (the home page's numbers).
+
+    Rows marked stale are written again first, as the catalogue does, so that the numbers agree
+    with the authorities' own lists (which read the records).
+    """
+    refresh_stale()
+    model_of_kind = {KIND_OF_MODEL[model]: model for model in models}
+    rows = (
+        CatalogueCount.objects.filter(
+            facet="",
+            kind__in=model_of_kind,
+            authority_id__in=list(authority_ids),
+            public_from__lte=today or timezone.localdate(),
+        )
+        .values_list("kind", "authority_id")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    return {(model_of_kind[kind], authority): total for kind, authority, total in rows}
 
 
 def kept_keys(

@@ -6,7 +6,7 @@ import copy
 
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -267,8 +267,8 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
     """Return each public cooperation section under ``home``: its latest projects and numbers.
 
     The home page shows what each section does (its introduction), what it published last and
-    how much, counted by the same selectors as the section's own lists so that they agree. The
-    numbers of every section take one query per kind of record, whatever the sections.
+    how much. The numbers are the catalogue's kept counts of public records, which agree with
+    the section's own lists (tests); all sections' numbers are one query.
     """
     # The sections, their lists and their addresses change only when an editor publishes:
     # remembered until then (``published.remember``); the figures are read on each request.
@@ -280,18 +280,11 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
     )
     if not sections:
         return []
+    from opencoop.catalogue.selectors import kept_counts_by_authority
+
     orgs = {section["org"] for section in sections}
-    counts = {
-        key: dict(
-            KINDS[key]
-            .published(None)
-            .filter(reporting_org__in=orgs)
-            .order_by()
-            .values_list("reporting_org")
-            .annotate(n=Count("pk"))
-        )
-        for key in HOME_KINDS
-    }
+    # The catalogue's kept counts (a few rows an authority), not a count of every record.
+    counts = kept_counts_by_authority([KINDS[key].model for key in HOME_KINDS], orgs)
     # The latest projects of every section in one query, not one a section.
     newest_first = [F("last_published_at").desc(nulls_last=True), "-pk"]
     latest: dict[int, list] = {}
@@ -309,7 +302,7 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
             **section,
             "latest": latest.get(section["org"], []),
             "numbers": [
-                {**number, "count": counts[number["key"]].get(section["org"], 0)}
+                {**number, "count": counts.get((KINDS[number["key"]].model, section["org"]), 0)}
                 for number in section["numbers"]
             ],
         }
