@@ -28,6 +28,12 @@ class CatalogueConfig(AppConfig):
         # What the search index holds about an activity besides its title and description is
         # the catalogue's to decide; activities are searched through it without importing it.
         Activity.search_text = activity_search_text
+        # The home page's numbers are the kept counts; the pages count through them the same way.
+        from opencoop.pages import records as kinds_of_records
+
+        from .selectors import kept_counts_by_authority
+
+        kinds_of_records.count_by_authority = kept_counts_by_authority
         published.connect(reindex_published, sender=Activity, dispatch_uid="catalogue-reindex")
         published.connect(learn_published, dispatch_uid="catalogue-learn-words")
         page_published.connect(learn_published, dispatch_uid="catalogue-learn-page-words")

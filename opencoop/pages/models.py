@@ -25,6 +25,7 @@ from opencoop.organisations.models import Organisation
 from opencoop.suggestions.forms import SuggestionForm
 from opencoop.suggestions.services import submit_suggestion
 
+from . import records as kinds_of_records
 from .forms import SectionPageForm
 from .navigation import page_context, remembered_locales
 from .published import remember, request_generation
@@ -280,11 +281,9 @@ def home_sections(home: Page, latest_count: int, request: HttpRequest | None = N
     )
     if not sections:
         return []
-    from opencoop.catalogue.selectors import kept_counts_by_authority
-
     orgs = {section["org"] for section in sections}
     # The catalogue's kept counts (a few rows an authority), not a count of every record.
-    counts = kept_counts_by_authority([KINDS[key].model for key in HOME_KINDS], orgs)
+    counts = kinds_of_records.count_by_authority([KINDS[key].model for key in HOME_KINDS], orgs)
     # The latest projects of every section in one query, not one a section.
     newest_first = [F("last_published_at").desc(nulls_last=True), "-pk"]
     latest: dict[int, list] = {}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,18 @@ from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeDocument, InitiativePartner
 from opencoop.partnerships.models import Agreement, Partnership
 from opencoop.plans.models import AnnualPlan, PlanAllocation, PlanDocument
+
+
+def _counts_not_installed(models, authority_ids) -> dict:
+    raise ImproperlyConfigured("opencoop.catalogue installs count_by_authority at start-up")
+
+
+# How many public records of each model each authority has (the home page's numbers): the
+# catalogue's kept counts, installed by the catalogue at start-up (``catalogue.apps``). The pages
+# cannot import the catalogue: the records reach them through the access policy.
+count_by_authority: Callable[[Iterable[type[Model]], Iterable[int]], dict[tuple, int]] = (
+    _counts_not_installed
+)
 
 
 @dataclass(frozen=True)
