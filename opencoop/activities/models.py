@@ -350,7 +350,8 @@ class Activity(index.Indexed, EditorialRecord):
         indexes = [
             models.Index(fields=["live", "reporting_org"]),
             # An authority's newest projects (the home page's "latest projects"): read from the
-            # top of the index rather than sorting the authority's every project.
+            # top of the index rather than sorting the authority's every project. On PostgreSQL
+            # only (migration 0019): SQLite cannot index "NULLS LAST".
             models.Index(
                 models.F("reporting_org"),
                 models.F("last_published_at").desc(nulls_last=True),
