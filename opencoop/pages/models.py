@@ -336,7 +336,6 @@ def _home_structure(home: Page, request: HttpRequest | None) -> list[dict]:
             )
         result.append(
             {
-                "page": section,
                 "url": section.get_url(request),
                 "title": section.seo_title or section.title,
                 "intro": section.intro,
