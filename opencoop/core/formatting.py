@@ -85,7 +85,7 @@ def grouped(value: Decimal | int, places: int) -> str:
     """
     lang = get_language()
     separators = _separators(lang)
-    if separators is None or isinstance(value, float) or isinstance(value, bool):
+    if separators is None or isinstance(value, (float, bool)):
         return number_format(value, places, force_grouping=True)
     if isinstance(value, Decimal):
         _sign, digits, exponent = value.as_tuple()

@@ -322,7 +322,6 @@ def _home_structure(home: Page, request: HttpRequest | None) -> list[dict]:
         index_pages.setdefault((parent_path, index_page.record_type), index_page)
     result = []
     for section in sections:
-        projects_page = index_pages.get((section.path, "activities"))
         numbers = []
         for key in HOME_KINDS:
             page = index_pages.get((section.path, key))
@@ -340,8 +339,8 @@ def _home_structure(home: Page, request: HttpRequest | None) -> list[dict]:
                 "title": section.seo_title or section.title,
                 "intro": section.intro,
                 "org": section.reporting_org_id,
-                # Once a section, not once a project link.
-                "projects_url": projects_page.get_url(request) if projects_page else "",
+                # Once a section, not once a project link: the address of its projects' list.
+                "projects_url": numbers[HOME_KINDS.index("activities")]["url"],
                 "numbers": numbers,
                 "contact": section.reporting_org,
             }
