@@ -61,7 +61,7 @@ def test_sector_and_country_names_in_the_plural():
         assert str(RecipientCountry._meta.verbose_name_plural) == "recipient countries"
 
 
-@pytest.mark.parametrize("model", apps.get_app_config("activities").get_models())
+@pytest.mark.parametrize("model", list(apps.get_app_config("activities").get_models()))
 def test_no_italian_plural_is_the_singular_with_an_s(model):
     """Django makes a missing plural by adding "s": "settore" would become "settores"."""
     with translation.override("it"):

@@ -63,7 +63,9 @@ def test_a_form_sent_at_once_is_refused_with_a_reason(client):
     assert Suggestion.objects.count() == 0
 
 
-@pytest.mark.parametrize("token", ["", "123", issue_form_token(now=0)[:-2] + "xx"])
+@pytest.mark.parametrize(
+    "token", ["", "123", issue_form_token(now=0)[:-2] + "xx"], ids=["empty", "digits", "forged"]
+)
 def test_a_missing_or_forged_stamp_is_refused(client, token):
     response = client.post(URL, {"message": "Buy now", TOKEN_FIELD: token})
     assert "not loaded from this site" in errors_of(response)
