@@ -61,8 +61,8 @@ page-budget: env assets browser-tools ## Measure each public page type: bytes, r
 # of the suite the second process runs, chosen so that both end at about the same time. Then the
 # browser tests (tests/browser: headless Chromium, axe-core, Nu Html Checker), which alone keep two
 # processors busy (Chromium, the live server and the database): run beside the rest, as they were,
-# they slowed both down (36 min in all against 31 min one after the other, on 2 processors).
-LANE_TWO := tests/catalogue tests/editorial
+# they slowed both down (the whole suite 36 min that way, 25 min this way, on 2 processors).
+LANE_TWO := tests/catalogue tests/editorial tests/atlas
 
 test: env assets browser-tools ## Lint, check migrations, run the whole suite with the browser tests (PostgreSQL when DATABASE_URL is set)
 	$(VENV)/bin/ruff check .
