@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop as N_
 
@@ -147,10 +146,6 @@ class Part:
             for part in self.nested
         )
         return own + inner if inner else own
-
-    def prefetch(self) -> Prefetch:
-        """Return the Prefetch that loads this part for many activities in one query."""
-        return Prefetch(self.relation, queryset=self.queryset())
 
 
 # related-activity/@type (RelatedActivityType) of a parent programme and of a sub-project.
@@ -931,11 +926,6 @@ ACTIVITY_CODES = tuple(
 def part(relation: str) -> Part:
     """Return the part stored under ``Activity.<relation>``."""
     return BY_RELATION[relation]
-
-
-def prefetches(*, summary_only: bool = False) -> list[Prefetch]:
-    """Return the Prefetch of every part (or of those a summary shows), for many activities."""
-    return [p.prefetch() for p in PARTS if p.summary or not summary_only]
 
 
 def iter_rows(activity: models.Model) -> Iterator[tuple[Part, models.Model]]:
