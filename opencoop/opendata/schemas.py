@@ -113,8 +113,12 @@ def _activity_query() -> type[Schema]:
             list[str],
             Field(
                 [],
-                description=spec.description,
-                json_schema_extra={"items": spec.item(), "maxItems": MAX_VALUES},
+                description=f"{spec.description} An empty value is no filter.",
+                # An empty value is what a form's "any" choice sends: every output skips it.
+                json_schema_extra={
+                    "items": {"anyOf": [spec.item(), {"type": "string", "maxLength": 0}]},
+                    "maxItems": MAX_VALUES,
+                },
             ),
         )
     fields["cursor"] = (

@@ -304,3 +304,23 @@ def test_a_value_repeated_beyond_the_limit_is_refused_as_the_description_says(cl
     query = "&".join(["status=2"] * 51)
     errors = get_json(client, f"{API}/activities?{query}", 400)["errors"]
     assert len(errors) == 1 and "(status)" in errors[0], errors
+
+
+@pytest.mark.django_db
+def test_an_empty_filter_value_is_no_filter_and_the_description_says_so(client):
+    """A form's "any" choice sends an empty value: the API answers as without the parameter,
+    and its description admits the empty value (it said only slugs and codes, so a schema
+    checker called the answer wrong)."""
+    plain = get_json(client, f"{API}/activities")
+    empty = get_json(client, f"{API}/activities?partner=&country=&year=&sector=")
+    assert plain["count"] > 0
+    assert [a["iati_identifier"] for a in empty["results"]] == [
+        a["iati_identifier"] for a in plain["results"]
+    ]
+    assert empty["count"] == plain["count"]
+
+    served = get_json(client, f"{API}/openapi.json")
+    parameters = {p["name"]: p for p in served["paths"][f"{API}/activities"]["get"]["parameters"]}
+    for name in ("partner", "country", "year", "sector"):
+        admitted = parameters[name]["schema"]["items"]["anyOf"]
+        assert {"type": "string", "maxLength": 0} in admitted, name
