@@ -101,17 +101,43 @@ class SearchText:
         A country's official IATI name is added too: it is how the name is written in documents
         ("Palestine, State of") while pages show CLDR's everyday one.
         """
-        for lang in portal_languages():
-            self.add(registry.get(codelist).label(code, lang), lang)
-        official = registry.get(codelist).official_name(code)
-        if official and official != registry.get(codelist).label(code, "en"):
-            self.add(official, "en")
+        plain, stemmed = _label_words(codelist, code, tuple(portal_languages()))
+        self.plain.extend(plain)
+        self.stemmed.extend(stemmed)
 
     def render(self) -> str:
         # Stems that equal a plain word add nothing: keep the index small.
         plain_words = set(words(" ".join(self.plain)))
         extra = [s for s in dict.fromkeys(self.stemmed) if s not in plain_words]
         return " ".join([*self.plain, *extra])
+
+
+# Records repeat the same codes: a code's labels and their stems are worked out once per process
+# (codelists are read once per process too). Without it the labels were a third of the text.
+@functools.lru_cache(maxsize=20_000)
+def _label_words(
+    codelist: str, code: str, languages: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the texts and stems ``SearchText.add_label`` adds for a code."""
+    text = SearchText()
+    found = registry.get(codelist)
+    for lang in languages:
+        text.add(found.label(code, lang), lang)
+    official = found.official_name(code)
+    if official and official != found.label(code, "en"):
+        text.add(official, "en")
+    return tuple(text.plain), tuple(text.stemmed)
+
+
+@functools.lru_cache(maxsize=1_000)
+def _continent_words(
+    continent: str, languages: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the texts and stems of a continent's names in ``languages``."""
+    text = SearchText()
+    for lang in languages:
+        text.add(continent_label(continent, lang), lang)
+    return tuple(text.plain), tuple(text.stemmed)
 
 
 def activity_search_text(activity) -> str:
@@ -138,8 +164,9 @@ def activity_search_text(activity) -> str:
         text.add_label("Country", code)
         continent = continent_of_country().get(code)
         if continent:
-            for lang in portal_languages():
-                text.add(continent_label(continent, lang), lang)
+            plain, stemmed = _continent_words(continent, tuple(portal_languages()))
+            text.plain.extend(plain)
+            text.stemmed.extend(stemmed)
     for sector in activity.sectors.all():
         if sector.codelist:
             text.add_label(sector.codelist, sector.code)
@@ -207,16 +234,27 @@ def build_query(q: str, *, correct: bool = False) -> SearchQuery | None:
     return parts[0] if len(parts) == 1 else Or(parts)
 
 
-# What an activity's search text reads besides its own row (``activity_search_text``): fetched
-# with it when activities are indexed in bulk.
-ACTIVITY_INDEX_PREFETCH = (
+# The parts an activity's search text reads besides its own row (``activity_search_text``).
+ACTIVITY_INDEX_PARTS = (
     "recipient_countries",
     "locations",
     "sectors",
     "sdg_tags",
     "documents",
-    "participating_orgs__organisation",
+    "participating_orgs",
 )
+
+
+def read_for_index(activities: list, *, using: str | None = None) -> None:
+    """Read the parts the search text of ``activities`` reads, every part in one query.
+
+    Through ``part_rows`` rather than a prefetch per part: the catalogue's rows and the search
+    index read back every activity an import writes, and six prefetches were most of that read.
+    """
+    from opencoop.activities.part_rows import load_parts
+    from opencoop.activities.parts import part
+
+    load_parts(activities, [part(name) for name in ACTIVITY_INDEX_PARTS], using=using)
 
 
 def add_to_search_index(activities: list, *, backends=None) -> None:

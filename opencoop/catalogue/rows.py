@@ -34,7 +34,7 @@ from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner
 
 from .fields import SearchDocument
-from .indexing import ACTIVITY_INDEX_PREFETCH, SearchText, activity_search_text, words
+from .indexing import SearchText, activity_search_text, read_for_index, words
 from .regions import continent_of_country
 from .row_models import (
     ARRAY_FACETS,
@@ -117,11 +117,11 @@ def _pairs(queryset, key: str) -> dict[int, set[str]]:
 
 
 def _activity_rows(ids: list[int]) -> Iterator[CatalogueRow]:
-    activities = list(
-        Activity.objects.filter(among_ids("pk", ids))
-        .select_related("reporting_org", "partnership")
-        .prefetch_related(*ACTIVITY_INDEX_PREFETCH)
+    found = Activity.objects.filter(among_ids("pk", ids)).select_related(
+        "reporting_org", "partnership"
     )
+    activities = list(found)
+    read_for_index(activities, using=found.db)
     ids = [activity.pk for activity in activities]
     mine = {"activity_id__in": ids}
     countries = _pairs(RecipientCountry.objects.filter(**mine), "code")

@@ -115,9 +115,10 @@ def groups() -> Groups:
 def _terms(texts: Iterable[str]) -> tuple[set[str], set[str]]:
     from .indexing import words
 
-    found: set[str] = set()
-    for value in texts:
-        found.update(w for w in words(value) if 1 < len(w) <= MAX_TERM_LENGTH and not w.isdigit())
+    # One pass over the texts joined (a space ends any word): a batch of records repeats most
+    # of its words, so each is checked once.
+    every = set(words(" ".join(texts)))
+    found = {w for w in every if 1 < len(w) <= MAX_TERM_LENGTH and not w.isdigit()}
     stems = {s for word in found for s in _stems(word) if len(s) <= MAX_TERM_LENGTH}
     return found, stems
 

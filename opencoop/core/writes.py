@@ -742,7 +742,7 @@ def index_records(model: type[models.Model], pks: list[int], *, backends=None) -
     ``backends`` defaults to those kept up to date on save.
     """
     from opencoop.activities.models import Activity
-    from opencoop.catalogue.indexing import ACTIVITY_INDEX_PREFETCH
+    from opencoop.catalogue.indexing import read_for_index
 
     if backends is None:
         backends = list(get_search_backends(with_auto_update=True))
@@ -751,10 +751,11 @@ def index_records(model: type[models.Model], pks: list[int], *, backends=None) -
     for start in range(0, len(pks), BATCH):
         queryset = model.objects.filter(among_ids("pk", pks[start : start + BATCH]))
         if model is Activity:
-            queryset = queryset.select_related("reporting_org", "partnership").prefetch_related(
-                *ACTIVITY_INDEX_PREFETCH
-            )
-        _add_to_index(model, list(queryset), backends)
+            queryset = queryset.select_related("reporting_org", "partnership")
+        records = list(queryset)
+        if model is Activity:
+            read_for_index(records, using=queryset.db)
+        _add_to_index(model, records, backends)
 
 
 def _add_to_index(model: type[models.Model], records: list[models.Model], backends: list) -> None:
