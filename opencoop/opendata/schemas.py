@@ -89,11 +89,13 @@ def _activity_query() -> type[Schema]:
             Field(
                 "1",
                 description=SINGLE_PARAMETERS["page"],
+                # An empty value is the first page, as on the catalogue's page.
                 json_schema_extra={
-                    "type": "integer",
+                    "anyOf": [
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                        {"type": "string", "maxLength": 0},
+                    ],
                     "default": 1,
-                    "minimum": 1,
-                    "maximum": MAX_ID,
                 },
             ),
         ),
@@ -102,8 +104,9 @@ def _activity_query() -> type[Schema]:
             Field(
                 None,
                 description=SINGLE_PARAMETERS["sort"],
+                # An empty value is the default order, as on the catalogue's page.
                 json_schema_extra={
-                    "anyOf": [{"type": "string", "enum": [*SORTS]}, {"type": "null"}]
+                    "anyOf": [{"type": "string", "enum": [*SORTS, ""]}, {"type": "null"}]
                 },
             ),
         ),

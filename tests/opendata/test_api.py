@@ -324,3 +324,19 @@ def test_an_empty_filter_value_is_no_filter_and_the_description_says_so(client):
     for name in ("partner", "country", "year", "sector"):
         admitted = parameters[name]["schema"]["items"]["anyOf"]
         assert {"type": "string", "maxLength": 0} in admitted, name
+
+
+def test_an_empty_page_or_order_is_the_default_and_the_description_says_so(client):
+    """``page=`` is the first page and ``sort=`` the default order, as on the catalogue's page;
+    the description admits both (it said an integer, and one of the orders)."""
+    plain = get_json(client, f"{API}/activities")
+    empty = get_json(client, f"{API}/activities?page=&sort=")
+    assert plain["count"] > 0 and empty["page"] == 1
+    assert [a["iati_identifier"] for a in empty["results"]] == [
+        a["iati_identifier"] for a in plain["results"]
+    ]
+    served = get_json(client, f"{API}/openapi.json")
+    parameters = {p["name"]: p for p in served["paths"][f"{API}/activities"]["get"]["parameters"]}
+    assert {"type": "string", "maxLength": 0} in parameters["page"]["schema"]["anyOf"]
+    orders = [s for s in parameters["sort"]["schema"]["anyOf"] if s.get("type") == "string"]
+    assert "" in orders[0]["enum"] and "title" in orders[0]["enum"]
