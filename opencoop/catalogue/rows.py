@@ -313,6 +313,8 @@ def recount() -> int:
 
 # Words written per statement: a row holds a few hundred of them.
 WORD_BATCH = 5000
+# Between the words of one statement: a control character, which no word (\w+) holds.
+WORD_SEPARATOR = "\x1f"
 
 
 def document_words(document: SearchDocument) -> Iterator[tuple[str, int]]:
@@ -340,12 +342,19 @@ def _write_words(rows: Iterable[CatalogueRow]) -> None:
         for start in range(0, len(values), WORD_BATCH):
             chunk = values[start : start + WORD_BATCH]
             if connection.vendor == "postgresql":
-                # One statement of three arrays: no SQL text a hundred thousand values long.
+                # One statement of three columns: no SQL text a hundred thousand values long.
+                # Each column goes as one text split by the server: psycopg adapts a list
+                # element by element in Python (294,000 words, 2,000 activities: 0.72-1.05 s
+                # of processor as arrays, 0.37-0.43 s as texts).
                 words, row_ids, weights = zip(*chunk, strict=True)
+                joined = WORD_SEPARATOR.join(words)
+                if joined.count(WORD_SEPARATOR) != len(words) - 1:  # never from \w+ words
+                    raise ValueError("a catalogue word holds the separator of their list")
                 cursor.execute(
-                    f"INSERT INTO {table} (word, row_id, weight) "
-                    "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::smallint[])",
-                    [list(words), list(row_ids), list(weights)],
+                    f"INSERT INTO {table} (word, row_id, weight) SELECT * FROM unnest("
+                    "string_to_array(%s, E'\\x1f'), string_to_array(%s, ',')::bigint[], "
+                    "string_to_array(%s, ',')::smallint[])",
+                    [joined, ",".join(map(str, row_ids)), ",".join(map(str, weights))],
                 )
             else:
                 cursor.executemany(
