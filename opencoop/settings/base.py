@@ -161,7 +161,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel workers by default (OPENCOOP_DB_PARALLEL_WORKERS): a portal answers many short
     # requests at once, and a worker helps one of them with processors the others are waiting
     # for. At 100,000 activities the catalogue's counts with two facets took 4.1 s for 100
-    # queries by 4 clients with 2 workers each, 2.6-3.0 s with none (and no longer one at a
+    # queries by 4 clients with 2 workers each, 2.6-3.0 s with none (and no slower one at a
     # time); 20 concurrent users were served 41-42 answers/s with workers, 44-47 without.
     parallel = int(os.environ.get("OPENCOOP_DB_PARALLEL_WORKERS", "0"))
     DATABASES["default"].setdefault("OPTIONS", {}).update(
