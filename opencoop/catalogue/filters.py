@@ -319,12 +319,14 @@ def _parse_q(getlist) -> tuple[str, list[Problem]]:
 def _parse_values(spec: Filter, getlist) -> tuple[tuple, list[Problem]]:
     clean: list = []
     problems = []
-    given = 0  # values as sent, repeats included: the limit is on what is sent (maxItems)
+    # Values as sent, repeats and empty ones included: the limit is on what is sent, as the
+    # API's description says (maxItems counts every item).
+    given = 0
     for raw in getlist(spec.name):
+        given += 1
         raw = (raw or "").strip()
         if not raw:
             continue
-        given += 1
         value = spec.parse(raw)
         if value is None:
             problems.append(_unknown(spec.name, raw))

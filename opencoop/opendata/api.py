@@ -115,12 +115,27 @@ def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpRespon
         for error in exc.errors:
             loc = [part for part in error.get("loc", ()) if part not in ("query", "path")]
             where = ".".join(str(part) for part in loc)
-            if error.get("type") == "literal_error":
-                # The value as sent, not the whole list of codes: the OpenAPI description has it.
-                value = _sent(request, loc)[:60]
+            kind, limits = error.get("type"), error.get("ctx") or {}
+            # The value as sent, not the whole list of codes: the OpenAPI description has it.
+            value = _sent(request, loc)[:60]
+            if kind == "literal_error":
                 message = _("“%(value)s” is not a known value.") % {"value": value}
+            elif kind in ("int_parsing", "int_type", "int_from_float"):
+                message = _("“%(value)s” is not a whole number.") % {"value": value}
+            elif kind == "greater_than_equal":
+                message = _("“%(value)s” is less than %(limit)s, the smallest allowed.") % {
+                    "value": value,
+                    "limit": limits.get("ge"),
+                }
+            elif kind == "less_than_equal":
+                message = _("“%(value)s” is more than %(limit)s, the largest allowed.") % {
+                    "value": value,
+                    "limit": limits.get("le"),
+                }
+            elif kind == "bool_parsing":
+                message = _("“%(value)s” is neither true nor false.") % {"value": value}
             else:
-                message = error.get("msg", "")
+                message = error.get("msg", "")  # pydantic's own, in English
             errors.append(f"{where}: {message}")
         return _error(request, 400, _("Some parameters are not valid."), errors)
 

@@ -154,6 +154,22 @@ def test_every_problem_is_named_at_once_in_the_language_asked(client, catalogue_
     }
 
 
+def test_at_most_fifty_values_of_a_filter_empty_ones_counted_as_the_description_says(
+    client, catalogue_data
+):
+    """The API's description gives each filter ``maxItems``, which counts every item sent:
+    the parser counts them alike, empty ones included (a schema fuzzer found 70 values, half of
+    them empty, answered 200)."""
+    limit = "Filtro “Paese” (country): al massimo 50 valori."
+    codes = ["BF", "SN", "ML", "NE", "MA"] * 10
+    allowed = client.get(f"{API_URL}?{'&'.join(f'country={c}' for c in codes)}&lang=it")
+    assert allowed.status_code == 200, allowed.content
+    sent = [*codes[:49], "", ""]
+    refused = client.get(f"{API_URL}?{'&'.join(f'country={c}' for c in sent)}&lang=it")
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [limit]
+
+
 def test_the_apis_description_lists_the_declared_parameters():
     operation = api.get_openapi_schema()["paths"]["/api/v1/activities"]["get"]
     parameters = {p["name"]: p["schema"] for p in operation["parameters"]}

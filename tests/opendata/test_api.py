@@ -340,3 +340,16 @@ def test_an_empty_page_or_order_is_the_default_and_the_description_says_so(clien
     assert {"type": "string", "maxLength": 0} in parameters["page"]["schema"]["anyOf"]
     orders = [s for s in parameters["sort"]["schema"]["anyOf"] if s.get("type") == "string"]
     assert "" in orders[0]["enum"] and "title" in orders[0]["enum"]
+
+
+def test_a_wrong_number_is_named_in_the_language_asked(client):
+    """pydantic's own messages are English: the numbers the API checks itself are answered in
+    the asked language, with the value as sent and the limit it crossed."""
+    italian = get_json(client, f"{API}/activities?page_size=abc&lang=it", status=400)
+    assert italian["errors"] == ["page_size: “abc” non è un numero intero."]
+    english = get_json(client, f"{API}/activities?page_size=500&lang=en", status=400)
+    assert english["errors"] == ["page_size: “500” is more than 100, the largest allowed."]
+    smallest = get_json(client, f"{API}/organisations?page=0&lang=it", status=400)
+    assert smallest["errors"] == ["page: “0” è minore di 1, il minimo ammesso."]
+    flag = get_json(client, f"{API}/organisations?reporting=maybe&lang=en", status=400)
+    assert flag["errors"] == ["reporting: “maybe” is neither true nor false."]
