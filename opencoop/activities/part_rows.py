@@ -85,12 +85,14 @@ def _hand_over(owners: Sequence[Model], part: Part, owner_key: str, rows: list) 
         return []
     key = type(owners[0])._meta.get_field(part.relation).field
     ordering = part.model._meta.ordering
+    # A part ordered otherwise than it is read is ordered as ``set`` orders it.
+    resort = list(ordering) not in ([], ["sort_order"], ["sort_order", "pk"])
     for owner in owners:
         mine = grouped.get(owner.pk, [])
         for row in mine:
             key.set_cached_value(row, owner)
-        if list(ordering) not in ([], ["sort_order"], ["sort_order", "pk"]) and len(mine) > 1:
-            sort_by_fields(mine, ordering)  # a part ordered otherwise, as ``set`` orders it
+        if resort and len(mine) > 1:
+            sort_by_fields(mine, ordering)
         hold_children(owner, part.relation, mine)
     return [row for owner in owners for row in grouped.get(owner.pk, [])]
 

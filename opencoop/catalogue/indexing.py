@@ -21,6 +21,7 @@ from opencoop.access import policy
 from opencoop.activities.derived import sector_group
 from opencoop.codelists import registry
 from opencoop.core.multilingual import portal_languages
+from opencoop.core.queries import among_ids
 
 from .regions import continent_label, continent_of_country
 
@@ -246,16 +247,22 @@ ACTIVITY_INDEX_PARTS = (
 )
 
 
-def read_for_index(activities: list, *, using: str | None = None) -> None:
-    """Read the parts the search text of ``activities`` reads, every part in one query.
+def activities_for_index(ids: list[int]) -> list:
+    """Return the activities ``ids`` with what their search text reads, every part in one query.
 
     Through ``part_rows`` rather than a prefetch per part: the catalogue's rows and the search
     index read back every activity an import writes, and six prefetches were most of that read.
     """
+    from opencoop.activities.models import Activity
     from opencoop.activities.part_rows import load_parts
     from opencoop.activities.parts import part
 
-    load_parts(activities, [part(name) for name in ACTIVITY_INDEX_PARTS], using=using)
+    found = Activity.objects.filter(among_ids("pk", ids)).select_related(
+        "reporting_org", "partnership"
+    )
+    activities = list(found)
+    load_parts(activities, [part(name) for name in ACTIVITY_INDEX_PARTS], using=found.db)
+    return activities
 
 
 def add_to_search_index(activities: list, *, backends=None) -> None:

@@ -34,7 +34,7 @@ from opencoop.exchanges.models import Exchange
 from opencoop.initiatives.models import Initiative, InitiativeCountry, InitiativePartner
 
 from .fields import SearchDocument
-from .indexing import SearchText, activity_search_text, read_for_index, words
+from .indexing import SearchText, activities_for_index, activity_search_text, words
 from .regions import continent_of_country
 from .row_models import (
     ARRAY_FACETS,
@@ -117,11 +117,7 @@ def _pairs(queryset, key: str) -> dict[int, set[str]]:
 
 
 def _activity_rows(ids: list[int]) -> Iterator[CatalogueRow]:
-    found = Activity.objects.filter(among_ids("pk", ids)).select_related(
-        "reporting_org", "partnership"
-    )
-    activities = list(found)
-    read_for_index(activities, using=found.db)
+    activities = activities_for_index(ids)
     ids = [activity.pk for activity in activities]
     mine = {"activity_id__in": ids}
     countries = _pairs(RecipientCountry.objects.filter(**mine), "code")

@@ -742,19 +742,18 @@ def index_records(model: type[models.Model], pks: list[int], *, backends=None) -
     ``backends`` defaults to those kept up to date on save.
     """
     from opencoop.activities.models import Activity
-    from opencoop.catalogue.indexing import read_for_index
+    from opencoop.catalogue.indexing import activities_for_index
 
     if backends is None:
         backends = list(get_search_backends(with_auto_update=True))
     if not backends or not hasattr(model, "search_fields"):
         return
     for start in range(0, len(pks), BATCH):
-        queryset = model.objects.filter(among_ids("pk", pks[start : start + BATCH]))
+        chunk = pks[start : start + BATCH]
         if model is Activity:
-            queryset = queryset.select_related("reporting_org", "partnership")
-        records = list(queryset)
-        if model is Activity:
-            read_for_index(records, using=queryset.db)
+            records = activities_for_index(chunk)
+        else:
+            records = list(model.objects.filter(among_ids("pk", chunk)))
         _add_to_index(model, records, backends)
 
 
