@@ -118,7 +118,8 @@ def invalid_parameters(request: HttpRequest, exc: ValidationError) -> HttpRespon
             kind, limits = error.get("type"), error.get("ctx") or {}
             # The value as sent, not the whole list of codes: the OpenAPI description has it.
             value = _sent(request, loc)[:60]
-            if kind == "literal_error":
+            # A slug that cannot be one (its pattern) is as unknown as a code not in its list.
+            if kind in ("literal_error", "string_pattern_mismatch"):
                 message = _("“%(value)s” is not a known value.") % {"value": value}
             elif kind in ("int_parsing", "int_type", "int_from_float"):
                 message = _("“%(value)s” is not a whole number.") % {"value": value}

@@ -353,3 +353,5 @@ def test_a_wrong_number_is_named_in_the_language_asked(client):
     assert smallest["errors"] == ["page: “0” è minore di 1, il minimo ammesso."]
     flag = get_json(client, f"{API}/organisations?reporting=maybe&lang=en", status=400)
     assert flag["errors"] == ["reporting: “maybe” is neither true nor false."]
+    slug = get_json(client, f"{API}/initiatives?org=Not%20A%20Slug&lang=it", status=400)
+    assert slug["errors"] == ["org.0: “Not A Slug” non è un valore conosciuto."]
