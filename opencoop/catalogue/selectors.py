@@ -1146,18 +1146,24 @@ def records_of_rows(rows: Iterable[CatalogueRow], today: datetime.date | None = 
     Each record gets ``catalogue_kind``; a record gone since (or no longer public) is left out.
     """
     rows = list(rows)
+    # Unordered: the rows give the order. Ordered, Django compares each selected column with
+    # the order while building the query (0.6 of 1.4 ms for the activities).
     loaders = {
         CatalogueRow.ACTIVITY: lambda ids: with_list_data(
-            public_activities(today).filter(pk__in=ids).select_related("reporting_org")
+            public_activities(today).filter(pk__in=ids).select_related("reporting_org").order_by()
         ),
         CatalogueRow.INITIATIVE: lambda ids: (
             policy.public(Initiative, today)
             .filter(pk__in=ids)
             .select_related("reporting_org")
             .prefetch_related("countries")
+            .order_by()
         ),
         CatalogueRow.EXCHANGE: lambda ids: (
-            policy.public(Exchange, today).filter(pk__in=ids).select_related("reporting_org")
+            policy.public(Exchange, today)
+            .filter(pk__in=ids)
+            .select_related("reporting_org")
+            .order_by()
         ),
     }
     records: dict[tuple[str, int], object] = {}

@@ -56,7 +56,11 @@ def map_points(scope: Scope) -> list[MapPoint]:
             (activity_id, *place_key(latitude, longitude)), {"name": name, "country": country}
         )
     single_ids = [first for *_key, first, count in places if count == 1]
-    singles = Activity.objects.only("id", "title", "slug", "reporting_org_id").in_bulk(single_ids)
+    singles = (
+        Activity.objects.only("id", "title", "slug", "reporting_org_id")
+        .order_by()
+        .in_bulk(single_ids)
+    )
     points = []
     for latitude, longitude, first, count in places:
         # A location deleted since the rows were kept marks them out of date (read afresh).
