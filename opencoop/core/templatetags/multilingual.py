@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from opencoop.core.multilingual import pick
+from opencoop.core.multilingual import as_html, text
 
 register = template.Library()
 
@@ -14,10 +14,10 @@ def ml(value: dict | None) -> SafeString:
 
     Returns escaped HTML: Django would turn any other object into a plain string first.
     """
-    return pick(value).__html__()
+    return as_html(value)
 
 
 @register.filter
 def ml_text(value: dict | None) -> str:
     """Return the plain text of a multilingual value (for attributes and titles)."""
-    return pick(value).text
+    return text(value)
