@@ -132,7 +132,10 @@ def _position(columns: tuple[Column, ...], measure: str, currency: str = "") -> 
 
 def _decimal(value) -> Decimal | None:
     """Return a sum of two-decimal figures as Decimal (SQLite adds them as floats)."""
-    return None if value is None else Decimal(str(value)).quantize(CENT)
+    if value is None:
+        return None
+    # PostgreSQL's sums arrive as Decimal: no round trip through a string (3 a kept row).
+    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)
 
 
 def _share(n: int, stated: int, total, percentage) -> Decimal:
