@@ -121,6 +121,16 @@ def request_target(url: str) -> tuple[str, str]:
     return parts.netloc or "localhost", urlunsplit(("", "", parts.path, parts.query, ""))
 
 
+def gunicorn_settings() -> tuple[int, int]:
+    """Return the workers and threads the server runs with: gunicorn_config's, as the
+    environment sets them (the server is started with the same environment)."""
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    from opencoop.operations import gunicorn_config
+
+    return gunicorn_config.workers, gunicorn_config.threads
+
+
 # Steps run in a process of their own (Django set up with the bench database) -------------------
 def django_setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
@@ -440,7 +450,7 @@ class Server:
         else:
             self.__exit__()
             sys.exit(f"gunicorn did not answer on port {self.port}: see {self.log.name}")
-        self.workers = int(os.environ.get("GUNICORN_WORKERS", str((os.cpu_count() or 1) * 2 + 1)))
+        self.workers = gunicorn_settings()[0]
         return self
 
     def __exit__(self, *exc) -> None:
@@ -1117,9 +1127,9 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         f"--activities N/{args.authorities} --authorities {args.authorities} --seed {args.seed} "
         f"--pages-for {args.pages_for}` (pages, so activity and statistics pages, for the first "
         f"{args.pages_for} authorities).",
-        "- Server: gunicorn with opencoop/operations/gunicorn_config.py (2 × processors + 1 "
-        "workers, 2 threads), settings `opencoop.settings.bench` (local settings, DEBUG off, plus "
-        "a minimal view), on loopback.",
+        "- Server: gunicorn with opencoop/operations/gunicorn_config.py ({} workers, {} "
+        "thread(s) each), settings `opencoop.settings.bench` (local settings, DEBUG off, plus "
+        "a minimal view), on loopback.".format(*gunicorn_settings()),
         "- Server time: the time to the last byte of each answer, measured by a client on "
         "loopback, one request at a time. *Cold*: the first request for each address since the "
         "server started (each worker had first served a few other pages, so imports and "

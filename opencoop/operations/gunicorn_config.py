@@ -7,8 +7,15 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# One worker per processor and one more, each answering one request at a time. Rendering a page
+# is processor work: more requests at once than processors only share them, so every answer
+# waits longer, the longest most, and two threads of one worker also wait for each other's
+# interpreter lock. 20 users on uncached pages at 100,000 activities, 2 processors
+# (scripts/bench_notes.md): 5 workers x 2 threads p95 594-718 ms, 3 x 2 526-586 ms, 3 x 1
+# 436-511 ms. A request that streams a large download holds its worker until the end: a site
+# whose visitors download whole catalogues at once raises GUNICORN_THREADS or GUNICORN_WORKERS.
+workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread"
 # A worker takes a connection only when one of its threads is free; the others wait in the
 # listening socket's queue for the first worker that is. By default a gthread worker accepts up

@@ -4,6 +4,7 @@ connections it takes."""
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -67,6 +68,16 @@ def test_a_worker_takes_no_more_connections_than_its_threads_can_serve(monkeypat
     log = _Log()
     ThreadWorker.check_config(cfg, log)
     assert log.warnings == []
+
+
+def test_one_worker_a_processor_and_one_more_each_one_request_at_a_time(monkeypatch):
+    """The defaults the 20 users' figures were measured with (scripts/bench_notes.md)."""
+    monkeypatch.delenv("GUNICORN_WORKERS", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    cfg: Config = _ConfigOnly().cfg
+    assert (cfg.workers, cfg.threads) == (multiprocessing.cpu_count() + 1, 1)
+    monkeypatch.setenv("GUNICORN_WORKERS", "7")
+    assert _ConfigOnly().cfg.workers == 7
 
 
 def _free_port() -> int:
