@@ -62,7 +62,7 @@ def _as_html(text: str, lang: str, is_fallback: bool) -> SafeString:
     """Escape ``text``; a fallback gets a ``lang`` attribute so screen readers switch voice.
 
     The standard library's escape, as Django's ``escape`` calls it, without ``format_html``'s
-    layers: 9 -> 2 µs a text, and a country page names some 400 partners.
+    layers: the ml filter 9.2 -> 3.4 µs a text, and a country page names some 400 partners.
     """
     if is_fallback and text:
         return SafeString(f'<span lang="{html.escape(lang)}">{html.escape(text)}</span>')
