@@ -12,8 +12,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # waits longer, the longest most, and two threads of one worker also wait for each other's
 # interpreter lock. 20 users on uncached pages at 100,000 activities, 2 processors, runs in
 # turns (scripts/bench_notes.md): p95 5 workers x 2 threads 594-867 ms (6 runs, median 699),
-# 3 x 2 526-586 (4 runs), 3 x 1 436-734 (15 runs, median 524). A request that streams a large download holds its worker until the end: a site
-# whose visitors download whole catalogues at once raises GUNICORN_THREADS or GUNICORN_WORKERS.
+# 3 x 2 526-586 (4 runs), 3 x 1 436-734 (15 runs, median 524). A request that streams a large
+# download holds its worker until the end: a site whose visitors download whole catalogues at
+# once raises GUNICORN_THREADS or GUNICORN_WORKERS.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() + 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread"
