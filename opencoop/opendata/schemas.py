@@ -652,15 +652,37 @@ def ordering(annotation: object) -> Callable[[object], object] | None:
         fields = tuple(
             (name, ordering(info.annotation)) for name, info in annotation.model_fields.items()
         )
+        # What to do with a dict of these keys: whether they already are in the schema's order
+        # (most are: built in that order), and which of its fields need ordering inside. Kept
+        # per key tuple, so that the common case copies nothing (a page of 20 activities
+        # has some 1,500 dicts: rebuilding each took a fifth of the API list's time).
+        plans: dict[tuple, tuple[bool, tuple]] = {}
 
         def ordered(data: object) -> object:
             if data is None:
                 return None
-            return {
-                name: data[name] if order is None else order(data[name])
-                for name, order in fields
-                if name in data
-            }
+            keys = tuple(data)
+            plan = plans.get(keys)
+            if plan is None:
+                present = [(name, order) for name, order in fields if name in data]
+                in_order = keys == tuple(name for name, _order in present)
+                plan = plans[keys] = (
+                    in_order,
+                    tuple(item for item in present if item[1] is not None) if in_order else (),
+                )
+            in_order, inner = plan
+            if not in_order:
+                return {
+                    name: data[name] if order is None else order(data[name])
+                    for name, order in fields
+                    if name in data
+                }
+            if not inner:
+                return data
+            data = dict(data)
+            for name, order in inner:
+                data[name] = order(data[name])
+            return data
 
         return ordered
     return None

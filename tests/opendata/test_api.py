@@ -13,13 +13,14 @@ from django.core import signals
 from django.db import close_old_connections
 from django.http import QueryDict
 from hypothesis import HealthCheck, settings
+from ninja import Schema
 from ninja.renderers import JSONRenderer as NinjaJSONRenderer
 
 from opencoop.activities.disclosure import LOCAL_PARTNER
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.selectors import catalogue
 from opencoop.opendata.api import api
-from opencoop.opendata.schemas import ActivityList
+from opencoop.opendata.schemas import ActivityList, Code, OrganisationRef, in_schema_order
 from opencoop.plans.models import PlanAllocation
 from opencoop.wsgi import application
 from tests.factories import make_activity, make_plan, make_reporting_org
@@ -355,3 +356,44 @@ def test_a_wrong_number_is_named_in_the_language_asked(client):
     assert flag["errors"] == ["reporting: “maybe” is neither true nor false."]
     slug = get_json(client, f"{API}/initiatives?org=Not%20A%20Slug&lang=it", status=400)
     assert slug["errors"] == ["org.0: “Not A Slug” non è un valore conosciuto."]
+
+
+class _Inner(Schema):
+    ref: OrganisationRef
+    codes: list[Code]
+
+
+class _Outer(Schema):
+    first: str
+    inner: _Inner | None
+    more: list[_Inner]
+
+
+def test_schema_order_puts_keys_in_order_at_every_level_and_drops_unknown_keys():
+    """A dict already in order is served as it is; one out of order, or with keys the schema
+    does not know, is rebuilt, and the lists and dicts inside are ordered too."""
+    in_order = {"code": "1", "name": "Uno"}
+    data = {
+        "more": [
+            {"codes": [{"name": "Due", "code": "2"}, in_order], "ref": {"slug": "a", "name": {}}},
+        ],
+        "first": "x",
+        "stray": "dropped",
+        "inner": None,
+    }
+    for _ in range(2):  # the second time from the kept plans
+        ordered = in_schema_order(_Outer, data)
+        assert json.dumps(ordered) == json.dumps(
+            {
+                "first": "x",
+                "inner": None,
+                "more": [
+                    {
+                        "ref": {"slug": "a", "name": {}},
+                        "codes": [{"code": "2", "name": "Due"}, {"code": "1", "name": "Uno"}],
+                    }
+                ],
+            }
+        )
+        assert ordered["more"][0]["codes"][1] is in_order
+    assert list(data) == ["more", "first", "stray", "inner"], "the data given is left as it was"
