@@ -18,6 +18,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from opencoop.access import policy
 from opencoop.catalogue.models import SearchPage
 from opencoop.core.models import PortalSettings
+from opencoop.opendata.models import OpenDataPage
 from opencoop.pages.models import NoticePage, SectionPage, StandardPage
 
 from .conftest import SECTION_IT
@@ -306,3 +307,20 @@ def test_a_page_reads_the_generation_once_however_many_links_it_remembers(
     page = soup(client, SECTION_IT + "catalogo/")  # each result names its countries, linked
     assert len(page.select("main dd a[href^='/it/paesi/']")) >= 3
     assert len(reads) == 1
+
+
+def test_a_request_reads_the_pages_on_its_way_not_the_whole_tree(client):
+    """After a change, the first request reads which pages the tree holds (a few columns) and
+    the pages its address goes through, not every page of the tree as its own type."""
+
+    assert OpenDataPage.objects.live().exists(), "a page beside the projects' address"
+    client.get(PROJECTS)
+    publish(section_it(), title="Cooperazione decentrata")  # a change: read afresh
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PROJECTS).status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert f'FROM "{OpenDataPage._meta.db_table}"' not in tables
+    assert f'FROM "{SectionPage._meta.db_table}"' in tables
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PROJECTS).status_code == 200
+    assert not [q for q in queries.captured_queries if 'FROM "wagtailcore_page"' in q["sql"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import F
@@ -55,43 +56,57 @@ class PortalPage(Page):
     def route(self, request, path_components):
         """Find the child named by the address without reading the page tree on every request.
 
-        Wagtail reads each level's child and then its specific row: two queries per level. The
-        pages under this page's home are remembered until the next publication
-        (``opencoop.pages.published``), all of them and read at once (a tree is its sections and
-        their lists, a few hundred pages, not its records), so that addresses of no page cannot
-        fill the memory and a process's first request for each section reads nothing more; each
+        Wagtail reads each level's child and then its specific row: two queries per level. Until
+        the next publication (``opencoop.pages.published``) this process remembers which pages
+        are under this page's home, by parent and slug (one query of a few columns: a tree is
+        its sections and their lists, a few hundred pages, not its records), and each page
+        once asked for (one query), so that addresses of no page cannot fill the memory; each
         request gets its own copy of the child, so nothing one request sets on it is seen by
-        another.
+        another. Reading every page of the tree whole at the first request took 14-28 ms in
+        each worker after each publication (a query per page type), for pages most requests
+        never route through.
         """
         if not path_components:
             return super().route(request, path_components)
         slug, remaining = path_components[0], path_components[1:]
         home_path = self.path[: 2 * self.steplen]
+        number = request_generation(request)
         tree = remember(
-            ("page tree", home_path),
-            lambda: _children_by_slug(request, home_path),
-            number=request_generation(request),
+            ("page tree", home_path), lambda: _children_by_slug(home_path), number=number
         )
-        child = tree.get(self.path, {}).get(slug)
-        if child is None:
+        found = tree.get(self.path, {}).get(slug)
+        if found is None:
             raise Http404
+        child = remember(("page", found[0]), lambda: _specific_page(request, *found), number=number)
         child = copy.copy(child)
         child._cached_parent_obj = self
         return child.route(request, remaining)
 
 
-def _children_by_slug(request, home_path: str) -> dict[str, dict[str, Page]]:
-    """Return the children of each page under the home at ``home_path``, by parent path and slug."""
-    tree: dict[str, dict[str, Page]] = {}
-    # Each page's locale from those remembered, copied with the page: its links and figures ask
-    # for it on each request.
-    by_pk = {locale.pk: locale for locale in remembered_locales(request).values()}
+def _children_by_slug(home_path: str) -> dict[str, dict[str, tuple[int, int]]]:
+    """Return the children of each page under the home at ``home_path``, by parent path and slug:
+    each child's id and content type."""
+    tree: dict[str, dict[str, tuple[int, int]]] = {}
     pages = Page.objects.filter(path__startswith=home_path, depth__gt=2).order_by("path")
-    for page in pages.specific():
-        if page.locale_id in by_pk:
-            page.locale = by_pk[page.locale_id]
-        tree.setdefault(page.path[: -Page.steplen], {}).setdefault(page.slug, page)
+    for pk, page_path, slug, content_type_id in pages.values_list(
+        "pk", "path", "slug", "content_type_id"
+    ):
+        tree.setdefault(page_path[: -Page.steplen], {}).setdefault(slug, (pk, content_type_id))
     return tree
+
+
+def _specific_page(request, pk: int, content_type_id: int) -> Page:
+    """Return the page ``pk`` as its own type, read in one query, with its remembered locale."""
+    model = ContentType.objects.get_for_id(content_type_id).model_class() or Page
+    page = model.objects.get(pk=pk)
+    # The locale from those remembered, copied with the page: its links and figures ask for it
+    # on each request.
+    locale = next(
+        (loc for loc in remembered_locales(request).values() if loc.pk == page.locale_id), None
+    )
+    if locale is not None:
+        page.locale = locale
+    return page
 
 
 class MenuChildrenMixin:
