@@ -1,10 +1,13 @@
-"""A worker loads its templates and search words before its first request (``warmup``)."""
+"""A worker loads its templates, search words, codelists and world map before its first
+request (``warmup``)."""
 
 from __future__ import annotations
 
 from django.template import engines
 
 from opencoop.catalogue import spelling
+from opencoop.codelists import registry
+from opencoop.geography import shapes
 from opencoop.operations import warmup
 
 
@@ -28,10 +31,14 @@ def test_warming_up_compiles_them_and_builds_the_search_words():
     loader = engines["django"].engine.template_loaders[0]
     loader.reset()
     spelling.groups.cache_clear()
+    registry._load.cache_clear()
+    shapes.world.cache_clear()
     assert "pages/records/activity.html" not in cached_templates()
 
     seconds = warmup.warm_up()
 
-    assert set(seconds) == {"urls", "templates", "search words"}
+    assert set(seconds) == {"urls", "templates", "search words", "codelists", "world map"}
     assert set(warmup.project_templates()) <= cached_templates()
     assert spelling.groups.cache_info().currsize == 1
+    assert registry._load.cache_info().currsize == len(registry.names())
+    assert shapes.world.cache_info().currsize == 1 and shapes.world() is not None
