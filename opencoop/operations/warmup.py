@@ -3,7 +3,8 @@
 A worker fills its process-wide caches lazily: the first page of each kind it serves compiles
 its templates and the includes they name, and the first word search builds the synonyms' and
 place names' groups (stemming some 800 words), the first country or map page projects the
-world's outlines (50 ms) and each first label of a codelist parses its file. With five workers, restarted every couple of
+world's outlines (50 ms), each first label of a codelist parses its file and the first address
+built in each language fills Django's tables for reversing addresses (30 ms). With five workers, restarted every couple of
 thousand requests (``max_requests``), those first pages were the slow tail of every page kind
 (the first word search in a worker: 365 ms against 72-85 ms for the next ones, at 100,000
 activities). ``warm_up`` does that work when the worker starts (``gunicorn_config``), before it
@@ -20,7 +21,8 @@ from django.conf import settings
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.template.utils import get_app_template_dirs
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLResolver, get_resolver, resolve
+from django.utils import translation
 
 
 def project_templates() -> list[str]:
@@ -38,6 +40,16 @@ def project_templates() -> list[str]:
     return sorted(names)
 
 
+def _fill_reverse_tables(resolver: URLResolver, seen: set[int]) -> None:
+    """Build ``resolver``'s table for reversing addresses, and its namespaces' (the language's)."""
+    if id(resolver) in seen:
+        return
+    seen.add(id(resolver))
+    resolver.reverse_dict  # noqa: B018 - built on first access, per language
+    for _prefix, namespace in resolver.namespace_dict.values():
+        _fill_reverse_tables(namespace, seen)
+
+
 def warm_up() -> dict[str, float]:
     """Load what the first requests of a worker would; return the seconds of each step."""
     from opencoop.catalogue.spelling import groups
@@ -48,6 +60,10 @@ def warm_up() -> dict[str, float]:
     started = time.perf_counter()
     with suppress(Resolver404):  # loads the URL conf and the API's schemas either way
         resolve("/api/v1/activities")
+    # Each language has its own tables (the addresses carry the language): built for each.
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            _fill_reverse_tables(get_resolver(), set())
     seconds["urls"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -3,7 +3,9 @@ request (``warmup``)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.template import engines
+from django.urls import clear_url_caches, get_resolver
 
 from opencoop.catalogue import spelling
 from opencoop.codelists import registry
@@ -33,6 +35,7 @@ def test_warming_up_compiles_them_and_builds_the_search_words():
     spelling.groups.cache_clear()
     registry._load.cache_clear()
     shapes.world.cache_clear()
+    clear_url_caches()
     assert "pages/records/activity.html" not in cached_templates()
 
     seconds = warmup.warm_up()
@@ -42,3 +45,10 @@ def test_warming_up_compiles_them_and_builds_the_search_words():
     assert spelling.groups.cache_info().currsize == 1
     assert registry._load.cache_info().currsize == len(registry.names())
     assert shapes.world.cache_info().currsize == 1 and shapes.world() is not None
+    # Django keeps the tables for reversing addresses per language (``_reverse_dict``), the
+    # main resolver's and each namespace's: built for every language of the portal.
+    languages = {code for code, _name in settings.LANGUAGES}
+    resolver = get_resolver()
+    assert languages <= set(resolver._reverse_dict)
+    namespaces = [namespace for _prefix, namespace in resolver.namespace_dict.values()]
+    assert namespaces and all(languages <= set(ns._reverse_dict) for ns in namespaces)
