@@ -324,3 +324,19 @@ def test_a_request_reads_the_pages_on_its_way_not_the_whole_tree(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(PROJECTS).status_code == 200
     assert not [q for q in queries.captured_queries if 'FROM "wagtailcore_page"' in q["sql"]]
+
+
+def test_a_page_deleted_after_the_tree_was_read_is_not_found(rf):
+    """A request that read the tree before a page was deleted finds no page there (not an error)."""
+    from django.http import Http404
+
+    from opencoop.pages.published import request_generation
+
+    home = Site.objects.get(is_default_site=True).root_page.specific
+    section = ["amministrazione", "firenze-internazionale", "cooperazione-decentrata"]
+    request = rf.get("/it/")
+    request_generation(request)  # this request's generation, read before the deletion
+    assert home.route(request, [*section, "progetti"]).page.slug == "progetti"  # tree read
+    OpenDataPage.objects.get(slug="dati-aperti").delete()
+    with pytest.raises(Http404):
+        home.route(request, [*section, "dati-aperti"])

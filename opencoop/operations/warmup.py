@@ -1,14 +1,14 @@
 """What a web worker loads once, before its first request, rather than during it.
 
 A worker fills its process-wide caches lazily: the first page of each kind it serves compiles
-its templates and the includes they name, and the first word search builds the synonyms' and
-place names' groups (stemming some 800 words), the first country or map page projects the
-world's outlines (50 ms), each first label of a codelist parses its file and the first address
-built in each language fills Django's tables for reversing addresses (30 ms). With five workers, restarted every couple of
-thousand requests (``max_requests``), those first pages were the slow tail of every page kind
-(the first word search in a worker: 365 ms against 72-85 ms for the next ones, at 100,000
-activities). ``warm_up`` does that work when the worker starts (``gunicorn_config``), before it
-takes a connection. It reads no record: what it loads does not change with the content.
+its templates and the includes they name, the first word search builds the synonyms' and place
+names' groups (stemming some 800 words), the first country or map page projects the world's
+outlines (50 ms), each first label of a codelist parses its file, and the first address built
+in each language fills Django's tables for reversing addresses (30 ms). With workers restarted
+every couple of thousand requests (``max_requests``), those first pages were the slow tail of
+every page kind (the first word search in a worker: 365 ms against 72-85 ms for the next ones,
+at 100,000 activities). ``warm_up`` does that work when the worker starts (``gunicorn_config``),
+before it takes a connection. It reads no record: what it loads does not change with the content.
 """
 
 from __future__ import annotations

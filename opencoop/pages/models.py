@@ -96,9 +96,14 @@ def _children_by_slug(home_path: str) -> dict[str, dict[str, tuple[int, int]]]:
 
 
 def _specific_page(request, pk: int, content_type_id: int) -> Page:
-    """Return the page ``pk`` as its own type, read in one query, with its remembered locale."""
+    """Return the page ``pk`` as its own type, read in one query, with its remembered locale.
+
+    A page deleted since the tree was read is no page (its deletion starts a new generation).
+    """
     model = ContentType.objects.get_for_id(content_type_id).model_class() or Page
-    page = model.objects.get(pk=pk)
+    page = model.objects.filter(pk=pk).first()
+    if page is None:
+        raise Http404
     # The locale from those remembered, copied with the page: its links and figures ask for it
     # on each request.
     locale = next(
