@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, PageViewRestriction, Site
 
@@ -20,6 +21,7 @@ from opencoop.catalogue.models import SearchPage
 from opencoop.core.models import PortalSettings
 from opencoop.opendata.models import OpenDataPage
 from opencoop.pages.models import NoticePage, SectionPage, StandardPage
+from opencoop.pages.published import request_generation
 
 from .conftest import SECTION_IT
 
@@ -312,7 +314,6 @@ def test_a_page_reads_the_generation_once_however_many_links_it_remembers(
 def test_a_request_reads_the_pages_on_its_way_not_the_whole_tree(client):
     """After a change, the first request reads which pages the tree holds (a few columns) and
     the pages its address goes through, not every page of the tree as its own type."""
-
     assert OpenDataPage.objects.live().exists(), "a page beside the projects' address"
     client.get(PROJECTS)
     publish(section_it(), title="Cooperazione decentrata")  # a change: read afresh
@@ -328,10 +329,6 @@ def test_a_request_reads_the_pages_on_its_way_not_the_whole_tree(client):
 
 def test_a_page_deleted_after_the_tree_was_read_is_not_found(rf):
     """A request that read the tree before a page was deleted finds no page there (not an error)."""
-    from django.http import Http404
-
-    from opencoop.pages.published import request_generation
-
     home = Site.objects.get(is_default_site=True).root_page.specific
     section = ["amministrazione", "firenze-internazionale", "cooperazione-decentrata"]
     request = rf.get("/it/")
