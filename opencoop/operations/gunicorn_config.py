@@ -58,9 +58,14 @@ def post_worker_init(worker) -> None:
     """
     import gc
 
-    from opencoop.operations.warmup import warm_up
+    from django.db import connections
+
+    from opencoop.operations.warmup import warm_up, warm_up_pages
 
     warm_up()  # URL conf, API schemas, templates, search words: loaded before any request
+    # One page of each kind, as a visitor would ask: what pages remember, Python's first calls.
+    warm_up_pages(between=getattr(worker, "notify", None))
+    connections.close_all()  # requests run on the worker's threads, each with its own
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)

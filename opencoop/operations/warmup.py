@@ -9,13 +9,24 @@ every couple of thousand requests (``max_requests``), those first pages were the
 every page kind (the first word search in a worker: 365 ms against 72-85 ms for the next ones,
 at 100,000 activities). ``warm_up`` does that work when the worker starts (``gunicorn_config``),
 before it takes a connection. It reads no record: what it loads does not change with the content.
+
+What remains for a worker's first page of each kind is what those pages remember between
+publications (``pages.published``: the site's chrome, the tree's routes, the catalogue's labels)
+and Python's own first calls down each page's code: at 2,000 activities, in one process after
+``warm_up``, the first home 141 ms then 20-25, the first catalogue 92 then 34-51, the first map
+page 97 then 28-46. ``warm_up_pages`` asks for one page of each kind, as a visitor would, so
+that each worker pays them before its first visitor; it reads records, so it runs apart from
+``warm_up`` and gives up quietly when the database is not there.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -23,6 +34,26 @@ from django.template.loader import get_template
 from django.template.utils import get_app_template_dirs
 from django.urls import Resolver404, URLResolver, get_resolver, resolve
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+# What warming up with pages may take at most, a worker (seconds): past it, the rest is left to
+# the first visitors. At 100,000 activities one of each kind takes about a second.
+PAGES_BUDGET = 5.0
+# Sites warmed, the default first: a national atlas may serve many, each with its own chrome.
+MAX_SITES = 5
+# The page types warmed: those most visitors see, whose cost does not grow with the records
+# behind them beyond what the benchmark measures (not the open-data page, which checks every
+# authority's files, nor the atlas's comparison).
+WARMED_PAGE_TYPES = (
+    "catalogue.cataloguepage",
+    "pages.sectionpage",
+    "pages.recordindexpage",
+    "pages.standardpage",
+    "stats.statisticspage",
+    "stats.plansoverviewpage",
+    "geography.mappage",
+)
 
 
 def project_templates() -> list[str]:
@@ -89,3 +120,96 @@ def warm_up() -> dict[str, float]:
     world()  # the outlines of the countries, projected for the maps
     seconds["world map"] = time.perf_counter() - started
     return seconds
+
+
+def warm_up_addresses() -> list[tuple[str, str]]:
+    """Return (host, path) of one public page of each kind, for each site and language.
+
+    In the order visitors need them most: each site's home in each language, one record's page
+    of each kind of record, a partner country's page, the map's data and a page of the API,
+    then one page of each of ``WARMED_PAGE_TYPES``. What a page remembers is kept per site and
+    language (its chrome, its routes), so each site and language gets its own.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Locale, Page, Site
+
+    from opencoop.geography.countries import countries_with_records, country_url
+    from opencoop.pages.models import RecordIndexPage
+
+    homes, records, others = [], [], []
+    warmed_types = [
+        ContentType.objects.get_by_natural_key(*label.split(".")).pk for label in WARMED_PAGE_TYPES
+    ]
+    locales = list(Locale.objects.order_by("pk"))
+    sites = list(Site.objects.order_by("-is_default_site", "pk").select_related("root_page"))
+    for site in sites[:MAX_SITES]:
+        for locale in locales:
+            home = site.root_page.get_translation_or_none(locale)
+            if home is None or not home.live:
+                continue
+            homes.append(home.full_url)
+            pages = Page.objects.live().public().descendant_of(home).order_by("path")
+            kinds: set[str] = set()
+            for index in RecordIndexPage.objects.filter(pk__in=pages.values("pk")):
+                if index.record_type in kinds:
+                    continue
+                record = index.kind.published(index.reporting_org).first()
+                if record is not None:
+                    kinds.add(index.record_type)
+                    records.append(
+                        index.full_url + index.reverse_subpage("record", args=[record.slug])
+                    )
+            for content_type in warmed_types:
+                page = pages.filter(content_type=content_type).first()
+                if page is not None:
+                    others.append(page.specific.full_url)
+    default_site = sites[0] if sites else None
+    if default_site is None:
+        return []
+    origin = default_site.root_url
+    codes = sorted(countries_with_records())
+    services = [country_url(codes[0], language) for language, _name in settings.LANGUAGES[:1]]
+    services += ["/geography/all/map.json", "/api/v1/activities?page_size=20"]
+    addresses: list[tuple[str, str]] = []
+    for url in [*homes, *records, *services, *others]:
+        parts = urlsplit(url or "")
+        address = (parts.netloc or urlsplit(origin).netloc, parts.path)
+        if parts.query:
+            address = (address[0], f"{parts.path}?{parts.query}")
+        if url and address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def warm_up_pages(
+    budget: float = PAGES_BUDGET, between: Callable[[], None] | None = None
+) -> dict[str, object]:
+    """Ask for ``warm_up_addresses`` through the portal's own stack, within ``budget`` seconds.
+
+    ``between`` is called before each request: gunicorn's worker tells its master it is alive
+    (``worker.notify``), or the master would take a long warm-up for a hung worker.
+
+    Return each address asked for with its status and milliseconds, and the seconds in all. A database that does not answer, or
+    any page that fails, ends it with a log line: the worker then serves as it would have.
+    """
+    from django.test import Client
+
+    started = time.perf_counter()
+    answers: dict[str, tuple[int, float]] = {}
+    secure = bool(getattr(settings, "SECURE_SSL_REDIRECT", False))
+    try:
+        client = Client(raise_request_exception=False)
+        for host, path in warm_up_addresses():
+            asked = time.perf_counter()
+            if asked - started > budget:
+                break
+            if between is not None:
+                between()
+            response = client.get(path, HTTP_HOST=host, secure=secure)
+            if getattr(response, "streaming", False):
+                b"".join(response.streaming_content)  # closed by the client once read
+            milliseconds = (time.perf_counter() - asked) * 1000
+            answers[f"{host}{path}"] = (response.status_code, round(milliseconds, 1))
+    except Exception:  # a worker must start even if warming up fails
+        logger.warning("warming up with pages stopped", exc_info=True)
+    return {"answers": answers, "seconds": time.perf_counter() - started}

@@ -3,6 +3,7 @@ request (``warmup``)."""
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 from django.template import engines
 from django.urls import clear_url_caches, get_resolver
@@ -11,6 +12,7 @@ from opencoop.catalogue import spelling
 from opencoop.codelists import registry
 from opencoop.geography import shapes
 from opencoop.operations import warmup
+from tests.conftest import SECTION_EN, SECTION_IT
 
 
 def cached_templates() -> set[str]:
@@ -52,3 +54,41 @@ def test_warming_up_compiles_them_and_builds_the_search_words():
     assert languages <= set(resolver._reverse_dict)
     namespaces = [namespace for _prefix, namespace in resolver.namespace_dict.values()]
     assert namespaces and all(languages <= set(ns._reverse_dict) for ns in namespaces)
+
+
+@pytest.mark.django_db
+def test_the_pages_warmed_are_one_of_each_kind_for_each_site_and_language():
+    addresses = warmup.warm_up_addresses()
+    paths = [path for _host, path in addresses]
+
+    assert len(addresses) == len(set(addresses))
+    # The homes first, in each language, then a record's page of each kind of record.
+    assert paths[:2] == ["/it/", "/en/"]
+    assert f"{SECTION_EN}projects/agata-smeralda-salvador-bahia/" in paths
+    assert f"{SECTION_IT}iniziative/laafi-labumbu-lets-network-2/" in paths
+    assert f"{SECTION_EN}catalogue/" in paths and f"{SECTION_IT}catalogo/" in paths
+    assert "/api/v1/activities?page_size=20" in paths
+    assert "/geography/all/map.json" in paths
+    assert any(path.startswith("/it/paesi/") for path in paths)
+    # Not the open-data page: it checks every authority's files.
+    assert f"{SECTION_EN}open-data/" not in paths
+
+
+@pytest.mark.django_db
+def test_warming_up_with_pages_asks_for_each_within_its_budget():
+    calls = []
+
+    answers = warmup.warm_up_pages(between=lambda: calls.append(1))["answers"]
+
+    assert len(answers) == len(warmup.warm_up_addresses()) == len(calls)
+    assert {status for status, _ms in answers.values()} == {200}
+    assert "localhost/en/" in answers
+    assert warmup.warm_up_pages(budget=0)["answers"] == {}
+
+
+def test_a_worker_starts_when_warming_up_with_pages_fails(caplog):
+    # No database here (no django_db mark): the first query raises, and the worker goes on.
+    result = warmup.warm_up_pages()
+
+    assert result["answers"] == {}
+    assert "warming up with pages stopped" in caplog.text
