@@ -189,14 +189,19 @@ def warm_up_pages(
     ``between`` is called before each request: gunicorn's worker tells its master it is alive
     (``worker.notify``), or the master would take a long warm-up for a hung worker.
 
-    Return each address asked for with its status and milliseconds, and the seconds in all. A database that does not answer, or
-    any page that fails, ends it with a log line: the worker then serves as it would have.
+    Return each address asked for with its status and milliseconds, and the seconds in all. A
+    page that fails answers 500 and the next is asked; anything else (a database that does not
+    answer) ends it with a log line, and the worker serves as it would have.
     """
-    from django.test import Client
+    from django.test import Client, override_settings
 
     started = time.perf_counter()
     answers: dict[str, tuple[int, float]] = {}
     secure = bool(getattr(settings, "SECURE_SSL_REDIRECT", False))
+    # Rendered, never answered from nor kept in the page cache: another worker's warm-up would
+    # have filled it, and this worker would then render nothing.
+    off = override_settings(OPENCOOP_PAGE_CACHE_SECONDS=0)
+    off.enable()
     try:
         client = Client(raise_request_exception=False)
         for host, path in warm_up_addresses():
@@ -212,4 +217,6 @@ def warm_up_pages(
             answers[f"{host}{path}"] = (response.status_code, round(milliseconds, 1))
     except Exception:  # a worker must start even if warming up fails
         logger.warning("warming up with pages stopped", exc_info=True)
+    finally:
+        off.disable()
     return {"answers": answers, "seconds": time.perf_counter() - started}

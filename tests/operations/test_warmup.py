@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, get_resolver
 
 from opencoop.catalogue import spelling
@@ -84,6 +86,30 @@ def test_warming_up_with_pages_asks_for_each_within_its_budget():
     assert {status for status, _ms in answers.values()} == {200}
     assert "localhost/en/" in answers
     assert warmup.warm_up_pages(budget=0)["answers"] == {}
+
+
+@pytest.mark.django_db
+def test_warming_up_with_pages_neither_reads_nor_fills_the_page_cache(
+    settings, client, monkeypatch
+):
+    from django.core.cache import cache
+
+    settings.OPENCOOP_PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    try:
+        client.get("/en/")
+        with CaptureQueriesContext(connection) as hit:
+            assert client.get("/en/")["X-Cache"] == "hit"
+        # Answered from the cache, the warm-up would render nothing: it renders the page.
+        monkeypatch.setattr(warmup, "warm_up_addresses", lambda: [("localhost", "/en/")])
+        with CaptureQueriesContext(connection) as warming:
+            assert warmup.warm_up_pages()["answers"]["localhost/en/"][0] == 200
+        assert len(hit) == 0 and len(warming) > 5
+        cache.clear()
+        warmup.warm_up_pages()
+        assert client.get("/en/")["X-Cache"] == "miss"  # nor kept what it rendered
+    finally:
+        cache.clear()
 
 
 def test_a_worker_starts_when_warming_up_with_pages_fails(caplog):
