@@ -215,18 +215,29 @@ def crs_activities(organisation: Organisation, year: int) -> QuerySet[Activity]:
     )
 
 
-def years_with_rows(organisation: Organisation) -> list[int]:
+def years_with_rows(organisation: Organisation) -> tuple[int, ...]:
     """Return the years whose CRS file of ``organisation`` has rows, newest first.
 
     Budgets and plans make no row: only commitments and payments do, so a year with only those
-    would be a file of headers.
+    would be a file of headers. A row is written for each activity with money committed or
+    paid in the year (``amounts_by_currency``, as ``crs_rows`` decides): one pass over the
+    authority's commitments and payments, not one file begun per candidate year.
     """
-    dated = Transaction.objects.filter(
-        activity__in=public_activities().for_reporting_org(organisation).values("pk"),
-        type__in=COMMITMENTS + DISBURSEMENTS,
-    ).dates("date", "year")
-    candidates = sorted({day.year for day in dated}, reverse=True)
-    return [year for year in candidates if next(crs_rows(organisation, year), None) is not None]
+    money = Transaction.objects.filter(type__in=COMMITMENTS + DISBURSEMENTS)
+    activities = (
+        public_activities()
+        .for_reporting_org(organisation)
+        .filter(pk__in=money.values("activity_id"))
+        .only("pk", "default_currency")
+        .prefetch_related(Prefetch("transactions", queryset=money))
+        .order_by()
+    )
+    years: set[int] = set()
+    for activity in activities.iterator(chunk_size=CHUNK_SIZE):
+        for year in {row.date.year for row in activity.transactions.all()} - years:
+            if amounts_by_currency(activity, year):
+                years.add(year)
+    return tuple(sorted(years, reverse=True))
 
 
 def _money(value: Decimal) -> str:

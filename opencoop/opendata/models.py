@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
-from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -16,21 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 
-from opencoop.activities.models import ParticipatingOrg
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.core.multilingual import text
 from opencoop.core.sites import EVERY_AUTHORITY, SiteScope, site_scope
-from opencoop.iati.export import activities_file_available, reporting_org_activities
-from opencoop.iati.rules import missing_mandatory
 from opencoop.organisations.models import Organisation
 from opencoop.pages.models import PortalPage
 
-from .crs import years_with_rows
 from .downloads import COLUMNS, download_urls, licence
-
-# Whether an authority's IATI activity file has any activity takes a pass over all of them:
-# the answer is kept a few minutes rather than recomputed on every visit of the page.
-FILE_CHECK_SECONDS = 15 * 60
+from .files import kept_check
 
 
 @dataclass(frozen=True)
@@ -50,6 +42,8 @@ class AuthorityFiles:
     organisation: Link
     crs: list[Link] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)
+    # When the files were last checked (``files``); None: not yet, the check is under way.
+    checked_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,57 +53,6 @@ class LeftOut:
     identifier: str
     title: str
     reasons: tuple[str, ...]
-
-
-def _has_activity_file(organisation: Organisation) -> bool:
-    key = f"opendata:activities-file:{organisation.pk}"
-    available = cache.get(key)
-    if available is None:
-        available = activities_file_available(organisation)
-        cache.set(key, available, FILE_CHECK_SECONDS)
-    return available
-
-
-def left_out_of_activity_file(organisation: Organisation, lang: str) -> list[LeftOut]:
-    """Return the public activities of ``organisation`` missing what IATI requires, and why.
-
-    The IATI rules decide (``missing_mandatory``): the file leaves these activities out rather
-    than invent the missing facts, and the page says so. Kept as long as the file check.
-    """
-    key = f"opendata:left-out:{organisation.pk}:{lang}"
-    left_out = cache.get(key)
-    if left_out is None:
-        left_out = []
-        selection = reporting_org_activities(organisation).prefetch_related(
-            Prefetch(
-                "participating_orgs",
-                queryset=ParticipatingOrg.objects.select_related("organisation"),
-            ),
-            "results__indicators",
-        )
-        with translation.override(lang):
-            for activity in selection.order_by("iati_identifier"):
-                breaches = missing_mandatory(activity)
-                if breaches:
-                    reasons = tuple(dict.fromkeys(b.translated() for b in breaches))
-                    left_out.append(
-                        LeftOut(activity.iati_identifier, text(activity.title, lang), reasons)
-                    )
-        cache.set(key, left_out, FILE_CHECK_SECONDS)
-    return left_out
-
-
-def crs_years(organisation: Organisation) -> list[int]:
-    """Return the years whose CRS file has rows, newest first (no file of headers only).
-
-    Finding them reads each candidate year's rows: kept as long as the IATI file check.
-    """
-    key = f"opendata:crs-years:{organisation.pk}"
-    years = cache.get(key)
-    if years is None:
-        years = years_with_rows(organisation)
-        cache.set(key, years, FILE_CHECK_SECONDS)
-    return years
 
 
 def crs_url(organisation: Organisation, year: int) -> str:
@@ -123,20 +66,30 @@ def crs_url(organisation: Organisation, year: int) -> str:
 
 def authority_files(lang: str, site: SiteScope = EVERY_AUTHORITY) -> list[AuthorityFiles]:
     """Return the IATI and CRS files of each reporting authority of ``site`` with an IATI
-    identifier."""
+    identifier, as last checked by the jobs worker (``files.kept_check``)."""
     result = []
     authorities = site.restrict(Organisation.objects.reporting(), "pk")
     for organisation in authorities.exclude(identifier="").order_by("slug"):
         identifier = organisation.identifier
+        check = kept_check(organisation)
         activities = (
             Link(
                 str(_("IATI activity file")),
                 reverse("opendata:iati-activities", args=[identifier]),
                 "XML",
             )
-            if _has_activity_file(organisation)
+            if check is not None and check.activity_file
             else None
         )
+        with translation.override(lang):
+            left_out = [
+                LeftOut(
+                    item.identifier,
+                    text(item.title, lang),
+                    tuple(dict.fromkeys(breach.translated() for breach in item.reasons)),
+                )
+                for item in (check.left_out if check is not None else ())
+            ]
         result.append(
             AuthorityFiles(
                 name=text(organisation.name, lang),
@@ -149,9 +102,10 @@ def authority_files(lang: str, site: SiteScope = EVERY_AUTHORITY) -> list[Author
                 ),
                 crs=[
                     Link(str(year), crs_url(organisation, year), "CSV")
-                    for year in crs_years(organisation)
+                    for year in (check.crs_years if check is not None else ())
                 ],
-                left_out=left_out_of_activity_file(organisation, lang),
+                left_out=left_out,
+                checked_at=check.checked_at if check is not None else None,
             )
         )
     return result

@@ -9,8 +9,9 @@ from bs4 import BeautifulSoup
 from django.core.cache import cache
 
 from opencoop.core.models import LICENCES
+from opencoop.opendata.crs import crs_rows, years_with_rows
 from opencoop.opendata.downloads import COLUMNS
-from opencoop.opendata.models import OpenDataPage, crs_years
+from opencoop.opendata.models import OpenDataPage
 from tests.factories import make_activity, make_full_activity, make_reporting_org
 
 from ..conftest import SECTION_EN, SECTION_IT
@@ -24,11 +25,22 @@ FLORENCE = "IT-CF-01307110484"
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    """The page keeps whether an IATI file exists for a few minutes: start each test afresh."""
+def fresh_cache(settings):
+    """The page shows the files' last check, kept in the cache: start each test afresh, with
+    the jobs worker's checks run at once (``jobs_later`` keeps them queued)."""
+    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": IMMEDIATE}}
     cache.clear()
     yield
     cache.clear()
+
+
+IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
+
+
+@pytest.fixture
+def jobs_later(settings):
+    """Jobs go to the database, as in production, until a worker takes them."""
+    settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def soup_of(client, url: str) -> BeautifulSoup:
@@ -101,7 +113,7 @@ def test_iati_and_crs_files_of_each_reporting_authority(client):
     crs = hrefs(row, "td:nth-of-type(2) a")
     # 2025 has only a budget: its CRS file would hold no row, so it is not linked.
     assert [urlsplit(url).path for url in crs] == [f"/opendata/crs/{prova.identifier}/2024.csv"]
-    assert crs_years(prova) == [2024]
+    assert years_with_rows(prova) == (2024,)
 
     # The demo's activities lack what IATI requires: no activity file, only the organisation's.
     florence = hrefs(by_identifier[FLORENCE], "td:nth-of-type(1) a")
@@ -112,7 +124,7 @@ def test_iati_and_crs_files_of_each_reporting_authority(client):
 def test_authority_without_amounts_has_no_crs_year(client):
     prova = make_reporting_org()
     make_activity(prova, "BARE")
-    assert crs_years(prova) == []
+    assert years_with_rows(prova) == ()
     soup = soup_of(client, PAGE_EN)
     row = next(
         row
@@ -184,3 +196,74 @@ def test_page_names_the_projects_left_out_of_the_iati_file_and_why(client, url, 
     assert len(items) == 13
     agata = next(item.get_text() for item in items if "AGATA-SMERALDA" in item.get_text())
     assert reason in agata
+
+
+def test_files_not_yet_checked_say_so_and_are_checked_once_by_the_jobs_worker(client, jobs_later):
+    from django_tasks_db.models import DBTaskResult
+
+    from opencoop.opendata.tasks import check_authority_files
+
+    prova = make_reporting_org()
+    make_full_activity(prova)
+
+    def prova_row():
+        soup = soup_of(client, PAGE_EN)
+        return next(
+            row
+            for row in soup.select(".oc-authority-files tbody tr")
+            if prova.identifier in row.get_text()
+        )
+
+    row = prova_row()
+    assert "The files are being checked: come back in a few minutes." in row.get_text()
+    assert hrefs(row, "td:nth-of-type(1) a") == [
+        f"/opendata/iati/{prova.identifier}/organisation.xml"
+    ]
+    assert hrefs(row, "td:nth-of-type(2) a") == []
+    prova_row()  # asked again before the worker ran: not queued twice
+    queued = DBTaskResult.objects.filter(task_path__endswith="check_authority_files")
+    assert [task.args_kwargs["args"] for task in queued].count([prova.pk]) == 1
+
+    check_authority_files.call(prova.pk)  # what the worker does with it
+
+    row = prova_row()
+    assert "being checked" not in row.get_text()
+    assert "Files checked" in row.select_one(".oc-checked-at").get_text()
+    assert f"/opendata/iati/{prova.identifier}/activities.xml" in hrefs(row, "td:nth-of-type(1) a")
+    assert [urlsplit(url).path for url in hrefs(row, "td:nth-of-type(2) a")] == [
+        f"/opendata/crs/{prova.identifier}/2024.csv"
+    ]
+
+
+def test_an_outdated_check_is_shown_while_the_worker_makes_a_new_one(client, jobs_later):
+    import dataclasses
+    import datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    from opencoop.opendata import files
+
+    prova = make_reporting_org()
+    make_full_activity(prova)
+    check = files.check_files(prova)
+    old = dataclasses.replace(
+        check,
+        checked_at=check.checked_at - datetime.timedelta(seconds=files.FILE_CHECK_SECONDS + 1),
+    )
+    cache.set(files._key(prova.pk), old)
+
+    assert files.kept_check(prova) == old
+    queued = DBTaskResult.objects.filter(task_path__endswith="check_authority_files")
+    assert [task.args_kwargs["args"] for task in queued] == [[prova.pk]]
+    assert files.kept_check(prova) == old
+    assert queued.count() == 1  # once until the worker has made it
+
+
+def test_the_crs_years_are_those_whose_file_has_rows():
+    prova = make_reporting_org()
+    activity = make_full_activity(prova)
+    candidates = {row.date.year for row in activity.transactions.all()} | {2019, 2030}
+    with_rows = tuple(
+        sorted((y for y in candidates if next(crs_rows(prova, y), None) is not None), reverse=True)
+    )
+    assert with_rows and years_with_rows(prova) == with_rows
