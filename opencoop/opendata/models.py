@@ -10,6 +10,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -174,3 +175,11 @@ class OpenDataPage(PortalPage):
         context = super().get_context(request, *args, **kwargs)
         context.update(open_data_context(request, get_language() or self.locale.language_code))
         return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        authorities = response.context_data.get("authorities", ())
+        if any(files.checked_at is None for files in authorities):
+            # "Being checked" is true for a minute or two: not kept by the page cache.
+            add_never_cache_headers(response)
+        return response

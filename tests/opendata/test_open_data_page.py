@@ -202,6 +202,7 @@ def test_files_not_yet_checked_say_so_and_are_checked_once_by_the_jobs_worker(cl
     from django_tasks_db.models import DBTaskResult
 
     from opencoop.opendata.tasks import check_authority_files
+    from opencoop.organisations.models import Organisation
 
     prova = make_reporting_org()
     make_full_activity(prova)
@@ -216,6 +217,7 @@ def test_files_not_yet_checked_say_so_and_are_checked_once_by_the_jobs_worker(cl
 
     row = prova_row()
     assert "The files are being checked: come back in a few minutes." in row.get_text()
+    assert "no-cache" in client.get(PAGE_EN)["Cache-Control"]  # not kept by the page cache
     assert hrefs(row, "td:nth-of-type(1) a") == [
         f"/opendata/iati/{prova.identifier}/organisation.xml"
     ]
@@ -226,6 +228,8 @@ def test_files_not_yet_checked_say_so_and_are_checked_once_by_the_jobs_worker(cl
 
     check_authority_files.call(prova.pk)  # what the worker does with it
 
+    check_authority_files.call(Organisation.objects.get(identifier=FLORENCE).pk)
+    assert "no-cache" not in client.get(PAGE_EN).get("Cache-Control", "")
     row = prova_row()
     assert "being checked" not in row.get_text()
     assert "Files checked" in row.select_one(".oc-checked-at").get_text()
