@@ -6,7 +6,8 @@ authority's public activities, under the IATI rules (``missing_mandatory``) and 
 (``amounts_by_currency``). At 2,000 activities over 51 authorities, the atlas's open-data page
 took 25 s to render once every 15 minutes (CRS years 14.6 s, projects left out 2.7 s, the
 activity file 1.5 s); at 100,000 it would take minutes. The check is now made by the jobs
-worker, kept in the cache, and the page shows the kept answer with the time it was made; a
+worker, kept in the cache the web and worker processes share (``jobs``: Redis, or files
+without it), and the page shows the kept answer with the time it was made; a
 check older than ``FILE_CHECK_SECONDS`` (or none) asks the worker for a new one, and an
 authority not yet checked says so.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -90,8 +91,9 @@ def check_files(organisation: Organisation) -> FileCheck:
         left_out=left_out(organisation),
         checked_at=timezone.now(),
     )
-    cache.set(_key(organisation.pk), check, KEPT_SECONDS)
-    cache.delete(_queued_key(organisation.pk))
+    shared = caches["jobs"]
+    shared.set(_key(organisation.pk), check, KEPT_SECONDS)
+    shared.delete(_queued_key(organisation.pk))
     return check
 
 
@@ -101,13 +103,14 @@ def kept_check(organisation: Organisation) -> FileCheck | None:
     A check missing or older than ``FILE_CHECK_SECONDS`` is asked of the jobs worker, once
     until it is made.
     """
-    check = cache.get(_key(organisation.pk))
+    shared = caches["jobs"]
+    check = shared.get(_key(organisation.pk))
     outdated = check is None or (
         timezone.now() - check.checked_at > datetime.timedelta(seconds=FILE_CHECK_SECONDS)
     )
-    if outdated and cache.add(_queued_key(organisation.pk), True, FILE_CHECK_SECONDS):
+    if outdated and shared.add(_queued_key(organisation.pk), True, FILE_CHECK_SECONDS):
         from .tasks import check_authority_files
 
         check_authority_files.enqueue(organisation.pk)
-        check = cache.get(_key(organisation.pk)) or check  # a backend that ran it at once
+        check = shared.get(_key(organisation.pk)) or check  # a backend that ran it at once
     return check

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from opencoop.core.models import LICENCES
 from opencoop.opendata.crs import crs_rows, years_with_rows
@@ -30,8 +30,10 @@ def fresh_cache(settings):
     the jobs worker's checks run at once (``jobs_later`` keeps them queued)."""
     settings.TASKS = {**settings.TASKS, "jobs": {"BACKEND": IMMEDIATE}}
     cache.clear()
+    caches["jobs"].clear()
     yield
     cache.clear()
+    caches["jobs"].clear()
 
 
 IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
@@ -254,7 +256,7 @@ def test_an_outdated_check_is_shown_while_the_worker_makes_a_new_one(client, job
         check,
         checked_at=check.checked_at - datetime.timedelta(seconds=files.FILE_CHECK_SECONDS + 1),
     )
-    cache.set(files._key(prova.pk), old)
+    caches["jobs"].set(files._key(prova.pk), old)
 
     assert files.kept_check(prova) == old
     queued = DBTaskResult.objects.filter(task_path__endswith="check_authority_files")
