@@ -35,6 +35,26 @@ def test_a_worker_sets_what_it_loaded_aside_from_the_garbage_collector():
         gc.set_threshold(*threshold)
 
 
+@pytest.mark.parametrize("age, warmed", [(1, True), (3, True), (4, False), (250, False)])
+def test_only_the_workers_the_server_starts_with_warm_up_with_pages(monkeypatch, age, warmed):
+    from types import SimpleNamespace
+
+    from opencoop.operations import warmup
+
+    asked = []
+    monkeypatch.setattr(warmup, "warm_up", dict)
+    monkeypatch.setattr(warmup, "warm_up_pages", lambda between=None: asked.append(between))
+    worker = SimpleNamespace(age=age, cfg=SimpleNamespace(workers=3), notify=object())
+    threshold = gc.get_threshold()
+    try:
+        gunicorn_config.post_worker_init(worker)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    # A replacement (``max_requests``) starts while the others serve: it does not.
+    assert asked == ([worker.notify] if warmed else [])
+
+
 class _ConfigOnly(Application):
     """Gunicorn's own reading of the config file, as ``gunicorn -c`` does, without serving.
 
