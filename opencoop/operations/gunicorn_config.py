@@ -57,6 +57,7 @@ def post_worker_init(worker) -> None:
     and are not promoted to be visited again (83 API pages: 1.3 s of collection, 0.3–0.4 s).
     """
     import gc
+    import logging
 
     from django.db import connections
 
@@ -68,8 +69,11 @@ def post_worker_init(worker) -> None:
     # starts while the others serve, and at cached-page rates (2,000 answers a second, three
     # workers) that is every few seconds; its first page of each kind costs it 20-100 ms more.
     if worker is None or worker.age <= worker.cfg.workers:
-        warm_up_pages(between=getattr(worker, "notify", None))
+        warmed = warm_up_pages(between=getattr(worker, "notify", None))
         connections.close_all()  # requests run on the worker's threads, each with its own
+        logging.getLogger("opencoop.operations.warmup").info(
+            "warmed up with %d pages in %.1f s", len(warmed["answers"]), warmed["seconds"]
+        )
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 10, 10)

@@ -167,8 +167,9 @@ def warm_up_addresses() -> list[tuple[str, str]]:
     if default_site is None:
         return []
     origin = default_site.root_url
+    # One country page (its chrome is the site's, warmed with the homes), the map's data, the API.
     codes = sorted(countries_with_records())
-    services = [country_url(codes[0], language) for language, _name in settings.LANGUAGES[:1]]
+    services = [country_url(codes[0], settings.LANGUAGE_CODE)] if codes else []
     services += ["/geography/all/map.json", "/api/v1/activities?page_size=20"]
     addresses: list[tuple[str, str]] = []
     for url in [*homes, *records, *services, *others]:

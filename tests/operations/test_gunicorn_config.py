@@ -43,7 +43,12 @@ def test_only_the_workers_the_server_starts_with_warm_up_with_pages(monkeypatch,
 
     asked = []
     monkeypatch.setattr(warmup, "warm_up", dict)
-    monkeypatch.setattr(warmup, "warm_up_pages", lambda between=None: asked.append(between))
+
+    def warm_up_pages(between=None):
+        asked.append(between)
+        return {"answers": {}, "seconds": 0.0}
+
+    monkeypatch.setattr(warmup, "warm_up_pages", warm_up_pages)
     worker = SimpleNamespace(age=age, cfg=SimpleNamespace(workers=3), notify=object())
     threshold = gc.get_threshold()
     try:
