@@ -621,9 +621,9 @@ def iati_file_available(activity: Activity) -> bool:
     return is_public(activity) and not missing_mandatory(activity)
 
 
-def activities_file_available(organisation: Organisation) -> bool:
-    """Say whether the IATI activity file of ``organisation`` holds at least one activity."""
-    selection = (
+def mandatory_selection(organisation: Organisation) -> QuerySet[Activity]:
+    """Return the public activities of ``organisation`` with what ``missing_mandatory`` reads."""
+    return (
         reporting_org_activities(organisation)
         .select_related("reporting_org")
         .prefetch_related(
@@ -634,6 +634,11 @@ def activities_file_available(organisation: Organisation) -> bool:
             "results__indicators",
         )
     )
+
+
+def activities_file_available(organisation: Organisation) -> bool:
+    """Say whether the IATI activity file of ``organisation`` holds at least one activity."""
+    selection = mandatory_selection(organisation)
     return any(
         not missing_mandatory(activity) for activity in selection.iterator(chunk_size=CHUNK_SIZE)
     )
