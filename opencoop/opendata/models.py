@@ -178,7 +178,7 @@ class OpenDataPage(PortalPage):
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
-        authorities = response.context_data.get("authorities", ())
+        authorities = (getattr(response, "context_data", None) or {}).get("authorities", ())
         if any(files.checked_at is None for files in authorities):
             # "Being checked" is true for a minute or two: not kept by the page cache.
             add_never_cache_headers(response)
