@@ -156,28 +156,25 @@ def warm_up_addresses() -> list[tuple[str, str]]:
                 record = index.kind.published(index.reporting_org).first()
                 if record is not None:
                     kinds.add(index.record_type)
-                    records.append(
-                        index.full_url + index.reverse_subpage("record", args=[record.slug])
-                    )
+                    records.append(index.record_url(record))
             for content_type in warmed_types:
                 page = pages.filter(content_type=content_type).first()
                 if page is not None:
                     others.append(page.specific.full_url)
-    default_site = sites[0] if sites else None
-    if default_site is None:
+    if not sites:
         return []
-    origin = default_site.root_url
+    # Addresses without a host are the default site's (the only site's, for Wagtail).
+    default_host = urlsplit(sites[0].root_url).netloc
     # One country page (its chrome is the site's, warmed with the homes), the map's data, the API.
     codes = sorted(countries_with_records())
     services = [country_url(codes[0], settings.LANGUAGE_CODE)] if codes else []
     services += ["/geography/all/map.json", "/api/v1/activities?page_size=20"]
     addresses: list[tuple[str, str]] = []
-    for url in [*homes, *records, *services, *others]:
-        parts = urlsplit(url or "")
-        address = (parts.netloc or urlsplit(origin).netloc, parts.path)
-        if parts.query:
-            address = (address[0], f"{parts.path}?{parts.query}")
-        if url and address not in addresses:
+    for url in filter(None, [*homes, *records, *services, *others]):
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        address = (parts.netloc or default_host, path)
+        if address not in addresses:
             addresses.append(address)
     return addresses
 
