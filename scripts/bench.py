@@ -745,10 +745,11 @@ def users_summary(users: dict) -> str:
     )
 
 
-def run_iati(url: str, size: int, args) -> dict:
+def run_iati(url: str, size: int, args, *, export_only: bool = False) -> dict:
     command = [sys.executable, str(BASE_DIR / "scripts" / "bench_iati.py")]
     command += ["--database-url", url, "--activities", str(size), "--seed", str(args.seed)]
     command += ["--no-generate", "--all-authorities", "--json"]
+    command += ["--export-only"] * export_only
     # The export as the export job writes it: in as many processes as the machine has.
     command += ["--processes", str(os.cpu_count() or 1)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=BASE_DIR)
@@ -912,6 +913,27 @@ def measure_iati(url: str, size: int, args) -> dict:
     iati["load"] = [before, load_average()]
     print(iati_summary(iati), flush=True)
     return iati
+
+
+def measure_iati_export(url: str, size: int, args, previous: dict | None) -> dict:
+    """Run the IATI export alone; keep the import figures of ``previous`` (an earlier run),
+    each with its own date: the table says which run each comes from."""
+    before = load_average()
+    export = run_iati(url, size, args, export_only=True)
+    measured = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": [before, load_average()],
+    }
+    print(
+        f"IATI export {export['export']['activities']:,} activities in "
+        f"{export['export']['seconds']:.1f} s, peak {export['export']['peak_mb']:.0f} MB",
+        flush=True,
+    )
+    if not previous or "import" not in previous:
+        sys.exit(f"--only-iati-export: no IATI import figures yet at {size:,} activities")
+    kept = {key: value for key, value in previous.items() if key != "export"}
+    kept.setdefault("import_measured", {k: previous[k] for k in ("date", "load") if k in previous})
+    return {**kept, "export": export["export"], "export_measured": measured}
 
 
 # One size -----------------------------------------------------------------------------------
@@ -1270,9 +1292,16 @@ def write_markdown(path: Path, results: dict[str, dict], args, notes: str) -> No
         iati = result.get("iati") or {}
         iati_run = (
             f"; IATI measured {iati['date']}, load average {' / '.join(iati['load'])}"
-            if "date" in iati
+            if "date" in iati and "export_measured" not in iati
             else ""
         )
+        if "export_measured" in iati:  # the export measured alone, after the import
+            export_run, import_run = iati["export_measured"], iati["import_measured"]
+            iati_run = (
+                f"; IATI export measured {export_run['date']}, load average "
+                f"{' / '.join(export_run['load'])}; IATI import and lxml measured "
+                f"{import_run['date']}, load average {' / '.join(import_run['load'])}"
+            )
         lines.append(
             f"- {result['size']:,} activities ({result['activities_in_database']:,} in the "
             f"database with the demo's), {result['date']}, load average "
@@ -1390,6 +1419,11 @@ def main() -> None:
         help="measure the IATI export and import only; keep the other figures",
     )
     parser.add_argument(
+        "--only-iati-export",
+        action="store_true",
+        help="measure the IATI export only; keep the import and the other figures",
+    )
+    parser.add_argument(
         "--only-users",
         action="store_true",
         help="measure the concurrent users only; keep the other figures",
@@ -1442,7 +1476,7 @@ def main() -> None:
         print(f"wrote {output}")
         return
     print(f"load average at the start: {load_average()} ({os.cpu_count()} processors)")
-    only = args.only_iati or args.only_users or args.only_harvest
+    only = args.only_iati or args.only_iati_export or args.only_users or args.only_harvest
     if not only:
         results[EDIT_PAGE] = measure_edit_page(args)
     if args.only_harvest or not (only or args.skip_harvest):
@@ -1469,6 +1503,11 @@ def main() -> None:
             if prepared["generated_now"]:
                 print(f"generated {prepared['rows']:,} rows in {prepared['seconds']:.0f} s")
             results[str(size)] = {**previous, "iati": measure_iati(url, size, args)}
+        elif args.only_iati_export:
+            url = database_url(args.database_prefix, size)
+            print(f"\n== IATI export at {size:,} activities ({url})", flush=True)
+            iati = measure_iati_export(url, size, args, previous.get("iati"))
+            results[str(size)] = {**previous, "iati": iati}
         else:
             results[str(size)] = bench_size(size, args)
             if args.skip_iati and previous.get("iati"):
