@@ -22,13 +22,14 @@ from .presentation import (
     search_context,
     search_querystring,
 )
-from .row_models import CatalogueCount, CatalogueRow, CatalogueWord
+from .row_models import CatalogueCount, CataloguePairCount, CatalogueRow, CatalogueWord
 from .selectors import catalogue, record_links
 from .site_search import site_search
 
 __all__ = [
     "CatalogueCount",
     "CataloguePage",
+    "CataloguePairCount",
     "CatalogueRow",
     "CatalogueWord",
     "SearchPage",

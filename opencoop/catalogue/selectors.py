@@ -62,7 +62,14 @@ from opencoop.partnerships.models import Partnership
 from .filters import FACET_LABELS, KINDS, CatalogueFilters
 from .indexing import build_query, did_you_mean, query_readings
 from .regions import continent_label
-from .row_models import TITLE_WEIGHT, CatalogueCount, CatalogueRow, CatalogueWord
+from .row_models import (
+    PAIRED_FACETS,
+    TITLE_WEIGHT,
+    CatalogueCount,
+    CataloguePairCount,
+    CatalogueRow,
+    CatalogueWord,
+)
 from .rows import KIND_OF_MODEL, fold, refresh_stale
 
 
@@ -588,29 +595,65 @@ def counts_are_kept(filters: CatalogueFilters, readings: list[list[str]] | None)
     )
 
 
+def kept_given(
+    filters: CatalogueFilters, readings: list[list[str]] | None, *, leave_out: str | None = None
+) -> tuple[str, str] | None:
+    """Return the one code ticked, (facet, key), when the pair counts answer ``filters``.
+
+    They do when it is the only filter but kind and org (``leave_out`` aside, for the facet
+    counted among the rows passing the others), of one of ``PAIRED_FACETS``, with one value.
+    """
+    if readings is not None:
+        return None
+    ticked = [
+        param
+        for param in FACETS
+        if param not in KEPT_FILTERS and param != leave_out and filters.values(param)
+    ]
+    if len(ticked) != 1 or ticked[0] not in PAIRED_FACETS:
+        return None
+    values = filters.values(ticked[0])
+    return (ticked[0], str(values[0])) if len(values) == 1 else None
+
+
+def _kept_scope(
+    connection, filters: CatalogueFilters, today: datetime.date | None
+) -> tuple[list[str], list]:
+    """Return the conditions on kept counts of the site's authorities and today's embargoes."""
+    scope = ["public_from <= %s"]
+    params: list = [connection.ops.adapt_datefield_value(today or timezone.localdate())]
+    if filters.within is not None:
+        scope.append(_among("authority_id", filters.within))
+        params += sorted(filters.within)
+    return scope, params
+
+
+def _among(column: str, values) -> str:
+    return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
+
+
 def _count_kept(
-    filters: CatalogueFilters, today: datetime.date | None
+    filters: CatalogueFilters,
+    today: datetime.date | None,
+    given: tuple[str, str] | None = None,
 ) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
     """Return what ``_count_all`` returns, added up from the kept counts: no row is read.
 
     The kept counts are per authority, kind and first public day, so the site's authorities,
     the ticked kinds and authorities and today's embargoes select among them; the kind and
     authority facets are the counts of the rows themselves (facet "").
+
+    ``given``: the one code ticked (``kept_given``). The rows are then those holding it (its
+    own kept count), the other facets are counted among them (the pair counts) and its own
+    facet among all rows, as without it.
     """
     connection = read_connection()
     org = Organisation._meta.db_table
     table = CatalogueCount._meta.db_table
-
-    def among(column: str, values) -> str:
-        return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
-
-    scope = ["public_from <= %s"]
-    scope_params: list = [connection.ops.adapt_datefield_value(today or timezone.localdate())]
-    if filters.within is not None:
-        scope.append(among("authority_id", filters.within))
-        scope_params += sorted(filters.within)
+    pair_table = CataloguePairCount._meta.db_table
+    scope, scope_params = _kept_scope(connection, filters, today)
     kinds = list(listed_kinds(filters))
-    of_kinds = among("kind", kinds)
+    of_kinds = _among("kind", kinds)
     of_orgs, org_params = _of_authorities(filters.org)
     # Every branch below adds up its own figures, so the kept rows need no grouping here; on
     # PostgreSQL each branch reads the small table itself rather than a materialised copy of it
@@ -618,8 +661,19 @@ def _count_kept(
     kept = (
         f"SELECT facet, facet_key, kind, authority_id, n FROM {table} WHERE {' AND '.join(scope)}"
     )
+    # The rows counted (total, kind, authority) and the facets' counts among them.
+    rows_are, rows_params = "facet = '' AND facet_key = ''", []
+    counted, counted_params = "SELECT facet, facet_key, kind, authority_id, n FROM kept", []
+    if given is not None:
+        rows_are, rows_params = "facet = %s AND facet_key = %s", list(given)
+        counted = (
+            f"SELECT facet, facet_key, kind, authority_id, n FROM {pair_table} "
+            f"WHERE {' AND '.join(scope)} AND given_facet = %s AND given_key = %s "
+            "UNION ALL SELECT facet, facet_key, kind, authority_id, n FROM kept WHERE facet = %s"
+        )
+        counted_params = [*scope_params, *given, given[0]]
     keys = (
-        f"SELECT facet, facet_key, SUM(n) AS n FROM kept WHERE {of_kinds} AND {of_orgs} "
+        f"SELECT facet, facet_key, SUM(n) AS n FROM counted WHERE {of_kinds} AND {of_orgs} "
         "AND facet = %s GROUP BY facet, facet_key"
     )
     partnerships, partnership_params = _sql(
@@ -633,22 +687,22 @@ def _count_kept(
     branches: list[tuple[str, list]] = [
         (
             f"{select(empty, empty, empty, 'SUM(n)')} FROM kept "
-            f"WHERE facet = '' AND {of_kinds} AND {of_orgs}",
-            [*kinds, *org_params],
+            f"WHERE {rows_are} AND {of_kinds} AND {of_orgs}",
+            [*rows_params, *kinds, *org_params],
         ),
         (
             f"{select(repr('kind'), 'kind', empty, 'SUM(n)')} FROM kept "
-            f"WHERE facet = '' AND {of_orgs} GROUP BY kind",
-            org_params,
+            f"WHERE {rows_are} AND {of_orgs} GROUP BY kind",
+            [*rows_params, *org_params],
         ),
         (
             f"{select(repr('org'), 'o.slug', 'o.name', 'k.n')} FROM (SELECT authority_id, "
-            f"SUM(n) AS n FROM kept WHERE facet = '' AND {of_kinds} GROUP BY authority_id) AS k "
+            f"SUM(n) AS n FROM kept WHERE {rows_are} AND {of_kinds} GROUP BY authority_id) AS k "
             f"JOIN {org} o ON o.id = k.authority_id",
-            kinds,
+            [*rows_params, *kinds],
         ),
         (
-            f"{select('facet', 'facet_key', empty, 'SUM(n)')} FROM kept "
+            f"{select('facet', 'facet_key', empty, 'SUM(n)')} FROM counted "
             f"WHERE {of_kinds} AND {of_orgs} AND facet NOT IN ('', 'partner', 'partnership') "
             "GROUP BY facet, facet_key",
             [*kinds, *org_params],
@@ -665,9 +719,32 @@ def _count_kept(
         ),
     ]
     inlined = " NOT MATERIALIZED" if connection.vendor == "postgresql" else ""
-    sql = f"WITH kept AS{inlined} ({kept}) " + " UNION ALL ".join(b for b, _ in branches)
-    params = [*scope_params, *(p for _branch, branch_params in branches for p in branch_params)]
+    sql = f"WITH kept AS{inlined} ({kept}), counted AS{inlined} ({counted}) " + " UNION ALL ".join(
+        b for b, _ in branches
+    )
+    params = [
+        *scope_params,
+        *counted_params,
+        *(p for _branch, branch_params in branches for p in branch_params),
+    ]
     return _read_counts(connection, sql, params)
+
+
+def _paired_branch(
+    filters: CatalogueFilters, param: str, given: tuple[str, str], today: datetime.date | None
+) -> tuple[str, list]:
+    """Return the query counting ``param``'s keys among the rows holding ``given`` (pair
+    counts), in the columns of a facet's rows (facet_key, facet_extra, n)."""
+    connection = read_connection()
+    scope, params = _kept_scope(connection, filters, today)
+    kinds = list(listed_kinds(filters))
+    sql = (
+        f"SELECT facet_key, '' AS facet_extra, SUM(n) AS n "
+        f"FROM {CataloguePairCount._meta.db_table} "
+        f"WHERE given_facet = %s AND given_key = %s AND facet = %s AND {_among('kind', kinds)} "
+        f"AND {' AND '.join(scope)} GROUP BY facet_key"
+    )
+    return sql, [*given, param, *kinds, *params]
 
 
 def _of_authorities(slugs: tuple[str, ...]) -> tuple[str, list]:
@@ -679,12 +756,23 @@ def _of_authorities(slugs: tuple[str, ...]) -> tuple[str, list]:
     return f"authority_id IN (SELECT id FROM {org} WHERE slug IN ({marks}))", list(slugs)
 
 
-def kept_total(filters: CatalogueFilters, *, today: datetime.date | None = None) -> int:
-    """Return how many records pass ``filters`` from the kept counts (``counts_are_kept``)."""
+def kept_total(
+    filters: CatalogueFilters,
+    *,
+    today: datetime.date | None = None,
+    given: tuple[str, str] | None = None,
+) -> int:
+    """Return how many records pass ``filters`` from the kept counts (``counts_are_kept``, or
+    ``kept_given`` for ``given``: the rows holding that one code)."""
     connection = read_connection()
     kinds = list(listed_kinds(filters))
-    where = [f"kind IN ({', '.join(['%s'] * len(kinds))})", "facet = ''", "public_from <= %s"]
-    params: list = [*kinds, connection.ops.adapt_datefield_value(today or timezone.localdate())]
+    rows_are = "facet = '' AND facet_key = ''" if given is None else "facet = %s AND facet_key = %s"
+    where = [f"kind IN ({', '.join(['%s'] * len(kinds))})", rows_are, "public_from <= %s"]
+    params: list = [
+        *kinds,
+        *(given or ()),
+        connection.ops.adapt_datefield_value(today or timezone.localdate()),
+    ]
     if filters.within is not None:
         where.append(f"authority_id IN ({', '.join(['%s'] * len(filters.within)) or 'NULL'})")
         params += sorted(filters.within)
@@ -764,6 +852,8 @@ def _count_all(
     """
     if counts_are_kept(filters, readings):
         return *_count_kept(filters, today), 1
+    if (given := kept_given(filters, readings)) is not None:
+        return *_count_kept(filters, today, given), 1
     if readings is not None and (step := sample_step(readings)) > 1:
         total, rows = _count_searched(filters, readings, today, step)
         candidates = sum(n for _key, _extra, n in rows.pop(CANDIDATES, []))
@@ -813,13 +903,18 @@ def _count_filtered(
         params.extend(selection_params)
         return True
 
-    branches: list[tuple[str, str]] = []
+    branches: list[tuple[str, str | tuple[str, list]]] = []
     if selection(MATCHING, None, " MATERIALIZED"):
         branches.append(("", MATCHING))
     for param in FACETS:
         if param not in conditions:
             if branches and branches[0][1] == MATCHING:
                 branches.append((param, MATCHING))
+            continue
+        # Among the rows holding the one other code ticked: its pair counts, no row read.
+        given = kept_given(filters, None, leave_out=param) if param in PAIRED_FACETS else None
+        if given is not None and "org" not in conditions:
+            branches.append((param, _paired_branch(filters, param, given, today)))
             continue
         cte = f"catalogue_without_{param}"
         # Read once, by its own branch: inlined, so that the filters' indexes select its rows.
@@ -893,12 +988,17 @@ def _count_searched(
 
 
 def _count_branches(
-    connection, ctes: list[str], params: list, branches: list[tuple[str, str]]
+    connection, ctes: list[str], params: list, branches: list[tuple[str, str | tuple[str, list]]]
 ) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
-    """Count the total ("") and each facet in the selection named beside it, in one query."""
+    """Count the total ("") and each facet in the selection named beside it, in one query.
+
+    A branch given as a query (SQL text and parameters) is that facet's rows as they are.
+    """
     parts: list[str] = []
     for param, cte in branches:
-        if param == CANDIDATES:
+        if not isinstance(cte, str):
+            branch_sql, branch_params = cte
+        elif param == CANDIDATES:
             branch_sql = f"SELECT 'n' AS facet_key, '' AS facet_extra, COUNT(*) AS n FROM {cte}"
             branch_params = []
         elif param:

@@ -55,6 +55,7 @@ from opencoop.catalogue.selectors import (
     after_cursor,
     counts_are_kept,
     filter_rows,
+    kept_given,
     kept_total,
     listed_kinds,
     make_cursor,
@@ -99,11 +100,12 @@ class CatalogueSelection:
 
     def count(self) -> int:
         """Return how many activities the selection holds (from the kept counts when they can)."""
-        if counts_are_kept(self.filters, self.readings):
+        given = kept_given(self.filters, self.readings)
+        if given is not None or counts_are_kept(self.filters, self.readings):
             if CatalogueRow.ACTIVITY not in listed_kinds(self.filters):
                 return 0
             activities = replace(self.filters, kind=(CatalogueRow.ACTIVITY,))
-            return kept_total(activities, today=self.today)
+            return kept_total(activities, today=self.today, given=given)
         return self.rows.order_by().count()
 
     @property

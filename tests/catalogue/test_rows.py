@@ -12,6 +12,7 @@ import datetime
 import functools
 import json
 import operator
+from dataclasses import replace
 
 import pytest
 from django.db.models import Exists, OuterRef, Q
@@ -24,13 +25,22 @@ from opencoop.activities.models import PolicyMarker, RecipientCountry, SdgTag, S
 from opencoop.catalogue import rows
 from opencoop.catalogue.filters import CatalogueFilters
 from opencoop.catalogue.regions import continents
-from opencoop.catalogue.row_models import ARRAY_FACETS, CatalogueCount, CatalogueRow
+from opencoop.catalogue.row_models import (
+    ARRAY_FACETS,
+    PAIRED_FACETS,
+    CatalogueCount,
+    CataloguePairCount,
+    CatalogueRow,
+)
 from opencoop.catalogue.selectors import (
+    _count_all,
     _count_kept,
     _count_rows,
     catalogue,
     filter_activities,
     filter_rows,
+    kept_given,
+    kept_total,
 )
 from opencoop.demo.generator import generate
 from opencoop.exchanges.models import Exchange
@@ -168,7 +178,39 @@ def assert_kept_counts_are_the_rows_counts(filters=None, today=None) -> int:
     for case in cases:
         kept = counts_of(_count_kept(case, today))
         assert kept == counts_of(_count_rows(case, None, today)), case
+    assert_pair_counts_are_the_rows_counts(cases[0], today)
     return counts_of(_count_kept(cases[0], today))[0]
+
+
+def _typed(param: str, key: str):
+    return int(key) if param == "year" else key  # as the filters parse it
+
+
+def assert_pair_counts_are_the_rows_counts(filters: CatalogueFilters, today=None) -> int:
+    """Tick each code the rows hold, alone and with a second one: the counts from the pair
+    counts are those of the rows. Return how many selections were compared."""
+    _total, facets = counts_of(_count_kept(filters, today))
+    ticked = [(param, key) for param in PAIRED_FACETS for key, _extra, _n in facets.get(param, [])]
+    compared = 0
+    for param, key in ticked:
+        one = replace(filters, **{param: (_typed(param, key),)})
+        assert kept_given(one, None) == (param, key)
+        rows_total = _count_rows(one, None, today)[0]
+        assert kept_total(one, today=today, given=(param, key)) == rows_total, one
+        assert counts_of(_count_all(one, None, today)[:2]) == counts_of(
+            _count_rows(one, None, today)
+        ), one
+        compared += 1
+    # Two codes of two facets: each facet counted among the rows holding the other's code.
+    for (param, key), (other, other_key) in zip(ticked, ticked[1:] + ticked[:1], strict=True):
+        if param == other:
+            continue
+        two = replace(filters, **{param: (_typed(param, key),), other: (_typed(other, other_key),)})
+        assert counts_of(_count_all(two, None, today)[:2]) == counts_of(
+            _count_rows(two, None, today)
+        ), two
+        compared += 1
+    return compared
 
 
 def test_the_kept_counts_are_the_rows_counts_on_the_demo_and_a_generated_authority():
@@ -245,9 +287,25 @@ def test_the_unfiltered_catalogue_counts_no_row(prova):
         result = catalogue(CatalogueFilters(), lang="en")
     assert result.total == public_activities().count()
     assert not counting_rows(unfiltered)
+    held = CatalogueRow.objects.filter(kind="activity", stale=False).exclude(countries=[])
+    country = held.values_list("countries", flat=True).first()[0]
+    # One code ticked: the other facets from the pair counts, no row counted either.
+    with CaptureQueriesContext(connection) as one_code:
+        result = catalogue(CatalogueFilters(country=(country,)), lang="en")
+    assert result.total == filter_rows(CatalogueFilters(country=(country,))).count() > 0
+    assert not counting_rows(one_code)
+    # Two codes of one facet (either of them): the rows are counted.
     with CaptureQueriesContext(connection) as filtered:
-        catalogue(CatalogueFilters(country=("SN",)), lang="en")
+        catalogue(CatalogueFilters(country=(country, "SN")), lang="en")
     assert counting_rows(filtered)
+    # Two facets: each counted among the rows holding the other's code, from the pair counts;
+    # the rows holding both are counted for the rest.
+    with CaptureQueriesContext(connection) as two_facets:
+        catalogue(CatalogueFilters(country=(country,), status=("2",)), lang="en")
+    counted = " ".join(q["sql"] for q in counting_rows(two_facets))
+    assert "catalogue_without_country" not in counted
+    assert "catalogue_without_status" not in counted
+    assert CataloguePairCount._meta.db_table in counted
 
 
 def test_rebuilding_gives_the_same_rows():
