@@ -86,15 +86,9 @@ class CatalogueRow(models.Model):
         self._document = value
 
 
-class CatalogueCount(models.Model):
-    """How many rows hold one key of one facet: the unfiltered catalogue reads these, not rows.
-
-    Per authority, kind and ``public_from`` (so a site's authorities, a ticked kind or authority
-    and an embargo that ends are answered by adding kept figures); ``facet`` is a catalogue
-    parameter (``status``, ``partnership`` or one of ``ARRAY_FACETS``), or "" with key "" for
-    the rows themselves (the kind and authority facets, and the total). Rows marked stale are
-    not counted. Written only by ``rows``, in the transaction that writes the rows.
-    """
+class KeptCount(models.Model):
+    """A count kept of rows holding one key of one facet, per authority, kind and first public
+    day: what ``CatalogueCount`` and ``CataloguePairCount`` share."""
 
     authority = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
@@ -104,6 +98,20 @@ class CatalogueCount(models.Model):
     facet = models.CharField(max_length=16)
     facet_key = models.CharField(max_length=64)
     n = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class CatalogueCount(KeptCount):
+    """How many rows hold one key of one facet: the unfiltered catalogue reads these, not rows.
+
+    Per authority, kind and ``public_from`` (so a site's authorities, a ticked kind or authority
+    and an embargo that ends are answered by adding kept figures); ``facet`` is a catalogue
+    parameter (``status``, ``partnership`` or one of ``ARRAY_FACETS``), or "" with key "" for
+    the rows themselves (the kind and authority facets, and the total). Rows marked stale are
+    not counted. Written only by ``rows``, in the transaction that writes the rows.
+    """
 
     class Meta:
         constraints = [
@@ -123,7 +131,7 @@ class CatalogueCount(models.Model):
 PAIRED_FACETS = ("status", *(param for param in ARRAY_FACETS if param != "partner"))
 
 
-class CataloguePairCount(models.Model):
+class CataloguePairCount(KeptCount):
     """How many rows hold one key of one facet among the rows holding one key of another.
 
     The catalogue with one code ticked (a country, say) counts every other facet among the rows
@@ -133,16 +141,8 @@ class CataloguePairCount(models.Model):
     "" (partners and partnerships too). Written only by ``rows``, beside ``CatalogueCount``.
     """
 
-    authority = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
-    )
-    kind = models.CharField(max_length=12)
-    public_from = models.DateField()
     given_facet = models.CharField(max_length=16)
     given_key = models.CharField(max_length=64)
-    facet = models.CharField(max_length=16)
-    facet_key = models.CharField(max_length=64)
-    n = models.IntegerField()
 
     class Meta:
         constraints = [
