@@ -628,6 +628,14 @@ def _kept_scope(
     return scope, params
 
 
+def _rows_are(given: tuple[str, str] | None) -> tuple[str, list]:
+    """Return the condition on kept counts of the rows themselves: all (facet ""), or those
+    holding the code ``given``."""
+    if given is None:
+        return "facet = '' AND facet_key = ''", []
+    return "facet = %s AND facet_key = %s", list(given)
+
+
 def _among(column: str, values) -> str:
     return f"{column} IN ({', '.join(['%s'] * len(values)) or 'NULL'})"
 
@@ -662,10 +670,9 @@ def _count_kept(
         f"SELECT facet, facet_key, kind, authority_id, n FROM {table} WHERE {' AND '.join(scope)}"
     )
     # The rows counted (total, kind, authority) and the facets' counts among them.
-    rows_are, rows_params = "facet = '' AND facet_key = ''", []
+    rows_are, rows_params = _rows_are(given)
     counted, counted_params = "SELECT facet, facet_key, kind, authority_id, n FROM kept", []
     if given is not None:
-        rows_are, rows_params = "facet = %s AND facet_key = %s", list(given)
         counted = (
             f"SELECT facet, facet_key, kind, authority_id, n FROM {pair_table} "
             f"WHERE {' AND '.join(scope)} AND given_facet = %s AND given_key = %s "
@@ -766,19 +773,11 @@ def kept_total(
     ``kept_given`` for ``given``: the rows holding that one code)."""
     connection = read_connection()
     kinds = list(listed_kinds(filters))
-    rows_are = "facet = '' AND facet_key = ''" if given is None else "facet = %s AND facet_key = %s"
-    where = [f"kind IN ({', '.join(['%s'] * len(kinds))})", rows_are, "public_from <= %s"]
-    params: list = [
-        *kinds,
-        *(given or ()),
-        connection.ops.adapt_datefield_value(today or timezone.localdate()),
-    ]
-    if filters.within is not None:
-        where.append(f"authority_id IN ({', '.join(['%s'] * len(filters.within)) or 'NULL'})")
-        params += sorted(filters.within)
+    rows_are, rows_params = _rows_are(given)
+    scope, scope_params = _kept_scope(connection, filters, today)
     of_orgs, org_slugs = _of_authorities(filters.org)
-    where.append(of_orgs)
-    params += org_slugs
+    where = [_among("kind", kinds), rows_are, *scope, of_orgs]
+    params = [*kinds, *rows_params, *scope_params, *org_slugs]
     table = CatalogueCount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT SUM(n) FROM {table} WHERE {' AND '.join(where)}", params)
